@@ -1,0 +1,116 @@
+# ehr: a patient-controlled health-record wallet.
+#   make            build build/ehr
+#   make check      install what is missing, build, run every test
+#   make demo       install, build, start a local node, walk through the product
+#   make DEVELOPER=1   warnings are errors
+
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+DESTDIR     ?=
+
+BUILD ?= build
+CC    ?= cc
+PKGS   = libsodium libsecp256k1 libcurl libcjson libqrencode libcrypto
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CFLAGS ?= -O2 -g
+ifeq ($(DEVELOPER),1)
+CFLAGS += -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-security \
+          -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wvla \
+          -Wimplicit-fallthrough -Wundef -Wcast-align -Wwrite-strings
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DEHR_VERSION='"$(VERSION)"' -I. -I$(BUILD)/gen \
+              $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS)
+LIBS        = $(PKG_LIBS) -lm
+
+LIB_SRC  := $(sort $(wildcard wallet/*.c keystore/*.c))
+GEN_SRC  := $(BUILD)/gen/bip39_english.c
+CLI_SRC  := $(sort $(wildcard cli/*.c commands/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:.c=.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+export EHR_VECTORS ?= $(abspath ../shared/vectors)
+export EHR_BIN      = $(abspath $(BUILD)/ehr)
+export EHR_TOOLS    = $(abspath tests/node_modules/.bin)
+
+.PHONY: all deps check check-asan test unit e2e demo devnet clean install uninstall contracts bench fuzz
+all: $(BUILD)/ehr
+
+$(BUILD)/ehr: $(CLI_OBJ) $(BUILD)/libehr.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libehr.a $(LIBS)
+
+$(BUILD)/libehr.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The BIP39 English wordlist, generated from Debian's python3-mnemonic and
+# checked against the SHA-256 published with BIP39.
+BIP39_WORDLIST ?= /usr/lib/python3/dist-packages/mnemonic/wordlist/english.txt
+$(BUILD)/gen/bip39_english.c: wallet/gen-wordlist.sh
+	@mkdir -p $(dir $@)
+	sh wallet/gen-wordlist.sh $(BIP39_WORDLIST) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libehr.a tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libehr.a $(LIBS)
+
+deps:
+	@sh tests/deps.sh
+
+test: all $(TEST_BIN)
+	@sh tests/run $(TEST_BIN)
+
+check: deps
+	@$(MAKE) --no-print-directory test
+
+check-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" test
+
+demo: deps all
+	@sh tests/demo.sh
+
+clean:
+	rm -rf build build-asan
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 0755 $(BUILD)/ehr $(DESTDIR)$(BINDIR)/ehr
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 completions/ehr.bash $(DESTDIR)$(BASHCOMPDIR)/ehr
+	install -m 0644 completions/_ehr $(DESTDIR)$(ZSHCOMPDIR)/_ehr
+	install -m 0644 completions/ehr.fish $(DESTDIR)$(FISHCOMPDIR)/ehr.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ehr $(DESTDIR)$(BASHCOMPDIR)/ehr \
+		$(DESTDIR)$(ZSHCOMPDIR)/_ehr $(DESTDIR)$(FISHCOMPDIR)/ehr.fish
+	for f in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$${f#man/}; done
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+
+# Small helper programs the tests use (a misbehaving node, say): one .c each.
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
+test: $(TOOL_BIN)
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libehr.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libehr.a $(LIBS)
