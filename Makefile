@@ -32,6 +32,7 @@ LIBS        = $(PKG_LIBS) -lm
 
 LIB_SRC  := $(sort $(wildcard wallet/*.c keystore/*.c))
 GEN_SRC  := $(BUILD)/gen/bip39_english.c
+GEN_SRC  += $(BUILD)/gen/contracts.c
 CLI_SRC  := $(sort $(wildcard cli/*.c commands/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
@@ -114,3 +115,14 @@ test: $(TOOL_BIN)
 $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libehr.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libehr.a $(LIBS)
+
+# The contracts: `make contracts` recompiles them with the pinned solc-js into
+# contracts/artifacts/ (committed); the binary embeds the committed bytecode
+# through a generated C file, so building ehr needs no node.
+CONTRACT_ARTIFACTS := contracts/artifacts/Registry.json contracts/artifacts/TestToken.json
+contracts:
+	node contracts/compile.js
+$(BUILD)/gen/contracts.c: contracts/gen-c.sh $(CONTRACT_ARTIFACTS)
+	@mkdir -p $(dir $@)
+	sh contracts/gen-c.sh contracts/artifacts > $@.tmp && mv $@.tmp $@
+$(BUILD)/gen/contracts.o: contracts/contracts.h

@@ -1,0 +1,601 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.30;
+
+/// @title ehr registry: key directory, record anchors, grants, access log, invoices
+/// @notice Every state change emits an event; the events are the audit trail.
+/// Every patient-related event has the patient as its first indexed field
+/// (topic 1), the record, grant or invoice id second (topic 2) and the other
+/// party (author, grantee, accessor, issuer) third (topic 3), so one
+/// eth_getLogs filtered on topic 1 returns a patient's whole history and one
+/// filtered on topic 3 a provider's.
+/// @dev No owner, no upgrade, no pause: nobody but the parties named in each
+/// rule can change anything. Roles in the key directory are self-declared
+/// labels and gate nothing.
+contract Registry {
+	/* ---------------------------------------------------------------- */
+	/* Types and storage                                                */
+	/* ---------------------------------------------------------------- */
+
+	struct Account {
+		bytes32 encryptionKey;	// X25519 public key
+		uint8 role;		// 1 patient, 2 provider, others: the client's
+		string name;
+	}
+
+	/// One slot per record: what the access rules need, and the block of
+	/// its RecordAnchored event so a client finds that event in one query.
+	struct Record {
+		address patient;
+		uint64 anchoredBlock;
+		bool erased;
+	}
+
+	struct Grant {
+		address patient;	// slot 0
+		uint64 expiry;		// active while block.timestamp < expiry
+		uint8 flags;		// GRANT_* and REVOKED
+		address grantee;	// slot 1; for bearer grants the ephemeral key's address
+		uint64 issuedBlock;
+		address redeemer;	// slot 2; the one redeemer of a single-use bearer grant
+	}
+
+	struct Invoice {
+		address issuer;		// slot 0
+		uint64 due;
+		uint8 status;		// INVOICE_*
+		address patient;	// slot 1
+		uint96 amount;
+		address token;		// slot 2; address(0) is the native coin
+		uint64 issuedBlock;
+	}
+
+	/// A record to anchor: calldata only.
+	struct NewRecord {
+		bytes32 contentHash;	// SHA-256 of the envelope
+		uint64 size;		// envelope size in bytes
+		string locator;		// where the ciphertext is: "chain", "dir:...", ...
+		bytes patientKey;	// data key sealed to the patient
+		bytes authorKey;	// data key sealed to the author (empty when the patient writes)
+		bytes meta;		// encrypted metadata
+	}
+
+	/// A piece of chain-stored ciphertext: calldata only, never stored.
+	struct Chunk {
+		bytes32 contentHash;
+		uint32 index;
+		uint32 count;
+		bytes data;
+	}
+
+	uint8 public constant ROLE_PATIENT = 1;
+	uint8 public constant ROLE_PROVIDER = 2;
+
+	uint8 public constant GRANT_WRITE = 1;	// grantee may anchor records for the patient
+	uint8 public constant GRANT_ALL = 2;	// covers every record of the patient, also later ones
+	uint8 public constant GRANT_BEARER = 4;	// grantee is an ephemeral key; redeem with its signature
+	uint8 public constant GRANT_MULTI = 8;	// bearer grant redeemable by many accounts (emergency card)
+	uint8 private constant GRANT_INPUT_FLAGS = 15;
+	uint8 private constant REVOKED = 128;
+
+	uint8 public constant INVOICE_OPEN = 1;
+	uint8 public constant INVOICE_PAID = 2;
+	uint8 public constant INVOICE_CANCELLED = 3;
+
+	uint256 public constant MAX_NAME_BYTES = 64;
+
+	/// Domain tag of the bearer redemption digest:
+	/// keccak256(abi.encode(REDEEM_TAG, chainid, registry, grantId, redeemer)),
+	/// signed as is (no EIP-191 prefix) by the grant's ephemeral key.
+	bytes32 public constant REDEEM_TAG = keccak256("ehr.registry.redeemBearer.v1");
+
+	/// secp256k1n / 2: signatures with a larger s are the malleable twin.
+	uint256 private constant HALF_N =
+		0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
+
+	/// Ids start at 1; 0 means none. Record ids are global, not per patient.
+	uint256 public recordCount;
+	uint256 public grantCount;
+	uint256 public invoiceCount;
+
+	mapping(address => Account) private _accounts;
+	mapping(uint256 => Record) private _records;
+	mapping(uint256 => Grant) private _grants;
+	/// grantId => recordId / 256 => bitmap of covered records (grants without GRANT_ALL)
+	mapping(uint256 => mapping(uint256 => uint256)) private _covered;
+	/// grantId => account => redeemed (bearer grants with GRANT_MULTI)
+	mapping(uint256 => mapping(address => bool)) private _redeemers;
+	mapping(uint256 => Invoice) private _invoices;
+
+	/* ---------------------------------------------------------------- */
+	/* Events                                                           */
+	/* ---------------------------------------------------------------- */
+
+	event KeyRegistered(address indexed account, bytes32 encryptionKey, uint8 role, string name);
+
+	event RecordAnchored(address indexed patient, uint256 indexed recordId, address indexed author,
+		uint256 grantId, bytes32 contentHash, uint64 size, string locator,
+		bytes patientKey, bytes authorKey, bytes meta);
+	event RecordErased(address indexed patient, uint256 indexed recordId, address indexed by);
+	/// The chunk's bytes are not in the event: they are in the calldata of
+	/// the transaction that emitted it.
+	event ChunkStored(bytes32 indexed contentHash, address indexed sender, uint32 index, uint32 count);
+
+	event GrantIssued(address indexed patient, uint256 indexed grantId, address indexed grantee,
+		uint64 expiry, uint8 flags, uint256[] recordIds, bytes[] sealedKeys);
+	event GrantKeysAdded(address indexed patient, uint256 indexed grantId, address indexed grantee,
+		uint256[] recordIds, bytes[] sealedKeys);
+	event GrantRevoked(address indexed patient, uint256 indexed grantId, address indexed grantee);
+	event BearerRedeemed(address indexed patient, uint256 indexed grantId, address indexed redeemer);
+	event AccessLogged(address indexed patient, uint256 indexed grantId, address indexed accessor,
+		uint256[] recordIds);
+
+	event InvoiceIssued(address indexed patient, uint256 indexed invoiceId, address indexed issuer,
+		address token, uint256 amount, uint64 due, bytes memo);
+	event InvoicePaid(address indexed patient, uint256 indexed invoiceId, address indexed issuer,
+		address token, uint256 amount);
+	event InvoiceCancelled(address indexed patient, uint256 indexed invoiceId, address indexed issuer);
+
+	/* ---------------------------------------------------------------- */
+	/* Errors (an event and an error cannot share a name, hence the     */
+	/* "Is" in GrantIsRevoked, RecordIsErased, InvoiceIsCancelled)      */
+	/* ---------------------------------------------------------------- */
+
+	error EmptyKey();
+	error BadRole();
+	error NameTooLong();
+	error ZeroAddress();
+	error EmptyBatch();
+	error LengthMismatch();
+
+	error NoSuchRecord(uint256 recordId);
+	error NotPatientsRecord(uint256 recordId);
+	error RecordIsErased(uint256 recordId);
+	error NotPatient();
+	error NoWriteGrant();
+
+	error BadFlags();
+	error BadExpiry();
+	error NoSuchGrant();
+	error NotGrantee();
+	error GrantExpired();
+	error GrantIsRevoked();
+	error NotCovered(uint256 recordId);
+	error NotBearer();
+	error BadSignature();
+	error AlreadyRedeemed();
+
+	error NoSuchInvoice();
+	error ZeroAmount();
+	error AmountTooLarge();
+	error NotAToken();
+	error NotInvoicePatient();
+	error NotIssuer();
+	error AlreadyPaid();
+	error InvoiceIsCancelled();
+	error WrongAmount(uint256 expected, uint256 sent);
+	error TransferFailed();
+
+	/* ---------------------------------------------------------------- */
+	/* Key directory                                                    */
+	/* ---------------------------------------------------------------- */
+
+	/// Publishes (or replaces) the caller's encryption key, display name and role.
+	function register(bytes32 encryptionKey, string calldata name, uint8 role) external {
+		if (encryptionKey == bytes32(0))
+			revert EmptyKey();
+		if (role == 0)
+			revert BadRole();
+		if (bytes(name).length > MAX_NAME_BYTES)
+			revert NameTooLong();
+		Account storage a = _accounts[msg.sender];
+		a.encryptionKey = encryptionKey;
+		a.role = role;
+		a.name = name;
+		emit KeyRegistered(msg.sender, encryptionKey, role, name);
+	}
+
+	/// An unregistered account reads as (0, "", 0).
+	function accountOf(address account)
+		external view returns (bytes32 encryptionKey, string memory name, uint8 role)
+	{
+		Account storage a = _accounts[account];
+		return (a.encryptionKey, a.name, a.role);
+	}
+
+	/* ---------------------------------------------------------------- */
+	/* Records                                                          */
+	/* ---------------------------------------------------------------- */
+
+	/// Anchors one record in the patient's chart. The patient passes
+	/// grantId 0; anyone else passes the id of an active write grant the
+	/// patient gave them. Returns the new record id.
+	function anchorRecord(address patient, uint256 grantId, NewRecord calldata r)
+		external returns (uint256 recordId)
+	{
+		_mayWrite(patient, grantId);
+		recordId = ++recordCount;
+		_anchor(patient, grantId, recordId, r);
+	}
+
+	/// The batch form: records get consecutive ids from the returned one on.
+	function anchorRecords(address patient, uint256 grantId, NewRecord[] calldata rs)
+		external returns (uint256 firstId)
+	{
+		uint256 n = rs.length;
+		if (n == 0)
+			revert EmptyBatch();
+		_mayWrite(patient, grantId);
+		firstId = recordCount + 1;
+		recordCount += n;
+		for (uint256 i = 0; i < n; i++)
+			_anchor(patient, grantId, firstId + i, rs[i]);
+	}
+
+	/// Tombstones a record. The ciphertext may live on where the store
+	/// cannot delete (calldata); clients stop serving and granting it.
+	function eraseRecord(uint256 recordId) external {
+		Record storage rec = _records[recordId];
+		if (rec.patient == address(0))
+			revert NoSuchRecord(recordId);
+		if (rec.patient != msg.sender)
+			revert NotPatient();
+		if (rec.erased)
+			revert RecordIsErased(recordId);
+		rec.erased = true;
+		emit RecordErased(msg.sender, recordId, msg.sender);
+	}
+
+	function recordOf(uint256 recordId)
+		external view returns (address patient, uint64 anchoredBlock, bool erased)
+	{
+		Record storage rec = _records[recordId];
+		return (rec.patient, rec.anchoredBlock, rec.erased);
+	}
+
+	/// Chain storage: the bytes stay in this call's calldata, found again
+	/// through ChunkStored (filter on contentHash and sender, then read the
+	/// transaction's input). Nothing is stored and nothing is checked.
+	function storeChunk(bytes32 contentHash, uint32 index, uint32 count, bytes calldata /* data */)
+		external
+	{
+		emit ChunkStored(contentHash, msg.sender, index, count);
+	}
+
+	/// Many chunks (of one or many records) in one transaction.
+	function storeChunks(Chunk[] calldata chunks) external {
+		for (uint256 i = 0; i < chunks.length; i++)
+			emit ChunkStored(chunks[i].contentHash, msg.sender, chunks[i].index, chunks[i].count);
+	}
+
+	/* ---------------------------------------------------------------- */
+	/* Grants                                                           */
+	/* ---------------------------------------------------------------- */
+
+	/// The caller (the patient) grants `grantee` access until `expiry`
+	/// (unix seconds). flags: GRANT_WRITE, GRANT_ALL, GRANT_BEARER,
+	/// GRANT_MULTI (bearer only). sealedKeys[i] is the data key of
+	/// recordIds[i] sealed to the grantee. Returns the grant id.
+	function grant(address grantee, uint64 expiry, uint8 flags,
+		uint256[] calldata recordIds, bytes[] calldata sealedKeys)
+		external returns (uint256 grantId)
+	{
+		if (grantee == address(0))
+			revert ZeroAddress();
+		if (flags & ~GRANT_INPUT_FLAGS != 0 ||
+		    (flags & GRANT_MULTI != 0 && flags & GRANT_BEARER == 0))
+			revert BadFlags();
+		if (expiry <= block.timestamp)
+			revert BadExpiry();
+		if (recordIds.length != sealedKeys.length)
+			revert LengthMismatch();
+		grantId = ++grantCount;
+		Grant storage g = _grants[grantId];
+		g.patient = msg.sender;
+		g.expiry = expiry;
+		g.flags = flags;
+		g.grantee = grantee;
+		g.issuedBlock = uint64(block.number);
+		_cover(grantId, flags, recordIds);
+		emit GrantIssued(msg.sender, grantId, grantee, expiry, flags, recordIds, sealedKeys);
+	}
+
+	/// The patient adds records (and their keys sealed to the grantee) to
+	/// an active grant: new records for a GRANT_ALL grantee, or more
+	/// records for a grant over a list.
+	function addGrantKeys(uint256 grantId, uint256[] calldata recordIds, bytes[] calldata sealedKeys)
+		external
+	{
+		Grant storage g = _grants[grantId];
+		if (g.patient == address(0))
+			revert NoSuchGrant();
+		if (g.patient != msg.sender)
+			revert NotPatient();
+		_requireActive(g);
+		if (recordIds.length != sealedKeys.length)
+			revert LengthMismatch();
+		if (recordIds.length == 0)
+			revert EmptyBatch();
+		_cover(grantId, g.flags, recordIds);
+		emit GrantKeysAdded(msg.sender, grantId, g.grantee, recordIds, sealedKeys);
+	}
+
+	/// Ends a grant at once. Only the patient who issued it.
+	function revoke(uint256 grantId) external {
+		Grant storage g = _grants[grantId];
+		if (g.patient == address(0))
+			revert NoSuchGrant();
+		if (g.patient != msg.sender)
+			revert NotPatient();
+		if (g.flags & REVOKED != 0)
+			revert GrantIsRevoked();
+		g.flags |= REVOKED;
+		emit GrantRevoked(msg.sender, grantId, g.grantee);
+	}
+
+	/// Proves possession of a bearer grant's ephemeral key and binds the
+	/// grant to the caller, under whose account its accesses are then
+	/// logged. signature: 65 bytes r || s || v over the REDEEM_TAG digest
+	/// (redeemDigest). A single-use grant (no GRANT_MULTI) binds only its
+	/// first redeemer; that redeemer may redeem again.
+	function redeemBearer(uint256 grantId, bytes calldata signature) external {
+		Grant storage g = _grants[grantId];
+		if (g.patient == address(0))
+			revert NoSuchGrant();
+		if (g.flags & GRANT_BEARER == 0)
+			revert NotBearer();
+		_requireActive(g);
+		if (_recover(redeemDigest(grantId, msg.sender), signature) != g.grantee)
+			revert BadSignature();
+		if (g.flags & GRANT_MULTI != 0) {
+			_redeemers[grantId][msg.sender] = true;
+		} else if (g.redeemer == address(0)) {
+			g.redeemer = msg.sender;
+		} else if (g.redeemer != msg.sender) {
+			revert AlreadyRedeemed();
+		}
+		emit BearerRedeemed(g.patient, grantId, msg.sender);
+	}
+
+	function redeemDigest(uint256 grantId, address redeemer) public view returns (bytes32) {
+		return keccak256(abi.encode(REDEEM_TAG, block.chainid, address(this), grantId, redeemer));
+	}
+
+	/// Not revoked and not expired.
+	function isActive(uint256 grantId) public view returns (bool) {
+		Grant storage g = _grants[grantId];
+		return g.patient != address(0) && g.flags & REVOKED == 0 && block.timestamp < g.expiry;
+	}
+
+	/// Whether `account` may use the grant now: it is active and `account`
+	/// is its grantee or (bearer grants) a redeemer.
+	function canAccess(uint256 grantId, address account) external view returns (bool) {
+		return isActive(grantId) && _isAccessor(grantId, _grants[grantId], account);
+	}
+
+	/// Whether the grant names the record (for GRANT_ALL: the record is the
+	/// patient's). Says nothing about activity or erasure.
+	function covers(uint256 grantId, uint256 recordId) public view returns (bool) {
+		Grant storage g = _grants[grantId];
+		if (g.patient == address(0))
+			return false;
+		if (g.flags & GRANT_ALL != 0)
+			return _records[recordId].patient == g.patient;
+		return _covered[grantId][recordId >> 8] & (uint256(1) << (recordId & 255)) != 0;
+	}
+
+	/// flags includes REVOKED (128) once revoked.
+	function grantOf(uint256 grantId) external view returns (address patient, address grantee,
+		uint64 expiry, uint8 flags, uint64 issuedBlock, address redeemer)
+	{
+		Grant storage g = _grants[grantId];
+		return (g.patient, g.grantee, g.expiry, g.flags, g.issuedBlock, g.redeemer);
+	}
+
+	/* ---------------------------------------------------------------- */
+	/* Access log                                                       */
+	/* ---------------------------------------------------------------- */
+
+	/// The grantee (or a redeemer of a bearer grant) records that it read
+	/// these records under the grant. Refused once the grant is expired or
+	/// revoked, and for records the grant does not cover or that are erased.
+	function logAccess(uint256 grantId, uint256[] calldata recordIds) external {
+		Grant storage g = _grants[grantId];
+		address patient = g.patient;
+		if (patient == address(0))
+			revert NoSuchGrant();
+		if (!_isAccessor(grantId, g, msg.sender))
+			revert NotGrantee();
+		_requireActive(g);
+		bool all = g.flags & GRANT_ALL != 0;
+		for (uint256 i = 0; i < recordIds.length; i++) {
+			uint256 id = recordIds[i];
+			Record storage rec = _records[id];
+			if (all ? rec.patient != patient
+			        : _covered[grantId][id >> 8] & (uint256(1) << (id & 255)) == 0)
+				revert NotCovered(id);
+			if (rec.erased)
+				revert RecordIsErased(id);
+		}
+		emit AccessLogged(patient, grantId, msg.sender, recordIds);
+	}
+
+	/* ---------------------------------------------------------------- */
+	/* Invoices                                                         */
+	/* ---------------------------------------------------------------- */
+
+	/// The caller (a provider) bills `patient` `amount` base units of
+	/// `token` (address(0): the native coin), due at `due` (unix seconds,
+	/// informative: a late invoice can still be paid). memo is sealed to
+	/// the patient. Returns the invoice id.
+	function issueInvoice(address patient, address token, uint256 amount, uint64 due,
+		bytes calldata memo) external returns (uint256 invoiceId)
+	{
+		if (patient == address(0))
+			revert ZeroAddress();
+		if (amount == 0)
+			revert ZeroAmount();
+		if (amount > type(uint96).max)
+			revert AmountTooLarge();
+		if (token != address(0) && token.code.length == 0)
+			revert NotAToken();
+		invoiceId = ++invoiceCount;
+		_invoices[invoiceId] = Invoice({
+			issuer: msg.sender,
+			due: due,
+			status: INVOICE_OPEN,
+			patient: patient,
+			amount: uint96(amount),
+			token: token,
+			issuedBlock: uint64(block.number)
+		});
+		emit InvoiceIssued(patient, invoiceId, msg.sender, token, amount, due, memo);
+	}
+
+	/// The invoice's patient pays it, once: native coin with msg.value equal
+	/// to the amount, or a token with transferFrom(patient, issuer, amount)
+	/// (the patient approves the registry first; msg.value must be 0).
+	function pay(uint256 invoiceId) external payable {
+		Invoice storage inv = _invoices[invoiceId];
+		uint8 status = inv.status;
+		if (status == 0)
+			revert NoSuchInvoice();
+		if (inv.patient != msg.sender)
+			revert NotInvoicePatient();
+		if (status == INVOICE_PAID)
+			revert AlreadyPaid();
+		if (status == INVOICE_CANCELLED)
+			revert InvoiceIsCancelled();
+		address token = inv.token;
+		address issuer = inv.issuer;
+		uint256 amount = inv.amount;
+		uint256 expect = token == address(0) ? amount : 0;
+		if (msg.value != expect)
+			revert WrongAmount(expect, msg.value);
+
+		inv.status = INVOICE_PAID;
+		emit InvoicePaid(msg.sender, invoiceId, issuer, token, amount);
+
+		if (token == address(0)) {
+			(bool sent, ) = issuer.call{value: amount}("");
+			if (!sent)
+				revert TransferFailed();
+		} else {
+			_transferFrom(token, msg.sender, issuer, amount);
+		}
+	}
+
+	/// The issuer withdraws an open invoice.
+	function cancelInvoice(uint256 invoiceId) external {
+		Invoice storage inv = _invoices[invoiceId];
+		uint8 status = inv.status;
+		if (status == 0)
+			revert NoSuchInvoice();
+		if (inv.issuer != msg.sender)
+			revert NotIssuer();
+		if (status == INVOICE_PAID)
+			revert AlreadyPaid();
+		if (status == INVOICE_CANCELLED)
+			revert InvoiceIsCancelled();
+		inv.status = INVOICE_CANCELLED;
+		emit InvoiceCancelled(inv.patient, invoiceId, msg.sender);
+	}
+
+	function invoiceOf(uint256 invoiceId) external view returns (address issuer, address patient,
+		address token, uint256 amount, uint64 due, uint8 status, uint64 issuedBlock)
+	{
+		Invoice storage inv = _invoices[invoiceId];
+		return (inv.issuer, inv.patient, inv.token, inv.amount, inv.due, inv.status, inv.issuedBlock);
+	}
+
+	/* ---------------------------------------------------------------- */
+	/* Internals                                                        */
+	/* ---------------------------------------------------------------- */
+
+	function _anchor(address patient, uint256 grantId, uint256 recordId, NewRecord calldata r) private {
+		_records[recordId] = Record({
+			patient: patient,
+			anchoredBlock: uint64(block.number),
+			erased: false
+		});
+		emit RecordAnchored(patient, recordId, msg.sender, grantId, r.contentHash, r.size,
+			r.locator, r.patientKey, r.authorKey, r.meta);
+	}
+
+	function _mayWrite(address patient, uint256 grantId) private view {
+		if (patient == address(0))
+			revert ZeroAddress();
+		if (msg.sender == patient)
+			return;
+		Grant storage g = _grants[grantId];
+		if (g.patient != patient || g.flags & GRANT_WRITE == 0 || !_isAccessor(grantId, g, msg.sender))
+			revert NoWriteGrant();
+		_requireActive(g);
+	}
+
+	function _isAccessor(uint256 grantId, Grant storage g, address account) private view returns (bool) {
+		uint8 flags = g.flags;
+		if (flags & GRANT_BEARER == 0)
+			return account == g.grantee;
+		if (flags & GRANT_MULTI != 0)
+			return _redeemers[grantId][account];
+		return account != address(0) && account == g.redeemer;
+	}
+
+	/// Revocation is reported before expiry: it is the stronger statement.
+	function _requireActive(Grant storage g) private view {
+		if (g.flags & REVOKED != 0)
+			revert GrantIsRevoked();
+		if (block.timestamp >= g.expiry)
+			revert GrantExpired();
+	}
+
+	/// Checks that every record is the caller's and not erased, and marks
+	/// it in the grant's bitmap unless the grant covers all records.
+	function _cover(uint256 grantId, uint8 flags, uint256[] calldata recordIds) private {
+		bool all = flags & GRANT_ALL != 0;
+		for (uint256 i = 0; i < recordIds.length; i++) {
+			uint256 id = recordIds[i];
+			Record storage rec = _records[id];
+			if (rec.patient == address(0))
+				revert NoSuchRecord(id);
+			if (rec.patient != msg.sender)
+				revert NotPatientsRecord(id);
+			if (rec.erased)
+				revert RecordIsErased(id);
+			if (!all)
+				_covered[grantId][id >> 8] |= uint256(1) << (id & 255);
+		}
+	}
+
+	/// transferFrom for tokens that return true, nothing (USDT and kin) or
+	/// false: a call that reverts, returns false, or returns nothing from
+	/// an address without code is a failed transfer.
+	function _transferFrom(address token, address from, address to, uint256 amount) private {
+		(bool ok, bytes memory ret) =
+			token.call(abi.encodeWithSelector(0x23b872dd, from, to, amount));
+		if (!ok)
+			revert TransferFailed();
+		if (ret.length == 0) {
+			if (token.code.length == 0)
+				revert TransferFailed();
+		} else if (ret.length < 32 || abi.decode(ret, (uint256)) != 1) {
+			revert TransferFailed();
+		}
+	}
+
+	function _recover(bytes32 digest, bytes calldata sig) private pure returns (address) {
+		if (sig.length != 65)
+			revert BadSignature();
+		bytes32 r = bytes32(sig[0:32]);
+		bytes32 s = bytes32(sig[32:64]);
+		uint8 v = uint8(sig[64]);
+		if (v < 27)
+			v += 27;
+		if (uint256(s) > HALF_N || (v != 27 && v != 28))
+			revert BadSignature();
+		address signer = ecrecover(digest, v, r, s);
+		if (signer == address(0))
+			revert BadSignature();
+		return signer;
+	}
+}
