@@ -1,0 +1,141 @@
+# Helpers for the end-to-end tests (POSIX sh). Each test file starts with
+#	. "$(dirname "$0")/lib.sh"
+# and ends with `finish`, which prints the "N passed, N failed" line that
+# tests/run adds up and exits non-zero on any failure.
+#
+# Every test file gets a fresh EHR_HOME in a temporary directory that is
+# removed at exit, together with the anvil it started (stopped by its pid).
+# $EHR is the binary under test, $CAST and $ANVIL the pinned tools from
+# $EHR_TOOLS (exported by the Makefile), else tests/node_modules/.bin.
+set -u
+
+E2E_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+EHR_TOOLS=${EHR_TOOLS:-$E2E_ROOT/tests/node_modules/.bin}
+CAST=$EHR_TOOLS/cast
+ANVIL=$EHR_TOOLS/anvil
+EHR=${EHR_BIN:-$E2E_ROOT/build/ehr}
+
+E2E_PASS=0
+E2E_FAIL=0
+E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ehr-e2e.XXXXXX") || exit 1
+EHR_HOME=$E2E_TMP/home
+mkdir -m 700 "$EHR_HOME"
+export EHR_HOME
+ANVIL_PID=
+
+e2e_cleanup() {
+	stop_anvil
+	rm -rf "$E2E_TMP"
+}
+trap e2e_cleanup EXIT
+trap 'exit 130' HUP INT TERM
+
+ok() {
+	E2E_PASS=$((E2E_PASS + 1))
+	echo "ok - $*"
+}
+
+fail() {
+	E2E_FAIL=$((E2E_FAIL + 1))
+	echo "FAIL - $*"
+}
+
+# check_eq WHAT GOT WANT
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		fail "$1: got '$2', want '$3'"
+	fi
+}
+
+# check_exit WHAT STATUS COMMAND...: runs COMMAND, its stdout in $E2E_OUT and
+# stderr in $E2E_ERR, and checks its exit status.
+E2E_OUT=$E2E_TMP/stdout
+E2E_ERR=$E2E_TMP/stderr
+check_exit() {
+	_what=$1 _want=$2
+	shift 2
+	"$@" > "$E2E_OUT" 2> "$E2E_ERR"
+	_got=$?
+	if [ "$_got" = "$_want" ]; then
+		ok "$_what"
+	else
+		fail "$_what: exit $_got, want $_want"
+		sed 's/^/    /' "$E2E_ERR" | head -n 20
+	fi
+}
+
+finish() {
+	echo "$E2E_PASS passed, $E2E_FAIL failed"
+	[ "$E2E_FAIL" = 0 ] && exit 0
+	exit 1
+}
+
+# start_anvil [ANVIL OPTIONS...]: starts anvil on a free loopback port (anvil
+# picks it: --port 0), waits until it answers, and exports EHR_RPC_URL (and
+# ETH_RPC_URL for cast) and ANVIL_PID. The dev accounts are the usual ones
+# (mnemonic "test test ... junk"); anvil_key N gives the private key of
+# account N.
+start_anvil() {
+	"$ANVIL" --host 127.0.0.1 --port 0 "$@" > "$E2E_TMP/anvil.log" 2>&1 &
+	ANVIL_PID=$!
+	_port= _i=0
+	while [ $_i -lt 200 ]; do
+		_port=$(sed -n 's/^Listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$E2E_TMP/anvil.log")
+		[ -n "$_port" ] && break
+		kill -0 "$ANVIL_PID" 2> /dev/null || break
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	if [ -z "$_port" ]; then
+		echo "start_anvil: anvil did not start:" >&2
+		cat "$E2E_TMP/anvil.log" >&2
+		stop_anvil
+		return 1
+	fi
+	EHR_RPC_URL=http://127.0.0.1:$_port
+	ETH_RPC_URL=$EHR_RPC_URL
+	export EHR_RPC_URL ETH_RPC_URL ANVIL_PID
+	_i=0
+	until "$CAST" chain-id > /dev/null 2>&1; do
+		_i=$((_i + 1))
+		if [ $_i -ge 100 ]; then
+			echo "start_anvil: anvil does not answer at $EHR_RPC_URL" >&2
+			stop_anvil
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+stop_anvil() {
+	[ -n "$ANVIL_PID" ] || return 0
+	kill "$ANVIL_PID" 2> /dev/null
+	wait "$ANVIL_PID" 2> /dev/null
+	ANVIL_PID=
+}
+
+# anvil_key N: the private key of dev account N, as anvil printed it.
+anvil_key() {
+	sed -n "/^Private Keys/,/^Wallet/s/^($1) \(0x[0-9a-f]\{64\}\)\$/\1/p" "$E2E_TMP/anvil.log"
+}
+
+# rand_hex N: N random bytes as hex, without 0x.
+rand_hex() {
+	od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'
+}
+
+# Run directly (tests/run runs every tests/e2e/*.sh), this file tests itself.
+if [ "${0##*/}" = lib.sh ]; then
+	check_exit "anvil starts on a free loopback port" 0 start_anvil
+	check_eq "anvil answers with its chain id" "$("$CAST" chain-id 2>&1)" 31337
+	check_eq "dev key 0 is the well-known one" "$("$CAST" wallet address "$(anvil_key 0)")" \
+		0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
+	pid=$ANVIL_PID
+	stop_anvil
+	kill -0 "$pid" 2> /dev/null
+	check_eq "anvil stopped by its pid" $? 1
+	check_exit "a failing command is seen as failing" 1 false
+	finish
+fi
