@@ -1,0 +1,79 @@
+/* The command table: name, function, summary, synopsis, options, needs. */
+#include "cli/ehr.h"
+#include "commands/commands.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define W CMD_NEEDS_WALLET
+#define U CMD_NEEDS_UNLOCK
+#define N CMD_NEEDS_NODE
+
+const struct command commands[] = {
+	{ "init", cmd_init, "create a new wallet from fresh 24 words",
+	  "init [--words N] [--mnemonic-out FILE] [--kdf LEVEL] [--force]", cmd_init_opts, U },
+	{ "restore", cmd_restore, "restore a wallet from its mnemonic",
+	  "restore [--mnemonic-file FILE] [--bip39-passphrase-file FILE] [--kdf LEVEL] [--force]",
+	  cmd_restore_opts, U },
+	{ "import", cmd_import, "create a wallet from a private key or a v3 keystore",
+	  "import (--private-key-file FILE | --keystore FILE) [--keystore-passphrase-file FILE] [--kdf LEVEL] [--force]",
+	  cmd_import_opts, U },
+	{ "export", cmd_export, "show the mnemonic or write a v3 keystore",
+	  "export --mnemonic [--mnemonic-out FILE]\nexport --keystore FILE [--keystore-passphrase-file FILE] [--force]",
+	  cmd_export_opts, W | U },
+	{ "accounts", cmd_accounts, "list the wallet's accounts (no passphrase needed)",
+	  "accounts [--add N]", cmd_accounts_opts, W },
+	{ "address", cmd_address, "show one account's address",
+	  "address [--index N | --path PATH] [--bech32 PREFIX]", cmd_address_opts, W },
+	{ "passwd", cmd_passwd, "change the wallet's passphrase",
+	  "passwd [--new-passphrase-file FILE] [--kdf LEVEL]", cmd_passwd_opts, W | U },
+	{ "wallets", cmd_wallets, "list or remove named wallets",
+	  "wallets [list]\nwallets remove NAME", cmd_wallets_opts, 0 },
+	{ "sign", cmd_sign, "sign a message (EIP-191 personal_sign)",
+	  "sign [--index N] (MESSAGE | --file FILE | --hex HEX)", cmd_sign_opts, W | U },
+	{ "verify", cmd_verify, "check an EIP-191 signature against an address",
+	  "verify --address ADDR --signature SIG (MESSAGE | --file FILE | --hex HEX)", cmd_verify_opts, 0 },
+	{ "help", cmd_help, "show the commands, or one command's usage",
+	  "help [COMMAND]", cmd_help_opts, 0 },
+};
+
+const unsigned ncommands = sizeof(commands) / sizeof(commands[0]);
+
+const struct command *command_find(const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < ncommands; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+void command_usage(const struct command *cmd, bool to_stderr)
+{
+	FILE *f = to_stderr ? stderr : stdout;
+	const char *s = cmd->synopsis, *nl;
+	const struct opt *o;
+	const char *lead = "usage: ";
+
+	for (; s; s = nl ? nl + 1 : NULL, lead = "   or: ") {
+		nl = strchr(s, '\n');
+		fprintf(f, "%sehr %.*s\n", lead, nl ? (int)(nl - s) : (int)strlen(s), s);
+	}
+	fprintf(f, "\n%s\n", cmd->summary);
+	if (cmd->opts && cmd->opts->name) {
+		fputs("\noptions:\n", f);
+		for (o = cmd->opts; o->name; o++) {
+			char left[64];
+
+			if (o->short_name)
+				snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name,
+					 o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+			else
+				snprintf(left, sizeof(left), "    --%s%s%s", o->name,
+					 o->arg ? " " : "", o->arg ? o->arg : "");
+			fprintf(f, "  %-30s %s\n", left, o->help);
+		}
+	}
+	fprintf(f, "\nglobal options: see 'ehr help'; the full page: man ehr-%s\n", cmd->name);
+}

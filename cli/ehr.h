@@ -1,0 +1,68 @@
+/* What every command sees: the global options, the command table and the
+ * output helpers. Only cli/ and commands/ print or exit. */
+#ifndef EHR_CLI_H
+#define EHR_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli/opt.h"
+#include "wallet/err.h"
+
+/* Global options and their environment variables (DESIGN.md section 10). */
+struct ehr_globals {
+	const char *wallet;          /* --wallet, EHR_WALLET, else "default" */
+	long account;                /* --account N, -1 when not given */
+	const char *network;         /* --network */
+	const char *rpc;             /* --rpc, EHR_RPC_URL, ETH_RPC_URL */
+	const char *registry;        /* --registry, EHR_REGISTRY */
+	const char *passphrase_file; /* --passphrase-file, EHR_PASSPHRASE_FILE */
+	int passphrase_fd;           /* --passphrase-fd N, -1 when not given */
+	bool json, yes, quiet, help;
+	bool color;                  /* stdout is a tty and NO_COLOR is unset */
+};
+
+extern struct ehr_globals g;
+extern const struct opt global_opts[];
+
+enum command_flags {
+	CMD_NEEDS_WALLET = 1 << 0,   /* reads a wallet file */
+	CMD_NEEDS_UNLOCK = 1 << 1,   /* may ask for the passphrase */
+	CMD_NEEDS_NODE = 1 << 2      /* talks to a node */
+};
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;         /* one line, for `ehr help` */
+	const char *synopsis;        /* usage lines after "ehr ", '\n'-separated */
+	const struct opt *opts;      /* the command's own options, for -h */
+	unsigned flags;
+};
+
+extern const struct command commands[];
+extern const unsigned ncommands;
+
+const struct command *command_find(const char *name);
+
+/* Prints the short usage of cmd (its synopsis and options) to stdout or,
+ * as part of a usage error, to stderr. */
+void command_usage(const struct command *cmd, bool to_stderr);
+
+/* Reports e ("ehr: error: <msg>") on stderr and returns its status, so a
+ * command can end with `return report(&e);`. */
+int report(const ehr_err *e);
+
+/* Formats and reports an error with the given status; returns status. */
+int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A usage error for the current command: message, then a hint to -h. */
+int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "ehr: warning: ..." on stderr (not with -q). */
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Informational line on stderr (not with -q or --json). */
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

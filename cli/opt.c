@@ -1,0 +1,178 @@
+#include "cli/ehr.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char **posbuf;
+static int poscap;
+
+void opt_init(struct opt_parser *p, const char *cmd, int argc, char **argv,
+	      const struct opt *opts)
+{
+	memset(p, 0, sizeof(*p));
+	p->cmd = cmd;
+	p->argc = argc;
+	p->argv = argv;
+	p->i = 1;
+	p->opts = opts;
+	/* argv outlives the parser, so positionals point into it; the array
+	 * is kept in a static so one allocation serves every parser */
+	if (argc + 1 > poscap) {
+		posbuf = realloc(posbuf, ((size_t)argc + 1) * sizeof(*posbuf));
+		if (!posbuf)
+			abort();
+		poscap = argc + 1;
+	}
+	p->pos = posbuf;
+}
+
+unsigned edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	unsigned row[64], prev, tmp;
+
+	if (lb >= sizeof(row) / sizeof(row[0]) || la >= 64)
+		return 64;
+	for (j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (unsigned)i;
+		for (j = 1; j <= lb; j++) {
+			unsigned best = prev + (a[i - 1] != b[j - 1]);
+
+			tmp = row[j];
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			prev = tmp;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+static const struct opt *find_long(const struct opt *o, const char *name, size_t len)
+{
+	for (; o && o->name; o++)
+		if (strlen(o->name) == len && !strncmp(o->name, name, len))
+			return o;
+	return NULL;
+}
+
+static const struct opt *find_short(const struct opt *o, char c)
+{
+	for (; o && o->name; o++)
+		if (o->short_name && o->short_name == c)
+			return o;
+	return NULL;
+}
+
+static int unknown_option(struct opt_parser *p, const char *arg, size_t len)
+{
+	const struct opt *o, *best = NULL;
+	unsigned d, bestd = 3;
+
+	for (o = p->opts; o && o->name; o++) {
+		char want[80];
+
+		snprintf(want, sizeof(want), "%.*s", (int)len, arg);
+		d = edit_distance(want, o->name);
+		if (d < bestd) {
+			bestd = d;
+			best = o;
+		}
+	}
+	if (best)
+		usage_error(p->cmd, "unknown option '--%.*s' (did you mean '--%s'?)",
+			    (int)len, arg, best->name);
+	else
+		usage_error(p->cmd, "unknown option '--%.*s'", (int)len, arg);
+	return -1;
+}
+
+int opt_next(struct opt_parser *p, const char **val)
+{
+	const struct opt *o;
+	char *arg;
+
+	*val = NULL;
+	if (p->short_rest && *p->short_rest) {
+		char c = *p->short_rest++;
+
+		if (!(o = find_short(p->opts, c))) {
+			usage_error(p->cmd, "unknown option '-%c'", c);
+			return -1;
+		}
+		if (o->arg) {
+			if (*p->short_rest) {
+				*val = p->short_rest;
+			} else if (p->i < p->argc) {
+				*val = p->argv[p->i++];
+			} else {
+				usage_error(p->cmd, "option '-%c' needs a value (%s)", c, o->arg);
+				return -1;
+			}
+			p->short_rest = NULL;
+		}
+		return o->key;
+	}
+	while (p->i < p->argc) {
+		arg = p->argv[p->i++];
+		if (p->only_pos || arg[0] != '-' || arg[1] == '\0') {
+			p->pos[p->npos++] = arg;
+			continue;
+		}
+		if (!strcmp(arg, "--")) {
+			p->only_pos = true;
+			continue;
+		}
+		if (arg[1] == '-') {
+			const char *name = arg + 2, *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+
+			if (!(o = find_long(p->opts, name, len)))
+				return unknown_option(p, name, len);
+			if (o->arg) {
+				if (eq) {
+					*val = eq + 1;
+				} else if (p->i < p->argc) {
+					*val = p->argv[p->i++];
+				} else {
+					usage_error(p->cmd, "option '--%s' needs a value (%s)", o->name, o->arg);
+					return -1;
+				}
+			} else if (eq) {
+				usage_error(p->cmd, "option '--%s' takes no value", o->name);
+				return -1;
+			}
+			return o->key;
+		}
+		p->short_rest = arg + 1;
+		return opt_next(p, val);
+	}
+	return 0;
+}
+
+int opt_ulong(const struct opt_parser *p, const char *name, const char *val,
+	      unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	if (!val || val[0] < '0' || val[0] > '9')
+		goto bad;
+	v = strtoul(val, &end, 10);
+	if (errno || *end || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	usage_error(p->cmd, "option '%s' wants a whole number from 0 to %lu, not '%s'",
+		    name, max, val ? val : "");
+	return -1;
+}

@@ -1,0 +1,55 @@
+/* What commands share to reach a wallet: its path from --wallet, the
+ * passphrase from fd, file or terminal, unlocking, confirmations. */
+#ifndef EHR_SESSION_H
+#define EHR_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keystore/keystore.h"
+
+/* The path of the selected wallet (--wallet, $EHR_WALLET, "default"). */
+int session_wallet_path(char *out, size_t cap, ehr_err *e);
+
+/* Opens the selected wallet without unlocking it. */
+int session_open(keystore **ks, ehr_err *e);
+
+/* Gets a passphrase: --passphrase-fd, then --passphrase-file /
+ * $EHR_PASSPHRASE_FILE, then the terminal (asked twice when confirm).
+ * *pass is sodium_malloc memory: free with sodium_free. */
+int session_passphrase(const char *prompt, bool confirm, char **pass, size_t *len, ehr_err *e);
+
+/* Reads a secret line from the terminal with echo off into sodium_malloc
+ * memory; EHR_EAUTH when there is no terminal. */
+int prompt_secret(const char *prompt, char **out, size_t *len, ehr_err *e);
+
+/* Opens and unlocks the selected wallet. */
+int session_unlock(keystore **ks, ehr_err *e);
+
+/* The account index to act as: --account, else 0. */
+uint32_t session_account(void);
+
+/* Asks "question [y/N]" on the terminal. --yes answers yes. Without a
+ * terminal and without --yes it refuses (EHR_EUSAGE). A "no" is EHR_EFAIL. */
+int confirm(const char *question, ehr_err *e);
+
+/* A secret read from a file (a mnemonic, a key), first line trimmed of
+ * surrounding white space; sodium_malloc memory. */
+int secret_line_from_file(const char *path, char **out, size_t *len, ehr_err *e);
+
+
+
+/* Seals secret into a new wallet file for the selected wallet name, with a
+ * new passphrase from the usual sources (asked twice on a terminal), and
+ * prints what was created (table or --json). */
+int create_wallet(const keystore_secret *secret, const char *kdf, unsigned long naccounts,
+		  bool force);
+
+/* Prints the accounts of ks: a table, or with --json an array. */
+void print_accounts(const keystore *ks);
+/* Reads the optional BIP39 passphrase ('25th word') from file, if given,
+ * into s. */
+int load_bip39_passphrase(const char *file, keystore_secret *s, ehr_err *e);
+
+#endif

@@ -1,0 +1,101 @@
+/* Creating a wallet file and showing accounts: shared by init, restore,
+ * import and accounts. */
+#include "cli/ehr.h"
+#include "cli/session.h"
+
+#include <stdio.h>
+
+#include <cJSON.h>
+#include <sodium.h>
+
+#include "wallet/eth.h"
+#include "wallet/fileio.h"
+#include "wallet/hex.h"
+
+static cJSON *accounts_json(const keystore *ks)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; i < ks->naccounts; i++) {
+		const keystore_account *a = &ks->accounts[i];
+		cJSON *o = cJSON_CreateObject();
+		char addr[43], key[65];
+
+		eip55_format(a->address, addr);
+		hex_encode(a->encryption_key, 32, key);
+		cJSON_AddNumberToObject(o, "index", a->index);
+		cJSON_AddStringToObject(o, "address", addr);
+		cJSON_AddStringToObject(o, "path", a->path);
+		cJSON_AddStringToObject(o, "encryption_key", key);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+static void print_json(cJSON *j)
+{
+	char *s = cJSON_Print(j);
+
+	if (s)
+		puts(s);
+	cJSON_free(s);
+	cJSON_Delete(j);
+}
+
+void print_accounts(const keystore *ks)
+{
+	size_t i;
+
+	if (g.json) {
+		print_json(accounts_json(ks));
+		return;
+	}
+	printf("%-6s %-42s  %s\n", "INDEX", "ADDRESS", "PATH");
+	for (i = 0; i < ks->naccounts; i++) {
+		char addr[43];
+
+		eip55_format(ks->accounts[i].address, addr);
+		printf("%-6u %-42s  %s\n", ks->accounts[i].index, addr,
+		       ks->accounts[i].path[0] ? ks->accounts[i].path : "(imported key)");
+	}
+}
+
+int create_wallet(const keystore_secret *secret, const char *kdf, unsigned long naccounts,
+		  bool force)
+{
+	enum keystore_kdf_level level = KDF_MODERATE;
+	char path[4096], *pass = NULL;
+	size_t len;
+	keystore *ks = NULL;
+	ehr_err e = { 0 };
+	int rc;
+
+	if ((kdf && (rc = keystore_kdf_parse(kdf, &level, &e))) ||
+	    (rc = session_wallet_path(path, sizeof(path), &e)))
+		return report(&e);
+	if (!force && file_exists(path))
+		return fail(EHR_EUSAGE, "wallet '%s' exists at %s (use --force to replace it)",
+			    g.wallet, path);
+	if ((rc = session_passphrase("new passphrase", true, &pass, &len, &e)))
+		return report(&e);
+	rc = keystore_create(path, secret, pass, len, level, naccounts, force, &e);
+	sodium_free(pass);
+	if (rc || (rc = keystore_open(path, &ks, &e)))
+		return report(&e);
+	if (g.json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "wallet", g.wallet);
+		cJSON_AddStringToObject(o, "file", path);
+		cJSON_AddItemToObject(o, "accounts", accounts_json(ks));
+		print_json(o);
+	} else if (!g.quiet) {
+		char addr[43];
+
+		eip55_format(ks->accounts[0].address, addr);
+		printf("wallet '%s' written to %s\naccount 0: %s\n", g.wallet, path, addr);
+	}
+	keystore_free(ks);
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* Every command: cmd_<name>() in commands/<name>.c, with its option table
+ * cmd_<name>_opts[] (what -h shows). The table itself is cli/commands.c. */
+#ifndef EHR_COMMANDS_H
+#define EHR_COMMANDS_H
+
+#include "cli/ehr.h"
+
+#define EHR_COMMAND(name) \
+	int cmd_##name(int argc, char **argv); \
+	extern const struct opt cmd_##name##_opts[];
+
+EHR_COMMAND(init)
+EHR_COMMAND(restore)
+EHR_COMMAND(import)
+EHR_COMMAND(export)
+EHR_COMMAND(accounts)
+EHR_COMMAND(address)
+EHR_COMMAND(passwd)
+EHR_COMMAND(wallets)
+EHR_COMMAND(sign)
+EHR_COMMAND(verify)
+EHR_COMMAND(help)
+
+#endif

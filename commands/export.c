@@ -1,0 +1,133 @@
+/* ehr export: the mnemonic (after a confirmation), or one account's key as
+ * a Web3 Secret Storage v3 file for geth, cast or MetaMask. */
+#include "commands/commands.h"
+#include "cli/session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "keystore/v3.h"
+#include "wallet/bip39.h"
+#include "wallet/eth.h"
+#include "wallet/fileio.h"
+
+enum { O_MNEMONIC = 1, O_MNEMONIC_OUT, O_KEYSTORE, O_KSPASS, O_INDEX, O_FORCE };
+
+const struct opt cmd_export_opts[] = {
+	{ "mnemonic", 0, O_MNEMONIC, NULL, "show the mnemonic (asks first)" },
+	{ "mnemonic-out", 0, O_MNEMONIC_OUT, "FILE", "with --mnemonic: write it to FILE (0600) instead" },
+	{ "keystore", 0, O_KEYSTORE, "FILE", "write the account's key as a v3 keystore file (0600)" },
+	{ "keystore-passphrase-file", 0, O_KSPASS, "FILE", "password for the v3 file (else the terminal asks twice)" },
+	{ "index", 0, O_INDEX, "N", "the account to export (default: --account, else 0)" },
+	{ "force", 'f', O_FORCE, NULL, "replace an existing output file" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static int export_mnemonic(keystore *ks, const char *out, ehr_err *e)
+{
+	char *m = sodium_malloc(BIP39_MNEMONIC_MAX + 1);
+	int rc;
+
+	if (!m)
+		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
+	if ((rc = keystore_mnemonic(ks, m, BIP39_MNEMONIC_MAX, e)))
+		goto out;
+	if (out) {
+		size_t n = strlen(m);
+
+		m[n] = '\n';
+		rc = file_write_atomic(out, m, n + 1, 0600, false, e);
+	} else {
+		puts(m);
+	}
+out:
+	sodium_free(m);
+	return rc;
+}
+
+static int export_v3(keystore *ks, uint32_t index, const char *file, const char *passfile,
+		     bool force, ehr_err *e)
+{
+	keystore_keys *keys = keystore_keys_new();
+	char *pass = NULL, *json = NULL;
+	size_t passlen;
+	int rc;
+
+	if (!keys)
+		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
+	if ((rc = keystore_derive_index(ks->secret, index, keys, e)))
+		goto out;
+	rc = passfile ? passphrase_from_file(passfile, &pass, &passlen, e)
+		      : (g.passphrase_fd >= 0 || g.passphrase_file)
+			? ehr_fail(e, EHR_EUSAGE, "give the keystore's password with --keystore-passphrase-file")
+			: session_passphrase("password for the keystore file", true, &pass, &passlen, e);
+	if (rc)
+		goto out;
+	if ((rc = v3_encrypt(keys->private_key, pass, passlen, NULL, &json, e)))
+		goto out;
+	rc = file_write_atomic(file, json, strlen(json), 0600, force, e);
+	if (!rc && !g.quiet && !g.json) {
+		char addr[43];
+
+		eip55_format(keys->address, addr);
+		fprintf(stderr, "wrote the key of account %u (%s) to %s\n", index, addr, file);
+	}
+out:
+	if (pass)
+		sodium_free(pass);
+	free(json);
+	keystore_keys_free(keys);
+	return rc;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	struct opt_parser p;
+	const char *val, *mout = NULL, *v3file = NULL, *kspass = NULL;
+	unsigned long index = session_account();
+	bool mnemonic = false, force = false;
+	keystore *ks = NULL;
+	ehr_err e = { 0 };
+	int key, rc;
+
+	opt_init(&p, "export", argc, argv, cmd_export_opts);
+	while ((key = opt_next(&p, &val)) > 0) {
+		switch (key) {
+		case O_MNEMONIC: mnemonic = true; break;
+		case O_MNEMONIC_OUT: mout = val; break;
+		case O_KEYSTORE: v3file = val; break;
+		case O_KSPASS: kspass = val; break;
+		case O_FORCE: force = true; break;
+		case O_INDEX:
+			if (opt_ulong(&p, "--index", val, 0x7fffffff, &index))
+				return EHR_EUSAGE;
+			break;
+		}
+	}
+	if (key < 0)
+		return EHR_EUSAGE;
+	if (p.npos)
+		return usage_error("export", "unexpected argument '%s'", p.pos[0]);
+	if (mnemonic == !!v3file)
+		return usage_error("export", "give one of --mnemonic or --keystore FILE");
+	if (mout && !mnemonic)
+		return usage_error("export", "--mnemonic-out goes with --mnemonic");
+	if (mnemonic && !mout && !isatty(STDOUT_FILENO) && !g.yes)
+		return fail(EHR_EUSAGE, "standard output is not a terminal: refusing to print the mnemonic "
+			    "(use --mnemonic-out FILE, or --yes to print it anyway)");
+	if ((mout && file_exists(mout)) || (v3file && !force && file_exists(v3file)))
+		return fail(EHR_EUSAGE, "%s exists (use another name%s)", mout ? mout : v3file,
+			    mout ? "" : " or --force");
+	if (mnemonic && (rc = confirm("Show the wallet's mnemonic? Anyone who sees it owns the wallet", &e)))
+		return report(&e);
+	if ((rc = session_unlock(&ks, &e)))
+		return report(&e);
+	rc = mnemonic ? export_mnemonic(ks, mout, &e)
+		      : export_v3(ks, (uint32_t)index, v3file, kspass, force, &e);
+	keystore_free(ks);
+	return rc ? report(&e) : 0;
+}

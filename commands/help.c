@@ -1,0 +1,62 @@
+/* ehr help: the commands, or one command's usage. */
+#include "commands/commands.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { O_COMMANDS = 1 };
+
+const struct opt cmd_help_opts[] = {
+	{ "commands", 0, O_COMMANDS, NULL, "list the command names only, one a line (for scripts)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+int cmd_help(int argc, char **argv)
+{
+	struct opt_parser p;
+	const struct opt *o;
+	const char *val;
+	bool names = false;
+	unsigned i;
+	int key;
+
+	opt_init(&p, "help", argc, argv, cmd_help_opts);
+	while ((key = opt_next(&p, &val)) > 0)
+		names = true;
+	if (key < 0)
+		return EHR_EUSAGE;
+	if (p.npos > 1)
+		return usage_error("help", "unexpected argument '%s'", p.pos[1]);
+	if (p.npos == 1) {
+		const struct command *cmd = command_find(p.pos[0]);
+
+		if (!cmd)
+			return usage_error("help", "unknown command '%s'", p.pos[0]);
+		command_usage(cmd, false);
+		return 0;
+	}
+	if (names) {
+		for (i = 0; i < ncommands; i++)
+			puts(commands[i].name);
+		return 0;
+	}
+	puts("usage: ehr [global options] COMMAND [options] [args]\n\n"
+	     "ehr keeps a patient's health records: keys the patient holds, records\n"
+	     "encrypted before they leave the machine, time-limited grants, an audit\n"
+	     "trail, invoices. It talks to any Ethereum JSON-RPC node.\n\ncommands:");
+	for (i = 0; i < ncommands; i++)
+		printf("  %-12s %s\n", commands[i].name, commands[i].summary);
+	puts("\nglobal options (before or after the command):");
+	for (o = global_opts; o->name; o++) {
+		char left[48];
+
+		snprintf(left, sizeof(left), "%s%c%s--%s%s%s", o->short_name ? "-" : "",
+			 o->short_name ? o->short_name : ' ', o->short_name ? ", " : " ",
+			 o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		printf("  %-28s %s\n", left, o->help);
+	}
+	puts("\n'ehr COMMAND -h' shows a command's usage; 'man ehr-COMMAND' its page.\n"
+	     "Exit status: 0 ok, 1 failed or negative, 2 usage, 3 authentication,\n"
+	     "4 node unreachable, 5 refused by the chain, 6 integrity.");
+	return 0;
+}

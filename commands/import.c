@@ -1,0 +1,100 @@
+/* ehr import: a wallet holding one existing key, from a raw private key
+ * file or a Web3 Secret Storage v3 keystore (geth, cast, MetaMask). */
+#include "commands/commands.h"
+#include "cli/session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <sodium.h>
+
+#include "keystore/v3.h"
+#include "wallet/eth.h"
+#include "wallet/fileio.h"
+#include "wallet/hex.h"
+#include "wallet/secp.h"
+
+enum { O_KEYFILE = 1, O_KEYSTORE, O_KSPASS, O_KDF, O_FORCE };
+
+const struct opt cmd_import_opts[] = {
+	{ "private-key-file", 0, O_KEYFILE, "FILE", "a file holding the private key as 64 hex digits" },
+	{ "keystore", 0, O_KEYSTORE, "FILE", "a Web3 Secret Storage v3 file" },
+	{ "keystore-passphrase-file", 0, O_KSPASS, "FILE", "the v3 file's password (else the terminal asks)" },
+	{ "kdf", 0, O_KDF, "LEVEL", "argon2id cost: interactive, moderate (default) or sensitive" },
+	{ "force", 'f', O_FORCE, NULL, "replace an existing wallet of that name" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static int key_from_file(const char *file, uint8_t priv[32], ehr_err *e)
+{
+	char *line;
+	size_t len;
+	int rc;
+
+	if ((rc = secret_line_from_file(file, &line, &len, e)))
+		return rc;
+	rc = hex_decode_exact(line, priv, 32);
+	sodium_free(line);
+	if (rc)
+		return ehr_fail(e, EHR_EUSAGE, "%s does not hold a private key (64 hex digits)", file);
+	if (!secp256k1_ec_seckey_verify(secp_ctx(), priv))
+		return ehr_fail(e, EHR_EUSAGE, "%s holds no valid secp256k1 private key", file);
+	return 0;
+}
+
+static int key_from_v3(const char *file, const char *passfile, uint8_t priv[32], ehr_err *e)
+{
+	char *json = NULL, *pass = NULL;
+	uint8_t addr[20];
+	size_t len, passlen;
+	int rc;
+
+	if ((rc = file_read_all(file, V3_JSON_MAX, &json, &len, e)))
+		return rc;
+	rc = passfile ? passphrase_from_file(passfile, &pass, &passlen, e)
+		      : prompt_secret("password of the keystore file", &pass, &passlen, e);
+	if (!rc) {
+		rc = v3_decrypt(json, len, pass, passlen, priv, addr, e);
+		if (rc)
+			ehr_wrap(e, "%s", file);
+		sodium_free(pass);
+	}
+	free(json);
+	return rc;
+}
+
+int cmd_import(int argc, char **argv)
+{
+	struct opt_parser p;
+	const char *val, *keyfile = NULL, *v3file = NULL, *kspass = NULL, *kdf = NULL;
+	bool force = false;
+	keystore_secret *s;
+	ehr_err e = { 0 };
+	int key, rc;
+
+	opt_init(&p, "import", argc, argv, cmd_import_opts);
+	while ((key = opt_next(&p, &val)) > 0) {
+		switch (key) {
+		case O_KEYFILE: keyfile = val; break;
+		case O_KEYSTORE: v3file = val; break;
+		case O_KSPASS: kspass = val; break;
+		case O_KDF: kdf = val; break;
+		case O_FORCE: force = true; break;
+		}
+	}
+	if (key < 0)
+		return EHR_EUSAGE;
+	if (p.npos)
+		return usage_error("import", "unexpected argument '%s' (a key is never an argument: "
+				   "use --private-key-file)", p.pos[0]);
+	if (!keyfile == !v3file)
+		return usage_error("import", "give one of --private-key-file FILE or --keystore FILE");
+	if (!(s = keystore_secret_new()))
+		return fail(EHR_EFAIL, "out of secure memory");
+	s->kind = KEYSTORE_PRIVATE_KEY;
+	rc = keyfile ? key_from_file(keyfile, s->private_key, &e)
+		     : key_from_v3(v3file, kspass, s->private_key, &e);
+	rc = rc ? report(&e) : create_wallet(s, kdf, 1, force);
+	keystore_secret_free(s);
+	return rc;
+}

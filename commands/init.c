@@ -1,0 +1,130 @@
+/* ehr init: a new wallet from fresh entropy. The mnemonic is the only
+ * backup: it goes to the terminal once, or to a 0600 file for scripts. */
+#include "commands/commands.h"
+#include "cli/session.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "wallet/bip39.h"
+#include "wallet/fileio.h"
+
+enum { O_WORDS = 1, O_OUT, O_KDF, O_FORCE, O_ACCOUNTS, O_BIP39PASS };
+
+const struct opt cmd_init_opts[] = {
+	{ "words", 0, O_WORDS, "N", "mnemonic length: 12, 15, 18, 21 or 24 (default 24)" },
+	{ "mnemonic-out", 0, O_OUT, "FILE", "write the mnemonic to FILE (0600) instead of the terminal" },
+	{ "bip39-passphrase-file", 0, O_BIP39PASS, "FILE", "an optional BIP39 passphrase (the '25th word')" },
+	{ "kdf", 0, O_KDF, "LEVEL", "argon2id cost: interactive, moderate (default) or sensitive" },
+	{ "accounts", 0, O_ACCOUNTS, "N", "accounts to derive and list (default 5)" },
+	{ "force", 'f', O_FORCE, NULL, "replace an existing wallet of that name" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static void show_mnemonic(const char *m)
+{
+	char word[16];
+	int i = 0, n;
+
+	puts("Write these words down, in order, and keep them offline. They are the only");
+	puts("backup of this wallet and are shown this once:\n");
+	while (sscanf(m, "%15s%n", word, &n) == 1) {
+		i++;
+		printf("%3d. %-10s%s", i, word, i % 4 ? "" : "\n");
+		m += n;
+	}
+	sodium_memzero(word, sizeof(word));
+	puts(i % 4 ? "\n" : "");
+}
+
+int cmd_init(int argc, char **argv)
+{
+	struct opt_parser p;
+	const char *val, *out = NULL, *kdf = NULL, *bip39pass = NULL;
+	unsigned long words = 24, naccounts = KEYSTORE_DEFAULT_ACCOUNTS;
+	bool force = false;
+	keystore_secret *s = NULL;
+	char *mnemonic = NULL, path[4096];
+	size_t len;
+	ehr_err e = { 0 };
+	int key, rc;
+
+	opt_init(&p, "init", argc, argv, cmd_init_opts);
+	while ((key = opt_next(&p, &val)) > 0) {
+		switch (key) {
+		case O_WORDS:
+			if (opt_ulong(&p, "--words", val, 24, &words))
+				return EHR_EUSAGE;
+			break;
+		case O_OUT: out = val; break;
+		case O_KDF: kdf = val; break;
+		case O_FORCE: force = true; break;
+		case O_BIP39PASS: bip39pass = val; break;
+		case O_ACCOUNTS:
+			if (opt_ulong(&p, "--accounts", val, KEYSTORE_MAX_ACCOUNTS, &naccounts))
+				return EHR_EUSAGE;
+			break;
+		}
+	}
+	if (key < 0)
+		return EHR_EUSAGE;
+	if (p.npos)
+		return usage_error("init", "unexpected argument '%s'", p.pos[0]);
+	if (words < 12 || words % 3)
+		return usage_error("init", "--words must be 12, 15, 18, 21 or 24");
+	if (naccounts == 0)
+		return usage_error("init", "--accounts must be at least 1");
+	if (!out && !isatty(STDOUT_FILENO))
+		return fail(EHR_EUSAGE, "standard output is not a terminal: refusing to print the mnemonic "
+			    "there (use --mnemonic-out FILE)");
+	if (out && file_exists(out))
+		return fail(EHR_EUSAGE, "%s exists: refusing to overwrite a mnemonic file", out);
+	if ((rc = session_wallet_path(path, sizeof(path), &e)))
+		return report(&e);
+	if (!force && file_exists(path))
+		return fail(EHR_EUSAGE, "wallet '%s' exists at %s (use --force to replace it)", g.wallet, path);
+
+	if (!(s = keystore_secret_new()) || !(mnemonic = sodium_malloc(BIP39_MNEMONIC_MAX))) {
+		rc = fail(EHR_EFAIL, "out of secure memory");
+		goto out;
+	}
+	s->kind = KEYSTORE_MNEMONIC;
+	if ((rc = bip39_generate(words, mnemonic, BIP39_MNEMONIC_MAX, &e)) ||
+	    (rc = bip39_to_entropy(mnemonic, s->entropy, &len, &e)) ||
+	    (rc = load_bip39_passphrase(bip39pass, s, &e))) {
+		rc = report(&e);
+		goto out;
+	}
+	s->entropy_len = (uint8_t)len;
+	if (out) {
+		char *line = sodium_malloc(BIP39_MNEMONIC_MAX + 1);
+		size_t n = strlen(mnemonic);
+
+		if (!line) {
+			rc = fail(EHR_EFAIL, "out of secure memory");
+			goto out;
+		}
+		memcpy(line, mnemonic, n);
+		line[n] = '\n';
+		rc = file_write_atomic(out, line, n + 1, 0600, false, &e);
+		sodium_free(line);
+		if (rc) {
+			rc = report(&e);
+			goto out;
+		}
+	}
+	if ((rc = create_wallet(s, kdf, naccounts, force))) {
+		if (out)
+			unlink(out);  /* a mnemonic for a wallet that does not exist helps no one */
+		goto out;
+	}
+	if (!out)
+		show_mnemonic(mnemonic);
+out:
+	keystore_secret_free(s);
+	sodium_free(mnemonic);
+	return rc;
+}

@@ -1,0 +1,146 @@
+/* ehr wallets: the named wallets in the wallet directory; remove one. */
+#include "commands/commands.h"
+#include "cli/session.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+
+#include "wallet/eth.h"
+#include "wallet/paths.h"
+
+const struct opt cmd_wallets_opts[] = {
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int list(void)
+{
+	char dir[4096], path[4096 + 300];
+	char **names = NULL;
+	size_t n = 0, i;
+	cJSON *arr = g.json ? cJSON_CreateArray() : NULL;
+	struct dirent *d;
+	ehr_err e = { 0 };
+	DIR *dh;
+
+	if (paths_get(PLACE_WALLETS, dir, sizeof(dir), &e))
+		return report(&e);
+	if ((dh = opendir(dir))) {
+		while ((d = readdir(dh))) {
+			size_t len = strlen(d->d_name);
+			char **grown;
+
+			if (d->d_name[0] == '.' || len < 6 || strcmp(d->d_name + len - 5, ".json"))
+				continue;
+			if (!(grown = realloc(names, (n + 1) * sizeof(*names))))
+				break;
+			names = grown;
+			names[n++] = strndup(d->d_name, len - 5);
+		}
+		closedir(dh);
+	} else if (errno != ENOENT) {
+		return fail(EHR_EFAIL, "cannot read %s: %s", dir, strerror(errno));
+	}
+	qsort(names, n, sizeof(*names), by_name);
+	if (!g.json && n)
+		printf("%-20s %-12s %-42s %s\n", "NAME", "KIND", "ACCOUNT 0", "CREATED");
+	for (i = 0; i < n; i++) {
+		keystore *ks = NULL;
+		char addr[43] = "-";
+		const char *kind = "damaged", *created = "-";
+
+		snprintf(path, sizeof(path), "%s/%s.json", dir, names[i]);
+		if (!keystore_open(path, &ks, &e)) {
+			eip55_format(ks->accounts[0].address, addr);
+			kind = ks->kind == KEYSTORE_MNEMONIC ? "mnemonic" : "private-key";
+			created = ks->created;
+		}
+		if (arr) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "name", names[i]);
+			cJSON_AddStringToObject(o, "kind", kind);
+			cJSON_AddStringToObject(o, "address", addr);
+			cJSON_AddStringToObject(o, "created", created);
+			cJSON_AddStringToObject(o, "file", path);
+			cJSON_AddItemToArray(arr, o);
+		} else {
+			printf("%-20s %-12s %-42s %s\n", names[i], kind, addr, created);
+		}
+		keystore_free(ks);
+		free(names[i]);
+	}
+	free(names);
+	if (arr) {
+		char *s = cJSON_Print(arr);
+
+		puts(s);
+		cJSON_free(s);
+		cJSON_Delete(arr);
+	} else if (!n) {
+		note("no wallets in %s (create one with 'ehr init')", dir);
+	}
+	return 0;
+}
+
+static int remove_wallet(const char *name)
+{
+	char path[4096], question[256];
+	keystore *ks = NULL;
+	ehr_err e = { 0 };
+	int rc;
+
+	if ((rc = paths_wallet_file(name, path, sizeof(path), &e)))
+		return report(&e);
+	if (access(path, F_OK))
+		return fail(EHR_EFAIL, "no wallet named '%s'", name);
+	if (!keystore_open(path, &ks, &e)) {
+		char addr[43];
+
+		eip55_format(ks->accounts[0].address, addr);
+		snprintf(question, sizeof(question),
+			 "Remove wallet '%s' (%s)? Without its mnemonic or a backup its keys are gone", name, addr);
+		keystore_free(ks);
+	} else {
+		snprintf(question, sizeof(question), "Remove the damaged wallet file '%s'?", name);
+	}
+	if ((rc = confirm(question, &e)))
+		return report(&e);
+	if (unlink(path))
+		return fail(EHR_EFAIL, "cannot remove %s: %s", path, strerror(errno));
+	note("removed wallet '%s'", name);
+	return 0;
+}
+
+int cmd_wallets(int argc, char **argv)
+{
+	struct opt_parser p;
+	const char *val;
+	int key;
+
+	opt_init(&p, "wallets", argc, argv, cmd_wallets_opts);
+	while ((key = opt_next(&p, &val)) > 0)
+		;
+	if (key < 0)
+		return EHR_EUSAGE;
+	if (p.npos == 0 || (p.npos == 1 && !strcmp(p.pos[0], "list")))
+		return list();
+	if (!strcmp(p.pos[0], "remove")) {
+		if (p.npos != 2)
+			return usage_error("wallets", "'wallets remove' takes one wallet name");
+		return remove_wallet(p.pos[1]);
+	}
+	if (p.npos == 1 && strcmp(p.pos[0], "list") && strcmp(p.pos[0], "remove"))
+		return usage_error("wallets", "unknown subcommand '%s' (use list or remove)", p.pos[0]);
+	return usage_error("wallets", "unexpected argument '%s'", p.pos[p.npos - 1]);
+}

@@ -1,0 +1,216 @@
+#!/bin/sh
+# The wallet commands end to end: init, restore, import, export, accounts,
+# address, passwd, wallets, sign, verify; cross-checked with cast, and every
+# refusal with its message, exit status and an unchanged wallet file.
+. "$(dirname "$0")/lib.sh"
+
+T=$E2E_TMP
+printf 'correct horse battery staple\n' > "$T/pw"
+printf 'another passphrase entirely\n' > "$T/pw2"
+printf 'correct horse\n' > "$T/bip39pw"
+export EHR_PASSPHRASE_FILE="$T/pw"
+W=$EHR_HOME/wallets
+
+# grep_err WHAT PATTERN: the last command's stderr matches PATTERN.
+grep_err() {
+	if grep -q -- "$2" "$E2E_ERR"; then ok "$1"; else fail "$1: stderr was: $(cat "$E2E_ERR")"; fi
+}
+grep_out() {
+	if grep -q -- "$2" "$E2E_OUT"; then ok "$1"; else fail "$1: stdout was: $(cat "$E2E_OUT")"; fi
+}
+perm() { stat -c %a "$1"; }
+
+## init, accounts, and the addresses cast derives from the same words
+check_exit "init writes a wallet and a mnemonic file" 0 \
+	"$EHR" init --kdf interactive --mnemonic-out "$T/m1"
+check_eq "wallet file is 0600" "$(perm "$W/default.json")" 600
+check_eq "wallet directory is 0700" "$(perm "$W")" 700
+check_eq "mnemonic file is 0600" "$(perm "$T/m1")" 600
+check_eq "mnemonic has 24 words" "$(wc -w < "$T/m1")" 24
+check_exit "accounts lists without a passphrase" 0 env -u EHR_PASSPHRASE_FILE "$EHR" accounts --json
+check_eq "five accounts derived" "$(grep -c '"address"' "$E2E_OUT")" 5
+
+# cross_check NAME MNEMONIC_FILE [BIP39_PASS]: ehr's accounts 0-4 equal cast's.
+cross_check() {
+	_n=$1 _m=$2 _bp=${3:-}
+	for _i in 0 1 2 3 4; do
+		if [ -n "$_bp" ]; then
+			_want=$("$CAST" wallet address --mnemonic "$_m" --mnemonic-index $_i --mnemonic-passphrase "$_bp")
+		else
+			_want=$("$CAST" wallet address --mnemonic "$_m" --mnemonic-index $_i)
+		fi
+		_got=$("$EHR" --wallet "$_n" address --index $_i)
+		check_eq "wallet $_n index $_i agrees with cast" "$_got" "$_want"
+	done
+}
+cross_check default "$T/m1"
+
+# four more fresh wallets, one with a BIP39 passphrase, and restores of
+# mnemonics that cast generated
+for n in 2 3 4; do
+	"$EHR" --wallet w$n init --kdf interactive --words $((12 + 3 * (n - 2))) --mnemonic-out "$T/m$n" -q
+	cross_check w$n "$T/m$n"
+done
+"$EHR" --wallet w5 init --kdf interactive --mnemonic-out "$T/m5" --bip39-passphrase-file "$T/bip39pw" -q
+cross_check w5 "$T/m5" "correct horse"
+"$CAST" wallet new-mnemonic -w 24 | sed -n '/^Phrase:/{n;p}' > "$T/cm"
+check_exit "restore a mnemonic cast generated" 0 \
+	"$EHR" --wallet c1 restore --kdf interactive --mnemonic-file "$T/cm"
+cross_check c1 "$T/cm"
+
+## vectors: the anvil dev mnemonic restores to the well-known account 0
+echo "test test test test test test test test test test test junk" > "$T/anvil-m"
+"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$T/anvil-m" -q
+check_eq "anvil mnemonic gives the anvil account" "$("$EHR" --wallet dev address)" \
+	0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
+check_exit "address --path derives any path" 0 "$EHR" --wallet dev address --path "m/44'/60'/0'/0/1"
+check_eq "the path's address" "$(cat "$E2E_OUT")" 0x70997970C51812dc3A010C7d01b50e0d17dc79C8
+check_exit "address --index beyond the listed accounts derives" 0 "$EHR" --wallet dev address --index 9
+check_eq "account 9 agrees with cast" "$(cat "$E2E_OUT")" \
+	"$("$CAST" wallet address --mnemonic "$T/anvil-m" --mnemonic-index 9)"
+check_exit "address --bech32 shows the Cosmos form" 0 "$EHR" --wallet dev address --bech32 evmos --json
+grep_out "bech32 form has the prefix" "evmos1"
+
+## sign and verify, both ways with cast
+sig=$("$EHR" --wallet dev sign "hello world")
+check_eq "ehr signs like cast (RFC 6979)" "$sig" \
+	"$("$CAST" wallet sign --mnemonic "$T/anvil-m" "hello world")"
+check_exit "cast verifies ehr's signature" 0 "$CAST" wallet verify \
+	--address 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 "hello world" "$sig"
+csig=$("$CAST" wallet sign --mnemonic "$T/m1" --mnemonic-index 2 "consent to share")
+a2=$("$EHR" address --index 2)
+check_exit "ehr verifies cast's signature" 0 "$EHR" verify --address "$a2" --signature "$csig" "consent to share"
+check_exit "a signature over another message fails" 1 \
+	"$EHR" verify --address "$a2" --signature "$csig" "consent to sell"
+grep_err "says who signed instead" "signature does not match"
+sig_hex=$("$EHR" --wallet dev sign --hex 0xdeadbeef)
+check_eq "hex messages sign as bytes, like cast" "$sig_hex" \
+	"$("$CAST" wallet sign --mnemonic "$T/anvil-m" 0xdeadbeef)"
+
+## keystore v3 both ways with cast
+"$CAST" wallet import imported --keystore-dir "$T/ks" --mnemonic "$T/cm" --mnemonic-index 3 \
+	--unsafe-password "cast-test-pw" > /dev/null 2>&1
+printf 'cast-test-pw\n' > "$T/kspw"
+check_exit "import a keystore cast wrote" 0 "$EHR" --wallet imp import --kdf interactive \
+	--keystore "$T/ks/imported" --keystore-passphrase-file "$T/kspw"
+check_eq "imported account is cast's index 3" "$("$EHR" --wallet imp address)" \
+	"$("$CAST" wallet address --mnemonic "$T/cm" --mnemonic-index 3)"
+check_exit "export a keystore" 0 "$EHR" --wallet dev export --index 1 \
+	--keystore "$T/ks/exported" --keystore-passphrase-file "$T/kspw"
+check_eq "exported keystore is 0600" "$(perm "$T/ks/exported")" 600
+pk=$("$CAST" wallet decrypt-keystore --keystore-dir "$T/ks" exported --unsafe-password cast-test-pw 2>&1 |
+	sed -n 's/.*\(0x[0-9a-f]\{64\}\).*/\1/p')
+check_eq "cast decrypts ehr's keystore to the right key" "$("$CAST" wallet address "$pk")" \
+	0x70997970C51812dc3A010C7d01b50e0d17dc79C8
+rand_hex 32 > "$T/rawkey"
+check_exit "import a raw private key file" 0 "$EHR" --wallet raw import --kdf interactive \
+	--private-key-file "$T/rawkey"
+check_eq "raw key's address agrees with cast" "$("$EHR" --wallet raw address)" \
+	"$("$CAST" wallet address "0x$(cat "$T/rawkey")")"
+
+## export --mnemonic, passwd, accounts --add, wallets
+check_exit "export --mnemonic to a file" 0 "$EHR" export --mnemonic --mnemonic-out "$T/m1-again" --yes
+check_eq "the exported mnemonic is the original" "$(cat "$T/m1-again")" "$(cat "$T/m1")"
+check_exit "passwd changes the passphrase" 0 "$EHR" passwd --new-passphrase-file "$T/pw2"
+check_exit "the old passphrase no longer unlocks" 3 "$EHR" sign x
+check_exit "the new one does" 0 "$EHR" --passphrase-file "$T/pw2" sign x
+check_exit "accounts --add derives more" 0 "$EHR" --passphrase-file "$T/pw2" accounts --add 2 --json
+check_eq "seven accounts now" "$(grep -c '"address"' "$E2E_OUT")" 7
+check_exit "passphrase from a file descriptor" 0 "$EHR" --passphrase-fd 3 sign y 3< "$T/pw2"
+check_exit "wallets lists them" 0 "$EHR" wallets --json
+check_eq "all wallets listed" "$(grep -c "\"name\"" "$E2E_OUT")" 9
+check_exit "wallets remove without a terminal needs --yes" 2 "$EHR" wallets remove w4 < /dev/null
+check_eq "so w4 is still there" "$(test -f "$W/w4.json" && echo yes)" yes
+check_exit "wallets remove --yes" 0 "$EHR" wallets remove w4 --yes
+check_eq "w4 is gone" "$(test -f "$W/w4.json" || echo gone)" gone
+
+## refusals: message, exit status, nothing changed
+cp "$W/dev.json" "$T/dev.before"
+printf 'wrong\n' > "$T/wrongpw"
+check_exit "wrong passphrase is exit 3" 3 "$EHR" --wallet dev --passphrase-file "$T/wrongpw" sign x
+grep_err "says so" "wrong passphrase"
+cmp -s "$W/dev.json" "$T/dev.before"; check_eq "file unchanged after a wrong passphrase" $? 0
+
+flip() { # file offset: xor the byte at offset with 0x01
+	_b=$(od -An -tu1 -j"$2" -N1 "$1" | tr -d ' ')
+	printf "$(printf '\\%03o' $((_b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2> /dev/null
+}
+size=$(wc -c < "$W/dev.json")
+for off in 5 40 $((size / 2)) $((size - 80)) $((size - 3)); do
+	cp "$T/dev.before" "$W/dev.json"
+	flip "$W/dev.json" $off
+	check_exit "one flipped byte at $off is exit 6" 6 "$EHR" --wallet dev sign x
+	grep_err "names the damage" "is damaged"
+	check_exit "and accounts refuses too (6)" 6 "$EHR" --wallet dev accounts
+done
+cp "$T/dev.before" "$W/dev.json"
+head -c $((size / 2)) "$T/dev.before" > "$W/dev.json"
+check_exit "a truncated wallet file is exit 6" 6 "$EHR" --wallet dev sign x
+cp "$T/dev.before" "$W/dev.json"
+
+echo "abandon abandon abandn abandon abandon abandon abandon abandon abandon abandon abandon about" > "$T/bad1"
+check_exit "unknown mnemonic word is exit 2" 2 "$EHR" --wallet bad restore --mnemonic-file "$T/bad1"
+grep_err "the word is named" "abandn"
+echo "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon" > "$T/bad2"
+check_exit "bad mnemonic checksum is exit 2" 2 "$EHR" --wallet bad restore --mnemonic-file "$T/bad2"
+grep_err "says checksum" "checksum"
+check_eq "no wallet written for bad words" "$(test -e "$W/bad.json" || echo none)" none
+
+cp "$W/default.json" "$T/default.before"
+check_exit "init over an existing wallet is refused" 2 "$EHR" init --kdf interactive --mnemonic-out "$T/m-new"
+grep_err "says to use --force" "force"
+cmp -s "$W/default.json" "$T/default.before"; check_eq "existing wallet unchanged" $? 0
+check_eq "and no mnemonic file left" "$(test -e "$T/m-new" || echo none)" none
+check_exit "restore over an existing wallet is refused" 2 "$EHR" --wallet dev restore --mnemonic-file "$T/cm"
+cmp -s "$W/dev.json" "$T/dev.before"; check_eq "dev wallet unchanged" $? 0
+
+check_exit "no terminal and no passphrase source is exit 3" 3 \
+	env -u EHR_PASSPHRASE_FILE setsid "$EHR" --wallet dev sign x < /dev/null
+grep_err "says how to give one" "passphrase-file"
+check_exit "init without a terminal and no --mnemonic-out refuses" 2 "$EHR" --wallet nt init
+grep_err "points to --mnemonic-out" "mnemonic-out"
+check_exit "a wrong EIP-55 checksum is refused (2)" 2 "$EHR" verify \
+	--address 0xf39fd6e51aad88F6F4ce6aB8827279cffFb92266 --signature "$sig" "hello world"
+grep_err "says checksum" "checksum"
+check_exit "unknown option is exit 2" 2 "$EHR" accounts --frobnicate
+grep_err "names the option" "frobnicate"
+check_exit "near-miss option gets a suggestion" 2 "$EHR" init --mnemonic-ot x
+grep_err "did you mean" "did you mean '--mnemonic-out'"
+check_exit "missing option value is exit 2" 2 "$EHR" restore --mnemonic-file
+grep_err "says what is missing" "needs a value"
+check_exit "unknown command is exit 2" 2 "$EHR" inti
+grep_err "suggests the command" "did you mean 'init'"
+check_exit "no such wallet is exit 3" 3 "$EHR" --wallet nosuch accounts
+grep_err "names the wallet" "nosuch"
+check_exit "bad wallet name is exit 2" 2 "$EHR" --wallet ../evil accounts
+
+## every command has -h, a man page and completion entries
+for c in $("$EHR" help --commands); do
+	check_exit "ehr $c -h" 0 "$EHR" "$c" -h
+	grep_out "$c -h shows usage" "usage: ehr $c"
+	check_eq "man page for $c" "$(test -s "$E2E_ROOT/man/ehr-$c.1" && echo yes)" yes
+	for f in ehr.bash _ehr ehr.fish; do
+		if grep -qw -- "$c" "$E2E_ROOT/completions/$f"; then ok "$c in $f"; else fail "$c missing from completions/$f"; fi
+	done
+done
+check_exit "global options go after the command too" 0 "$EHR" accounts --json --wallet dev
+check_exit "--version" 0 "$EHR" --version
+
+## no secret in argv or the environment while unlocking
+mkfifo "$T/fifo"
+"$EHR" --wallet dev --passphrase-fd 3 sign "secret-free" 3< "$T/fifo" > /dev/null &
+pid=$!
+exec 4> "$T/fifo"
+leak=no
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	args=$(ps -o args= -p $pid 2> /dev/null) || break
+	env_=$(tr '\0' '\n' < /proc/$pid/environ 2> /dev/null)
+	case "$args$env_" in *horse*|*abandon*|*junk*) leak=yes ;; esac
+	[ $i = 3 ] && { cat "$T/pw" >&4; exec 4>&-; }
+	sleep 0.02
+done
+exec 4>&- 2> /dev/null
+wait $pid
+check_eq "ps shows no passphrase or words during an unlock" "$leak" no
+
+finish
