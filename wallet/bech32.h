@@ -25,8 +25,16 @@ int bech32_encode(const char *hrp, const uint8_t *data, size_t len, char *out, s
  * malformed. */
 int bech32_decode(const char *s, char *hrp, size_t hrp_cap, uint8_t *out, size_t cap, size_t *len, ehr_err *e);
 
-/* The same on raw 5-bit groups (values 0..31), as in BIP173's examples: */
+/* The same on raw 5-bit groups (values 0..31), as in BIP173's examples. */
 int bech32_encode5(const char *hrp, const uint8_t *data5, size_t len, char *out, size_t cap, ehr_err *e);
 int bech32_decode5(const char *s, char *hrp, size_t hrp_cap, uint8_t *data5, size_t cap, size_t *len, ehr_err *e);
+
+/* Regroups a big-endian bit string of inlen groups of frombits bits into
+ * groups of tobits bits (each 1..8). With pad, a last partial group is
+ * padded with zero bits; without, leftover bits must be fewer than frombits
+ * and zero (BIP173's rule for decoding). Returns 0, or -1 on a value wider
+ * than frombits, bad leftover bits or more than cap output groups. */
+int bech32_convert_bits(const uint8_t *in, size_t inlen, unsigned frombits, unsigned tobits, int pad,
+			uint8_t *out, size_t cap, size_t *outlen);
 
 #endif
