@@ -23,13 +23,17 @@ extern const char *const bip39_english[2048];
 int bip39_from_entropy(const uint8_t *entropy, size_t len, char *out, size_t cap, ehr_err *e);
 
 /* Decodes a mnemonic into its entropy (out, *len = 16..32 bytes). Words may
- * be separated by any whitespace and written in any case. Refuses with
- * EHR_EUSAGE, naming the problem but never the other words:
- *   a word not in the list: "unknown word 'abandn' (word 3); did you mean
- *   'abandon'?" (the suggestion when exactly one list word is within edit
- *   distance 2, or one is closest);
- *   a word count other than 12, 15, 18, 21, 24;
- *   a bad checksum: "checksum does not match: a word is wrong or the order is". */
+ * be separated by any ASCII whitespace and written in any case. Each word is
+ * looked up by comparing it with all 2048 list words, so the timing does not
+ * depend on which words they are. Refuses with EHR_EUSAGE, in this order:
+ *   a word not in the list, named with its position and, when the list has
+ *   at most three words closest to it within two edits (insert, delete,
+ *   replace, swap of neighbours), or else one word with its first four
+ *   letters, those: "unknown word 'abandn' (word 3); did you mean 'abandon'?"
+ *   (the mistyped word is the only part of the input a message shows);
+ *   no words, or a count other than 12, 15, 18, 21, 24 ("... not 13");
+ *   a bad checksum: "checksum does not match: a word is wrong or the order is".
+ * Returns EHR_EFAIL if secure memory runs out. */
 int bip39_to_entropy(const char *mnemonic, uint8_t out[32], size_t *len, ehr_err *e);
 
 /* Checks a mnemonic as bip39_to_entropy does, without returning entropy. */
