@@ -204,7 +204,7 @@ exec 4> "$T/fifo"
 leak=no
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	args=$(ps -o args= -p $pid 2> /dev/null) || break
-	env_=$(tr '\0' '\n' < /proc/$pid/environ 2> /dev/null)
+	env_=$( { tr "\0" "\n" < /proc/$pid/environ; } 2> /dev/null)
 	case "$args$env_" in *horse*|*abandon*|*junk*) leak=yes ;; esac
 	[ $i = 3 ] && { cat "$T/pw" >&4; exec 4>&-; }
 	sleep 0.02
