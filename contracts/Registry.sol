@@ -115,7 +115,7 @@ contract Registry {
 	event RecordAnchored(address indexed patient, uint256 indexed recordId, address indexed author,
 		uint256 grantId, bytes32 contentHash, uint64 size, string locator,
 		bytes patientKey, bytes authorKey, bytes meta);
-	event RecordErased(address indexed patient, uint256 indexed recordId, address indexed by);
+	event RecordErased(address indexed patient, uint256 indexed recordId);
 	/// The chunk's bytes are not in the event: they are in the calldata of
 	/// the transaction that emitted it.
 	event ChunkStored(bytes32 indexed contentHash, address indexed sender, uint32 index, uint32 count);
@@ -221,14 +221,18 @@ contract Registry {
 	function anchorRecords(address patient, uint256 grantId, NewRecord[] calldata rs)
 		external returns (uint256 firstId)
 	{
-		uint256 n = rs.length;
-		if (n == 0)
-			revert EmptyBatch();
-		_mayWrite(patient, grantId);
-		firstId = recordCount + 1;
-		recordCount += n;
-		for (uint256 i = 0; i < n; i++)
-			_anchor(patient, grantId, firstId + i, rs[i]);
+		return _anchorAll(patient, grantId, rs);
+	}
+
+	/// Chain storage and anchoring in one transaction: storeChunks, then
+	/// anchorRecords. A record is then anchored if and only if its bytes are
+	/// stored, and on chains that price calldata with a floor (EIP-7623) the
+	/// anchoring costs almost nothing on top of the bytes.
+	function storeAndAnchor(address patient, uint256 grantId, Chunk[] calldata chunks,
+		NewRecord[] calldata rs) external returns (uint256 firstId)
+	{
+		_emitChunks(chunks);
+		return _anchorAll(patient, grantId, rs);
 	}
 
 	/// Tombstones a record. The ciphertext may live on where the store
@@ -242,7 +246,7 @@ contract Registry {
 		if (rec.erased)
 			revert RecordIsErased(recordId);
 		rec.erased = true;
-		emit RecordErased(msg.sender, recordId, msg.sender);
+		emit RecordErased(msg.sender, recordId);
 	}
 
 	function recordOf(uint256 recordId)
@@ -263,8 +267,7 @@ contract Registry {
 
 	/// Many chunks (of one or many records) in one transaction.
 	function storeChunks(Chunk[] calldata chunks) external {
-		for (uint256 i = 0; i < chunks.length; i++)
-			emit ChunkStored(chunks[i].contentHash, msg.sender, chunks[i].index, chunks[i].count);
+		_emitChunks(chunks);
 	}
 
 	/* ---------------------------------------------------------------- */
@@ -510,6 +513,24 @@ contract Registry {
 	/* ---------------------------------------------------------------- */
 	/* Internals                                                        */
 	/* ---------------------------------------------------------------- */
+
+	function _anchorAll(address patient, uint256 grantId, NewRecord[] calldata rs)
+		private returns (uint256 firstId)
+	{
+		uint256 n = rs.length;
+		if (n == 0)
+			revert EmptyBatch();
+		_mayWrite(patient, grantId);
+		firstId = recordCount + 1;
+		recordCount += n;
+		for (uint256 i = 0; i < n; i++)
+			_anchor(patient, grantId, firstId + i, rs[i]);
+	}
+
+	function _emitChunks(Chunk[] calldata chunks) private {
+		for (uint256 i = 0; i < chunks.length; i++)
+			emit ChunkStored(chunks[i].contentHash, msg.sender, chunks[i].index, chunks[i].count);
+	}
 
 	function _anchor(address patient, uint256 grantId, uint256 recordId, NewRecord calldata r) private {
 		_records[recordId] = Record({

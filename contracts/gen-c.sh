@@ -2,12 +2,12 @@
 # Writes C source defining the creation bytecode of the contracts as hex
 # strings (no 0x), from the committed artifacts, so building ehr needs no node:
 #   sh contracts/gen-c.sh contracts/artifacts > build/gen/contracts.c
-# Each artifact is compile.js output: one `  "bytecode": "0x...",` line.
+# Each artifact is compile.js output: one `  "bytecode": "0x..."` line.
 set -eu
 dir=${1:-contracts/artifacts}
 
 emit() { # C name, artifact
-	hex=$(sed -n 's/^  "bytecode": "0x\([0-9a-f]*\)",$/\1/p' "$2")
+	hex=$(sed -n 's/^  "bytecode": "0x\([0-9a-f]*\)",\{0,1\}$/\1/p' "$2")
 	case $hex in
 	'' | *[!0-9a-f]*) echo "gen-c.sh: no bytecode in $2" >&2; exit 1 ;;
 	esac

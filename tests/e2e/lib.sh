@@ -78,6 +78,7 @@ finish() {
 # (mnemonic "test test ... junk"); anvil_key N gives the private key of
 # account N.
 start_anvil() {
+	: > "$E2E_TMP/anvil.log"
 	"$ANVIL" --host 127.0.0.1 --port 0 "$@" > "$E2E_TMP/anvil.log" 2>&1 &
 	ANVIL_PID=$!
 	_port= _i=0

@@ -1,0 +1,427 @@
+#!/bin/sh
+# The registry's rules on a real anvil, driven with cast: for each rule, that
+# it works and that it refuses with the right custom error. Prints the gas of
+# each function (the table in contracts/README.md comes from here).
+. "$(dirname "$0")/lib.sh"
+
+ART=$E2E_ROOT/contracts/artifacts
+GAS_LOG=$E2E_TMP/gas
+
+# artifact_field NAME FIELD: "bytecode" or "deployedBytecode" of an artifact.
+artifact_field() {
+	sed -n "s/^  \"$2\": \"\(0x[0-9a-f]*\)\",\{0,1\}\$/\1/p" "$ART/$1.json"
+}
+
+# json_field NAME: a hex field of the last cast --json output.
+json_field() {
+	sed -n "s/.*\"$1\":\"\(0x[0-9a-fA-F]*\)\".*/\1/p" "$E2E_OUT" | head -n 1
+}
+
+# send WHAT KEY CAST-SEND-ARGUMENTS...: a transaction that must be mined with
+# status 1. Sets TX (its hash) and GAS (gas used).
+send() {
+	_what=$1 _key=$2
+	shift 2
+	TX= GAS=
+	if "$CAST" send --json --private-key "$_key" "$@" > "$E2E_OUT" 2> "$E2E_ERR" &&
+	   grep -q '"status":"0x1"' "$E2E_OUT"; then
+		TX=$(json_field transactionHash)
+		GAS=$(printf '%d' "$(json_field gasUsed)")
+		ok "$_what"
+		return 0
+	fi
+	fail "$_what"
+	sed 's/^/    /' "$E2E_ERR" | head -n 5
+	return 1
+}
+
+# gas NAME: notes the gas of the last send under NAME for the table.
+gas() {
+	[ -n "$GAS" ] && printf '%-44s %8s\n' "$1" "$GAS" >> "$GAS_LOG"
+}
+
+# reverts WHAT ERROR-SIGNATURE KEY CAST-SEND-ARGUMENTS...: the transaction
+# must be refused with exactly that custom error (its 4-byte selector is
+# compared with the revert data the node returns).
+reverts() {
+	_what=$1 _want=$("$CAST" sig "$2")
+	_name=$2 _key=$3
+	shift 3
+	if "$CAST" send --private-key "$_key" "$@" > "$E2E_OUT" 2> "$E2E_ERR"; then
+		fail "$_what: went through, want $_name"
+		return
+	fi
+	_data=$(sed -n 's/.*data: "\(0x[0-9a-fA-F]*\)".*/\1/p' "$E2E_ERR" | head -n 1)
+	_sel=$(printf '%s' "$_data" | cut -c1-10)
+	if [ "$_sel" = "$_want" ]; then
+		ok "$_what: $_name"
+	else
+		fail "$_what: reverted with '$_data', want $_name ($_want)"
+		sed 's/^/    /' "$E2E_ERR" | head -n 3
+	fi
+}
+
+# call CONTRACT SIG ARGS...: a view, its results on one line, without the
+# " [1e9]" that cast appends to large numbers.
+call() {
+	"$CAST" call "$@" 2>&1 | tr '\n' ' ' | sed 's/ \[[0-9.e]*\]//g; s/ *$//'
+}
+
+now() {
+	"$CAST" block latest --field timestamp
+}
+
+# travel SECONDS: moves the node's clock and mines a block.
+travel() {
+	"$CAST" rpc evm_increaseTime "$1" > /dev/null && "$CAST" rpc evm_mine > /dev/null
+}
+
+# record HASH: an anchorRecord tuple of realistic sizes (80-byte sealed
+# keys, as crypto_box_seal of a 32-byte key; 160 bytes of sealed metadata).
+record() {
+	printf '(%s,%s,chain,0x%s,0x%s,0x%s)' "$1" 4242 "$(rand_hex 80)" "${2:-}" "$(rand_hex 160)"
+}
+
+# EHR_HARDFORK=paris (say) runs it all on an older EVM: the bytecode is
+# compiled for paris, so it must deploy and behave the same there.
+start_anvil ${EHR_HARDFORK:+--hardfork "$EHR_HARDFORK"} || { fail "anvil starts"; finish; }
+
+K0=$(anvil_key 0)	# deployer
+KP=$(anvil_key 1)	# patient
+KB=$(anvil_key 2)	# provider (grantee, invoice issuer)
+KC=$(anvil_key 3)	# a third party
+KQ=$(anvil_key 4)	# another patient
+KD=$(anvil_key 5)	# a second provider, redeeming bearer grants
+for k in P B C Q D; do
+	eval "$k=\$(\"\$CAST\" wallet address \"\$K$k\")"
+done
+EK=0x$(rand_hex 32)	# a bearer grant's ephemeral key (the QR's secret)
+E=$("$CAST" wallet address "$EK")
+
+# ---- deployment ------------------------------------------------------------
+
+send "registry deploys" "$K0" --create "$(artifact_field Registry bytecode)" && gas "deploy Registry"
+R=$("$CAST" to-check-sum-address "$(json_field contractAddress)")
+check_eq "runtime code on chain is the artifact's deployedBytecode" \
+	"$("$CAST" code "$R")" "$(artifact_field Registry deployedBytecode)"
+send "test token deploys" "$K0" --create "$(artifact_field TestToken bytecode)" && gas "deploy TestToken"
+T=$("$CAST" to-check-sum-address "$(json_field contractAddress)")
+send "token without return value deploys" "$K0" --create "$(artifact_field OddToken bytecode)" \
+	"constructor(bool)" false
+TN=$(json_field contractAddress)
+send "token returning false deploys" "$K0" --create "$(artifact_field OddToken bytecode)" \
+	"constructor(bool)" true
+TF=$(json_field contractAddress)
+
+# ---- key directory ---------------------------------------------------------
+
+PKEY=0x$(rand_hex 32)
+send "patient registers" "$KP" "$R" "register(bytes32,string,uint8)" "$PKEY" "Ada Patient" 1 &&
+	gas "register"
+check_eq "accountOf returns key, name, role" "$(call "$R" "accountOf(address)(bytes32,string,uint8)" "$P")" \
+	"$PKEY \"Ada Patient\" 1"
+send "provider registers" "$KB" "$R" "register(bytes32,string,uint8)" "0x$(rand_hex 32)" "Dr Bea" 2
+reverts "register with an empty key" "EmptyKey()" "$KC" "$R" "register(bytes32,string,uint8)" \
+	0x0000000000000000000000000000000000000000000000000000000000000000 x 2
+reverts "register with role 0" "BadRole()" "$KC" "$R" "register(bytes32,string,uint8)" "$PKEY" x 0
+reverts "register with a 65-byte name" "NameTooLong()" "$KC" "$R" "register(bytes32,string,uint8)" \
+	"$PKEY" "$(printf '%065d' 0)" 2
+check_eq "unregistered account reads as empty" "$(call "$R" "accountOf(address)(bytes32,string,uint8)" "$C")" \
+	"0x0000000000000000000000000000000000000000000000000000000000000000 \"\" 0"
+
+# ---- records ---------------------------------------------------------------
+
+H1=0x$(rand_hex 32)
+send "patient anchors a record" "$KP" "$R" "anchorRecord(address,uint256,(bytes32,uint64,string,bytes,bytes,bytes))" \
+	"$P" 0 "$(record "$H1")" && gas "anchorRecord (patient)"
+check_eq "record ids start at 1" "$(call "$R" "recordCount()(uint256)")" 1
+check_eq "recordOf(1) names the patient" "$(call "$R" "recordOf(uint256)(address,uint64,bool)" 1 | cut -d' ' -f1,3)" \
+	"$P false"
+ANCHORED="RecordAnchored(address indexed,uint256 indexed,address indexed,uint256,bytes32,uint64,string,bytes,bytes,bytes)"
+check_eq "RecordAnchored is found by patient, id and author" \
+	"$("$CAST" logs --from-block 0 --address "$R" "$ANCHORED" "$P" 1 "$P" | grep -c transactionHash)" 1
+send "patient anchors 10 records in one batch" "$KP" "$R" \
+	"anchorRecords(address,uint256,(bytes32,uint64,string,bytes,bytes,bytes)[])" "$P" 0 \
+	"[$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32))]" &&
+	GAS=$((GAS / 10)) && gas "anchorRecords (per record, batch of 10)"
+check_eq "batch gets consecutive ids 2..11" "$(call "$R" "recordCount()(uint256)")" 11
+check_eq "batch emitted 10 RecordAnchored" "$("$CAST" receipt --json "$TX" | grep -o "$("$CAST" sig-event \
+	"RecordAnchored(address,uint256,address,uint256,bytes32,uint64,string,bytes,bytes,bytes)")" | grep -c .)" 10
+reverts "empty batch" "EmptyBatch()" "$KP" "$R" \
+	"anchorRecords(address,uint256,(bytes32,uint64,string,bytes,bytes,bytes)[])" "$P" 0 "[]"
+reverts "provider writes without a grant" "NoWriteGrant()" "$KB" "$R" \
+	"anchorRecord(address,uint256,(bytes32,uint64,string,bytes,bytes,bytes))" "$P" 0 "$(record "$H1")"
+send "another patient anchors a record (id 12)" "$KQ" "$R" \
+	"anchorRecord(address,uint256,(bytes32,uint64,string,bytes,bytes,bytes))" "$Q" 0 "$(record "$H1")"
+
+# Chain storage: the bytes only in calldata, found again through the event.
+for kib in 1 16 48; do
+	data=0x$(rand_hex $((kib * 1024)))
+	CH=0x$(rand_hex 32)
+	send "storeChunk of $kib KiB" "$KB" "$R" "storeChunk(bytes32,uint32,uint32,bytes)" "$CH" 0 1 "$data" &&
+		gas "storeChunk $kib KiB"
+	eval "chunk_gas_$kib=\$GAS"
+done
+check_eq "ChunkStored is found by content hash and sender" \
+	"$("$CAST" logs --from-block 0 --address "$R" "ChunkStored(bytes32 indexed,address indexed,uint32,uint32)" \
+		"$CH" "$B" | grep -c transactionHash)" 1
+input=$("$CAST" tx "$TX" input)
+check_eq "the chunk's bytes come back from the transaction input" \
+	"$("$CAST" calldata-decode "storeChunk(bytes32,uint32,uint32,bytes)" "$input" | tail -n 1)" "$data"
+send "storeChunks: 4 chunks of 2 KiB" "$KB" "$R" "storeChunks((bytes32,uint32,uint32,bytes)[])" \
+	"[($CH,0,4,0x$(rand_hex 2048)),($CH,1,4,0x$(rand_hex 2048)),($CH,2,4,0x$(rand_hex 2048)),($CH,3,4,0x$(rand_hex 2048))]" &&
+	gas "storeChunks 4 x 2 KiB"
+
+# Bytes and anchors in one transaction (records 13 and 14), against the same
+# in two transactions.
+STORE_ANCHOR="storeAndAnchor(address,uint256,(bytes32,uint32,uint32,bytes)[],(bytes32,uint64,string,bytes,bytes,bytes)[])"
+c1=0x$(rand_hex 32) c2=0x$(rand_hex 32)
+send "storeAndAnchor: 2 records of 2 KiB with their bytes" "$KP" "$R" "$STORE_ANCHOR" "$P" 0 \
+	"[($c1,0,1,0x$(rand_hex 2048)),($c2,0,1,0x$(rand_hex 2048))]" "[$(record "$c1"),$(record "$c2")]" &&
+	gas "storeAndAnchor (2 records of 2 KiB)"
+check_eq "storeAndAnchor anchored records 13 and 14" "$(call "$R" "recordCount()(uint256)")" 14
+check_eq "storeAndAnchor stored the second record's chunk" \
+	"$("$CAST" logs --from-block 0 --address "$R" "ChunkStored(bytes32 indexed,address indexed,uint32,uint32)" \
+		"$c2" "$P" | grep -c transactionHash)" 1
+c3=0x$(rand_hex 32)
+reverts "storeAndAnchor by a provider without a grant" "NoWriteGrant()" "$KB" "$R" "$STORE_ANCHOR" "$P" 0 \
+	"[($c3,0,1,0x$(rand_hex 64))]" "[$(record "$c3")]"
+check_eq "a refused storeAndAnchor stored nothing" \
+	"$("$CAST" logs --from-block 0 --address "$R" "ChunkStored(bytes32 indexed,address indexed,uint32,uint32)" \
+		"$c3" | grep -c transactionHash)" 0
+send "the same in two transactions (1/2): storeChunks" "$KP" "$R" "storeChunks((bytes32,uint32,uint32,bytes)[])" \
+	"[($c1,0,1,0x$(rand_hex 2048)),($c2,0,1,0x$(rand_hex 2048))]" && two=$GAS
+send "the same in two transactions (2/2): anchorRecords" "$KP" "$R" \
+	"anchorRecords(address,uint256,(bytes32,uint64,string,bytes,bytes,bytes)[])" "$P" 0 \
+	"[$(record "$c1"),$(record "$c2")]" && GAS=$((two + GAS)) && gas "storeChunks + anchorRecords (same, 2 txs)"
+
+# ---- grants ----------------------------------------------------------------
+
+SK1=0x$(rand_hex 80) SK2=0x$(rand_hex 80)
+GRANT="grant(address,uint64,uint8,uint256[],bytes[])"
+exp=$(($(now) + 1800))
+send "patient grants provider 30 min over records 1 and 2" "$KP" "$R" "$GRANT" "$B" "$exp" 0 "[1,2]" "[$SK1,$SK2]" &&
+	gas "grant (2 records)"
+G1=$(call "$R" "grantCount()(uint256)")
+check_eq "grant ids start at 1" "$G1" 1
+check_eq "isActive(grant)" "$(call "$R" "isActive(uint256)(bool)" "$G1")" true
+check_eq "grant covers record 2" "$(call "$R" "covers(uint256,uint256)(bool)" "$G1" 2)" true
+check_eq "grant does not cover record 3" "$(call "$R" "covers(uint256,uint256)(bool)" "$G1" 3)" false
+check_eq "the sealed keys travel in GrantIssued" "$("$CAST" receipt --json "$TX" | grep -o "${SK2#0x}" | grep -c .)" 1
+check_eq "canAccess for the grantee" "$(call "$R" "canAccess(uint256,address)(bool)" "$G1" "$B")" true
+check_eq "canAccess for a third party" "$(call "$R" "canAccess(uint256,address)(bool)" "$G1" "$C")" false
+reverts "grant over another patient's record" "NotPatientsRecord(uint256)" "$KP" "$R" "$GRANT" "$B" "$exp" 0 "[12]" "[$SK1]"
+reverts "grant over a record that does not exist" "NoSuchRecord(uint256)" "$KP" "$R" "$GRANT" "$B" "$exp" 0 "[99]" "[$SK1]"
+reverts "grant with fewer keys than records" "LengthMismatch()" "$KP" "$R" "$GRANT" "$B" "$exp" 0 "[1,2]" "[$SK1]"
+reverts "grant expiring in the past" "BadExpiry()" "$KP" "$R" "$GRANT" "$B" "$(($(now) - 1))" 0 "[1]" "[$SK1]"
+reverts "grant with unknown flags" "BadFlags()" "$KP" "$R" "$GRANT" "$B" "$exp" 16 "[1]" "[$SK1]"
+reverts "multi-redeemer flag without bearer" "BadFlags()" "$KP" "$R" "$GRANT" "$B" "$exp" 8 "[1]" "[$SK1]"
+reverts "grant to the zero address" "ZeroAddress()" "$KP" "$R" "$GRANT" \
+	0x0000000000000000000000000000000000000000 "$exp" 0 "[1]" "[$SK1]"
+
+# Access log.
+send "grantee logs an access" "$KB" "$R" "logAccess(uint256,uint256[])" "$G1" "[1,2]" && gas "logAccess (2 records)"
+check_eq "AccessLogged names patient, grant, accessor" \
+	"$("$CAST" logs --from-block 0 --address "$R" "AccessLogged(address indexed,uint256 indexed,address indexed,uint256[])" \
+		"$P" "$G1" "$B" | grep -c transactionHash)" 1
+reverts "a third party logs an access" "NotGrantee()" "$KC" "$R" "logAccess(uint256,uint256[])" "$G1" "[1]"
+reverts "access to a record outside the grant" "NotCovered(uint256)" "$KB" "$R" "logAccess(uint256,uint256[])" "$G1" "[3]"
+reverts "access under a grant that does not exist" "NoSuchGrant()" "$KB" "$R" "logAccess(uint256,uint256[])" 77 "[1]"
+
+# Revoke.
+reverts "non-owner revoke (the grantee)" "NotPatient()" "$KB" "$R" "revoke(uint256)" "$G1"
+reverts "non-owner revoke (a third party)" "NotPatient()" "$KC" "$R" "revoke(uint256)" "$G1"
+send "patient revokes" "$KP" "$R" "revoke(uint256)" "$G1" && gas "revoke"
+check_eq "revoked grant is not active" "$(call "$R" "isActive(uint256)(bool)" "$G1")" false
+reverts "access under a revoked grant" "GrantIsRevoked()" "$KB" "$R" "logAccess(uint256,uint256[])" "$G1" "[1]"
+reverts "revoke twice" "GrantIsRevoked()" "$KP" "$R" "revoke(uint256)" "$G1"
+
+# Expiry.
+send "patient grants 60 s over record 3" "$KP" "$R" "$GRANT" "$B" "$(($(now) + 60))" 0 "[3]" "[$SK1]"
+G2=$(call "$R" "grantCount()(uint256)")
+send "access before expiry" "$KB" "$R" "logAccess(uint256,uint256[])" "$G2" "[3]"
+travel 120
+check_eq "expired grant is not active" "$(call "$R" "isActive(uint256)(bool)" "$G2")" false
+reverts "access under an expired grant" "GrantExpired()" "$KB" "$R" "logAccess(uint256,uint256[])" "$G2" "[3]"
+
+# Write grants.
+ANCHOR="anchorRecord(address,uint256,(bytes32,uint64,string,bytes,bytes,bytes))"
+send "patient grants provider read-only access" "$KP" "$R" "$GRANT" "$B" "$(($(now) + 3600))" 0 "[]" "[]"
+G3=$(call "$R" "grantCount()(uint256)")
+reverts "write under a read-only grant" "NoWriteGrant()" "$KB" "$R" "$ANCHOR" "$P" "$G3" "$(record "$H1")"
+send "patient grants provider write access for 1 h" "$KP" "$R" "$GRANT" "$B" "$(($(now) + 3600))" 1 "[]" "[]" &&
+	gas "grant (write, no records)"
+GW=$(call "$R" "grantCount()(uint256)")
+send "provider anchors into the patient's chart" "$KB" "$R" "$ANCHOR" "$P" "$GW" "$(record "$H1" "$(rand_hex 80)")" &&
+	gas "anchorRecord (provider, write grant)"
+n=$(call "$R" "recordCount()(uint256)")
+check_eq "the provider's record is the patient's" "$(call "$R" "recordOf(uint256)(address,uint64,bool)" "$n" | cut -d' ' -f1)" "$P"
+check_eq "RecordAnchored names the provider as author" \
+	"$("$CAST" logs --from-block 0 --address "$R" "$ANCHORED" "$P" "$n" "$B" | grep -c transactionHash)" 1
+send "provider anchors 10 records in one batch under the grant" "$KB" "$R" \
+	"anchorRecords(address,uint256,(bytes32,uint64,string,bytes,bytes,bytes)[])" "$P" "$GW" \
+	"[$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1")]"
+reverts "write grant used by someone else" "NoWriteGrant()" "$KC" "$R" "$ANCHOR" "$P" "$GW" "$(record "$H1")"
+reverts "write grant used for another patient" "NoWriteGrant()" "$KB" "$R" "$ANCHOR" "$Q" "$GW" "$(record "$H1")"
+send "patient revokes the write grant" "$KP" "$R" "revoke(uint256)" "$GW"
+reverts "write under a revoked grant" "GrantIsRevoked()" "$KB" "$R" "$ANCHOR" "$P" "$GW" "$(record "$H1")"
+send "patient grants write access for 60 s" "$KP" "$R" "$GRANT" "$B" "$(($(now) + 60))" 1 "[]" "[]"
+GW2=$(call "$R" "grantCount()(uint256)")
+travel 61
+reverts "write under an expired grant" "GrantExpired()" "$KB" "$R" "$ANCHOR" "$P" "$GW2" "$(record "$H1")"
+
+# All-records grants and adding keys.
+send "patient grants provider all records for 1 h" "$KP" "$R" "$GRANT" "$B" "$(($(now) + 3600))" 2 "[1]" "[$SK1]" &&
+	gas "grant (all records, 1 key)"
+GA=$(call "$R" "grantCount()(uint256)")
+send "patient anchors a new record (id $(($(call "$R" "recordCount()(uint256)") + 1)))" "$KP" "$R" "$ANCHOR" "$P" 0 "$(record "$H1")"
+NEW=$(call "$R" "recordCount()(uint256)")
+send "patient adds the new record's key to the all-records grant" "$KP" "$R" \
+	"addGrantKeys(uint256,uint256[],bytes[])" "$GA" "[$NEW]" "[$SK2]" && gas "addGrantKeys (1 record)"
+send "access to the new record under the all-records grant" "$KB" "$R" "logAccess(uint256,uint256[])" "$GA" "[1,$NEW]"
+reverts "all-records grant does not reach another patient's record" "NotCovered(uint256)" "$KB" "$R" \
+	"logAccess(uint256,uint256[])" "$GA" "[12]"
+reverts "addGrantKeys by the grantee" "NotPatient()" "$KB" "$R" "addGrantKeys(uint256,uint256[],bytes[])" "$GA" "[$NEW]" "[$SK2]"
+send "patient grants a list of records (record 4)" "$KP" "$R" "$GRANT" "$B" "$(($(now) + 3600))" 0 "[4]" "[$SK1]"
+GL=$(call "$R" "grantCount()(uint256)")
+reverts "record 5 is not in the list yet" "NotCovered(uint256)" "$KB" "$R" "logAccess(uint256,uint256[])" "$GL" "[5]"
+send "patient adds record 5 to the list grant" "$KP" "$R" "addGrantKeys(uint256,uint256[],bytes[])" "$GL" "[5]" "[$SK2]"
+send "record 5 is now accessible" "$KB" "$R" "logAccess(uint256,uint256[])" "$GL" "[4,5]"
+send "patient revokes the list grant" "$KP" "$R" "revoke(uint256)" "$GL"
+reverts "addGrantKeys to a revoked grant" "GrantIsRevoked()" "$KP" "$R" "addGrantKeys(uint256,uint256[],bytes[])" "$GL" "[6]" "[$SK2]"
+
+# Erase.
+reverts "erase by someone else" "NotPatient()" "$KB" "$R" "eraseRecord(uint256)" 6
+reverts "erase a record that does not exist" "NoSuchRecord(uint256)" "$KP" "$R" "eraseRecord(uint256)" 999
+send "patient erases record 6" "$KP" "$R" "eraseRecord(uint256)" 6 && gas "eraseRecord"
+check_eq "record 6 reads as erased" "$(call "$R" "recordOf(uint256)(address,uint64,bool)" 6 | cut -d' ' -f3)" true
+reverts "erase twice" "RecordIsErased(uint256)" "$KP" "$R" "eraseRecord(uint256)" 6
+reverts "grant over an erased record" "RecordIsErased(uint256)" "$KP" "$R" "$GRANT" "$B" "$(($(now) + 60))" 0 "[6]" "[$SK1]"
+reverts "access to an erased record under the all-records grant" "RecordIsErased(uint256)" "$KB" "$R" \
+	"logAccess(uint256,uint256[])" "$GA" "[6]"
+
+# Bearer grants: the ephemeral key signs keccak256(abi.encode(tag, chain id,
+# registry, grant id, redeemer)); the digest is computed here independently.
+digest() { # grant redeemer
+	"$CAST" keccak "$("$CAST" abi-encode "f(bytes32,uint256,address,uint256,address)" \
+		"$("$CAST" keccak ehr.registry.redeemBearer.v1)" "$("$CAST" chain-id)" "$R" "$1" "$2")"
+}
+sign() { # key grant redeemer
+	"$CAST" wallet sign --no-hash --private-key "$1" "$(digest "$2" "$3")"
+}
+send "patient issues a single-use bearer grant" "$KP" "$R" "$GRANT" "$E" "$(($(now) + 1800))" 4 "[1,2]" "[$SK1,$SK2]" &&
+	gas "grant (bearer, 2 records)"
+GB=$(call "$R" "grantCount()(uint256)")
+check_eq "redeemDigest is the documented digest" "$(call "$R" "redeemDigest(uint256,address)(bytes32)" "$GB" "$B")" \
+	"$(digest "$GB" "$B")"
+reverts "bearer redeem signed by another key" "BadSignature()" "$KB" "$R" "redeemBearer(uint256,bytes)" "$GB" \
+	"$(sign "$KC" "$GB" "$B")"
+reverts "bearer redeem with a signature made for someone else" "BadSignature()" "$KB" "$R" \
+	"redeemBearer(uint256,bytes)" "$GB" "$(sign "$EK" "$GB" "$C")"
+reverts "bearer redeem with a truncated signature" "BadSignature()" "$KB" "$R" "redeemBearer(uint256,bytes)" "$GB" \
+	"$(sign "$EK" "$GB" "$B" | cut -c1-130)"
+reverts "bearer redeem of a non-bearer grant" "NotBearer()" "$KB" "$R" "redeemBearer(uint256,bytes)" "$GA" \
+	"$(sign "$EK" "$GA" "$B")"
+reverts "access before redeeming" "NotGrantee()" "$KB" "$R" "logAccess(uint256,uint256[])" "$GB" "[1]"
+send "bearer redeem with a good signature" "$KB" "$R" "redeemBearer(uint256,bytes)" "$GB" "$(sign "$EK" "$GB" "$B")" &&
+	gas "redeemBearer"
+check_eq "the grant is bound to its redeemer" "$(call "$R" "grantOf(uint256)(address,address,uint64,uint8,uint64,address)" "$GB" | cut -d' ' -f6)" "$B"
+send "redeemer logs an access under its own account" "$KB" "$R" "logAccess(uint256,uint256[])" "$GB" "[1,2]"
+check_eq "the access is logged under the redeemer" \
+	"$("$CAST" logs --from-block 0 --address "$R" "AccessLogged(address indexed,uint256 indexed,address indexed,uint256[])" \
+		"$P" "$GB" "$B" | grep -c transactionHash)" 1
+reverts "second redeemer of a single-use grant" "AlreadyRedeemed()" "$KD" "$R" "redeemBearer(uint256,bytes)" "$GB" \
+	"$(sign "$EK" "$GB" "$D")"
+reverts "the ephemeral key's holder who did not redeem" "NotGrantee()" "$KD" "$R" "logAccess(uint256,uint256[])" "$GB" "[1]"
+send "patient issues a multi-use bearer grant (emergency card)" "$KP" "$R" "$GRANT" "$E" "$(($(now) + 86400 * 365))" 12 "[1]" "[$SK1]"
+GM=$(call "$R" "grantCount()(uint256)")
+send "first provider redeems the card" "$KB" "$R" "redeemBearer(uint256,bytes)" "$GM" "$(sign "$EK" "$GM" "$B")"
+send "second provider redeems the card" "$KD" "$R" "redeemBearer(uint256,bytes)" "$GM" "$(sign "$EK" "$GM" "$D")"
+send "second provider logs an access" "$KD" "$R" "logAccess(uint256,uint256[])" "$GM" "[1]"
+check_eq "canAccess for a redeemer of the card" "$(call "$R" "canAccess(uint256,address)(bool)" "$GM" "$D")" true
+send "patient revokes the card" "$KP" "$R" "revoke(uint256)" "$GM"
+reverts "redeem a revoked card" "GrantIsRevoked()" "$KC" "$R" "redeemBearer(uint256,bytes)" "$GM" "$(sign "$EK" "$GM" "$C")"
+
+# ---- invoices --------------------------------------------------------------
+
+ISSUE="issueInvoice(address,address,uint256,uint64,bytes)"
+ZERO=0x0000000000000000000000000000000000000000
+due=$(($(now) + 86400 * 30))
+AMOUNT=250000000000000000	# 0.25 of the native coin
+send "provider issues a native-coin invoice" "$KB" "$R" "$ISSUE" "$P" "$ZERO" "$AMOUNT" "$due" "0x$(rand_hex 120)" &&
+	gas "issueInvoice"
+I1=$(call "$R" "invoiceCount()(uint256)")
+check_eq "invoice ids start at 1" "$I1" 1
+reverts "wrong native amount (too little)" "WrongAmount(uint256,uint256)" "$KP" --value 1 "$R" "pay(uint256)" "$I1"
+reverts "wrong native amount (too much)" "WrongAmount(uint256,uint256)" "$KP" --value "${AMOUNT}1" "$R" "pay(uint256)" "$I1"
+reverts "non-patient pays" "NotInvoicePatient()" "$KC" --value "$AMOUNT" "$R" "pay(uint256)" "$I1"
+reverts "pay an invoice that does not exist" "NoSuchInvoice()" "$KP" --value "$AMOUNT" "$R" "pay(uint256)" 42
+# Balances small enough for shell arithmetic, so the checks are exact.
+"$CAST" rpc anvil_setBalance "$B" 0x0de0b6b3a7640000 > /dev/null	# 1 coin
+"$CAST" rpc anvil_setBalance "$P" 0x4563918244f40000 > /dev/null	# 5 coins
+send "patient pays in native coin" "$KP" --value "$AMOUNT" "$R" "pay(uint256)" "$I1" && gas "pay (native)"
+fee=$(($(printf '%d' "$(json_field effectiveGasPrice)") * GAS))
+check_eq "the provider received exactly the amount" "$("$CAST" balance "$B")" $((1000000000000000000 + AMOUNT))
+check_eq "the patient paid the amount and the fee" "$("$CAST" balance "$P")" $((5000000000000000000 - AMOUNT - fee))
+check_eq "the registry keeps nothing" "$("$CAST" balance "$R")" 0
+check_eq "invoice reads as paid" "$(call "$R" "invoiceOf(uint256)(address,address,address,uint256,uint64,uint8,uint64)" "$I1" | cut -d' ' -f6)" 2
+reverts "double payment" "AlreadyPaid()" "$KP" --value "$AMOUNT" "$R" "pay(uint256)" "$I1"
+reverts "cancel a paid invoice" "AlreadyPaid()" "$KB" "$R" "cancelInvoice(uint256)" "$I1"
+
+send "provider issues a second invoice" "$KB" "$R" "$ISSUE" "$P" "$ZERO" "$AMOUNT" "$due" 0x
+I2=$(call "$R" "invoiceCount()(uint256)")
+reverts "cancel by someone other than the issuer" "NotIssuer()" "$KP" "$R" "cancelInvoice(uint256)" "$I2"
+send "issuer cancels" "$KB" "$R" "cancelInvoice(uint256)" "$I2" && gas "cancelInvoice"
+reverts "pay a cancelled invoice" "InvoiceIsCancelled()" "$KP" --value "$AMOUNT" "$R" "pay(uint256)" "$I2"
+reverts "cancel twice" "InvoiceIsCancelled()" "$KB" "$R" "cancelInvoice(uint256)" "$I2"
+reverts "invoice of zero" "ZeroAmount()" "$KB" "$R" "$ISSUE" "$P" "$ZERO" 0 "$due" 0x
+reverts "invoice above uint96" "AmountTooLarge()" "$KB" "$R" "$ISSUE" "$P" "$ZERO" 79228162514264337593543950336 "$due" 0x
+reverts "invoice in a 'token' without code" "NotAToken()" "$KB" "$R" "$ISSUE" "$P" "$C" 1 "$due" 0x
+reverts "invoice to the zero address" "ZeroAddress()" "$KB" "$R" "$ISSUE" "$ZERO" "$ZERO" 1 "$due" 0x
+
+# The test token.
+check_eq "test token: 6 decimals" "$(call "$T" "decimals()(uint8)")" 6
+check_eq "test token: symbol" "$(call "$T" "symbol()(string)")" '"TUSD"'
+send "anyone mints test tokens (faucet)" "$KC" "$T" "mint(address,uint256)" "$P" 1000000000 && gas "TestToken mint"
+check_eq "minted balance" "$(call "$T" "balanceOf(address)(uint256)" "$P")" 1000000000
+
+send "provider issues a 25.50 TUSD invoice" "$KB" "$R" "$ISSUE" "$P" "$T" 25500000 "$due" "0x$(rand_hex 120)" &&
+	gas "issueInvoice (token)"
+I3=$(call "$R" "invoiceCount()(uint256)")
+reverts "token payment without allowance" "TransferFailed()" "$KP" "$R" "pay(uint256)" "$I3"
+check_eq "failed payment leaves the invoice open" \
+	"$(call "$R" "invoiceOf(uint256)(address,address,address,uint256,uint64,uint8,uint64)" "$I3" | cut -d' ' -f6)" 1
+send "patient approves the registry" "$KP" "$T" "approve(address,uint256)" "$R" 25500000 && gas "TestToken approve"
+reverts "token payment with native coin attached" "WrongAmount(uint256,uint256)" "$KP" --value 1 "$R" "pay(uint256)" "$I3"
+send "patient pays in tokens" "$KP" "$R" "pay(uint256)" "$I3" && gas "pay (ERC-20)"
+check_eq "token payment moved the patient's balance" "$(call "$T" "balanceOf(address)(uint256)" "$P")" 974500000
+check_eq "token payment moved the provider's balance" "$(call "$T" "balanceOf(address)(uint256)" "$B")" 25500000
+check_eq "allowance used up" "$(call "$T" "allowance(address,address)(uint256)" "$P" "$R")" 0
+reverts "double token payment" "AlreadyPaid()" "$KP" "$R" "pay(uint256)" "$I3"
+
+# Tokens that return nothing, or false.
+send "mint the no-return token" "$KC" "$TN" "mint(address,uint256)" "$P" 1000
+send "approve the no-return token" "$KP" "$TN" "approve(address,uint256)" "$R" 1000
+send "invoice in the no-return token" "$KB" "$R" "$ISSUE" "$P" "$TN" 700 "$due" 0x
+IN=$(call "$R" "invoiceCount()(uint256)")
+send "pay in a token that returns nothing" "$KP" "$R" "pay(uint256)" "$IN"
+check_eq "no-return token moved the balance" "$(call "$TN" "balanceOf(address)(uint256)" "$B")" 700
+send "invoice in the no-return token, over the allowance" "$KB" "$R" "$ISSUE" "$P" "$TN" 301 "$due" 0x
+reverts "no-return token that reverts" "TransferFailed()" "$KP" "$R" "pay(uint256)" "$(call "$R" "invoiceCount()(uint256)")"
+send "mint the false-returning token" "$KC" "$TF" "mint(address,uint256)" "$P" 1000
+send "invoice in the false-returning token" "$KB" "$R" "$ISSUE" "$P" "$TF" 500 "$due" 0x
+IF=$(call "$R" "invoiceCount()(uint256)")
+reverts "token that returns false (no allowance)" "TransferFailed()" "$KP" "$R" "pay(uint256)" "$IF"
+check_eq "false-returning token moved nothing" "$(call "$TF" "balanceOf(address)(uint256)" "$P")" 1000
+send "approve the false-returning token" "$KP" "$TF" "approve(address,uint256)" "$R" 500
+send "pay in a token that returns true" "$KP" "$R" "pay(uint256)" "$IF"
+check_eq "the token moved" "$(call "$TF" "balanceOf(address)(uint256)" "$B")" 500
+
+# ---- gas -------------------------------------------------------------------
+
+echo "gas used (anvil $("$CAST" rpc anvil_nodeInfo | sed -n 's/.*"hardFork":"\([^"]*\)".*/\1/p')):"
+cat "$GAS_LOG"
+if [ -n "${chunk_gas_1:-}" ] && [ -n "${chunk_gas_48:-}" ]; then
+	echo "storeChunk marginal gas per KiB: $(((chunk_gas_48 - chunk_gas_1) / 47))"
+fi
+finish
