@@ -115,6 +115,7 @@ test: $(TOOL_BIN)
 $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libehr.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libehr.a $(LIBS)
+$(BUILD)/tests/test_rpc: | $(BUILD)/tests/tools/badnode
 
 # The contracts: `make contracts` recompiles them with the pinned solc-js into
 # contracts/artifacts/ (committed); the binary embeds the committed bytecode
