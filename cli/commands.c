@@ -33,6 +33,13 @@ const struct command commands[] = {
 	  "sign [--index N] (MESSAGE | --file FILE | --hex HEX)", cmd_sign_opts, W | U },
 	{ "verify", cmd_verify, "check an EIP-191 signature against an address",
 	  "verify --address ADDR --signature SIG (MESSAGE | --file FILE | --hex HEX)", cmd_verify_opts, 0 },
+	{ "config", cmd_config, "show where ehr keeps things and what it would use",
+	  "config", cmd_config_opts, 0 },
+	{ "network", cmd_network, "list, add, choose or remove networks",
+	  "network [list]\nnetwork add NAME --rpc URL [--chain-id N] [--registry ADDR] [--token ADDR] [--default] [--force]\nnetwork use NAME\nnetwork remove NAME",
+	  cmd_network_opts, 0 },
+	{ "node", cmd_node, "show the node's chain id, head block, client and the registry",
+	  "node", cmd_node_opts, N },
 	{ "help", cmd_help, "show the commands, or one command's usage",
 	  "help [COMMAND]", cmd_help_opts, 0 },
 };

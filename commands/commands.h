@@ -19,6 +19,9 @@ EHR_COMMAND(passwd)
 EHR_COMMAND(wallets)
 EHR_COMMAND(sign)
 EHR_COMMAND(verify)
+EHR_COMMAND(config)
+EHR_COMMAND(network)
+EHR_COMMAND(node)
 EHR_COMMAND(help)
 
 #endif

@@ -1,0 +1,87 @@
+#include "cli/target.h"
+#include "cli/ehr.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wallet/eth.h"
+
+static void adopt(struct target *t, const network *n)
+{
+	snprintf(t->network, sizeof(t->network), "%s", n->name);
+	t->chain_id = n->chain_id;
+	t->has_registry = n->has_registry;
+	memcpy(t->registry, n->registry, 20);
+	t->has_token = n->has_token;
+	memcpy(t->token, n->token, 20);
+}
+
+int target_resolve(struct target *t, ehr_err *e)
+{
+	config *cfg = NULL;
+	const network *net = NULL;
+	const char *url = NULL, *env;
+	size_t i;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if ((rc = config_load(&cfg, e)))
+		return rc;
+	if (g.network && !(net = config_network(cfg, g.network))) {
+		rc = ehr_fail(e, EHR_EUSAGE, "no network named '%s' (see 'ehr network list')", g.network);
+		goto out;
+	}
+	if (g.rpc) {
+		url = g.rpc;
+		t->rpc_source = "--rpc";
+	} else if (net) {
+		url = net->rpc;
+		t->rpc_source = "--network";
+	} else if ((env = getenv("EHR_RPC_URL")) && *env) {
+		url = env;
+		t->rpc_source = "EHR_RPC_URL";
+	} else if ((env = getenv("ETH_RPC_URL")) && *env) {
+		url = env;
+		t->rpc_source = "ETH_RPC_URL";
+	} else if (cfg->default_network[0] && (net = config_network(cfg, cfg->default_network))) {
+		url = net->rpc;
+		t->rpc_source = "the default network";
+	} else {
+		url = DEFAULT_RPC_URL;
+		t->rpc_source = "the built-in default";
+	}
+	if (strlen(url) > NETWORK_URL_MAX) {
+		rc = ehr_fail(e, EHR_EUSAGE, "the rpc URL is longer than %d bytes", NETWORK_URL_MAX);
+		goto out;
+	}
+	strcpy(t->rpc, url);
+	if (!net)
+		for (i = 0; i < cfg->nnetworks; i++)
+			if (!strcmp(cfg->networks[i].rpc, url)) {
+				net = &cfg->networks[i];
+				break;
+			}
+	if (net)
+		adopt(t, net);
+	if (g.registry) {
+		if ((rc = eip55_parse(g.registry, t->registry, e))) {
+			ehr_wrap(e, "--registry");
+			goto out;
+		}
+		t->has_registry = true;
+	}
+out:
+	config_free(cfg);
+	return rc;
+}
+
+int target_registry(const struct target *t, uint8_t out[20], ehr_err *e)
+{
+	if (!t->has_registry)
+		return ehr_fail(e, EHR_EUSAGE,
+				"no registry for %s: deploy one with 'ehr deploy', or give --registry ADDR",
+				t->network[0] ? t->network : t->rpc);
+	memcpy(out, t->registry, 20);
+	return 0;
+}

@@ -1,0 +1,33 @@
+/* Which node, chain and registry a command talks to (DESIGN.md section 6):
+ * --rpc URL, then --network NAME, then $EHR_RPC_URL, $ETH_RPC_URL, then
+ * the configured default network, then http://127.0.0.1:8545. A URL that
+ * is a configured network's takes that network's chain id and registry.
+ * The registry: --registry / $EHR_REGISTRY, else the network's. */
+#ifndef EHR_TARGET_H
+#define EHR_TARGET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wallet/config.h"
+#include "wallet/err.h"
+
+#define DEFAULT_RPC_URL "http://127.0.0.1:8545"
+
+struct target {
+	char network[NETWORK_NAME_MAX + 1];  /* "" when no configured network applies */
+	char rpc[NETWORK_URL_MAX + 1];
+	const char *rpc_source;              /* where the URL came from, for messages */
+	uint64_t chain_id;                   /* the network's pinned id, 0: none */
+	bool has_registry;
+	uint8_t registry[20];
+	bool has_token;
+	uint8_t token[20];
+};
+
+int target_resolve(struct target *t, ehr_err *e);
+
+/* The registry address, or EHR_EUSAGE saying how to get one. */
+int target_registry(const struct target *t, uint8_t out[20], ehr_err *e);
+
+#endif

@@ -1,0 +1,66 @@
+/* ehr config: where ehr keeps things and what this invocation would use
+ * (wallet, network, node, registry), with where each setting came from. */
+#include "commands/commands.h"
+#include "cli/target.h"
+
+#include <stdio.h>
+
+#include <cJSON.h>
+
+#include "wallet/eth.h"
+#include "wallet/paths.h"
+
+const struct opt cmd_config_opts[] = {
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+int cmd_config(int argc, char **argv)
+{
+	struct opt_parser p;
+	struct target t;
+	const char *val;
+	char wallets[4096], cfgfile[4096], state[4096], reg[43] = "", chain[24] = "";
+	ehr_err e = { 0 };
+	int key;
+
+	opt_init(&p, "config", argc, argv, cmd_config_opts);
+	while ((key = opt_next(&p, &val)) > 0)
+		;
+	if (key < 0)
+		return EHR_EUSAGE;
+	if (p.npos)
+		return usage_error("config", "unexpected argument '%s' (networks are set with 'ehr network')",
+				   p.pos[0]);
+	if (paths_get(PLACE_WALLETS, wallets, sizeof(wallets), &e) ||
+	    paths_get(PLACE_CONFIG, cfgfile, sizeof(cfgfile), &e) ||
+	    paths_get(PLACE_STATE, state, sizeof(state), &e) || target_resolve(&t, &e))
+		return report(&e);
+	if (t.has_registry)
+		eip55_format(t.registry, reg);
+	if (t.chain_id)
+		snprintf(chain, sizeof(chain), "%llu", (unsigned long long)t.chain_id);
+	if (g.json) {
+		cJSON *o = cJSON_CreateObject();
+		char *s;
+
+		cJSON_AddStringToObject(o, "config_file", cfgfile);
+		cJSON_AddStringToObject(o, "wallets_dir", wallets);
+		cJSON_AddStringToObject(o, "state_dir", state);
+		cJSON_AddStringToObject(o, "wallet", g.wallet);
+		cJSON_AddItemToObject(o, "network", t.network[0] ? cJSON_CreateString(t.network) : cJSON_CreateNull());
+		cJSON_AddStringToObject(o, "rpc", t.rpc);
+		cJSON_AddStringToObject(o, "rpc_source", t.rpc_source);
+		cJSON_AddItemToObject(o, "chain_id", t.chain_id ? cJSON_CreateNumber((double)t.chain_id) : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "registry", t.has_registry ? cJSON_CreateString(reg) : cJSON_CreateNull());
+		s = cJSON_Print(o);
+		puts(s);
+		cJSON_free(s);
+		cJSON_Delete(o);
+		return 0;
+	}
+	printf("config file   %s\nwallets       %s\nstate         %s\nwallet        %s\n"
+	       "network       %s\nrpc           %s (from %s)\nchain id      %s\nregistry      %s\n",
+	       cfgfile, wallets, state, g.wallet, t.network[0] ? t.network : "(none)", t.rpc,
+	       t.rpc_source, chain[0] ? chain : "(not pinned)", reg[0] ? reg : "(none)");
+	return 0;
+}

@@ -1,0 +1,175 @@
+/* ehr network: the named networks in config.json (rpc URL, chain id,
+ * registry, payment token) and the default one. */
+#include "commands/commands.h"
+#include "cli/target.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "wallet/eth.h"
+#include "wallet/rpc.h"
+
+enum { O_CHAIN_ID = 1, O_TOKEN, O_DEFAULT, O_FORCE };
+
+const struct opt cmd_network_opts[] = {
+	{ "chain-id", 0, O_CHAIN_ID, "N", "add: pin the chain id (else the node is asked)" },
+	{ "token", 0, O_TOKEN, "ADDR", "add: the ERC-20 token used for payments on this network" },
+	{ "default", 0, O_DEFAULT, NULL, "add: make it the default network" },
+	{ "force", 'f', O_FORCE, NULL, "add: replace a network of the same name" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static void print_networks(const config *cfg)
+{
+	size_t i;
+
+	if (g.json) {
+		cJSON *arr = cJSON_CreateArray();
+		char *s;
+
+		for (i = 0; i < cfg->nnetworks; i++) {
+			const network *n = &cfg->networks[i];
+			cJSON *o = cJSON_CreateObject();
+			char addr[43];
+
+			cJSON_AddStringToObject(o, "name", n->name);
+			cJSON_AddStringToObject(o, "rpc", n->rpc);
+			cJSON_AddNumberToObject(o, "chain_id", (double)n->chain_id);
+			if (n->has_registry)
+				eip55_format(n->registry, addr);
+			cJSON_AddItemToObject(o, "registry", n->has_registry ? cJSON_CreateString(addr) : cJSON_CreateNull());
+			if (n->has_token)
+				eip55_format(n->token, addr);
+			cJSON_AddItemToObject(o, "token", n->has_token ? cJSON_CreateString(addr) : cJSON_CreateNull());
+			cJSON_AddBoolToObject(o, "default", !strcmp(cfg->default_network, n->name));
+			cJSON_AddItemToArray(arr, o);
+		}
+		s = cJSON_Print(arr);
+		puts(s);
+		cJSON_free(s);
+		cJSON_Delete(arr);
+		return;
+	}
+	if (!cfg->nnetworks) {
+		note("no networks configured (add one with 'ehr network add NAME --rpc URL')");
+		return;
+	}
+	printf("  %-16s %-10s %-42s %s\n", "NAME", "CHAIN ID", "REGISTRY", "RPC");
+	for (i = 0; i < cfg->nnetworks; i++) {
+		const network *n = &cfg->networks[i];
+		char addr[43] = "-";
+
+		if (n->has_registry)
+			eip55_format(n->registry, addr);
+		printf("%c %-16s %-10llu %-42s %s\n", strcmp(cfg->default_network, n->name) ? ' ' : '*',
+		       n->name, (unsigned long long)n->chain_id, addr, n->rpc);
+	}
+}
+
+static int add(config *cfg, const char *name, bool has_id, unsigned long id,
+	       const char *token, bool make_default, bool force)
+{
+	network net;
+	ehr_err e = { 0 };
+	int rc;
+
+	memset(&net, 0, sizeof(net));
+	if ((rc = network_name_check(name, &e)))
+		return report(&e);
+	if (config_network(cfg, name) && !force)
+		return fail(EHR_EUSAGE, "network '%s' exists (use --force to replace it)", name);
+	if (!g.rpc)
+		return usage_error("network", "'network add' needs --rpc URL");
+	if (strlen(g.rpc) > NETWORK_URL_MAX)
+		return fail(EHR_EUSAGE, "the rpc URL is longer than %d bytes", NETWORK_URL_MAX);
+	snprintf(net.name, sizeof(net.name), "%s", name);
+	strcpy(net.rpc, g.rpc);
+	if (g.registry) {
+		if ((rc = eip55_parse(g.registry, net.registry, &e)))
+			return report(&e);
+		net.has_registry = true;
+	}
+	if (token) {
+		if ((rc = eip55_parse(token, net.token, &e)))
+			return report(&e);
+		net.has_token = true;
+	}
+	if (has_id) {
+		net.chain_id = id;
+	} else {
+		rpc_client *c;
+
+		if ((rc = rpc_open(net.rpc, NULL, &c, &e)))
+			return report(&e);
+		rc = rpc_chain_id(c, &net.chain_id, &e);
+		rpc_close(c);
+		if (rc)
+			return fail(rc, "%s (give --chain-id N to add the network without asking the node)", e.msg);
+	}
+	if ((rc = config_network_put(cfg, &net, &e)))
+		return report(&e);
+	if (make_default || cfg->nnetworks == 1)
+		strcpy(cfg->default_network, name);
+	if ((rc = config_save(cfg, &e)))
+		return report(&e);
+	note("network '%s' (chain id %llu) saved%s", name, (unsigned long long)net.chain_id,
+	     strcmp(cfg->default_network, name) ? "" : "; it is the default");
+	return 0;
+}
+
+int cmd_network(int argc, char **argv)
+{
+	struct opt_parser p;
+	const char *val, *token = NULL, *sub;
+	unsigned long id = 0;
+	bool has_id = false, make_default = false, force = false;
+	config *cfg = NULL;
+	ehr_err e = { 0 };
+	int key, rc;
+
+	opt_init(&p, "network", argc, argv, cmd_network_opts);
+	while ((key = opt_next(&p, &val)) > 0) {
+		switch (key) {
+		case O_CHAIN_ID:
+			if (opt_ulong(&p, "--chain-id", val, 9007199254740991UL, &id))
+				return EHR_EUSAGE;
+			has_id = id != 0;
+			if (!has_id)
+				return usage_error("network", "--chain-id must not be 0");
+			break;
+		case O_TOKEN: token = val; break;
+		case O_DEFAULT: make_default = true; break;
+		case O_FORCE: force = true; break;
+		}
+	}
+	if (key < 0)
+		return EHR_EUSAGE;
+	sub = p.npos ? p.pos[0] : "list";
+	if (strcmp(sub, "list") && strcmp(sub, "add") && strcmp(sub, "use") && strcmp(sub, "remove"))
+		return usage_error("network", "unknown subcommand '%s' (use list, add, use or remove)", sub);
+	if (!strcmp(sub, "list") ? p.npos > 1 : p.npos != 2)
+		return usage_error("network", strcmp(sub, "list") ? "'network %s' takes one network name"
+				   : "'network %s' takes no arguments", sub);
+	if ((rc = config_load(&cfg, &e)))
+		return report(&e);
+	if (!strcmp(sub, "list")) {
+		print_networks(cfg);
+	} else if (!strcmp(sub, "add")) {
+		rc = add(cfg, p.pos[1], has_id, id, token, make_default, force);
+	} else if (!config_network(cfg, p.pos[1])) {
+		rc = fail(EHR_EFAIL, "no network named '%s' (see 'ehr network list')", p.pos[1]);
+	} else {
+		if (!strcmp(sub, "use"))
+			snprintf(cfg->default_network, sizeof(cfg->default_network), "%s", p.pos[1]);
+		else
+			config_network_remove(cfg, p.pos[1], &e);
+		if ((rc = config_save(cfg, &e)))
+			rc = report(&e);
+		else
+			note("%s network '%s'", !strcmp(sub, "use") ? "now using" : "removed", p.pos[1]);
+	}
+	config_free(cfg);
+	return rc;
+}
