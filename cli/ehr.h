@@ -14,7 +14,7 @@ struct ehr_globals {
 	const char *wallet;          /* --wallet, EHR_WALLET, else "default" */
 	long account;                /* --account N, -1 when not given */
 	const char *network;         /* --network */
-	const char *rpc;             /* --rpc, EHR_RPC_URL, ETH_RPC_URL */
+	const char *rpc;             /* --rpc (the environment: cli/target.c) */
 	const char *registry;        /* --registry, EHR_REGISTRY */
 	const char *passphrase_file; /* --passphrase-file, EHR_PASSPHRASE_FILE */
 	int passphrase_fd;           /* --passphrase-fd N, -1 when not given */

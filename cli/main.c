@@ -134,10 +134,6 @@ static void read_environment(void)
 		g.wallet = getenv("EHR_WALLET");
 	if (!g.wallet || !*g.wallet)
 		g.wallet = "default";
-	if (!g.rpc && (v = getenv("EHR_RPC_URL")) && *v)
-		g.rpc = v;
-	if (!g.rpc && (v = getenv("ETH_RPC_URL")) && *v)
-		g.rpc = v;
 	if (!g.registry && (v = getenv("EHR_REGISTRY")) && *v)
 		g.registry = v;
 	if (!g.passphrase_file && (v = getenv("EHR_PASSPHRASE_FILE")) && *v)
