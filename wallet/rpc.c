@@ -25,6 +25,9 @@
 #define RETRY_AFTER_CAP_MS 10000
 #define BODY_KEEP_MAX (1u << 20)	/* larger reply buffers are freed after use */
 #define ID_MAX 9007199254740991.0	/* 2^53 - 1: ids must survive a double */
+/* cJSON spends about 64 bytes per value, so "[0,0,0,...]" would cost 32
+ * times its size; far more values than any real reply holds are refused. */
+#define MAX_JSON_VALUES 2000000
 
 struct rpc_client {
 	CURL *curl;
@@ -694,12 +697,39 @@ static int bad_params(const cJSON *params, const char *method, ehr_err *e)
 	return 0;
 }
 
+/* An upper bound on the values (and keys) of a JSON text: every one after
+ * the first follows a '[', '{', ',' or ':' outside strings. */
+static size_t count_values(const char *s, size_t len)
+{
+	size_t i, n = 1;
+	int in_string = 0;
+
+	for (i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (in_string) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_string = 0;
+		} else if (ch == '"') {
+			in_string = 1;
+		} else if (ch == '[' || ch == '{' || ch == ',' || ch == ':') {
+			n++;
+		}
+	}
+	return n;
+}
+
 /* Parses c->body as one JSON document, nothing after it. */
 static int parse_body(rpc_client *c, cJSON **out, ehr_err *e)
 {
 	const char *end = NULL;
 	char snip[64];
 
+	*out = NULL;
+	if (count_values(c->body, c->len) > MAX_JSON_VALUES)
+		return malformed(c, e, "more than %d json values", MAX_JSON_VALUES);
 	*out = cJSON_ParseWithLengthOpts(c->body, c->len, &end, 0);
 	if (!*out) {
 		clean_text(snip, sizeof(snip), c->body, c->len, 40);

@@ -7,7 +7,8 @@
  *   EHR_ENODE   the node is unreachable (refused, DNS, TLS, timeout), answered
  *               with an HTTP error, or sent a reply that is not a well-formed
  *               JSON-RPC 2.0 reply (not JSON, truncated, wrong "jsonrpc" or
- *               "id", larger than max_reply_bytes). The message names the node:
+ *               "id", larger than max_reply_bytes or holding more than two
+ *               million JSON values). The message names the node:
  *               "cannot reach node at URL: connection refused",
  *               "node at URL sent a malformed reply: ...".
  *   EHR_ECHAIN  the node answered with a JSON-RPC error object; the message is
@@ -98,8 +99,9 @@ const char *rpc_display_url(const rpc_client *c);
 /* Calls method with params (a JSON array or object; NULL means []). params
  * is owned by the call and always freed. On success *result is the reply's
  * "result" (a JSON null item when the node answered null, never a NULL
- * pointer), which the caller frees with cJSON_Delete. On failure *result is
- * NULL. Read-only methods are retried as described above. */
+ * pointer), which the caller frees with cJSON_Delete; result may be NULL to
+ * drop it. On failure *result is NULL. Read-only methods are retried as
+ * described above. */
 int rpc_call(rpc_client *c, const char *method, cJSON *params,
 	     cJSON **result, ehr_err *e);
 

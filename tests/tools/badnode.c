@@ -38,6 +38,8 @@
  *   nonce-low      sends answer "nonce too low"; the node lacks the tx
  *   other-hash     sends return a hash that is not the transaction's
  *   bad-quantity   chainId "0xzz", blockNumber "12", balance of 65 digits
+ *   escape         an error message with terminal escapes, non-ASCII, 1000 bytes
+ *   many-values    a result of three million zeros (6 MB)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -146,7 +148,12 @@ static cJSON *answer(const cJSON *req)
 	cJSON_AddStringToObject(r, "jsonrpc", is("bad-version") ? "1.0" : "2.0");
 	cJSON_AddItemToObject(r, "id", cJSON_Duplicate(cJSON_GetObjectItem(req, "id"), 1));
 
-	if (is("error") || !strcmp(method, "revert")) {
+	if (is("escape")) {
+		char msg[1100];
+
+		snprintf(msg, sizeof(msg), "bad\x1b[2Jthing\xc2\x9b" "31m\x07 %0990d", 7);
+		err = error_object(-32000, msg, NULL);
+	} else if (is("error") || !strcmp(method, "revert")) {
 		char *data = revert_data("not owner");
 
 		err = error_object(3, "execution reverted: not owner", data);
@@ -233,6 +240,22 @@ static char *respond(const char *body, size_t len)
 	if (is("not-object")) {
 		cJSON_Delete(req);
 		return strdup("42");
+	}
+	if (is("many-values")) {
+		const cJSON *id = cJSON_GetObjectItem(req, "id");
+		size_t zeros = 3000000, k;
+		char *big = malloc(2 * zeros + 100);
+		int n0;
+
+		if (big) {
+			n0 = sprintf(big, "{\"jsonrpc\":\"2.0\",\"id\":%.0f,\"result\":[",
+				     cJSON_GetNumberValue(id));
+			for (k = 0; k < zeros; k++)
+				memcpy(big + n0 + 2 * k, "0,", 2);
+			strcpy(big + n0 + 2 * zeros - 1, "]}");
+		}
+		cJSON_Delete(req);
+		return big;
 	}
 	if (!req) {
 		out = cJSON_CreateObject();
@@ -408,7 +431,7 @@ int main(int argc, char **argv)
 		"good", "garbage", "truncated", "cut", "wrong-id", "bad-version", "not-object",
 		"silent", "close", "huge", "huge-length", "error", "http500", "http429", "slow",
 		"flaky", "batch-dup", "batch-missing", "batch-limit", "known", "nonce-low",
-		"other-hash", "bad-quantity",
+		"other-hash", "bad-quantity", "escape", "many-values",
 	};
 	struct sockaddr_in sa;
 	socklen_t salen = sizeof(sa);

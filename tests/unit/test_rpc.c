@@ -719,6 +719,70 @@ static void test_bad_quantities(void)
 	stop(&p);
 }
 
+/* Replies meant to hurt: terminal escapes, a swarm of values, and places
+ * that are not nodes at all. */
+static void test_hostile(void)
+{
+	struct proc p;
+	struct counts n;
+	rpc_client *c;
+	rpc_options o;
+	char url[64], want[128];
+	ehr_err e;
+	long ms, t0;
+	size_t i, len;
+	int st;
+
+	st = call_mode("escape", NULL, 0, 1000, "eth_chainId", &n, &e, url, &ms);
+	CHECK(st == EHR_ECHAIN, "escape: %d", st);
+	len = strlen(e.msg);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)e.msg[i] < 0x20 || (unsigned char)e.msg[i] >= 0x7f)
+			break;
+	CHECK(i == len, "byte 0x%02x at %zu of '%s'", (unsigned char)e.msg[i], i, e.msg);
+	CHECK(!strncmp(e.msg, "bad?[2Jthing", 12), "'%s'", e.msg);
+	CHECK(len <= 303 && len >= 3 && !strcmp(e.msg + len - 3, "..."), "length %zu", len);
+
+	if (start_badnode(&p, "many-values", NULL) == 0) {
+		rpc_options_default(&o);
+		o.read_retries = 0;
+		CHECK(rpc_open(p.url, &o, &c, &e) == 0, "%s", e.msg);
+		CHECK(rpc_call(c, "eth_chainId", NULL, NULL, &e) == EHR_ENODE, "swarm accepted");
+		CHECK_HAS(e.msg, "more than 2000000 json values");
+		rpc_close(c);
+		stop(&p);
+	}
+
+	c = open_fast("http://no-such-host.invalid:8545", 0, 500, &n);
+	t0 = now_ms();
+	CHECK(rpc_call(c, "eth_chainId", NULL, NULL, &e) == EHR_ENODE, "dns: %s", e.msg);
+	CHECK_HAS(e.msg, "cannot reach node at http://no-such-host.invalid:8545: ");
+	CHECK(now_ms() - t0 < 10000, "dns took %ld ms", now_ms() - t0);
+	rpc_close(c);
+
+	/* TLS to a server that speaks plain HTTP. */
+	if (start_badnode(&p, "good", NULL) == 0) {
+		snprintf(url, sizeof(url), "https://127.0.0.1:%u", p.port);
+		c = open_fast(url, 0, 500, &n);
+		t0 = now_ms();
+		CHECK(rpc_call(c, "eth_chainId", NULL, NULL, &e) == EHR_ENODE, "tls: %s", e.msg);
+		snprintf(want, sizeof(want), "cannot reach node at %s: ", url);
+		CHECK_HAS(e.msg, want);
+		CHECK(now_ms() - t0 < 5000, "tls took %ld ms", now_ms() - t0);
+		rpc_close(c);
+
+		/* A proxy in the environment is not used for loopback. */
+		setenv("http_proxy", "http://127.0.0.1:1", 1);
+		setenv("HTTP_PROXY", "http://127.0.0.1:1", 1);
+		c = open_fast(p.url, 0, 1000, &n);
+		CHECK(rpc_call(c, "eth_chainId", NULL, NULL, &e) == 0, "through a proxy: %s", e.msg);
+		rpc_close(c);
+		unsetenv("http_proxy");
+		unsetenv("HTTP_PROXY");
+		stop(&p);
+	}
+}
+
 /* ---- a real node ------------------------------------------------------ */
 
 static char *run(const char *cmd)
@@ -963,6 +1027,7 @@ int main(int argc, char **argv)
 		test_error_data();
 		test_batches();
 		test_send_raw();
+		test_hostile();
 		test_bad_quantities();
 	}
 	test_anvil();
