@@ -520,7 +520,8 @@ static int transport_error(rpc_client *c, CURLcode rc, ehr_err *e)
 static int http_error(rpc_client *c, long code, ehr_err *e)
 {
 	char detail[NODE_MSG_MAX + 8] = "";
-	cJSON *root = cJSON_ParseWithLength(c->body, c->len);
+	/* Error pages are small; a big one is not worth parsing for a reason. */
+	cJSON *root = c->len <= 65536 ? cJSON_ParseWithLength(c->body, c->len) : NULL;
 	const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
 	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(err, "message");
 	curl_off_t retry_after = -1;
