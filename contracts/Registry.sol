@@ -206,13 +206,13 @@ contract Registry {
 	/* Records                                                          */
 	/* ---------------------------------------------------------------- */
 
-	/// Anchors one record in the patient's chart. The patient passes
-	/// grantId 0; anyone else passes the id of an active write grant the
-	/// patient gave them. Returns the new record id.
+	/// Anchors one record in the patient's chart. Anyone but the patient
+	/// passes the id of an active write grant the patient gave them (the
+	/// patient passes 0; it is ignored). Returns the new record id.
 	function anchorRecord(address patient, uint256 grantId, NewRecord calldata r)
 		external returns (uint256 recordId)
 	{
-		_mayWrite(patient, grantId);
+		grantId = _mayWrite(patient, grantId);
 		recordId = ++recordCount;
 		_anchor(patient, grantId, recordId, r);
 	}
@@ -520,7 +520,7 @@ contract Registry {
 		uint256 n = rs.length;
 		if (n == 0)
 			revert EmptyBatch();
-		_mayWrite(patient, grantId);
+		grantId = _mayWrite(patient, grantId);
 		firstId = recordCount + 1;
 		recordCount += n;
 		for (uint256 i = 0; i < n; i++)
@@ -542,15 +542,17 @@ contract Registry {
 			r.locator, r.patientKey, r.authorKey, r.meta);
 	}
 
-	function _mayWrite(address patient, uint256 grantId) private view {
+	/// Returns the grant the write happens under: 0 when the patient writes.
+	function _mayWrite(address patient, uint256 grantId) private view returns (uint256) {
 		if (patient == address(0))
 			revert ZeroAddress();
 		if (msg.sender == patient)
-			return;
+			return 0;
 		Grant storage g = _grants[grantId];
 		if (g.patient != patient || g.flags & GRANT_WRITE == 0 || !_isAccessor(grantId, g, msg.sender))
 			revert NoWriteGrant();
 		_requireActive(g);
+		return grantId;
 	}
 
 	function _isAccessor(uint256 grantId, Grant storage g, address account) private view returns (bool) {

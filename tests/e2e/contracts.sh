@@ -35,6 +35,11 @@ send() {
 	return 1
 }
 
+# event_word0: the first data word of the last transaction's only event.
+event_word0() {
+	"$CAST" to-dec "0x$("$CAST" receipt --json "$TX" | sed -n 's/.*"data":"0x\([0-9a-f]\{64\}\).*/\1/p')"
+}
+
 # gas NAME: notes the gas of the last send under NAME for the table.
 gas() {
 	[ -n "$GAS" ] && printf '%-44s %8s\n' "$1" "$GAS" >> "$GAS_LOG"
@@ -254,6 +259,7 @@ send "patient grants provider write access for 1 h" "$KP" "$R" "$GRANT" "$B" "$(
 GW=$(call "$R" "grantCount()(uint256)")
 send "provider anchors into the patient's chart" "$KB" "$R" "$ANCHOR" "$P" "$GW" "$(record "$H1" "$(rand_hex 80)")" &&
 	gas "anchorRecord (provider, write grant)"
+check_eq "RecordAnchored carries the write grant's id" "$(event_word0)" "$GW"
 n=$(call "$R" "recordCount()(uint256)")
 check_eq "the provider's record is the patient's" "$(call "$R" "recordOf(uint256)(address,uint64,bool)" "$n" | cut -d' ' -f1)" "$P"
 check_eq "RecordAnchored names the provider as author" \
@@ -261,6 +267,8 @@ check_eq "RecordAnchored names the provider as author" \
 send "provider anchors 10 records in one batch under the grant" "$KB" "$R" \
 	"anchorRecords(address,uint256,(bytes32,uint64,string,bytes,bytes,bytes)[])" "$P" "$GW" \
 	"[$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1")]"
+send "patient anchors, passing a grant id" "$KP" "$R" "$ANCHOR" "$P" "$GW" "$(record "$H1")"
+check_eq "RecordAnchored says 0 (no grant) when the patient writes" "$(event_word0)" 0
 reverts "write grant used by someone else" "NoWriteGrant()" "$KC" "$R" "$ANCHOR" "$P" "$GW" "$(record "$H1")"
 reverts "write grant used for another patient" "NoWriteGrant()" "$KB" "$R" "$ANCHOR" "$Q" "$GW" "$(record "$H1")"
 send "patient revokes the write grant" "$KP" "$R" "revoke(uint256)" "$GW"
@@ -320,6 +328,20 @@ reverts "bearer redeem with a signature made for someone else" "BadSignature()" 
 	"redeemBearer(uint256,bytes)" "$GB" "$(sign "$EK" "$GB" "$C")"
 reverts "bearer redeem with a truncated signature" "BadSignature()" "$KB" "$R" "redeemBearer(uint256,bytes)" "$GB" \
 	"$(sign "$EK" "$GB" "$B" | cut -c1-130)"
+# The malleable twin of a good signature (s -> n - s, v flipped) is a valid
+# ECDSA signature, as the ecrecover precompile shows; the registry refuses it.
+good=$(sign "$EK" "$GB" "$B")
+twin=$(node -e '
+	const g = process.argv[1], n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+	const s = n - BigInt("0x" + g.slice(66, 130));
+	console.log("0x" + g.slice(2, 66) + s.toString(16).padStart(64, "0") + (g.slice(130) === "1b" ? "1c" : "1b"));
+' "$good")
+v=$(printf '%s' "$twin" | cut -c131-132)
+check_eq "the high-s twin recovers to the ephemeral key" \
+	"$("$CAST" call 0x0000000000000000000000000000000000000001 --data \
+		"$(digest "$GB" "$B")00000000000000000000000000000000000000000000000000000000000000$v$(printf '%s' "$twin" | cut -c3-130)" |
+		"$CAST" parse-bytes32-address)" "$E"
+reverts "bearer redeem with the high-s twin" "BadSignature()" "$KB" "$R" "redeemBearer(uint256,bytes)" "$GB" "$twin"
 reverts "bearer redeem of a non-bearer grant" "NotBearer()" "$KB" "$R" "redeemBearer(uint256,bytes)" "$GA" \
 	"$(sign "$EK" "$GA" "$B")"
 reverts "access before redeeming" "NotGrantee()" "$KB" "$R" "logAccess(uint256,uint256[])" "$GB" "[1]"
@@ -336,7 +358,9 @@ reverts "the ephemeral key's holder who did not redeem" "NotGrantee()" "$KD" "$R
 send "patient issues a multi-use bearer grant (emergency card)" "$KP" "$R" "$GRANT" "$E" "$(($(now) + 86400 * 365))" 12 "[1]" "[$SK1]"
 GM=$(call "$R" "grantCount()(uint256)")
 send "first provider redeems the card" "$KB" "$R" "redeemBearer(uint256,bytes)" "$GM" "$(sign "$EK" "$GM" "$B")"
-send "second provider redeems the card" "$KD" "$R" "redeemBearer(uint256,bytes)" "$GM" "$(sign "$EK" "$GM" "$D")"
+# With v as 0/1 rather than 27/28, as some signers write it.
+sig01=$(sign "$EK" "$GM" "$D" | sed 's/1b$/00/; s/1c$/01/')
+send "second provider redeems the card (v as 0/1)" "$KD" "$R" "redeemBearer(uint256,bytes)" "$GM" "$sig01"
 send "second provider logs an access" "$KD" "$R" "logAccess(uint256,uint256[])" "$GM" "[1]"
 check_eq "canAccess for a redeemer of the card" "$(call "$R" "canAccess(uint256,address)(bool)" "$GM" "$D")" true
 send "patient revokes the card" "$KP" "$R" "revoke(uint256)" "$GM"
