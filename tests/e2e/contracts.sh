@@ -22,7 +22,7 @@ json_field() {
 send() {
 	_what=$1 _key=$2
 	shift 2
-	TX= GAS=
+	TX='' GAS=''
 	if "$CAST" send --json --private-key "$_key" "$@" > "$E2E_OUT" 2> "$E2E_ERR" &&
 	   grep -q '"status":"0x1"' "$E2E_OUT"; then
 		TX=$(json_field transactionHash)
@@ -89,6 +89,16 @@ record() {
 
 # EHR_HARDFORK=paris (say) runs it all on an older EVM: the bytecode is
 # compiled for paris, so it must deploy and behave the same there.
+records() { # N [HASH]: an array of N record tuples, fresh hashes unless HASH
+	_n=$1 _sep='' _all=''
+	while [ "$_n" -gt 0 ]; do
+		_all="$_all$_sep$(record "${2:-0x$(rand_hex 32)}")"
+		_sep=,
+		_n=$((_n - 1))
+	done
+	printf '[%s]' "$_all"
+}
+
 start_anvil ${EHR_HARDFORK:+--hardfork "$EHR_HARDFORK"} || { fail "anvil starts"; finish; }
 
 K0=$(anvil_key 0)	# deployer
@@ -147,7 +157,7 @@ check_eq "RecordAnchored is found by patient, id and author" \
 	"$("$CAST" logs --from-block 0 --address "$R" "$ANCHORED" "$P" 1 "$P" | grep -c transactionHash)" 1
 send "patient anchors 10 records in one batch" "$KP" "$R" \
 	"anchorRecords(address,uint256,(bytes32,uint64,string,bytes,bytes,bytes)[])" "$P" 0 \
-	"[$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32)),$(record 0x$(rand_hex 32))]" &&
+	"$(records 10)" &&
 	GAS=$((GAS / 10)) && gas "anchorRecords (per record, batch of 10)"
 check_eq "batch gets consecutive ids 2..11" "$(call "$R" "recordCount()(uint256)")" 11
 check_eq "batch emitted 10 RecordAnchored" "$("$CAST" receipt --json "$TX" | grep -o "$("$CAST" sig-event \
@@ -266,7 +276,7 @@ check_eq "RecordAnchored names the provider as author" \
 	"$("$CAST" logs --from-block 0 --address "$R" "$ANCHORED" "$P" "$n" "$B" | grep -c transactionHash)" 1
 send "provider anchors 10 records in one batch under the grant" "$KB" "$R" \
 	"anchorRecords(address,uint256,(bytes32,uint64,string,bytes,bytes,bytes)[])" "$P" "$GW" \
-	"[$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1"),$(record "$H1")]"
+	"$(records 10 "$H1")"
 send "patient anchors, passing a grant id" "$KP" "$R" "$ANCHOR" "$P" "$GW" "$(record "$H1")"
 check_eq "RecordAnchored says 0 (no grant) when the patient writes" "$(event_word0)" 0
 reverts "write grant used by someone else" "NoWriteGrant()" "$KC" "$R" "$ANCHOR" "$P" "$GW" "$(record "$H1")"

@@ -13,6 +13,7 @@ E2E_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 EHR_TOOLS=${EHR_TOOLS:-$E2E_ROOT/tests/node_modules/.bin}
 CAST=$EHR_TOOLS/cast
 ANVIL=$EHR_TOOLS/anvil
+# shellcheck disable=SC2034 # for the test files
 EHR=${EHR_BIN:-$E2E_ROOT/build/ehr}
 
 E2E_PASS=0
@@ -81,7 +82,7 @@ start_anvil() {
 	: > "$E2E_TMP/anvil.log"
 	"$ANVIL" --host 127.0.0.1 --port 0 "$@" > "$E2E_TMP/anvil.log" 2>&1 &
 	ANVIL_PID=$!
-	_port= _i=0
+	_port='' _i=0
 	while [ $_i -lt 200 ]; do
 		_port=$(sed -n 's/^Listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$E2E_TMP/anvil.log")
 		[ -n "$_port" ] && break
