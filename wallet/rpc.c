@@ -1287,6 +1287,18 @@ void rpc_u64_quantity(uint64_t v, char out[19])
 	snprintf(out, 19, "0x%" PRIx64, v);
 }
 
+/* "node sent a malformed quantity ..." from a parser that knows no URL
+ * becomes "node at URL sent a malformed reply: METHOD: malformed quantity". */
+static int name_node(rpc_client *c, const char *method, ehr_err *e)
+{
+	static const char lead[] = "node sent a ";
+	char why[sizeof(e->msg)];
+
+	snprintf(why, sizeof(why), "%s", strncmp(e->msg, lead, sizeof(lead) - 1) ? e->msg
+		 : e->msg + sizeof(lead) - 1);
+	return malformed(c, e, "%s: %s", method, why);
+}
+
 static int call_u64(rpc_client *c, const char *method, uint64_t *out, ehr_err *e)
 {
 	ehr_err scratch;
@@ -1299,9 +1311,7 @@ static int call_u64(rpc_client *c, const char *method, uint64_t *out, ehr_err *e
 		return st;
 	st = rpc_parse_u64(res, out, e);
 	cJSON_Delete(res);
-	if (st)
-		ehr_wrap(e, "%s", method);
-	return st;
+	return st ? name_node(c, method, e) : 0;
 }
 
 int rpc_chain_id(rpc_client *c, uint64_t *out, ehr_err *e)
@@ -1354,7 +1364,5 @@ int rpc_get_balance(rpc_client *c, const uint8_t addr[20], const char *tag,
 		return st;
 	st = rpc_parse_quantity(res, be32, e);
 	cJSON_Delete(res);
-	if (st)
-		ehr_wrap(e, "eth_getBalance");
-	return st;
+	return st ? name_node(c, "eth_getBalance", e) : 0;
 }

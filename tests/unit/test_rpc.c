@@ -703,6 +703,7 @@ static void test_bad_quantities(void)
 	ehr_err e;
 	uint64_t v;
 	uint8_t be[32], addr[20] = { 1 };
+	char want[200];
 
 	if (start_badnode(&p, "bad-quantity", NULL)) {
 		CHECK(0, "badnode did not start");
@@ -710,7 +711,8 @@ static void test_bad_quantities(void)
 	}
 	c = open_fast(p.url, 0, 1000, &n);
 	CHECK(rpc_chain_id(c, &v, &e) == EHR_ENODE, "0xzz accepted");
-	CHECK_HAS(e.msg, "eth_chainId: node sent a malformed quantity '0xzz': not hex");
+	snprintf(want, sizeof(want), "node at %s sent a malformed reply: eth_chainId: malformed quantity '0xzz': not hex", p.url);
+	CHECK_STR(e.msg, want);
 	CHECK(rpc_block_number(c, &v, &e) == EHR_ENODE, "12 accepted");
 	CHECK_HAS(e.msg, "no 0x prefix");
 	CHECK(rpc_get_balance(c, addr, NULL, be, &e) == EHR_ENODE, "65 digits accepted");
