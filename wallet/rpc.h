@@ -168,7 +168,9 @@ void rpc_request_free(rpc_request *r);
 int rpc_send_raw(rpc_client *c, const uint8_t *raw, size_t len,
 		 uint8_t tx_hash[32], ehr_err *e);
 
-/* eth_chainId and eth_blockNumber as integers. */
+/* eth_chainId and eth_blockNumber as integers. These and rpc_get_balance
+ * report a bad quantity as "node at URL sent a malformed reply: METHOD:
+ * malformed quantity '...': why" (EHR_ENODE). */
 int rpc_chain_id(rpc_client *c, uint64_t *out, ehr_err *e);
 int rpc_block_number(rpc_client *c, uint64_t *out, ehr_err *e);
 
