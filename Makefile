@@ -89,6 +89,9 @@ check-asan: deps
 demo: deps all
 	@sh tests/demo.sh
 
+devnet: deps all
+	@sh tests/devnet.sh
+
 clean:
 	rm -rf build build-asan
 
@@ -97,6 +100,7 @@ install: all
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 0755 $(BUILD)/ehr $(DESTDIR)$(BINDIR)/ehr
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 completions/ehr.bash $(DESTDIR)$(BASHCOMPDIR)/ehr
 	install -m 0644 completions/_ehr $(DESTDIR)$(ZSHCOMPDIR)/_ehr
 	install -m 0644 completions/ehr.fish $(DESTDIR)$(FISHCOMPDIR)/ehr.fish
@@ -105,6 +109,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ehr $(DESTDIR)$(BASHCOMPDIR)/ehr \
 		$(DESTDIR)$(ZSHCOMPDIR)/_ehr $(DESTDIR)$(FISHCOMPDIR)/ehr.fish
 	for f in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$${f#man/}; done
+	for f in man/*.5; do rm -f $(DESTDIR)$(MANDIR)/man5/$${f#man/}; done
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 

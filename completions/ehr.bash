@@ -1,0 +1,184 @@
+# bash completion for ehr(1)
+#
+# One table per command: _ehr_opts_<command> lists its long options as in
+# its cmd_<command>_opts[] (commands/<command>.c), and _ehr_subs_<command>
+# its subcommands, if any. Short options follow their long ones. An option that takes a value is written
+# --name:KIND; KIND picks what completes its value:
+#	FILE    file names
+#	WALLET  the wallets in the wallet directory
+#	LEVEL   argon2id cost levels
+#	WORDS   mnemonic lengths
+#	COMMAND command names
+#	anything else (N, HEX, URL, ...): nothing to offer
+# Commands in a hyphenated form use '_' in the variable name.
+#
+# The tables are word lists, split on purpose; COMPREPLY=($(compgen ...)) is
+# the usual idiom (completions hold no white space).
+# shellcheck disable=SC2086,SC2046,SC2207
+
+_ehr_commands="init restore import export accounts address passwd wallets sign verify help"
+
+_ehr_opts_global="--wallet:WALLET --account:N --network:NAME --rpc:URL --registry:ADDR
+	--passphrase-file:FILE --passphrase-fd:N --json --yes -y --quiet -q --help -h --version"
+
+_ehr_opts_init="--words:WORDS --mnemonic-out:FILE --bip39-passphrase-file:FILE --kdf:LEVEL
+	--accounts:N --force -f"
+_ehr_opts_restore="--mnemonic-file:FILE --bip39-passphrase-file:FILE --kdf:LEVEL --accounts:N
+	--force -f"
+_ehr_opts_import="--private-key-file:FILE --keystore:FILE --keystore-passphrase-file:FILE
+	--kdf:LEVEL --force -f"
+_ehr_opts_export="--mnemonic --mnemonic-out:FILE --keystore:FILE
+	--keystore-passphrase-file:FILE --index:N --force -f"
+_ehr_opts_accounts="--add:N"
+_ehr_opts_address="--index:N --path:PATH --bech32:PREFIX"
+_ehr_opts_passwd="--new-passphrase-file:FILE --kdf:LEVEL"
+_ehr_opts_wallets=""
+_ehr_subs_wallets="list remove"
+_ehr_opts_sign="--file:FILE --hex:HEX --index:N"
+_ehr_opts_verify="--address:ADDR -a:ADDR --signature:SIG -s:SIG --file:FILE --hex:HEX"
+_ehr_opts_help="--commands"
+
+# The wallet directory as wallet/paths.c finds it: $EHR_HOME/wallets, else
+# $XDG_DATA_HOME/ehr/wallets, else ~/.local/share/ehr/wallets.
+_ehr_wallet_dir()
+{
+	if [[ -n ${EHR_HOME-} ]]; then
+		printf '%s\n' "$EHR_HOME/wallets"
+	else
+		printf '%s\n' "${XDG_DATA_HOME:-$HOME/.local/share}/ehr/wallets"
+	fi
+}
+
+_ehr_wallet_names()
+{
+	local f dir
+	dir=$(_ehr_wallet_dir)
+	for f in "$dir"/*.json; do
+		[[ -e $f ]] || continue
+		f=${f##*/}
+		printf '%s\n' "${f%.json}"
+	done
+}
+
+# _ehr_table opts|subs COMMAND: prints that table of COMMAND (nothing for
+# an unknown command).
+_ehr_table()
+{
+	local var=_ehr_$1_${2//-/_}
+	[[ $var =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] && printf '%s\n' "${!var-}"
+}
+
+# _ehr_kind OPTION TABLE...: the KIND of OPTION's value in the tables, or
+# "-" for a flag; fails when OPTION is in none of them.
+_ehr_kind()
+{
+	local opt=$1 entry
+	shift
+	for entry in "$@"; do
+		case $entry in
+		"$opt":*) printf '%s\n' "${entry#*:}"; return 0 ;;
+		"$opt") printf '%s\n' -; return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# _ehr_values KIND CUR: fills COMPREPLY with the values of a KIND.
+_ehr_values()
+{
+	local kind=$1 cur=$2
+	case $kind in
+	FILE)
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -f -- "$cur")) ;;
+	WALLET) COMPREPLY=($(compgen -W "$(_ehr_wallet_names)" -- "$cur")) ;;
+	LEVEL) COMPREPLY=($(compgen -W "interactive moderate sensitive" -- "$cur")) ;;
+	WORDS) COMPREPLY=($(compgen -W "12 15 18 21 24" -- "$cur")) ;;
+	COMMAND) COMPREPLY=($(compgen -W "$_ehr_commands" -- "$cur")) ;;
+	*) COMPREPLY=() ;;
+	esac
+}
+
+_ehr()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev='' cmd='' opts subs kind word i
+	local -a pos=()
+	local IFS=$' \t\n'
+
+	COMPREPLY=()
+	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+
+	# the command and its positional words so far, skipping option values
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		word=${COMP_WORDS[i]}
+		case $word in
+		--) break ;;
+		=) ((i++)); continue ;;
+		--*=*) continue ;;
+		-*)
+			kind=$(_ehr_kind "$word" $_ehr_opts_global $(_ehr_table opts "$cmd")) || continue
+			[[ $kind != - && ${COMP_WORDS[i + 1]-} != = ]] && ((i++))
+			continue ;;
+		esac
+		if [[ -z $cmd ]]; then
+			cmd=$word
+		else
+			pos+=("$word")
+		fi
+	done
+	opts="$_ehr_opts_global $(_ehr_table opts "$cmd")"
+
+	# a value for an option: "--opt VALUE", "--opt=VALUE" split by bash at
+	# '=' (COMP_WORDBREAKS), or "--opt=VALUE" in one word
+	if [[ $cur == = ]]; then
+		kind=$(_ehr_kind "$prev" $opts) && { _ehr_values "$kind" ""; return 0; }
+	elif [[ $prev == = ]] && ((COMP_CWORD >= 2)); then
+		kind=$(_ehr_kind "${COMP_WORDS[COMP_CWORD - 2]}" $opts) &&
+			{ _ehr_values "$kind" "$cur"; return 0; }
+	elif [[ $cur == --*=* ]]; then
+		kind=$(_ehr_kind "${cur%%=*}" $opts) && {
+			_ehr_values "$kind" "${cur#*=}"
+			COMPREPLY=("${COMPREPLY[@]/#/${cur%%=*}=}")
+			return 0
+		}
+	elif [[ $prev == -* ]]; then
+		kind=$(_ehr_kind "$prev" $opts)
+		if [[ $? = 0 && $kind != - ]]; then
+			_ehr_values "$kind" "$cur"
+			return 0
+		fi
+	fi
+
+	if [[ $cur == -* ]]; then
+		local names=() entry
+		for entry in $opts; do
+			# short options are understood above but offered only when asked
+			[[ $entry == --* || $cur != --* ]] && names+=("${entry%%:*}")
+		done
+		COMPREPLY=($(compgen -W "${names[*]}" -- "$cur"))
+		return 0
+	fi
+	if [[ -z $cmd ]]; then
+		COMPREPLY=($(compgen -W "$_ehr_commands" -- "$cur"))
+		return 0
+	fi
+
+	subs=$(_ehr_table subs "$cmd")
+	case $cmd in
+	help)
+		((${#pos[@]} == 0)) && COMPREPLY=($(compgen -W "$_ehr_commands" -- "$cur")) ;;
+	wallets)
+		if ((${#pos[@]} == 0)); then
+			COMPREPLY=($(compgen -W "$subs" -- "$cur"))
+		elif [[ ${pos[0]} == remove && ${#pos[@]} == 1 ]]; then
+			COMPREPLY=($(compgen -W "$(_ehr_wallet_names)" -- "$cur"))
+		fi ;;
+	*)
+		if [[ -n $subs ]] && ((${#pos[@]} == 0)); then
+			COMPREPLY=($(compgen -W "$subs" -- "$cur"))
+		fi ;;
+	esac
+	return 0
+}
+
+complete -F _ehr ehr

@@ -1,0 +1,143 @@
+# fish completion for ehr(1)
+#
+# One block per command: its options as in its cmd_<command>_opts[]
+# (commands/<command>.c), each under the condition `__ehr_using <command>`.
+# The global options apply everywhere. Options that take a value and are
+# global must also be listed in __ehr_words, which skips their values.
+
+# The words after "ehr" that are not options nor option values: the command,
+# then its subcommand and arguments.
+function __ehr_words
+    set -l skip 0
+    for w in (commandline -opc)[2..-1]
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $w
+            case --wallet --account --network --rpc --registry --passphrase-file --passphrase-fd
+                set skip 1
+            case '-*'
+            case '*'
+                echo $w
+        end
+    end
+end
+
+function __ehr_needs_command
+    test (count (__ehr_words)) -eq 0
+end
+
+# __ehr_using COMMAND [N]: the command is COMMAND (and it has N words after it).
+function __ehr_using
+    set -l w (__ehr_words)
+    test "$w[1]" = "$argv[1]"; or return 1
+    test (count $argv) -lt 2; or test (count $w) -eq (math $argv[2] + 1)
+end
+
+# The wallet directory as wallet/paths.c finds it: $EHR_HOME/wallets, else
+# $XDG_DATA_HOME/ehr/wallets, else ~/.local/share/ehr/wallets.
+function __ehr_wallet_names
+    set -l dir
+    if test -n "$EHR_HOME"
+        set dir $EHR_HOME/wallets
+    else if test -n "$XDG_DATA_HOME"
+        set dir $XDG_DATA_HOME/ehr/wallets
+    else
+        set dir $HOME/.local/share/ehr/wallets
+    end
+    for f in $dir/*.json
+        string replace -r '\.json$' '' -- (basename -- $f)
+    end
+end
+
+complete -c ehr -f
+
+# commands
+complete -c ehr -n __ehr_needs_command -a init -d 'create a new wallet from fresh 24 words'
+complete -c ehr -n __ehr_needs_command -a restore -d 'restore a wallet from its mnemonic'
+complete -c ehr -n __ehr_needs_command -a import -d 'create a wallet from a private key or a v3 keystore'
+complete -c ehr -n __ehr_needs_command -a export -d 'show the mnemonic or write a v3 keystore'
+complete -c ehr -n __ehr_needs_command -a accounts -d 'list the wallet\'s accounts'
+complete -c ehr -n __ehr_needs_command -a address -d 'show one account\'s address'
+complete -c ehr -n __ehr_needs_command -a passwd -d 'change the wallet\'s passphrase'
+complete -c ehr -n __ehr_needs_command -a wallets -d 'list or remove named wallets'
+complete -c ehr -n __ehr_needs_command -a sign -d 'sign a message (EIP-191)'
+complete -c ehr -n __ehr_needs_command -a verify -d 'check an EIP-191 signature'
+complete -c ehr -n __ehr_needs_command -a help -d 'show the commands, or one command\'s usage'
+
+# global options, before or after the command
+complete -c ehr -l wallet -x -a '(__ehr_wallet_names)' -d 'the wallet to use'
+complete -c ehr -l account -x -d 'the account index to act as'
+complete -c ehr -l network -x -d 'a configured network'
+complete -c ehr -l rpc -x -d 'the node\'s JSON-RPC URL'
+complete -c ehr -l registry -x -d 'the registry contract'
+complete -c ehr -l passphrase-file -r -F -d 'read the passphrase from FILE\'s first line'
+complete -c ehr -l passphrase-fd -x -d 'read the passphrase from file descriptor N'
+complete -c ehr -l json -d 'print JSON instead of tables'
+complete -c ehr -s y -l yes -d 'answer yes to confirmations'
+complete -c ehr -s q -l quiet -d 'print less'
+complete -c ehr -s h -l help -d 'show usage'
+complete -c ehr -l version -d 'show the version'
+
+# init
+complete -c ehr -n '__ehr_using init' -l words -x -a '12 15 18 21 24' -d 'mnemonic length'
+complete -c ehr -n '__ehr_using init' -l mnemonic-out -r -F -d 'write the mnemonic to FILE (0600)'
+complete -c ehr -n '__ehr_using init' -l bip39-passphrase-file -r -F -d 'an optional BIP39 passphrase'
+complete -c ehr -n '__ehr_using init' -l kdf -x -a 'interactive moderate sensitive' -d 'argon2id cost'
+complete -c ehr -n '__ehr_using init' -l accounts -x -d 'accounts to derive and list'
+complete -c ehr -n '__ehr_using init' -s f -l force -d 'replace an existing wallet of that name'
+
+# restore
+complete -c ehr -n '__ehr_using restore' -l mnemonic-file -r -F -d 'read the mnemonic from FILE'
+complete -c ehr -n '__ehr_using restore' -l bip39-passphrase-file -r -F -d 'the BIP39 passphrase, if any'
+complete -c ehr -n '__ehr_using restore' -l kdf -x -a 'interactive moderate sensitive' -d 'argon2id cost'
+complete -c ehr -n '__ehr_using restore' -l accounts -x -d 'accounts to derive and list'
+complete -c ehr -n '__ehr_using restore' -s f -l force -d 'replace an existing wallet of that name'
+
+# import
+complete -c ehr -n '__ehr_using import' -l private-key-file -r -F -d 'a file holding the private key (hex)'
+complete -c ehr -n '__ehr_using import' -l keystore -r -F -d 'a Web3 Secret Storage v3 file'
+complete -c ehr -n '__ehr_using import' -l keystore-passphrase-file -r -F -d 'the v3 file\'s password'
+complete -c ehr -n '__ehr_using import' -l kdf -x -a 'interactive moderate sensitive' -d 'argon2id cost'
+complete -c ehr -n '__ehr_using import' -s f -l force -d 'replace an existing wallet of that name'
+
+# export
+complete -c ehr -n '__ehr_using export' -l mnemonic -d 'show the mnemonic (asks first)'
+complete -c ehr -n '__ehr_using export' -l mnemonic-out -r -F -d 'with --mnemonic: write it to FILE'
+complete -c ehr -n '__ehr_using export' -l keystore -r -F -d 'write a v3 keystore file'
+complete -c ehr -n '__ehr_using export' -l keystore-passphrase-file -r -F -d 'password for the v3 file'
+complete -c ehr -n '__ehr_using export' -l index -x -d 'the account to export'
+complete -c ehr -n '__ehr_using export' -s f -l force -d 'replace an existing output file'
+
+# accounts
+complete -c ehr -n '__ehr_using accounts' -l add -x -d 'derive N more accounts'
+
+# address
+complete -c ehr -n '__ehr_using address' -l index -x -d 'account index at m/44\'/60\'/0\'/0/N'
+complete -c ehr -n '__ehr_using address' -l path -x -d 'any BIP32 path'
+complete -c ehr -n '__ehr_using address' -l bech32 -x -a 'evmos crc kava' -d 'also show the bech32 form'
+
+# passwd
+complete -c ehr -n '__ehr_using passwd' -l new-passphrase-file -r -F -d 'read the new passphrase from FILE'
+complete -c ehr -n '__ehr_using passwd' -l kdf -x -a 'interactive moderate sensitive' -d 'new argon2id cost'
+
+# wallets
+complete -c ehr -n '__ehr_using wallets 0' -a list -d 'list the wallets'
+complete -c ehr -n '__ehr_using wallets 0' -a remove -d 'remove a wallet'
+complete -c ehr -n '__ehr_using wallets 1; and test (__ehr_words)[2] = remove' -a '(__ehr_wallet_names)'
+
+# sign
+complete -c ehr -n '__ehr_using sign' -l file -r -F -d 'sign the bytes of FILE (- for stdin)'
+complete -c ehr -n '__ehr_using sign' -l hex -x -d 'sign the bytes given in hex'
+complete -c ehr -n '__ehr_using sign' -l index -x -d 'the account to sign with'
+
+# verify
+complete -c ehr -n '__ehr_using verify' -s a -l address -x -d 'the address that should have signed'
+complete -c ehr -n '__ehr_using verify' -s s -l signature -x -d 'the 65-byte signature in hex'
+complete -c ehr -n '__ehr_using verify' -l file -r -F -d 'the message is the bytes of FILE'
+complete -c ehr -n '__ehr_using verify' -l hex -x -d 'the message is the bytes given in hex'
+
+# help
+complete -c ehr -n '__ehr_using help' -l commands -d 'list the command names only'
+complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify help'
