@@ -266,7 +266,7 @@ static void test_decode_bad(void)
 	rlp_item it, kid;
 	rlp_iter iter;
 	ehr_err e = { 0, "" };
-	uint8_t empty[1];
+	uint8_t empty[1] = { 0 };
 
 	CHECK(rlp_decode(empty, 0, &it, &e) == EHR_EINTEGRITY, "empty input");
 	bad("8100", "single byte");		/* 0x00 must be encoded as itself */
@@ -354,7 +354,7 @@ static void random_tree(rlp_buf *b, char *json, size_t cap, int depth)
 		snprintf(json + jl, cap - jl, "]");
 	} else {
 		static const size_t lens[] = { 0, 1, 1, 2, 20, 55, 56, 57, 200 };
-		uint8_t s[200];
+		uint8_t s[200] = { 0 };
 		size_t n = lens[rnd() % (sizeof(lens) / sizeof(lens[0]))], i;
 
 		for (i = 0; i < n; i++)
