@@ -29,7 +29,8 @@ int ehr_wrap(ehr_err *e, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof(old));
-	snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old);
+	if (snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old) >= (int)sizeof(e->msg))
+		memcpy(e->msg + sizeof(e->msg) - 4, "...", 4);  /* said, if cut short */
 	return e->status ? e->status : EHR_EFAIL;
 }
 
