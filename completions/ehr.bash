@@ -6,6 +6,7 @@
 # --name:KIND; KIND picks what completes its value:
 #	FILE    file names
 #	WALLET  the wallets in the wallet directory
+#	NETWORK the configured networks (asks ehr itself)
 #	LEVEL   argon2id cost levels
 #	WORDS   mnemonic lengths
 #	COMMAND command names
@@ -16,9 +17,10 @@
 # the usual idiom (completions hold no white space).
 # shellcheck disable=SC2086,SC2046,SC2207
 
-_ehr_commands="init restore import export accounts address passwd wallets sign verify help"
+_ehr_commands="init restore import export accounts address passwd wallets sign verify config network
+	node help"
 
-_ehr_opts_global="--wallet:WALLET --account:N --network:NAME --rpc:URL --registry:ADDR
+_ehr_opts_global="--wallet:WALLET --account:N --network:NETWORK --rpc:URL --registry:ADDR
 	--passphrase-file:FILE --passphrase-fd:N --json --yes -y --quiet -q --help -h --version"
 
 _ehr_opts_init="--words:WORDS --mnemonic-out:FILE --bip39-passphrase-file:FILE --kdf:LEVEL
@@ -36,6 +38,10 @@ _ehr_opts_wallets=""
 _ehr_subs_wallets="list remove"
 _ehr_opts_sign="--file:FILE --hex:HEX --index:N"
 _ehr_opts_verify="--address:ADDR -a:ADDR --signature:SIG -s:SIG --file:FILE --hex:HEX"
+_ehr_opts_config=""
+_ehr_opts_network="--chain-id:N --token:ADDR --default --force -f"
+_ehr_subs_network="list add use remove"
+_ehr_opts_node=""
 _ehr_opts_help="--commands"
 
 # The wallet directory as wallet/paths.c finds it: $EHR_HOME/wallets, else
@@ -58,6 +64,16 @@ _ehr_wallet_names()
 		f=${f##*/}
 		printf '%s\n' "${f%.json}"
 	done
+}
+
+# The configured networks, from the ehr being completed (COMP_WORDS[0]).
+_ehr_network_names()
+{
+	local ehr=${COMP_WORDS[0]}
+	# shellcheck disable=SC2088 # a literal ~ the shell left unexpanded
+	[[ $ehr == "~/"* ]] && ehr=$HOME/${ehr#"~/"}
+	"$ehr" --json network list 2>/dev/null |
+		sed -n 's/^[[:space:]]*"name":[[:space:]]*"\([^"]*\)",\{0,1\}$/\1/p'
 }
 
 # _ehr_table opts|subs COMMAND: prints that table of COMMAND (nothing for
@@ -92,6 +108,7 @@ _ehr_values()
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur")) ;;
 	WALLET) COMPREPLY=($(compgen -W "$(_ehr_wallet_names)" -- "$cur")) ;;
+	NETWORK) COMPREPLY=($(compgen -W "$(_ehr_network_names)" -- "$cur")) ;;
 	LEVEL) COMPREPLY=($(compgen -W "interactive moderate sensitive" -- "$cur")) ;;
 	WORDS) COMPREPLY=($(compgen -W "12 15 18 21 24" -- "$cur")) ;;
 	COMMAND) COMPREPLY=($(compgen -W "$_ehr_commands" -- "$cur")) ;;
@@ -172,6 +189,12 @@ _ehr()
 			COMPREPLY=($(compgen -W "$subs" -- "$cur"))
 		elif [[ ${pos[0]} == remove && ${#pos[@]} == 1 ]]; then
 			COMPREPLY=($(compgen -W "$(_ehr_wallet_names)" -- "$cur"))
+		fi ;;
+	network)
+		if ((${#pos[@]} == 0)); then
+			COMPREPLY=($(compgen -W "$subs" -- "$cur"))
+		elif [[ (${pos[0]} == use || ${pos[0]} == remove) && ${#pos[@]} == 1 ]]; then
+			COMPREPLY=($(compgen -W "$(_ehr_network_names)" -- "$cur"))
 		fi ;;
 	*)
 		if [[ -n $subs ]] && ((${#pos[@]} == 0)); then

@@ -35,6 +35,12 @@ function __ehr_using
     test (count $argv) -lt 2; or test (count $w) -eq (math $argv[2] + 1)
 end
 
+# The configured networks, from the ehr being completed.
+function __ehr_network_names
+    set -l ehr (commandline -opc)[1]
+    $ehr --json network list 2>/dev/null | string replace -rf '^\s*"name":\s*"([^"]*)",?$' '$1'
+end
+
 # The wallet directory as wallet/paths.c finds it: $EHR_HOME/wallets, else
 # $XDG_DATA_HOME/ehr/wallets, else ~/.local/share/ehr/wallets.
 function __ehr_wallet_names
@@ -64,12 +70,15 @@ complete -c ehr -n __ehr_needs_command -a passwd -d 'change the wallet\'s passph
 complete -c ehr -n __ehr_needs_command -a wallets -d 'list or remove named wallets'
 complete -c ehr -n __ehr_needs_command -a sign -d 'sign a message (EIP-191)'
 complete -c ehr -n __ehr_needs_command -a verify -d 'check an EIP-191 signature'
+complete -c ehr -n __ehr_needs_command -a config -d 'show where ehr keeps things and what it would use'
+complete -c ehr -n __ehr_needs_command -a network -d 'list, add, choose or remove networks'
+complete -c ehr -n __ehr_needs_command -a node -d 'show the node\'s chain id, head block, client, registry'
 complete -c ehr -n __ehr_needs_command -a help -d 'show the commands, or one command\'s usage'
 
 # global options, before or after the command
 complete -c ehr -l wallet -x -a '(__ehr_wallet_names)' -d 'the wallet to use'
 complete -c ehr -l account -x -d 'the account index to act as'
-complete -c ehr -l network -x -d 'a configured network'
+complete -c ehr -l network -x -a '(__ehr_network_names)' -d 'a configured network'
 complete -c ehr -l rpc -x -d 'the node\'s JSON-RPC URL'
 complete -c ehr -l registry -x -d 'the registry contract'
 complete -c ehr -l passphrase-file -r -F -d 'read the passphrase from FILE\'s first line'
@@ -138,6 +147,21 @@ complete -c ehr -n '__ehr_using verify' -s s -l signature -x -d 'the 65-byte sig
 complete -c ehr -n '__ehr_using verify' -l file -r -F -d 'the message is the bytes of FILE'
 complete -c ehr -n '__ehr_using verify' -l hex -x -d 'the message is the bytes given in hex'
 
+# config: no options of its own
+
+# network
+complete -c ehr -n '__ehr_using network 0' -a list -d 'list the networks'
+complete -c ehr -n '__ehr_using network 0' -a add -d 'add a network'
+complete -c ehr -n '__ehr_using network 0' -a use -d 'make a network the default'
+complete -c ehr -n '__ehr_using network 0' -a remove -d 'remove a network'
+complete -c ehr -n '__ehr_using network 1; and contains -- (__ehr_words)[2] use remove' -a '(__ehr_network_names)'
+complete -c ehr -n '__ehr_using network' -l chain-id -x -d 'add: pin the chain id'
+complete -c ehr -n '__ehr_using network' -l token -x -d 'add: the ERC-20 token for payments'
+complete -c ehr -n '__ehr_using network' -l default -d 'add: make it the default network'
+complete -c ehr -n '__ehr_using network' -s f -l force -d 'add: replace a network of the same name'
+
+# node: no options of its own
+
 # help
 complete -c ehr -n '__ehr_using help' -l commands -d 'list the command names only'
-complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify help'
+complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify config network node help'

@@ -178,6 +178,12 @@ same_set "bash completes wallet names from ~/.local/share/ehr/wallets" \
 	"$(env -u EHR_HOME -u XDG_DATA_HOME HOME="$T/home" bash -c '. "$0"; COMP_WORDS=(ehr --wallet=d); COMP_CWORD=1; _ehr; printf "%s\n" "${COMPREPLY[@]}"' "$COMP/ehr.bash")" \
 	--wallet=dave
 same_set "bash completes command names after help" "$(bash_complete ehr help '')" "$cmds"
+"$EHR" -q --rpc http://127.0.0.1:9 network add alpha --chain-id 7
+"$EHR" -q --rpc http://127.0.0.1:9 network add beta --chain-id 8
+same_set "bash completes network names (from the ehr completed)" \
+	"$(bash_complete "$EHR" --network '')" "$(printf 'alpha\nbeta\n')"
+same_set "bash completes network names for network use" \
+	"$(bash_complete "$EHR" network use '')" "$(printf 'alpha\nbeta\n')"
 
 ## the other shells, where installed (make deps does not install them)
 if command -v zsh > /dev/null 2>&1; then
@@ -198,6 +204,7 @@ if command -v fish > /dev/null 2>&1; then
 			"$(printf -- '--%s\n' $("$EHR" "$c" -h | sed -n 's/^ *\(-[A-Za-z], \)\{0,1\}--\([a-z0-9][a-z0-9-]*\).*/\2/p') $globals)"
 	done
 	same_set "fish completes wallet names" "$(fish_complete 'ehr wallets remove ')" "$(printf 'alice\nbob\n')"
+	same_set "fish completes network names" "$(fish_complete "$EHR network remove ")" "$(printf 'alpha\nbeta\n')"
 else
 	echo "skip - fish is not installed"
 fi
