@@ -89,6 +89,9 @@ check-asan: deps
 demo: deps all
 	@sh tests/demo.sh
 
+devnet: deps all
+	@sh tests/devnet.sh
+
 clean:
 	rm -rf build build-asan
 

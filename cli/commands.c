@@ -11,9 +11,9 @@
 
 const struct command commands[] = {
 	{ "init", cmd_init, "create a new wallet from fresh 24 words",
-	  "init [--words N] [--mnemonic-out FILE] [--kdf LEVEL] [--force]", cmd_init_opts, U },
+	  "init [--words N] [--mnemonic-out FILE] [--bip39-passphrase-file FILE] [--kdf LEVEL] [--accounts N] [--force]", cmd_init_opts, U },
 	{ "restore", cmd_restore, "restore a wallet from its mnemonic",
-	  "restore [--mnemonic-file FILE] [--bip39-passphrase-file FILE] [--kdf LEVEL] [--force]",
+	  "restore [--mnemonic-file FILE] [--bip39-passphrase-file FILE] [--kdf LEVEL] [--accounts N] [--force]",
 	  cmd_restore_opts, U },
 	{ "import", cmd_import, "create a wallet from a private key or a v3 keystore",
 	  "import (--private-key-file FILE | --keystore FILE) [--keystore-passphrase-file FILE] [--kdf LEVEL] [--force]",
@@ -40,6 +40,14 @@ const struct command commands[] = {
 	  cmd_network_opts, 0 },
 	{ "node", cmd_node, "show the node's chain id, head block, client and the registry",
 	  "node", cmd_node_opts, N },
+	{ "balance", cmd_balance, "show the balance of the native coin or a token",
+	  "balance [ADDR] [--token ADDR]", cmd_balance_opts, W | N },
+	{ "send", cmd_send, "send the native coin or a token",
+	  "send ADDR AMOUNT [--token ADDR] [--confirmations N] [--async] [--timeout SECONDS]",
+	  cmd_send_opts, W | U | N },
+	{ "deploy", cmd_deploy, "deploy the registry (and a test token) to the current network",
+	  "deploy [--test-token] [--save-as NAME] [--confirmations N] [--timeout SECONDS]",
+	  cmd_deploy_opts, W | U | N },
 	{ "help", cmd_help, "show the commands, or one command's usage",
 	  "help [COMMAND]", cmd_help_opts, 0 },
 };
@@ -79,7 +87,10 @@ void command_usage(const struct command *cmd, bool to_stderr)
 			else
 				snprintf(left, sizeof(left), "    --%s%s%s", o->name,
 					 o->arg ? " " : "", o->arg ? o->arg : "");
-			fprintf(f, "  %-30s %s\n", left, o->help);
+			if (strlen(left) > 30)
+				fprintf(f, "  %s\n  %-30s %s\n", left, "", o->help);
+			else
+				fprintf(f, "  %-30s %s\n", left, o->help);
 		}
 	}
 	fprintf(f, "\nglobal options: see 'ehr help'; the full page: man ehr-%s\n", cmd->name);

@@ -85,3 +85,9 @@ int target_registry(const struct target *t, uint8_t out[20], ehr_err *e)
 	memcpy(out, t->registry, 20);
 	return 0;
 }
+
+int target_rpc_options(rpc_options *o, ehr_err *e)
+{
+	rpc_options_default(o);
+	return rpc_options_env(o, e);
+}

@@ -11,6 +11,7 @@
 
 #include "wallet/config.h"
 #include "wallet/err.h"
+#include "wallet/rpc.h"
 
 #define DEFAULT_RPC_URL "http://127.0.0.1:8545"
 
@@ -26,6 +27,9 @@ struct target {
 };
 
 int target_resolve(struct target *t, ehr_err *e);
+
+/* The rpc options for this run: defaults, then $EHR_RPC_TIMEOUT. */
+int target_rpc_options(rpc_options *o, ehr_err *e);
 
 /* The registry address, or EHR_EUSAGE saying how to get one. */
 int target_registry(const struct target *t, uint8_t out[20], ehr_err *e);

@@ -22,6 +22,9 @@ EHR_COMMAND(verify)
 EHR_COMMAND(config)
 EHR_COMMAND(network)
 EHR_COMMAND(node)
+EHR_COMMAND(balance)
+EHR_COMMAND(send)
+EHR_COMMAND(deploy)
 EHR_COMMAND(help)
 
 #endif

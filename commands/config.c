@@ -9,6 +9,7 @@
 
 #include "wallet/eth.h"
 #include "wallet/paths.h"
+#include "wallet/rpc.h"
 
 const struct opt cmd_config_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
@@ -35,6 +36,15 @@ int cmd_config(int argc, char **argv)
 	    paths_get(PLACE_CONFIG, cfgfile, sizeof(cfgfile), &e) ||
 	    paths_get(PLACE_STATE, state, sizeof(state), &e) || target_resolve(&t, &e))
 		return report(&e);
+	{
+		/* the URL may carry an API key: show it as the rpc client would */
+		rpc_client *c;
+
+		if (!rpc_open(t.rpc, NULL, &c, &e)) {
+			snprintf(t.rpc, sizeof(t.rpc), "%s", rpc_display_url(c));
+			rpc_close(c);
+		}
+	}
 	if (t.has_registry)
 		eip55_format(t.registry, reg);
 	if (t.chain_id)

@@ -100,8 +100,9 @@ static int add(config *cfg, const char *name, bool has_id, unsigned long id,
 		net.chain_id = id;
 	} else {
 		rpc_client *c;
+		rpc_options ro;
 
-		if ((rc = rpc_open(net.rpc, NULL, &c, &e)))
+		if ((rc = target_rpc_options(&ro, &e)) || (rc = rpc_open(net.rpc, &ro, &c, &e)))
 			return report(&e);
 		rc = rpc_chain_id(c, &net.chain_id, &e);
 		rpc_close(c);

@@ -16,16 +16,17 @@ const struct opt cmd_node_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-enum { R_CHAIN, R_BLOCK, R_CLIENT, R_GASPRICE, R_CODE, R_N };
+enum { R_CHAIN, R_HEAD, R_BLOCK, R_CLIENT, R_GASPRICE, R_CODE, R_N };
 
 int cmd_node(int argc, char **argv)
 {
 	struct opt_parser p;
 	struct target t;
 	rpc_request r[R_N];
+	rpc_options ro;
 	rpc_client *c = NULL;
 	const char *val;
-	const cJSON *basefee = NULL, *number = NULL;
+	const cJSON *basefee = NULL;
 	uint64_t chain_id = 0, head = 0;
 	uint8_t gas_price[32] = { 0 };
 	char reg[43] = "", client[128] = "?", gwei[64] = "?", basegwei[64] = "-";
@@ -40,10 +41,12 @@ int cmd_node(int argc, char **argv)
 		return EHR_EUSAGE;
 	if (p.npos)
 		return usage_error("node", "unexpected argument '%s'", p.pos[0]);
-	if ((rc = target_resolve(&t, &e)) || (rc = rpc_open(t.rpc, NULL, &c, &e)))
+	if ((rc = target_resolve(&t, &e)) || (rc = target_rpc_options(&ro, &e)) ||
+	    (rc = rpc_open(t.rpc, &ro, &c, &e)))
 		return report(&e);
 	memset(r, 0, sizeof(r));
 	r[R_CHAIN].method = "eth_chainId";
+	r[R_HEAD].method = "eth_blockNumber";
 	r[R_BLOCK].method = "eth_getBlockByNumber";
 	r[R_BLOCK].params = cJSON_CreateArray();
 	cJSON_AddItemToArray(r[R_BLOCK].params, cJSON_CreateString("latest"));
@@ -64,16 +67,17 @@ int cmd_node(int argc, char **argv)
 		e = r[R_CHAIN].err;
 		goto out;
 	}
-	if ((rc = rpc_parse_u64(r[R_CHAIN].result, &chain_id, &e)))
+	if ((rc = r[R_HEAD].status)) {
+		e = r[R_HEAD].err;
 		goto out;
-	if (!r[R_BLOCK].status && cJSON_IsObject(r[R_BLOCK].result)) {
-		number = cJSON_GetObjectItemCaseSensitive(r[R_BLOCK].result, "number");
-		basefee = cJSON_GetObjectItemCaseSensitive(r[R_BLOCK].result, "baseFeePerGas");
-		if (number && rpc_parse_u64(number, &head, &e)) {
-			rc = e.status;
-			goto out;
-		}
 	}
+	if ((rc = rpc_parse_u64(r[R_CHAIN].result, &chain_id, &e)) ||
+	    (rc = rpc_parse_u64(r[R_HEAD].result, &head, &e))) {
+		ehr_wrap(&e, "%s", rpc_display_url(c));
+		goto out;
+	}
+	if (!r[R_BLOCK].status && cJSON_IsObject(r[R_BLOCK].result))
+		basefee = cJSON_GetObjectItemCaseSensitive(r[R_BLOCK].result, "baseFeePerGas");
 	if (!r[R_CLIENT].status && cJSON_IsString(r[R_CLIENT].result))
 		snprintf(client, sizeof(client), "%s", r[R_CLIENT].result->valuestring);
 	if (!r[R_GASPRICE].status && !rpc_parse_quantity(r[R_GASPRICE].result, gas_price, &e)) {

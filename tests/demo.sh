@@ -37,3 +37,21 @@ run verify --address "$("$EHR" --wallet patient address)" --signature "$sig" "I 
 
 step "Named wallets on this machine"
 run wallets
+
+step "A local chain: anvil on 127.0.0.1, the registry and a test token deployed (make devnet)"
+sh tests/devnet.sh > "$EHR_HOME/devnet.env"
+trap 'kill "$(cat "$EHR_HOME/state/devnet.pid")" 2> /dev/null' EXIT
+run node
+
+step "The patient's account gets some coin from the devnet's funded account"
+PATIENT=$("$EHR" --wallet patient address)
+CLINIC=$("$EHR" --wallet clinic address)
+run --wallet devnet --passphrase-file "$EHR_HOME/state/devnet.pass" send "$PATIENT" 2 --yes
+run balance "$PATIENT"
+
+step "The patient pays the clinic 0.1 (asks first; --yes in a script)"
+run --wallet patient --passphrase-file "$EHR_HOME/patient.pass" send "$CLINIC" 0.1 --yes
+run balance "$CLINIC"
+
+echo
+echo "The demo's node is stopped on exit; 'make devnet' starts one that keeps running."

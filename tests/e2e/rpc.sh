@@ -62,8 +62,7 @@ while read -r mode arg want; do
 	start=$(date +%s)
 	check_exit "$mode: exit 4" 4 "$EHR" --rpc "$URL" node
 	grep_err "$mode: says what went wrong" "$want"
-	# rpc_parse_* know no URL; the caller (commands/node.c) may add it.
-	[ "$mode" = bad-quantity ] || grep_err "$mode: names the node" "^ehr: error: .*$URL"
+	grep_err "$mode: names the node" "^ehr: error: .*$URL"
 	no_crash "$mode"
 	check_eq "$mode: one line on stderr" "$(wc -l < "$E2E_ERR" | tr -d ' ')" 1
 	if [ $(($(date +%s) - start)) -lt 20 ]; then ok "$mode: bounded time"; else fail "$mode: took too long"; fi

@@ -1,0 +1,154 @@
+#include "cli/submit.h"
+#include "cli/ehr.h"
+#include "cli/session.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "wallet/amount.h"
+#include "wallet/eth.h"
+#include "wallet/hex.h"
+
+void tx_opts_init(struct tx_opts *o)
+{
+	o->confirmations = 1;
+	o->timeout_s = 120;
+	o->async = false;
+}
+
+int tx_opts_take(struct tx_opts *o, const struct opt_parser *p, int key, const char *val)
+{
+	switch (key) {
+	case TX_OPT_CONFIRMATIONS:
+		return opt_ulong(p, "--confirmations", val, 1000, &o->confirmations) ? -1 : 1;
+	case TX_OPT_TIMEOUT:
+		if (opt_ulong(p, "--timeout", val, 86400, &o->timeout_s))
+			return -1;
+		if (o->timeout_s)
+			return 1;
+		usage_error(p->cmd, "--timeout must be at least 1 second");
+		return -1;
+	case TX_OPT_ASYNC:
+		o->async = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int signer_open(struct signer *s, ehr_err *e)
+{
+	const keystore_account *a;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->index = session_account();
+	if ((rc = session_open(&s->ks, e)))
+		return rc;
+	if ((a = keystore_account_by_index(s->ks, s->index))) {
+		memcpy(s->address, a->address, 20);
+		return 0;
+	}
+	/* an account the header does not list: derive it now */
+	return signer_unlock(s, e);
+}
+
+int signer_unlock(struct signer *s, ehr_err *e)
+{
+	int rc;
+
+	if (s->keys)
+		return 0;
+	keystore_free(s->ks);
+	s->ks = NULL;
+	if ((rc = session_unlock(&s->ks, e)))
+		return rc;
+	if (!(s->keys = keystore_keys_new()))
+		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
+	if ((rc = keystore_derive_index(s->ks->secret, s->index, s->keys, e)))
+		return rc;
+	if (!memcmp(s->address, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 20))
+		memcpy(s->address, s->keys->address, 20);
+	else if (memcmp(s->address, s->keys->address, 20))
+		return ehr_fail(e, EHR_EINTEGRITY, "wallet '%s': account %u in the header is not the "
+				"account the keys derive", g.wallet, s->index);
+	return 0;
+}
+
+void signer_close(struct signer *s)
+{
+	keystore_keys_free(s->keys);
+	keystore_free(s->ks);
+	memset(s, 0, sizeof(*s));
+}
+
+int target_connect(const struct target *t, chain **c, ehr_err *e)
+{
+	rpc_options o;
+	int rc;
+
+	if ((rc = target_rpc_options(&o, e)))
+		return rc;
+	return chain_open(t->rpc, t->network[0] ? t->network : NULL, t->chain_id, &o, c, e);
+}
+
+int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
+	      const struct tx_opts *o, uint8_t hash[32], chain_receipt *r, ehr_err *e)
+{
+	chain_fee_opts fo;
+	chain_quote q;
+	u256 fee;
+	char fee_text[AMOUNT_FMT_MAX], question[1024], from[43];
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	chain_fee_opts_default(&fo);
+	if ((rc = chain_prepare(c, s->address, tx, &fo, &q, e)))
+		return rc;
+	u256_sub(&fee, &q.max_cost, &tx->value);
+	amount_format(&fee, 18, fee_text, sizeof(fee_text));
+	eip55_format(s->address, from);
+	snprintf(question, sizeof(question), "%s from %s (chain %llu; fee at most %s in the native coin)?", what, from,
+		 (unsigned long long)chain_chain_id(c), fee_text);
+	if ((rc = confirm(question, e)))
+		return rc;
+	if ((rc = signer_unlock(s, e)))
+		return rc;
+	if ((rc = chain_send(c, tx, s->keys->private_key, hash, e)))
+		return rc;
+	if (o->async)
+		return 0;
+	return chain_wait(c, hash, (unsigned)o->confirmations, (long)o->timeout_s * 1000, r, e);
+}
+
+void print_tx_result(const uint8_t hash[32], const chain_receipt *r, cJSON *extra)
+{
+	char h[67];
+
+	hex_encode0x(hash, 32, h);
+	if (g.json) {
+		cJSON *o = extra ? extra : cJSON_CreateObject();
+		char *s;
+
+		cJSON_AddStringToObject(o, "tx", h);
+		cJSON_AddStringToObject(o, "status", !r->found ? "sent" : r->status ? "confirmed" : "reverted");
+		if (r->found) {
+			cJSON_AddNumberToObject(o, "block", (double)r->block_number);
+			cJSON_AddNumberToObject(o, "gas_used", (double)r->gas_used);
+		}
+		s = cJSON_Print(o);
+		puts(s);
+		cJSON_free(s);
+		cJSON_Delete(o);
+		return;
+	}
+	cJSON_Delete(extra);
+	if (!r->found)
+		printf("%s sent (not waiting)\n", h);
+	else
+		printf("%s confirmed in block %llu (gas %llu)\n", h, (unsigned long long)r->block_number,
+		       (unsigned long long)r->gas_used);
+}
+

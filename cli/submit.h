@@ -1,0 +1,64 @@
+/* Sending a transaction the way every command does: prepare (nonce, fees,
+ * gas and the funds check in one batch), show what it costs and ask (or
+ * --yes), unlock only then, sign, send, and wait for the receipt (or
+ * return the hash at once with --async). */
+#ifndef EHR_SUBMIT_H
+#define EHR_SUBMIT_H
+
+#include <stdbool.h>
+
+#include <cJSON.h>
+
+#include "cli/opt.h"
+#include "cli/target.h"
+#include "keystore/keystore.h"
+#include "wallet/chain.h"
+
+/* The options every sending command takes: add TX_OPTS to its table and
+ * pass unknown keys to tx_opts_take. */
+#define TX_OPT_CONFIRMATIONS 1000
+#define TX_OPT_ASYNC 1001
+#define TX_OPT_TIMEOUT 1002
+#define TX_OPTS \
+	{ "confirmations", 0, TX_OPT_CONFIRMATIONS, "N", "wait for N confirmations (default 1)" }, \
+	{ "async", 0, TX_OPT_ASYNC, NULL, "print the transaction hash and do not wait" }, \
+	{ "timeout", 0, TX_OPT_TIMEOUT, "SECONDS", "give up waiting after SECONDS (default 120)" }
+
+struct tx_opts {
+	unsigned long confirmations;
+	unsigned long timeout_s;
+	bool async;
+};
+
+void tx_opts_init(struct tx_opts *o);
+
+/* Applies one of the TX_OPTS; returns 1 if key was one of them, 0 if not,
+ * -1 on a bad value (reported). */
+int tx_opts_take(struct tx_opts *o, const struct opt_parser *p, int key, const char *val);
+
+/* The account that signs: its address is known from the wallet header
+ * without the passphrase; the keys only after signer_unlock. */
+struct signer {
+	keystore *ks;
+	keystore_keys *keys;
+	uint32_t index;
+	uint8_t address[20];
+};
+
+int signer_open(struct signer *s, ehr_err *e);
+int signer_unlock(struct signer *s, ehr_err *e);
+void signer_close(struct signer *s);
+
+/* Opens the chain of t (the chain id checked against the network's). */
+int target_connect(const struct target *t, chain **c, ehr_err *e);
+
+/* Prepares, confirms ("<what> ... ? [y/N]"), signs and sends tx, and waits
+ * as o says. With --async *r is left zeroed (found = 0). */
+int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
+	      const struct tx_opts *o, uint8_t hash[32], chain_receipt *r, ehr_err *e);
+
+/* Prints a sent transaction: hash, and block and gas once confirmed; with
+ * --json one object, extra's fields first (extra is consumed). */
+void print_tx_result(const uint8_t hash[32], const chain_receipt *r, cJSON *extra);
+
+#endif

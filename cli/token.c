@@ -1,0 +1,69 @@
+#include "cli/token.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "wallet/abi.h"
+#include "wallet/eth.h"
+
+int token_info_get(chain *c, const uint8_t token[20], const uint8_t owner[20],
+		   struct token_info *out, ehr_err *e)
+{
+	static const char *const sigs[3] = { "decimals()", "symbol()", "balanceOf(address)" };
+	chain_call_req calls[3];
+	abi_value *args = NULL, *res = NULL;
+	uint8_t *data[3] = { NULL, NULL, NULL };
+	char addr[43];
+	uint64_t dec;
+	size_t i;
+	int rc = 0;
+
+	memset(calls, 0, sizeof(calls));
+	memset(out, 0, sizeof(*out));
+	memcpy(out->address, token, 20);
+	eip55_format(token, addr);
+	for (i = 0; i < 3 && !rc; i++) {
+		args = i == 2 ? abi_tuple(1, abi_address(owner)) : abi_tuple_new();
+		rc = abi_encode_call(sigs[i], args, &data[i], &calls[i].len, e);
+		abi_free(args);
+		calls[i].to = token;
+		calls[i].data = data[i];
+	}
+	if (rc || (rc = chain_call_many(c, calls, 3, "latest", e)))
+		goto out;
+	if (calls[0].status || calls[0].ret_len != 32 ||
+	    abi_decode("(uint8)", calls[0].ret, calls[0].ret_len, &res, e) ||
+	    abi_get_u64(abi_item(res, 0), &dec) || dec > 77) {
+		rc = ehr_fail(e, EHR_EUSAGE, "%s is not an ERC-20 token on this chain (no decimals())", addr);
+		goto out;
+	}
+	abi_free(res);
+	res = NULL;
+	out->decimals = (unsigned)dec;
+	strcpy(out->symbol, "?");
+	if (!calls[1].status && !abi_decode("(string)", calls[1].ret, calls[1].ret_len, &res, e)) {
+		size_t n = 0, j, k = 0;
+		const uint8_t *s = abi_get_bytes(abi_item(res, 0), &n);
+
+		if (s)
+			for (j = 0; j < n && k < sizeof(out->symbol) - 1; j++)
+				if (s[j] > 32 && s[j] < 127)
+					out->symbol[k++] = (char)s[j];
+		if (k)
+			out->symbol[k] = '\0';
+		abi_free(res);
+		res = NULL;
+	}
+	if (calls[2].status || calls[2].ret_len != 32 ||
+	    u256_from_be(&out->balance, calls[2].ret, 32)) {
+		rc = ehr_fail(e, EHR_EUSAGE, "%s is not an ERC-20 token on this chain (no balanceOf())", addr);
+		goto out;
+	}
+out:
+	abi_free(res);
+	for (i = 0; i < 3; i++) {
+		free(data[i]);
+		free(calls[i].ret);
+	}
+	return rc;
+}

@@ -1,0 +1,107 @@
+/* ehr balance: the native coin or an ERC-20 (--token), of this account or
+ * any address, in the token's own decimals. */
+#include "commands/commands.h"
+#include "cli/submit.h"
+#include "cli/token.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "wallet/amount.h"
+#include "wallet/eth.h"
+#include "wallet/rpc.h"
+
+enum { O_TOKEN = 1 };
+
+const struct opt cmd_balance_opts[] = {
+	{ "token", 0, O_TOKEN, "ADDR", "an ERC-20 token instead of the native coin ('default': the network's)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+int cmd_balance(int argc, char **argv)
+{
+	struct opt_parser p;
+	struct target t;
+	struct signer s;
+	struct token_info ti;
+	const char *val, *token = NULL;
+	chain *c = NULL;
+	uint8_t who[20], be[32], tok[20];
+	char who_text[43], amount[AMOUNT_FMT_MAX], raw[U256_DEC_MAX], tok_text[43];
+	u256 bal;
+	unsigned decimals = 18;
+	const char *symbol = "ETH";
+	ehr_err e = { 0 };
+	int key, rc;
+
+	opt_init(&p, "balance", argc, argv, cmd_balance_opts);
+	while ((key = opt_next(&p, &val)) > 0)
+		if (key == O_TOKEN)
+			token = val;
+	if (key < 0)
+		return EHR_EUSAGE;
+	if (p.npos > 1)
+		return usage_error("balance", "unexpected argument '%s'", p.pos[1]);
+	if ((rc = target_resolve(&t, &e)))
+		return report(&e);
+	if (token && !strcmp(token, "default")) {
+		if (!t.has_token)
+			return fail(EHR_EUSAGE, "network %s has no default token (ehr network add ... --token ADDR)",
+				    t.network[0] ? t.network : "(none)");
+		memcpy(tok, t.token, 20);
+	} else if (token && (rc = eip55_parse(token, tok, &e))) {
+		return report(&e);
+	}
+	if (p.npos) {
+		if ((rc = eip55_parse(p.pos[0], who, &e)))
+			return report(&e);
+	} else {
+		if ((rc = signer_open(&s, &e)))
+			return report(&e);
+		memcpy(who, s.address, 20);
+		signer_close(&s);
+	}
+	if ((rc = target_connect(&t, &c, &e)))
+		return report(&e);
+	if (token) {
+		if ((rc = token_info_get(c, tok, who, &ti, &e)))
+			goto out;
+		bal = ti.balance;
+		decimals = ti.decimals;
+		symbol = ti.symbol;
+	} else {
+		if ((rc = rpc_get_balance(chain_rpc(c), who, "latest", be, &e)))
+			goto out;
+		u256_from_be(&bal, be, 32);
+	}
+	amount_format(&bal, decimals, amount, sizeof(amount));
+	u256_format_dec(&bal, raw);
+	eip55_format(who, who_text);
+	if (g.json) {
+		cJSON *o = cJSON_CreateObject();
+		char *js;
+
+		cJSON_AddStringToObject(o, "address", who_text);
+		if (token) {
+			eip55_format(tok, tok_text);
+			cJSON_AddStringToObject(o, "token", tok_text);
+		} else {
+			cJSON_AddNullToObject(o, "token");
+		}
+		cJSON_AddStringToObject(o, "symbol", symbol);
+		cJSON_AddNumberToObject(o, "decimals", decimals);
+		cJSON_AddStringToObject(o, "balance", amount);
+		cJSON_AddStringToObject(o, "raw", raw);
+		js = cJSON_Print(o);
+		puts(js);
+		cJSON_free(js);
+		cJSON_Delete(o);
+	} else {
+		printf("%s %s\n", amount, symbol);
+	}
+out:
+	chain_close(c);
+	return rc ? report(&e) : 0;
+}

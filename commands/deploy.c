@@ -1,0 +1,154 @@
+/* ehr deploy: the registry (and, for local chains, a test ERC-20 with an
+ * open faucet) from the bytecode built into ehr, and the addresses saved
+ * to the network in config.json. */
+#include "commands/commands.h"
+#include "cli/submit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "contracts/contracts.h"
+#include "wallet/eth.h"
+#include "wallet/hex.h"
+
+enum { O_TEST_TOKEN = 1, O_SAVE_AS };
+
+const struct opt cmd_deploy_opts[] = {
+	{ "test-token", 0, O_TEST_TOKEN, NULL, "also deploy the test token (anyone can mint: local chains only)" },
+	{ "save-as", 0, O_SAVE_AS, "NAME", "save the addresses to network NAME (created if new)" },
+	TX_OPTS,
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static int deploy_one(chain *c, struct signer *s, const char *hex, const char *what,
+		      const struct tx_opts *o, uint8_t addr[20], uint8_t hash[32], ehr_err *e)
+{
+	size_t len = strlen(hex) / 2;
+	uint8_t *code = malloc(len);
+	chain_receipt r;
+	eth_tx tx;
+	int rc;
+
+	if (!code || hex_decode_exact(hex, code, len)) {
+		free(code);
+		return ehr_fail(e, EHR_EFAIL, "the built-in bytecode of the %s is damaged", what);
+	}
+	memset(&tx, 0, sizeof(tx));
+	tx.data = code;
+	tx.data_len = len;
+	rc = tx_submit(c, s, &tx, what, o, hash, &r, e);
+	if (!rc && !r.has_contract_address)
+		rc = ehr_fail(e, EHR_ECHAIN, "the node's receipt names no contract address");
+	if (!rc)
+		memcpy(addr, r.contract_address, 20);
+	chain_receipt_free(&r);
+	free(code);
+	return rc;
+}
+
+static int save(const struct target *t, const char *name, uint64_t chain_id,
+		const uint8_t reg[20], const uint8_t *token, ehr_err *e)
+{
+	config *cfg;
+	network net, *n;
+	int rc;
+
+	if ((rc = config_load(&cfg, e)))
+		return rc;
+	if (!(n = config_network(cfg, name))) {
+		memset(&net, 0, sizeof(net));
+		snprintf(net.name, sizeof(net.name), "%s", name);
+		snprintf(net.rpc, sizeof(net.rpc), "%s", t->rpc);
+		net.chain_id = chain_id;
+		n = &net;
+	}
+	n->has_registry = true;
+	memcpy(n->registry, reg, 20);
+	if (token) {
+		n->has_token = true;
+		memcpy(n->token, token, 20);
+	}
+	if (!(rc = config_network_put(cfg, n, e))) {
+		if (!cfg->default_network[0])
+			snprintf(cfg->default_network, sizeof(cfg->default_network), "%s", name);
+		rc = config_save(cfg, e);
+	}
+	config_free(cfg);
+	return rc;
+}
+
+int cmd_deploy(int argc, char **argv)
+{
+	struct opt_parser p;
+	struct target t;
+	struct signer s;
+	struct tx_opts to;
+	const char *val, *save_as = NULL;
+	bool test_token = false;
+	chain *c = NULL;
+	uint8_t reg[20], tok[20], hash[32], tok_hash[32];
+	char reg_text[43], tok_text[43], h[67];
+	ehr_err e = { 0 };
+	int key, rc;
+
+	tx_opts_init(&to);
+	memset(&s, 0, sizeof(s));
+	opt_init(&p, "deploy", argc, argv, cmd_deploy_opts);
+	while ((key = opt_next(&p, &val)) > 0) {
+		if (key == O_TEST_TOKEN)
+			test_token = true;
+		else if (key == O_SAVE_AS)
+			save_as = val;
+		else if (tx_opts_take(&to, &p, key, val) < 0)
+			return EHR_EUSAGE;
+	}
+	if (key < 0)
+		return EHR_EUSAGE;
+	if (p.npos)
+		return usage_error("deploy", "unexpected argument '%s'", p.pos[0]);
+	if (to.async)
+		return usage_error("deploy", "deploy waits for the contract address: --async does not apply");
+	if ((save_as && (rc = network_name_check(save_as, &e))) || (rc = target_resolve(&t, &e)) ||
+	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)))
+		goto out;
+	if ((rc = deploy_one(c, &s, registry_bytecode_hex, "Deploy the ehr registry", &to, reg, hash, &e)))
+		goto out;
+	if (test_token && (rc = deploy_one(c, &s, test_token_bytecode_hex,
+					   "Deploy the test token", &to, tok, tok_hash, &e)))
+		goto out;
+	if (!save_as && t.network[0])
+		save_as = t.network;
+	if (save_as && (rc = save(&t, save_as, chain_chain_id(c), reg, test_token ? tok : NULL, &e)))
+		goto out;
+	eip55_format(reg, reg_text);
+	eip55_format(tok, tok_text);
+	hex_encode0x(hash, 32, h);
+	if (g.json) {
+		cJSON *o = cJSON_CreateObject();
+		char *js;
+
+		cJSON_AddStringToObject(o, "registry", reg_text);
+		cJSON_AddStringToObject(o, "tx", h);
+		cJSON_AddItemToObject(o, "token", test_token ? cJSON_CreateString(tok_text) : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "network", save_as ? cJSON_CreateString(save_as) : cJSON_CreateNull());
+		js = cJSON_Print(o);
+		puts(js);
+		cJSON_free(js);
+		cJSON_Delete(o);
+	} else {
+		printf("registry    %s\n", reg_text);
+		if (test_token)
+			printf("test token  %s\n", tok_text);
+		if (save_as)
+			note("saved to network '%s'", save_as);
+		else
+			note("not saved: no network for %s (use --save-as NAME, or --registry %s)", t.rpc, reg_text);
+	}
+out:
+	signer_close(&s);
+	chain_close(c);
+	return rc ? report(&e) : 0;
+}

@@ -1,0 +1,108 @@
+#!/bin/sh
+# deploy, balance and send against a real anvil, cross-checked with cast;
+# the refusals (funds, chain id, no confirmation, bad input) send nothing;
+# a node that stops, or answers garbage, is exit 4 and never a crash.
+. "$(dirname "$0")/lib.sh"
+
+grep_err() {
+	if grep -q -- "$2" "$E2E_ERR"; then ok "$1"; else fail "$1: stderr was: $(cat "$E2E_ERR")"; fi
+}
+# no_crash WHAT: the last check_exit ended by exit, not by a signal
+start_anvil || { fail "anvil starts"; finish; }
+T=$E2E_TMP
+printf 'chain test passphrase\n' > "$T/pw"
+export EHR_PASSPHRASE_FILE="$T/pw"
+echo "test test test test test test test test test test test junk" > "$T/anvil-m"
+"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$T/anvil-m" -q
+"$EHR" --wallet pat init --kdf interactive --mnemonic-out "$T/pat-m" -q
+DEV=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
+PAT=$("$EHR" --wallet pat address)
+
+## deploy
+check_exit "deploy the registry and the test token" 0 \
+	"$EHR" --wallet dev deploy --test-token --save-as local --yes --json
+REG=$(sed -n 's/.*"registry":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p' "$E2E_OUT")
+TOK=$(sed -n 's/.*"token":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p' "$E2E_OUT")
+code=$("$CAST" code "$REG")
+check_eq "cast sees the registry's code" "$([ ${#code} -gt 1000 ] && echo yes)" yes
+check_eq "cast sees the token's symbol" "$("$CAST" call "$TOK" 'symbol()(string)')" '"TUSD"'
+check_exit "the addresses went into the network" 0 "$EHR" network list --json
+if grep -q "$REG" "$E2E_OUT" && grep -q "$TOK" "$E2E_OUT"; then ok "registry and token saved"; else fail "$(cat "$E2E_OUT")"; fi
+check_exit "node reports the registry deployed" 0 "$EHR" --network local node --json
+if grep -q '"registry_deployed":	true' "$E2E_OUT"; then ok "registry deployed"; else fail "$(cat "$E2E_OUT")"; fi
+
+## balance and send, against cast
+check_exit "balance of the dev account" 0 "$EHR" --wallet dev balance --json
+check_eq "raw balance agrees with cast" "$(sed -n 's/.*"raw":[^"]*"\([0-9]*\)".*/\1/p' "$E2E_OUT")" \
+	"$("$CAST" balance $DEV)"
+check_exit "send 1.5 to the patient" 0 "$EHR" --wallet dev send "$PAT" 1.5 --yes --json
+check_eq "cast sees 1.5 ether arrive" "$("$CAST" balance "$PAT")" 1500000000000000000
+TX=$(sed -n 's/.*"tx":[^"]*"\(0x[0-9a-f]*\)".*/\1/p' "$E2E_OUT")
+check_eq "it is an EIP-1559 transaction" "$("$CAST" tx "$TX" --json | grep -o '"type":"0x2"')" '"type":"0x2"'
+check_eq "to the patient" "$("$CAST" tx "$TX" to)" "$PAT"
+check_eq "patient's balance in ehr" "$("$EHR" balance "$PAT")" "1.5 ETH"
+check_exit "send with a unit" 0 "$EHR" --wallet dev send "$PAT" "250 gwei" --yes
+check_eq "250 gwei more" "$("$CAST" balance "$PAT")" 1500000250000000000
+check_exit "send --async returns the hash" 0 "$EHR" --wallet dev send "$PAT" 1wei --yes --async --json
+grep -q '"status":	"sent"' "$E2E_OUT"; check_eq "async status is sent" $? 0
+
+## the token
+"$CAST" send --private-key "$(anvil_key 0)" "$TOK" "mint(address,uint256)" $DEV 1000000000 > /dev/null
+check_eq "token balance in ehr (6 decimals)" "$("$EHR" --wallet dev balance --token "$TOK")" "1000 TUSD"
+check_exit "send 25.5 tokens" 0 "$EHR" --wallet dev send "$PAT" 25.5 --token default --yes
+check_eq "cast sees 25.5 tokens" "$("$CAST" call "$TOK" 'balanceOf(address)(uint256)' "$PAT" | cut -d' ' -f1)" 25500000
+check_exit "more decimals than the token has is refused" 2 "$EHR" --wallet dev send "$PAT" 0.0000001 --token "$TOK" --yes
+check_exit "a balance of a non-token is refused" 2 "$EHR" balance $DEV --token "$REG"
+
+## refusals: nothing is sent
+nonce() { "$CAST" nonce "$1"; }
+n0=$(nonce "$PAT")
+check_exit "insufficient funds is exit 5" 5 "$EHR" --wallet pat send $DEV 100 --yes
+grep_err "names the amounts" "insufficient funds.*1.5"
+check_exit "insufficient tokens is exit 5" 5 "$EHR" --wallet pat send $DEV 26 --token "$TOK" --yes
+grep_err "names the token amounts" "25.5 TUSD"
+check_exit "without a terminal and without --yes it refuses" 2 "$EHR" --wallet pat send $DEV 0.1 < /dev/null
+grep_err "says to use --yes" "yes"
+check_exit "a bad amount is exit 2" 2 "$EHR" --wallet pat send $DEV 1.2.3 --yes
+check_exit "a negative amount is exit 2" 2 "$EHR" --wallet pat send $DEV -1 --yes
+check_exit "a wrong recipient checksum is exit 2" 2 "$EHR" --wallet pat send \
+	0xf39fd6e51aad88F6F4ce6aB8827279cffFb92266 0.1 --yes
+"$EHR" network add wrong --rpc "$EHR_RPC_URL" --chain-id 5 2> /dev/null
+check_exit "a chain id mismatch refuses to sign (5)" 5 "$EHR" --wallet pat --network wrong send $DEV 0.1 --yes
+grep_err "names both ids" "31337.*5"
+printf 'not the passphrase\n' > "$T/wrong"
+check_exit "a wrong passphrase sends nothing (3)" 3 "$EHR" --wallet pat --passphrase-file "$T/wrong" \
+	send $DEV 0.1 --yes
+check_eq "the patient's nonce did not move" "$(nonce "$PAT")" "$n0"
+check_exit "the patient can send for real" 0 "$EHR" --wallet pat send $DEV 0.1 --yes
+check_eq "and then it did" "$(nonce "$PAT")" $((n0 + 1))
+
+## misbehaving nodes: exit 4, a message naming the URL, no crash
+BAD=$E2E_ROOT/${BUILD:-build}/tests/tools/badnode
+[ -x "$BAD" ] || BAD=$(dirname "$EHR")/tests/tools/badnode
+for mode in garbage truncated cut wrong-id bad-version not-object silent close huge-length http500; do
+	port_file=$T/port.$mode
+	"$BAD" -t 30 $mode > "$port_file" &
+	bpid=$!
+	i=0; while [ ! -s "$port_file" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	url=http://127.0.0.1:$(cat "$port_file")
+	EHR_RPC_TIMEOUT=1 check_exit "a node answering '$mode' is exit 4" 4 "$EHR" --rpc "$url" node
+	grep_err "names the URL ($mode)" "127.0.0.1:"
+	EHR_RPC_TIMEOUT=1 check_exit "and a send to it is exit 4 ($mode)" 4 "$EHR" --wallet pat --rpc "$url" send $DEV 0.1 --yes
+	kill $bpid 2> /dev/null; wait $bpid 2> /dev/null
+done
+
+## the node stops while ehr waits for the receipt
+"$CAST" rpc evm_setAutomine false > /dev/null
+"$EHR" --wallet dev send "$PAT" 0.5 --yes --timeout 60 > "$T/mid.out" 2> "$T/mid.err" &
+spid=$!
+i=0
+while [ "$("$CAST" rpc txpool_status 2> /dev/null | sed -n 's/.*"pending":"\{0,1\}\(0x[0-9a-f]*\|[0-9]*\).*/\1/p')" = "0x0" ] && [ $i -lt 100 ]; do
+	sleep 0.05; i=$((i + 1))
+done
+stop_anvil
+wait $spid
+check_eq "the node stopping mid-send is exit 4" $? 4
+if grep -q "cannot reach node\|127.0.0.1" "$T/mid.err"; then ok "and says so"; else fail "said: $(cat "$T/mid.err")"; fi
+
+finish
