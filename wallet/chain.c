@@ -15,7 +15,7 @@
 #include "revert.h"
 
 #define SEND_ATTEMPTS	4	/* sends of the same bytes when their fate is unknown */
-#define POLL_FIRST_MS	50
+#define POLL_FIRST_MS	2
 #define POLL_MAX_MS	1000
 
 struct nonce_slot {
@@ -393,7 +393,7 @@ void chain_fee_opts_default(chain_fee_opts *o)
 	o->fee_blocks = 10;
 }
 
-static cJSON *call_object(const uint8_t *from, const eth_tx *tx, int with_gas)
+static cJSON *call_object(const uint8_t *from, const eth_tx *tx)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -402,8 +402,6 @@ static cJSON *call_object(const uint8_t *from, const eth_tx *tx, int with_gas)
 	if (tx->has_to && add(o, "to", json_hex(tx->to, 20)))
 		goto fail;
 	if (!u256_is_zero(&tx->value) && add(o, "value", json_u256(&tx->value)))
-		goto fail;
-	if (with_gas && tx->gas && add(o, "gas", json_u64(tx->gas)))
 		goto fail;
 	if (tx->data_len && add(o, "data", json_hex(tx->data, tx->data_len)))
 		goto fail;
@@ -608,7 +606,7 @@ int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 		for (i = 0; i < n; i++) {
 			q[nq].method = "eth_estimateGas";
 			q[nq].params = cJSON_CreateArray();
-			if (add(q[nq++].params, NULL, call_object(from, &txs[i], 0)))
+			if (add(q[nq++].params, NULL, call_object(from, &txs[i])))
 				goto oom;
 		}
 	}

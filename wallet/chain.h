@@ -73,7 +73,7 @@ typedef struct {
 	unsigned gas_margin_pct;	/* added to the estimate (20) */
 	unsigned tip_percentile;	/* eth_feeHistory reward percentile (50) */
 	unsigned fee_blocks;		/* blocks of fee history (10) */
-	u256 min_tip;			/* priority fee floor in wei per gas (0) */
+	u256 min_tip;			/* tip floor in wei per gas (0); legacy: gas price floor */
 	u256 max_fee_cap;		/* refuse when the fee per gas would exceed it; 0: no cap */
 } chain_fee_opts;
 
@@ -106,8 +106,9 @@ typedef struct {
  * gas_margin_pct, at most the block gas limit.
  *
  * Refusals, with nothing changed in the local nonce manager:
- *   EHR_ECHAIN  an estimate reverted: "transaction N would revert: REASON"
- *               (N only when n > 1), REASON decoded with revert.h;
+ *   EHR_ECHAIN  an estimate reverted: "transaction N would fail: REASON"
+ *               (N only when n > 1), REASON decoded with revert.h (or the
+ *               node's words when it sent no revert data);
  *               insufficient funds: "insufficient funds: 0xADDR has 0.5 ETH,
  *               the transaction needs 1.000042 ETH (1 value + 0.000042 max
  *               fee)"; a fee above max_fee_cap.
@@ -188,7 +189,7 @@ typedef struct {
 	uint64_t tx_index;
 	uint64_t confirmations;		/* head - block_number + 1 when last seen */
 	uint64_t gas_used;
-	u256 effective_gas_price;	/* the gas price actually paid per gas */
+	u256 effective_gas_price;	/* paid per gas; 0 when the node does not say */
 	uint8_t from[20];
 	int has_to;
 	uint8_t to[20];
@@ -205,13 +206,17 @@ void chain_receipt_free(chain_receipt *r);
 /* Waits until the transaction is in a block with `confirmations` blocks
  * on top counted from 1 (0 and 1 both mean "mined"), polling
  * eth_getTransactionReceipt (and eth_blockNumber in the same batch when
- * confirmations > 1) at once, then after 50 ms, doubling to at most 1 s.
+ * confirmations > 1) at once, then after 2 ms, doubling to at most 1 s
+ * (a local node mines within a millisecond or two of the send; a public
+ * chain costs about ten extra polls in the first second).
  * timeout_ms < 0 waits for ever; 0 looks once.
  * Returns 0 with *r filled; EHR_ECHAIN when the transaction reverted (*r
- * is filled and the message says why: the reason found by replaying the
- * call at its block, or that it ran out of gas); EHR_ENODE on timeout:
- * "transaction 0xHASH not mined after N s (it may still be)"; or the
- * node's failure. Free *r with chain_receipt_free in every case. */
+ * is filled; "transaction 0xHASH failed in block N: REASON", the reason
+ * found by replaying the call at its block, two more requests, or "it ran
+ * out of gas"); EHR_ENODE on timeout: "transaction 0xHASH not mined after
+ * N s (it may still be)" ("not confirmed" when it is mined: *r then holds
+ * its receipt); or the node's failure. Free *r with chain_receipt_free in
+ * every case. */
 int chain_wait(chain *c, const uint8_t hash[32], unsigned confirmations, long timeout_ms,
 	       chain_receipt *r, ehr_err *e);
 
@@ -229,7 +234,7 @@ int chain_wait_many(chain *c, const uint8_t (*hashes)[32], size_t n, unsigned co
 /* eth_call of data on `to` at block_tag (NULL means "latest"; else a tag
  * or a 0x block number). On success *ret (malloc'd, the caller frees it;
  * NULL when *ret_len is 0) holds the return data. A revert is EHR_ECHAIN
- * with the decoded reason: "call reverted: REASON". */
+ * with the decoded reason: "call failed: REASON". */
 int chain_call(chain *c, const uint8_t to[20], const uint8_t *data, size_t len,
 	       const char *block_tag, uint8_t **ret, size_t *ret_len, ehr_err *e);
 
