@@ -132,3 +132,11 @@ $(BUILD)/gen/contracts.c: contracts/gen-c.sh $(CONTRACT_ARTIFACTS)
 	@mkdir -p $(dir $@)
 	sh contracts/gen-c.sh contracts/artifacts > $@.tmp && mv $@.tmp $@
 $(BUILD)/gen/contracts.o: contracts/contracts.h
+
+# Benchmarks against peers (cast, ...), alternating runs; see bench/run.sh.
+# Timings are printed, never asserted.
+$(BUILD)/bench/measure: bench/measure.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ bench/measure.c
+bench: deps all $(BUILD)/bench/measure
+	@EHR_MEASURE=$(abspath $(BUILD)/bench/measure) sh bench/run.sh
