@@ -48,6 +48,9 @@ const struct command commands[] = {
 	{ "deploy", cmd_deploy, "deploy the registry (and a test token) to the current network",
 	  "deploy [--test-token] [--save-as NAME] [--confirmations N] [--timeout SECONDS]",
 	  cmd_deploy_opts, W | U | N },
+	{ "register", cmd_register, "publish this account's encryption key, name and role",
+	  "register [--name NAME] [--role patient|provider] [--confirmations N] [--async] [--timeout SECONDS]\nregister --show [ADDR]",
+	  cmd_register_opts, W | U | N },
 	{ "help", cmd_help, "show the commands, or one command's usage",
 	  "help [COMMAND]", cmd_help_opts, 0 },
 };

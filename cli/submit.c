@@ -10,6 +10,7 @@
 #include "wallet/amount.h"
 #include "wallet/eth.h"
 #include "wallet/hex.h"
+#include "wallet/registry.h"
 
 void tx_opts_init(struct tx_opts *o)
 {
@@ -91,7 +92,10 @@ int target_connect(const struct target *t, chain **c, ehr_err *e)
 
 	if ((rc = target_rpc_options(&o, e)))
 		return rc;
-	return chain_open(t->rpc, t->network[0] ? t->network : NULL, t->chain_id, &o, c, e);
+	if ((rc = chain_open(t->rpc, t->network[0] ? t->network : NULL, t->chain_id, &o, c, e)))
+		return rc;
+	chain_set_errors(*c, registry_errors, registry_n_errors);
+	return 0;
 }
 
 int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,

@@ -25,6 +25,7 @@ EHR_COMMAND(node)
 EHR_COMMAND(balance)
 EHR_COMMAND(send)
 EHR_COMMAND(deploy)
+EHR_COMMAND(register)
 EHR_COMMAND(help)
 
 #endif

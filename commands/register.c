@@ -1,0 +1,147 @@
+/* ehr register: publish this account's encryption key, display name and
+ * role in the registry's key directory, so patients can seal data keys to
+ * it and see who they grant to; --show reads an entry back. */
+#include "commands/commands.h"
+#include "cli/submit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "wallet/eth.h"
+#include "wallet/hex.h"
+#include "wallet/registry.h"
+
+enum { O_NAME = 1, O_ROLE, O_SHOW };
+
+const struct opt cmd_register_opts[] = {
+	{ "name", 0, O_NAME, "NAME", "display name shown to patients (up to 64 bytes)" },
+	{ "role", 0, O_ROLE, "ROLE", "patient (default) or provider" },
+	{ "show", 0, O_SHOW, NULL, "show the directory entry of ADDR (default: this account)" },
+	TX_OPTS,
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static const char *role_name(uint8_t role)
+{
+	return role == REG_ROLE_PATIENT ? "patient" : role == REG_ROLE_PROVIDER ? "provider" : "other";
+}
+
+static int show(chain *c, const uint8_t reg[20], const uint8_t who[20], ehr_err *e)
+{
+	registry_account a;
+	char addr[43], key[65];
+	int rc;
+
+	if ((rc = registry_account_of(c, reg, who, &a, e)))
+		return rc;
+	eip55_format(who, addr);
+	if (!a.registered)
+		return ehr_fail(e, EHR_EFAIL, "%s is not registered", addr);
+	hex_encode(a.enc_key, 32, key);
+	if (g.json) {
+		cJSON *o = cJSON_CreateObject();
+		char *s;
+
+		cJSON_AddStringToObject(o, "address", addr);
+		cJSON_AddStringToObject(o, "name", a.name);
+		cJSON_AddStringToObject(o, "role", role_name(a.role));
+		cJSON_AddStringToObject(o, "encryption_key", key);
+		s = cJSON_Print(o);
+		puts(s);
+		cJSON_free(s);
+		cJSON_Delete(o);
+	} else {
+		printf("address         %s\nname            %s\nrole            %s\nencryption key  %s\n",
+		       addr, a.name[0] ? a.name : "(none)", role_name(a.role), key);
+	}
+	return 0;
+}
+
+int cmd_register(int argc, char **argv)
+{
+	struct opt_parser p;
+	struct target t;
+	struct signer s;
+	struct tx_opts to;
+	const char *val, *name = "", *role_text = "patient";
+	const keystore_account *acct;
+	bool showing = false;
+	uint8_t reg[20], who[20], hash[32], *data = NULL, role;
+	chain *c = NULL;
+	chain_receipt r;
+	eth_tx tx;
+	char what[256];
+	ehr_err e = { 0 };
+	int key, rc;
+
+	tx_opts_init(&to);
+	memset(&s, 0, sizeof(s));
+	memset(&r, 0, sizeof(r));
+	opt_init(&p, "register", argc, argv, cmd_register_opts);
+	while ((key = opt_next(&p, &val)) > 0) {
+		if (key == O_NAME)
+			name = val;
+		else if (key == O_ROLE)
+			role_text = val;
+		else if (key == O_SHOW)
+			showing = true;
+		else if (tx_opts_take(&to, &p, key, val) < 0)
+			return EHR_EUSAGE;
+	}
+	if (key < 0)
+		return EHR_EUSAGE;
+	if (p.npos > (showing ? 1 : 0))
+		return usage_error("register", "unexpected argument '%s'", p.pos[showing]);
+	if (!strcmp(role_text, "patient"))
+		role = REG_ROLE_PATIENT;
+	else if (!strcmp(role_text, "provider"))
+		role = REG_ROLE_PROVIDER;
+	else
+		return usage_error("register", "--role is patient or provider, not '%s'", role_text);
+	if (strlen(name) > REG_NAME_MAX)
+		return usage_error("register", "--name is longer than %d bytes", REG_NAME_MAX);
+	if ((rc = target_resolve(&t, &e)) || (rc = target_registry(&t, reg, &e)))
+		return report(&e);
+	if (showing && p.npos) {
+		if ((rc = eip55_parse(p.pos[0], who, &e)))
+			return report(&e);
+	} else {
+		if ((rc = signer_open(&s, &e)))
+			goto out;
+		memcpy(who, s.address, 20);
+	}
+	if ((rc = target_connect(&t, &c, &e)))
+		goto out;
+	if (showing) {
+		rc = show(c, reg, who, &e);
+		goto out;
+	}
+	if (!(acct = keystore_account_by_index(s.ks, s.index)) && (rc = signer_unlock(&s, &e)))
+		goto out;
+	memset(&tx, 0, sizeof(tx));
+	tx.has_to = 1;
+	memcpy(tx.to, reg, 20);
+	rc = registry_call_register(acct ? acct->encryption_key : s.keys->enc_public, name, role,
+				    &data, &tx.data_len, &e);
+	tx.data = data;
+	snprintf(what, sizeof(what), "Publish this account's encryption key as %s '%s'", role_text, name);
+	if (!rc && !(rc = tx_submit(c, &s, &tx, what, &to, hash, &r, &e))) {
+		cJSON *o = cJSON_CreateObject();
+		char addr[43];
+
+		eip55_format(who, addr);
+		cJSON_AddStringToObject(o, "address", addr);
+		cJSON_AddStringToObject(o, "name", name);
+		cJSON_AddStringToObject(o, "role", role_text);
+		print_tx_result(hash, &r, o);
+	}
+out:
+	free(data);
+	chain_receipt_free(&r);
+	signer_close(&s);
+	chain_close(c);
+	return rc ? report(&e) : 0;
+}
