@@ -14,7 +14,7 @@ DESTDIR     ?=
 
 BUILD ?= build
 CC    ?= cc
-PKGS   = libsodium libsecp256k1 libcurl libcjson libqrencode libcrypto
+PKGS   = libsodium libsecp256k1 libcurl libcjson libqrencode libcrypto libpng
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CFLAGS ?= -O2 -g
@@ -121,6 +121,11 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libehr.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libehr.a $(LIBS)
 $(BUILD)/tests/test_rpc: | $(BUILD)/tests/tools/badnode
+
+# test_qr tests cli/qr.c, which is not in libehr.a: it links that object too.
+$(BUILD)/tests/test_qr: tests/unit/test_qr.c $(BUILD)/cli/qr.o $(BUILD)/libehr.a tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/cli/qr.o $(BUILD)/libehr.a $(LIBS)
 
 # The contracts: `make contracts` recompiles them with the pinned solc-js into
 # contracts/artifacts/ (committed); the binary embeds the committed bytecode
