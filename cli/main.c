@@ -138,7 +138,8 @@ static void read_environment(void)
 		g.registry = v;
 	if (!g.passphrase_file && (v = getenv("EHR_PASSPHRASE_FILE")) && *v)
 		g.passphrase_file = v;
-	g.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	v = getenv("NO_COLOR");
+	g.color = isatty(STDOUT_FILENO) && !(v && *v);  /* an empty NO_COLOR does not count */
 }
 
 int main(int argc, char **argv)
