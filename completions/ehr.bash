@@ -10,6 +10,8 @@
 #	LEVEL   argon2id cost levels
 #	WORDS   mnemonic lengths
 #	COMMAND command names
+#	TOKEN   "default" (the network's token); any address can be typed
+#	ROLE    register roles
 #	anything else (N, HEX, URL, ...): nothing to offer
 # Commands in a hyphenated form use '_' in the variable name.
 #
@@ -18,7 +20,7 @@
 # shellcheck disable=SC2086,SC2046,SC2207
 
 _ehr_commands="init restore import export accounts address passwd wallets sign verify config network
-	node help"
+	node balance send deploy register help"
 
 _ehr_opts_global="--wallet:WALLET --account:N --network:NETWORK --rpc:URL --registry:ADDR
 	--passphrase-file:FILE --passphrase-fd:N --json --yes -y --quiet -q --help -h --version"
@@ -42,6 +44,10 @@ _ehr_opts_config=""
 _ehr_opts_network="--chain-id:N --token:ADDR --default --force -f"
 _ehr_subs_network="list add use remove"
 _ehr_opts_node=""
+_ehr_opts_balance="--token:TOKEN"
+_ehr_opts_send="--token:TOKEN --confirmations:N --async --timeout:SECONDS"
+_ehr_opts_deploy="--test-token --save-as:NETWORK --confirmations:N --async --timeout:SECONDS"
+_ehr_opts_register="--name:NAME --role:ROLE --show --confirmations:N --async --timeout:SECONDS"
 _ehr_opts_help="--commands"
 
 # The wallet directory as wallet/paths.c finds it: $EHR_HOME/wallets, else
@@ -112,6 +118,8 @@ _ehr_values()
 	LEVEL) COMPREPLY=($(compgen -W "interactive moderate sensitive" -- "$cur")) ;;
 	WORDS) COMPREPLY=($(compgen -W "12 15 18 21 24" -- "$cur")) ;;
 	COMMAND) COMPREPLY=($(compgen -W "$_ehr_commands" -- "$cur")) ;;
+	TOKEN) COMPREPLY=($(compgen -W "default" -- "$cur")) ;;
+	ROLE) COMPREPLY=($(compgen -W "patient provider" -- "$cur")) ;;
 	*) COMPREPLY=() ;;
 	esac
 }

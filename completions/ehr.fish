@@ -73,6 +73,10 @@ complete -c ehr -n __ehr_needs_command -a verify -d 'check an EIP-191 signature'
 complete -c ehr -n __ehr_needs_command -a config -d 'show where ehr keeps things and what it would use'
 complete -c ehr -n __ehr_needs_command -a network -d 'list, add, choose or remove networks'
 complete -c ehr -n __ehr_needs_command -a node -d 'show the node\'s chain id, head block, client, registry'
+complete -c ehr -n __ehr_needs_command -a balance -d 'show the balance of the native coin or a token'
+complete -c ehr -n __ehr_needs_command -a send -d 'send the native coin or a token'
+complete -c ehr -n __ehr_needs_command -a deploy -d 'deploy the registry (and a test token)'
+complete -c ehr -n __ehr_needs_command -a register -d 'publish this account\'s encryption key, name, role'
 complete -c ehr -n __ehr_needs_command -a help -d 'show the commands, or one command\'s usage'
 
 # global options, before or after the command
@@ -162,6 +166,30 @@ complete -c ehr -n '__ehr_using network' -s f -l force -d 'add: replace a networ
 
 # node: no options of its own
 
+# balance
+complete -c ehr -n '__ehr_using balance' -l token -x -a default -d 'an ERC-20 token instead of the native coin'
+
+# send
+complete -c ehr -n '__ehr_using send' -l token -x -a default -d 'send an ERC-20 token instead of the native coin'
+complete -c ehr -n '__ehr_using send' -l confirmations -x -d 'wait for N confirmations'
+complete -c ehr -n '__ehr_using send' -l async -d 'print the transaction hash and do not wait'
+complete -c ehr -n '__ehr_using send' -l timeout -x -d 'give up waiting after SECONDS'
+
+# deploy
+complete -c ehr -n '__ehr_using deploy' -l test-token -d 'also deploy the test token (local chains only)'
+complete -c ehr -n '__ehr_using deploy' -l save-as -x -a '(__ehr_network_names)' -d 'save the addresses to network NAME'
+complete -c ehr -n '__ehr_using deploy' -l confirmations -x -d 'wait for N confirmations'
+complete -c ehr -n '__ehr_using deploy' -l async -d 'refused: deploy waits for the address'
+complete -c ehr -n '__ehr_using deploy' -l timeout -x -d 'give up waiting after SECONDS'
+
+# register
+complete -c ehr -n '__ehr_using register' -l name -x -d 'display name shown to patients'
+complete -c ehr -n '__ehr_using register' -l role -x -a 'patient provider' -d 'the account\'s role'
+complete -c ehr -n '__ehr_using register' -l show -d 'show the directory entry of ADDR'
+complete -c ehr -n '__ehr_using register' -l confirmations -x -d 'wait for N confirmations'
+complete -c ehr -n '__ehr_using register' -l async -d 'print the transaction hash and do not wait'
+complete -c ehr -n '__ehr_using register' -l timeout -x -d 'give up waiting after SECONDS'
+
 # help
 complete -c ehr -n '__ehr_using help' -l commands -d 'list the command names only'
-complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify config network node help'
+complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify config network node balance send deploy register help'

@@ -114,6 +114,17 @@ for c in $cmds; do
 		check_eq "ehr-$c.1 has its sections" "${miss# }" ""
 		check_grep "ehr-$c.1 is named ehr-$c" "$src" "^ehr-$c - "
 		check_eq "ehr-$c.1 names every option of $c" "$(missing_opts "$src" "$opts")" ""
+		# a command that sends a transaction: its page says how it is
+		# confirmed and every way it can fail
+		if printf '%s\n' "$opts" | grep -qx confirmations; then
+			miss=
+			for n in 1 2 3 4 5; do
+				printf '%s\n' "$src" | sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' |
+					grep -qx ".B $n" || miss="$miss $n"
+			done
+			check_eq "ehr-$c.1 explains exit statuses 1 to 5 of a send" "${miss# }" ""
+			check_grep "ehr-$c.1 says --yes answers the confirmation" "$src" '--yes'
+		fi
 	else
 		fail "man page of $c is missing ($page)"
 	fi
@@ -157,6 +168,9 @@ same_set "bash completes --kdf levels" "$(bash_complete ehr init --kdf '')" \
 	"$(printf '%s\n' interactive moderate sensitive)"
 same_set "bash completes --kdf=LEVEL in one word" "$(bash_complete ehr passwd --kdf=s)" \
 	--kdf=sensitive
+same_set "bash completes --token default" "$(bash_complete ehr send --token '')" default
+same_set "bash completes --role values" "$(bash_complete ehr register --role '')" \
+	"$(printf 'patient\nprovider\n')"
 mkdir "$T/files" && : > "$T/files/words.txt"
 same_set "bash completes files for FILE options" \
 	"$(bash_complete ehr init --mnemonic-out "$T/files/wo")" "$T/files/words.txt"
