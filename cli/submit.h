@@ -19,10 +19,11 @@
 #define TX_OPT_CONFIRMATIONS 1000
 #define TX_OPT_ASYNC 1001
 #define TX_OPT_TIMEOUT 1002
-#define TX_OPTS \
+#define TX_WAIT_OPTS \
 	{ "confirmations", 0, TX_OPT_CONFIRMATIONS, "N", "wait for N confirmations (default 1)" }, \
-	{ "async", 0, TX_OPT_ASYNC, NULL, "print the transaction hash and do not wait" }, \
 	{ "timeout", 0, TX_OPT_TIMEOUT, "SECONDS", "give up waiting after SECONDS (default 120)" }
+#define TX_OPTS TX_WAIT_OPTS, \
+	{ "async", 0, TX_OPT_ASYNC, NULL, "print the transaction hash and do not wait" }
 
 struct tx_opts {
 	unsigned long confirmations;

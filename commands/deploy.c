@@ -19,7 +19,7 @@ enum { O_TEST_TOKEN = 1, O_SAVE_AS };
 const struct opt cmd_deploy_opts[] = {
 	{ "test-token", 0, O_TEST_TOKEN, NULL, "also deploy the test token (anyone can mint: local chains only)" },
 	{ "save-as", 0, O_SAVE_AS, "NAME", "save the addresses to network NAME (created if new)" },
-	TX_OPTS,
+	TX_WAIT_OPTS,
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -46,6 +46,23 @@ static int deploy_one(chain *c, struct signer *s, const char *hex, const char *w
 		memcpy(addr, r.contract_address, 20);
 	chain_receipt_free(&r);
 	free(code);
+	return rc;
+}
+
+/* Refuses, before anything is deployed, a network of another chain. */
+static int save_check(const char *name, uint64_t chain_id, ehr_err *e)
+{
+	config *cfg;
+	const network *n;
+	int rc;
+
+	if ((rc = config_load(&cfg, e)))
+		return rc;
+	if ((n = config_network(cfg, name)) && n->chain_id && n->chain_id != chain_id)
+		rc = ehr_fail(e, EHR_EUSAGE, "network '%s' is chain %llu, this node is chain %llu: "
+			      "not saving there (use another --save-as NAME)", name,
+			      (unsigned long long)n->chain_id, (unsigned long long)chain_id);
+	config_free(cfg);
 	return rc;
 }
 
@@ -109,21 +126,30 @@ int cmd_deploy(int argc, char **argv)
 		return EHR_EUSAGE;
 	if (p.npos)
 		return usage_error("deploy", "unexpected argument '%s'", p.pos[0]);
-	if (to.async)
-		return usage_error("deploy", "deploy waits for the contract address: --async does not apply");
 	if ((save_as && (rc = network_name_check(save_as, &e))) || (rc = target_resolve(&t, &e)) ||
 	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)))
 		goto out;
-	if ((rc = deploy_one(c, &s, registry_bytecode_hex, "Deploy the ehr registry", &to, reg, hash, &e)))
-		goto out;
-	if (test_token && (rc = deploy_one(c, &s, test_token_bytecode_hex,
-					   "Deploy the test token", &to, tok, tok_hash, &e)))
-		goto out;
 	if (!save_as && t.network[0])
 		save_as = t.network;
-	if (save_as && (rc = save(&t, save_as, chain_chain_id(c), reg, test_token ? tok : NULL, &e)))
+	if (save_as && (rc = save_check(save_as, chain_chain_id(c), &e)))
+		goto out;
+	/* each address is saved as soon as it exists, so a failure later
+	 * never loses a contract already deployed */
+	if ((rc = deploy_one(c, &s, registry_bytecode_hex, "Deploy the ehr registry", &to, reg, hash, &e)))
 		goto out;
 	eip55_format(reg, reg_text);
+	if (save_as && (rc = save(&t, save_as, chain_chain_id(c), reg, NULL, &e))) {
+		ehr_wrap(&e, "the registry is at %s, but", reg_text);
+		goto out;
+	}
+	if (test_token && (rc = deploy_one(c, &s, test_token_bytecode_hex,
+					   "Deploy the test token", &to, tok, tok_hash, &e))) {
+		ehr_wrap(&e, "the registry is at %s%s; the test token", reg_text,
+			 save_as ? " (saved)" : "");
+		goto out;
+	}
+	if (test_token && save_as && (rc = save(&t, save_as, chain_chain_id(c), reg, tok, &e)))
+		goto out;
 	eip55_format(tok, tok_text);
 	hex_encode0x(hash, 32, h);
 	if (g.json) {

@@ -46,7 +46,7 @@ _ehr_subs_network="list add use remove"
 _ehr_opts_node=""
 _ehr_opts_balance="--token:TOKEN"
 _ehr_opts_send="--token:TOKEN --confirmations:N --async --timeout:SECONDS"
-_ehr_opts_deploy="--test-token --save-as:NETWORK --confirmations:N --async --timeout:SECONDS"
+_ehr_opts_deploy="--test-token --save-as:NETWORK --confirmations:N --timeout:SECONDS"
 _ehr_opts_register="--name:NAME --role:ROLE --show --confirmations:N --async --timeout:SECONDS"
 _ehr_opts_help="--commands"
 

@@ -179,7 +179,6 @@ complete -c ehr -n '__ehr_using send' -l timeout -x -d 'give up waiting after SE
 complete -c ehr -n '__ehr_using deploy' -l test-token -d 'also deploy the test token (local chains only)'
 complete -c ehr -n '__ehr_using deploy' -l save-as -x -a '(__ehr_network_names)' -d 'save the addresses to network NAME'
 complete -c ehr -n '__ehr_using deploy' -l confirmations -x -d 'wait for N confirmations'
-complete -c ehr -n '__ehr_using deploy' -l async -d 'refused: deploy waits for the address'
 complete -c ehr -n '__ehr_using deploy' -l timeout -x -d 'give up waiting after SECONDS'
 
 # register

@@ -31,6 +31,13 @@ if grep -q "$REG" "$E2E_OUT" && grep -q "$TOK" "$E2E_OUT"; then ok "registry and
 check_exit "node reports the registry deployed" 0 "$EHR" --network local node --json
 if grep -q '"registry_deployed":	true' "$E2E_OUT"; then ok "registry deployed"; else fail "$(cat "$E2E_OUT")"; fi
 
+"$EHR" network add other --rpc http://127.0.0.1:1 --chain-id 5 2> /dev/null
+check_exit "deploy refuses to save into a network of another chain" 2 "$EHR" --wallet dev deploy \
+	--save-as other --yes
+grep_err "names both chains" "chain 5.*chain 31337"
+check_eq "and deployed nothing" "$("$CAST" nonce $DEV)" 2
+check_exit "--async does not apply to deploy" 2 "$EHR" --wallet dev deploy --async --yes
+
 ## balance and send, against cast
 check_exit "balance of the dev account" 0 "$EHR" --wallet dev balance --json
 check_eq "raw balance agrees with cast" "$(sed -n 's/.*"raw":[^"]*"\([0-9]*\)".*/\1/p' "$E2E_OUT")" \
