@@ -852,11 +852,10 @@ int chainstore_fetch(chain *c, const uint8_t registry[20], const uint8_t content
 		goto out;
 	if (a.next < a.count)	/* a logged chunk was not in its transaction's input */
 		st = incomplete(e, s.hash_hex, a.next, s.count);
-	else if (a.total != expected_size) {
+	else if (a.total != expected_size)
 		st = ehr_fail(e, EHR_EINTEGRITY, "the chunks of record %s on chain hold %" PRIu64
 			      " bytes, but it was anchored with %" PRIu64, s.hash_hex, a.total,
 			      expected_size);
-	}
 out:
 	if (a.pending)
 		for (i = 0; i < a.count; i++)
