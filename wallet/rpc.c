@@ -1029,6 +1029,38 @@ static int batch_single(rpc_client *c, rpc_request *r, int retry, ehr_err *e)
 	return 0;
 }
 
+/* About how many bytes a request's params print to: enough to keep a
+ * batch's body under what nodes accept (anvil refuses ~2 MB bodies, geth
+ * 5 MiB) without printing it twice. */
+static size_t json_size(const cJSON *j)
+{
+	size_t n = 16;
+
+	for (; j; j = j->next) {
+		if (j->valuestring)
+			n += strlen(j->valuestring) + 4;
+		if (j->string)
+			n += strlen(j->string) + 4;
+		n += 8 + json_size(j->child);
+	}
+	return n;
+}
+
+#define BATCH_MAX_BYTES (1u << 20)
+
+/* How many requests from r on fit one HTTP body: at most max, at least 1. */
+static size_t fit_bytes(const rpc_request *r, size_t n, size_t max)
+{
+	size_t m, bytes = 0;
+
+	for (m = 0; m < n && m < max; m++) {
+		bytes += json_size(r[m].params) + strlen(r[m].method) + 48;
+		if (m > 0 && bytes > BATCH_MAX_BYTES)
+			break;
+	}
+	return m ? m : 1;
+}
+
 int rpc_batch(rpc_client *c, rpc_request *reqs, size_t n, ehr_err *e)
 {
 	ehr_err scratch;
@@ -1050,7 +1082,7 @@ int rpc_batch(rpc_client *c, rpc_request *reqs, size_t n, ehr_err *e)
 	}
 	chunk = c->opt.batch_max;
 	for (i = 0; !st && i < n; ) {
-		m = n - i < chunk ? n - i : chunk;
+		m = fit_bytes(&reqs[i], n - i, chunk);
 		if (single) {
 			st = batch_single(c, &reqs[i], retry, e);
 			i += !st;
