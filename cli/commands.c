@@ -51,6 +51,14 @@ const struct command commands[] = {
 	{ "register", cmd_register, "publish this account's encryption key, name and role",
 	  "register [--name NAME] [--role patient|provider] [--confirmations N] [--async] [--timeout SECONDS]\nregister --show [ADDR]",
 	  cmd_register_opts, W | U | N },
+	{ "record", cmd_record, "add, list, get, verify, erase and export health records",
+	  "record add FILE... [--title TITLE] [--type TYPE] [--media-type TYPE] [--store chain|dir:PATH] [--split-bundle]\n"
+	  "record list [--type TYPE] [--all]\n"
+	  "record get ID [-o FILE|-] [--force]\n"
+	  "record verify (ID... | --all)\n"
+	  "record erase ID\n"
+	  "record export --fhir FILE [--force]",
+	  cmd_record_opts, W | U | N },
 	{ "help", cmd_help, "show the commands, or one command's usage",
 	  "help [COMMAND]", cmd_help_opts, 0 },
 };

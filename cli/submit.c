@@ -3,6 +3,7 @@
 #include "cli/session.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cJSON.h>
@@ -127,6 +128,65 @@ int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
 	return chain_wait(c, hash, (unsigned)o->confirmations, (long)o->timeout_s * 1000, r, e);
 }
 
+/* Call data per prepare batch: each estimate carries its transaction's
+ * data, and nodes refuse request bodies of a few MB. */
+#define PREPARE_BATCH_BYTES (768 * 1024)
+
+int tx_submit_many(chain *c, struct signer *s, eth_tx *txs, size_t n, const char *what,
+		   const struct tx_opts *o, uint8_t (*hashes)[32], chain_receipt *r, ehr_err *e)
+{
+	chain_fee_opts fo;
+	chain_quote q;
+	chain_raw_tx *raw = NULL;
+	u256 fee = { { 0 } }, part;
+	char fee_text[AMOUNT_FMT_MAX], question[1024], from[43];
+	size_t i, first, bytes;
+	int rc = 0;
+
+	memset(r, 0, n * sizeof(*r));
+	chain_fee_opts_default(&fo);
+	for (first = 0; first < n && !rc; first = i) {
+		for (i = first, bytes = 0; i < n && (i == first || bytes + txs[i].data_len <= PREPARE_BATCH_BYTES); i++)
+			bytes += txs[i].data_len;
+		if (!(rc = chain_prepare_many(c, s->address, txs + first, i - first, &fo, &q, e))) {
+			u256 value = { { 0 } };
+			size_t k;
+
+			for (k = first; k < i; k++)
+				u256_add(&value, &value, &txs[k].value);
+			u256_sub(&part, &q.max_cost, &value);
+			u256_add(&fee, &fee, &part);
+		}
+	}
+	if (rc)
+		goto out;
+	amount_format(&fee, 18, fee_text, sizeof(fee_text));
+	eip55_format(s->address, from);
+	snprintf(question, sizeof(question), "%s from %s in %zu transaction%s (chain %llu; fee at most %s "
+		 "in the native coin)?", what, from, n, n == 1 ? "" : "s",
+		 (unsigned long long)chain_chain_id(c), fee_text);
+	if ((rc = confirm(question, e)) || (rc = signer_unlock(s, e)))
+		goto out;
+	if (!(raw = calloc(n, sizeof(*raw)))) {
+		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n && !rc; i++)
+		rc = tx_sign(&txs[i], s->keys->private_key, (uint8_t **)&raw[i].raw, &raw[i].raw_len,
+			     hashes[i], e);
+	if (rc || (rc = chain_send_batch(c, raw, n, e)))
+		goto out;
+	if (!o->async)
+		rc = chain_wait_many(c, (const uint8_t (*)[32])hashes, n, (unsigned)o->confirmations,
+				     (long)o->timeout_s * 1000, r, e);
+out:
+	if (raw)
+		for (i = 0; i < n; i++)
+			free((void *)raw[i].raw);
+	free(raw);
+	return rc;
+}
+
 void print_tx_result(const uint8_t hash[32], const chain_receipt *r, cJSON *extra)
 {
 	char h[67];
@@ -149,6 +209,8 @@ void print_tx_result(const uint8_t hash[32], const chain_receipt *r, cJSON *extr
 		return;
 	}
 	cJSON_Delete(extra);
+	if (g.quiet)
+		return;
 	if (!r->found)
 		printf("%s sent (not waiting)\n", h);
 	else

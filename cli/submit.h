@@ -58,6 +58,13 @@ int target_connect(const struct target *t, chain **c, ehr_err *e);
 int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
 	      const struct tx_opts *o, uint8_t hash[32], chain_receipt *r, ehr_err *e);
 
+/* tx_submit for n transactions of one sender: prepared in batches, one
+ * confirmation for all of them (with the total fee), consecutive nonces,
+ * signed after the unlock, sent in batch requests, receipts polled in
+ * batches. hashes and r have n entries; free each r[i]. */
+int tx_submit_many(chain *c, struct signer *s, eth_tx *txs, size_t n, const char *what,
+		   const struct tx_opts *o, uint8_t (*hashes)[32], chain_receipt *r, ehr_err *e);
+
 /* Prints a sent transaction: hash, and block and gas once confirmed; with
  * --json one object, extra's fields first (extra is consumed). */
 void print_tx_result(const uint8_t hash[32], const chain_receipt *r, cJSON *extra);

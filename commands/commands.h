@@ -26,6 +26,7 @@ EHR_COMMAND(balance)
 EHR_COMMAND(send)
 EHR_COMMAND(deploy)
 EHR_COMMAND(register)
+EHR_COMMAND(record)
 EHR_COMMAND(help)
 
 #endif
