@@ -46,4 +46,135 @@ check_eq "carol is still unregistered" "$("$CAST" call "$REG" 'accountOf(address
 check_exit "without a registry it says how to get one (2)" 2 "$EHR" --wallet carol --rpc "$EHR_RPC_URL" \
 	--network local register --registry 0x0000000000000000000000000000000000000000 --show
 
+## records: round trips through both stores, bytes identical
+mkdir -p "$T/files" "$T/out" "$T/store"
+for size in 0 1 65535 65536 65537 5242880; do
+	head -c $size /dev/urandom > "$T/files/r$size.bin"
+done
+count() { "$CAST" call "$REG" 'recordCount()(uint256)'; }
+for store in chain "dir:$T/store"; do
+	n0=$(count)
+	check_exit "add six sizes to $store" 0 "$EHR" --wallet alice record add "$T"/files/r*.bin \
+		--store "$store" --yes --json
+	check_eq "six records anchored ($store)" "$(count)" $((n0 + 6))
+	for size in 0 1 65535 65536 65537 5242880; do
+		id=$(grep -B3 "\"r$size.bin\"" "$E2E_OUT" | sed -n 's/.*"id":[^0-9]*\([0-9]*\).*/\1/p')
+		rm -f "$T/out/r$size"
+		"$EHR" --wallet alice record get "$id" -o "$T/out/r$size" -q 2> "$T/get.err"
+		if cmp -s "$T/files/r$size.bin" "$T/out/r$size"; then ok "$size bytes round trip ($store)"
+		else fail "$size bytes round trip ($store): $(cat "$T/get.err")"; fi
+	done
+	check_eq "plaintext is 0600" "$(stat -c %a "$T/out/r65537")" 600
+done
+ls "$T/store" | grep -c '\.ehr$' > "$T/nstore"
+check_eq "the dir store holds six files named by hash" "$(cat "$T/nstore")" 6
+check_eq "stored ciphertext is 0600" "$(stat -c %a "$(ls "$T"/store/*.ehr | head -n 1)")" 600
+check_exit "verify --all" 0 "$EHR" --wallet alice record verify --all
+check_exit "a record to stdout" 0 "$EHR" --wallet alice record get 2 -o -
+check_eq "stdout holds the bytes" "$(od -An -tx1 < "$E2E_OUT")" "$(od -An -tx1 < "$T/files/r1.bin")"
+
+## list shows titles and types decrypted locally
+check_exit "record list --json" 0 "$EHR" --wallet alice record list --json
+check_eq "twelve records listed" "$(grep -c '"id"' "$E2E_OUT")" 12
+check_exit "bob cannot list alice's records as his" 0 "$EHR" --wallet bob record list --json
+check_eq "bob has none" "$(grep -c '"id"' "$E2E_OUT")" 0
+
+## FHIR in and out
+V=${EHR_VECTORS:-$E2E_ROOT/../shared/vectors}
+if [ -d "$V/fhir-r4" ]; then
+	check_exit "add every FHIR R4 example" 0 "$EHR" --wallet carol record add "$V"/fhir-r4/[A-Z]*-*.json --yes --json
+	nf=$(ls "$V"/fhir-r4/[A-Z]*-*.json | wc -l)
+	check_eq "one record per example" "$(grep -c '"id"' "$E2E_OUT")" "$nf"
+	check_exit "list them" 0 "$EHR" --wallet carol record list --json
+	for f in "$V"/fhir-r4/[A-Z]*-*.json; do
+		rt=$(basename "$f" | cut -d- -f1)
+		if grep -q "\"type\":	\"$rt\"" "$E2E_OUT"; then ok "$rt listed with its type"; else fail "$rt not listed with its type"; fi
+	done
+	check_exit "split the IPS Bundle" 0 "$EHR" --wallet carol record add "$V/shl/IPS_IG-bundle-01.json" \
+		--split-bundle --yes --json
+	check_eq "one record per entry (20)" "$(grep -c '"id"' "$E2E_OUT")" 20
+	check_exit "export a FHIR Bundle" 0 "$EHR" --wallet carol record export --fhir "$T/export.json"
+	check_eq "export is 0600" "$(stat -c %a "$T/export.json")" 600
+	want=$((nf + 20))
+	check_eq "the Bundle parses and holds every resource" "$(python3 -c '
+import json, sys
+b = json.load(open(sys.argv[1]))
+assert b["resourceType"] == "Bundle" and b["type"] == "collection"
+print(sum(1 for e in b["entry"] if e["resource"]["resourceType"] != "Binary"))' "$T/export.json")" "$want"
+	check_exit "the Patient comes back as it went in" 0 python3 -c '
+import json, sys
+b = json.load(open(sys.argv[1])); p = json.load(open(sys.argv[2]))
+assert any(e["resource"] == p for e in b["entry"])' "$T/export.json" "$V/fhir-r4/Patient-example.json"
+else
+	echo "skip: FHIR vectors not found"
+fi
+check_exit "a non-FHIR file exports as DocumentReference + Binary" 0 "$EHR" --wallet bob record add \
+	"$T/files/r1.bin" --yes
+check_exit "bob exports" 0 "$EHR" --wallet bob record export --fhir "$T/bob.json"
+check_exit "with its bytes and hash" 0 python3 -c '
+import json, sys, base64, hashlib
+b = json.load(open(sys.argv[1])); data = open(sys.argv[2], "rb").read()
+bins = [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] == "Binary"]
+docs = [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] == "DocumentReference"]
+assert len(bins) == 1 and len(docs) == 1 and base64.b64decode(bins[0]["data"]) == data
+att = docs[0]["content"][0]["attachment"]
+assert att["size"] == len(data) and base64.b64decode(att["hash"]) == hashlib.sha1(data).digest()' \
+	"$T/bob.json" "$T/files/r1.bin"
+
+## refusals: status, message, nothing written
+printf '{"resourceType": "Patient",\n "name": [ }\n' > "$T/bad.json"
+n0=$(count)
+check_exit "invalid JSON in a .json file is refused (2)" 2 "$EHR" --wallet alice record add "$T/bad.json" --yes
+grep_err "says where it breaks" "line 2, column"
+check_eq "nothing anchored" "$(count)" "$n0"
+check_exit "a missing file is refused (2)" 2 "$EHR" --wallet alice record add "$T/nope.pdf" --yes
+check_exit "a record that does not exist (1)" 1 "$EHR" --wallet alice record get 9999 -o "$T/out/x"
+grep_err "says so" "no record 9999"
+check_exit "another patient's record without a grant (5)" 5 "$EHR" --wallet bob record get 1 -o "$T/out/x"
+grep_err "says whose it is and what to do" "ehr grant"
+check_eq "no file written" "$(test -e "$T/out/x" || echo none)" none
+echo keep > "$T/out/exists"
+check_exit "an existing output file is refused (2)" 2 "$EHR" --wallet alice record get 2 -o "$T/out/exists"
+check_eq "and left alone" "$(cat "$T/out/exists")" keep
+touch "$T/plainfile"
+check_exit "a dir: store that cannot be written is refused" 1 "$EHR" --wallet alice record add \
+	"$T/files/r1.bin" --store "dir:$T/plainfile/sub" --yes
+check_eq "nothing anchored" "$(count)" "$n0"
+check_exit "an unknown store is a usage error" 2 "$EHR" --wallet alice record add "$T/files/r1.bin" --store ipfs --yes
+
+# tamper with dir-stored ciphertext: flip, truncate, append
+id=$("$EHR" --wallet alice record add "$T/files/r65537.bin" --store "dir:$T/store2" --yes --json |
+	sed -n 's/.*"id":[^0-9]*\([0-9]*\).*/\1/p')
+f=$(ls "$T"/store2/*.ehr)
+cp "$f" "$T/pristine"
+tamper() {
+	cp "$T/pristine" "$f"
+	case $1 in
+	flip) printf '\377' | dd of="$f" bs=1 seek=70000 conv=notrunc 2> /dev/null ;;
+	truncate) head -c 65600 "$T/pristine" > "$f" ;;
+	append) printf 'x' >> "$f" ;;
+	esac
+}
+for how in flip truncate append; do
+	tamper $how
+	rm -f "$T/out/t"
+	check_exit "a $how ciphertext is exit 6" 6 "$EHR" --wallet alice record get "$id" -o "$T/out/t"
+	grep_err "says it does not match ($how)" "does not match its anchor"
+	check_eq "no plaintext written ($how)" "$(ls "$T/out" | grep -c '^t')" 0
+	check_exit "record verify finds it ($how)" 6 "$EHR" --wallet alice record verify "$id"
+done
+cp "$T/pristine" "$f"
+
+## erase
+check_exit "bob cannot erase alice's record (5)" 5 "$EHR" --wallet bob record erase "$id" --yes
+check_exit "erase without a terminal needs --yes" 2 "$EHR" --wallet alice record erase "$id" < /dev/null
+check_exit "alice erases the dir record" 0 "$EHR" --wallet alice record erase "$id" --yes
+check_eq "its ciphertext is deleted" "$(test -e "$f" || echo gone)" gone
+check_eq "cast sees the tombstone" "$("$CAST" call "$REG" 'recordOf(uint256)(address,uint64,bool)' "$id" | tail -n 1)" true
+check_exit "an erased record is not served (1)" 1 "$EHR" --wallet alice record get "$id" -o "$T/out/e"
+check_exit "erasing a chain record warns that calldata stays" 0 "$EHR" --wallet alice record erase 1 --yes
+grep_err "says calldata cannot be deleted" "cannot be deleted"
+check_exit "list --all shows erased ones" 0 "$EHR" --wallet alice record list --all
+if grep -q "(erased)" "$E2E_OUT"; then ok "marked erased"; else fail "$(cat "$E2E_OUT")"; fi
+
 finish
