@@ -304,3 +304,280 @@ bad:
 	return ehr_fail(e, EHR_EINTEGRITY, "a RecordAnchored event in block %llu does not parse",
 			(unsigned long long)log->block_number);
 }
+
+/* ---- every event ----------------------------------------------------------- */
+
+static int ids_of(const abi_value *arr, registry_event_data *out)
+{
+	size_t i, n = abi_count(arr);
+
+	if (abi_kind_of(arr) != ABI_ARRAY)
+		return -1;
+	if (n && !(out->record_ids = calloc(n, sizeof(*out->record_ids))))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (abi_get_u64(abi_item(arr, i), &out->record_ids[i]))
+			return -1;
+	out->n_ids = n;
+	return 0;
+}
+
+int registry_decode_event(const chain_log *log, const uint8_t registry[20],
+			  registry_event_data *out, ehr_err *e)
+{
+	abi_value *v = NULL;
+	const uint8_t *p;
+	size_t len;
+	int kind = registry_event_of(log, registry);
+
+	memset(out, 0, sizeof(*out));
+	if (kind < 0)
+		return ehr_fail(e, EHR_EINTEGRITY, "not a registry event");
+	out->kind = (enum registry_event)kind;
+	out->block = log->block_number;
+	out->log_index = log->log_index;
+	memcpy(out->tx_hash, log->tx_hash, 32);
+	if (kind == REG_EV_RECORD_ANCHORED) {
+		if (registry_decode_record(log, &out->record, e))
+			return e ? e->status : EHR_EINTEGRITY;
+		memcpy(out->patient, out->record.patient, 20);
+		memcpy(out->party, out->record.author, 20);
+		out->id = out->record.id;
+		return 0;
+	}
+	/* topics: [1] an address (the hash for ChunkStored), [2] an id (the
+	 * sender for ChunkStored), [3] an address */
+	if (kind == REG_EV_CHUNK_STORED) {
+		if (log->n_topics != 3 || topic_address(log->topics[2], out->patient))
+			goto bad;
+	} else {
+		if (log->n_topics < 2 || topic_address(log->topics[1], out->patient) ||
+		    (log->n_topics > 2 && topic_u64(log->topics[2], &out->id)) ||
+		    (log->n_topics > 3 && topic_address(log->topics[3], out->party)))
+			goto bad;
+	}
+	switch (kind) {
+	case REG_EV_KEY_REGISTERED:
+		if (log->n_topics != 2 || abi_decode("(bytes32,uint8,string)", log->data, log->data_len, &v, NULL) ||
+		    !(p = abi_get_bytes(abi_item(v, 0), NULL)))
+			goto bad;
+		memcpy(out->enc_key, p, 32);
+		{
+			uint64_t role;
+			const uint8_t *name = abi_get_bytes(abi_item(v, 2), &len);
+			size_t i, k = 0;
+
+			if (abi_get_u64(abi_item(v, 1), &role) || !name)
+				goto bad;
+			out->role = (uint8_t)role;
+			for (i = 0; i < len && k < REG_NAME_MAX; i++)
+				out->name[k++] = name[i] >= 32 && name[i] < 127 ? (char)name[i] : '?';
+		}
+		break;
+	case REG_EV_GRANT_ISSUED: {
+		uint64_t flags;
+
+		if (log->n_topics != 4 ||
+		    abi_decode("(uint64,uint8,uint256[],bytes[])", log->data, log->data_len, &v, NULL) ||
+		    abi_get_u64(abi_item(v, 0), &out->expiry) || abi_get_u64(abi_item(v, 1), &flags) ||
+		    ids_of(abi_item(v, 2), out) || abi_count(abi_item(v, 3)) != out->n_ids)
+			goto bad;
+		out->flags = (uint8_t)flags;
+		break;
+	}
+	case REG_EV_GRANT_KEYS_ADDED:
+		if (log->n_topics != 4 || abi_decode("(uint256[],bytes[])", log->data, log->data_len, &v, NULL) ||
+		    ids_of(abi_item(v, 0), out) || abi_count(abi_item(v, 1)) != out->n_ids)
+			goto bad;
+		break;
+	case REG_EV_ACCESS_LOGGED:
+		if (log->n_topics != 4 || abi_decode("(uint256[])", log->data, log->data_len, &v, NULL) ||
+		    ids_of(abi_item(v, 0), out))
+			goto bad;
+		break;
+	case REG_EV_INVOICE_ISSUED:
+		if (log->n_topics != 4 ||
+		    abi_decode("(address,uint256,uint64,bytes)", log->data, log->data_len, &v, NULL) ||
+		    !(p = abi_get_address(abi_item(v, 0))) || abi_get_uint(abi_item(v, 1), &out->amount) ||
+		    abi_get_u64(abi_item(v, 2), &out->due) ||
+		    !(out->memo = abi_get_bytes(abi_item(v, 3), &out->memo_len)))
+			goto bad;
+		memcpy(out->token, p, 20);
+		break;
+	case REG_EV_INVOICE_PAID:
+		if (log->n_topics != 4 || abi_decode("(address,uint256)", log->data, log->data_len, &v, NULL) ||
+		    !(p = abi_get_address(abi_item(v, 0))) || abi_get_uint(abi_item(v, 1), &out->amount))
+			goto bad;
+		memcpy(out->token, p, 20);
+		break;
+	case REG_EV_RECORD_ERASED:
+		if (log->n_topics != 3)
+			goto bad;
+		break;
+	default:  /* GrantRevoked, BearerRedeemed, InvoiceCancelled, ChunkStored */
+		break;
+	}
+	out->owner = v;
+	return 0;
+bad:
+	abi_free(v);
+	registry_event_free(out);
+	return ehr_fail(e, EHR_EINTEGRITY, "a %.40s event in block %llu does not parse",
+			event_sigs[kind], (unsigned long long)log->block_number);
+}
+
+void registry_event_free(registry_event_data *ev)
+{
+	free(ev->record_ids);
+	ev->record_ids = NULL;
+	abi_free(ev->owner);
+	ev->owner = NULL;
+	abi_free(ev->record.owner);
+	ev->record.owner = NULL;
+}
+
+const uint8_t *registry_event_sealed_key(const registry_event_data *ev, size_t i, size_t *len)
+{
+	size_t col = ev->kind == REG_EV_GRANT_ISSUED ? 3 : 1;
+
+	if (ev->kind != REG_EV_GRANT_ISSUED && ev->kind != REG_EV_GRANT_KEYS_ADDED)
+		return NULL;
+	return abi_get_bytes(abi_item(abi_item(ev->owner, col), i), len);
+}
+
+/* ---- grants ---------------------------------------------------------------- */
+
+static abi_value *id_array(const uint64_t *ids, size_t n)
+{
+	abi_value *a = abi_array_new();
+	size_t i;
+
+	for (i = 0; a && i < n; i++)
+		abi_push(a, abi_uint64(ids[i]));
+	return a;
+}
+
+static abi_value *key_array(const uint8_t *const *keys, size_t len, size_t n)
+{
+	abi_value *a = abi_array_new();
+	size_t i;
+
+	for (i = 0; a && i < n; i++)
+		abi_push(a, abi_bytes(keys[i], len));
+	return a;
+}
+
+static int encode(const char *sig, abi_value *args, uint8_t **data, size_t *len, ehr_err *e)
+{
+	int rc;
+
+	if (!args)
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	rc = abi_encode_call(sig, args, data, len, e);
+	abi_free(args);
+	return rc;
+}
+
+int registry_call_grant(const uint8_t grantee[20], uint64_t expiry, uint8_t flags,
+			const uint64_t *record_ids, const uint8_t *const *sealed_keys,
+			size_t sealed_len, size_t n, uint8_t **data, size_t *len, ehr_err *e)
+{
+	return encode("grant(address,uint64,uint8,uint256[],bytes[])",
+		      abi_tuple(5, abi_address(grantee), abi_uint64(expiry), abi_uint64(flags),
+				id_array(record_ids, n), key_array(sealed_keys, sealed_len, n)),
+		      data, len, e);
+}
+
+int registry_call_add_grant_keys(uint64_t grant_id, const uint64_t *record_ids,
+				 const uint8_t *const *sealed_keys, size_t sealed_len, size_t n,
+				 uint8_t **data, size_t *len, ehr_err *e)
+{
+	return encode("addGrantKeys(uint256,uint256[],bytes[])",
+		      abi_tuple(3, abi_uint64(grant_id), id_array(record_ids, n),
+				key_array(sealed_keys, sealed_len, n)), data, len, e);
+}
+
+int registry_call_revoke(uint64_t grant_id, uint8_t **data, size_t *len, ehr_err *e)
+{
+	return encode("revoke(uint256)", abi_tuple(1, abi_uint64(grant_id)), data, len, e);
+}
+
+int registry_call_redeem(uint64_t grant_id, const uint8_t sig[65], uint8_t **data, size_t *len,
+			 ehr_err *e)
+{
+	return encode("redeemBearer(uint256,bytes)", abi_tuple(2, abi_uint64(grant_id), abi_bytes(sig, 65)),
+		      data, len, e);
+}
+
+int registry_call_log_access(uint64_t grant_id, const uint64_t *record_ids, size_t n,
+			     uint8_t **data, size_t *len, ehr_err *e)
+{
+	return encode("logAccess(uint256,uint256[])",
+		      abi_tuple(2, abi_uint64(grant_id), id_array(record_ids, n)), data, len, e);
+}
+
+int registry_grant_of(chain *c, const uint8_t registry[20], uint64_t grant_id,
+		      registry_grant *out, ehr_err *e)
+{
+	abi_value *res = NULL, *act = NULL;
+	const uint8_t *patient, *grantee, *redeemer;
+	uint64_t flags;
+	int rc, active = 0;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = view(c, registry, "grantOf(uint256)", abi_tuple(1, abi_uint64(grant_id)),
+		       "(address,address,uint64,uint8,uint64,address)", &res, e)) ||
+	    (rc = view(c, registry, "isActive(uint256)", abi_tuple(1, abi_uint64(grant_id)),
+		       "(bool)", &act, e)))
+		goto out;
+	if (!(patient = abi_get_address(abi_item(res, 0))) || !(grantee = abi_get_address(abi_item(res, 1))) ||
+	    abi_get_u64(abi_item(res, 2), &out->expiry) || abi_get_u64(abi_item(res, 3), &flags) ||
+	    abi_get_u64(abi_item(res, 4), &out->issued_block) ||
+	    !(redeemer = abi_get_address(abi_item(res, 5))) || abi_get_bool(abi_item(act, 0), &active)) {
+		rc = ehr_fail(e, EHR_EINTEGRITY, "the registry answered grantOf with nonsense");
+		goto out;
+	}
+	memcpy(out->patient, patient, 20);
+	memcpy(out->grantee, grantee, 20);
+	memcpy(out->redeemer, redeemer, 20);
+	out->flags = (uint8_t)flags;
+	out->active = active;
+	out->exists = memcmp(patient, (const uint8_t[20]){ 0 }, 20) != 0;
+out:
+	abi_free(res);
+	abi_free(act);
+	return rc;
+}
+
+int registry_can_access(chain *c, const uint8_t registry[20], uint64_t grant_id,
+			const uint8_t account[20], int *yes, ehr_err *e)
+{
+	abi_value *res = NULL;
+	int rc;
+
+	if ((rc = view(c, registry, "canAccess(uint256,address)",
+		       abi_tuple(2, abi_uint64(grant_id), abi_address(account)), "(bool)", &res, e)))
+		return rc;
+	if (abi_get_bool(abi_item(res, 0), yes))
+		rc = ehr_fail(e, EHR_EINTEGRITY, "the registry answered canAccess with nonsense");
+	abi_free(res);
+	return rc;
+}
+
+int registry_redeem_digest(chain *c, const uint8_t registry[20], uint64_t grant_id,
+			   const uint8_t redeemer[20], uint8_t digest[32], ehr_err *e)
+{
+	abi_value *res = NULL;
+	const uint8_t *d;
+	int rc;
+
+	if ((rc = view(c, registry, "redeemDigest(uint256,address)",
+		       abi_tuple(2, abi_uint64(grant_id), abi_address(redeemer)), "(bytes32)", &res, e)))
+		return rc;
+	if (!(d = abi_get_bytes(abi_item(res, 0), NULL)))
+		rc = ehr_fail(e, EHR_EINTEGRITY, "the registry answered redeemDigest with nonsense");
+	else
+		memcpy(digest, d, 32);
+	abi_free(res);
+	return rc;
+}

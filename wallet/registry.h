@@ -11,6 +11,7 @@
 #include "wallet/chain.h"
 #include "wallet/err.h"
 #include "wallet/revert.h"
+#include "wallet/u256.h"
 
 #define REG_ROLE_PATIENT 1
 #define REG_ROLE_PROVIDER 2
@@ -129,6 +130,79 @@ const uint8_t *registry_event_topic(enum registry_event ev);
 /* Which registry event log is (by topic 0 and the registry's address), or
  * -1 when it is none of them. */
 int registry_event_of(const chain_log *log, const uint8_t registry[20]);
+
+/* Any registry event, decoded (events come from the chain: anyone can
+ * call the registry, so a log that does not parse is EHR_EINTEGRITY). The
+ * fields a kind does not have stay zero. Free with registry_event_free. */
+typedef struct registry_event_data {
+	enum registry_event kind;
+	uint8_t patient[20];        /* topic 1; the account for KeyRegistered,
+	                               the sender for ChunkStored */
+	uint64_t id;                /* topic 2: record, grant or invoice id */
+	uint8_t party[20];          /* topic 3: author, grantee, redeemer,
+	                               accessor or issuer */
+	uint64_t block;
+	uint64_t log_index;
+	uint8_t tx_hash[32];
+	uint64_t expiry;            /* GrantIssued */
+	uint8_t flags;              /* GrantIssued */
+	uint64_t *record_ids;       /* GrantIssued, GrantKeysAdded, AccessLogged */
+	size_t n_ids;
+	uint8_t token[20];          /* invoices: zero for the native coin */
+	u256 amount;
+	uint64_t due;
+	const uint8_t *memo;        /* InvoiceIssued: sealed to the patient */
+	size_t memo_len;
+	uint8_t enc_key[32];        /* KeyRegistered */
+	uint8_t role;
+	char name[REG_NAME_MAX + 1];
+	registry_record record;     /* RecordAnchored */
+	struct abi_value *owner;    /* holds what the pointers point into */
+} registry_event_data;
+
+int registry_decode_event(const chain_log *log, const uint8_t registry[20],
+			  registry_event_data *out, ehr_err *e);
+void registry_event_free(registry_event_data *ev);
+
+/* The i-th sealed key of a GrantIssued or GrantKeysAdded event. */
+const uint8_t *registry_event_sealed_key(const registry_event_data *ev, size_t i, size_t *len);
+
+/* Grants: call data. sealed_keys[i] (sealed_len bytes each) goes with
+ * record_ids[i]. */
+int registry_call_grant(const uint8_t grantee[20], uint64_t expiry, uint8_t flags,
+			const uint64_t *record_ids, const uint8_t *const *sealed_keys,
+			size_t sealed_len, size_t n, uint8_t **data, size_t *len, ehr_err *e);
+int registry_call_add_grant_keys(uint64_t grant_id, const uint64_t *record_ids,
+				 const uint8_t *const *sealed_keys, size_t sealed_len, size_t n,
+				 uint8_t **data, size_t *len, ehr_err *e);
+int registry_call_revoke(uint64_t grant_id, uint8_t **data, size_t *len, ehr_err *e);
+int registry_call_redeem(uint64_t grant_id, const uint8_t sig[65], uint8_t **data, size_t *len,
+			 ehr_err *e);
+int registry_call_log_access(uint64_t grant_id, const uint64_t *record_ids, size_t n,
+			     uint8_t **data, size_t *len, ehr_err *e);
+
+/* What grantOf says, and whether it is active now (isActive). */
+typedef struct registry_grant {
+	int exists;
+	uint8_t patient[20];
+	uint8_t grantee[20];
+	uint64_t expiry;
+	uint8_t flags;              /* REG_GRANT_*, REG_GRANT_REVOKED once revoked */
+	uint64_t issued_block;
+	uint8_t redeemer[20];
+	int active;
+} registry_grant;
+
+int registry_grant_of(chain *c, const uint8_t registry[20], uint64_t grant_id,
+		      registry_grant *out, ehr_err *e);
+
+/* canAccess(grantId, account). */
+int registry_can_access(chain *c, const uint8_t registry[20], uint64_t grant_id,
+			const uint8_t account[20], int *yes, ehr_err *e);
+
+/* redeemDigest(grantId, redeemer): what a bearer key signs, raw. */
+int registry_redeem_digest(chain *c, const uint8_t registry[20], uint64_t grant_id,
+			   const uint8_t redeemer[20], uint8_t digest[32], ehr_err *e);
 
 /* Decodes a RecordAnchored log; EHR_EINTEGRITY when it does not parse
  * (events come from the chain: anyone can call the registry). */
