@@ -59,6 +59,11 @@ const struct command commands[] = {
 	  "record erase ID\n"
 	  "record export --fhir FILE [--force]",
 	  cmd_record_opts, W | U | N },
+	{ "grant", cmd_grant, "share records until a time, with a clinician or a QR code; list grants",
+	  "grant ADDR (--records IDS | --all | --type TYPE) (--for DURATION | --until TIME) [--write] [--qr] [--qr-png FILE] [--qr-svg FILE]\n"
+	  "grant --bearer (--records IDS | --all | --type TYPE) (--for DURATION | --until TIME) [--passcode | --passcode-file FILE] [--qr] [--qr-png FILE] [--qr-svg FILE]\n"
+	  "grant list [--active]",
+	  cmd_grant_opts, W | U | N },
 	{ "help", cmd_help, "show the commands, or one command's usage",
 	  "help [COMMAND]", cmd_help_opts, 0 },
 };

@@ -27,6 +27,7 @@ EHR_COMMAND(send)
 EHR_COMMAND(deploy)
 EHR_COMMAND(register)
 EHR_COMMAND(record)
+EHR_COMMAND(grant)
 EHR_COMMAND(help)
 
 #endif

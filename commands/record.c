@@ -682,23 +682,6 @@ out:
 
 /* ---- get, verify, erase --------------------------------------------------- */
 
-/* A name for the plaintext from the metadata: its file name without any
- * directory, never hidden, else record-ID. */
-static void default_name(const envelope_meta *meta, uint64_t id, char *out, size_t cap)
-{
-	const char *b = base_name(meta->file_name);
-	size_t i;
-
-	snprintf(out, cap, "%s", b);
-	for (i = 0; out[i]; i++)
-		if (out[i] == '#' || (unsigned char)out[i] < 32)
-			out[i] = '_';
-	if (!out[0] || out[0] == '.' || (strchr(meta->file_name, '#') && !strchr(out, '.')))
-		snprintf(out, cap, "record-%llu", (unsigned long long)id);
-	else if (strchr(meta->file_name, '#'))
-		snprintf(out, cap, "record-%llu.json", (unsigned long long)id);
-}
-
 static int record_get(struct args *a)
 {
 	struct ctx x;
@@ -731,7 +714,7 @@ static int record_get(struct args *a)
 	    (rc = envelope_read_meta_mem(r.meta, r.meta_len, key, &meta, &e)))
 		goto out;
 	if (!out) {
-		default_name(&meta, id, name, sizeof(name));
+		records_file_name(&meta, id, name, sizeof(name));
 		out = name;
 		if (!a->force && access(out, F_OK) == 0) {
 			rc = ehr_fail(&e, EHR_EUSAGE, "%s exists (use -o FILE, or --force to replace it)", out);

@@ -1398,7 +1398,8 @@ int chain_block_times(chain *c, const uint64_t *blocks, size_t n, uint64_t *time
 	for (i = 0; i < n; i++) {
 		q[i].method = "eth_getBlockByNumber";
 		q[i].params = cJSON_CreateArray();
-		if (add(q[i].params, NULL, json_u64(blocks[i])) ||
+		if (add(q[i].params, NULL, blocks[i] == CHAIN_LATEST ? cJSON_CreateString("latest")
+								     : json_u64(blocks[i])) ||
 		    add(q[i].params, NULL, cJSON_CreateFalse())) {
 			st = out_of_memory(e);
 			goto out;

@@ -296,6 +296,7 @@ void chain_set_log_limits(chain *c, uint64_t first_span, uint64_t max_span, size
 
 /* Timestamps (seconds) of n blocks, one batch request. EHR_EFAIL when a
  * block does not exist (yet). */
+/* (CHAIN_LATEST asks for the head block's time.) */
 int chain_block_times(chain *c, const uint64_t *blocks, size_t n, uint64_t *times, ehr_err *e);
 int chain_block_time(chain *c, uint64_t block, uint64_t *time, ehr_err *e);
 

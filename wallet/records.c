@@ -393,3 +393,22 @@ int records_fetch_verified(chain *c, const uint8_t registry[20], const registry_
 	*fd = tmp;
 	return 0;
 }
+
+void records_file_name(const envelope_meta *meta, uint64_t id, char *out, size_t cap)
+{
+	const char *slash = strrchr(meta->file_name, '/');
+	const char *b = slash ? slash + 1 : meta->file_name;
+	size_t i;
+
+	/* a Bundle entry is named "bundle.json#3": its own record, JSON */
+	if (strchr(b, '#')) {
+		snprintf(out, cap, "record-%llu.json", (unsigned long long)id);
+		return;
+	}
+	snprintf(out, cap, "%s", b);
+	for (i = 0; out[i]; i++)
+		if ((unsigned char)out[i] < 32 || out[i] == 127)
+			out[i] = '_';
+	if (!out[0] || out[0] == '.')
+		snprintf(out, cap, "record-%llu", (unsigned long long)id);
+}

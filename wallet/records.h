@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "keystore/keystore.h"
+#include "wallet/envelope.h"
 #include "wallet/chain.h"
 #include "wallet/registry.h"
 
@@ -40,6 +41,10 @@ int records_data_key(const registry_record *r, const uint8_t me[20], const keyst
  * and nothing is returned. */
 int records_fetch_verified(chain *c, const uint8_t registry[20], const registry_record *r,
 			   int *fd, ehr_err *e);
+
+/* A file name for a record's plaintext from its metadata: the original
+ * name without any directory, never hidden, else "record-ID". */
+void records_file_name(const envelope_meta *meta, uint64_t id, char *out, size_t cap);
 
 /* The dir: store (DESIGN.md section 9): files named by content hash in a
  * directory (a clinic share, a USB stick), written atomically, 0600; the

@@ -1,0 +1,512 @@
+/* ehr grant: share records with one clinician (their registered key) or
+ * with whoever scans a QR code (a bearer grant), until a time; the data
+ * keys of the records travel sealed to the grantee in the transaction.
+ * ehr grant list shows the patient's grants. */
+#include "commands/commands.h"
+#include "cli/qr.h"
+#include "cli/session.h"
+#include "cli/submit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+#include <sodium.h>
+
+#include "wallet/amount.h"
+#include "wallet/eth.h"
+#include "wallet/grant_uri.h"
+#include "wallet/grants.h"
+#include "wallet/records.h"
+
+enum { O_RECORDS = 1, O_ALL, O_TYPE, O_FOR, O_UNTIL, O_WRITE, O_BEARER, O_PASSCODE,
+       O_PASSCODE_FILE, O_QR, O_QR_PNG, O_QR_SVG, O_ACTIVE };
+
+const struct opt cmd_grant_opts[] = {
+	{ "records", 0, O_RECORDS, "IDS", "the records to share, e.g. 3,7,12" },
+	{ "all", 0, O_ALL, NULL, "every record, also those added while the grant is active" },
+	{ "type", 0, O_TYPE, "TYPE", "every record of this type" },
+	{ "for", 0, O_FOR, "DURATION", "how long: 30m, 2h, 7d" },
+	{ "until", 0, O_UNTIL, "TIME", "until when: 2026-11-22T14:30:00Z or \"2026-11-22 14:30\" (UTC)" },
+	{ "write", 0, O_WRITE, NULL, "the grantee may also add records to this patient's chart" },
+	{ "bearer", 0, O_BEARER, NULL, "a grant for whoever holds the QR code (no GRANTEE)" },
+	{ "passcode", 0, O_PASSCODE, NULL, "bearer: also ask for a passcode said aloud (asked twice)" },
+	{ "passcode-file", 0, O_PASSCODE_FILE, "FILE", "bearer: the passcode from FILE's first line" },
+	{ "qr", 0, O_QR, NULL, "show the grant as a QR code in the terminal" },
+	{ "qr-png", 0, O_QR_PNG, "FILE", "write the QR code as a PNG image (0600)" },
+	{ "qr-svg", 0, O_QR_SVG, "FILE", "write the QR code as an SVG image (0600)" },
+	{ "active", 0, O_ACTIVE, NULL, "list: only grants that are active now" },
+	TX_WAIT_OPTS,
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+struct grant_args {
+	const char *records, *type, *dur, *until, *passfile, *png, *svg;
+	bool all, write, bearer, passcode, qr, active;
+	struct tx_opts tx;
+};
+
+/* The record ids of a --records list. */
+static int parse_ids(const char *s, uint64_t **ids, size_t *n)
+{
+	const char *p = s;
+	char *end;
+
+	*ids = NULL;
+	*n = 0;
+	while (*p) {
+		unsigned long long v;
+		uint64_t *grown;
+
+		errno = 0;
+		if (*p < '1' || *p > '9')
+			return -1;
+		v = strtoull(p, &end, 10);
+		if (errno || (*end && *end != ','))
+			return -1;
+		if (!(grown = realloc(*ids, (*n + 1) * sizeof(**ids))))
+			return -1;
+		*ids = grown;
+		(*ids)[(*n)++] = v;
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			return -1;
+	}
+	return *n ? 0 : -1;
+}
+
+/* The records a grant names: the listed ones (each this patient's, not
+ * erased), or every one (--all), or every one of a type. */
+struct pick {
+	const struct grant_args *a;
+	uint8_t *key;
+	const struct signer *s;
+	uint64_t *ids;
+	size_t n;
+	int rc;
+	ehr_err *e;
+};
+
+static int pick_cb(void *ctx, const registry_record *r, int erased)
+{
+	struct pick *p = ctx;
+	envelope_meta meta;
+	uint64_t *grown;
+
+	if (erased)
+		return 0;
+	if (p->a->type) {
+		envelope_meta_init(&meta);
+		if (records_data_key(r, p->s->address, p->s->keys, p->key, NULL) ||
+		    envelope_read_meta_mem(r->meta, r->meta_len, p->key, &meta, NULL) ||
+		    strcmp(meta.type, p->a->type))
+			return 0;
+	}
+	if (!(grown = realloc(p->ids, (p->n + 1) * sizeof(*grown))))
+		return ehr_fail(p->e, EHR_EFAIL, "out of memory");
+	p->ids = grown;
+	p->ids[p->n++] = r->id;
+	return 0;
+}
+
+/* Seals the data key of each record to the grantee's X25519 key. */
+static int seal_keys(chain *c, const uint8_t registry[20], const struct signer *s,
+		     const uint64_t *ids, size_t n, const uint8_t grantee_pk[32],
+		     uint8_t (*sealed)[ENVELOPE_SEALED_KEY_BYTES], ehr_err *e)
+{
+	uint8_t *key = sodium_malloc(32);
+	size_t i;
+	int rc = 0;
+
+	if (!key)
+		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
+	for (i = 0; i < n && !rc; i++) {
+		registry_record r;
+		int erased;
+
+		if ((rc = records_get(c, registry, ids[i], &r, &erased, e)))
+			break;
+		if (memcmp(r.patient, s->address, 20))
+			rc = ehr_fail(e, EHR_ECHAIN, "record %llu is not this patient's",
+				      (unsigned long long)ids[i]);
+		else if (erased)
+			rc = ehr_fail(e, EHR_ECHAIN, "record %llu is erased", (unsigned long long)ids[i]);
+		else if (!(rc = records_data_key(&r, s->address, s->keys, key, e)))
+			rc = envelope_key_seal(key, grantee_pk, sealed[i], e);
+		records_free(&r);
+	}
+	sodium_free(key);
+	return rc;
+}
+
+/* Shows or writes the grant's URI as QR codes, as asked. */
+static int show_qr(const struct grant_args *a, const char *uri, const char *caption, ehr_err *e)
+{
+	int rc = 0;
+
+	if (a->qr && (rc = qr_print_terminal(stdout, 1, uri, qr_term_style_for(g.color), e)))
+		return rc;
+	if (a->png && (rc = qr_write_png(a->png, uri, e)))
+		return rc;
+	if (a->svg)
+		rc = qr_write_svg(a->svg, uri, caption, e);
+	return rc;
+}
+
+/* Issues the grant and prints it: shared by grant and emergency card. */
+int grant_issue(chain *c, const uint8_t registry[20], struct signer *s, const uint8_t grantee[20],
+		const uint8_t grantee_pk[32], const char *grantee_name, const uint64_t *ids, size_t n,
+		uint64_t expiry, uint8_t flags, const struct tx_opts *to, uint64_t *grant_id, ehr_err *e);
+
+int grant_issue(chain *c, const uint8_t registry[20], struct signer *s, const uint8_t grantee[20],
+		const uint8_t grantee_pk[32], const char *grantee_name, const uint64_t *ids, size_t n,
+		uint64_t expiry, uint8_t flags, const struct tx_opts *to, uint64_t *grant_id, ehr_err *e)
+{
+	uint8_t (*sealed)[ENVELOPE_SEALED_KEY_BYTES] = calloc(n ? n : 1, sizeof(*sealed));
+	const uint8_t **keys = calloc(n ? n : 1, sizeof(*keys));
+	uint8_t hash[32], *data = NULL;
+	chain_receipt r = { 0 };
+	char what[512], until[40];
+	eth_tx tx;
+	size_t i;
+	int rc;
+
+	*grant_id = 0;
+	if (!sealed || !keys) {
+		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
+		goto out;
+	}
+	if ((rc = signer_unlock(s, e)) ||
+	    (rc = seal_keys(c, registry, s, ids, n, grantee_pk, sealed, e)))
+		goto out;
+	for (i = 0; i < n; i++)
+		keys[i] = sealed[i];
+	memset(&tx, 0, sizeof(tx));
+	tx.has_to = 1;
+	memcpy(tx.to, registry, 20);
+	if ((rc = registry_call_grant(grantee, expiry, flags, ids, keys, ENVELOPE_SEALED_KEY_BYTES, n,
+				      &data, &tx.data_len, e)))
+		goto out;
+	tx.data = data;
+	time_format(expiry, until, sizeof(until));
+	snprintf(what, sizeof(what), "Grant %s %s access to %s%zu record%s until %s", grantee_name,
+		 flags & REG_GRANT_WRITE ? "read and write" : "read",
+		 flags & REG_GRANT_ALL ? "all records (now " : "", n, n == 1 ? "" : "s", until);
+	if (flags & REG_GRANT_ALL)
+		snprintf(what + strlen(what), sizeof(what) - strlen(what), ")");
+	if ((rc = tx_submit(c, s, &tx, what, to, hash, &r, e)))
+		goto out;
+	for (i = 0; i < r.n_logs && !*grant_id; i++) {
+		registry_event_data ev;
+
+		if (!registry_decode_event(&r.logs[i], registry, &ev, NULL)) {
+			if (ev.kind == REG_EV_GRANT_ISSUED)
+				*grant_id = ev.id;
+			registry_event_free(&ev);
+		}
+	}
+	if (!*grant_id)
+		rc = ehr_fail(e, EHR_ECHAIN, "the receipt has no GrantIssued event");
+out:
+	chain_receipt_free(&r);
+	free(data);
+	free(keys);
+	free(sealed);
+	return rc;
+}
+
+static int grant_new(struct grant_args *a, int npos, char **pos)
+{
+	struct target t;
+	struct signer s;
+	struct pick pk;
+	chain *c = NULL;
+	uint8_t registry[20], grantee[20], grantee_pk[32], *key32 = NULL, *secret = NULL;
+	uint8_t *bsk = NULL, *bpriv = NULL;
+	char name[REG_NAME_MAX + 64], uri[GRANT_URI_MAX + 1], until[40], caption[200], *passcode = NULL;
+	uint64_t now, expiry = 0, dur, grant_id;
+	size_t passlen;
+	uint8_t flags = 0;
+	ehr_err e = { 0 };
+	int rc, sel = !!a->records + a->all + !!a->type;
+
+	memset(&s, 0, sizeof(s));
+	memset(&pk, 0, sizeof(pk));
+	if (a->bearer ? npos != 0 : npos != 1)
+		return usage_error("grant", a->bearer ? "a --bearer grant names no GRANTEE"
+				   : "give the grantee's address: ehr grant ADDR ...");
+	if (sel > 1)
+		return usage_error("grant", "give one of --records, --all or --type");
+	if (!sel && !a->write)
+		return usage_error("grant", "say what to share: --records IDS, --all or --type TYPE");
+	if (!a->dur == !a->until)
+		return usage_error("grant", "say for how long: --for 30m|2h|7d or --until TIME");
+	if ((a->passcode || a->passfile) && !a->bearer)
+		return usage_error("grant", "a passcode goes with --bearer");
+	if (a->dur && (rc = duration_parse(a->dur, &dur, &e)))
+		return report(&e);
+	if (a->until && (rc = time_parse(a->until, &expiry, &e)))
+		return report(&e);
+	if (a->records && parse_ids(a->records, &pk.ids, &pk.n))
+		return usage_error("grant", "--records wants record ids separated by commas, like 3,7,12");
+	if (!a->bearer && (rc = eip55_parse(pos[0], grantee, &e)))
+		goto out;
+	if ((rc = target_resolve(&t, &e)) || (rc = target_registry(&t, registry, &e)) ||
+	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)))
+		goto out;
+	if ((rc = chain_block_time(c, CHAIN_LATEST, &now, &e)))
+		goto out;
+	if (a->dur)
+		expiry = now + dur;
+	else if (expiry <= now) {
+		rc = ehr_fail(&e, EHR_EUSAGE, "--until %s is not in the future (the chain's time is %llu)",
+			      a->until, (unsigned long long)now);
+		goto out;
+	}
+	if (a->bearer) {
+		key32 = sodium_malloc(32);
+		secret = sodium_malloc(32);
+		bsk = sodium_malloc(32);
+		bpriv = sodium_malloc(32);
+		if (!key32 || !secret || !bsk || !bpriv) {
+			rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
+			goto out;
+		}
+		randombytes_buf(key32, 32);
+		if (a->passcode || a->passfile) {
+			rc = a->passfile ? passphrase_from_file(a->passfile, &passcode, &passlen, &e)
+					 : prompt_secret("passcode to say aloud", &passcode, &passlen, &e);
+			if (rc || (rc = grant_secret_derive(key32, passcode, secret, &e)))
+				goto out;
+		} else {
+			memcpy(secret, key32, 32);
+		}
+		if ((rc = grant_bearer_keys(secret, bpriv, bsk, grantee_pk, &e)) ||
+		    (rc = eth_address_from_priv(bpriv, grantee, &e)))
+			goto out;
+		flags |= REG_GRANT_BEARER;
+		snprintf(name, sizeof(name), "whoever holds the QR code%s", passcode ? " and the passcode" : "");
+	} else {
+		registry_account acct;
+		char addr[43];
+
+		if ((rc = registry_account_of(c, registry, grantee, &acct, &e)))
+			goto out;
+		eip55_format(grantee, addr);
+		if (!acct.registered) {
+			rc = ehr_fail(&e, EHR_EUSAGE, "%s has not registered an encryption key: ask them to run "
+				      "'ehr register' first", addr);
+			goto out;
+		}
+		memcpy(grantee_pk, acct.enc_key, 32);
+		snprintf(name, sizeof(name), "%s (%s)", acct.name[0] ? acct.name : "unnamed", addr);
+	}
+	if (a->all)
+		flags |= REG_GRANT_ALL;
+	if (a->write)
+		flags |= REG_GRANT_WRITE;
+	if ((a->all || a->type)) {
+		if ((rc = signer_unlock(&s, &e)) || !(pk.key = sodium_malloc(32))) {
+			rc = rc ? rc : ehr_fail(&e, EHR_EFAIL, "out of secure memory");
+			goto out;
+		}
+		pk.a = a;
+		pk.s = &s;
+		pk.e = &e;
+		if ((rc = records_of_patient(c, registry, s.address, pick_cb, &pk, &e)))
+			goto out;
+		if (a->type && !pk.n) {
+			rc = ehr_fail(&e, EHR_EFAIL, "no records of type '%s'", a->type);
+			goto out;
+		}
+	}
+	if ((rc = grant_issue(c, registry, &s, grantee, grantee_pk, name, pk.ids, pk.n, expiry, flags,
+			      &a->tx, &grant_id, &e)))
+		goto out;
+	{
+		grant_uri u = { chain_chain_id(c), { 0 }, grant_id, a->bearer, passcode != NULL };
+
+		memcpy(u.registry, registry, 20);
+		if ((rc = grant_uri_format(&u, key32, uri, sizeof(uri), &e)))
+			goto out;
+	}
+	time_format(expiry, until, sizeof(until));
+	snprintf(caption, sizeof(caption), "ehr grant %llu - until %s", (unsigned long long)grant_id, until);
+	if (g.json) {
+		cJSON *o = cJSON_CreateObject();
+		char *js;
+
+		cJSON_AddNumberToObject(o, "grant", (double)grant_id);
+		cJSON_AddStringToObject(o, "uri", uri);
+		cJSON_AddNumberToObject(o, "expiry", (double)expiry);
+		cJSON_AddNumberToObject(o, "records", (double)pk.n);
+		cJSON_AddBoolToObject(o, "bearer", a->bearer);
+		js = cJSON_Print(o);
+		puts(js);
+		cJSON_free(js);
+		cJSON_Delete(o);
+	} else {
+		printf("grant %llu until %s\n%s\n", (unsigned long long)grant_id, until, uri);
+	}
+	fflush(stdout);
+	rc = show_qr(a, uri, caption, &e);
+	sodium_memzero(uri, sizeof(uri));
+out:
+	free(pk.ids);
+	sodium_free(pk.key);
+	sodium_free(key32);
+	sodium_free(secret);
+	sodium_free(bsk);
+	sodium_free(bpriv);
+	if (passcode)
+		sodium_free(passcode);
+	signer_close(&s);
+	chain_close(c);
+	return rc ? report(&e) : 0;
+}
+
+/* ---- grant list ------------------------------------------------------------ */
+
+struct list_state {
+	chain *c;
+	const uint8_t *registry;
+	bool active_only;
+	cJSON *arr;
+	uint64_t now;
+	size_t shown;
+};
+
+static const char *state_of(const grant_view *gv, uint64_t now)
+{
+	if (gv->st.flags & REG_GRANT_REVOKED)
+		return "revoked";
+	if (now >= gv->st.expiry)
+		return "expired";
+	return "active";
+}
+
+static int list_cb(void *ctx, const grant_view *gv)
+{
+	struct list_state *ls = ctx;
+	registry_account acct = { 0 };
+	char who[REG_NAME_MAX + 1] = "", addr[43], until[40], recs[64];
+	const char *state = state_of(gv, ls->now);
+
+	if (ls->active_only && strcmp(state, "active"))
+		return 0;
+	ls->shown++;
+	eip55_format(gv->st.grantee, addr);
+	if (gv->st.flags & REG_GRANT_BEARER)
+		snprintf(who, sizeof(who), "(bearer QR)");
+	else if (!registry_account_of(ls->c, ls->registry, gv->st.grantee, &acct, NULL))
+		snprintf(who, sizeof(who), "%s", acct.name);
+	time_format(gv->st.expiry, until, sizeof(until));
+	if (gv->st.flags & REG_GRANT_ALL)
+		snprintf(recs, sizeof(recs), "all");
+	else
+		snprintf(recs, sizeof(recs), "%zu", gv->n);
+	if (ls->arr) {
+		cJSON *o = cJSON_CreateObject(), *ids = cJSON_CreateArray();
+		size_t i;
+
+		cJSON_AddNumberToObject(o, "grant", (double)gv->id);
+		cJSON_AddStringToObject(o, "grantee", addr);
+		cJSON_AddStringToObject(o, "name", who);
+		cJSON_AddNumberToObject(o, "expiry", (double)gv->st.expiry);
+		cJSON_AddStringToObject(o, "state", state);
+		cJSON_AddBoolToObject(o, "write", gv->st.flags & REG_GRANT_WRITE);
+		cJSON_AddBoolToObject(o, "all", gv->st.flags & REG_GRANT_ALL);
+		cJSON_AddBoolToObject(o, "bearer", gv->st.flags & REG_GRANT_BEARER);
+		for (i = 0; i < gv->n; i++)
+			cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)gv->record_ids[i]));
+		cJSON_AddItemToObject(o, "records", ids);
+		cJSON_AddItemToArray(ls->arr, o);
+	} else {
+		printf("%-6llu %-8s %-20s %-5s %-8s %-42s %s\n", (unsigned long long)gv->id, state, until,
+		       gv->st.flags & REG_GRANT_WRITE ? "rw" : "r", recs, addr, who);
+	}
+	return 0;
+}
+
+static int grant_list(struct grant_args *a, int npos)
+{
+	struct target t;
+	struct signer s;
+	struct list_state ls = { NULL, NULL, a->active, NULL, 0, 0 };
+	uint8_t registry[20];
+	chain *c = NULL;
+	ehr_err e = { 0 };
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	if (npos)
+		return usage_error("grant", "'grant list' takes no arguments");
+	if ((rc = target_resolve(&t, &e)) || (rc = target_registry(&t, registry, &e)) ||
+	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)) ||
+	    (rc = chain_block_time(c, CHAIN_LATEST, &ls.now, &e)))
+		goto out;
+	ls.c = c;
+	ls.registry = registry;
+	if (g.json)
+		ls.arr = cJSON_CreateArray();
+	else
+		printf("%-6s %-8s %-20s %-5s %-8s %-42s %s\n", "GRANT", "STATE", "UNTIL", "MODE", "RECORDS",
+		       "GRANTEE", "NAME");
+	rc = grants_of_patient(c, registry, s.address, list_cb, &ls, &e);
+	if (ls.arr) {
+		if (!rc) {
+			char *js = cJSON_Print(ls.arr);
+
+			puts(js);
+			cJSON_free(js);
+		}
+		cJSON_Delete(ls.arr);
+	}
+	if (!rc && !ls.shown && !g.json)
+		note("no grants%s", a->active ? " active" : "");
+out:
+	signer_close(&s);
+	chain_close(c);
+	return rc ? report(&e) : 0;
+}
+
+int cmd_grant(int argc, char **argv)
+{
+	struct opt_parser p;
+	struct grant_args a;
+	const char *val;
+	int key;
+
+	memset(&a, 0, sizeof(a));
+	tx_opts_init(&a.tx);
+	opt_init(&p, "grant", argc, argv, cmd_grant_opts);
+	while ((key = opt_next(&p, &val)) > 0) {
+		switch (key) {
+		case O_RECORDS: a.records = val; break;
+		case O_ALL: a.all = true; break;
+		case O_TYPE: a.type = val; break;
+		case O_FOR: a.dur = val; break;
+		case O_UNTIL: a.until = val; break;
+		case O_WRITE: a.write = true; break;
+		case O_BEARER: a.bearer = true; break;
+		case O_PASSCODE: a.passcode = true; break;
+		case O_PASSCODE_FILE: a.passfile = val; break;
+		case O_QR: a.qr = true; break;
+		case O_QR_PNG: a.png = val; break;
+		case O_QR_SVG: a.svg = val; break;
+		case O_ACTIVE: a.active = true; break;
+		default:
+			if (tx_opts_take(&a.tx, &p, key, val) < 0)
+				return EHR_EUSAGE;
+		}
+	}
+	if (key < 0)
+		return EHR_EUSAGE;
+	if (p.npos && !strcmp(p.pos[0], "list"))
+		return grant_list(&a, p.npos - 1);
+	if (a.active)
+		return usage_error("grant", "--active goes with 'grant list'");
+	return grant_new(&a, p.npos, p.pos);
+}
