@@ -12,6 +12,7 @@
 #	COMMAND command names
 #	TOKEN   "default" (the network's token); any address can be typed
 #	ROLE    register roles
+#	STORE   record stores: chain, or dir: then a directory
 #	anything else (N, HEX, URL, ...): nothing to offer
 # Commands in a hyphenated form use '_' in the variable name.
 #
@@ -20,7 +21,7 @@
 # shellcheck disable=SC2086,SC2046,SC2207
 
 _ehr_commands="init restore import export accounts address passwd wallets sign verify config network
-	node balance send deploy register help"
+	node balance send deploy register record help"
 
 _ehr_opts_global="--wallet:WALLET --account:N --network:NETWORK --rpc:URL --registry:ADDR
 	--passphrase-file:FILE --passphrase-fd:N --json --yes -y --quiet -q --help -h --version"
@@ -48,6 +49,9 @@ _ehr_opts_balance="--token:TOKEN"
 _ehr_opts_send="--token:TOKEN --confirmations:N --async --timeout:SECONDS"
 _ehr_opts_deploy="--test-token --save-as:NETWORK --confirmations:N --timeout:SECONDS"
 _ehr_opts_register="--name:NAME --role:ROLE --show --confirmations:N --async --timeout:SECONDS"
+_ehr_opts_record="--title:TITLE --type:TYPE --media-type:TYPE --store:STORE --split-bundle
+	--output:FILE -o:FILE --force -f --all --fhir:FILE --confirmations:N --timeout:SECONDS"
+_ehr_subs_record="add list get verify erase export"
 _ehr_opts_help="--commands"
 
 # The wallet directory as wallet/paths.c finds it: $EHR_HOME/wallets, else
@@ -120,6 +124,15 @@ _ehr_values()
 	COMMAND) COMPREPLY=($(compgen -W "$_ehr_commands" -- "$cur")) ;;
 	TOKEN) COMPREPLY=($(compgen -W "default" -- "$cur")) ;;
 	ROLE) COMPREPLY=($(compgen -W "patient provider" -- "$cur")) ;;
+	STORE)
+		if [[ $cur == dir:* ]]; then
+			compopt -o filenames -o nospace 2>/dev/null
+			COMPREPLY=($(compgen -d -P dir: -- "${cur#dir:}"))
+		else
+			compopt -o nospace 2>/dev/null
+			COMPREPLY=($(compgen -W "chain dir:" -- "$cur"))
+			[[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == chain ]] && compopt +o nospace 2>/dev/null
+		fi ;;
 	*) COMPREPLY=() ;;
 	esac
 }
@@ -139,6 +152,7 @@ _ehr()
 		case $word in
 		--) break ;;
 		=) ((i++)); continue ;;
+		:) ((i++)); continue ;;  # "dir:PATH", split at ':' (below)
 		--*=*) continue ;;
 		-*)
 			kind=$(_ehr_kind "$word" $_ehr_opts_global $(_ehr_table opts "$cmd")) || continue
@@ -152,6 +166,20 @@ _ehr()
 		fi
 	done
 	opts="$_ehr_opts_global $(_ehr_table opts "$cmd")"
+
+	# --store dir:PATH where bash splits words at ':' too (COMP_WORDBREAKS):
+	# the words are "--store" ["="] "dir" ":" PATH and readline replaces
+	# only what follows the ':'
+	if [[ $cur == : || $prev == : ]]; then
+		local at=$((COMP_CWORD - 1)) path=$cur
+		[[ $cur == : ]] && at=$COMP_CWORD path=
+		if [[ ${COMP_WORDS[at - 1]-} == dir && (${COMP_WORDS[at - 2]-} == --store ||
+			(${COMP_WORDS[at - 2]-} == = && ${COMP_WORDS[at - 3]-} == --store)) ]]; then
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -d -- "$path"))
+			return 0
+		fi
+	fi
 
 	# a value for an option: "--opt VALUE", "--opt=VALUE" split by bash at
 	# '=' (COMP_WORDBREAKS), or "--opt=VALUE" in one word
@@ -203,6 +231,13 @@ _ehr()
 			COMPREPLY=($(compgen -W "$subs" -- "$cur"))
 		elif [[ (${pos[0]} == use || ${pos[0]} == remove) && ${#pos[@]} == 1 ]]; then
 			COMPREPLY=($(compgen -W "$(_ehr_network_names)" -- "$cur"))
+		fi ;;
+	record)
+		if ((${#pos[@]} == 0)); then
+			COMPREPLY=($(compgen -W "$subs" -- "$cur"))
+		elif [[ ${pos[0]} == add ]]; then
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -f -- "$cur"))
 		fi ;;
 	*)
 		if [[ -n $subs ]] && ((${#pos[@]} == 0)); then

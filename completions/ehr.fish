@@ -57,6 +57,16 @@ function __ehr_wallet_names
     end
 end
 
+# --store values: chain, or dir: then a directory.
+function __ehr_stores
+    set -l tok (string replace -r '^--store=' '' -- (commandline -ct))
+    if string match -q 'dir:*' -- $tok
+        __fish_complete_directories (string sub -s 5 -- $tok) | string replace -r '^' 'dir:'
+    else
+        printf '%s\n' chain dir:
+    end
+end
+
 complete -c ehr -f
 
 # commands
@@ -77,6 +87,7 @@ complete -c ehr -n __ehr_needs_command -a balance -d 'show the balance of the na
 complete -c ehr -n __ehr_needs_command -a send -d 'send the native coin or a token'
 complete -c ehr -n __ehr_needs_command -a deploy -d 'deploy the registry (and a test token)'
 complete -c ehr -n __ehr_needs_command -a register -d 'publish this account\'s encryption key, name, role'
+complete -c ehr -n __ehr_needs_command -a record -d 'add, list, get, verify, erase, export health records'
 complete -c ehr -n __ehr_needs_command -a help -d 'show the commands, or one command\'s usage'
 
 # global options, before or after the command
@@ -189,6 +200,26 @@ complete -c ehr -n '__ehr_using register' -l confirmations -x -d 'wait for N con
 complete -c ehr -n '__ehr_using register' -l async -d 'print the transaction hash and do not wait'
 complete -c ehr -n '__ehr_using register' -l timeout -x -d 'give up waiting after SECONDS'
 
+# record
+complete -c ehr -n '__ehr_using record 0' -a add -d 'seal and anchor files'
+complete -c ehr -n '__ehr_using record 0' -a list -d 'list the records'
+complete -c ehr -n '__ehr_using record 0' -a get -d 'fetch, check and decrypt a record'
+complete -c ehr -n '__ehr_using record 0' -a verify -d 'check stored ciphertext against its anchor'
+complete -c ehr -n '__ehr_using record 0' -a erase -d 'tombstone a record'
+complete -c ehr -n '__ehr_using record 0' -a export -d 'write a FHIR R4 Bundle'
+complete -c ehr -n '__ehr_using record; and test (count (__ehr_words)) -ge 2; and test (__ehr_words)[2] = add' -F
+complete -c ehr -n '__ehr_using record' -l title -x -d 'add: the record\'s title'
+complete -c ehr -n '__ehr_using record' -l type -x -d 'add: the record\'s type; list: only this type'
+complete -c ehr -n '__ehr_using record' -l media-type -x -d 'add: the media type'
+complete -c ehr -n '__ehr_using record' -l store -x -a '(__ehr_stores)' -d 'add: chain or dir:PATH'
+complete -c ehr -n '__ehr_using record' -l split-bundle -d 'add: a FHIR Bundle becomes one record per entry'
+complete -c ehr -n '__ehr_using record' -s o -l output -r -F -d 'get: write to FILE (- for stdout)'
+complete -c ehr -n '__ehr_using record' -s f -l force -d 'get, export: replace an existing file'
+complete -c ehr -n '__ehr_using record' -l all -d 'list: erased records too; verify: every record'
+complete -c ehr -n '__ehr_using record' -l fhir -r -F -d 'export: write a FHIR R4 collection Bundle'
+complete -c ehr -n '__ehr_using record' -l confirmations -x -d 'add, erase: wait for N confirmations'
+complete -c ehr -n '__ehr_using record' -l timeout -x -d 'add, erase: give up waiting after SECONDS'
+
 # help
 complete -c ehr -n '__ehr_using help' -l commands -d 'list the command names only'
-complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify config network node balance send deploy register help'
+complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify config network node balance send deploy register record help'
