@@ -855,9 +855,21 @@ static int open_stream(struct src *s, int out_fd, const uint8_t key[32],
 		}
 		if (crypto_secretstream_xchacha20poly1305_pull(st, plain, &plen, &tag, slot, n,
 							       NULL, 0) != 0) {
-			if (n < CT_CHUNK)
-				rc = ehr_fail(e, EHR_EINTEGRITY, "record is truncated or damaged: "
-					      "chunk %u is incomplete and fails authentication", chunk);
+			/* The last chunk is short, so bytes appended after it land in
+			 * its read. Where the metadata gives the size, the chunk's own
+			 * length is known: if that much opens as the final chunk, the
+			 * rest is trailing. (A failed pull leaves the state as it was.) */
+			uint64_t left = meta.size - total;
+
+			if (meta.size != ENVELOPE_SIZE_UNKNOWN && left < ENVELOPE_CHUNK &&
+			    n > left + ENVELOPE_ABYTES &&
+			    crypto_secretstream_xchacha20poly1305_pull(st, plain, &plen, &tag, slot,
+					left + ENVELOPE_ABYTES, NULL, 0) == 0 && tag == TAG_FINAL)
+				rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered "
+					      "with: trailing bytes after the final chunk");
+			else if (n < CT_CHUNK)
+				rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged, tampered with "
+					      "or truncated: chunk %u fails authentication", chunk);
 			else
 				rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered "
 					      "with: chunk %u fails authentication", chunk);
