@@ -64,6 +64,13 @@ const struct command commands[] = {
 	  "grant --bearer (--records IDS | --all | --type TYPE) (--for DURATION | --until TIME) [--passcode | --passcode-file FILE] [--qr] [--qr-png FILE] [--qr-svg FILE]\n"
 	  "grant list [--active]",
 	  cmd_grant_opts, W | U | N },
+	{ "revoke", cmd_revoke, "end a grant at once",
+	  "revoke GRANT_ID [--confirmations N] [--async] [--timeout SECONDS]", cmd_revoke_opts, W | U | N },
+	{ "access", cmd_access, "open a grant: check it, log the access, fetch, verify and decrypt",
+	  "access (URI | - | GRANT_ID) [-o DIR] [--passcode-file FILE] [--force]", cmd_access_opts, W | U | N },
+	{ "emergency", cmd_emergency, "the emergency card: records, a long-lived QR any clinician can open",
+	  "emergency set --records IDS\nemergency card [--for DURATION] [--qr] [--qr-png FILE] [--qr-svg FILE]\nemergency show\nemergency revoke",
+	  cmd_emergency_opts, W | U | N },
 	{ "help", cmd_help, "show the commands, or one command's usage",
 	  "help [COMMAND]", cmd_help_opts, 0 },
 };

@@ -87,18 +87,23 @@ int prompt_secret(const char *prompt, char **out, size_t *len, ehr_err *e)
 
 int session_passphrase(const char *prompt, bool confirm_it, char **pass, size_t *len, ehr_err *e)
 {
-	char *again;
-	size_t again_len;
-	int rc;
-
 	if (g.passphrase_fd >= 0)
 		return passphrase_from_fd(g.passphrase_fd, pass, len, e);
 	if (g.passphrase_file)
 		return passphrase_from_file(g.passphrase_file, pass, len, e);
+	if (confirm_it)
+		return prompt_secret_twice(prompt, pass, len, e);
+	return prompt_secret(prompt, pass, len, e);
+}
+
+int prompt_secret_twice(const char *prompt, char **pass, size_t *len, ehr_err *e)
+{
+	char *again;
+	size_t again_len;
+	int rc;
+
 	if ((rc = prompt_secret(prompt, pass, len, e)))
 		return rc;
-	if (!confirm_it)
-		return 0;
 	if ((rc = prompt_secret("the same again", &again, &again_len, e))) {
 		sodium_free(*pass);
 		return rc;
@@ -107,7 +112,7 @@ int session_passphrase(const char *prompt, bool confirm_it, char **pass, size_t 
 	sodium_free(again);
 	if (rc) {
 		sodium_free(*pass);
-		return ehr_fail(e, EHR_EUSAGE, "the two passphrases differ");
+		return ehr_fail(e, EHR_EUSAGE, "the two entries differ");
 	}
 	return 0;
 }

@@ -24,6 +24,9 @@ int session_passphrase(const char *prompt, bool confirm, char **pass, size_t *le
  * memory; EHR_EAUTH when there is no terminal. */
 int prompt_secret(const char *prompt, char **out, size_t *len, ehr_err *e);
 
+/* prompt_secret twice; the two entries must match. */
+int prompt_secret_twice(const char *prompt, char **out, size_t *len, ehr_err *e);
+
 /* Opens and unlocks the selected wallet. */
 int session_unlock(keystore **ks, ehr_err *e);
 

@@ -28,6 +28,9 @@ EHR_COMMAND(deploy)
 EHR_COMMAND(register)
 EHR_COMMAND(record)
 EHR_COMMAND(grant)
+EHR_COMMAND(revoke)
+EHR_COMMAND(access)
+EHR_COMMAND(emergency)
 EHR_COMMAND(help)
 
 #endif

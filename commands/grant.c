@@ -4,8 +4,8 @@
  * ehr grant list shows the patient's grants. */
 #include "commands/commands.h"
 #include "cli/qr.h"
+#include "cli/grant_ops.h"
 #include "cli/session.h"
-#include "cli/submit.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -111,36 +111,6 @@ static int pick_cb(void *ctx, const registry_record *r, int erased)
 	return 0;
 }
 
-/* Seals the data key of each record to the grantee's X25519 key. */
-static int seal_keys(chain *c, const uint8_t registry[20], const struct signer *s,
-		     const uint64_t *ids, size_t n, const uint8_t grantee_pk[32],
-		     uint8_t (*sealed)[ENVELOPE_SEALED_KEY_BYTES], ehr_err *e)
-{
-	uint8_t *key = sodium_malloc(32);
-	size_t i;
-	int rc = 0;
-
-	if (!key)
-		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
-	for (i = 0; i < n && !rc; i++) {
-		registry_record r;
-		int erased;
-
-		if ((rc = records_get(c, registry, ids[i], &r, &erased, e)))
-			break;
-		if (memcmp(r.patient, s->address, 20))
-			rc = ehr_fail(e, EHR_ECHAIN, "record %llu is not this patient's",
-				      (unsigned long long)ids[i]);
-		else if (erased)
-			rc = ehr_fail(e, EHR_ECHAIN, "record %llu is erased", (unsigned long long)ids[i]);
-		else if (!(rc = records_data_key(&r, s->address, s->keys, key, e)))
-			rc = envelope_key_seal(key, grantee_pk, sealed[i], e);
-		records_free(&r);
-	}
-	sodium_free(key);
-	return rc;
-}
-
 /* Shows or writes the grant's URI as QR codes, as asked. */
 static int show_qr(const struct grant_args *a, const char *uri, const char *caption, ehr_err *e)
 {
@@ -155,76 +125,13 @@ static int show_qr(const struct grant_args *a, const char *uri, const char *capt
 	return rc;
 }
 
-/* Issues the grant and prints it: shared by grant and emergency card. */
-int grant_issue(chain *c, const uint8_t registry[20], struct signer *s, const uint8_t grantee[20],
-		const uint8_t grantee_pk[32], const char *grantee_name, const uint64_t *ids, size_t n,
-		uint64_t expiry, uint8_t flags, const struct tx_opts *to, uint64_t *grant_id, ehr_err *e);
-
-int grant_issue(chain *c, const uint8_t registry[20], struct signer *s, const uint8_t grantee[20],
-		const uint8_t grantee_pk[32], const char *grantee_name, const uint64_t *ids, size_t n,
-		uint64_t expiry, uint8_t flags, const struct tx_opts *to, uint64_t *grant_id, ehr_err *e)
-{
-	uint8_t (*sealed)[ENVELOPE_SEALED_KEY_BYTES] = calloc(n ? n : 1, sizeof(*sealed));
-	const uint8_t **keys = calloc(n ? n : 1, sizeof(*keys));
-	uint8_t hash[32], *data = NULL;
-	chain_receipt r = { 0 };
-	char what[512], until[40];
-	eth_tx tx;
-	size_t i;
-	int rc;
-
-	*grant_id = 0;
-	if (!sealed || !keys) {
-		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-		goto out;
-	}
-	if ((rc = signer_unlock(s, e)) ||
-	    (rc = seal_keys(c, registry, s, ids, n, grantee_pk, sealed, e)))
-		goto out;
-	for (i = 0; i < n; i++)
-		keys[i] = sealed[i];
-	memset(&tx, 0, sizeof(tx));
-	tx.has_to = 1;
-	memcpy(tx.to, registry, 20);
-	if ((rc = registry_call_grant(grantee, expiry, flags, ids, keys, ENVELOPE_SEALED_KEY_BYTES, n,
-				      &data, &tx.data_len, e)))
-		goto out;
-	tx.data = data;
-	time_format(expiry, until, sizeof(until));
-	snprintf(what, sizeof(what), "Grant %s %s access to %s%zu record%s until %s", grantee_name,
-		 flags & REG_GRANT_WRITE ? "read and write" : "read",
-		 flags & REG_GRANT_ALL ? "all records (now " : "", n, n == 1 ? "" : "s", until);
-	if (flags & REG_GRANT_ALL)
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), ")");
-	if ((rc = tx_submit(c, s, &tx, what, to, hash, &r, e)))
-		goto out;
-	for (i = 0; i < r.n_logs && !*grant_id; i++) {
-		registry_event_data ev;
-
-		if (!registry_decode_event(&r.logs[i], registry, &ev, NULL)) {
-			if (ev.kind == REG_EV_GRANT_ISSUED)
-				*grant_id = ev.id;
-			registry_event_free(&ev);
-		}
-	}
-	if (!*grant_id)
-		rc = ehr_fail(e, EHR_ECHAIN, "the receipt has no GrantIssued event");
-out:
-	chain_receipt_free(&r);
-	free(data);
-	free(keys);
-	free(sealed);
-	return rc;
-}
-
 static int grant_new(struct grant_args *a, int npos, char **pos)
 {
 	struct target t;
 	struct signer s;
 	struct pick pk;
 	chain *c = NULL;
-	uint8_t registry[20], grantee[20], grantee_pk[32], *key32 = NULL, *secret = NULL;
-	uint8_t *bsk = NULL, *bpriv = NULL;
+	uint8_t registry[20], grantee[20], grantee_pk[32], *key32 = NULL;
 	char name[REG_NAME_MAX + 64], uri[GRANT_URI_MAX + 1], until[40], caption[200], *passcode = NULL;
 	uint64_t now, expiry = 0, dur, grant_id;
 	size_t passlen;
@@ -266,25 +173,17 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		goto out;
 	}
 	if (a->bearer) {
-		key32 = sodium_malloc(32);
-		secret = sodium_malloc(32);
-		bsk = sodium_malloc(32);
-		bpriv = sodium_malloc(32);
-		if (!key32 || !secret || !bsk || !bpriv) {
+		if (!(key32 = sodium_malloc(32))) {
 			rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
 			goto out;
 		}
-		randombytes_buf(key32, 32);
 		if (a->passcode || a->passfile) {
 			rc = a->passfile ? passphrase_from_file(a->passfile, &passcode, &passlen, &e)
-					 : prompt_secret("passcode to say aloud", &passcode, &passlen, &e);
-			if (rc || (rc = grant_secret_derive(key32, passcode, secret, &e)))
+					 : prompt_secret_twice("passcode to say aloud", &passcode, &passlen, &e);
+			if (rc)
 				goto out;
-		} else {
-			memcpy(secret, key32, 32);
 		}
-		if ((rc = grant_bearer_keys(secret, bpriv, bsk, grantee_pk, &e)) ||
-		    (rc = eth_address_from_priv(bpriv, grantee, &e)))
+		if ((rc = bearer_new(key32, passcode, grantee, grantee_pk, &e)))
 			goto out;
 		flags |= REG_GRANT_BEARER;
 		snprintf(name, sizeof(name), "whoever holds the QR code%s", passcode ? " and the passcode" : "");
@@ -357,9 +256,6 @@ out:
 	free(pk.ids);
 	sodium_free(pk.key);
 	sodium_free(key32);
-	sodium_free(secret);
-	sodium_free(bsk);
-	sodium_free(bpriv);
 	if (passcode)
 		sodium_free(passcode);
 	signer_close(&s);

@@ -23,6 +23,7 @@
 #include "wallet/envelope.h"
 #include "wallet/eth.h"
 #include "wallet/fileio.h"
+#include "wallet/grants.h"
 #include "wallet/hex.h"
 #include "wallet/records.h"
 
@@ -111,6 +112,7 @@ struct incoming {
 	uint64_t env_size;
 	uint8_t hash[32];
 	uint8_t patient_key[ENVELOPE_SEALED_KEY_BYTES];
+	uint8_t *key;               /* the data key (sodium memory), for --all grantees */
 	uint8_t *env;               /* chain store: the envelope in memory */
 	uint8_t *prefix;            /* the header and metadata message: the anchor's meta */
 	size_t prefix_len;
@@ -275,7 +277,7 @@ static int split_bundle(const char *path, const char *json, size_t len,
  * patient's encryption key. */
 static int seal_one(struct incoming *in, const uint8_t patient_pk[32], ehr_err *e)
 {
-	uint8_t *key = envelope_key_new();
+	uint8_t *key = in->key = envelope_key_new();
 	int src = -1, rc;
 
 	if (!key)
@@ -321,7 +323,6 @@ static int seal_one(struct incoming *in, const uint8_t patient_pk[32], ehr_err *
 out:
 	if (src >= 0)
 		close(src);
-	envelope_key_free(key);
 	return rc;
 }
 
@@ -426,8 +427,112 @@ static int ids_from_receipts(const struct ctx *x, const chain_receipt *r, size_t
 	return 0;
 }
 
+/* An active grant over all records gets the new records too: their data
+ * keys sealed to the grantee, in one addGrantKeys per grant. (A bearer
+ * grant's key is only in its QR code: it keeps the records it was made
+ * with.) */
+struct all_grants {
+	const struct ctx *x;
+	struct incoming *ins;
+	size_t n;
+	eth_tx *txs;
+	uint8_t **datas;
+	size_t ntx;
+	ehr_err *e;
+};
+
+static int all_grant_cb(void *ctx, const grant_view *gv)
+{
+	struct all_grants *ag = ctx;
+	registry_account acct;
+	uint8_t (*sealed)[ENVELOPE_SEALED_KEY_BYTES] = NULL;
+	const uint8_t **keys = NULL;
+	uint64_t *ids = NULL;
+	eth_tx *txs;
+	uint8_t **datas;
+	size_t i;
+	int rc;
+
+	if (!gv->st.active || !(gv->st.flags & REG_GRANT_ALL) || (gv->st.flags & REG_GRANT_BEARER))
+		return 0;
+	if ((rc = registry_account_of(ag->x->c, ag->x->registry, gv->st.grantee, &acct, ag->e)))
+		return rc;
+	if (!acct.registered)
+		return 0;
+	sealed = calloc(ag->n, sizeof(*sealed));
+	keys = calloc(ag->n, sizeof(*keys));
+	ids = calloc(ag->n, sizeof(*ids));
+	txs = realloc(ag->txs, (ag->ntx + 1) * sizeof(*txs));
+	if (txs)
+		ag->txs = txs;
+	datas = realloc(ag->datas, (ag->ntx + 1) * sizeof(*datas));
+	if (datas)
+		ag->datas = datas;
+	if (!sealed || !keys || !ids || !txs || !datas) {
+		rc = ehr_fail(ag->e, EHR_EFAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < ag->n && !rc; i++) {
+		rc = envelope_key_seal(ag->ins[i].key, acct.enc_key, sealed[i], ag->e);
+		keys[i] = sealed[i];
+		ids[i] = ag->ins[i].id;
+	}
+	memset(&ag->txs[ag->ntx], 0, sizeof(eth_tx));
+	ag->datas[ag->ntx] = NULL;
+	if (!rc)
+		rc = registry_call_add_grant_keys(gv->id, ids, keys, ENVELOPE_SEALED_KEY_BYTES, ag->n,
+						  &ag->datas[ag->ntx], &ag->txs[ag->ntx].data_len, ag->e);
+	if (!rc) {
+		ag->txs[ag->ntx].has_to = 1;
+		memcpy(ag->txs[ag->ntx].to, ag->x->registry, 20);
+		ag->txs[ag->ntx].data = ag->datas[ag->ntx];
+		ag->ntx++;
+	}
+out:
+	free(sealed);
+	free(keys);
+	free(ids);
+	return rc;
+}
+
+static int seal_to_all_grantees(struct ctx *x, struct incoming *ins, size_t n,
+				const struct tx_opts *to, size_t *ngrants, ehr_err *e)
+{
+	struct all_grants ag = { x, ins, n, NULL, NULL, 0, e };
+	uint8_t (*hashes)[32] = NULL;
+	chain_receipt *r = NULL;
+	size_t i;
+	int rc;
+
+	*ngrants = 0;
+	if ((rc = grants_of_patient(x->c, x->registry, x->s.address, all_grant_cb, &ag, e)) || !ag.ntx)
+		goto out;
+	hashes = calloc(ag.ntx, sizeof(*hashes));
+	r = calloc(ag.ntx, sizeof(*r));
+	if (!hashes || !r) {
+		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
+		goto out;
+	}
+	g.yes = true;  /* the user agreed to add the records; this completes it */
+	rc = tx_submit_many(x->c, &x->s, ag.txs, ag.ntx, "Share the new records with every --all grantee",
+			    to, hashes, r, e);
+	for (i = 0; i < ag.ntx; i++)
+		chain_receipt_free(&r[i]);
+	if (!rc)
+		*ngrants = ag.ntx;
+out:
+	for (i = 0; i < ag.ntx; i++)
+		free(ag.datas[i]);
+	free(ag.datas);
+	free(ag.txs);
+	free(hashes);
+	free(r);
+	return rc;
+}
+
 static void incoming_free(struct incoming *in)
 {
+	envelope_key_free(in->key);
 	if (in->env_fd >= 0)
 		close(in->env_fd);
 	free(in->buf);
@@ -551,6 +656,16 @@ static int record_add(struct args *a)
 	if ((rc = tx_submit_many(x.c, &x.s, txs, plan.ntxs, what, &a->tx, hashes, r, &e)) ||
 	    (rc = ids_from_receipts(&x, r, plan.ntxs, ins, n, &e)))
 		goto fail;
+	{
+		size_t ngrants;
+
+		if ((rc = seal_to_all_grantees(&x, ins, n, &a->tx, &ngrants, &e))) {
+			ehr_wrap(&e, "the records are added, but sharing them with the --all grantees failed");
+			goto fail;
+		}
+		if (ngrants)
+			note("shared with %zu active --all grant%s", ngrants, ngrants == 1 ? "" : "s");
+	}
 
 	if (g.json) {
 		cJSON *arr = cJSON_CreateArray();
@@ -570,7 +685,7 @@ static int record_add(struct args *a)
 			cJSON_AddItemToArray(arr, o);
 		}
 		print_json(arr);
-	} else {
+	} else if (!g.quiet) {
 		for (i = 0; i < n; i++)
 			printf("record %llu  %-14s %s\n", (unsigned long long)ins[i].id, ins[i].meta.type,
 			       ins[i].meta.title);

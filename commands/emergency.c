@@ -1,0 +1,313 @@
+/* ehr emergency: the emergency card. The patient chooses the records an
+ * emergency team needs (allergies, medication, conditions); the card is a
+ * long-lived bearer grant over them that any number of clinicians can
+ * redeem, each access logged under their own account, printed as a QR
+ * code with a line of text. A new card revokes the old one. */
+#include "commands/commands.h"
+#include "cli/grant_ops.h"
+#include "cli/qr.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+#include <sodium.h>
+
+#include "wallet/amount.h"
+#include "wallet/eth.h"
+#include "wallet/fileio.h"
+#include "wallet/grant_uri.h"
+#include "wallet/grants.h"
+#include "wallet/hex.h"
+#include "wallet/paths.h"
+#include "wallet/records.h"
+
+enum { O_RECORDS = 1, O_FOR, O_QR, O_QR_PNG, O_QR_SVG };
+
+const struct opt cmd_emergency_opts[] = {
+	{ "records", 0, O_RECORDS, "IDS", "set: the emergency records, e.g. 3,7" },
+	{ "for", 0, O_FOR, "DURATION", "card: how long the card is valid (default 365d)" },
+	{ "qr", 0, O_QR, NULL, "card: show the QR code in the terminal" },
+	{ "qr-png", 0, O_QR_PNG, "FILE", "card: write the card's QR code as a PNG (0600)" },
+	{ "qr-svg", 0, O_QR_SVG, "FILE", "card: write a printable card as SVG (0600)" },
+	TX_WAIT_OPTS,
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+#define MAX_EMERGENCY_RECORDS 64
+
+/* The emergency state of this wallet and registry, in the state
+ * directory: { "records": [ids], "card": grant id or 0 }. */
+struct emergency {
+	uint64_t records[MAX_EMERGENCY_RECORDS];
+	size_t n;
+	uint64_t card;
+};
+
+static int state_path(const struct signer *s, const uint8_t registry[20], uint64_t chain_id,
+		      char *out, size_t cap, ehr_err *e)
+{
+	char dir[4096], addr[41], reg[41];
+	int rc;
+
+	if ((rc = paths_get(PLACE_STATE, dir, sizeof(dir), e)) || (rc = dir_ensure(dir, 0700, e)))
+		return rc;
+	hex_encode(s->address, 20, addr);
+	hex_encode(registry, 20, reg);
+	if ((size_t)snprintf(out, cap, "%s/emergency-%llu-%.8s-%s.json", dir, (unsigned long long)chain_id,
+			     reg, addr) >= cap)
+		return ehr_fail(e, EHR_EUSAGE, "state path too long");
+	return 0;
+}
+
+static int state_load(const char *path, struct emergency *em, ehr_err *e)
+{
+	char *text = NULL;
+	size_t len;
+	cJSON *root, *ids, *it;
+	int rc;
+
+	memset(em, 0, sizeof(*em));
+	if (!file_exists(path))
+		return 0;
+	if ((rc = file_read_all(path, 1 << 16, &text, &len, e)))
+		return rc;
+	root = cJSON_ParseWithLength(text, len);
+	free(text);
+	ids = cJSON_GetObjectItemCaseSensitive(root, "records");
+	it = cJSON_GetObjectItemCaseSensitive(root, "card");
+	if (!cJSON_IsArray(ids) || !cJSON_IsNumber(it) || cJSON_GetArraySize(ids) > MAX_EMERGENCY_RECORDS) {
+		cJSON_Delete(root);
+		return ehr_fail(e, EHR_EINTEGRITY, "%s is damaged", path);
+	}
+	em->card = (uint64_t)it->valuedouble;
+	cJSON_ArrayForEach(it, ids)
+		if (cJSON_IsNumber(it) && it->valuedouble >= 1)
+			em->records[em->n++] = (uint64_t)it->valuedouble;
+	cJSON_Delete(root);
+	return 0;
+}
+
+static int state_save(const char *path, const struct emergency *em, ehr_err *e)
+{
+	cJSON *root = cJSON_CreateObject(), *ids = cJSON_AddArrayToObject(root, "records");
+	char *text;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < em->n; i++)
+		cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)em->records[i]));
+	cJSON_AddNumberToObject(root, "card", (double)em->card);
+	text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!text)
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	rc = file_write_atomic(path, text, strlen(text), 0600, true, e);
+	cJSON_free(text);
+	return rc;
+}
+
+static int parse_ids(const char *s, struct emergency *em)
+{
+	const char *p = s;
+	char *end;
+
+	em->n = 0;
+	while (*p) {
+		errno = 0;
+		if (*p < '1' || *p > '9' || em->n == MAX_EMERGENCY_RECORDS)
+			return -1;
+		em->records[em->n++] = strtoull(p, &end, 10);
+		if (errno || (*end && *end != ','))
+			return -1;
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			return -1;
+	}
+	return em->n ? 0 : -1;
+}
+
+int cmd_emergency(int argc, char **argv)
+{
+	struct opt_parser p;
+	struct target t;
+	struct signer s;
+	struct tx_opts to;
+	struct emergency em, want;
+	const char *val, *ids = NULL, *dur = "365d", *png = NULL, *svg = NULL, *sub;
+	bool qr = false;
+	chain *c = NULL;
+	uint8_t registry[20], grantee[20], xpk[32], *key32 = NULL, hash[32];
+	char path[4300], uri[GRANT_URI_MAX + 1], caption[256], until[40];
+	uint64_t now, seconds, id;
+	size_t i;
+	ehr_err e = { 0 };
+	int key, rc;
+
+	tx_opts_init(&to);
+	memset(&s, 0, sizeof(s));
+	opt_init(&p, "emergency", argc, argv, cmd_emergency_opts);
+	while ((key = opt_next(&p, &val)) > 0) {
+		switch (key) {
+		case O_RECORDS: ids = val; break;
+		case O_FOR: dur = val; break;
+		case O_QR: qr = true; break;
+		case O_QR_PNG: png = val; break;
+		case O_QR_SVG: svg = val; break;
+		default:
+			if (tx_opts_take(&to, &p, key, val) < 0)
+				return EHR_EUSAGE;
+		}
+	}
+	if (key < 0)
+		return EHR_EUSAGE;
+	sub = p.npos ? p.pos[0] : "show";
+	if (p.npos > 1)
+		return usage_error("emergency", "unexpected argument '%s'", p.pos[1]);
+	if (strcmp(sub, "set") && strcmp(sub, "card") && strcmp(sub, "show") && strcmp(sub, "revoke"))
+		return usage_error("emergency", "unknown subcommand '%s' (set, card, show or revoke)", sub);
+	if (!strcmp(sub, "set") && (!ids || parse_ids(ids, &want)))
+		return usage_error("emergency", "'emergency set' wants --records IDS, like 3,7 (up to %d)",
+				   MAX_EMERGENCY_RECORDS);
+	if (strcmp(sub, "set") && ids)
+		return usage_error("emergency", "--records goes with 'emergency set'");
+	if ((rc = duration_parse(dur, &seconds, &e)))
+		return report(&e);
+	if ((rc = target_resolve(&t, &e)) || (rc = target_registry(&t, registry, &e)) ||
+	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)) ||
+	    (rc = state_path(&s, registry, chain_chain_id(c), path, sizeof(path), &e)) ||
+	    (rc = state_load(path, &em, &e)))
+		goto out;
+
+	if (!strcmp(sub, "set")) {
+		for (i = 0; i < want.n && !rc; i++) {
+			registry_record_state st;
+
+			if ((rc = registry_record_of(c, registry, want.records[i], &st, &e)))
+				break;
+			if (!st.exists || st.erased || memcmp(st.patient, s.address, 20))
+				rc = ehr_fail(&e, EHR_EUSAGE, "record %llu is not one of this patient's records",
+					      (unsigned long long)want.records[i]);
+		}
+		if (rc)
+			goto out;
+		want.card = em.card;
+		if ((rc = state_save(path, &want, &e)))
+			goto out;
+		note("%zu emergency record%s set; 'ehr emergency card' makes the card", want.n,
+		     want.n == 1 ? "" : "s");
+	} else if (!strcmp(sub, "show")) {
+		grant_view gv = { 0 };
+		const char *state = "none";
+
+		if (em.card && !grants_get(c, registry, em.card, &gv, &e)) {
+			state = gv.st.flags & REG_GRANT_REVOKED ? "revoked" : gv.st.active ? "active" : "expired";
+			time_format(gv.st.expiry, until, sizeof(until));
+			grants_free(&gv);
+		}
+		if (g.json) {
+			cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "records");
+			char *js;
+
+			for (i = 0; i < em.n; i++)
+				cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)em.records[i]));
+			cJSON_AddNumberToObject(o, "card", (double)em.card);
+			cJSON_AddStringToObject(o, "state", state);
+			js = cJSON_Print(o);
+			puts(js);
+			cJSON_free(js);
+			cJSON_Delete(o);
+		} else {
+			printf("records   ");
+			for (i = 0; i < em.n; i++)
+				printf("%s%llu", i ? "," : "", (unsigned long long)em.records[i]);
+			printf("%s\ncard      %s", em.n ? "" : "(none: ehr emergency set --records IDS)", state);
+			if (em.card)
+				printf(" (grant %llu%s%s)", (unsigned long long)em.card,
+				       strcmp(state, "none") ? ", until " : "", strcmp(state, "none") ? until : "");
+			putchar('\n');
+		}
+	} else {
+		/* card and revoke: the old card goes first */
+		bool revoked = false;
+
+		if (em.card) {
+			registry_grant st;
+			chain_receipt r = { 0 };
+
+			if ((rc = registry_grant_of(c, registry, em.card, &st, &e)))
+				goto out;
+			if (st.active && !(st.flags & REG_GRANT_REVOKED)) {
+				rc = grant_revoke(c, registry, &s, em.card, &to, hash, &r, &e);
+				chain_receipt_free(&r);
+				if (rc)
+					goto out;
+				note("the %s card (grant %llu) is revoked", strcmp(sub, "card") ? "emergency" : "previous",
+				     (unsigned long long)em.card);
+				revoked = true;
+				g.yes = true;  /* asked once for the revoke and the new card */
+			}
+			em.card = 0;
+			if ((rc = state_save(path, &em, &e)))
+				goto out;
+		}
+		if (!strcmp(sub, "revoke")) {
+			if (!revoked)
+				rc = ehr_fail(&e, EHR_EFAIL, "there is no active emergency card");
+			goto out;
+		}
+		if (!em.n) {
+			rc = ehr_fail(&e, EHR_EUSAGE, "no emergency records: choose them with 'ehr emergency set --records IDS'");
+			goto out;
+		}
+		if (!(key32 = sodium_malloc(32))) {
+			rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
+			goto out;
+		}
+		if ((rc = chain_block_time(c, CHAIN_LATEST, &now, &e)) ||
+		    (rc = bearer_new(key32, NULL, grantee, xpk, &e)) ||
+		    (rc = grant_issue(c, registry, &s, grantee, xpk, "any clinician who scans the emergency card",
+				      em.records, em.n, now + seconds, REG_GRANT_BEARER | REG_GRANT_MULTI, &to,
+				      &id, &e)))
+			goto out;
+		em.card = id;
+		if ((rc = state_save(path, &em, &e)))
+			goto out;
+		{
+			grant_uri u = { chain_chain_id(c), { 0 }, id, 1, 0 };
+
+			memcpy(u.registry, registry, 20);
+			if ((rc = grant_uri_format(&u, key32, uri, sizeof(uri), &e)))
+				goto out;
+		}
+		time_format(now + seconds, until, sizeof(until));
+		snprintf(caption, sizeof(caption), "EMERGENCY - scan with: ehr access - - valid until %s", until);
+		if (g.json) {
+			cJSON *o = cJSON_CreateObject();
+			char *js;
+
+			cJSON_AddNumberToObject(o, "grant", (double)id);
+			cJSON_AddStringToObject(o, "uri", uri);
+			cJSON_AddNumberToObject(o, "expiry", (double)(now + seconds));
+			js = cJSON_Print(o);
+			puts(js);
+			cJSON_free(js);
+			cJSON_Delete(o);
+		} else {
+			printf("emergency card: grant %llu, until %s\n%s\n", (unsigned long long)id, until, uri);
+		}
+		fflush(stdout);
+		if ((qr && (rc = qr_print_terminal(stdout, 1, uri, qr_term_style_for(g.color), &e))) ||
+		    (png && (rc = qr_write_png(png, uri, &e))) ||
+		    (svg && (rc = qr_write_svg(svg, uri, caption, &e))))
+			goto out;
+		sodium_memzero(uri, sizeof(uri));
+	}
+out:
+	sodium_free(key32);
+	signer_close(&s);
+	chain_close(c);
+	return rc ? report(&e) : 0;
+}

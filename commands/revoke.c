@@ -1,0 +1,64 @@
+/* ehr revoke: end a grant at once. Only the patient who issued it can. */
+#include "commands/commands.h"
+#include "cli/grant_ops.h"
+#include "cli/submit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "wallet/eth.h"
+#include "wallet/grants.h"
+
+const struct opt cmd_revoke_opts[] = {
+	TX_OPTS,
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+int cmd_revoke(int argc, char **argv)
+{
+	struct opt_parser p;
+	struct target t;
+	struct signer s;
+	struct tx_opts to;
+	const char *val;
+	chain *c = NULL;
+	chain_receipt r = { 0 };
+	uint8_t registry[20], hash[32];
+	unsigned long long id;
+	char *end;
+	ehr_err e = { 0 };
+	int key, rc;
+
+	tx_opts_init(&to);
+	memset(&s, 0, sizeof(s));
+	opt_init(&p, "revoke", argc, argv, cmd_revoke_opts);
+	while ((key = opt_next(&p, &val)) > 0)
+		if (tx_opts_take(&to, &p, key, val) < 0)
+			return EHR_EUSAGE;
+	if (key < 0)
+		return EHR_EUSAGE;
+	errno = 0;
+	if (p.npos != 1 || p.pos[0][0] < '1' || p.pos[0][0] > '9' ||
+	    (id = strtoull(p.pos[0], &end, 10), errno || *end))
+		return usage_error("revoke", "give one grant id: ehr revoke GRANT_ID");
+	if ((rc = target_resolve(&t, &e)) || (rc = target_registry(&t, registry, &e)) ||
+	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)) ||
+	    (rc = grant_revoke(c, registry, &s, id, &to, hash, &r, &e)))
+		goto out;
+	{
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(o, "grant", (double)id);
+		print_tx_result(hash, &r, o);
+	}
+	note("grant %llu revoked: the registry refuses every access under it from now on", id);
+out:
+	chain_receipt_free(&r);
+	signer_close(&s);
+	chain_close(c);
+	return rc ? report(&e) : 0;
+}

@@ -1,0 +1,155 @@
+#!/bin/sh
+# Grants at the consultation against a real anvil: a grant shown as a QR
+# code, redeemed by the clinician; expiry, revocation, bearer grants with
+# and without a passcode, --all grants that follow new records, the
+# emergency card; every refusal leaves no file behind.
+. "$(dirname "$0")/lib.sh"
+
+grep_err() {
+	if grep -q -- "$2" "$E2E_ERR"; then ok "$1"; else fail "$1: stderr was: $(cat "$E2E_ERR")"; fi
+}
+json_num() { sed -n "s/.*\"$1\":[^0-9]*\([0-9]*\).*/\1/p" "$E2E_OUT" | head -n 1; }
+json_str() { sed -n "s/.*\"$1\":[^\"]*\"\([^\"]*\)\".*/\1/p" "$E2E_OUT" | head -n 1; }
+start_anvil || { fail "anvil starts"; finish; }
+T=$E2E_TMP
+printf 'grants test passphrase\n' > "$T/pw"
+export EHR_PASSPHRASE_FILE="$T/pw"
+echo "test test test test test test test test test test test junk" > "$T/anvil-m"
+"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$T/anvil-m" -q
+"$EHR" --wallet dev deploy --save-as local --yes -q > /dev/null
+for w in pat doc nurse stranger; do
+	"$EHR" --wallet $w init --kdf interactive --mnemonic-out "$T/$w-m" -q
+	"$EHR" --wallet dev send "$("$EHR" --wallet $w address)" 10 --yes -q
+done
+"$EHR" --wallet pat register --name "Pat Patient" --yes -q
+"$EHR" --wallet doc register --name "Dr. Doc" --role provider --yes -q
+"$EHR" --wallet nurse register --name "Nurse Joy" --role provider --yes -q
+DOC=$("$EHR" --wallet doc address)
+NURSE=$("$EHR" --wallet nurse address)
+STRANGER=$("$EHR" --wallet stranger address)
+REG=$("$EHR" config --json | sed -n 's/.*"registry":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p')
+mkdir -p "$T/in"
+printf 'allergy: penicillin\n' > "$T/in/allergies.txt"
+head -c 100000 /dev/urandom > "$T/in/scan.pdf"
+printf 'hba1c 6.1%%\n' > "$T/in/lab.txt"
+"$EHR" --wallet pat record add "$T/in/allergies.txt" "$T/in/scan.pdf" "$T/in/lab.txt" --yes -q
+accesses() { "$CAST" logs --address "$REG" 'AccessLogged(address indexed,uint256 indexed,address indexed,uint256[])' \
+	--from-block 0 2> /dev/null | grep -c transactionHash; }
+
+## the consultation: 30 minutes over two records, shown as a QR code
+check_exit "grant the doctor 30 minutes over records 1 and 2" 0 "$EHR" --wallet pat grant "$DOC" \
+	--records 1,2 --for 30m --qr-png "$T/grant.png" --qr-svg "$T/grant.svg" --yes --json
+GID=$(json_num grant)
+URI=$(json_str uri)
+check_eq "the URI names the chain, the registry and the grant" "$URI" "ehr://grant/31337/$REG/$GID"
+check_eq "the QR PNG is 0600" "$(stat -c %a "$T/grant.png")" 600
+check_eq "zbarimg reads the PNG back to the URI" "$(zbarimg -q --raw "$T/grant.png" 2> /dev/null)" "$URI"
+if command -v rsvg-convert > /dev/null; then
+	rsvg-convert -w 600 "$T/grant.svg" > "$T/svg.png"
+	check_eq "zbarimg reads the SVG back to the URI" "$(zbarimg -q --raw "$T/svg.png" 2> /dev/null)" "$URI"
+fi
+check_eq "the grant is active on chain" "$("$CAST" call "$REG" 'isActive(uint256)(bool)' "$GID")" true
+a0=$(accesses)
+check_exit "the doctor opens the grant from the scanned URI" 0 sh -c \
+	"zbarimg -q --raw '$T/grant.png' 2> /dev/null | '$EHR' --wallet doc access - -o '$T/doc' --yes --json"
+check_eq "identical bytes (record 1)" "$(cmp -s "$T/in/allergies.txt" "$T/doc/allergies.txt" && echo same)" same
+check_eq "identical bytes (record 2)" "$(cmp -s "$T/in/scan.pdf" "$T/doc/scan.pdf" && echo same)" same
+check_eq "written 0600" "$(stat -c %a "$T/doc/scan.pdf")" 600
+check_eq "record 3 was not shared" "$(test -e "$T/doc/lab.txt" || echo no)" no
+check_eq "the access is logged on chain" "$(accesses)" $((a0 + 1))
+check_exit "grant list shows it active, with the doctor's name" 0 "$EHR" --wallet pat grant list --active
+if grep -q "Dr. Doc" "$E2E_OUT"; then ok "named"; else fail "$(cat "$E2E_OUT")"; fi
+if "$EHR" help --commands | grep -qx audit; then
+	check_exit "the patient's audit shows the access" 0 "$EHR" --wallet pat audit --grant "$GID" --json
+	if grep -q "Dr. Doc" "$E2E_OUT"; then ok "audit names the doctor"; else fail "$(cat "$E2E_OUT")"; fi
+fi
+
+## refusals: nothing written, nothing logged
+check_exit "a third party cannot use the grant (5)" 5 "$EHR" --wallet nurse access "$URI" -o "$T/nurse" --yes
+grep_err "says whose grant it is" "not for this account"
+check_eq "nothing written" "$(test -e "$T/nurse" || echo none)" none
+check_exit "an unregistered grantee is refused (2)" 2 "$EHR" --wallet pat grant "$STRANGER" --records 1 --for 1h --yes
+grep_err "says to register" "ehr register"
+check_exit "another patient's record cannot be granted (5)" 5 "$EHR" --wallet doc grant "$NURSE" \
+	--records 1 --for 1h --yes
+check_exit "a non-owner cannot revoke (5)" 5 "$EHR" --wallet doc revoke "$GID" --yes
+check_exit "a grant with no duration is a usage error" 2 "$EHR" --wallet pat grant "$DOC" --records 1 --yes
+check_exit "a past --until is refused" 2 "$EHR" --wallet pat grant "$DOC" --records 1 --until 2020-01-01 --yes
+check_exit "bad record ids are a usage error" 2 "$EHR" --wallet pat grant "$DOC" --records 1,,2 --for 1h --yes
+check_exit "a grant id that does not exist (1)" 1 "$EHR" --wallet doc access 999 --yes
+check_exit "a malformed URI is a usage error" 2 "$EHR" --wallet doc access "ehr://grant/31337/nope/1" --yes
+
+## revoke: at once
+check_exit "the patient revokes" 0 "$EHR" --wallet pat revoke "$GID" --yes
+a1=$(accesses)
+check_exit "the revoked grant is refused (5)" 5 "$EHR" --wallet doc access "$URI" -o "$T/doc2" --yes
+grep_err "says revoked" "revoked"
+check_eq "no file written after revoke" "$(test -e "$T/doc2" || echo none)" none
+check_eq "no access logged after revoke" "$(accesses)" "$a1"
+check_exit "revoking twice is refused (5)" 5 "$EHR" --wallet pat revoke "$GID" --yes
+
+## expiry: anvil's clock moves past it
+check_exit "a 30-minute grant" 0 "$EHR" --wallet pat grant "$DOC" --records 3 --for 30m --yes --json
+GID2=$(json_num grant)
+"$CAST" rpc evm_increaseTime 1801 > /dev/null && "$CAST" rpc evm_mine > /dev/null
+check_exit "after 30 minutes it is refused (5)" 5 "$EHR" --wallet doc access "$GID2" -o "$T/doc3" --yes
+grep_err "says expired" "expired"
+check_eq "no file written after expiry" "$(test -e "$T/doc3" || echo none)" none
+check_exit "and the registry itself refuses logAccess" 1 "$CAST" send --private-key "$(anvil_key 0)" \
+	"$REG" 'logAccess(uint256,uint256[])' "$GID2" '[3]'
+
+## bearer grants: whoever holds the QR, with and without a passcode
+check_exit "a bearer grant" 0 "$EHR" --wallet pat grant --bearer --records 1 --for 1h --yes --json
+BURI=$(json_str uri)
+case "$BURI" in *"#k="*) ok "the bearer URI carries its key in the fragment" ;; *) fail "no key: $BURI" ;; esac
+check_exit "the nurse redeems it" 0 "$EHR" --wallet nurse access "$BURI" -o "$T/nurse1" --yes
+check_eq "and reads it" "$(cat "$T/nurse1/allergies.txt")" "allergy: penicillin"
+check_exit "a single-use bearer grant binds its first redeemer (5)" 5 "$EHR" --wallet doc access "$BURI" \
+	-o "$T/doc4" --yes
+printf 'blue falcon\n' > "$T/passcode"
+printf 'red falcon\n' > "$T/wrongcode"
+check_exit "a bearer grant with a passcode" 0 "$EHR" --wallet pat grant --bearer --records 2 --for 1h \
+	--passcode-file "$T/passcode" --yes --json
+PURI=$(json_str uri)
+case "$PURI" in *"p=1"*) ok "the URI says a passcode is needed" ;; *) fail "no p=1: $PURI" ;; esac
+check_exit "a wrong passcode is refused (3)" 3 "$EHR" --wallet doc access "$PURI" -o "$T/doc5" \
+	--passcode-file "$T/wrongcode" --yes
+grep_err "says wrong passcode" "wrong passcode"
+check_eq "nothing written with a wrong passcode" "$(test -e "$T/doc5" || echo none)" none
+check_exit "the right passcode opens it" 0 "$EHR" --wallet doc access "$PURI" -o "$T/doc5" \
+	--passcode-file "$T/passcode" --yes
+check_eq "identical bytes through the passcode grant" "$(cmp -s "$T/in/scan.pdf" "$T/doc5/scan.pdf" && echo same)" same
+
+## --all follows records added later
+check_exit "grant the nurse all records for 7 days" 0 "$EHR" --wallet pat grant "$NURSE" --all --for 7d --yes --json
+GALL=$(json_num grant)
+printf 'new result\n' > "$T/in/later.txt"
+check_exit "a record added later" 0 "$EHR" --wallet pat record add "$T/in/later.txt" --yes
+grep_err "is shared with the --all grantee" "shared with 1 active --all grant"
+check_exit "the nurse reads every record, the new one too" 0 "$EHR" --wallet nurse access "$GALL" \
+	-o "$T/nurse2" --yes --json
+check_eq "four records" "$(grep -c '"id"' "$E2E_OUT")" 4
+check_eq "with the new one" "$(cat "$T/nurse2/later.txt")" "new result"
+
+## the emergency card
+check_exit "choose the emergency records" 0 "$EHR" --wallet pat emergency set --records 1,3
+check_exit "make the card" 0 "$EHR" --wallet pat emergency card --qr-png "$T/card.png" --qr-svg "$T/card.svg" --yes --json
+CARD=$(json_num grant)
+check_eq "the card scans" "$(zbarimg -q --raw "$T/card.png" 2> /dev/null)" "$(json_str uri)"
+a2=$(accesses)
+for w in doc nurse; do
+	check_exit "$w opens the card" 0 sh -c "zbarimg -q --raw '$T/card.png' 2> /dev/null |
+		'$EHR' --wallet $w access - -o '$T/card-$w' --yes"
+	check_eq "$w reads the allergies" "$(cat "$T/card-$w/allergies.txt")" "allergy: penicillin"
+done
+check_eq "both uses are logged" "$(accesses)" $((a2 + 2))
+check_exit "a new card revokes the old one" 0 "$EHR" --wallet pat emergency card --qr-png "$T/card2.png" --yes
+check_eq "the old card is revoked" "$("$CAST" call "$REG" 'isActive(uint256)(bool)' "$CARD")" false
+check_exit "the old card no longer opens (5)" 5 sh -c "zbarimg -q --raw '$T/card.png' 2> /dev/null |
+	'$EHR' --wallet doc access - -o '$T/card-old' --yes"
+check_exit "emergency show" 0 "$EHR" --wallet pat emergency show --json
+if grep -q '"state":	"active"' "$E2E_OUT"; then ok "the new card is active"; else fail "$(cat "$E2E_OUT")"; fi
+check_exit "emergency revoke" 0 "$EHR" --wallet pat emergency revoke --yes
+check_exit "emergency set refuses another patient's record" 2 "$EHR" --wallet doc emergency set --records 1
+
+finish
