@@ -16,6 +16,7 @@
 #include "wallet/fileio.h"
 #include "wallet/hex.h"
 #include "wallet/paths.h"
+#include "wallet/store.h"
 
 void records_free(registry_record *r)
 {
@@ -231,111 +232,43 @@ int records_sha256_fd(int fd, uint8_t out[32], uint64_t *size, ehr_err *e)
 	return rc;
 }
 
-/* "dir:PATH" or "dir:PATH/HASH": the directory part, made absolute so a
- * locator means the same from any working directory. */
-static int dir_of_spec(const char *spec, char *dir, size_t cap, ehr_err *e)
-{
-	const char *path = spec + 4;
-	char cwd[4096];
-
-	if (strncmp(spec, "dir:", 4) || !*path)
-		return ehr_fail(e, EHR_EUSAGE, "'%s' is not a dir:PATH store", spec);
-	if (path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
-		return ehr_fail(e, EHR_EFAIL, "cannot tell the working directory: %s", strerror(errno));
-	if ((size_t)(path[0] == '/' ? snprintf(dir, cap, "%s", path)
-				    : snprintf(dir, cap, "%s/%s", cwd, path)) >= cap)
-		return ehr_fail(e, EHR_EUSAGE, "the store path is too long");
-	return 0;
-}
-
 int records_store_check(const char *spec, ehr_err *e)
 {
-	char dir[4096];
+	store *st;
 	int rc;
 
-	if ((rc = dir_of_spec(spec, dir, sizeof(dir), e)) || (rc = dir_ensure(dir, 0700, e)))
+	if ((rc = store_open(spec, &st, e)))
 		return rc;
-	if (access(dir, W_OK))
-		return ehr_fail(e, EHR_EFAIL, "cannot write to %s: %s", spec, strerror(errno));
+	store_close(st);
 	return 0;
 }
 
 int records_store_put(const char *spec, int fd, const uint8_t hash[32], uint64_t size,
 		      char *locator, size_t cap, ehr_err *e)
 {
-	char dir[4096], path[4200], hex[65];
-	static uint8_t buf[1 << 16];
-	uint64_t done = 0;
-	int out, rc;
+	store *st;
+	int rc;
 
-	if ((rc = dir_of_spec(spec, dir, sizeof(dir), e)) || (rc = dir_ensure(dir, 0700, e)))
+	if ((rc = store_open(spec, &st, e)))
 		return rc;
-	hex_encode(hash, 32, hex);
-	snprintf(path, sizeof(path), "%s/%s.ehr", dir, hex);
-	if ((size_t)snprintf(locator, cap, "dir:%s/%s.ehr", dir, hex) >= cap)
-		return ehr_fail(e, EHR_EUSAGE, "the store path %s is too long", dir);
-	if (file_exists(path))
-		return 0;  /* named by content: the same bytes are there */
-	{
-		char tmp[4300];
-
-		snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
-		if ((out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
-			return ehr_fail(e, EHR_EFAIL, "cannot write to %s: %s", spec, strerror(errno));
-		while (done < size && !rc) {
-			ssize_t n = pread(fd, buf, sizeof(buf), (off_t)done);
-
-			if (n <= 0 || write(out, buf, (size_t)n) != n)
-				rc = ehr_fail(e, EHR_EFAIL, "cannot write %s: %s", path,
-					      n < 0 ? strerror(errno) : "short read or write");
-			else
-				done += (uint64_t)n;
-		}
-		if (!rc && fsync(out))
-			rc = ehr_fail(e, EHR_EFAIL, "cannot write %s: %s", path, strerror(errno));
-		close(out);
-		if (!rc && link(tmp, path) && errno != EEXIST)
-			rc = ehr_fail(e, EHR_EFAIL, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-	}
-	if (!rc) {
-		int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (d >= 0) {
-			fsync(d);
-			close(d);
-		}
-	}
+	if (lseek(fd, 0, SEEK_SET))
+		rc = ehr_fail(e, EHR_EFAIL, "cannot rewind the envelope: %s", strerror(errno));
+	if (!rc)
+		rc = store_put(st, fd, hash, size, locator, cap, e);
+	store_close(st);
 	return rc;
-}
-
-/* A dir: locator's file, refusing anything but "dir:/abs/path/HEX.ehr". */
-static int locator_path(const char *locator, char *path, size_t cap, ehr_err *e)
-{
-	const char *p = locator + 4, *base;
-	size_t i;
-
-	if (strncmp(locator, "dir:", 4) || p[0] != '/' || strstr(p, "/../") || strstr(p, "/./") ||
-	    !(base = strrchr(p, '/')) || strlen(base + 1) != 68 || strcmp(base + 65, ".ehr"))
-		return ehr_fail(e, EHR_EINTEGRITY, "bad dir: locator '%.80s'", locator);
-	for (i = 1; i <= 64; i++)
-		if (!strchr("0123456789abcdef", base[i]))
-			return ehr_fail(e, EHR_EINTEGRITY, "bad dir: locator '%.80s'", locator);
-	if ((size_t)snprintf(path, cap, "%s", p) >= cap)
-		return ehr_fail(e, EHR_EINTEGRITY, "dir: locator too long");
-	return 0;
 }
 
 int records_store_delete(const char *locator, ehr_err *e)
 {
-	char path[4096];
+	store *st;
 	int rc;
 
-	if ((rc = locator_path(locator, path, sizeof(path), e)))
+	if ((rc = store_open_for_locator(locator, NULL, &st, e)))
 		return rc;
-	if (unlink(path) && errno != ENOENT)
-		return ehr_fail(e, EHR_EFAIL, "cannot delete %s: %s", path, strerror(errno));
-	return 0;
+	rc = store_del(st, locator, e);
+	store_close(st);
+	return rc;
 }
 
 int records_fetch_verified(chain *c, const uint8_t registry[20], const registry_record *r,
@@ -343,32 +276,23 @@ int records_fetch_verified(chain *c, const uint8_t registry[20], const registry_
 {
 	uint8_t got[32];
 	uint64_t size;
-	char path[4096], want_hex[65], got_hex[65];
-	int tmp = -1, src, rc;
+	char want_hex[65], got_hex[65];
+	int tmp = -1, rc;
 
 	*fd = -1;
 	if ((rc = records_tmpfile(&tmp, e)))
 		return rc;
 	if (!strcmp(r->locator, "chain")) {
 		rc = chainstore_fetch(c, registry, r->content_hash, r->author, r->block, tmp, r->size, e);
-	} else if (!strncmp(r->locator, "dir:", 4)) {
-		if (!(rc = locator_path(r->locator, path, sizeof(path), e))) {
-			if ((src = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-				rc = ehr_fail(e, EHR_EFAIL, "record %llu: cannot open %s: %s (is the store mounted?)",
-					      (unsigned long long)r->id, path, strerror(errno));
-			} else {
-				static uint8_t buf[1 << 16];
-				ssize_t n;
+	} else if (store_find(r->locator)) {
+		store *st;
 
-				while ((n = read(src, buf, sizeof(buf))) > 0 && !rc)
-					if (write(tmp, buf, (size_t)n) != n)
-						rc = ehr_fail(e, EHR_EFAIL, "cannot write a temporary file: %s",
-							      strerror(errno));
-				if (n < 0)
-					rc = ehr_fail(e, EHR_EFAIL, "cannot read %s: %s", path, strerror(errno));
-				close(src);
-			}
+		if (!(rc = store_open_for_locator(r->locator, NULL, &st, e))) {
+			rc = store_get(st, r->locator, tmp, e);
+			store_close(st);
 		}
+		if (rc)
+			ehr_wrap(e, "record %llu", (unsigned long long)r->id);
 	} else {
 		rc = ehr_fail(e, EHR_EUSAGE, "record %llu is in a store this ehr does not know: '%.60s'",
 			      (unsigned long long)r->id, r->locator);
