@@ -4,6 +4,7 @@
  * them back. Every fetch is checked against its anchor before anything is
  * decrypted, and plaintext reaches its name only whole. */
 #include "commands/commands.h"
+#include "cli/ingest.h"
 #include "cli/submit.h"
 
 #include <errno.h>
@@ -101,331 +102,6 @@ static void print_json(cJSON *j)
 }
 
 /* ---- add ---------------------------------------------------------------- */
-
-/* One file (or one entry of a split Bundle) on its way in. */
-struct incoming {
-	const char *path;           /* the file, or NULL for an entry in buf */
-	char *buf;                  /* a Bundle entry's JSON, malloc'd */
-	size_t buf_len;
-	envelope_meta meta;
-	int env_fd;                 /* the sealed envelope (unnamed temp file) */
-	uint64_t env_size;
-	uint8_t hash[32];
-	uint8_t patient_key[ENVELOPE_SEALED_KEY_BYTES];
-	uint8_t *key;               /* the data key (sodium memory), for --all grantees */
-	uint8_t *env;               /* chain store: the envelope in memory */
-	uint8_t *prefix;            /* the header and metadata message: the anchor's meta */
-	size_t prefix_len;
-	char locator[600];
-	registry_chunk *chunks;
-	size_t nchunks;
-	uint64_t id;
-};
-
-static const char *media_type_of(const char *name, const char *resource_type)
-{
-	static const struct { const char *ext, *type; } types[] = {
-		{ ".pdf", "application/pdf" }, { ".png", "image/png" }, { ".jpg", "image/jpeg" },
-		{ ".jpeg", "image/jpeg" }, { ".txt", "text/plain" }, { ".xml", "application/xml" },
-		{ ".dcm", "application/dicom" }, { ".csv", "text/csv" }, { ".json", "application/json" },
-		{ ".html", "text/html" }, { ".tif", "image/tiff" }, { ".tiff", "image/tiff" },
-	};
-	const char *dot = name ? strrchr(name, '.') : NULL;
-	size_t i;
-
-	if (resource_type && *resource_type)
-		return "application/fhir+json";
-	for (i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
-		if (!strcasecmp(dot, types[i].ext))
-			return types[i].type;
-	return "application/octet-stream";
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcasecmp(s + n - m, suffix);
-}
-
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? slash + 1 : path;
-}
-
-#define JSON_MAX (64u << 20)
-
-/* JSON text's FHIR resourceType ("" for other JSON); invalid JSON is
- * EHR_EUSAGE with the line and column where it broke. */
-static int json_resource_type(const char *json, size_t len, char *rt, size_t cap, ehr_err *e)
-{
-	const char *end = NULL, *p;
-	cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-	const cJSON *t;
-	unsigned line = 1, col = 1;
-
-	rt[0] = '\0';
-	if (!root) {
-		const char *at = cJSON_GetErrorPtr();
-
-		if (!at || at < json || at > json + len)
-			at = json + len;
-		for (p = json; p < at; p++, col++)
-			if (*p == '\n') {
-				line++;
-				col = 0;
-			}
-		return ehr_fail(e, EHR_EUSAGE, "not valid JSON: it breaks at line %u, column %u", line, col);
-	}
-	t = cJSON_GetObjectItemCaseSensitive(root, "resourceType");
-	if (cJSON_IsObject(root) && cJSON_IsString(t) && strlen(t->valuestring) < cap)
-		snprintf(rt, cap, "%s", t->valuestring);
-	cJSON_Delete(root);
-	return 0;
-}
-
-/* Reads a file that claims or looks like JSON and tells its FHIR
- * resourceType; refuses invalid JSON in a .json file with where it broke. */
-static int inspect(struct incoming *in, char **json, size_t *json_len, ehr_err *e)
-{
-	char head[1];
-	int fd;
-	ssize_t n;
-
-	*json = NULL;
-	if ((fd = open(in->path, O_RDONLY | O_CLOEXEC)) < 0)
-		return ehr_fail(e, EHR_EUSAGE, "cannot open %s: %s", in->path, strerror(errno));
-	do
-		n = read(fd, head, 1);
-	while (n == 1 && (head[0] == ' ' || head[0] == '\n' || head[0] == '\r' || head[0] == '\t'));
-	close(fd);
-	if (!ends_with(in->path, ".json") && !(n == 1 && head[0] == '{'))
-		return 0;
-	{
-		int rc = file_read_all(in->path, JSON_MAX, json, json_len, e);
-
-		if (rc)
-			return rc;
-	}
-	if (json_resource_type(*json, *json_len, in->meta.resource_type, sizeof(in->meta.resource_type), e)) {
-		free(*json);
-		*json = NULL;
-		if (!ends_with(in->path, ".json"))
-			return 0;  /* it only looked like JSON: an opaque file */
-		return ehr_wrap(e, "%s", in->path);
-	}
-	return 0;
-}
-
-/* Splits a FHIR Bundle into one incoming record per entry's resource. */
-static int split_bundle(const char *path, const char *json, size_t len,
-			struct incoming **list, size_t *n, size_t *cap, ehr_err *e)
-{
-	cJSON *root = cJSON_ParseWithLength(json, len), *entry;
-	const cJSON *entries;
-	size_t k = 0;
-	int rc = 0;
-
-	entries = cJSON_GetObjectItemCaseSensitive(root, "entry");
-	if (!cJSON_IsArray(entries) || !cJSON_GetArraySize(entries)) {
-		cJSON_Delete(root);
-		return ehr_fail(e, EHR_EUSAGE, "%s: the Bundle has no entries to split", path);
-	}
-	cJSON_ArrayForEach(entry, entries) {
-		const cJSON *res = cJSON_GetObjectItemCaseSensitive(entry, "resource");
-		const cJSON *rt = cJSON_GetObjectItemCaseSensitive(res, "resourceType");
-		struct incoming *in;
-
-		k++;
-		if (!cJSON_IsObject(res) || !cJSON_IsString(rt) || strlen(rt->valuestring) >= 64) {
-			rc = ehr_fail(e, EHR_EUSAGE, "%s: entry %zu has no resource with a resourceType",
-				      path, k);
-			break;
-		}
-		if (*n == *cap) {
-			struct incoming *grown = realloc(*list, (*cap * 2 + 8) * sizeof(**list));
-
-			if (!grown) {
-				rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-				break;
-			}
-			*list = grown;
-			*cap = *cap * 2 + 8;
-		}
-		in = &(*list)[(*n)++];
-		memset(in, 0, sizeof(*in));
-		in->env_fd = -1;
-		envelope_meta_init(&in->meta);
-		in->buf = cJSON_PrintUnformatted(res);
-		in->buf_len = in->buf ? strlen(in->buf) : 0;
-		snprintf(in->meta.resource_type, sizeof(in->meta.resource_type), "%s", rt->valuestring);
-		snprintf(in->meta.file_name, sizeof(in->meta.file_name), "%.200s#%zu", base_name(path), k);
-		snprintf(in->meta.title, sizeof(in->meta.title), "%s (%s, entry %zu)",
-			 rt->valuestring, base_name(path), k);
-		if (!in->buf) {
-			rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-			break;
-		}
-	}
-	cJSON_Delete(root);
-	return rc;
-}
-
-/* Seals in into an unnamed temporary file, with its data key sealed to the
- * patient's encryption key. */
-static int seal_one(struct incoming *in, const uint8_t patient_pk[32], ehr_err *e)
-{
-	uint8_t *key = in->key = envelope_key_new();
-	int src = -1, rc;
-
-	if (!key)
-		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
-	if ((rc = records_tmpfile(&in->env_fd, e)))
-		goto out;
-	if (in->path) {
-		if ((src = open(in->path, O_RDONLY | O_CLOEXEC)) < 0) {
-			rc = ehr_fail(e, EHR_EUSAGE, "cannot open %s: %s", in->path, strerror(errno));
-			goto out;
-		}
-	} else {
-		/* a Bundle entry: through a temp file so the seal streams as usual */
-		if ((rc = records_tmpfile(&src, e)))
-			goto out;
-		if (write(src, in->buf, in->buf_len) != (ssize_t)in->buf_len || lseek(src, 0, SEEK_SET)) {
-			rc = ehr_fail(e, EHR_EFAIL, "cannot write a temporary file: %s", strerror(errno));
-			goto out;
-		}
-		in->meta.size = in->buf_len;
-	}
-	if ((rc = envelope_seal(src, in->env_fd, &in->meta, key, in->hash, &in->env_size, e)) ||
-	    (rc = envelope_key_seal(key, patient_pk, in->patient_key, e)))
-		goto out;
-	if (lseek(in->env_fd, 0, SEEK_SET)) {
-		rc = ehr_fail(e, EHR_EFAIL, "cannot rewind the envelope: %s", strerror(errno));
-		goto out;
-	}
-	/* the anchor carries the header and metadata message, for listing */
-	{
-		uint8_t head[ENVELOPE_HEADER_BYTES];
-		size_t span;
-
-		if (pread(in->env_fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
-		    envelope_prefix_len(head, sizeof(head), &span, e) ||
-		    !(in->prefix = malloc(span)) ||
-		    pread(in->env_fd, in->prefix, span, 0) != (ssize_t)span) {
-			rc = ehr_fail(e, EHR_EFAIL, "cannot read back the envelope's header");
-			goto out;
-		}
-		in->prefix_len = span;
-	}
-out:
-	if (src >= 0)
-		close(src);
-	return rc;
-}
-
-static void anchor_of(const struct incoming *in, registry_record_in *a)
-{
-	memset(a, 0, sizeof(*a));
-	memcpy(a->content_hash, in->hash, 32);
-	a->size = in->env_size;
-	a->locator = in->locator;
-	a->patient_key = in->patient_key;
-	a->patient_key_len = ENVELOPE_SEALED_KEY_BYTES;
-	a->meta = in->prefix;
-	a->meta_len = in->prefix_len;
-}
-
-/* Reads the sealed envelope into memory and cuts it into chain chunks. */
-static int chunk_one(struct incoming *in, ehr_err *e)
-{
-	if (in->env_size > CHAINSTORE_MAX_RECORD)
-		return ehr_fail(e, EHR_EUSAGE, "%s is %llu bytes sealed: the chain store takes up to "
-				"%llu MiB (use --store dir:PATH)", in->path ? in->path : in->meta.file_name,
-				(unsigned long long)in->env_size, CHAINSTORE_MAX_RECORD >> 20);
-	if (!(in->env = malloc(in->env_size ? in->env_size : 1)))
-		return ehr_fail(e, EHR_EFAIL, "out of memory");
-	if (pread(in->env_fd, in->env, in->env_size, 0) != (ssize_t)in->env_size)
-		return ehr_fail(e, EHR_EFAIL, "cannot read back the envelope: %s", strerror(errno));
-	snprintf(in->locator, sizeof(in->locator), "chain");
-	return chainstore_split(in->env, in->env_size, in->hash, 0, &in->chunks, &in->nchunks, e);
-}
-
-/* Anchors in dir: stores: anchorRecords calls of at most this many. */
-#define ANCHORS_PER_TX 100
-
-/* The transactions that store (chain) and anchor every incoming record. */
-static int plan_txs(const struct ctx *x, struct incoming *ins, size_t n, bool on_chain,
-		    chainstore_plan *plan, ehr_err *e)
-{
-	chainstore_record *recs = calloc(n, sizeof(*recs));
-	size_t i;
-	int rc = 0;
-
-	if (!recs)
-		return ehr_fail(e, EHR_EFAIL, "out of memory");
-	for (i = 0; i < n; i++) {
-		anchor_of(&ins[i], &recs[i].anchor);
-		recs[i].chunks = ins[i].chunks;
-		recs[i].nchunks = ins[i].nchunks;
-	}
-	if (on_chain) {
-		rc = chainstore_plan_batch(x->s.address, 0, recs, n, NULL, plan, e);
-	} else {
-		size_t ntx = (n + ANCHORS_PER_TX - 1) / ANCHORS_PER_TX, t;
-
-		memset(plan, 0, sizeof(*plan));
-		if (!(plan->txs = calloc(ntx, sizeof(*plan->txs))))
-			rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-		for (t = 0; !rc && t < ntx; t++) {
-			size_t first = t * ANCHORS_PER_TX, m = n - first < ANCHORS_PER_TX ? n - first : ANCHORS_PER_TX;
-			registry_record_in *as = calloc(m, sizeof(*as));
-
-			if (!as) {
-				rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-				break;
-			}
-			for (i = 0; i < m; i++)
-				as[i] = recs[first + i].anchor;
-			rc = registry_call_anchor(x->s.address, 0, NULL, 0, as, m, &plan->txs[t].data,
-						  &plan->txs[t].len, e);
-			plan->ntxs++;
-			free(as);
-		}
-	}
-	free(recs);
-	return rc;
-}
-
-/* Record ids from the receipts: each RecordAnchored log names its content
- * hash; equal files get their ids in order. */
-static int ids_from_receipts(const struct ctx *x, const chain_receipt *r, size_t ntx,
-			     struct incoming *ins, size_t n, ehr_err *e)
-{
-	size_t t, l, i;
-
-	for (t = 0; t < ntx; t++)
-		for (l = 0; l < r[t].n_logs; l++) {
-			registry_record rec;
-
-			if (registry_event_of(&r[t].logs[l], x->registry) != REG_EV_RECORD_ANCHORED ||
-			    registry_decode_record(&r[t].logs[l], &rec, e))
-				continue;
-			for (i = 0; i < n; i++)
-				if (!ins[i].id && !memcmp(ins[i].hash, rec.content_hash, 32)) {
-					ins[i].id = rec.id;
-					break;
-				}
-			records_free(&rec);
-		}
-	for (i = 0; i < n; i++)
-		if (!ins[i].id)
-			return ehr_fail(e, EHR_ECHAIN, "no RecordAnchored event for %s in the receipts",
-					ins[i].path ? ins[i].path : ins[i].meta.file_name);
-	return 0;
-}
 
 /* An active grant over all records gets the new records too: their data
  * keys sealed to the grantee, in one addGrantKeys per grant. (A bearer
@@ -530,17 +206,6 @@ out:
 	return rc;
 }
 
-static void incoming_free(struct incoming *in)
-{
-	envelope_key_free(in->key);
-	if (in->env_fd >= 0)
-		close(in->env_fd);
-	free(in->buf);
-	free(in->env);
-	free(in->prefix);
-	free(in->chunks);
-}
-
 static int record_add(struct args *a)
 {
 	struct ctx x;
@@ -567,58 +232,13 @@ static int record_add(struct args *a)
 		return report(&e);
 
 	/* read and check every file before anything is sealed or sent */
-	for (k = 0; k < a->npos; k++) {
-		char *json = NULL;
-		size_t json_len = 0;
-		struct stat st;
-
-		if (stat(a->pos[k], &st) || !S_ISREG(st.st_mode)) {
-			rc = fail(EHR_EUSAGE, "%s is not a readable file", a->pos[k]);
-			goto out;
-		}
-		if (n == cap) {
-			struct incoming *grown = realloc(ins, (cap * 2 + 8) * sizeof(*ins));
-
-			if (!grown) {
-				rc = fail(EHR_EFAIL, "out of memory");
-				goto out;
-			}
-			ins = grown;
-			cap = cap * 2 + 8;
-		}
-		memset(&ins[n], 0, sizeof(ins[n]));
-		ins[n].env_fd = -1;
-		ins[n].path = a->pos[k];
-		envelope_meta_init(&ins[n].meta);
-		if ((rc = inspect(&ins[n], &json, &json_len, &e))) {
+	for (k = 0; k < a->npos; k++)
+		if ((rc = ingest_collect(a->pos[k], a->title, a->split, &ins, &n, &cap, &e))) {
 			rc = report(&e);
 			goto out;
 		}
-		if (a->split && json && !strcmp(ins[n].meta.resource_type, "Bundle")) {
-			rc = split_bundle(a->pos[k], json, json_len, &ins, &n, &cap, &e);
-			free(json);
-			if (rc) {
-				rc = report(&e);
-				goto out;
-			}
-			continue;
-		}
-		free(json);
-		snprintf(ins[n].meta.file_name, sizeof(ins[n].meta.file_name), "%s", base_name(a->pos[k]));
-		snprintf(ins[n].meta.title, sizeof(ins[n].meta.title), "%s", a->title ? a->title : base_name(a->pos[k]));
-		n++;
-	}
-	for (i = 0; i < n; i++) {
-		struct incoming *in = &ins[i];
-
-		if (a->type)
-			snprintf(in->meta.type, sizeof(in->meta.type), "%s", a->type);
-		else
-			snprintf(in->meta.type, sizeof(in->meta.type), "%s",
-				 in->meta.resource_type[0] ? in->meta.resource_type : "document");
-		snprintf(in->meta.media_type, sizeof(in->meta.media_type), "%s",
-			 a->media ? a->media : media_type_of(in->meta.file_name, in->meta.resource_type));
-	}
+	for (i = 0; i < n; i++)
+		ingest_describe(&ins[i], a->type, a->media);
 
 	if ((rc = ctx_open(&x, &e)))
 		goto fail;
@@ -628,15 +248,15 @@ static int record_add(struct args *a)
 		goto fail;
 	}
 	for (i = 0; i < n && !rc; i++) {
-		if ((rc = seal_one(&ins[i], acct->encryption_key, &e)))
+		if ((rc = ingest_seal(&ins[i], acct->encryption_key, NULL, &e)))
 			break;
 		if (on_chain)
-			rc = chunk_one(&ins[i], &e);
+			rc = ingest_chunk(&ins[i], &e);
 		else
 			rc = records_store_put(a->store, ins[i].env_fd, ins[i].hash, ins[i].env_size,
 					       ins[i].locator, sizeof(ins[i].locator), &e);
 	}
-	if (rc || (rc = plan_txs(&x, ins, n, on_chain, &plan, &e)))
+	if (rc || (rc = ingest_plan(x.s.address, 0, ins, n, on_chain, &plan, &e)))
 		goto fail;
 	txs = calloc(plan.ntxs, sizeof(*txs));
 	hashes = calloc(plan.ntxs, sizeof(*hashes));
@@ -654,7 +274,7 @@ static int record_add(struct args *a)
 	snprintf(what, sizeof(what), "Add %zu record%s (%s)", n, n == 1 ? "" : "s",
 		 on_chain ? "ciphertext on chain" : a->store);
 	if ((rc = tx_submit_many(x.c, &x.s, txs, plan.ntxs, what, &a->tx, hashes, r, &e)) ||
-	    (rc = ids_from_receipts(&x, r, plan.ntxs, ins, n, &e)))
+	    (rc = ingest_ids(x.registry, r, plan.ntxs, ins, n, &e)))
 		goto fail;
 	{
 		size_t ngrants;
@@ -702,7 +322,7 @@ out:
 	free(txs);
 	chainstore_plan_free(&plan);
 	for (i = 0; i < n; i++)
-		incoming_free(&ins[i]);
+		ingest_free(&ins[i]);
 	free(ins);
 	return rc;
 }
