@@ -110,7 +110,8 @@ void envelope_meta_init(envelope_meta *meta);
  * and when in_fd is a regular file its remaining size replaces meta->size
  * (for a pipe, meta->size is kept: the caller's claim, or unknown).
  * Memory stays constant (well under 2 MiB) whatever the size; a second
- * thread hashes and writes while this one reads and encrypts.
+ * thread reads the input and hashes and writes the envelope while this one
+ * encrypts.
  * On success returns 0 and stores the SHA-256 of the envelope bytes in
  * content_hash and their count in envelope_size (both may be NULL).
  * Fails with EHR_EUSAGE for metadata that does not fit the format (a field
