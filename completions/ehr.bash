@@ -5,6 +5,7 @@
 # its subcommands, if any. Short options follow their long ones. An option that takes a value is written
 # --name:KIND; KIND picks what completes its value:
 #	FILE    file names
+#	DIR     directory names
 #	WALLET  the wallets in the wallet directory
 #	NETWORK the configured networks (asks ehr itself)
 #	LEVEL   argon2id cost levels
@@ -21,7 +22,7 @@
 # shellcheck disable=SC2086,SC2046,SC2207
 
 _ehr_commands="init restore import export accounts address passwd wallets sign verify config network
-	node balance send deploy register record help"
+	node balance send deploy register record grant revoke access emergency help"
 
 _ehr_opts_global="--wallet:WALLET --account:N --network:NETWORK --rpc:URL --registry:ADDR
 	--passphrase-file:FILE --passphrase-fd:N --json --yes -y --quiet -q --help -h --version"
@@ -52,6 +53,16 @@ _ehr_opts_register="--name:NAME --role:ROLE --show --confirmations:N --async --t
 _ehr_opts_record="--title:TITLE --type:TYPE --media-type:TYPE --store:STORE --split-bundle
 	--output:FILE -o:FILE --force -f --all --fhir:FILE --confirmations:N --timeout:SECONDS"
 _ehr_subs_record="add list get verify erase export"
+_ehr_opts_grant="--records:IDS --all --type:TYPE --for:DURATION --until:TIME --write --bearer
+	--passcode --passcode-file:FILE --qr --qr-png:FILE --qr-svg:FILE --active --confirmations:N
+	--timeout:SECONDS"
+_ehr_subs_grant="list"
+_ehr_opts_revoke="--confirmations:N --timeout:SECONDS --async"
+_ehr_opts_access="--output:DIR -o:DIR --passcode-file:FILE --force -f --confirmations:N
+	--timeout:SECONDS"
+_ehr_opts_emergency="--records:IDS --for:DURATION --qr --qr-png:FILE --qr-svg:FILE
+	--confirmations:N --timeout:SECONDS"
+_ehr_subs_emergency="set card show revoke"
 _ehr_opts_help="--commands"
 
 # The wallet directory as wallet/paths.c finds it: $EHR_HOME/wallets, else
@@ -117,6 +128,9 @@ _ehr_values()
 	FILE)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur")) ;;
+	DIR)
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -d -- "$cur")) ;;
 	WALLET) COMPREPLY=($(compgen -W "$(_ehr_wallet_names)" -- "$cur")) ;;
 	NETWORK) COMPREPLY=($(compgen -W "$(_ehr_network_names)" -- "$cur")) ;;
 	LEVEL) COMPREPLY=($(compgen -W "interactive moderate sensitive" -- "$cur")) ;;

@@ -88,6 +88,10 @@ complete -c ehr -n __ehr_needs_command -a send -d 'send the native coin or a tok
 complete -c ehr -n __ehr_needs_command -a deploy -d 'deploy the registry (and a test token)'
 complete -c ehr -n __ehr_needs_command -a register -d 'publish this account\'s encryption key, name, role'
 complete -c ehr -n __ehr_needs_command -a record -d 'add, list, get, verify, erase, export health records'
+complete -c ehr -n __ehr_needs_command -a grant -d 'share records until a time; list grants'
+complete -c ehr -n __ehr_needs_command -a revoke -d 'end a grant at once'
+complete -c ehr -n __ehr_needs_command -a access -d 'open a grant: log, fetch, verify, decrypt'
+complete -c ehr -n __ehr_needs_command -a emergency -d 'the emergency card'
 complete -c ehr -n __ehr_needs_command -a help -d 'show the commands, or one command\'s usage'
 
 # global options, before or after the command
@@ -220,6 +224,49 @@ complete -c ehr -n '__ehr_using record' -l fhir -r -F -d 'export: write a FHIR R
 complete -c ehr -n '__ehr_using record' -l confirmations -x -d 'add, erase: wait for N confirmations'
 complete -c ehr -n '__ehr_using record' -l timeout -x -d 'add, erase: give up waiting after SECONDS'
 
+# grant
+complete -c ehr -n '__ehr_using grant 0' -a list -d 'list the grants'
+complete -c ehr -n '__ehr_using grant' -l records -x -d 'the records to share, e.g. 3,7,12'
+complete -c ehr -n '__ehr_using grant' -l all -d 'every record, also later ones'
+complete -c ehr -n '__ehr_using grant' -l type -x -d 'every record of this type'
+complete -c ehr -n '__ehr_using grant' -l for -x -d 'how long: 30m, 2h, 7d'
+complete -c ehr -n '__ehr_using grant' -l until -x -d 'until when (UTC)'
+complete -c ehr -n '__ehr_using grant' -l write -d 'the grantee may also add records'
+complete -c ehr -n '__ehr_using grant' -l bearer -d 'a grant for whoever holds the QR code'
+complete -c ehr -n '__ehr_using grant' -l passcode -d 'bearer: also ask for a passcode'
+complete -c ehr -n '__ehr_using grant' -l passcode-file -r -F -d 'bearer: the passcode from FILE'
+complete -c ehr -n '__ehr_using grant' -l qr -d 'show the QR code in the terminal'
+complete -c ehr -n '__ehr_using grant' -l qr-png -r -F -d 'write the QR code as PNG (0600)'
+complete -c ehr -n '__ehr_using grant' -l qr-svg -r -F -d 'write the QR code as SVG (0600)'
+complete -c ehr -n '__ehr_using grant' -l active -d 'list: only active grants'
+complete -c ehr -n '__ehr_using grant' -l confirmations -x -d 'wait for N confirmations'
+complete -c ehr -n '__ehr_using grant' -l timeout -x -d 'give up waiting after SECONDS'
+
+# revoke
+complete -c ehr -n '__ehr_using revoke' -l confirmations -x -d 'wait for N confirmations'
+complete -c ehr -n '__ehr_using revoke' -l async -d 'print the transaction hash and do not wait'
+complete -c ehr -n '__ehr_using revoke' -l timeout -x -d 'give up waiting after SECONDS'
+
+# access
+complete -c ehr -n '__ehr_using access' -s o -l output -x -a '(__fish_complete_directories)' -d 'write the records into DIR'
+complete -c ehr -n '__ehr_using access' -l passcode-file -r -F -d 'the passcode, from FILE'
+complete -c ehr -n '__ehr_using access' -s f -l force -d 'replace existing files'
+complete -c ehr -n '__ehr_using access' -l confirmations -x -d 'wait for N confirmations'
+complete -c ehr -n '__ehr_using access' -l timeout -x -d 'give up waiting after SECONDS'
+
+# emergency
+complete -c ehr -n '__ehr_using emergency 0' -a set -d 'choose the emergency records'
+complete -c ehr -n '__ehr_using emergency 0' -a card -d 'make the card (revokes the old one)'
+complete -c ehr -n '__ehr_using emergency 0' -a show -d 'show the records and the card'
+complete -c ehr -n '__ehr_using emergency 0' -a revoke -d 'revoke the card'
+complete -c ehr -n '__ehr_using emergency' -l records -x -d 'set: the emergency records, e.g. 3,7'
+complete -c ehr -n '__ehr_using emergency' -l for -x -d 'card: how long it is valid (365d)'
+complete -c ehr -n '__ehr_using emergency' -l qr -d 'card: show the QR code in the terminal'
+complete -c ehr -n '__ehr_using emergency' -l qr-png -r -F -d 'card: write the QR code as PNG (0600)'
+complete -c ehr -n '__ehr_using emergency' -l qr-svg -r -F -d 'card: write a printable SVG card (0600)'
+complete -c ehr -n '__ehr_using emergency' -l confirmations -x -d 'wait for N confirmations'
+complete -c ehr -n '__ehr_using emergency' -l timeout -x -d 'give up waiting after SECONDS'
+
 # help
 complete -c ehr -n '__ehr_using help' -l commands -d 'list the command names only'
-complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify config network node balance send deploy register record help'
+complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify config network node balance send deploy register record grant revoke access emergency help'
