@@ -71,6 +71,10 @@ const struct command commands[] = {
 	{ "emergency", cmd_emergency, "the emergency card: records, a long-lived QR any clinician can open",
 	  "emergency set --records IDS\nemergency card [--for DURATION] [--qr] [--qr-png FILE] [--qr-svg FILE]\nemergency show\nemergency revoke",
 	  cmd_emergency_opts, W | U | N },
+	{ "audit", cmd_audit, "who did what with this account's records, grants and invoices, and when",
+	  "audit [--record ID] [--grant ID] [--since TIME] [--csv] [--fhir FILE [--force]] [--no-titles]\n"
+	  "audit verify",
+	  cmd_audit_opts, W | U | N },
 	{ "help", cmd_help, "show the commands, or one command's usage",
 	  "help [COMMAND]", cmd_help_opts, 0 },
 };

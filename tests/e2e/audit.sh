@@ -1,0 +1,286 @@
+#!/bin/sh
+# ehr audit against a real anvil: a patient's history (records, grants, an
+# access, a revoke, grants that ran out, invoices, an erase) seen by the
+# patient and by the providers, as a table, JSON, CSV and a FHIR Bundle;
+# filters; cross-checked event by event against `cast logs`; audit verify;
+# every refusal with its status.
+. "$(dirname "$0")/lib.sh"
+
+grep_err() {
+	if grep -q -- "$2" "$E2E_ERR"; then ok "$1"; else fail "$1: stderr was: $(cat "$E2E_ERR")"; fi
+}
+grep_out() {
+	if grep -q -- "$2" "$E2E_OUT"; then ok "$1"; else fail "$1: stdout was: $(head -c 3000 "$E2E_OUT")"; fi
+}
+# py FILE EXPR: EXPR evaluated with d = FILE's JSON (the last output when
+# FILE is -), printed (lists and dicts as JSON).
+py() {
+	_f=$1
+	[ "$_f" = - ] && _f=$E2E_OUT
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = eval(sys.argv[2])
+print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)
+' "$_f" "$2" 2>&1
+}
+start_anvil || { fail "anvil starts"; finish; }
+T=$E2E_TMP
+printf 'audit test passphrase\n' > "$T/pw"
+export EHR_PASSPHRASE_FILE="$T/pw"
+echo "test test test test test test test test test test test junk" > "$T/anvil-m"
+"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$T/anvil-m" -q
+"$EHR" --wallet dev deploy --save-as local --yes -q > /dev/null
+# anvil's dev accounts 1 to 4, so cast signs for them with anvil_key N
+PAT="--wallet dev --account 1"
+DOC="--wallet dev --account 2"
+NURSE="--wallet dev --account 3"
+PAT_ADDR=$("$EHR" $PAT address)
+DOC_ADDR=$("$EHR" $DOC address)
+NURSE_ADDR=$("$EHR" $NURSE address)
+REG=$("$EHR" config --json | sed -n 's/.*"registry":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p')
+"$EHR" $PAT register --name "Pat Patient" --yes -q
+"$EHR" $DOC register --name "Dr. Doc" --role provider --yes -q
+"$EHR" $NURSE register --name "Nurse, Joy \"RN\"" --role provider --yes -q
+
+## a history
+mkdir -p "$T/in" "$T/store"
+printf 'allergy: penicillin\n' > "$T/in/allergies.txt"
+printf 'hba1c 6.1%%\n' > "$T/in/lab.txt"
+head -c 3000 /dev/urandom > "$T/in/xray.dcm"
+"$EHR" $PAT record add "$T/in/allergies.txt" --title "Allergies" --yes -q
+"$EHR" $PAT record add "$T/in/lab.txt" --title "Lab results" --yes -q
+"$EHR" $PAT record add "$T/in/xray.dcm" --title "Chest X-ray" --store "dir:$T/store" --yes -q
+check_exit "the patient grants the doctor 30 minutes over records 1 and 2" 0 \
+	"$EHR" $PAT grant "$DOC_ADDR" --records 1,2 --for 30m --yes --json
+G1=$(py - 'd["grant"]')
+check_exit "the doctor opens the grant" 0 "$EHR" $DOC access "$G1" -o "$T/doc" --yes
+ACCESS_TX=$("$CAST" logs --address "$REG" 'AccessLogged(address indexed,uint256 indexed,address indexed,uint256[])' \
+	--from-block 0 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["transactionHash"])')
+"$EHR" $PAT grant "$NURSE_ADDR" --records 3 --for 1h --yes --json > "$T/g2.json"
+G2=$(py "$T/g2.json" 'd["grant"]')
+check_exit "the patient revokes the nurse's grant" 0 "$EHR" $PAT revoke "$G2" --yes
+"$EHR" $PAT grant "$DOC_ADDR" --records 3 --for 10m --yes --json > "$T/g3.json"
+G3=$(py "$T/g3.json" 'd["grant"]')
+EXPIRY1=$("$CAST" call "$REG" 'grantOf(uint256)(address,address,uint64,uint8,uint64,address)' "$G1" | sed -n 3p | cut -d' ' -f1)
+EXPIRY3=$("$CAST" call "$REG" 'grantOf(uint256)(address,address,uint64,uint8,uint64,address)' "$G3" | sed -n 3p | cut -d' ' -f1)
+"$CAST" rpc evm_increaseTime 172800 > /dev/null
+"$CAST" rpc evm_mine > /dev/null
+check_exit "two days later the doctor's grant is refused (5)" 5 "$EHR" $DOC access "$G1" -o "$T/doc2" --yes
+# invoices: one paid, one cancelled (the registry's functions, through cast)
+"$CAST" send "$REG" 'issueInvoice(address,address,uint256,uint64,bytes)' "$PAT_ADDR" \
+	0x0000000000000000000000000000000000000000 1000000000000000 0 0x1234 --private-key "$(anvil_key 2)" > /dev/null
+"$CAST" send "$REG" 'pay(uint256)' 1 --value 1000000000000000 --private-key "$(anvil_key 1)" > /dev/null
+"$CAST" send "$REG" 'issueInvoice(address,address,uint256,uint64,bytes)' "$PAT_ADDR" \
+	0x0000000000000000000000000000000000000000 5 0 0x --private-key "$(anvil_key 2)" > /dev/null
+"$CAST" send "$REG" 'cancelInvoice(uint256)' 2 --private-key "$(anvil_key 2)" > /dev/null
+check_eq "both invoices are settled on chain" "$("$CAST" call "$REG" 'invoiceCount()(uint256)')" 2
+"$EHR" $PAT grant "$DOC_ADDR" --records 1 --for 7d --yes --json > "$T/g4.json"
+G4=$(py "$T/g4.json" 'd["grant"]')
+"$EHR" $PAT record erase 2 --yes -q
+HEAD=$("$CAST" block-number)
+HEAD_TIME=$("$CAST" block latest --field timestamp)
+
+## the patient's history as JSON
+check_exit "audit --json" 0 "$EHR" $PAT audit --json
+cp "$E2E_OUT" "$T/pat.json"
+check_eq "the events in order" "$(py - '[r["event"] for r in d]')" \
+	'["key registered", "record added", "record added", "record added", "grant issued", "access", "grant issued", "grant revoked", "grant issued", "grant expired", "grant expired", "invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued", "record erased"]'
+check_eq "rows are in time order" "$(py - '[r["time"] for r in d] == sorted(r["time"] for r in d)')" true
+check_eq "every key is there on every row" \
+	"$(py - 'all(set(["time","block","event","patient","patient_name","party","party_name","grant","invoice","records","titles","tx"]) <= set(r) for r in d)')" true
+check_eq "titles decrypted locally" "$(py - '[r["titles"][0] for r in d if r["event"] == "record added"]')" \
+	'["Allergies", "Lab results", "Chest X-ray"]'
+A='[r for r in d if r["event"] == "access"][0]'
+check_eq "the access: who" "$(py - "$A[\"party\"]")" "$DOC_ADDR"
+check_eq "the access: the doctor's name" "$(py - "$A[\"party_name\"]")" "Dr. Doc"
+check_eq "the access: which grant" "$(py - "$A[\"grant\"]")" "$G1"
+check_eq "the access: which records, with titles" "$(py - "[$A[\"records\"], $A[\"titles\"]]")" \
+	'[[1, 2], ["Allergies", "Lab results"]]'
+check_eq "the access: the transaction" "$(py - "$A[\"tx\"]")" "$ACCESS_TX"
+check_eq "the access: its block's time" "$(py - "$A[\"time\"]")" \
+	"$(date -u -d "@$("$CAST" block "$(py "$T/pat.json" "$A[\"block\"]")" --field timestamp)" +%Y-%m-%dT%H:%M:%SZ)"
+check_eq "the patient's own record: party is the patient" "$(py - 'd[1]["party"] == d[1]["patient"]')" true
+check_eq "expired: the grants that ran out (the shorter first), not the revoked one" \
+	"$(py - '[r["grant"] for r in d if r["event"] == "grant expired"]')" "[$G3, $G1]"
+check_eq "expired: at the expiry, no block, no transaction" \
+	"$(py - '[[r["time"], r["block"], r["tx"]] for r in d if r["event"] == "grant expired"][0]')" \
+	"[\"$(date -u -d "@$EXPIRY3" +%Y-%m-%dT%H:%M:%SZ)\", null, null]"
+check_eq "expired: the second one too" \
+	"$(py - '[r["time"] for r in d if r["event"] == "grant expired"][1]')" "$(date -u -d "@$EXPIRY1" +%Y-%m-%dT%H:%M:%SZ)"
+check_eq "the revoke names the nurse and the grant's record" \
+	"$(py - '[[r["party_name"], r["records"], r["titles"]] for r in d if r["event"] == "grant revoked"][0]')" \
+	'["Nurse, Joy \"RN\"", [3], ["Chest X-ray"]]'
+check_eq "the invoice: amount, native coin, issuer" \
+	"$(py - '[[r["invoice"], r["amount"], r["amount_text"], r["token"], r["party_name"]] for r in d if r["event"] == "invoice paid"][0]')" \
+	'[1, "1000000000000000", "0.001 ETH", null, "Dr. Doc"]'
+check_eq "the erase has no other party" "$(py - '[[r["records"], r["party"]] for r in d][-1]')" '[[2], null]'
+
+## cross-check against cast logs over the same blocks
+for sig in 'KeyRegistered(address,bytes32,uint8,string)' \
+	'RecordAnchored(address,uint256,address,uint256,bytes32,uint64,string,bytes,bytes,bytes)' \
+	'RecordErased(address,uint256)' 'GrantIssued(address,uint256,address,uint64,uint8,uint256[],bytes[])' \
+	'GrantKeysAdded(address,uint256,address,uint256[],bytes[])' 'GrantRevoked(address,uint256,address)' \
+	'BearerRedeemed(address,uint256,address)' 'AccessLogged(address,uint256,address,uint256[])' \
+	'InvoiceIssued(address,uint256,address,address,uint256,uint64,bytes)' \
+	'InvoicePaid(address,uint256,address,address,uint256)' 'InvoiceCancelled(address,uint256,address)'; do
+	echo "$("$CAST" keccak "$sig") ${sig%%(*}"
+done > "$T/topics"
+"$CAST" logs --address "$REG" --from-block 0 --to-block "$HEAD" --json > "$T/logs.json"
+# crosscheck AUDIT_JSON ADDRESS: "same" when the audit's events are exactly
+# the logs naming ADDRESS as topic 1 or 3 (ChunkStored aside), else the diff
+crosscheck() {
+	python3 - "$T/logs.json" "$1" "$2" "$T/topics" << 'EOF'
+import json, sys, collections
+logs = json.load(open(sys.argv[1]))
+rows = json.load(open(sys.argv[2]))
+me = "0x" + "0" * 24 + sys.argv[3].lower()[2:]
+words = {"KeyRegistered": "key registered", "RecordAnchored": "record added", "RecordErased": "record erased",
+	"GrantIssued": "grant issued", "GrantKeysAdded": "grant keys added", "GrantRevoked": "grant revoked",
+	"BearerRedeemed": "bearer redeemed", "AccessLogged": "access", "InvoiceIssued": "invoice issued",
+	"InvoicePaid": "invoice paid", "InvoiceCancelled": "invoice cancelled"}
+kinds = {}
+for line in open(sys.argv[4]):
+	t, name = line.split()
+	kinds[t] = words[name]
+want = set()
+for l in logs:
+	t = l["topics"]
+	if t[0] not in kinds:
+		continue
+	if (len(t) > 1 and t[1] == me) or (len(t) > 3 and t[3] == me):
+		want.add((kinds[t[0]], l["transactionHash"], int(l["blockNumber"], 16), int(l["logIndex"], 16)))
+got = [(r["event"], r["tx"], r["block"]) for r in rows if r["event"] != "grant expired"]
+gotc = collections.Counter(e for e, _, _ in got)
+wantc = collections.Counter(e for e, _, _, _ in want)
+if gotc != wantc:
+	print("counts differ: audit", dict(gotc), "cast", dict(wantc))
+elif sorted((e, t, b) for e, t, b in got) != sorted((e, t, b) for e, t, b, _ in want):
+	print("transactions differ")
+elif [(e, t) for e, t, _ in got] != [(e, t) for e, t, _, _ in sorted(want, key=lambda w: (w[2], w[3]))]:
+	print("order differs")
+else:
+	print("same", len(got))
+EOF
+}
+check_eq "the patient's audit is cast's logs, kind by kind, tx by tx" "$(crosscheck "$T/pat.json" "$PAT_ADDR")" "same 15"
+
+## the providers' side: topic 3
+check_exit "the doctor's audit" 0 "$EHR" $DOC audit --json
+cp "$E2E_OUT" "$T/doc.json"
+check_eq "the doctor's events" "$(py - '[r["event"] for r in d]')" \
+	'["key registered", "grant issued", "access", "grant issued", "grant expired", "grant expired", "invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued"]'
+check_eq "the doctor's audit is cast's logs too" "$(crosscheck "$T/doc.json" "$DOC_ADDR")" "same 9"
+check_eq "the doctor sees the patient's name" \
+	"$(py - '[r["patient_name"] for r in d if r["event"] == "access"][0]')" "Pat Patient"
+check_eq "the doctor reads the titles the grant's keys open" \
+	"$(py - '[r["titles"] for r in d if r["event"] == "access"][0]')" '["Allergies", "Lab results"]'
+check_exit "the nurse's audit" 0 "$EHR" $NURSE audit --json
+check_eq "the nurse: granted and revoked" "$(py - '[r["event"] for r in d]')" \
+	'["key registered", "grant issued", "grant revoked"]'
+check_eq "the nurse's audit is cast's logs too" "$(crosscheck "$E2E_OUT" "$NURSE_ADDR")" "same 3"
+
+## the table
+check_exit "audit (table)" 0 "$EHR" $PAT audit
+grep_out "a header" "^TIME *EVENT *WHO *WHAT *TX"
+grep_out "the access with the doctor's name and address" "access *Dr. Doc ($DOC_ADDR)"
+grep_out "titles in the table" 'record 1 "Allergies", record 2 "Lab results"'
+grep_out "the access's transaction" "$ACCESS_TX"
+grep_out "expired grants" "grant expired"
+grep_out "the invoice in ETH" "invoice 1: 0.001 ETH"
+check_eq "one line per event and the header" "$(wc -l < "$E2E_OUT")" 18
+
+## CSV
+check_exit "audit --csv" 0 "$EHR" $PAT audit --csv
+cp "$E2E_OUT" "$T/pat.csv"
+check_eq "CSV lines end in CRLF" "$(head -n 1 "$T/pat.csv" | od -An -c | tr -d ' \n' | tail -c 4)" '\r\n'
+check_eq "CSV parses: header and one row per event, the same as JSON" "$(python3 - "$T/pat.csv" "$T/pat.json" << 'EOF'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+js = json.load(open(sys.argv[2]))
+ok = len(rows) == len(js) and all(
+	r["event"] == j["event"] and r["time"] == j["time"] and r["tx"] == (j["tx"] or "") and
+	r["party_name"] == (j["party_name"] or "") and
+	r["records"] == " ".join(str(i) for i in j["records"]) and
+	r["titles"] == "; ".join(t or "" for t in j["titles"])
+	for r, j in zip(rows, js))
+print(list(rows[0].keys())[:4], len(rows), ok)
+EOF
+)" "['time', 'block', 'event', 'patient'] 17 True"
+grep_out "a name with a comma and quotes is quoted" '"Nurse, Joy ""RN"""'
+
+## filters
+check_exit "--record 3" 0 "$EHR" $PAT audit --record 3 --json
+check_eq "what concerns record 3" "$(py - '[[r["event"], r["grant"]] for r in d]')" \
+	"[[\"record added\", null], [\"grant issued\", $G2], [\"grant revoked\", $G2], [\"grant issued\", $G3], [\"grant expired\", $G3]]"
+check_exit "--grant $G2" 0 "$EHR" $PAT audit --grant "$G2" --json
+check_eq "what concerns grant $G2" "$(py - '[r["event"] for r in d]')" '["grant issued", "grant revoked"]'
+check_exit "--since 1d" 0 "$EHR" $PAT audit --since 1d --json
+check_eq "--since 1d: the last day of the chain's time" "$(py - '[r["event"] for r in d]')" \
+	'["invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued", "record erased"]'
+check_eq "--since 1d: each row within the day" "$(py - "all(r['time'] >= '$(date -u -d "@$((HEAD_TIME - 86400))" +%Y-%m-%dT%H:%M:%SZ)' for r in d)")" true
+SINCE=$(py "$T/pat.json" '[r["time"] for r in d if r["event"] == "grant revoked"][0]')
+check_exit "--since an RFC 3339 time" 0 "$EHR" $PAT audit --since "$SINCE" --json
+check_eq "from that second on" "$(py - 'len(d)')" "$(py "$T/pat.json" "len([r for r in d if r['time'] >= '$SINCE'])")"
+check_exit "--since a date far back" 0 "$EHR" $PAT audit --since 2000-01-01 --json
+check_eq "everything" "$(py - 'len(d)')" 17
+check_exit "--since a date to come" 0 "$EHR" $PAT audit --since 2999-01-01
+check_eq "nothing" "$(wc -c < "$E2E_OUT")" 0
+grep_err "says so" "no events match"
+check_exit "--record 2 --grant $G1" 0 "$EHR" $PAT audit --record 2 --grant "$G1" --json
+check_eq "both filters" "$(py - '[r["event"] for r in d]')" '["grant issued", "access", "grant expired"]'
+check_exit "--no-titles needs no passphrase" 0 env -u EHR_PASSPHRASE_FILE "$EHR" $PAT audit --no-titles --json
+check_eq "ids, no titles" "$(py - '[[r["records"], r["titles"]] for r in d if r["event"] == "access"][0]')" '[[1, 2], [null, null]]'
+
+## FHIR
+check_exit "--fhir" 0 "$EHR" $PAT audit --fhir "$T/audit.fhir.json"
+check_eq "written 0600" "$(stat -c %a "$T/audit.fhir.json")" 600
+check_eq "a collection Bundle of 17 AuditEvents and 4 Consents" \
+	"$(py "$T/audit.fhir.json" '[d["resourceType"], d["type"], sum(e["resource"]["resourceType"] == "AuditEvent" for e in d["entry"]), sum(e["resource"]["resourceType"] == "Consent" for e in d["entry"])]')" \
+	'["Bundle", "collection", 17, 4]'
+AE='[e["resource"] for e in d["entry"] if e["resource"].get("subtype", [{}])[0].get("code") == "access"][0]'
+check_eq "the access as an AuditEvent: action, recorded, agent, entities" \
+	"$(py "$T/audit.fhir.json" "[$AE['action'], $AE['recorded'], $AE['agent'][0]['name'], $AE['agent'][0]['requestor'], [x['what'].get('reference') for x in $AE['entity']]]")" \
+	"[\"R\", \"$(py "$T/pat.json" "$A[\"time\"]")\", \"Dr. Doc\", true, [\"DocumentReference/ehr-record-1\", \"DocumentReference/ehr-record-2\", \"Consent/ehr-grant-$G1\", null]]"
+check_eq "the AuditEvent names the transaction" \
+	"$(py "$T/audit.fhir.json" "$AE['entity'][-1]['what']['identifier']['value']")" "$ACCESS_TX"
+check_eq "every AuditEvent has type, action, recorded, agent and source" \
+	"$(py "$T/audit.fhir.json" 'all(all(k in e["resource"] for k in ("type", "action", "recorded", "agent", "source")) for e in d["entry"] if e["resource"]["resourceType"] == "AuditEvent")')" true
+C='{e["resource"]["id"]: e["resource"] for e in d["entry"] if e["resource"]["resourceType"] == "Consent"}'
+check_eq "Consents: inactive when expired or revoked, active while running" \
+	"$(py "$T/audit.fhir.json" "[c['status'] for c in sorted($C.values(), key=lambda c: c['id'])]")" \
+	'["inactive", "inactive", "inactive", "active"]'
+check_eq "a Consent: period, actor, action, data" \
+	"$(py "$T/audit.fhir.json" "[($C)['ehr-grant-$G1']['provision'][k] for k in ('period',)][0]['end'] == '$(date -u -d "@$EXPIRY1" +%Y-%m-%dT%H:%M:%SZ)' and [($C)['ehr-grant-$G1']['provision']['actor'][0]['reference']['display'], ($C)['ehr-grant-$G1']['provision']['action'][0]['coding'][0]['code'], [x['reference']['reference'] for x in ($C)['ehr-grant-$G1']['provision']['data']]]")" \
+	'["Dr. Doc", "access", ["DocumentReference/ehr-record-1", "DocumentReference/ehr-record-2"]]'
+check_eq "a revoked grant's Consent ends at the revoke" \
+	"$(py "$T/audit.fhir.json" "($C)['ehr-grant-$G2']['provision']['period']['end']")" \
+	"$(py "$T/pat.json" '[r["time"] for r in d if r["event"] == "grant revoked"][0]')"
+check_exit "an existing FHIR file is not replaced (2)" 2 "$EHR" $PAT audit --fhir "$T/audit.fhir.json" --grant "$G2"
+check_eq "it is left as it was" "$(py "$T/audit.fhir.json" 'len(d["entry"])')" 21
+check_exit "--force replaces it" 0 "$EHR" $PAT audit --fhir "$T/audit.fhir.json" --grant "$G2" --force --json
+check_eq "a grant's events and its Consent" "$(py - '[d["audit_events"], d["consents"]]')" '[2, 1]'
+
+## audit verify
+check_exit "audit verify: the records match their anchors" 0 "$EHR" $PAT audit verify
+grep_out "record 3 checked" "record 3: ok"
+f=$(ls "$T"/store/*.ehr | head -n 1)
+chmod 600 "$f"
+printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc 2> /dev/null
+check_exit "audit verify: a tampered ciphertext (6)" 6 "$EHR" $PAT audit verify
+grep_out "names the damaged record" "record 3: damaged"
+
+## refusals
+check_exit "a bad --since (2)" 2 "$EHR" $PAT audit --since yesterday
+grep_err "says what --since takes" "duration like 7d"
+check_exit "record id 0 (2)" 2 "$EHR" $PAT audit --record 0
+check_exit "a grant id that is not a number (2)" 2 "$EHR" $PAT audit --grant abc
+check_exit "--csv with --json (2)" 2 "$EHR" $PAT audit --csv --json
+check_exit "an unknown subcommand (2)" 2 "$EHR" $PAT audit everything
+mkdir -p "$T/empty"
+check_exit "no registry (2)" 2 env EHR_HOME="$T/empty" "$EHR" audit --rpc "$EHR_RPC_URL"
+grep_err "says how to get one" "registry"
+check_exit "the node is down (4)" 4 "$EHR" $PAT --rpc http://127.0.0.1:1 --registry "$REG" audit
+printf 'not the passphrase\n' > "$T/wrong"
+check_exit "a wrong passphrase (3)" 3 env EHR_PASSPHRASE_FILE="$T/wrong" "$EHR" $PAT audit
+finish
