@@ -22,7 +22,7 @@
 # shellcheck disable=SC2086,SC2046,SC2207
 
 _ehr_commands="init restore import export accounts address passwd wallets sign verify config network
-	node balance send deploy register record grant revoke access emergency help"
+	node balance send deploy register record grant revoke access emergency audit help"
 
 _ehr_opts_global="--wallet:WALLET --account:N --network:NETWORK --rpc:URL --registry:ADDR
 	--passphrase-file:FILE --passphrase-fd:N --json --yes -y --quiet -q --help -h --version"
@@ -63,6 +63,8 @@ _ehr_opts_access="--output:DIR -o:DIR --passcode-file:FILE --force -f --confirma
 _ehr_opts_emergency="--records:IDS --for:DURATION --qr --qr-png:FILE --qr-svg:FILE
 	--confirmations:N --timeout:SECONDS"
 _ehr_subs_emergency="set card show revoke"
+_ehr_opts_audit="--record:ID --grant:ID --since:TIME --csv --fhir:FILE --force -f --no-titles"
+_ehr_subs_audit="verify"
 _ehr_opts_help="--commands"
 
 # The wallet directory as wallet/paths.c finds it: $EHR_HOME/wallets, else

@@ -92,6 +92,7 @@ complete -c ehr -n __ehr_needs_command -a grant -d 'share records until a time; 
 complete -c ehr -n __ehr_needs_command -a revoke -d 'end a grant at once'
 complete -c ehr -n __ehr_needs_command -a access -d 'open a grant: log, fetch, verify, decrypt'
 complete -c ehr -n __ehr_needs_command -a emergency -d 'the emergency card'
+complete -c ehr -n __ehr_needs_command -a audit -d 'who did what with the records, and when'
 complete -c ehr -n __ehr_needs_command -a help -d 'show the commands, or one command\'s usage'
 
 # global options, before or after the command
@@ -267,6 +268,16 @@ complete -c ehr -n '__ehr_using emergency' -l qr-svg -r -F -d 'card: write a pri
 complete -c ehr -n '__ehr_using emergency' -l confirmations -x -d 'wait for N confirmations'
 complete -c ehr -n '__ehr_using emergency' -l timeout -x -d 'give up waiting after SECONDS'
 
+# audit
+complete -c ehr -n '__ehr_using audit 0' -a verify -d 'check stored ciphertext against its anchors'
+complete -c ehr -n '__ehr_using audit' -l record -x -d 'only what concerns record ID'
+complete -c ehr -n '__ehr_using audit' -l grant -x -d 'only what concerns grant ID'
+complete -c ehr -n '__ehr_using audit' -l since -x -d 'from TIME on, or 7d'
+complete -c ehr -n '__ehr_using audit' -l csv -d 'RFC 4180 CSV with a header row'
+complete -c ehr -n '__ehr_using audit' -l fhir -r -F -d 'write FHIR AuditEvent and Consent to FILE'
+complete -c ehr -n '__ehr_using audit' -s f -l force -d '--fhir: replace an existing FILE'
+complete -c ehr -n '__ehr_using audit' -l no-titles -d 'do not unlock the wallet for titles'
+
 # help
 complete -c ehr -n '__ehr_using help' -l commands -d 'list the command names only'
-complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify config network node balance send deploy register record grant revoke access emergency help'
+complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify config network node balance send deploy register record grant revoke access emergency audit help'

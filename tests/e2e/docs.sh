@@ -94,8 +94,17 @@ for n in 0 1 2 3 4 5 6; do
 	printf '%s\n' "$top" | sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' | grep -qx ".B $n" || miss="$miss $n"
 done
 check_eq "ehr.1 explains exit statuses 0 to 6" "${miss# }" ""
-check_grep "ehr-formats.5 has the record envelope section" "$(cat "$MAN/ehr-formats.5")" \
-	'^\.SH RECORD ENVELOPE$'
+formats=$(roff_text "$MAN/ehr-formats.5")
+miss=
+for s in "WALLET FILE" "SEALED SECRET" "ENCRYPTION KEY" "GRANT URI" "RECORD ENVELOPE" "RECORD ANCHOR" \
+	"CHAIN STORAGE"; do
+	printf '%s\n' "$formats" | grep -qx ".SH $s" || miss="$miss '$s'"
+done
+check_eq "ehr-formats.5 has its sections" "${miss# }" ""
+# the envelope is specified byte by byte: its magic and the size formula
+check_grep "ehr-formats.5 gives the envelope's magic" "$formats" '45 48 52 2d 45 4e 56 00'
+check_grep "ehr-formats.5 gives the envelope's size" "$formats" \
+	'^44 + M + 17 + S + 17 \* max(1, ceil(S / 65536))$'
 
 ## every command: its page, its place in ehr(1), and the three completions
 zsh_src=$(cat "$COMP/_ehr")
