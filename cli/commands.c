@@ -75,6 +75,10 @@ const struct command commands[] = {
 	  "audit [--record ID] [--grant ID] [--since TIME] [--csv] [--fhir FILE [--force]] [--no-titles]\n"
 	  "audit verify",
 	  cmd_audit_opts, W | U | N },
+	{ "upload", cmd_upload, "a provider's batch upload into patients' charts, resumable",
+	  "upload --patient ADDR (FILE|DIR)... [--title TITLE] [--type TYPE] [--store chain|dir:PATH] [--journal FILE]\n"
+	  "upload --manifest FILE [--store chain|dir:PATH] [--journal FILE]",
+	  cmd_upload_opts, W | U | N },
 	{ "help", cmd_help, "show the commands, or one command's usage",
 	  "help [COMMAND]", cmd_help_opts, 0 },
 };

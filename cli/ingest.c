@@ -334,11 +334,19 @@ int ingest_plan(const uint8_t patient[20], uint64_t grant_id, struct incoming *i
 				rc = ehr_fail(e, EHR_EFAIL, "out of memory");
 				break;
 			}
-			for (i = 0; i < m; i++)
+			plan->ntxs++;
+			if (!(plan->txs[t].records = calloc(m, sizeof(*plan->txs[t].records)))) {
+				free(as);
+				rc = ehr_fail(e, EHR_EFAIL, "out of memory");
+				break;
+			}
+			for (i = 0; i < m; i++) {
 				as[i] = recs[first + i].anchor;
+				plan->txs[t].records[i] = first + i;
+			}
+			plan->txs[t].nrecords = m;
 			rc = registry_call_anchor(patient, grant_id, NULL, 0, as, m, &plan->txs[t].data,
 						  &plan->txs[t].len, e);
-			plan->ntxs++;
 			free(as);
 		}
 	}

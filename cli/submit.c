@@ -132,58 +132,81 @@ int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
  * data, and nodes refuse request bodies of a few MB. */
 #define PREPARE_BATCH_BYTES (768 * 1024)
 
-int tx_submit_many(chain *c, struct signer *s, eth_tx *txs, size_t n, const char *what,
-		   const struct tx_opts *o, uint8_t (*hashes)[32], chain_receipt *r, ehr_err *e)
+int txs_prepare(chain *c, struct signer *s, eth_tx *txs, size_t n, u256 *fee, ehr_err *e)
 {
 	chain_fee_opts fo;
 	chain_quote q;
-	chain_raw_tx *raw = NULL;
-	u256 fee = { { 0 } }, part;
-	char fee_text[AMOUNT_FMT_MAX], question[1024], from[43];
-	size_t i, first, bytes;
+	u256 part;
+	size_t i, k, first, bytes;
 	int rc = 0;
 
-	memset(r, 0, n * sizeof(*r));
+	memset(fee, 0, sizeof(*fee));
 	chain_fee_opts_default(&fo);
 	for (first = 0; first < n && !rc; first = i) {
 		for (i = first, bytes = 0; i < n && (i == first || bytes + txs[i].data_len <= PREPARE_BATCH_BYTES); i++)
 			bytes += txs[i].data_len;
 		if (!(rc = chain_prepare_many(c, s->address, txs + first, i - first, &fo, &q, e))) {
 			u256 value = { { 0 } };
-			size_t k;
 
 			for (k = first; k < i; k++)
 				u256_add(&value, &value, &txs[k].value);
 			u256_sub(&part, &q.max_cost, &value);
-			u256_add(&fee, &fee, &part);
+			u256_add(fee, fee, &part);
 		}
 	}
-	if (rc)
-		goto out;
+	return rc;
+}
+
+int txs_sign(struct signer *s, const eth_tx *txs, size_t n, chain_raw_tx *raw,
+	     uint8_t (*hashes)[32], ehr_err *e)
+{
+	size_t i;
+	int rc = 0;
+
+	if ((rc = signer_unlock(s, e)))
+		return rc;
+	for (i = 0; i < n && !rc; i++) {
+		uint8_t *bytes = NULL;
+
+		rc = tx_sign(&txs[i], s->keys->private_key, &bytes, &raw[i].raw_len, hashes[i], e);
+		raw[i].raw = bytes;
+	}
+	return rc;
+}
+
+void txs_free_raw(chain_raw_tx *raw, size_t n)
+{
+	size_t i;
+
+	for (i = 0; raw && i < n; i++)
+		free((void *)raw[i].raw);
+	free(raw);
+}
+
+int tx_submit_many(chain *c, struct signer *s, eth_tx *txs, size_t n, const char *what,
+		   const struct tx_opts *o, uint8_t (*hashes)[32], chain_receipt *r, ehr_err *e)
+{
+	chain_raw_tx *raw = NULL;
+	u256 fee;
+	char fee_text[AMOUNT_FMT_MAX], question[1024], from[43];
+	int rc;
+
+	memset(r, 0, n * sizeof(*r));
+	if ((rc = txs_prepare(c, s, txs, n, &fee, e)))
+		return rc;
 	amount_format(&fee, 18, fee_text, sizeof(fee_text));
 	eip55_format(s->address, from);
 	snprintf(question, sizeof(question), "%s from %s in %zu transaction%s (chain %llu; fee at most %s "
 		 "in the native coin)?", what, from, n, n == 1 ? "" : "s",
 		 (unsigned long long)chain_chain_id(c), fee_text);
-	if ((rc = confirm(question, e)) || (rc = signer_unlock(s, e)))
-		goto out;
-	if (!(raw = calloc(n, sizeof(*raw)))) {
-		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < n && !rc; i++)
-		rc = tx_sign(&txs[i], s->keys->private_key, (uint8_t **)&raw[i].raw, &raw[i].raw_len,
-			     hashes[i], e);
-	if (rc || (rc = chain_send_batch(c, raw, n, e)))
-		goto out;
-	if (!o->async)
+	if ((rc = confirm(question, e)))
+		return rc;
+	if (!(raw = calloc(n, sizeof(*raw))))
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	if (!(rc = txs_sign(s, txs, n, raw, hashes, e)) && !(rc = chain_send_batch(c, raw, n, e)) && !o->async)
 		rc = chain_wait_many(c, (const uint8_t (*)[32])hashes, n, (unsigned)o->confirmations,
 				     (long)o->timeout_s * 1000, r, e);
-out:
-	if (raw)
-		for (i = 0; i < n; i++)
-			free((void *)raw[i].raw);
-	free(raw);
+	txs_free_raw(raw, n);
 	return rc;
 }
 

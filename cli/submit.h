@@ -65,6 +65,15 @@ int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
 int tx_submit_many(chain *c, struct signer *s, eth_tx *txs, size_t n, const char *what,
 		   const struct tx_opts *o, uint8_t (*hashes)[32], chain_receipt *r, ehr_err *e);
 
+/* The stages of tx_submit_many, for callers that must do something
+ * between signing and sending (upload journals the signed bytes first):
+ * prepare (nonces, fees, gas; the total fee in *fee), sign (unlocking if
+ * needed; raw[i].raw malloc'd, freed with txs_free_raw). */
+int txs_prepare(chain *c, struct signer *s, eth_tx *txs, size_t n, u256 *fee, ehr_err *e);
+int txs_sign(struct signer *s, const eth_tx *txs, size_t n, chain_raw_tx *raw,
+	     uint8_t (*hashes)[32], ehr_err *e);
+void txs_free_raw(chain_raw_tx *raw, size_t n);
+
 /* Prints a sent transaction: hash, and block and gas once confirmed; with
  * --json one object, extra's fields first (extra is consumed). */
 void print_tx_result(const uint8_t hash[32], const chain_receipt *r, cJSON *extra);

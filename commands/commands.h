@@ -31,6 +31,7 @@ EHR_COMMAND(grant)
 EHR_COMMAND(revoke)
 EHR_COMMAND(access)
 EHR_COMMAND(emergency)
+EHR_COMMAND(upload)
 EHR_COMMAND(audit)
 EHR_COMMAND(help)
 

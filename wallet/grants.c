@@ -212,6 +212,57 @@ int grants_of_patient(chain *c, const uint8_t registry[20], const uint8_t patien
 	return rc;
 }
 
+struct write_scan {
+	const uint8_t *registry;
+	uint64_t *ids;
+	size_t n;
+};
+
+static int write_cb(void *ctx, const chain_log *log)
+{
+	struct write_scan *w = ctx;
+	registry_event_data ev;
+	uint64_t *grown;
+
+	if (registry_decode_event(log, w->registry, &ev, NULL))
+		return 0;
+	if (ev.kind == REG_EV_GRANT_ISSUED && (ev.flags & REG_GRANT_WRITE) && !(ev.flags & REG_GRANT_BEARER) &&
+	    (grown = realloc(w->ids, (w->n + 1) * sizeof(*grown)))) {
+		w->ids = grown;
+		w->ids[w->n++] = ev.id;
+	}
+	registry_event_free(&ev);
+	return 0;
+}
+
+int grants_write_grant(chain *c, const uint8_t registry[20], const uint8_t patient[20],
+		       const uint8_t grantee[20], uint64_t *id, ehr_err *e)
+{
+	uint8_t t0[1][32], t1[1][32], t3[1][32];
+	chain_topic topics[4] = { { t0, 1 }, { t1, 1 }, { NULL, 0 }, { t3, 1 } };
+	struct write_scan w = { registry, NULL, 0 };
+	size_t i;
+	int rc;
+
+	*id = 0;
+	memcpy(t0[0], registry_event_topic(REG_EV_GRANT_ISSUED), 32);
+	topic_word(0, patient, t1[0]);
+	topic_word(0, grantee, t3[0]);
+	rc = chain_get_logs(c, registry, topics, 0, CHAIN_LATEST, write_cb, &w, e);
+	for (i = w.n; !rc && i-- > 0;) {
+		registry_grant st;
+
+		if ((rc = registry_grant_of(c, registry, w.ids[i], &st, e)))
+			break;
+		if (st.active && (st.flags & REG_GRANT_WRITE) && !memcmp(st.grantee, grantee, 20)) {
+			*id = w.ids[i];
+			break;
+		}
+	}
+	free(w.ids);
+	return rc;
+}
+
 int time_parse(const char *s, uint64_t *out, ehr_err *e)
 {
 	struct tm tm;

@@ -35,6 +35,10 @@ int grants_of_patient(chain *c, const uint8_t registry[20], const uint8_t patien
 
 void grants_free(grant_view *g);
 
+/* The newest active write grant patient gave grantee, in *id (0: none). */
+int grants_write_grant(chain *c, const uint8_t registry[20], const uint8_t patient[20],
+		       const uint8_t grantee[20], uint64_t *id, ehr_err *e);
+
 /* Seconds since 1970 from "2026-11-22T14:30:00Z", "2026-11-22 14:30",
  * "2026-11-22" (UTC) or a plain number of seconds. EHR_EUSAGE otherwise. */
 int time_parse(const char *s, uint64_t *out, ehr_err *e);

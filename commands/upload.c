@@ -1,0 +1,798 @@
+/* ehr upload: a provider puts many records into patients' charts, from a
+ * script: files for one patient, or a manifest of JSON lines for many.
+ * Each patient must have given this account an active write grant; the
+ * files of a patient without one are reported and skipped. Sealing,
+ * batching many records per transaction, local nonces and batched sends
+ * make it fast; a journal written before anything is sent makes a re-run
+ * after a crash, a kill or a node outage finish the rest exactly once. */
+#include "commands/commands.h"
+#include "cli/ingest.h"
+#include "cli/session.h"
+#include "cli/submit.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+#include <openssl/evp.h>
+#include <sodium.h>
+
+#include "wallet/eth.h"
+#include "wallet/fileio.h"
+#include "wallet/grants.h"
+#include "wallet/hex.h"
+#include "wallet/journal.h"
+#include "wallet/paths.h"
+#include "wallet/records.h"
+#include "wallet/rpc.h"
+
+enum { O_PATIENT = 1, O_MANIFEST, O_TITLE, O_TYPE, O_STORE, O_JOURNAL, O_WINDOW };
+
+const struct opt cmd_upload_opts[] = {
+	{ "patient", 0, O_PATIENT, "ADDR", "the patient whose chart the FILEs go into" },
+	{ "manifest", 0, O_MANIFEST, "FILE", "JSON lines: {\"patient\": ADDR, \"file\": PATH, \"title\": ..., \"type\": ...}" },
+	{ "title", 0, O_TITLE, "TITLE", "title of each record (default: the file name)" },
+	{ "type", 0, O_TYPE, "TYPE", "type of each record (default: the FHIR resourceType, else document)" },
+	{ "store", 0, O_STORE, "STORE", "chain (default) or dir:PATH" },
+	{ "journal", 0, O_JOURNAL, "FILE", "the journal (default: under the state directory, named by the job)" },
+	{ "window", 0, O_WINDOW, "N", "records sealed and sent together (default 250)" },
+	TX_WAIT_OPTS,
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+enum item_state { ITEM_PENDING, ITEM_DONE, ITEM_SKIPPED, ITEM_FAILED };
+
+struct item {
+	char key[JOURNAL_KEY_HEX];
+	size_t patient;             /* index into patients */
+	char *file;
+	char *title, *type;
+	uint64_t size;
+	enum item_state state;
+	bool already;               /* done by an earlier run */
+	uint64_t record;
+	uint8_t tx[32];
+	bool has_tx;
+	uint8_t envelope[32];
+	char why[sizeof(((ehr_err *)0)->msg)];
+};
+
+struct patient {
+	uint8_t addr[20];
+	uint8_t enc_pk[32];
+	uint64_t grant;
+	char why[sizeof(((ehr_err *)0)->msg)];  /* "" when uploads may go ahead */
+};
+
+struct job {
+	struct item *items;
+	size_t n, cap;
+	struct patient *patients;
+	size_t np;
+	const char *title, *type, *store;
+	bool on_chain;
+	size_t window;
+	struct tx_opts tx;
+	/* progress */
+	size_t done, skipped, failed;
+	uint64_t bytes_done, bytes_total;
+	struct timespec start;
+	bool progress;
+};
+
+/* ---- collecting the items ------------------------------------------------- */
+
+static int add_patient(struct job *j, const uint8_t addr[20], size_t *idx, ehr_err *e)
+{
+	struct patient *grown;
+	size_t i;
+
+	for (i = 0; i < j->np; i++)
+		if (!memcmp(j->patients[i].addr, addr, 20)) {
+			*idx = i;
+			return 0;
+		}
+	if (!(grown = realloc(j->patients, (j->np + 1) * sizeof(*grown))))
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	j->patients = grown;
+	memset(&j->patients[j->np], 0, sizeof(*grown));
+	memcpy(j->patients[j->np].addr, addr, 20);
+	*idx = j->np++;
+	return 0;
+}
+
+/* The item's key: a hash of the patient, the file's absolute name and
+ * contents, the title and the type, so a re-run knows it again. */
+static int item_key(struct item *it, const uint8_t patient[20], ehr_err *e)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t content[32], key[32];
+	char real[PATH_MAX];
+	int fd, rc;
+
+	if ((fd = open(it->file, O_RDONLY | O_CLOEXEC)) < 0 || !realpath(it->file, real)) {
+		if (fd >= 0)
+			close(fd);
+		EVP_MD_CTX_free(md);
+		return ehr_fail(e, EHR_EUSAGE, "cannot read %s: %s", it->file, strerror(errno));
+	}
+	rc = records_sha256_fd(fd, content, &it->size, e);
+	close(fd);
+	if (!rc && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		EVP_DigestUpdate(md, patient, 20);
+		EVP_DigestUpdate(md, real, strlen(real) + 1);
+		EVP_DigestUpdate(md, content, 32);
+		EVP_DigestUpdate(md, it->title ? it->title : "", strlen(it->title ? it->title : "") + 1);
+		EVP_DigestUpdate(md, it->type ? it->type : "", strlen(it->type ? it->type : "") + 1);
+		EVP_DigestFinal_ex(md, key, NULL);
+		hex_encode(key, 32, it->key);
+	} else if (!rc) {
+		rc = ehr_fail(e, EHR_EFAIL, "sha-256 is not available");
+	}
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+static int add_item(struct job *j, const uint8_t patient[20], const char *file, const char *title,
+		    const char *type, ehr_err *e)
+{
+	struct item *it, *grown;
+	struct stat st;
+	int rc;
+
+	if (stat(file, &st) || !S_ISREG(st.st_mode))
+		return ehr_fail(e, EHR_EUSAGE, "%s is not a readable file", file);
+	if (j->n == j->cap) {
+		if (!(grown = realloc(j->items, (j->cap * 2 + 64) * sizeof(*grown))))
+			return ehr_fail(e, EHR_EFAIL, "out of memory");
+		j->items = grown;
+		j->cap = j->cap * 2 + 64;
+	}
+	it = &j->items[j->n];
+	memset(it, 0, sizeof(*it));
+	if (!(it->file = strdup(file)) || (title && !(it->title = strdup(title))) ||
+	    (type && !(it->type = strdup(type))))
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	j->n++;
+	if ((rc = add_patient(j, patient, &it->patient, e)) || (rc = item_key(it, patient, e)))
+		return rc;
+	j->bytes_total += it->size;
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A FILE argument, or every regular file of a DIR argument in name order. */
+static int add_path(struct job *j, const uint8_t patient[20], const char *path, ehr_err *e)
+{
+	struct stat st;
+	struct dirent *d;
+	char **names = NULL, full[PATH_MAX];
+	size_t n = 0, i;
+	DIR *dh;
+	int rc = 0;
+
+	if (stat(path, &st) || !S_ISDIR(st.st_mode))
+		return add_item(j, patient, path, j->title, j->type, e);
+	if (!(dh = opendir(path)))
+		return ehr_fail(e, EHR_EUSAGE, "cannot read the directory %s: %s", path, strerror(errno));
+	while ((d = readdir(dh))) {
+		char **grown;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(full, sizeof(full), "%s/%s", path, d->d_name);
+		if (stat(full, &st) || !S_ISREG(st.st_mode))
+			continue;
+		if (!(grown = realloc(names, (n + 1) * sizeof(*names))) || !(grown[n] = strdup(full))) {
+			names = grown ? grown : names;
+			rc = ehr_fail(e, EHR_EFAIL, "out of memory");
+			break;
+		}
+		names = grown;
+		n++;
+	}
+	closedir(dh);
+	qsort(names, n, sizeof(*names), by_name);
+	for (i = 0; i < n; i++) {
+		if (!rc)
+			rc = add_item(j, patient, names[i], j->title, j->type, e);
+		free(names[i]);
+	}
+	free(names);
+	if (!rc && !n)
+		rc = ehr_fail(e, EHR_EUSAGE, "%s holds no files", path);
+	return rc;
+}
+
+/* The manifest: one JSON object a line; files relative to the manifest. */
+static int read_manifest(struct job *j, const char *path, ehr_err *e)
+{
+	char *text = NULL, *line, *nl, dir[PATH_MAX], full[PATH_MAX * 2];
+	const char *slash = strrchr(path, '/');
+	size_t len, lineno = 0;
+	int rc;
+
+	if ((rc = file_read_all(path, 256u << 20, &text, &len, e)))
+		return rc;
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	for (line = text; line && *line && !rc; line = nl ? nl + 1 : NULL) {
+		cJSON *o;
+		const cJSON *p, *f, *t, *ty;
+		uint8_t addr[20];
+
+		lineno++;
+		if ((nl = strchr(line, '\n')))
+			*nl = '\0';
+		if (!line[strspn(line, " \t\r")])
+			continue;
+		o = cJSON_Parse(line);
+		p = cJSON_GetObjectItemCaseSensitive(o, "patient");
+		f = cJSON_GetObjectItemCaseSensitive(o, "file");
+		t = cJSON_GetObjectItemCaseSensitive(o, "title");
+		ty = cJSON_GetObjectItemCaseSensitive(o, "type");
+		if (!cJSON_IsObject(o) || !cJSON_IsString(p) || !cJSON_IsString(f) ||
+		    (t && !cJSON_IsString(t)) || (ty && !cJSON_IsString(ty))) {
+			rc = ehr_fail(e, EHR_EUSAGE, "%s line %zu: want {\"patient\": ADDR, \"file\": PATH, "
+				      "\"title\": TEXT, \"type\": TEXT}", path, lineno);
+		} else if ((rc = eip55_parse(p->valuestring, addr, e))) {
+			ehr_wrap(e, "%s line %zu", path, lineno);
+		} else {
+			if (f->valuestring[0] == '/')
+				snprintf(full, sizeof(full), "%s", f->valuestring);
+			else
+				snprintf(full, sizeof(full), "%s/%s", dir, f->valuestring);
+			if ((rc = add_item(j, addr, full, t ? t->valuestring : j->title,
+					   ty ? ty->valuestring : j->type, e)))
+				ehr_wrap(e, "%s line %zu", path, lineno);
+		}
+		cJSON_Delete(o);
+	}
+	free(text);
+	if (!rc && !j->n)
+		rc = ehr_fail(e, EHR_EUSAGE, "%s lists no files", path);
+	return rc;
+}
+
+/* ---- output ----------------------------------------------------------------- */
+
+static double elapsed(const struct job *j)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - j->start.tv_sec) + (double)(now.tv_nsec - j->start.tv_nsec) / 1e9;
+}
+
+static void progress(const struct job *j, bool last)
+{
+	size_t finished = j->done + j->skipped + j->failed, width = 30, fill;
+	double t = elapsed(j), rate = t > 0 ? (double)finished / t : 0;
+	char bar[64];
+
+	if (!j->progress)
+		return;
+	fill = j->n ? finished * width / j->n : width;
+	memset(bar, '=', fill);
+	memset(bar + fill, ' ', width - fill);
+	bar[width] = '\0';
+	fprintf(stderr, "\r[%s] %zu/%zu records  %.1f MiB  %.0f/s  ETA %.0fs ", bar, finished, j->n,
+		(double)j->bytes_done / (1 << 20), rate,
+		rate > 0 ? (double)(j->n - finished) / rate : 0.0);
+	if (last)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void report_item(struct job *j, struct item *it)
+{
+	static const char *const names[] = { "pending", "uploaded", "skipped", "failed" };
+
+	if (it->state == ITEM_DONE) {
+		j->done++;
+		j->bytes_done += it->size;
+	} else if (it->state == ITEM_SKIPPED) {
+		j->skipped++;
+	} else if (it->state == ITEM_FAILED) {
+		j->failed++;
+	}
+	if (g.json) {
+		cJSON *o = cJSON_CreateObject();
+		char addr[43], h[67];
+		char *s;
+
+		eip55_format(j->patients[it->patient].addr, addr);
+		cJSON_AddStringToObject(o, "file", it->file);
+		cJSON_AddStringToObject(o, "patient", addr);
+		cJSON_AddStringToObject(o, "status", it->already ? "already uploaded" : names[it->state]);
+		if (it->record)
+			cJSON_AddNumberToObject(o, "record", (double)it->record);
+		if (it->has_tx) {
+			hex_encode0x(it->tx, 32, h);
+			cJSON_AddStringToObject(o, "tx", h);
+		}
+		if (it->why[0])
+			cJSON_AddStringToObject(o, "error", it->why);
+		if ((s = cJSON_PrintUnformatted(o)))
+			puts(s);
+		cJSON_free(s);
+		cJSON_Delete(o);
+		fflush(stdout);
+	} else if (it->state != ITEM_DONE && !j->progress) {
+		fprintf(stderr, "%s: %s: %s\n", it->file, names[it->state], it->why);
+	}
+}
+
+static void settle(struct job *j, struct item *it, enum item_state st, const char *why)
+{
+	it->state = st;
+	snprintf(it->why, sizeof(it->why), "%s", why ? why : "");
+	report_item(j, it);
+}
+
+/* ---- what earlier runs did ------------------------------------------------ */
+
+struct anchored_scan {
+	const uint8_t *registry;
+	uint8_t (*hashes)[32];
+	uint64_t *ids;
+	size_t n;
+};
+
+static int anchored_cb(void *ctx, const chain_log *log)
+{
+	struct anchored_scan *a = ctx;
+	registry_record r;
+	uint8_t (*h)[32];
+	uint64_t *ids;
+
+	if (registry_event_of(log, a->registry) != REG_EV_RECORD_ANCHORED ||
+	    registry_decode_record(log, &r, NULL))
+		return 0;
+	h = realloc(a->hashes, (a->n + 1) * sizeof(*h));
+	if (h)
+		a->hashes = h;
+	ids = realloc(a->ids, (a->n + 1) * sizeof(*ids));
+	if (ids)
+		a->ids = ids;
+	if (h && ids) {
+		memcpy(a->hashes[a->n], r.content_hash, 32);
+		a->ids[a->n++] = r.id;
+	}
+	records_free(&r);
+	return 0;
+}
+
+static uint64_t anchored_id(const struct anchored_scan *a, const uint8_t hash[32])
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (!memcmp(a->hashes[i], hash, 32))
+			return a->ids[i];
+	return 0;
+}
+
+/* The item of a journal key (the journal may name items of other jobs
+ * that shared its file: those are not ours to settle). */
+static struct item *find_item(struct job *j, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		if (!strcmp(j->items[i].key, key))
+			return &j->items[i];
+	return NULL;
+}
+
+/* Settles what the journal knows. Every journaled transaction the node
+ * has no receipt for is sent again, the same bytes (one the node already
+ * has is not sent twice; one whose nonce went to another transaction can
+ * never be mined, and its items start over). Then an item whose envelope
+ * the chain has anchored, by this account for its patient, is done. */
+static int recover(struct job *j, chain *c, const uint8_t registry[20], const uint8_t me[20],
+		   journal *jr, ehr_err *e)
+{
+	struct anchored_scan a = { registry, NULL, NULL, 0 };
+	uint8_t t0[1][32], t1[1][32], t3[1][32];
+	chain_topic topics[4] = { { t0, 1 }, { t1, 1 }, { NULL, 0 }, { t3, 1 } };
+	rpc_request *q = NULL;
+	chain_raw_tx *raw = NULL;
+	uint8_t (*hashes)[32] = NULL;
+	chain_receipt *r = NULL;
+	journal_item *done = NULL;
+	size_t nre = 0, nok = 0, ndone = 0, i, k, p;
+	int rc = 0;
+
+	if (!jr->ntxs)
+		return 0;
+	q = calloc(jr->ntxs, sizeof(*q));
+	raw = calloc(jr->ntxs, sizeof(*raw));
+	hashes = calloc(jr->ntxs, sizeof(*hashes));
+	r = calloc(jr->ntxs, sizeof(*r));
+	done = calloc(j->n + 1, sizeof(*done));
+	if (!q || !raw || !hashes || !r || !done) {
+		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < jr->ntxs; i++) {
+		char h[67];
+
+		hex_encode0x(jr->txs[i].hash, 32, h);
+		q[i].method = "eth_getTransactionReceipt";
+		q[i].params = cJSON_CreateArray();
+		cJSON_AddItemToArray(q[i].params, cJSON_CreateString(h));
+	}
+	if ((rc = rpc_batch(chain_rpc(c), q, jr->ntxs, e)))
+		goto out;
+	for (i = 0; i < jr->ntxs; i++)
+		if (q[i].status == EHR_OK && cJSON_IsNull(q[i].result)) {
+			raw[nre].raw = jr->txs[i].raw;
+			raw[nre++].raw_len = jr->txs[i].raw_len;
+		}
+	if (nre) {
+		chain_send_batch(c, raw, nre, NULL);
+		for (i = 0; i < nre; i++) {
+			if (raw[i].status == EHR_ENODE) {
+				rc = ehr_fail(e, EHR_ENODE, "%s", raw[i].err.msg);
+				goto out;
+			}
+			if (raw[i].status == EHR_OK)
+				memcpy(hashes[nok++], raw[i].hash, 32);
+		}
+		/* a revert leaves its items to start over, like a dead nonce */
+		if (nok && (rc = chain_wait_many(c, (const uint8_t (*)[32])hashes, nok,
+						 (unsigned)j->tx.confirmations,
+						 (long)j->tx.timeout_s * 1000, r, e)) && rc != EHR_ECHAIN)
+			goto out;
+		rc = 0;
+	}
+	memcpy(t0[0], registry_event_topic(REG_EV_RECORD_ANCHORED), 32);
+	memset(t3[0], 0, 12);
+	memcpy(t3[0] + 12, me, 20);
+	for (p = 0; p < j->np && !rc; p++) {
+		memset(t1[0], 0, 12);
+		memcpy(t1[0] + 12, j->patients[p].addr, 20);
+		rc = chain_get_logs(c, registry, topics, 0, CHAIN_LATEST, anchored_cb, &a, e);
+	}
+	for (i = 0; !rc && i < jr->ntxs; i++) {
+		const journal_tx *t = &jr->txs[i];
+
+		for (k = 0; k < t->n; k++) {
+			struct item *it = find_item(j, t->items[k]);
+			uint64_t id;
+
+			if (!it || it->state != ITEM_PENDING || !(id = anchored_id(&a, t->envelopes[k])))
+				continue;
+			it->record = id;
+			it->already = true;
+			memcpy(it->tx, t->hash, 32);
+			it->has_tx = true;
+			memcpy(done[ndone].key, it->key, JOURNAL_KEY_HEX);
+			done[ndone].record = id;
+			memcpy(done[ndone++].envelope, t->envelopes[k], 32);
+			settle(j, it, ITEM_DONE, NULL);
+		}
+	}
+	if (!rc && ndone)
+		rc = journal_add_items(jr, done, ndone, e);
+out:
+	for (i = 0; q && i < jr->ntxs; i++)
+		rpc_request_free(&q[i]);
+	for (i = 0; r && i < nok; i++)
+		chain_receipt_free(&r[i]);
+	free(q);
+	free(r);
+	free(hashes);
+	free(raw);
+	free(done);
+	free(a.hashes);
+	free(a.ids);
+	return rc;
+}
+
+/* ---- new uploads -------------------------------------------------------------- */
+
+/* Seals, stores, anchors and journals one window of items of one patient. */
+static int upload_window(struct job *j, chain *c, const uint8_t registry[20], struct signer *s,
+			 journal *jr, struct item **win, size_t n, ehr_err *e)
+{
+	struct patient *pt = &j->patients[win[0]->patient];
+	struct incoming *ins = NULL;
+	size_t nin = 0, cap = 0, i, t, k;
+	chainstore_plan plan = { 0 };
+	eth_tx *txs = NULL;
+	chain_raw_tx *raw = NULL;
+	uint8_t (*hashes)[32] = NULL;
+	chain_receipt *r = NULL;
+	journal_item *done = NULL;
+	u256 fee;
+	int rc = 0;
+
+	for (i = 0; i < n && !rc; i++) {
+		if ((rc = ingest_collect(win[i]->file, win[i]->title, false, &ins, &nin, &cap, e)))
+			break;
+		ingest_describe(&ins[nin - 1], win[i]->type, NULL);
+		if ((rc = ingest_seal(&ins[nin - 1], pt->enc_pk, s->keys->enc_public, e)))
+			break;
+		memcpy(win[i]->envelope, ins[nin - 1].hash, 32);
+		if (j->on_chain)
+			rc = ingest_chunk(&ins[nin - 1], e);
+		else
+			rc = records_store_put(j->store, ins[nin - 1].env_fd, ins[nin - 1].hash,
+					       ins[nin - 1].env_size, ins[nin - 1].locator,
+					       sizeof(ins[nin - 1].locator), e);
+	}
+	if (rc || (rc = ingest_plan(pt->addr, pt->grant, ins, nin, j->on_chain, &plan, e)))
+		goto out;
+	txs = calloc(plan.ntxs, sizeof(*txs));
+	raw = calloc(plan.ntxs, sizeof(*raw));
+	hashes = calloc(plan.ntxs, sizeof(*hashes));
+	r = calloc(plan.ntxs, sizeof(*r));
+	done = calloc(n, sizeof(*done));
+	if (!txs || !raw || !hashes || !r || !done) {
+		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
+		goto out;
+	}
+	for (t = 0; t < plan.ntxs; t++) {
+		txs[t].has_to = 1;
+		memcpy(txs[t].to, registry, 20);
+		txs[t].data = plan.txs[t].data;
+		txs[t].data_len = plan.txs[t].len;
+	}
+	if ((rc = txs_prepare(c, s, txs, plan.ntxs, &fee, e)) ||
+	    (rc = txs_sign(s, txs, plan.ntxs, raw, hashes, e)))
+		goto out;
+	/* the journal learns every signed transaction before the node does */
+	for (t = 0; t < plan.ntxs && !rc; t++) {
+		const chainstore_tx *ptx = &plan.txs[t];
+		journal_tx jt;
+
+		memset(&jt, 0, sizeof(jt));
+		memcpy(jt.hash, hashes[t], 32);
+		jt.raw = (uint8_t *)raw[t].raw;
+		jt.raw_len = raw[t].raw_len;
+		jt.items = calloc(ptx->nrecords + 1, sizeof(*jt.items));
+		jt.envelopes = calloc(ptx->nrecords + 1, sizeof(*jt.envelopes));
+		if (!jt.items || !jt.envelopes) {
+			rc = ehr_fail(e, EHR_EFAIL, "out of memory");
+		} else {
+			for (k = 0; k < ptx->nrecords; k++) {
+				memcpy(jt.items[k], win[ptx->records[k]]->key, JOURNAL_KEY_HEX);
+				memcpy(jt.envelopes[k], ins[ptx->records[k]].hash, 32);
+			}
+			jt.n = ptx->nrecords;
+			rc = journal_add_tx(jr, &jt, e);
+		}
+		free(jt.items);
+		free(jt.envelopes);
+	}
+	if (rc || (rc = chain_send_batch(c, raw, plan.ntxs, e)) ||
+	    (rc = chain_wait_many(c, (const uint8_t (*)[32])hashes, plan.ntxs, (unsigned)j->tx.confirmations,
+				  (long)j->tx.timeout_s * 1000, r, e)) ||
+	    (rc = ingest_ids(registry, r, plan.ntxs, ins, nin, e)))
+		goto out;
+	for (i = 0; i < n; i++) {
+		win[i]->record = ins[i].id;
+		memcpy(done[i].key, win[i]->key, JOURNAL_KEY_HEX);
+		done[i].record = ins[i].id;
+		memcpy(done[i].envelope, ins[i].hash, 32);
+	}
+	for (t = 0; t < plan.ntxs; t++)
+		for (k = 0; k < plan.txs[t].nrecords; k++) {
+			memcpy(win[plan.txs[t].records[k]]->tx, hashes[t], 32);
+			win[plan.txs[t].records[k]]->has_tx = true;
+		}
+	rc = journal_add_items(jr, done, n, e);
+	for (i = 0; !rc && i < n; i++)
+		settle(j, win[i], ITEM_DONE, NULL);
+out:
+	for (t = 0; r && t < plan.ntxs; t++)
+		chain_receipt_free(&r[t]);
+	free(r);
+	free(hashes);
+	txs_free_raw(raw, plan.ntxs);
+	free(txs);
+	free(done);
+	chainstore_plan_free(&plan);
+	for (i = 0; i < nin; i++)
+		ingest_free(&ins[i]);
+	free(ins);
+	return rc;
+}
+
+/* ---- the command ------------------------------------------------------------- */
+
+/* The journal's default name: the job's hash, so the same command finds
+ * the same journal again. */
+static int journal_path(const struct job *j, uint64_t chain_id, const uint8_t registry[20],
+			const uint8_t me[20], char *out, size_t cap, ehr_err *e)
+{
+	crypto_generichash_state st;
+	uint8_t h[16];
+	char dir[4096], hex[33];
+	size_t i;
+	int rc;
+
+	if ((rc = paths_get(PLACE_STATE, dir, sizeof(dir), e)) || (rc = dir_ensure(dir, 0700, e)))
+		return rc;
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const uint8_t *)&chain_id, sizeof(chain_id));
+	crypto_generichash_update(&st, registry, 20);
+	crypto_generichash_update(&st, me, 20);
+	for (i = 0; i < j->n; i++)
+		crypto_generichash_update(&st, (const uint8_t *)j->items[i].key, JOURNAL_KEY_HEX - 1);
+	crypto_generichash_final(&st, h, sizeof(h));
+	hex_encode(h, sizeof(h), hex);
+	if ((size_t)snprintf(out, cap, "%s/upload-%s.journal", dir, hex) >= cap)
+		return ehr_fail(e, EHR_EUSAGE, "state path too long");
+	return 0;
+}
+
+static void job_free(struct job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->n; i++) {
+		free(j->items[i].file);
+		free(j->items[i].title);
+		free(j->items[i].type);
+	}
+	free(j->items);
+	free(j->patients);
+}
+
+int cmd_upload(int argc, char **argv)
+{
+	struct opt_parser p;
+	struct target t;
+	struct signer s;
+	struct job j;
+	const char *val, *patient = NULL, *manifest = NULL, *jpath = NULL;
+	char path[4300], question[300];
+	uint8_t registry[20], addr[20];
+	unsigned long window = 250;
+	chain *c = NULL;
+	journal *jr = NULL;
+	struct item **win = NULL;
+	size_t i, k, pi;
+	ehr_err e = { 0 };
+	int key, rc, k2;
+
+	memset(&j, 0, sizeof(j));
+	memset(&s, 0, sizeof(s));
+	tx_opts_init(&j.tx);
+	j.store = "chain";
+	opt_init(&p, "upload", argc, argv, cmd_upload_opts);
+	while ((key = opt_next(&p, &val)) > 0) {
+		switch (key) {
+		case O_PATIENT: patient = val; break;
+		case O_MANIFEST: manifest = val; break;
+		case O_TITLE: j.title = val; break;
+		case O_TYPE: j.type = val; break;
+		case O_STORE: j.store = val; break;
+		case O_JOURNAL: jpath = val; break;
+		case O_WINDOW:
+			if (opt_ulong(&p, "--window", val, 10000, &window) || !window)
+				return usage_error("upload", "--window is 1 to 10000");
+			break;
+		default:
+			if (tx_opts_take(&j.tx, &p, key, val) < 0)
+				return EHR_EUSAGE;
+		}
+	}
+	if (key < 0)
+		return EHR_EUSAGE;
+	if (!manifest == !patient)
+		return usage_error("upload", "give --patient ADDR with FILEs, or --manifest FILE");
+	if (manifest && p.npos)
+		return usage_error("upload", "a manifest names its files: no FILE arguments with --manifest");
+	if (patient && !p.npos)
+		return usage_error("upload", "give the FILEs or DIRs to upload");
+	j.on_chain = !strcmp(j.store, "chain");
+	if (!j.on_chain && strncmp(j.store, "dir:", 4))
+		return usage_error("upload", "--store is chain or dir:PATH, not '%s'", j.store);
+	j.window = window;
+
+	/* everything is read and checked before anything is sent */
+	if (manifest) {
+		rc = read_manifest(&j, manifest, &e);
+	} else if (!(rc = eip55_parse(patient, addr, &e))) {
+		for (k2 = 0; k2 < p.npos && !rc; k2++)
+			rc = add_path(&j, addr, p.pos[k2], &e);
+	}
+	if (rc || (!j.on_chain && (rc = records_store_check(j.store, &e))))
+		goto out;
+	if ((rc = target_resolve(&t, &e)) || (rc = target_registry(&t, registry, &e)) ||
+	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)))
+		goto out;
+	if (!jpath) {
+		if ((rc = journal_path(&j, chain_chain_id(c), registry, s.address, path, sizeof(path), &e)))
+			goto out;
+		jpath = path;
+	}
+	if ((rc = journal_open(jpath, &jr, &e)))
+		goto out;
+
+	/* who may be written to: a registered key and an active write grant */
+	for (pi = 0; pi < j.np && !rc; pi++) {
+		struct patient *pt = &j.patients[pi];
+		registry_account acct;
+		char who[43];
+
+		eip55_format(pt->addr, who);
+		if ((rc = registry_account_of(c, registry, pt->addr, &acct, &e)))
+			break;
+		if (!acct.registered) {
+			snprintf(pt->why, sizeof(pt->why), "%s has not registered an encryption key", who);
+			continue;
+		}
+		memcpy(pt->enc_pk, acct.enc_key, 32);
+		if (memcmp(pt->addr, s.address, 20) &&
+		    !(rc = grants_write_grant(c, registry, pt->addr, s.address, &pt->grant, &e)) && !pt->grant)
+			snprintf(pt->why, sizeof(pt->why), "no active write grant from %s", who);
+	}
+	if (rc)
+		goto out;
+	snprintf(question, sizeof(question), "Upload %zu record%s into %zu patient%s' charts", j.n,
+		 j.n == 1 ? "" : "s", j.np, j.np == 1 ? "" : "s");
+	if ((rc = confirm(question, &e)) || (rc = signer_unlock(&s, &e)))
+		goto out;
+	g.yes = true;  /* asked once for the whole job */
+	j.progress = isatty(STDERR_FILENO) && !g.quiet;
+	clock_gettime(CLOCK_MONOTONIC, &j.start);
+
+	if ((rc = recover(&j, c, registry, s.address, jr, &e)))
+		goto out;
+	for (i = 0; i < j.n; i++)
+		if (j.items[i].state == ITEM_PENDING && j.patients[j.items[i].patient].why[0])
+			settle(&j, &j.items[i], ITEM_SKIPPED, j.patients[j.items[i].patient].why);
+	progress(&j, false);
+
+	if (!(win = calloc(j.window, sizeof(*win)))) {
+		rc = ehr_fail(&e, EHR_EFAIL, "out of memory");
+		goto out;
+	}
+	for (pi = 0; pi < j.np && !rc; pi++) {
+		size_t n = 0;
+
+		for (i = 0; i <= j.n && !rc; i++) {
+			if (i < j.n && j.items[i].patient == pi && j.items[i].state == ITEM_PENDING)
+				win[n++] = &j.items[i];
+			if (n && (n == j.window || i == j.n)) {
+				if ((rc = upload_window(&j, c, registry, &s, jr, win, n, &e)))
+					for (k = 0; k < n; k++)
+						if (win[k]->state == ITEM_PENDING)
+							settle(&j, win[k], ITEM_FAILED, e.msg);
+				n = 0;
+				progress(&j, false);
+			}
+		}
+	}
+	progress(&j, true);
+	if (!g.json && !g.quiet)
+		fprintf(stderr, "%zu uploaded, %zu skipped, %zu failed, of %zu (%.1fs; journal %s)\n",
+			j.done, j.skipped, j.failed, j.n, elapsed(&j), jpath);
+	if (!rc && (j.skipped || j.failed))
+		rc = ehr_fail(&e, EHR_EFAIL, "%zu of %zu records were not uploaded", j.skipped + j.failed, j.n);
+	else if (rc)
+		ehr_wrap(&e, "stopped (run the same command again to finish)");
+out:
+	free(win);
+	journal_close(jr);
+	signer_close(&s);
+	chain_close(c);
+	job_free(&j);
+	return rc ? report(&e) : 0;
+}
