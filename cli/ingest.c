@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cJSON.h>
 
+#include "wallet/fhir.h"
 #include "wallet/fileio.h"
 #include "wallet/records.h"
 #include "wallet/registry.h"
@@ -61,37 +61,6 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-#define JSON_MAX (64u << 20)
-
-/* JSON text's FHIR resourceType ("" for other JSON); invalid JSON is
- * EHR_EUSAGE with the line and column where it broke. */
-static int json_resource_type(const char *json, size_t len, char *rt, size_t cap, ehr_err *e)
-{
-	const char *end = NULL, *p;
-	cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-	const cJSON *t;
-	unsigned line = 1, col = 1;
-
-	rt[0] = '\0';
-	if (!root) {
-		const char *at = cJSON_GetErrorPtr();
-
-		if (!at || at < json || at > json + len)
-			at = json + len;
-		for (p = json; p < at; p++, col++)
-			if (*p == '\n') {
-				line++;
-				col = 0;
-			}
-		return ehr_fail(e, EHR_EUSAGE, "not valid JSON: it breaks at line %u, column %u", line, col);
-	}
-	t = cJSON_GetObjectItemCaseSensitive(root, "resourceType");
-	if (cJSON_IsObject(root) && cJSON_IsString(t) && strlen(t->valuestring) < cap)
-		snprintf(rt, cap, "%s", t->valuestring);
-	cJSON_Delete(root);
-	return 0;
-}
-
 /* Reads a file that claims or looks like JSON and tells its FHIR
  * resourceType; refuses invalid JSON in a .json file with where it broke. */
 int ingest_inspect(struct incoming *in, char **json, size_t *json_len, ehr_err *e)
@@ -110,12 +79,12 @@ int ingest_inspect(struct incoming *in, char **json, size_t *json_len, ehr_err *
 	if (!ends_with(in->path, ".json") && !(n == 1 && head[0] == '{'))
 		return 0;
 	{
-		int rc = file_read_all(in->path, JSON_MAX, json, json_len, e);
+		int rc = file_read_all(in->path, FHIR_JSON_MAX, json, json_len, e);
 
 		if (rc)
 			return rc;
 	}
-	if (json_resource_type(*json, *json_len, in->meta.resource_type, sizeof(in->meta.resource_type), e)) {
+	if (fhir_detect(*json, *json_len, in->meta.resource_type, sizeof(in->meta.resource_type), e)) {
 		free(*json);
 		*json = NULL;
 		if (!ends_with(in->path, ".json"))
@@ -125,50 +94,48 @@ int ingest_inspect(struct incoming *in, char **json, size_t *json_len, ehr_err *
 	return 0;
 }
 
-/* Splits a FHIR Bundle into one incoming record per entry's resource. */
+struct split {
+	const char *path;
+	struct incoming **list;
+	size_t *n, *cap;
+};
+
+static int split_entry(void *arg, size_t index, const char *resource_type, const char *json,
+		       size_t len, ehr_err *e)
+{
+	struct split *sp = arg;
+	struct incoming *in;
+	int rc;
+
+	if ((rc = grow(sp->list, *sp->n, sp->cap, e)))
+		return rc;
+	in = &(*sp->list)[(*sp->n)++];
+	memset(in, 0, sizeof(*in));
+	in->env_fd = -1;
+	envelope_meta_init(&in->meta);
+	if (!(in->buf = malloc(len ? len : 1)))
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	memcpy(in->buf, json, len);
+	in->buf_len = len;
+	snprintf(in->meta.resource_type, sizeof(in->meta.resource_type), "%s", resource_type);
+	snprintf(in->meta.file_name, sizeof(in->meta.file_name), "%.200s#%zu", base_name(sp->path), index + 1);
+	snprintf(in->meta.title, sizeof(in->meta.title), "%s (%s, entry %zu)", resource_type,
+		 base_name(sp->path), index + 1);
+	return 0;
+}
+
 int ingest_split_bundle(const char *path, const char *json, size_t len,
 			struct incoming **list, size_t *n, size_t *cap, ehr_err *e)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len), *entry;
-	const cJSON *entries;
-	size_t k = 0;
-	int rc = 0;
+	struct split sp = { path, list, n, cap };
+	size_t count = 0;
+	int rc;
 
-	entries = cJSON_GetObjectItemCaseSensitive(root, "entry");
-	if (!cJSON_IsArray(entries) || !cJSON_GetArraySize(entries)) {
-		cJSON_Delete(root);
+	if ((rc = fhir_bundle_entries(json, len, split_entry, &sp, &count, e)))
+		return ehr_wrap(e, "%s", path);
+	if (!count)
 		return ehr_fail(e, EHR_EUSAGE, "%s: the Bundle has no entries to split", path);
-	}
-	cJSON_ArrayForEach(entry, entries) {
-		const cJSON *res = cJSON_GetObjectItemCaseSensitive(entry, "resource");
-		const cJSON *rt = cJSON_GetObjectItemCaseSensitive(res, "resourceType");
-		struct incoming *in;
-
-		k++;
-		if (!cJSON_IsObject(res) || !cJSON_IsString(rt) || strlen(rt->valuestring) >= 64) {
-			rc = ehr_fail(e, EHR_EUSAGE, "%s: entry %zu has no resource with a resourceType",
-				      path, k);
-			break;
-		}
-		if ((rc = grow(list, *n, cap, e)))
-			break;
-		in = &(*list)[(*n)++];
-		memset(in, 0, sizeof(*in));
-		in->env_fd = -1;
-		envelope_meta_init(&in->meta);
-		in->buf = cJSON_PrintUnformatted(res);
-		in->buf_len = in->buf ? strlen(in->buf) : 0;
-		snprintf(in->meta.resource_type, sizeof(in->meta.resource_type), "%s", rt->valuestring);
-		snprintf(in->meta.file_name, sizeof(in->meta.file_name), "%.200s#%zu", base_name(path), k);
-		snprintf(in->meta.title, sizeof(in->meta.title), "%s (%s, entry %zu)",
-			 rt->valuestring, base_name(path), k);
-		if (!in->buf) {
-			rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-			break;
-		}
-	}
-	cJSON_Delete(root);
-	return rc;
+	return 0;
 }
 
 int ingest_collect(const char *path, const char *title, bool split,

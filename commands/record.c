@@ -13,16 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cJSON.h>
-#include <openssl/sha.h>
 #include <sodium.h>
 
 #include "wallet/chainstore.h"
 #include "wallet/envelope.h"
 #include "wallet/eth.h"
+#include "wallet/fhir.h"
 #include "wallet/fileio.h"
 #include "wallet/grants.h"
 #include "wallet/hex.h"
@@ -638,155 +637,69 @@ out:
 
 /* ---- export --fhir -------------------------------------------------------- */
 
-#define EXPORT_MAX (64u << 20)
-
 struct export_state {
 	struct ctx *x;
 	uint8_t *key;
-	cJSON *entries;
+	fhir_export *fx;
 	size_t count, skipped;
-	int rc;
 	ehr_err *e;
 };
-
-static void uuid_urn(char out[46])
-{
-	uint8_t b[16];
-
-	randombytes_buf(b, sizeof(b));
-	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 46, "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-		 b[14], b[15]);
-}
-
-static void add_entry(cJSON *entries, const char *url, cJSON *resource)
-{
-	cJSON *en = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(en, "fullUrl", url);
-	cJSON_AddItemToObject(en, "resource", resource);
-	cJSON_AddItemToArray(entries, en);
-}
-
-/* A non-FHIR file: a Binary with the bytes and a DocumentReference that
- * describes it (FHIR R4 wants the attachment's hash as base64 SHA-1). */
-static void add_document(cJSON *entries, const registry_record *r, const envelope_meta *m,
-			 const uint8_t *data, size_t len)
-{
-	cJSON *bin = cJSON_CreateObject(), *doc = cJSON_CreateObject(), *content, *att, *type;
-	char burl[46], durl[46], *b64;
-	uint8_t sha1[20];
-	char sha1b64[32], id[32];
-	size_t b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-
-	uuid_urn(burl);
-	uuid_urn(durl);
-	snprintf(id, sizeof(id), "ehr-record-%llu", (unsigned long long)r->id);
-	cJSON_AddStringToObject(bin, "resourceType", "Binary");
-	cJSON_AddStringToObject(bin, "contentType", m->media_type[0] ? m->media_type : "application/octet-stream");
-	if ((b64 = malloc(b64len))) {
-		sodium_bin2base64(b64, b64len, data, len, sodium_base64_VARIANT_ORIGINAL);
-		cJSON_AddStringToObject(bin, "data", b64);
-		free(b64);
-	}
-	SHA1(data, len, sha1);
-	sodium_bin2base64(sha1b64, sizeof(sha1b64), sha1, sizeof(sha1), sodium_base64_VARIANT_ORIGINAL);
-	cJSON_AddStringToObject(doc, "resourceType", "DocumentReference");
-	cJSON_AddStringToObject(doc, "id", id);
-	cJSON_AddStringToObject(doc, "status", "current");
-	type = cJSON_AddObjectToObject(doc, "type");
-	cJSON_AddStringToObject(type, "text", m->type[0] ? m->type : "document");
-	if (m->created[0])
-		cJSON_AddStringToObject(doc, "date", m->created);
-	cJSON_AddStringToObject(doc, "description", m->title);
-	content = cJSON_AddArrayToObject(doc, "content");
-	att = cJSON_CreateObject();
-	cJSON_AddStringToObject(att, "contentType", m->media_type[0] ? m->media_type : "application/octet-stream");
-	cJSON_AddStringToObject(att, "url", burl);
-	cJSON_AddNumberToObject(att, "size", (double)len);
-	cJSON_AddStringToObject(att, "hash", sha1b64);
-	cJSON_AddStringToObject(att, "title", m->file_name[0] ? m->file_name : m->title);
-	{
-		cJSON *c1 = cJSON_CreateObject();
-
-		cJSON_AddItemToObject(c1, "attachment", att);
-		cJSON_AddItemToArray(content, c1);
-	}
-	add_entry(entries, durl, doc);
-	add_entry(entries, burl, bin);
-}
 
 static int export_one(void *ctx, const registry_record *r, int erased)
 {
 	struct export_state *xs = ctx;
 	envelope_meta meta;
-	ehr_err e = { 0 };
+	ehr_err *e = xs->e;
 	int ct = -1, pt = -1, rc;
-	uint8_t *data = NULL;
-	char url[46];
+	char *json = NULL, id[24];
 	struct stat st;
 
 	if (erased)
 		return 0;
 	envelope_meta_init(&meta);
-	if (records_data_key(r, xs->x->s.address, xs->x->s.keys, xs->key, &e)) {
+	if (records_data_key(r, xs->x->s.address, xs->x->s.keys, xs->key, NULL)) {
 		xs->skipped++;
 		return 0;
 	}
-	if ((rc = records_fetch_verified(xs->x->c, xs->x->registry, r, &ct, &e)) ||
-	    (rc = records_tmpfile(&pt, &e)) ||
-	    (rc = envelope_open(ct, pt, xs->key, r->content_hash, NULL, &meta, &e)))
+	if ((rc = records_fetch_verified(xs->x->c, xs->x->registry, r, &ct, e)) ||
+	    (rc = records_tmpfile(&pt, e)) ||
+	    (rc = envelope_open(ct, pt, xs->key, r->content_hash, NULL, &meta, e)) ||
+	    (rc = fstat(pt, &st) ? ehr_fail(e, EHR_EFAIL, "cannot read record %llu back",
+					    (unsigned long long)r->id) : 0))
 		goto out;
-	if (fstat(pt, &st) || (uint64_t)st.st_size > EXPORT_MAX) {
-		rc = ehr_fail(&e, EHR_EUSAGE, "record %llu is larger than %u MiB: export it with 'ehr record get'",
-			      (unsigned long long)r->id, EXPORT_MAX >> 20);
-		goto out;
-	}
-	if (!(data = malloc((size_t)st.st_size + 1)) ||
-	    pread(pt, data, (size_t)st.st_size, 0) != (ssize_t)st.st_size) {
-		rc = ehr_fail(&e, EHR_EFAIL, "cannot read record %llu back", (unsigned long long)r->id);
-		goto out;
-	}
-	data[st.st_size] = 0;
-	uuid_urn(url);
-	if (meta.resource_type[0]) {
-		cJSON *res = cJSON_ParseWithLength((const char *)data, (size_t)st.st_size);
-
-		if (!cJSON_IsObject(res)) {
-			cJSON_Delete(res);
-			add_document(xs->entries, r, &meta, data, (size_t)st.st_size);
-		} else {
-			add_entry(xs->entries, url, res);
+	if (meta.resource_type[0] && (uint64_t)st.st_size <= FHIR_JSON_MAX) {
+		if (!(json = malloc((size_t)st.st_size + 1)) ||
+		    pread(pt, json, (size_t)st.st_size, 0) != (ssize_t)st.st_size) {
+			rc = ehr_fail(e, EHR_EFAIL, "cannot read record %llu back", (unsigned long long)r->id);
+			goto out;
 		}
+		rc = fhir_export_add_resource(xs->fx, json, (size_t)st.st_size, e);
 	} else {
-		add_document(xs->entries, r, &meta, data, (size_t)st.st_size);
+		fhir_attachment att = { meta.media_type, meta.title, meta.type, meta.file_name,
+					meta.created, id };
+
+		snprintf(id, sizeof(id), "%llu", (unsigned long long)r->id);
+		rc = lseek(pt, 0, SEEK_SET) ? ehr_fail(e, EHR_EFAIL, "cannot rewind a temporary file")
+					    : fhir_export_add_file(xs->fx, pt, &att, e);
 	}
-	xs->count++;
+	if (!rc)
+		xs->count++;
 out:
-	free(data);
+	free(json);
 	if (ct >= 0)
 		close(ct);
 	if (pt >= 0)
 		close(pt);
-	if (rc) {
-		*xs->e = e;
-		return rc;
-	}
-	return 0;
+	return rc;
 }
 
 static int record_export(struct args *a)
 {
 	struct ctx x;
 	struct export_state xs;
-	cJSON *bundle = NULL;
-	char *text = NULL, stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
+	char tmp[4200];
 	ehr_err e = { 0 };
-	int rc;
+	int rc, fd = -1;
 
 	if (!a->fhir)
 		return usage_error("record", "'record export' needs --fhir FILE");
@@ -795,6 +708,7 @@ static int record_export(struct args *a)
 	if (!a->force && access(a->fhir, F_OK) == 0)
 		return fail(EHR_EUSAGE, "%s exists (use --force to replace it)", a->fhir);
 	memset(&xs, 0, sizeof(xs));
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", a->fhir, (long)getpid());
 	if ((rc = ctx_open(&x, &e)) || (rc = signer_unlock(&x.s, &e)))
 		goto out;
 	xs.x = &x;
@@ -803,26 +717,30 @@ static int record_export(struct args *a)
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
 		goto out;
 	}
-	bundle = cJSON_CreateObject();
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	cJSON_AddStringToObject(bundle, "resourceType", "Bundle");
-	cJSON_AddStringToObject(bundle, "type", "collection");
-	cJSON_AddStringToObject(bundle, "timestamp", stamp);
-	xs.entries = cJSON_AddArrayToObject(bundle, "entry");
-	if ((rc = records_of_patient(x.c, x.registry, x.s.address, export_one, &xs, &e)))
-		goto out;
-	if (!(text = cJSON_Print(bundle))) {
-		rc = ehr_fail(&e, EHR_EFAIL, "out of memory");
+	/* written beside its name and renamed into place only whole */
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
+		rc = ehr_fail(&e, EHR_EFAIL, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if ((rc = file_write_atomic(a->fhir, text, strlen(text), 0600, a->force, &e)))
+	if ((rc = fhir_export_begin(fd, &xs.fx, &e)))
 		goto out;
+	if ((rc = records_of_patient(x.c, x.registry, x.s.address, export_one, &xs, &e))) {
+		fhir_export_free(xs.fx);
+		goto out;
+	}
+	if ((rc = fhir_export_end(xs.fx, NULL, &e)))
+		goto out;
+	if (fsync(fd) || (a->force ? rename(tmp, a->fhir) : link(tmp, a->fhir))) {
+		rc = ehr_fail(&e, EHR_EFAIL, "cannot write %s: %s", a->fhir, strerror(errno));
+		goto out;
+	}
 	note("%zu record%s written to %s as a FHIR R4 collection Bundle%s", xs.count,
 	     xs.count == 1 ? "" : "s", a->fhir, xs.skipped ? " (some were not readable)" : "");
 out:
-	cJSON_free(text);
-	cJSON_Delete(bundle);
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
 	sodium_free(xs.key);
 	ctx_close(&x);
 	return rc ? report(&e) : 0;
