@@ -22,7 +22,7 @@
 # shellcheck disable=SC2086,SC2046,SC2207
 
 _ehr_commands="init restore import export accounts address passwd wallets sign verify config network
-	node balance send deploy register record grant revoke access emergency audit help"
+	node balance send deploy register record grant revoke access emergency audit upload help"
 
 _ehr_opts_global="--wallet:WALLET --account:N --network:NETWORK --rpc:URL --registry:ADDR
 	--passphrase-file:FILE --passphrase-fd:N --json --yes -y --quiet -q --help -h --version"
@@ -65,6 +65,8 @@ _ehr_opts_emergency="--records:IDS --for:DURATION --qr --qr-png:FILE --qr-svg:FI
 _ehr_subs_emergency="set card show revoke"
 _ehr_opts_audit="--record:ID --grant:ID --since:TIME --csv --fhir:FILE --force -f --no-titles"
 _ehr_subs_audit="verify"
+_ehr_opts_upload="--patient:ADDR --manifest:FILE --title:TITLE --type:TYPE --store:STORE
+	--journal:FILE --window:N --confirmations:N --timeout:SECONDS"
 _ehr_opts_help="--commands"
 
 # The wallet directory as wallet/paths.c finds it: $EHR_HOME/wallets, else
@@ -255,6 +257,9 @@ _ehr()
 			compopt -o filenames 2>/dev/null
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi ;;
+	upload)
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -f -- "$cur")) ;;
 	*)
 		if [[ -n $subs ]] && ((${#pos[@]} == 0)); then
 			COMPREPLY=($(compgen -W "$subs" -- "$cur"))

@@ -93,6 +93,7 @@ complete -c ehr -n __ehr_needs_command -a revoke -d 'end a grant at once'
 complete -c ehr -n __ehr_needs_command -a access -d 'open a grant: log, fetch, verify, decrypt'
 complete -c ehr -n __ehr_needs_command -a emergency -d 'the emergency card'
 complete -c ehr -n __ehr_needs_command -a audit -d 'who did what with the records, and when'
+complete -c ehr -n __ehr_needs_command -a upload -d 'a provider\'s batch upload into patients\' charts'
 complete -c ehr -n __ehr_needs_command -a help -d 'show the commands, or one command\'s usage'
 
 # global options, before or after the command
@@ -278,6 +279,18 @@ complete -c ehr -n '__ehr_using audit' -l fhir -r -F -d 'write FHIR AuditEvent a
 complete -c ehr -n '__ehr_using audit' -s f -l force -d '--fhir: replace an existing FILE'
 complete -c ehr -n '__ehr_using audit' -l no-titles -d 'do not unlock the wallet for titles'
 
+# upload
+complete -c ehr -n '__ehr_using upload' -F
+complete -c ehr -n '__ehr_using upload' -l patient -x -d 'the patient whose chart the FILEs go into'
+complete -c ehr -n '__ehr_using upload' -l manifest -r -F -d 'JSON lines: patient, file, title, type'
+complete -c ehr -n '__ehr_using upload' -l title -x -d 'title of each record'
+complete -c ehr -n '__ehr_using upload' -l type -x -d 'type of each record'
+complete -c ehr -n '__ehr_using upload' -l store -x -a '(__ehr_stores)' -d 'chain or dir:PATH'
+complete -c ehr -n '__ehr_using upload' -l journal -r -F -d 'the journal file'
+complete -c ehr -n '__ehr_using upload' -l window -x -d 'records sealed and sent together'
+complete -c ehr -n '__ehr_using upload' -l confirmations -x -d 'wait for N confirmations'
+complete -c ehr -n '__ehr_using upload' -l timeout -x -d 'give up waiting after SECONDS'
+
 # help
 complete -c ehr -n '__ehr_using help' -l commands -d 'list the command names only'
-complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify config network node balance send deploy register record grant revoke access emergency audit help'
+complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify config network node balance send deploy register record grant revoke access emergency audit upload help'
