@@ -22,7 +22,7 @@
 # shellcheck disable=SC2086,SC2046,SC2207
 
 _ehr_commands="init restore import export accounts address passwd wallets sign verify config network
-	node balance send deploy register record grant revoke access emergency audit upload help"
+	node balance send deploy register record grant revoke access emergency audit upload invoice help"
 
 _ehr_opts_global="--wallet:WALLET --account:N --network:NETWORK --rpc:URL --registry:ADDR
 	--passphrase-file:FILE --passphrase-fd:N --json --yes -y --quiet -q --help -h --version"
@@ -67,6 +67,9 @@ _ehr_opts_audit="--record:ID --grant:ID --since:TIME --csv --fhir:FILE --force -
 _ehr_subs_audit="verify"
 _ehr_opts_upload="--patient:ADDR --manifest:FILE --title:TITLE --type:TYPE --store:STORE
 	--journal:FILE --window:N --confirmations:N --timeout:SECONDS"
+_ehr_opts_invoice="--patient:ADDR --amount:AMOUNT --token:TOKEN --native --due:TIME --memo:TEXT
+	--memo-file:FILE --open --confirmations:N --timeout:SECONDS --async"
+_ehr_subs_invoice="issue list pay cancel"
 _ehr_opts_help="--commands"
 
 # The wallet directory as wallet/paths.c finds it: $EHR_HOME/wallets, else

@@ -94,6 +94,7 @@ complete -c ehr -n __ehr_needs_command -a access -d 'open a grant: log, fetch, v
 complete -c ehr -n __ehr_needs_command -a emergency -d 'the emergency card'
 complete -c ehr -n __ehr_needs_command -a audit -d 'who did what with the records, and when'
 complete -c ehr -n __ehr_needs_command -a upload -d 'a provider\'s batch upload into patients\' charts'
+complete -c ehr -n __ehr_needs_command -a invoice -d 'bill a patient; list and pay invoices'
 complete -c ehr -n __ehr_needs_command -a help -d 'show the commands, or one command\'s usage'
 
 # global options, before or after the command
@@ -291,6 +292,23 @@ complete -c ehr -n '__ehr_using upload' -l window -x -d 'records sealed and sent
 complete -c ehr -n '__ehr_using upload' -l confirmations -x -d 'wait for N confirmations'
 complete -c ehr -n '__ehr_using upload' -l timeout -x -d 'give up waiting after SECONDS'
 
+# invoice
+complete -c ehr -n '__ehr_using invoice 0' -a issue -d 'bill a patient'
+complete -c ehr -n '__ehr_using invoice 0' -a list -d 'list invoices to and by this account'
+complete -c ehr -n '__ehr_using invoice 0' -a pay -d 'pay an invoice'
+complete -c ehr -n '__ehr_using invoice 0' -a cancel -d 'cancel an invoice this account issued'
+complete -c ehr -n '__ehr_using invoice' -l patient -x -d 'issue: the patient to bill'
+complete -c ehr -n '__ehr_using invoice' -l amount -x -d 'issue: how much (25.50)'
+complete -c ehr -n '__ehr_using invoice' -l token -x -a default -d 'issue: in this ERC-20 token'
+complete -c ehr -n '__ehr_using invoice' -l native -d 'issue: in the native coin'
+complete -c ehr -n '__ehr_using invoice' -l due -x -d 'issue: due by a date or after a while'
+complete -c ehr -n '__ehr_using invoice' -l memo -x -d 'issue: a note sealed to the patient'
+complete -c ehr -n '__ehr_using invoice' -l memo-file -r -F -d 'issue: the memo from a file'
+complete -c ehr -n '__ehr_using invoice' -l open -d 'list: only invoices still open'
+complete -c ehr -n '__ehr_using invoice' -l confirmations -x -d 'wait for N confirmations'
+complete -c ehr -n '__ehr_using invoice' -l async -d 'print the transaction hash and do not wait'
+complete -c ehr -n '__ehr_using invoice' -l timeout -x -d 'give up waiting after SECONDS'
+
 # help
 complete -c ehr -n '__ehr_using help' -l commands -d 'list the command names only'
-complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify config network node balance send deploy register record grant revoke access emergency audit upload help'
+complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify config network node balance send deploy register record grant revoke access emergency audit upload invoice help'
