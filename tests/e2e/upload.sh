@@ -1,0 +1,116 @@
+#!/bin/sh
+# Provider batch upload against a real anvil: a manifest over three
+# patients (one without a write grant: reported and skipped), records
+# readable by their patient and the provider only; a run killed with
+# SIGKILL, and a node restarted from a saved state, then the same command
+# again: every record on chain exactly once.
+. "$(dirname "$0")/lib.sh"
+
+grep_err() {
+	if grep -q -- "$2" "$E2E_ERR"; then ok "$1"; else fail "$1: stderr was: $(cat "$E2E_ERR")"; fi
+}
+T=$E2E_TMP
+start_anvil --dump-state "$T/state.json" || { fail "anvil starts"; finish; }
+printf 'upload test passphrase\n' > "$T/pw"
+export EHR_PASSPHRASE_FILE="$T/pw"
+echo "test test test test test test test test test test test junk" > "$T/anvil-m"
+"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$T/anvil-m" -q
+"$EHR" --wallet dev deploy --save-as local --yes -q > /dev/null
+for w in lab p1 p2 p3 p4; do
+	"$EHR" --wallet $w init --kdf interactive --mnemonic-out "$T/$w-m" -q
+	"$EHR" --wallet dev send "$("$EHR" --wallet $w address)" 10 --yes -q
+	"$EHR" --wallet $w register --name "$w" --yes -q
+done
+LAB=$("$EHR" --wallet lab address)
+P1=$("$EHR" --wallet p1 address); P2=$("$EHR" --wallet p2 address)
+P3=$("$EHR" --wallet p3 address); P4=$("$EHR" --wallet p4 address)
+REG=$("$EHR" config --json | sed -n 's/.*"registry":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p')
+for w in p1 p2 p4; do "$EHR" --wallet $w grant "$LAB" --write --for 7d --yes -q > /dev/null; done
+by_lab() { # the number of records the lab anchored (for one patient, if given)
+	"$CAST" logs --json --address "$REG" --from-block 0 \
+		'RecordAnchored(address indexed,uint256 indexed,address indexed,uint256,bytes32,uint64,string,bytes,bytes,bytes)' |
+	python3 -c '
+import json, sys
+logs = json.load(sys.stdin)
+pad = lambda a: "0x" + "0" * 24 + a[2:].lower()
+lab, patient = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None
+print(sum(1 for l in logs if l["topics"][3] == pad(lab) and (patient is None or l["topics"][1] == pad(patient))))' "$LAB" ${1:+"$1"}
+}
+
+## 200 records over three patients; the third gave no write grant
+mkdir -p "$T/files"
+: > "$T/manifest"
+for i in $(seq 1 200); do
+	head -c 2048 /dev/urandom > "$T/files/lab$i.bin"
+	case $((i % 4)) in 0) p=$P3 ;; 1|2) p=$P1 ;; *) p=$P2 ;; esac
+	printf '{"patient": "%s", "file": "files/lab%d.bin", "title": "result %d", "type": "lab"}\n' "$p" $i $i >> "$T/manifest"
+done
+check_exit "the upload reports the skipped patient (exit 1)" 1 "$EHR" --wallet lab upload --manifest "$T/manifest" --yes --json
+check_eq "150 uploaded" "$(grep -c '"status":"uploaded"' "$E2E_OUT")" 150
+check_eq "50 skipped" "$(grep -c '"status":"skipped"' "$E2E_OUT")" 50
+if grep '"status":"skipped"' "$E2E_OUT" | head -n 1 | grep -q "no active write grant"; then ok "says why"; else fail "no reason"; fi
+check_eq "150 records anchored by the lab" "$(by_lab)" 150
+check_eq "none for the patient without a grant" "$(by_lab "$P3")" 0
+check_exit "the same command again uploads nothing twice" 1 "$EHR" --wallet lab upload --manifest "$T/manifest" --yes --json
+check_eq "150 already there" "$(grep -c '"status":"already uploaded"' "$E2E_OUT")" 150
+check_eq "still 150 on chain" "$(by_lab)" 150
+
+## each record is readable by its patient and the lab, nobody else
+"$EHR" --wallet p1 record list --json > "$T/p1.json"
+check_eq "the patient lists 100 records" "$(grep -c '"id"' "$T/p1.json")" 100
+id=$(sed -n 's/.*"id":[^0-9]*\([0-9]*\).*/\1/p' "$T/p1.json" | head -n 1)
+title=$(sed -n 's/.*"title":[^"]*"\(result [0-9]*\)".*/\1/p' "$T/p1.json" | head -n 1)
+n=${title#result }
+check_exit "the patient reads it" 0 "$EHR" --wallet p1 record get "$id" -o "$T/p1-$id"
+check_eq "identical to the lab's file" "$(cmp -s "$T/files/lab$n.bin" "$T/p1-$id" && echo same)" same
+check_exit "the lab reads what it wrote" 0 "$EHR" --wallet lab record get "$id" -o "$T/lab-$id"
+check_exit "another patient cannot (5)" 5 "$EHR" --wallet p2 record get "$id" -o "$T/p2-$id"
+check_eq "and gets no file" "$(test -e "$T/p2-$id" || echo none)" none
+
+## killed with SIGKILL mid-run, then run again
+: > "$T/m4"
+for i in $(seq 1 120); do
+	head -c 2048 /dev/urandom > "$T/files/k$i.bin"
+	printf '{"patient": "%s", "file": "files/k%d.bin", "title": "k %d"}\n' "$P4" $i $i >> "$T/m4"
+done
+"$EHR" --wallet lab upload --manifest "$T/m4" --journal "$T/j4" --window 5 --yes > /dev/null 2>&1 &
+upid=$!
+i=0
+while [ "$(cat "$T/j4" 2> /dev/null | grep -c '"record"')" -lt 20 ] && [ $i -lt 400 ]; do sleep 0.02; i=$((i + 1)); done
+kill -9 $upid 2> /dev/null
+wait $upid 2> /dev/null
+before=$(by_lab "$P4")
+if [ "$before" -gt 0 ] && [ "$before" -lt 120 ]; then ok "killed mid-run ($before of 120 on chain)"; else fail "not mid-run: $before"; fi
+check_exit "the same command finishes the job" 0 "$EHR" --wallet lab upload --manifest "$T/m4" --journal "$T/j4" --window 5 --yes --json
+check_eq "exactly 120 records for that patient" "$(by_lab "$P4")" 120
+"$EHR" --wallet p4 record list --json > "$T/p4.json"
+check_eq "every title once" "$(sed -n 's/.*"title":[^"]*"\(k [0-9]*\)".*/\1/p' "$T/p4.json" | sort -u | wc -l)" 120
+
+## the node restarted from a saved state: what it lost is sent again
+: > "$T/m5"
+for i in $(seq 1 60); do
+	head -c 2048 /dev/urandom > "$T/files/s$i.bin"
+	printf '{"patient": "%s", "file": "files/s%d.bin", "title": "s %d"}\n' "$P4" $i $i >> "$T/m5"
+done
+port=${EHR_RPC_URL##*:}
+kill "$ANVIL_PID"; wait "$ANVIL_PID" 2> /dev/null   # anvil saves its state on the way out
+"$ANVIL" --host 127.0.0.1 --port "$port" --load-state "$T/state.json" > "$T/anvil2.log" 2>&1 &
+ANVIL_PID=$!
+i=0; until "$CAST" chain-id > /dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+check_exit "a first run on the restored node" 0 "$EHR" --wallet lab upload --manifest "$T/m5" --journal "$T/j5" --yes
+kill "$ANVIL_PID"; wait "$ANVIL_PID" 2> /dev/null   # loses everything since the last save
+"$ANVIL" --host 127.0.0.1 --port "$port" --load-state "$T/state.json" > "$T/anvil3.log" 2>&1 &
+ANVIL_PID=$!
+i=0; until "$CAST" chain-id > /dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+check_eq "the restored node lost the run" "$(by_lab "$P4")" 120
+check_exit "the same command puts them back" 0 "$EHR" --wallet lab upload --manifest "$T/m5" --journal "$T/j5" --yes --json
+check_eq "all 60 back, once each" "$(by_lab "$P4")" 180
+
+## refusals
+check_exit "no patient and no manifest is a usage error" 2 "$EHR" --wallet lab upload "$T/files/lab1.bin" --yes
+check_exit "a bad manifest line is refused before anything is sent (2)" 2 sh -c \
+	"printf '{\"patient\": \"0x12\", \"file\": \"x\"}\n' > '$T/bad' && '$EHR' --wallet lab upload --manifest '$T/bad' --yes"
+grep_err "names the line" "line 1"
+check_exit "a missing file is refused (2)" 2 "$EHR" --wallet lab upload --patient "$P1" "$T/nope" --yes
+
+finish
