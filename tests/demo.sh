@@ -49,9 +49,46 @@ CLINIC=$("$EHR" --wallet clinic address)
 run --wallet devnet --passphrase-file "$EHR_HOME/state/devnet.pass" send "$PATIENT" 2 --yes
 run balance "$PATIENT"
 
-step "The patient pays the clinic 0.1 (asks first; --yes in a script)"
-run --wallet patient --passphrase-file "$EHR_HOME/patient.pass" send "$CLINIC" 0.1 --yes
-run balance "$CLINIC"
+"$EHR" -q --wallet devnet --passphrase-file "$EHR_HOME/state/devnet.pass" send "$CLINIC" 2 --yes
+
+step "Both publish their encryption keys in the registry's directory"
+run --wallet patient --passphrase-file "$EHR_HOME/patient.pass" register --name "Alex Patient" --yes
+run --wallet clinic --passphrase-file "$EHR_HOME/provider.pass" register --name "Dr. Rivera" --role provider --yes
+
+step "The patient adds records: encrypted here, ciphertext on chain, anchored in the registry"
+mkdir -p "$EHR_HOME/files"
+printf 'Allergies: penicillin (anaphylaxis, 2019)\nMedication: metformin 500 mg twice daily\n' > "$EHR_HOME/files/summary.txt"
+cat > "$EHR_HOME/files/glucose.json" <<'JSON'
+{"resourceType": "Observation", "status": "final",
+ "code": {"coding": [{"system": "http://loinc.org", "code": "2339-0", "display": "Glucose"}]},
+ "valueQuantity": {"value": 5.4, "unit": "mmol/L"}}
+JSON
+P="--wallet patient --passphrase-file $EHR_HOME/patient.pass"
+D="--wallet clinic --passphrase-file $EHR_HOME/provider.pass"
+run $P record add "$EHR_HOME/files/summary.txt" "$EHR_HOME/files/glucose.json" --yes
+run $P record list
+run $P record get 2 -o -
+
+step "At the consultation: 30 minutes for Dr. Rivera over both records, as a QR code"
+"$EHR" $P grant "$CLINIC" --records 1,2 --for 30m --qr --qr-png "$EHR_HOME/grant.png" --yes | tee "$EHR_HOME/grant.txt"
+URI=$(grep '^ehr://' "$EHR_HOME/grant.txt")
+
+step "Dr. Rivera scans it: the grant is checked, the access logged, the records verified and decrypted"
+run $D access "$URI" -o "$EHR_HOME/clinic-inbox" --yes
+cat "$EHR_HOME/clinic-inbox/summary.txt"
+
+step "The patient sees who read what, and ends the grant"
+run $P audit
+run $P revoke 1 --yes
+printf '$ ehr access (again, after the revoke)\n'
+"$EHR" $D access "$URI" -o "$EHR_HOME/clinic-inbox2" --yes || true
+
+step "The clinic uploads lab results into the patient's chart (a write grant, one batch, resumable)"
+run $P grant "$CLINIC" --write --for 1d --yes
+mkdir -p "$EHR_HOME/labs"
+for i in 1 2 3 4 5; do printf 'lab result %s: within range\n' "$i" > "$EHR_HOME/labs/result-$i.txt"; done
+run $D upload --patient "$PATIENT" "$EHR_HOME/labs" --yes
+run $P record list --type document
 
 echo
 echo "The demo's node is stopped on exit; 'make devnet' starts one that keeps running."
