@@ -79,6 +79,12 @@ const struct command commands[] = {
 	  "upload --patient ADDR (FILE|DIR)... [--title TITLE] [--type TYPE] [--store chain|dir:PATH] [--journal FILE]\n"
 	  "upload --manifest FILE [--store chain|dir:PATH] [--journal FILE]",
 	  cmd_upload_opts, W | U | N },
+	{ "invoice", cmd_invoice, "bill a patient in a token or the native coin; list and pay invoices",
+	  "invoice issue --patient ADDR --amount AMOUNT [--token ADDR|default | --native] [--due TIME] [--memo TEXT | --memo-file FILE]\n"
+	  "invoice list [--open]\n"
+	  "invoice pay ID\n"
+	  "invoice cancel ID",
+	  cmd_invoice_opts, W | U | N },
 	{ "help", cmd_help, "show the commands, or one command's usage",
 	  "help [COMMAND]", cmd_help_opts, 0 },
 };

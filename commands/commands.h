@@ -33,6 +33,7 @@ EHR_COMMAND(access)
 EHR_COMMAND(emergency)
 EHR_COMMAND(upload)
 EHR_COMMAND(audit)
+EHR_COMMAND(invoice)
 EHR_COMMAND(help)
 
 #endif
