@@ -90,5 +90,12 @@ for i in 1 2 3 4 5; do printf 'lab result %s: within range\n' "$i" > "$EHR_HOME/
 run $D upload --patient "$PATIENT" "$EHR_HOME/labs" --yes
 run $P record list --type document
 
+step "An invoice in tokens: the clinic bills, the patient reads the sealed memo and pays"
+run --wallet devnet --passphrase-file "$EHR_HOME/state/devnet.pass" send "$PATIENT" 100 --token default --yes
+run $D invoice issue --patient "$PATIENT" --amount 25.50 --memo "follow-up consultation, 22 Nov" --yes
+run $P invoice list
+run $P invoice pay 1 --yes
+run balance "$CLINIC" --token default
+
 echo
 echo "The demo's node is stopped on exit; 'make devnet' starts one that keeps running."

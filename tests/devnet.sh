@@ -36,6 +36,12 @@ export EHR_PASSPHRASE_FILE="$state/devnet.pass"
 "$EHR" -q --wallet devnet restore --kdf interactive --mnemonic-file "$state/devnet.words" --force
 "$EHR" -q --rpc "$url" network add local --default --force
 "$EHR" -q --wallet devnet --network local deploy --test-token --yes >&2
+# the test token's faucet: a million TUSD for the devnet account
+token=$("$EHR" network list --json |
+	sed -n 's/.*"token":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p' | head -n 1)
+key0=$(sed -n "/^Private Keys/,/^Wallet/s/^(0) \(0x[0-9a-f]\{64\}\)\$/\1/p" "$log")
+"$PWD/tests/node_modules/.bin/cast" send -q --rpc-url "$url" --private-key "$key0" "$token" \
+	"mint(address,uint256)" "$("$EHR" --wallet devnet address)" 1000000000000 > /dev/null
 echo "devnet: anvil (pid $pid) at $url; network 'local' is the default" >&2
 echo "devnet: wallet 'devnet' holds anvil's funded dev accounts (passphrase in $state/devnet.pass)" >&2
 echo "devnet: stop it with: kill $pid" >&2
