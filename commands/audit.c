@@ -144,7 +144,6 @@ struct audit {
 	struct token *tokens;
 	size_t ntokens;
 	size_t skipped;       /* logs that did not parse */
-	uint8_t *key;         /* a data key being used: sodium_malloc */
 
 	/* options */
 	uint64_t only_record, only_grant, since;
@@ -243,22 +242,46 @@ static struct rec *rec_add(struct audit *a, uint64_t id, const uint8_t *meta, si
 	return r;
 }
 
+static int rec_cmp(const void *pa, const void *pb)
+{
+	const struct rec *x = pa, *y = pb;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static struct rec *rec_find(const struct audit *a, uint64_t id)
+{
+	struct rec key = { .id = id };
+
+	return find(&key, a->recs, a->nrecs, sizeof(*a->recs), rec_cmp);
+}
+
+static int gkey_cmp(const void *pa, const void *pb)
+{
+	const struct granted_key *x = pa, *y = pb;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static const struct granted_key *gkey_find(const struct audit *a, uint64_t id)
+{
+	struct granted_key key = { .id = id };
+
+	return find(&key, a->gkeys, a->ngkeys, sizeof(*a->gkeys), gkey_cmp);
+}
+
 static int titles_cb(struct audit *a, const registry_event_data *ev, ehr_err *e)
 {
 	const registry_record *r = &ev->record;
+	const struct granted_key *k;
 	struct rec *rec;
-	size_t i;
 
-	if (ev->kind != REG_EV_RECORD_ANCHORED)
-		return 0;
-	for (i = 0; i < a->ngkeys; i++)
-		if (a->gkeys[i].id == r->id && !memcmp(a->gkeys[i].patient, r->patient, 20))
-			break;
-	if (i == a->ngkeys)
+	if (ev->kind != REG_EV_RECORD_ANCHORED || !(k = gkey_find(a, r->id)) ||
+	    memcmp(k->patient, r->patient, 20))
 		return 0;
 	if (!(rec = rec_add(a, r->id, r->meta, r->meta_len)))
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
-	memcpy(rec->sealed, a->gkeys[i].sealed, sizeof(rec->sealed));
+	memcpy(rec->sealed, k->sealed, sizeof(rec->sealed));
 	rec->has_key = true;
 	return 0;
 }
@@ -391,19 +414,52 @@ static void topic_of_address(const uint8_t addr[20], uint8_t out[32])
 	memcpy(out + 12, addr, 20);
 }
 
-/* The two scans: every event but ChunkStored with this account as topic 1,
- * then as topic 3. Both end at the same head. */
+/* Patients whose charts this account may have written to: a record of
+ * another patient names its author only under a write grant the author
+ * holds (as grantee, or as the redeemer of a bearer grant). From the rows
+ * of the party scan; topics in *out (malloc'd), their count returned. */
+static size_t write_patients(const struct audit *a, size_t first_row, uint8_t (**out)[32])
+{
+	size_t i, j, n = 0;
+
+	*out = NULL;
+	for (i = first_row; i < a->nrows; i++) {
+		const struct row *w = &a->rows[i];
+
+		if (!((w->kind == REG_EV_GRANT_ISSUED && (w->flags & REG_GRANT_WRITE)) ||
+		      w->kind == REG_EV_BEARER_REDEEMED) || !memcmp(w->patient, a->me, 20))
+			continue;
+		if (!*out && !(*out = calloc(a->nrows - first_row, 32)))
+			return 0;
+		for (j = 0; j < n && memcmp((*out)[j] + 12, w->patient, 20); j++)
+			;
+		if (j == n)
+			topic_of_address(w->patient, (*out)[n++]);
+	}
+	return n;
+}
+
+/* Nodes cap the alternatives of one topic position. */
+#define TOPIC_ALTERNATIVES 32
+
+/* The history: every event but ChunkStored with this account as topic 1
+ * (the patient); then as topic 3 (the other party), all but RecordAnchored,
+ * whose topic 3 is the author, so a patient's own records would come twice;
+ * then the records this account wrote into other patients' charts, which
+ * only write grants allow: RecordAnchored with topic 3 = this account and
+ * topic 1 = a patient who gave it one. All end at the same head. */
 static int scan_history(struct audit *a, ehr_err *e)
 {
-	uint8_t t0[REG_EV_COUNT][32], me[1][32];
+	uint8_t t0[REG_EV_COUNT][32], me[1][32], (*patients)[32] = NULL;
 	chain_topic topics[4];
 	struct scan s = { a, SCAN_PATIENT, e };
-	size_t n = 0;
+	size_t n = 0, np, first, party_rows;
 	int k, rc;
 
 	for (k = 0; k < REG_EV_COUNT; k++)
-		if (k != REG_EV_CHUNK_STORED)
+		if (k != REG_EV_CHUNK_STORED && k != REG_EV_RECORD_ANCHORED)
 			memcpy(t0[n++], registry_event_topic((enum registry_event)k), 32);
+	memcpy(t0[n++], registry_event_topic(REG_EV_RECORD_ANCHORED), 32);
 	topic_of_address(a->me, me[0]);
 	memset(topics, 0, sizeof(topics));
 	topics[0].any_of = (const uint8_t (*)[32])t0;
@@ -412,12 +468,25 @@ static int scan_history(struct audit *a, ehr_err *e)
 	topics[1].n = 1;
 	if ((rc = chain_get_logs(a->c, a->registry, topics, 0, a->head, scan_cb, &s, e)))
 		return rc;
+	party_rows = a->nrows;
+	topics[0].n = n - 1;  /* RecordAnchored is last */
 	topics[1].n = 0;
 	topics[1].any_of = NULL;
 	topics[3].any_of = (const uint8_t (*)[32])me;
 	topics[3].n = 1;
 	s.kind = SCAN_PARTY;
-	return chain_get_logs(a->c, a->registry, topics, 0, a->head, scan_cb, &s, e);
+	if ((rc = chain_get_logs(a->c, a->registry, topics, 0, a->head, scan_cb, &s, e)))
+		return rc;
+	np = write_patients(a, party_rows, &patients);
+	topics[0].any_of = (const uint8_t (*)[32])t0 + (n - 1);
+	topics[0].n = 1;
+	for (first = 0; first < np && !rc; first += TOPIC_ALTERNATIVES) {
+		topics[1].any_of = (const uint8_t (*)[32])patients + first;
+		topics[1].n = np - first < TOPIC_ALTERNATIVES ? np - first : TOPIC_ALTERNATIVES;
+		rc = chain_get_logs(a->c, a->registry, topics, 0, a->head, scan_cb, &s, e);
+	}
+	free(patients);
+	return rc;
 }
 
 /* ---- putting the history in order ------------------------------------------ */
@@ -448,12 +517,6 @@ static int row_time_cmp(const void *pa, const void *pb)
 	return row_cmp(pa, pb);
 }
 
-static int rec_cmp(const void *pa, const void *pb)
-{
-	const struct rec *x = pa, *y = pb;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
 
 static void row_free(struct row *w)
 {
@@ -477,6 +540,7 @@ static void merge_rows(struct audit *a)
 	}
 	a->nrows = k;
 	sort(a->recs, a->nrecs, sizeof(*a->recs), rec_cmp);
+	sort(a->gkeys, a->ngkeys, sizeof(*a->gkeys), gkey_cmp);
 }
 
 /* Every distinct block's time, and the head's, in one batch. */
@@ -800,12 +864,6 @@ static void amount_text(const struct audit *a, const struct row *w, char *out, s
 	}
 }
 
-static struct rec *rec_find(const struct audit *a, uint64_t id)
-{
-	struct rec key = { .id = id };
-
-	return find(&key, a->recs, a->nrecs, sizeof(*a->recs), rec_cmp);
-}
 
 /* Records granted to this account whose metadata is in another patient's
  * RecordAnchored events: one more scan, over those patients. */
@@ -833,10 +891,9 @@ static int fetch_granted_meta(struct audit *a, ehr_err *e)
 	memset(topics, 0, sizeof(topics));
 	topics[0].any_of = (const uint8_t (*)[32])t0;
 	topics[0].n = 1;
-	/* a few dozen alternatives per filter: nodes cap them */
-	for (first = 0; first < n && !rc; first += 32) {
+	for (first = 0; first < n && !rc; first += TOPIC_ALTERNATIVES) {
 		topics[1].any_of = (const uint8_t (*)[32])patients + first;
-		topics[1].n = n - first < 32 ? n - first : 32;
+		topics[1].n = n - first < TOPIC_ALTERNATIVES ? n - first : TOPIC_ALTERNATIVES;
 		rc = chain_get_logs(a->c, a->registry, topics, 0, a->head, scan_cb, &s, e);
 	}
 	free(patients);
@@ -857,59 +914,66 @@ static int fetch_granted_meta(struct audit *a, ehr_err *e)
 	return rc;
 }
 
+/* Opens each record's data key (X25519, about 33 us) and its metadata
+ * message. One key buffer for all of them. */
+static int open_titles(struct rec **list, size_t n, const keystore_keys *keys, ehr_err *e)
+{
+	uint8_t *key = sodium_malloc(32);
+	size_t i;
+
+	if (!key)
+		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
+	for (i = 0; i < n; i++) {
+		struct rec *r = list[i];
+		envelope_meta m;
+		ehr_err ignored;
+
+		if (envelope_key_open(r->sealed, keys->enc_public, keys->enc_secret, key, &ignored) ||
+		    envelope_read_meta_mem(r->meta, r->meta_len, key, &m, &ignored))
+			continue;  /* not readable here: the id alone */
+		r->title = strdup(m.title[0] ? m.title : m.file_name);
+	}
+	sodium_free(key);
+	return 0;
+}
+
 /* Decrypts the titles the shown rows name, unlocking the wallet once. */
 static int decrypt_titles(struct audit *a, ehr_err *e)
 {
-	size_t i, j, n;
-	bool wanted = false, granted = false;
+	struct rec **list = NULL;
+	size_t i, j, n, k = 0;
+	bool granted = false;
 	int rc;
 
-	for (i = 0; i < a->nrows && !(wanted && granted); i++) {
+	for (i = 0; i < a->nrows && !granted; i++) {
 		const uint64_t *ids = row_records(a, &a->rows[i], &n);
 
-		if (!a->rows[i].shown)
-			continue;
-		for (j = 0; j < n; j++) {
-			struct rec *r = rec_find(a, ids[j]);
-			size_t k;
-
-			if (r && r->has_key)
-				wanted = true;
-			for (k = 0; !r && k < a->ngkeys; k++)
-				if (a->gkeys[k].id == ids[j])
-					wanted = granted = true;
-		}
+		for (j = 0; a->rows[i].shown && j < n; j++)
+			if (!rec_find(a, ids[j]) && gkey_find(a, ids[j]))
+				granted = true;
 	}
-	if (!wanted)
-		return 0;
 	if (granted && (rc = fetch_granted_meta(a, e)))
 		return rc;
-	if ((rc = signer_unlock(&a->s, e)))
-		return rc;
-	if (!(a->key = sodium_malloc(32)))
-		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
 	for (i = 0; i < a->nrows; i++) {
 		const uint64_t *ids = row_records(a, &a->rows[i], &n);
 
-		if (!a->rows[i].shown)
-			continue;
-		for (j = 0; j < n; j++) {
+		for (j = 0; a->rows[i].shown && j < n; j++) {
 			struct rec *r = rec_find(a, ids[j]);
-			envelope_meta m;
-			ehr_err ignored;
 
 			if (!r || !r->has_key || r->tried)
 				continue;
+			if (!list && !(list = malloc(a->nrecs * sizeof(*list))))
+				return ehr_fail(e, EHR_EFAIL, "out of memory");
 			r->tried = true;
-			if (envelope_key_open(r->sealed, a->s.keys->enc_public, a->s.keys->enc_secret,
-					      a->key, &ignored) ||
-			    envelope_read_meta_mem(r->meta, r->meta_len, a->key, &m, &ignored))
-				continue;  /* not readable here: the id alone */
-			r->title = strdup(m.title[0] ? m.title : m.file_name);
+			list[k++] = r;
 		}
 	}
-	sodium_memzero(a->key, 32);
-	return 0;
+	if (!k)
+		return 0;
+	if (!(rc = signer_unlock(&a->s, e)))
+		rc = open_titles(list, k, a->s.keys, e);
+	free(list);
+	return rc;
 }
 
 static const char *title_of(const struct audit *a, uint64_t id)
@@ -1565,7 +1629,6 @@ static void audit_free(struct audit *a)
 	free(a->gkeys);
 	free(a->names);
 	free(a->tokens);
-	sodium_free(a->key);
 	signer_close(&a->s);
 	chain_close(a->c);
 }

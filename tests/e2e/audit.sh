@@ -75,8 +75,18 @@ check_exit "two days later the doctor's grant is refused (5)" 5 "$EHR" $DOC acce
 	0x0000000000000000000000000000000000000000 5 0 0x --private-key "$(anvil_key 2)" > /dev/null
 "$CAST" send "$REG" 'cancelInvoice(uint256)' 2 --private-key "$(anvil_key 2)" > /dev/null
 check_eq "both invoices are settled on chain" "$("$CAST" call "$REG" 'invoiceCount()(uint256)')" 2
-"$EHR" $PAT grant "$DOC_ADDR" --records 1 --for 7d --yes --json > "$T/g4.json"
+"$EHR" $PAT grant "$DOC_ADDR" --records 1 --for 7d --write --yes --json > "$T/g4.json"
 G4=$(py "$T/g4.json" 'd["grant"]')
+# the doctor writes into the patient's chart under the write grant (the
+# registry's anchorRecord through cast: the X-ray's envelope again, with a
+# data key sealed to nobody, so its title opens for no one)
+f=$(ls "$T"/store/*.ehr)
+h=$(basename "$f" .ehr)
+"$CAST" send "$REG" 'anchorRecord(address,uint256,(bytes32,uint64,string,bytes,bytes,bytes))' "$PAT_ADDR" "$G4" \
+	"(0x$h,$(stat -c %s "$f"),dir:$T/store/$h.ehr,0x$(rand_hex 80),0x,0x$(rand_hex 100))" \
+	--private-key "$(anvil_key 2)" > /dev/null
+check_eq "record 4 is the doctor's, in the patient's chart" \
+	"$("$CAST" call "$REG" 'recordOf(uint256)(address,uint64,bool)' 4 | head -n 1)" "$PAT_ADDR"
 "$EHR" $PAT record erase 2 --yes -q
 HEAD=$("$CAST" block-number)
 HEAD_TIME=$("$CAST" block latest --field timestamp)
@@ -85,12 +95,12 @@ HEAD_TIME=$("$CAST" block latest --field timestamp)
 check_exit "audit --json" 0 "$EHR" $PAT audit --json
 cp "$E2E_OUT" "$T/pat.json"
 check_eq "the events in order" "$(py - '[r["event"] for r in d]')" \
-	'["key registered", "record added", "record added", "record added", "grant issued", "access", "grant issued", "grant revoked", "grant issued", "grant expired", "grant expired", "invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued", "record erased"]'
+	'["key registered", "record added", "record added", "record added", "grant issued", "access", "grant issued", "grant revoked", "grant issued", "grant expired", "grant expired", "invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued", "record added", "record erased"]'
 check_eq "rows are in time order" "$(py - '[r["time"] for r in d] == sorted(r["time"] for r in d)')" true
 check_eq "every key is there on every row" \
 	"$(py - 'all(set(["time","block","event","patient","patient_name","party","party_name","grant","invoice","records","titles","tx"]) <= set(r) for r in d)')" true
-check_eq "titles decrypted locally" "$(py - '[r["titles"][0] for r in d if r["event"] == "record added"]')" \
-	'["Allergies", "Lab results", "Chest X-ray"]'
+check_eq "titles decrypted locally (not the doctor's record: no key opens it)" \
+	"$(py - '[r["titles"][0] for r in d if r["event"] == "record added"]')" '["Allergies", "Lab results", "Chest X-ray", null]'
 A='[r for r in d if r["event"] == "access"][0]'
 check_eq "the access: who" "$(py - "$A[\"party\"]")" "$DOC_ADDR"
 check_eq "the access: the doctor's name" "$(py - "$A[\"party_name\"]")" "Dr. Doc"
@@ -115,6 +125,9 @@ check_eq "the invoice: amount, native coin, issuer" \
 	"$(py - '[[r["invoice"], r["amount"], r["amount_text"], r["token"], r["party_name"]] for r in d if r["event"] == "invoice paid"][0]')" \
 	'[1, "1000000000000000", "0.001 ETH", null, "Dr. Doc"]'
 check_eq "the erase has no other party" "$(py - '[[r["records"], r["party"]] for r in d][-1]')" '[[2], null]'
+check_eq "the doctor's record: author, write grant, no title for the patient" \
+	"$(py - '[[r["party_name"], r["grant"], r["records"], r["titles"]] for r in d if r["event"] == "record added"][-1]')" \
+	"[\"Dr. Doc\", $G4, [4], [null]]"
 
 ## cross-check against cast logs over the same blocks
 for sig in 'KeyRegistered(address,bytes32,uint8,string)' \
@@ -163,14 +176,14 @@ else:
 	print("same", len(got))
 EOF
 }
-check_eq "the patient's audit is cast's logs, kind by kind, tx by tx" "$(crosscheck "$T/pat.json" "$PAT_ADDR")" "same 15"
+check_eq "the patient's audit is cast's logs, kind by kind, tx by tx" "$(crosscheck "$T/pat.json" "$PAT_ADDR")" "same 16"
 
 ## the providers' side: topic 3
 check_exit "the doctor's audit" 0 "$EHR" $DOC audit --json
 cp "$E2E_OUT" "$T/doc.json"
 check_eq "the doctor's events" "$(py - '[r["event"] for r in d]')" \
-	'["key registered", "grant issued", "access", "grant issued", "grant expired", "grant expired", "invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued"]'
-check_eq "the doctor's audit is cast's logs too" "$(crosscheck "$T/doc.json" "$DOC_ADDR")" "same 9"
+	'["key registered", "grant issued", "access", "grant issued", "grant expired", "grant expired", "invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued", "record added"]'
+check_eq "the doctor's audit is cast's logs too" "$(crosscheck "$T/doc.json" "$DOC_ADDR")" "same 10"
 check_eq "the doctor sees the patient's name" \
 	"$(py - '[r["patient_name"] for r in d if r["event"] == "access"][0]')" "Pat Patient"
 check_eq "the doctor reads the titles the grant's keys open" \
@@ -188,7 +201,7 @@ grep_out "titles in the table" 'record 1 "Allergies", record 2 "Lab results"'
 grep_out "the access's transaction" "$ACCESS_TX"
 grep_out "expired grants" "grant expired"
 grep_out "the invoice in ETH" "invoice 1: 0.001 ETH"
-check_eq "one line per event and the header" "$(wc -l < "$E2E_OUT")" 18
+check_eq "one line per event and the header" "$(wc -l < "$E2E_OUT")" 19
 
 ## CSV
 check_exit "audit --csv" 0 "$EHR" $PAT audit --csv
@@ -206,7 +219,7 @@ ok = len(rows) == len(js) and all(
 	for r, j in zip(rows, js))
 print(list(rows[0].keys())[:4], len(rows), ok)
 EOF
-)" "['time', 'block', 'event', 'patient'] 17 True"
+)" "['time', 'block', 'event', 'patient'] 18 True"
 grep_out "a name with a comma and quotes is quoted" '"Nurse, Joy ""RN"""'
 
 ## filters
@@ -217,13 +230,13 @@ check_exit "--grant $G2" 0 "$EHR" $PAT audit --grant "$G2" --json
 check_eq "what concerns grant $G2" "$(py - '[r["event"] for r in d]')" '["grant issued", "grant revoked"]'
 check_exit "--since 1d" 0 "$EHR" $PAT audit --since 1d --json
 check_eq "--since 1d: the last day of the chain's time" "$(py - '[r["event"] for r in d]')" \
-	'["invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued", "record erased"]'
+	'["invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued", "record added", "record erased"]'
 check_eq "--since 1d: each row within the day" "$(py - "all(r['time'] >= '$(date -u -d "@$((HEAD_TIME - 86400))" +%Y-%m-%dT%H:%M:%SZ)' for r in d)")" true
 SINCE=$(py "$T/pat.json" '[r["time"] for r in d if r["event"] == "grant revoked"][0]')
 check_exit "--since an RFC 3339 time" 0 "$EHR" $PAT audit --since "$SINCE" --json
 check_eq "from that second on" "$(py - 'len(d)')" "$(py "$T/pat.json" "len([r for r in d if r['time'] >= '$SINCE'])")"
 check_exit "--since a date far back" 0 "$EHR" $PAT audit --since 2000-01-01 --json
-check_eq "everything" "$(py - 'len(d)')" 17
+check_eq "everything" "$(py - 'len(d)')" 18
 check_exit "--since a date to come" 0 "$EHR" $PAT audit --since 2999-01-01
 check_eq "nothing" "$(wc -c < "$E2E_OUT")" 0
 grep_err "says so" "no events match"
@@ -235,9 +248,9 @@ check_eq "ids, no titles" "$(py - '[[r["records"], r["titles"]] for r in d if r[
 ## FHIR
 check_exit "--fhir" 0 "$EHR" $PAT audit --fhir "$T/audit.fhir.json"
 check_eq "written 0600" "$(stat -c %a "$T/audit.fhir.json")" 600
-check_eq "a collection Bundle of 17 AuditEvents and 4 Consents" \
+check_eq "a collection Bundle of 18 AuditEvents and 4 Consents" \
 	"$(py "$T/audit.fhir.json" '[d["resourceType"], d["type"], sum(e["resource"]["resourceType"] == "AuditEvent" for e in d["entry"]), sum(e["resource"]["resourceType"] == "Consent" for e in d["entry"])]')" \
-	'["Bundle", "collection", 17, 4]'
+	'["Bundle", "collection", 18, 4]'
 AE='[e["resource"] for e in d["entry"] if e["resource"].get("subtype", [{}])[0].get("code") == "access"][0]'
 check_eq "the access as an AuditEvent: action, recorded, agent, entities" \
 	"$(py "$T/audit.fhir.json" "[$AE['action'], $AE['recorded'], $AE['agent'][0]['name'], $AE['agent'][0]['requestor'], [x['what'].get('reference') for x in $AE['entity']]]")" \
@@ -253,11 +266,14 @@ check_eq "Consents: inactive when expired or revoked, active while running" \
 check_eq "a Consent: period, actor, action, data" \
 	"$(py "$T/audit.fhir.json" "[($C)['ehr-grant-$G1']['provision'][k] for k in ('period',)][0]['end'] == '$(date -u -d "@$EXPIRY1" +%Y-%m-%dT%H:%M:%SZ)' and [($C)['ehr-grant-$G1']['provision']['actor'][0]['reference']['display'], ($C)['ehr-grant-$G1']['provision']['action'][0]['coding'][0]['code'], [x['reference']['reference'] for x in ($C)['ehr-grant-$G1']['provision']['data']]]")" \
 	'["Dr. Doc", "access", ["DocumentReference/ehr-record-1", "DocumentReference/ehr-record-2"]]'
+check_eq "a write grant's Consent: access and correct" \
+	"$(py "$T/audit.fhir.json" "[a['coding'][0]['code'] for a in ($C)['ehr-grant-$G4']['provision']['action']]")" \
+	'["access", "correct"]'
 check_eq "a revoked grant's Consent ends at the revoke" \
 	"$(py "$T/audit.fhir.json" "($C)['ehr-grant-$G2']['provision']['period']['end']")" \
 	"$(py "$T/pat.json" '[r["time"] for r in d if r["event"] == "grant revoked"][0]')"
 check_exit "an existing FHIR file is not replaced (2)" 2 "$EHR" $PAT audit --fhir "$T/audit.fhir.json" --grant "$G2"
-check_eq "it is left as it was" "$(py "$T/audit.fhir.json" 'len(d["entry"])')" 21
+check_eq "it is left as it was" "$(py "$T/audit.fhir.json" 'len(d["entry"])')" 22
 check_exit "--force replaces it" 0 "$EHR" $PAT audit --fhir "$T/audit.fhir.json" --grant "$G2" --force --json
 check_eq "a grant's events and its Consent" "$(py - '[d["audit_events"], d["consents"]]')" '[2, 1]'
 
