@@ -145,3 +145,27 @@ $(BUILD)/bench/measure: bench/measure.c
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ bench/measure.c
 bench: deps all $(BUILD)/bench/measure
 	@EHR_MEASURE=$(abspath $(BUILD)/bench/measure) sh bench/run.sh
+
+# libFuzzer targets, one per parser (fuzz/fuzz_*.c; see fuzz/fuzz.h): built
+# by clang with ASan and UBSan against a libehr of their own in build-fuzz/.
+# `make fuzz FUZZ_SECONDS=N` runs each target N seconds from its committed
+# seed corpus (fuzz/corpus/NAME/); `make fuzz-smoke` is the short pass for CI.
+.PHONY: fuzz-build fuzz-targets fuzz-smoke
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SRC     := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/fuzz.h $(BUILD)/libehr.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libehr.a $(LIBS)
+fuzz-targets: $(FUZZ_BIN)
+-include $(FUZZ_BIN:=.d)
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) \
+		CFLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" \
+		LDFLAGS="-fsanitize=address,undefined" fuzz-targets
+fuzz: fuzz-build
+	@sh fuzz/run.sh build-fuzz/fuzz $(FUZZ_SECONDS)
+fuzz-smoke:
+	@sh fuzz/smoke.sh

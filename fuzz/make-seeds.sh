@@ -1,0 +1,66 @@
+#!/bin/sh
+# Regenerates the seed corpora in fuzz/corpus/<target>/: binary seeds from
+# fuzz/make-seeds.c (valid encodings made by libehr, laid out as each target
+# reads its input) and text seeds written here. Run from anywhere; needs
+# build/libehr.a (made here with make). The output is committed, so this
+# runs only when a format or a target's input layout changes.
+set -eu
+cd "$(dirname "$0")/.."
+
+corpus=fuzz/corpus
+pkgs="libsodium libsecp256k1 libcurl libcjson libqrencode libcrypto libpng"
+make -s build/libehr.a
+mkdir -p build/fuzz-seeds "$corpus"
+# shellcheck disable=SC2046
+${CC:-cc} -std=c11 -D_GNU_SOURCE -I. $(pkg-config --cflags $pkgs) -O1 -g \
+	-o build/fuzz-seeds/make-seeds fuzz/make-seeds.c build/libehr.a \
+	$(pkg-config --libs $pkgs) -lm
+build/fuzz-seeds/make-seeds "$corpus"
+
+# put TARGET NAME: the rest of stdin is the seed
+put() {
+	mkdir -p "$corpus/$1"
+	cat > "$corpus/$1/$2"
+}
+
+printf '\310\203cat\203dog' | put rlp list
+printf '\307\300\301\300\303\300\301\300' | put rlp nested
+printf '\202\004\000' | put rlp int-1024
+printf '\270\070%056d' 0 | put rlp long-string
+
+printf '{"jsonrpc":"2.0","id":1,"result":"0x1a"}' | put rpc quantity
+printf '{"jsonrpc":"2.0","id":2,"error":{"code":3,"message":"execution reverted: not allowed","data":"0x08c379a0"}}' | put rpc revert
+printf '{"jsonrpc":"2.0","id":3,"error":{"code":-32015,"message":"VM Exception","data":{"data":"Reverted 0x4e487b71"}}}' | put rpc nested-data
+printf '[{"jsonrpc":"2.0","id":1,"result":"0x7a69"},{"jsonrpc":"2.0","id":2,"error":{"code":-32000,"message":"nonce too low"}}]\n' | put rpc batch
+printf '{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch too large"}}' | put rpc batch-refused
+printf '{"jsonrpc":"2.0","id":4,"result":{"number":"0x10","baseFeePerGas":"0x0","gasLimit":"0x1c9c380"}}' | put rpc block
+
+printf '[{"address":"0x5fbdb2315678afecb367f032d93f642f64180aa3","topics":["0x%064x"],"data":"0x","blockNumber":"0x2","blockHash":"0x%064x","transactionHash":"0x%064x","transactionIndex":"0x0","logIndex":"0x1","removed":false}]' 1 2 3 | put chain logs
+printf '{"oldestBlock":"0x1","baseFeePerGas":["0x3b9aca00","0x3b9aca07"],"gasUsedRatio":[0.5],"reward":[["0x59682f00"],["0x0"]]}' | put chain fee-history
+printf '"query returned more than 10000 results. Try with this block range [0x3e8, 0x7cf]."' | put chain range-hint
+printf '"execution reverted: 0x4e487b710000000000000000000000000000000000000000000000000000000000000011"' | put chain revert-words
+
+printf '{"title":"x-ray","size":3,"created":"2025-01-31T09:30:00Z","unknown":[1,2]}' | put envelope_meta unknown-key
+
+printf '{"resourceType":"Patient","id":"p1","name":[{"family":"Doe"}]}' | put fhir patient
+printf '\357\273\277{"resourceType":"Observation","status":"final","valueQuantity":{"value":1.50}}' | put fhir bom
+printf '{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","id":"a"}},{"fullUrl":"urn:x"},{"resource":{"resourceType":"Condition"}}]}' | put fhir bundle
+printf '{"a":[1,2,{"b":null}]}' | put fhir not-fhir
+
+printf '  Abandon abandon ABANDON abandon abandon abandon\tabandon abandon abandon abandon abandon about\n' | put bip39 spaced
+printf 'abandon abandn abandon abandon abandon abandon abandon abandon abandon abandon abandon about' | put bip39 typo
+
+printf '\022\000%s' '25.50' | put amount decimal
+printf '\022\200%s' '1.5 ETH' | put amount units
+printf '\006\200%s' ' 2gwei ' | put amount gwei
+printf '\022\000%s' '0.000000000000000001' | put amount smallest
+
+printf '1h30m' | put duration mixed
+printf '2 hours' | put duration words
+printf '2026-11-22T14:30:00Z' | put duration rfc3339
+printf '2026-11-22 14:30' | put duration date-time
+printf '1700000000' | put duration seconds
+
+printf '0x5fbdb2315678afecb367f032d93f642f64180aa3' | put eip55 lower
+
+echo "seeds in $corpus: $(find "$corpus" -type f | wc -l) files, $(du -sk "$corpus" | cut -f1) KiB"
