@@ -1,0 +1,66 @@
+/* Inputs the fuzz targets (fuzz/) found mishandled, each fed to the same
+ * function again: it must refuse them with an error or answer correctly,
+ * and never crash (run under ASan too: make check-asan). One test per
+ * finding, named after its target. */
+#include "tap.h"
+
+#include <sodium.h>
+
+#include "wallet/fhir.h"
+
+struct entries {
+	size_t n;
+	char type[FHIR_TYPE_MAX];
+	char json[256];
+};
+
+static int on_entry(void *arg, size_t index, const char *type, const char *json, size_t len,
+		    ehr_err *e)
+{
+	struct entries *w = arg;
+
+	(void)index;
+	(void)e;
+	w->n++;
+	snprintf(w->type, sizeof(w->type), "%s", type);
+	snprintf(w->json, sizeof(w->json), "%.*s", (int)len, json);
+	return 0;
+}
+
+/* fuzz_fhir: cJSON skips every byte up to 0x20 between tokens (control
+ * characters and NUL too), the entry scanner skipped only JSON's four
+ * white space characters, so a control character before an entry's
+ * resource made fhir_bundle_entries hand out bytes that are not the
+ * resource ("\x01{\"resourceType\":\"Patient\"" without its brace). */
+static void test_fhir_control_whitespace(void)
+{
+	static const char *const docs[] = {
+		"{\"resourceType\":\"Bundle\",\"entry\":[{\"resource\":\x01{\"resourceType\":\"Patient\"}}]}",
+		"{\"resourceType\":\"Bundle\",\"entry\":[\x1f{\"resource\":{\"resourceType\":\"Patient\"}\x0b}]}",
+		"{\"resourceType\":\"Bundle\",\"entry\":\x7f[{\"resource\":{\"resourceType\":\"Patient\"}}]}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		struct entries w = { 0, "", "" };
+		ehr_err e = { 0, "" };
+		size_t count = 0;
+		int rc = fhir_bundle_entries(docs[i], strlen(docs[i]), on_entry, &w, &count, &e);
+
+		if (rc) {
+			CHECK(rc == EHR_EUSAGE && count == 0, "doc %zu: rc %d (%s)", i, rc, e.msg);
+			continue;
+		}
+		CHECK(count == 1 && w.n == 1, "doc %zu: %zu entries", i, count);
+		CHECK_STR(w.type, "Patient");
+		CHECK_STR(w.json, "{\"resourceType\":\"Patient\"}");
+	}
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	test_fhir_control_whitespace();
+	return tap_done();
+}
