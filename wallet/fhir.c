@@ -12,9 +12,12 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+/* White space as cJSON skips it: every byte up to ' ', control characters
+ * and NUL included. The entry scanner below must skip exactly what the
+ * parser that accepted the document skipped, or its spans go astray. */
 static bool is_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	return (unsigned char)c <= ' ';
 }
 
 static size_t skip_bom(const char *json, size_t len)
