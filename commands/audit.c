@@ -1213,17 +1213,22 @@ static void print_csv(const struct audit *a)
 	}
 }
 
-/* "Dr. Bob (0x...)", or the address alone. */
-static void who_text(const struct audit *a, const uint8_t addr[20], char *out, size_t cap)
+/* "Dr. Bob (0x...)", "a bearer code (0x...)" for the ephemeral key of a
+ * bearer grant, or the address alone. */
+static void who_text(const struct audit *a, const struct row *w, const uint8_t addr[20], char *out,
+		     size_t cap)
 {
 	char hex[43];
 	const char *n = name_of(a, addr);
+	const struct grant *gr = w->gi >= 0 ? &a->grants[w->gi] : NULL;
 
 	eip55_format(addr, hex);
 	if (!memcmp(addr, a->me, 20))
 		snprintf(out, cap, "you");
 	else if (*n)
 		snprintf(out, cap, "%s (%s)", n, hex);
+	else if (gr && (gr->flags & REG_GRANT_BEARER) && !memcmp(addr, gr->grantee, 20))
+		snprintf(out, cap, "a bearer code (%s)", hex);
 	else
 		snprintf(out, cap, "%s", hex);
 }
@@ -1287,9 +1292,9 @@ static int print_table(const struct audit *a, ehr_err *e)
 			continue;
 		/* who: the other party; for the patient's own acts, the patient */
 		if (w->has_party && memcmp(w->party, a->me, 20))
-			who_text(a, w->party, buf, sizeof(buf));
+			who_text(a, w, w->party, buf, sizeof(buf));
 		else
-			who_text(a, w->patient, buf, sizeof(buf));
+			who_text(a, w, w->patient, buf, sizeof(buf));
 		if (!(who[i] = strdup(buf)) || !(what[i] = what_text(a, w))) {
 			rc = ehr_fail(e, EHR_EFAIL, "out of memory");
 			goto out;

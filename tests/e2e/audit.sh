@@ -87,6 +87,10 @@ h=$(basename "$f" .ehr)
 	--private-key "$(anvil_key 2)" > /dev/null
 check_eq "record 4 is the doctor's, in the patient's chart" \
 	"$("$CAST" call "$REG" 'recordOf(uint256)(address,uint64,bool)' 4 | head -n 1)" "$PAT_ADDR"
+# a bearer grant (the QR at the desk), opened by the nurse
+check_exit "a bearer grant" 0 "$EHR" $PAT grant --bearer --records 1 --for 1h --yes --json
+G5=$(py - 'd["grant"]')
+check_exit "the nurse opens it" 0 "$EHR" $NURSE access "$(py - 'd["uri"]')" -o "$T/nurse" --yes
 "$EHR" $PAT record erase 2 --yes -q
 HEAD=$("$CAST" block-number)
 HEAD_TIME=$("$CAST" block latest --field timestamp)
@@ -95,7 +99,7 @@ HEAD_TIME=$("$CAST" block latest --field timestamp)
 check_exit "audit --json" 0 "$EHR" $PAT audit --json
 cp "$E2E_OUT" "$T/pat.json"
 check_eq "the events in order" "$(py - '[r["event"] for r in d]')" \
-	'["key registered", "record added", "record added", "record added", "grant issued", "access", "grant issued", "grant revoked", "grant issued", "grant expired", "grant expired", "invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued", "record added", "record erased"]'
+	'["key registered", "record added", "record added", "record added", "grant issued", "access", "grant issued", "grant revoked", "grant issued", "grant expired", "grant expired", "invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued", "record added", "grant issued", "bearer redeemed", "access", "record erased"]'
 check_eq "rows are in time order" "$(py - '[r["time"] for r in d] == sorted(r["time"] for r in d)')" true
 check_eq "every key is there on every row" \
 	"$(py - 'all(set(["time","block","event","patient","patient_name","party","party_name","grant","invoice","records","titles","tx"]) <= set(r) for r in d)')" true
@@ -176,7 +180,7 @@ else:
 	print("same", len(got))
 EOF
 }
-check_eq "the patient's audit is cast's logs, kind by kind, tx by tx" "$(crosscheck "$T/pat.json" "$PAT_ADDR")" "same 16"
+check_eq "the patient's audit is cast's logs, kind by kind, tx by tx" "$(crosscheck "$T/pat.json" "$PAT_ADDR")" "same 19"
 
 ## the providers' side: topic 3
 check_exit "the doctor's audit" 0 "$EHR" $DOC audit --json
@@ -189,9 +193,11 @@ check_eq "the doctor sees the patient's name" \
 check_eq "the doctor reads the titles the grant's keys open" \
 	"$(py - '[r["titles"] for r in d if r["event"] == "access"][0]')" '["Allergies", "Lab results"]'
 check_exit "the nurse's audit" 0 "$EHR" $NURSE audit --json
-check_eq "the nurse: granted and revoked" "$(py - '[r["event"] for r in d]')" \
-	'["key registered", "grant issued", "grant revoked"]'
-check_eq "the nurse's audit is cast's logs too" "$(crosscheck "$E2E_OUT" "$NURSE_ADDR")" "same 3"
+check_eq "the nurse: granted and revoked, then a bearer code redeemed and used" "$(py - '[r["event"] for r in d]')" \
+	'["key registered", "grant issued", "grant revoked", "bearer redeemed", "access"]'
+check_eq "the nurse's audit is cast's logs too" "$(crosscheck "$E2E_OUT" "$NURSE_ADDR")" "same 5"
+check_eq "the nurse's access: the grant, the record" \
+	"$(py - '[[r["grant"], r["records"], r["patient_name"]] for r in d][-1]')" "[$G5, [1], \"Pat Patient\"]"
 
 ## the table
 check_exit "audit (table)" 0 "$EHR" $PAT audit
@@ -201,7 +207,9 @@ grep_out "titles in the table" 'record 1 "Allergies", record 2 "Lab results"'
 grep_out "the access's transaction" "$ACCESS_TX"
 grep_out "expired grants" "grant expired"
 grep_out "the invoice in ETH" "invoice 1: 0.001 ETH"
-check_eq "one line per event and the header" "$(wc -l < "$E2E_OUT")" 19
+grep_out "the bearer grant's key is named as such" "grant issued *a bearer code (0x"
+grep_out "the bearer redeemed by the nurse" "bearer redeemed *Nurse, Joy"
+check_eq "one line per event and the header" "$(wc -l < "$E2E_OUT")" 22
 
 ## CSV
 check_exit "audit --csv" 0 "$EHR" $PAT audit --csv
@@ -219,7 +227,7 @@ ok = len(rows) == len(js) and all(
 	for r, j in zip(rows, js))
 print(list(rows[0].keys())[:4], len(rows), ok)
 EOF
-)" "['time', 'block', 'event', 'patient'] 18 True"
+)" "['time', 'block', 'event', 'patient'] 21 True"
 grep_out "a name with a comma and quotes is quoted" '"Nurse, Joy ""RN"""'
 
 ## filters
@@ -230,13 +238,13 @@ check_exit "--grant $G2" 0 "$EHR" $PAT audit --grant "$G2" --json
 check_eq "what concerns grant $G2" "$(py - '[r["event"] for r in d]')" '["grant issued", "grant revoked"]'
 check_exit "--since 1d" 0 "$EHR" $PAT audit --since 1d --json
 check_eq "--since 1d: the last day of the chain's time" "$(py - '[r["event"] for r in d]')" \
-	'["invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued", "record added", "record erased"]'
+	'["invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued", "record added", "grant issued", "bearer redeemed", "access", "record erased"]'
 check_eq "--since 1d: each row within the day" "$(py - "all(r['time'] >= '$(date -u -d "@$((HEAD_TIME - 86400))" +%Y-%m-%dT%H:%M:%SZ)' for r in d)")" true
 SINCE=$(py "$T/pat.json" '[r["time"] for r in d if r["event"] == "grant revoked"][0]')
 check_exit "--since an RFC 3339 time" 0 "$EHR" $PAT audit --since "$SINCE" --json
 check_eq "from that second on" "$(py - 'len(d)')" "$(py "$T/pat.json" "len([r for r in d if r['time'] >= '$SINCE'])")"
 check_exit "--since a date far back" 0 "$EHR" $PAT audit --since 2000-01-01 --json
-check_eq "everything" "$(py - 'len(d)')" 18
+check_eq "everything" "$(py - 'len(d)')" 21
 check_exit "--since a date to come" 0 "$EHR" $PAT audit --since 2999-01-01
 check_eq "nothing" "$(wc -c < "$E2E_OUT")" 0
 grep_err "says so" "no events match"
@@ -248,9 +256,9 @@ check_eq "ids, no titles" "$(py - '[[r["records"], r["titles"]] for r in d if r[
 ## FHIR
 check_exit "--fhir" 0 "$EHR" $PAT audit --fhir "$T/audit.fhir.json"
 check_eq "written 0600" "$(stat -c %a "$T/audit.fhir.json")" 600
-check_eq "a collection Bundle of 18 AuditEvents and 4 Consents" \
+check_eq "a collection Bundle of 21 AuditEvents and 5 Consents" \
 	"$(py "$T/audit.fhir.json" '[d["resourceType"], d["type"], sum(e["resource"]["resourceType"] == "AuditEvent" for e in d["entry"]), sum(e["resource"]["resourceType"] == "Consent" for e in d["entry"])]')" \
-	'["Bundle", "collection", 18, 4]'
+	'["Bundle", "collection", 21, 5]'
 AE='[e["resource"] for e in d["entry"] if e["resource"].get("subtype", [{}])[0].get("code") == "access"][0]'
 check_eq "the access as an AuditEvent: action, recorded, agent, entities" \
 	"$(py "$T/audit.fhir.json" "[$AE['action'], $AE['recorded'], $AE['agent'][0]['name'], $AE['agent'][0]['requestor'], [x['what'].get('reference') for x in $AE['entity']]]")" \
@@ -262,7 +270,7 @@ check_eq "every AuditEvent has type, action, recorded, agent and source" \
 C='{e["resource"]["id"]: e["resource"] for e in d["entry"] if e["resource"]["resourceType"] == "Consent"}'
 check_eq "Consents: inactive when expired or revoked, active while running" \
 	"$(py "$T/audit.fhir.json" "[c['status'] for c in sorted($C.values(), key=lambda c: c['id'])]")" \
-	'["inactive", "inactive", "inactive", "active"]'
+	'["inactive", "inactive", "inactive", "active", "active"]'
 check_eq "a Consent: period, actor, action, data" \
 	"$(py "$T/audit.fhir.json" "[($C)['ehr-grant-$G1']['provision'][k] for k in ('period',)][0]['end'] == '$(date -u -d "@$EXPIRY1" +%Y-%m-%dT%H:%M:%SZ)' and [($C)['ehr-grant-$G1']['provision']['actor'][0]['reference']['display'], ($C)['ehr-grant-$G1']['provision']['action'][0]['coding'][0]['code'], [x['reference']['reference'] for x in ($C)['ehr-grant-$G1']['provision']['data']]]")" \
 	'["Dr. Doc", "access", ["DocumentReference/ehr-record-1", "DocumentReference/ehr-record-2"]]'
@@ -273,7 +281,7 @@ check_eq "a revoked grant's Consent ends at the revoke" \
 	"$(py "$T/audit.fhir.json" "($C)['ehr-grant-$G2']['provision']['period']['end']")" \
 	"$(py "$T/pat.json" '[r["time"] for r in d if r["event"] == "grant revoked"][0]')"
 check_exit "an existing FHIR file is not replaced (2)" 2 "$EHR" $PAT audit --fhir "$T/audit.fhir.json" --grant "$G2"
-check_eq "it is left as it was" "$(py "$T/audit.fhir.json" 'len(d["entry"])')" 22
+check_eq "it is left as it was" "$(py "$T/audit.fhir.json" 'len(d["entry"])')" 26
 check_exit "--force replaces it" 0 "$EHR" $PAT audit --fhir "$T/audit.fhir.json" --grant "$G2" --force --json
 check_eq "a grant's events and its Consent" "$(py - '[d["audit_events"], d["consents"]]')" '[2, 1]'
 
