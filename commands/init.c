@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -40,6 +41,17 @@ static void show_mnemonic(const char *m)
 	puts(i % 4 ? "\n" : "");
 }
 
+/* Whether another file than the one before (none: had is false) is now at
+ * path: the new wallet went into place. */
+static bool wallet_replaced(const char *path, bool had, const struct stat *before)
+{
+	struct stat now;
+
+	if (stat(path, &now) < 0)
+		return false;
+	return !had || now.st_dev != before->st_dev || now.st_ino != before->st_ino;
+}
+
 int cmd_init(int argc, char **argv)
 {
 	struct opt_parser p;
@@ -48,6 +60,8 @@ int cmd_init(int argc, char **argv)
 	bool force = false;
 	keystore_secret *s = NULL;
 	char *mnemonic = NULL, path[4096];
+	struct stat before;
+	bool had;
 	size_t len;
 	ehr_err e = { 0 };
 	int key, rc;
@@ -86,6 +100,7 @@ int cmd_init(int argc, char **argv)
 		return report(&e);
 	if (!force && file_exists(path))
 		return fail(EHR_EUSAGE, "wallet '%s' exists at %s (use --force to replace it)", g.wallet, path);
+	had = stat(path, &before) == 0;
 
 	if (!(s = keystore_secret_new()) || !(mnemonic = sodium_malloc(BIP39_MNEMONIC_MAX))) {
 		rc = fail(EHR_EFAIL, "out of secure memory");
@@ -117,8 +132,14 @@ int cmd_init(int argc, char **argv)
 		}
 	}
 	if ((rc = create_wallet(s, kdf, naccounts, force))) {
-		if (out)
-			unlink(out);  /* a mnemonic for a wallet that does not exist helps no one */
+		/* A mnemonic for a wallet that does not exist helps no one; but a
+		 * failure after the new wallet went into place (syncing its
+		 * directory, reading it back) leaves a wallet whose only backup is
+		 * that file. */
+		if (out && !wallet_replaced(path, had, &before))
+			unlink(out);
+		else if (out)
+			warn("the wallet was written all the same; its mnemonic is in %s", out);
 		goto out;
 	}
 	if (!out)
