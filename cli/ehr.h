@@ -49,6 +49,10 @@ const struct command *command_find(const char *name);
  * as part of a usage error, to stderr. */
 void command_usage(const struct command *cmd, bool to_stderr);
 
+/* Prints j (--json output) on stdout and frees it. */
+struct cJSON;
+void output_json(struct cJSON *j);
+
 /* Reports e ("ehr: error: <msg>") on stderr and returns its status, so a
  * command can end with `return report(&e);`. */
 int report(const ehr_err *e);

@@ -176,3 +176,50 @@ bad:
 		    name, max, val ? val : "");
 	return -1;
 }
+
+int opt_id(const char *s, uint64_t *id)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (s[0] < '1' || s[0] > '9')
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*id = v;
+	return 0;
+}
+
+int opt_id_list(const char *s, uint64_t **ids, size_t *n)
+{
+	char *copy = strdup(s), *tok, *save = NULL;
+	uint64_t *grown;
+	int rc = 0;
+
+	*ids = NULL;
+	*n = 0;
+	if (!copy || !*s || s[strlen(s) - 1] == ',' || strstr(s, ",,"))
+		rc = -1;
+	for (tok = rc ? NULL : strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!(grown = realloc(*ids, (*n + 1) * sizeof(**ids)))) {
+			rc = -1;
+			break;
+		}
+		*ids = grown;
+		if (opt_id(tok, &grown[*n])) {
+			rc = -1;
+			break;
+		}
+		(*n)++;
+	}
+	free(copy);
+	if (rc || !*n) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}

@@ -6,6 +6,8 @@
 #define EHR_OPT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct opt {
 	const char *name;      /* long name without "--"; NULL ends a table */
@@ -40,6 +42,14 @@ int opt_next(struct opt_parser *p, const char **val);
  * reports a usage error and returns -1 otherwise. */
 int opt_ulong(const struct opt_parser *p, const char *name, const char *val,
 	      unsigned long max, unsigned long *out);
+
+/* An id (of a record, grant or invoice): a decimal number from 1, no sign,
+ * no leading zeros. Returns 0, or -1 for anything else. */
+int opt_id(const char *s, uint64_t *id);
+
+/* A comma-separated list of ids ("3,7,12") into a malloc'd array (free
+ * it). Returns 0, or -1 for an empty or malformed list. */
+int opt_id_list(const char *s, uint64_t **ids, size_t *n);
 
 /* The Damerau-Levenshtein-ish distance used for "did you mean". */
 unsigned edit_distance(const char *a, const char *b);

@@ -1,5 +1,7 @@
-/* The one place errors, warnings and notes are printed. */
+/* The one place errors, warnings and notes are printed, and JSON. */
 #include "cli/ehr.h"
+
+#include <cJSON.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -63,4 +65,14 @@ void note(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void output_json(cJSON *j)
+{
+	char *s = cJSON_Print(j);
+
+	if (s)
+		puts(s);
+	cJSON_free(s);
+	cJSON_Delete(j);
 }

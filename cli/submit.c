@@ -217,7 +217,6 @@ void print_tx_result(const uint8_t hash[32], const chain_receipt *r, cJSON *extr
 	hex_encode0x(hash, 32, h);
 	if (g.json) {
 		cJSON *o = extra ? extra : cJSON_CreateObject();
-		char *s;
 
 		cJSON_AddStringToObject(o, "tx", h);
 		cJSON_AddStringToObject(o, "status", !r->found ? "sent" : r->status ? "confirmed" : "reverted");
@@ -225,10 +224,7 @@ void print_tx_result(const uint8_t hash[32], const chain_receipt *r, cJSON *extr
 			cJSON_AddNumberToObject(o, "block", (double)r->block_number);
 			cJSON_AddNumberToObject(o, "gas_used", (double)r->gas_used);
 		}
-		s = cJSON_Print(o);
-		puts(s);
-		cJSON_free(s);
-		cJSON_Delete(o);
+		output_json(o);
 		return;
 	}
 	cJSON_Delete(extra);

@@ -33,22 +33,12 @@ static cJSON *accounts_json(const keystore *ks)
 	return arr;
 }
 
-static void print_json(cJSON *j)
-{
-	char *s = cJSON_Print(j);
-
-	if (s)
-		puts(s);
-	cJSON_free(s);
-	cJSON_Delete(j);
-}
-
 void print_accounts(const keystore *ks)
 {
 	size_t i;
 
 	if (g.json) {
-		print_json(accounts_json(ks));
+		output_json(accounts_json(ks));
 		return;
 	}
 	printf("%-6s %-42s  %s\n", "INDEX", "ADDRESS", "PATH");
@@ -89,7 +79,7 @@ int create_wallet(const keystore_secret *secret, const char *kdf, unsigned long 
 		cJSON_AddStringToObject(o, "wallet", g.wallet);
 		cJSON_AddStringToObject(o, "file", path);
 		cJSON_AddItemToObject(o, "accounts", accounts_json(ks));
-		print_json(o);
+		output_json(o);
 	} else if (!g.quiet) {
 		char addr[43];
 

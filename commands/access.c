@@ -39,7 +39,7 @@ const struct opt cmd_access_opts[] = {
  * QR scanner piping in). key32 receives a bearer key. */
 static int read_grant(const char *arg, grant_uri *u, uint8_t *key32, bool *is_uri, ehr_err *e)
 {
-	char *line = NULL, *end;
+	char *line = NULL;
 	size_t len;
 	int rc;
 
@@ -52,13 +52,9 @@ static int read_grant(const char *arg, grant_uri *u, uint8_t *key32, bool *is_ur
 		sodium_free(line);
 		return rc;
 	}
-	if (arg[0] >= '1' && arg[0] <= '9') {
-		errno = 0;
-		u->grant_id = strtoull(arg, &end, 10);
-		if (!errno && !*end) {
-			*is_uri = false;
-			return 0;
-		}
+	if (!opt_id(arg, &u->grant_id)) {
+		*is_uri = false;
+		return 0;
 	}
 	return grant_uri_parse(arg, u, key32, e);
 }
@@ -265,7 +261,6 @@ int cmd_access(int argc, char **argv)
 	if (!rc) {
 		if (g.json) {
 			cJSON *arr = cJSON_CreateArray();
-			char *js;
 
 			for (i = 0; i < n; i++) {
 				cJSON *o = cJSON_CreateObject();
@@ -277,10 +272,7 @@ int cmd_access(int argc, char **argv)
 				cJSON_AddNumberToObject(o, "size", (double)done[i].meta.size);
 				cJSON_AddItemToArray(arr, o);
 			}
-			js = cJSON_Print(arr);
-			puts(js);
-			cJSON_free(js);
-			cJSON_Delete(arr);
+			output_json(arr);
 		} else {
 			for (i = 0; i < n; i++)
 				printf("record %llu  %-14s %s -> %s\n", (unsigned long long)done[i].id,

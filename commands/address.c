@@ -78,7 +78,6 @@ int cmd_address(int argc, char **argv)
 	hex_encode(enc, 32, enchex);
 	if (g.json) {
 		cJSON *o = cJSON_CreateObject();
-		char *s;
 
 		cJSON_AddStringToObject(o, "address", text);
 		if (path)
@@ -88,10 +87,7 @@ int cmd_address(int argc, char **argv)
 		cJSON_AddStringToObject(o, "encryption_key", enchex);
 		if (hrp)
 			cJSON_AddStringToObject(o, "bech32", b32);
-		s = cJSON_Print(o);
-		puts(s);
-		cJSON_free(s);
-		cJSON_Delete(o);
+		output_json(o);
 	} else {
 		puts(text);
 		if (hrp)

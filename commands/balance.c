@@ -81,7 +81,6 @@ int cmd_balance(int argc, char **argv)
 	eip55_format(who, who_text);
 	if (g.json) {
 		cJSON *o = cJSON_CreateObject();
-		char *js;
 
 		cJSON_AddStringToObject(o, "address", who_text);
 		if (token) {
@@ -94,10 +93,7 @@ int cmd_balance(int argc, char **argv)
 		cJSON_AddNumberToObject(o, "decimals", decimals);
 		cJSON_AddStringToObject(o, "balance", amount);
 		cJSON_AddStringToObject(o, "raw", raw);
-		js = cJSON_Print(o);
-		puts(js);
-		cJSON_free(js);
-		cJSON_Delete(o);
+		output_json(o);
 	} else {
 		printf("%s %s\n", amount, symbol);
 	}

@@ -51,7 +51,6 @@ int cmd_config(int argc, char **argv)
 		snprintf(chain, sizeof(chain), "%llu", (unsigned long long)t.chain_id);
 	if (g.json) {
 		cJSON *o = cJSON_CreateObject();
-		char *s;
 
 		cJSON_AddStringToObject(o, "config_file", cfgfile);
 		cJSON_AddStringToObject(o, "wallets_dir", wallets);
@@ -62,10 +61,7 @@ int cmd_config(int argc, char **argv)
 		cJSON_AddStringToObject(o, "rpc_source", t.rpc_source);
 		cJSON_AddItemToObject(o, "chain_id", t.chain_id ? cJSON_CreateNumber((double)t.chain_id) : cJSON_CreateNull());
 		cJSON_AddItemToObject(o, "registry", t.has_registry ? cJSON_CreateString(reg) : cJSON_CreateNull());
-		s = cJSON_Print(o);
-		puts(s);
-		cJSON_free(s);
-		cJSON_Delete(o);
+		output_json(o);
 		return 0;
 	}
 	printf("config file   %s\nwallets       %s\nstate         %s\nwallet        %s\n"

@@ -154,16 +154,12 @@ int cmd_deploy(int argc, char **argv)
 	hex_encode0x(hash, 32, h);
 	if (g.json) {
 		cJSON *o = cJSON_CreateObject();
-		char *js;
 
 		cJSON_AddStringToObject(o, "registry", reg_text);
 		cJSON_AddStringToObject(o, "tx", h);
 		cJSON_AddItemToObject(o, "token", test_token ? cJSON_CreateString(tok_text) : cJSON_CreateNull());
 		cJSON_AddItemToObject(o, "network", save_as ? cJSON_CreateString(save_as) : cJSON_CreateNull());
-		js = cJSON_Print(o);
-		puts(js);
-		cJSON_free(js);
-		cJSON_Delete(o);
+		output_json(o);
 	} else {
 		printf("registry    %s\n", reg_text);
 		if (test_token)

@@ -111,22 +111,19 @@ static int state_save(const char *path, const struct emergency *em, ehr_err *e)
 
 static int parse_ids(const char *s, struct emergency *em)
 {
-	const char *p = s;
-	char *end;
+	uint64_t *ids;
+	size_t n;
 
-	em->n = 0;
-	while (*p) {
-		errno = 0;
-		if (*p < '1' || *p > '9' || em->n == MAX_EMERGENCY_RECORDS)
-			return -1;
-		em->records[em->n++] = strtoull(p, &end, 10);
-		if (errno || (*end && *end != ','))
-			return -1;
-		p = *end ? end + 1 : end;
-		if (*end && !*p)
-			return -1;
+	if (opt_id_list(s, &ids, &n))
+		return -1;
+	if (n > MAX_EMERGENCY_RECORDS) {
+		free(ids);
+		return -1;
 	}
-	return em->n ? 0 : -1;
+	memcpy(em->records, ids, n * sizeof(*ids));
+	em->n = n;
+	free(ids);
+	return 0;
 }
 
 int cmd_emergency(int argc, char **argv)
@@ -209,16 +206,12 @@ int cmd_emergency(int argc, char **argv)
 		}
 		if (g.json) {
 			cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "records");
-			char *js;
 
 			for (i = 0; i < em.n; i++)
 				cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)em.records[i]));
 			cJSON_AddNumberToObject(o, "card", (double)em.card);
 			cJSON_AddStringToObject(o, "state", state);
-			js = cJSON_Print(o);
-			puts(js);
-			cJSON_free(js);
-			cJSON_Delete(o);
+			output_json(o);
 		} else {
 			printf("records   ");
 			for (i = 0; i < em.n; i++)
@@ -286,15 +279,11 @@ int cmd_emergency(int argc, char **argv)
 		snprintf(caption, sizeof(caption), "EMERGENCY - scan with: ehr access - - valid until %s", until);
 		if (g.json) {
 			cJSON *o = cJSON_CreateObject();
-			char *js;
 
 			cJSON_AddNumberToObject(o, "grant", (double)id);
 			cJSON_AddStringToObject(o, "uri", uri);
 			cJSON_AddNumberToObject(o, "expiry", (double)(now + seconds));
-			js = cJSON_Print(o);
-			puts(js);
-			cJSON_free(js);
-			cJSON_Delete(o);
+			output_json(o);
 		} else {
 			printf("emergency card: grant %llu, until %s\n%s\n", (unsigned long long)id, until, uri);
 		}

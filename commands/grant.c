@@ -48,35 +48,6 @@ struct grant_args {
 	struct tx_opts tx;
 };
 
-/* The record ids of a --records list. */
-static int parse_ids(const char *s, uint64_t **ids, size_t *n)
-{
-	const char *p = s;
-	char *end;
-
-	*ids = NULL;
-	*n = 0;
-	while (*p) {
-		unsigned long long v;
-		uint64_t *grown;
-
-		errno = 0;
-		if (*p < '1' || *p > '9')
-			return -1;
-		v = strtoull(p, &end, 10);
-		if (errno || (*end && *end != ','))
-			return -1;
-		if (!(grown = realloc(*ids, (*n + 1) * sizeof(**ids))))
-			return -1;
-		*ids = grown;
-		(*ids)[(*n)++] = v;
-		p = *end ? end + 1 : end;
-		if (*end && !*p)
-			return -1;
-	}
-	return *n ? 0 : -1;
-}
-
 /* The records a grant names: the listed ones (each this patient's, not
  * erased), or every one (--all), or every one of a type. */
 struct pick {
@@ -156,7 +127,7 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		return report(&e);
 	if (a->until && (rc = time_parse(a->until, &expiry, &e)))
 		return report(&e);
-	if (a->records && parse_ids(a->records, &pk.ids, &pk.n))
+	if (a->records && opt_id_list(a->records, &pk.ids, &pk.n))
 		return usage_error("grant", "--records wants record ids separated by commas, like 3,7,12");
 	if (!a->bearer && (rc = eip55_parse(pos[0], grantee, &e)))
 		goto out;
@@ -235,17 +206,13 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 	snprintf(caption, sizeof(caption), "ehr grant %llu - until %s", (unsigned long long)grant_id, until);
 	if (g.json) {
 		cJSON *o = cJSON_CreateObject();
-		char *js;
 
 		cJSON_AddNumberToObject(o, "grant", (double)grant_id);
 		cJSON_AddStringToObject(o, "uri", uri);
 		cJSON_AddNumberToObject(o, "expiry", (double)expiry);
 		cJSON_AddNumberToObject(o, "records", (double)pk.n);
 		cJSON_AddBoolToObject(o, "bearer", a->bearer);
-		js = cJSON_Print(o);
-		puts(js);
-		cJSON_free(js);
-		cJSON_Delete(o);
+		output_json(o);
 	} else {
 		printf("grant %llu until %s\n%s\n", (unsigned long long)grant_id, until, uri);
 	}
@@ -351,15 +318,10 @@ static int grant_list(struct grant_args *a, int npos)
 		printf("%-6s %-8s %-20s %-5s %-8s %-42s %s\n", "GRANT", "STATE", "UNTIL", "MODE", "RECORDS",
 		       "GRANTEE", "NAME");
 	rc = grants_of_patient(c, registry, s.address, list_cb, &ls, &e);
-	if (ls.arr) {
-		if (!rc) {
-			char *js = cJSON_Print(ls.arr);
-
-			puts(js);
-			cJSON_free(js);
-		}
+	if (!rc && ls.arr)
+		output_json(ls.arr);
+	else
 		cJSON_Delete(ls.arr);
-	}
 	if (!rc && !ls.shown && !g.json)
 		note("no grants%s", a->active ? " active" : "");
 out:

@@ -76,21 +76,6 @@ static void ctx_close(struct ctx *x)
 }
 
 /* An invoice id: a positive decimal. */
-static int parse_id(const char *s, uint64_t *id)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	if (s[0] < '1' || s[0] > '9')
-		return -1;
-	v = strtoull(s, &end, 10);
-	if (errno || *end)
-		return -1;
-	*id = v;
-	return 0;
-}
-
 /* Tokens' decimals and symbols, asked once per token. A contract that
  * does not answer like an ERC-20 shows base units and "?". */
 struct tokens {
@@ -394,7 +379,7 @@ static int invoice_cancel(struct invoice_args *a, int npos, char **pos)
 	int rc;
 
 	memset(&x, 0, sizeof(x));
-	if (npos != 1 || parse_id(pos[0], &id))
+	if (npos != 1 || opt_id(pos[0], &id))
 		return usage_error("invoice", "give one invoice id: ehr invoice cancel ID");
 	if ((rc = ctx_open(&x, &e)) || (rc = invoice_of(x.c, x.registry, id, &st, &e)))
 		goto out;
@@ -571,10 +556,8 @@ static int invoice_list(struct invoice_args *a, int npos)
 		}
 	}
 	if (arr) {
-		char *js = cJSON_Print(arr);
-
-		puts(js);
-		cJSON_free(js);
+		output_json(arr);
+		arr = NULL;
 	}
 	if (!shown && !g.json)
 		note("no invoices%s", a->open ? " open" : "");
@@ -665,7 +648,7 @@ static int invoice_pay(struct invoice_args *a, int npos, char **pos)
 	memset(&v, 0, sizeof(v));
 	memset(r, 0, sizeof(r));
 	memset(txs, 0, sizeof(txs));
-	if (npos != 1 || parse_id(pos[0], &id))
+	if (npos != 1 || opt_id(pos[0], &id))
 		return usage_error("invoice", "give one invoice id: ehr invoice pay ID");
 	if ((rc = ctx_open(&x, &e)) || (rc = invoice_get(x.c, x.registry, id, &v, &e)))
 		goto out;

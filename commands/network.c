@@ -27,7 +27,6 @@ static void print_networks(const config *cfg)
 
 	if (g.json) {
 		cJSON *arr = cJSON_CreateArray();
-		char *s;
 
 		for (i = 0; i < cfg->nnetworks; i++) {
 			const network *n = &cfg->networks[i];
@@ -46,10 +45,7 @@ static void print_networks(const config *cfg)
 			cJSON_AddBoolToObject(o, "default", !strcmp(cfg->default_network, n->name));
 			cJSON_AddItemToArray(arr, o);
 		}
-		s = cJSON_Print(arr);
-		puts(s);
-		cJSON_free(s);
-		cJSON_Delete(arr);
+		output_json(arr);
 		return;
 	}
 	if (!cfg->nnetworks) {

@@ -104,7 +104,6 @@ int cmd_node(int argc, char **argv)
 	}
 	if (g.json) {
 		cJSON *o = cJSON_CreateObject();
-		char *s;
 
 		cJSON_AddStringToObject(o, "rpc", rpc_display_url(c));
 		cJSON_AddItemToObject(o, "network", t.network[0] ? cJSON_CreateString(t.network) : cJSON_CreateNull());
@@ -114,10 +113,7 @@ int cmd_node(int argc, char **argv)
 		cJSON_AddBoolToObject(o, "eip1559", basefee != NULL);
 		cJSON_AddItemToObject(o, "registry", reg[0] ? cJSON_CreateString(reg) : cJSON_CreateNull());
 		cJSON_AddBoolToObject(o, "registry_deployed", code_len > 0);
-		s = cJSON_Print(o);
-		puts(s);
-		cJSON_free(s);
-		cJSON_Delete(o);
+		output_json(o);
 	} else {
 		printf("rpc           %s\nnetwork       %s\nchain id      %llu\nblock         %llu\n"
 		       "client        %s\ngas price     %s\nbase fee      %s\n",

@@ -76,30 +76,6 @@ static void ctx_close(struct ctx *x)
 	chain_close(x->c);
 }
 
-static int parse_id(const char *s, uint64_t *id)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (s[0] < '1' || s[0] > '9')
-		return -1;
-	v = strtoull(s, &end, 10);
-	if (errno || *end)
-		return -1;
-	*id = v;
-	return 0;
-}
-
-static void print_json(cJSON *j)
-{
-	char *s = cJSON_Print(j);
-
-	puts(s);
-	cJSON_free(s);
-	cJSON_Delete(j);
-}
-
 /* ---- add ---------------------------------------------------------------- */
 
 /* An active grant over all records gets the new records too: their data
@@ -303,7 +279,7 @@ static int record_add(struct args *a)
 			cJSON_AddStringToObject(o, "locator", ins[i].locator);
 			cJSON_AddItemToArray(arr, o);
 		}
-		print_json(arr);
+		output_json(arr);
 	} else if (!g.quiet) {
 		for (i = 0; i < n; i++)
 			printf("record %llu  %-14s %s\n", (unsigned long long)ins[i].id, ins[i].meta.type,
@@ -403,7 +379,7 @@ static int record_list(struct args *a)
 		printf("%-6s %-20s %-14s %10s  %-8s %s\n", "ID", "CREATED", "TYPE", "BYTES", "STORE", "TITLE");
 	rc = records_of_patient(x.c, x.registry, x.s.address, list_one, &ls, &e);
 	if (!rc && ls.arr)
-		print_json(ls.arr);
+		output_json(ls.arr);
 	else
 		cJSON_Delete(ls.arr);
 	if (!rc && !ls.shown && !g.json)
@@ -428,7 +404,7 @@ static int record_get(struct args *a)
 	const char *out = a->out;
 	ehr_err e = { 0 };
 
-	if (a->npos != 1 || parse_id(a->pos[0], &id))
+	if (a->npos != 1 || opt_id(a->pos[0], &id))
 		return usage_error("record", "'record get' takes one record id (a number from 1)");
 	if (out && strcmp(out, "-") && !a->force && access(out, F_OK) == 0)
 		return fail(EHR_EUSAGE, "%s exists (use --force to replace it)", out);
@@ -471,7 +447,7 @@ static int record_get(struct args *a)
 			cJSON_AddStringToObject(o, "title", meta.title);
 			cJSON_AddStringToObject(o, "type", meta.type);
 			cJSON_AddNumberToObject(o, "size", (double)meta.size);
-			print_json(o);
+			output_json(o);
 		} else {
 			note("record %llu (%s) written to %s", (unsigned long long)id, meta.title, out);
 		}
@@ -544,7 +520,7 @@ static int record_verify(struct args *a)
 	if (a->all == (a->npos > 0))
 		return usage_error("record", "'record verify' takes record ids or --all");
 	for (k = 0; k < a->npos; k++)
-		if (parse_id(a->pos[k], &id))
+		if (opt_id(a->pos[k], &id))
 			return usage_error("record", "'%s' is not a record id", a->pos[k]);
 	if ((rc = ctx_open(&x, &e)))
 		goto out;
@@ -557,7 +533,7 @@ static int record_verify(struct args *a)
 			registry_record r;
 			int erased;
 
-			parse_id(a->pos[k], &id);
+			opt_id(a->pos[k], &id);
 			if ((rc = records_get(x.c, x.registry, id, &r, &erased, &e)))
 				break;
 			rc = verify_one(&vs, &r, erased);
@@ -566,7 +542,7 @@ static int record_verify(struct args *a)
 	}
 	if (vs.arr) {
 		if (!rc)
-			print_json(vs.arr);
+			output_json(vs.arr);
 		else
 			cJSON_Delete(vs.arr);
 	}
@@ -590,7 +566,7 @@ static int record_erase(struct args *a)
 	char what[700];
 	ehr_err e = { 0 };
 
-	if (a->npos != 1 || parse_id(a->pos[0], &id))
+	if (a->npos != 1 || opt_id(a->pos[0], &id))
 		return usage_error("record", "'record erase' takes one record id");
 	if ((rc = ctx_open(&x, &e)) || (rc = records_get(x.c, x.registry, id, &r, &erased, &e)))
 		goto out;

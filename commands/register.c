@@ -43,16 +43,12 @@ static int show(chain *c, const uint8_t reg[20], const uint8_t who[20], ehr_err 
 	hex_encode(a.enc_key, 32, key);
 	if (g.json) {
 		cJSON *o = cJSON_CreateObject();
-		char *s;
 
 		cJSON_AddStringToObject(o, "address", addr);
 		cJSON_AddStringToObject(o, "name", a.name);
 		cJSON_AddStringToObject(o, "role", role_name(a.role));
 		cJSON_AddStringToObject(o, "encryption_key", key);
-		s = cJSON_Print(o);
-		puts(s);
-		cJSON_free(s);
-		cJSON_Delete(o);
+		output_json(o);
 	} else {
 		printf("address         %s\nname            %s\nrole            %s\nencryption key  %s\n",
 		       addr, a.name[0] ? a.name : "(none)", role_name(a.role), key);

@@ -28,8 +28,7 @@ int cmd_revoke(int argc, char **argv)
 	chain *c = NULL;
 	chain_receipt r = { 0 };
 	uint8_t registry[20], hash[32];
-	unsigned long long id;
-	char *end;
+	uint64_t id;
 	ehr_err e = { 0 };
 	int key, rc;
 
@@ -41,9 +40,7 @@ int cmd_revoke(int argc, char **argv)
 			return EHR_EUSAGE;
 	if (key < 0)
 		return EHR_EUSAGE;
-	errno = 0;
-	if (p.npos != 1 || p.pos[0][0] < '1' || p.pos[0][0] > '9' ||
-	    (id = strtoull(p.pos[0], &end, 10), errno || *end))
+	if (p.npos != 1 || opt_id(p.pos[0], &id))
 		return usage_error("revoke", "give one grant id: ehr revoke GRANT_ID");
 	if ((rc = target_resolve(&t, &e)) || (rc = target_registry(&t, registry, &e)) ||
 	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)) ||
@@ -55,7 +52,8 @@ int cmd_revoke(int argc, char **argv)
 		cJSON_AddNumberToObject(o, "grant", (double)id);
 		print_tx_result(hash, &r, o);
 	}
-	note("grant %llu revoked: the registry refuses every access under it from now on", id);
+	note("grant %llu revoked: the registry refuses every access under it from now on",
+	     (unsigned long long)id);
 out:
 	chain_receipt_free(&r);
 	signer_close(&s);

@@ -114,14 +114,10 @@ int cmd_sign(int argc, char **argv)
 	hex_encode0x(sig, 65, sighex);
 	if (g.json) {
 		cJSON *o = cJSON_CreateObject();
-		char *s;
 
 		cJSON_AddStringToObject(o, "address", addr);
 		cJSON_AddStringToObject(o, "signature", sighex);
-		s = cJSON_Print(o);
-		puts(s);
-		cJSON_free(s);
-		cJSON_Delete(o);
+		output_json(o);
 	} else {
 		puts(sighex);
 	}
@@ -165,14 +161,10 @@ int cmd_verify(int argc, char **argv)
 	eip55_format(got, gotaddr);
 	if (g.json) {
 		cJSON *o = cJSON_CreateObject();
-		char *s;
 
 		cJSON_AddBoolToObject(o, "valid", match);
 		cJSON_AddStringToObject(o, "signer", gotaddr);
-		s = cJSON_Print(o);
-		puts(s);
-		cJSON_free(s);
-		cJSON_Delete(o);
+		output_json(o);
 	} else if (match) {
 		if (!g.quiet)
 			puts("valid");

@@ -81,15 +81,10 @@ static int list(void)
 		free(names[i]);
 	}
 	free(names);
-	if (arr) {
-		char *s = cJSON_Print(arr);
-
-		puts(s);
-		cJSON_free(s);
-		cJSON_Delete(arr);
-	} else if (!n) {
+	if (arr)
+		output_json(arr);
+	else if (!n)
 		note("no wallets in %s (create one with 'ehr init')", dir);
-	}
 	return 0;
 }
 
