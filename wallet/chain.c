@@ -797,24 +797,6 @@ int chain_send(chain *c, const eth_tx *tx, const uint8_t priv[32], uint8_t hash[
 	return st;
 }
 
-/* Node answers that may mean our own earlier attempt landed (the spellings
- * rpc_send_raw knows); a lookup by hash decides. */
-static int maybe_known(const char *msg)
-{
-	static const char *const hints[] = {
-		"already known", "known transaction", "already imported", "alreadyknown",
-		"already exists", "already in mempool", "already in the mempool",
-		"nonce too low", "oldnonce", "nonce_too_low", "invalid nonce",
-		"invalid sequence",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
-		if (strcasestr(msg, hints[i]))
-			return 1;
-	return 0;
-}
-
 /* Sends the transactions in idx[0..m) once, as batches. Each gets status
  * OK, ECHAIN (refused; *known set when the refusal may be our own echo) or
  * ENODE (fate unknown). Returns nonzero only when out of memory. */
@@ -850,7 +832,7 @@ static int send_round(chain *c, chain_raw_tx *txs, const size_t *idx, size_t m, 
 			t->status = t->err.status == EHR_ENODE ? EHR_ENODE : EHR_OK;
 			if (t->status == EHR_OK)
 				ehr_err_clear(&t->err);
-		} else if (q[i].status == EHR_ECHAIN && maybe_known(q[i].err.msg)) {
+		} else if (q[i].status == EHR_ECHAIN && rpc_maybe_known(q[i].err.msg)) {
 			known[idx[i]] = 1;
 		} else if (q[i].status != EHR_ECHAIN) {
 			t->status = EHR_ENODE;

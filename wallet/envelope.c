@@ -7,6 +7,7 @@
  * bare secretstream loop; this way it runs at about the loop's speed. When
  * no thread can be started the same steps run inline. */
 #include "wallet/envelope.h"
+#include "wallet/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,24 +44,6 @@ struct src {
 };
 
 /* Reads until n bytes or EOF; returns the count, or -1 with errno. */
-static ssize_t read_full(int fd, uint8_t *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = read(fd, buf + got, n - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
 static ssize_t src_read(struct src *s, uint8_t *buf, size_t n)
 {
 	if (!s->mem)
@@ -70,21 +53,6 @@ static ssize_t src_read(struct src *s, uint8_t *buf, size_t n)
 	memcpy(buf, s->mem + s->pos, n);
 	s->pos += n;
 	return (ssize_t)n;
-}
-
-static int write_all(int fd, const uint8_t *buf, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* ---- the pump: a second thread that reads and hashes ---- */
@@ -238,7 +206,7 @@ static bool pump_write_from(struct pump *p, const uint8_t *slot, size_t len)
 		return false;
 	EVP_DigestUpdate(p->md, slot, len);
 	if (p->out_fd >= 0 && !atomic_load(&p->write_errno) &&
-	    write_all(p->out_fd, slot, len) < 0)
+	    write_full(p->out_fd, slot, len) < 0)
 		atomic_store(&p->write_errno, errno ? errno : EIO);
 	ring_give_vacant(&p->out);
 	return true;
@@ -883,7 +851,7 @@ static int open_stream(struct src *s, int out_fd, const uint8_t key[32],
 				      (unsigned long long)meta.size);
 			goto out;
 		}
-		if (out_fd >= 0 && write_all(out_fd, plain, (size_t)plen) < 0) {
+		if (out_fd >= 0 && write_full(out_fd, plain, (size_t)plen) < 0) {
 			rc = ehr_fail(e, EHR_EFAIL, "cannot write the opened record: %s",
 				      strerror(errno));
 			goto out;

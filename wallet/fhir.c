@@ -1,4 +1,5 @@
 #include "wallet/fhir.h"
+#include "wallet/fileio.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -429,24 +430,6 @@ int fhir_export_add_resource(fhir_export *x, const char *json, size_t len, ehr_e
 	put(x, json, len);
 	puts_(x, "}");
 	return write_status(x, e);
-}
-
-static ssize_t read_full(int fd, uint8_t *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = read(fd, buf + got, n - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
 }
 
 /* Adds a string member to o unless s is NULL or empty; false when out of

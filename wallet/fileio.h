@@ -34,6 +34,14 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 /* Creates dir and missing parents with mode (0700 for ours). */
 int dir_ensure(const char *dir, mode_t mode, ehr_err *e);
 
+/* Reads until n bytes or end of file (retrying on EINTR): the count read,
+ * or -1 with errno set. */
+ssize_t read_full(int fd, void *buf, size_t n);
+
+/* Writes all n bytes (retrying on EINTR and short writes): 0, or -1 with
+ * errno set. */
+int write_full(int fd, const void *buf, size_t n);
+
 /* True if path names an existing file. */
 bool file_exists(const char *path);
 

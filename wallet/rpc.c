@@ -1117,7 +1117,7 @@ int rpc_batch(rpc_client *c, rpc_request *reqs, size_t n, ehr_err *e)
 /* Node answers that may mean "you sent this before", in the spellings of
  * geth, erigon, reth, anvil, nethermind, besu and cosmos evm. Only a lookup
  * by hash decides, so a broad match costs one read at most. */
-static int maybe_known(const char *msg)
+int rpc_maybe_known(const char *msg)
 {
 	static const char *const hints[] = {
 		"already known", "known transaction", "already imported", "alreadyknown",
@@ -1210,7 +1210,7 @@ int rpc_send_raw(rpc_client *c, const uint8_t *raw, size_t len, uint8_t tx_hash[
 			break;
 		}
 		if (st == EHR_ECHAIN) {
-			if (maybe_known(e->msg))
+			if (rpc_maybe_known(e->msg))
 				st = confirm_known(c, hash_hex, e);
 			break;
 		}

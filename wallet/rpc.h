@@ -171,6 +171,12 @@ int rpc_send_raw(rpc_client *c, const uint8_t *raw, size_t len,
 /* eth_chainId and eth_blockNumber as integers. These and rpc_get_balance
  * report a bad quantity as "node at URL sent a malformed reply: METHOD:
  * malformed quantity '...': why" (EHR_ENODE). */
+/* Whether a node's refusal of a raw transaction may mean it has it
+ * already ("already known", "nonce too low", in the spellings of geth,
+ * erigon, reth, anvil, nethermind, besu and cosmos evm): only a lookup by
+ * hash can decide. */
+int rpc_maybe_known(const char *msg);
+
 int rpc_chain_id(rpc_client *c, uint64_t *out, ehr_err *e);
 int rpc_block_number(rpc_client *c, uint64_t *out, ehr_err *e);
 
