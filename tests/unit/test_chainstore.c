@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "tap.h"
+#include "anvil.h"
 #include "contracts/contracts.h"
 #include "wallet/abi.h"
 #include "wallet/chain.h"
@@ -32,11 +33,6 @@
 
 #define CHUNK_SIG "(bytes32,uint32,uint32,bytes)"
 #define RECORD_SIG "(bytes32,uint64,string,bytes,bytes,bytes)"
-
-struct anvil {
-	pid_t pid;
-	char url[64];
-};
 
 /* HTTP requests seen, and those that asked for transactions. */
 static struct trace {
@@ -55,68 +51,6 @@ static void trace_fn(void *ctx, enum rpc_trace_event ev, const char *text, size_
 		t->tx_batches++;
 	if (strstr(text, "eth_getLogs"))
 		t->log_queries++;
-}
-
-static int start_anvil(const char *anvil, struct anvil *a, const char *hardfork)
-{
-	char log_path[] = "/tmp/ehr-test-chainstore-XXXXXX", buf[8192], *at;
-	int fd, waited;
-	unsigned port = 0;
-
-	memset(a, 0, sizeof(*a));
-	if ((fd = mkstemp(log_path)) < 0)
-		return -1;
-	unlink(log_path);
-	a->pid = fork();
-	if (a->pid < 0) {
-		close(fd);
-		return -1;
-	}
-	if (a->pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		dup2(null, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (hardfork)
-			execl(anvil, "anvil", "--host", "127.0.0.1", "--port", "0",
-			      "--hardfork", hardfork, (char *)NULL);
-		else
-			execl(anvil, "anvil", "--host", "127.0.0.1", "--port", "0", (char *)NULL);
-		_exit(127);
-	}
-	for (waited = 0; waited < 300 && !port; waited++) {
-		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-
-		buf[n > 0 ? n : 0] = '\0';
-		if ((at = strstr(buf, "Listening on 127.0.0.1:")))
-			port = (unsigned)strtoul(at + 23, NULL, 10);
-		else if (waitpid(a->pid, NULL, WNOHANG) == a->pid)
-			break;
-		else
-			usleep(50000);
-	}
-	close(fd);
-	if (!port) {
-		if (a->pid > 0 && waitpid(a->pid, NULL, WNOHANG) == 0) {
-			kill(a->pid, SIGKILL);
-			waitpid(a->pid, NULL, 0);
-		}
-		a->pid = 0;
-		return -1;
-	}
-	snprintf(a->url, sizeof(a->url), "http://127.0.0.1:%u", port);
-	return 0;
-}
-
-static void stop_anvil(struct anvil *a)
-{
-	if (a->pid > 0) {
-		kill(a->pid, SIGTERM);
-		waitpid(a->pid, NULL, 0);
-		a->pid = 0;
-	}
 }
 
 static void sha256(const uint8_t *p, size_t n, uint8_t out[32])
