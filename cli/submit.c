@@ -99,6 +99,30 @@ int target_connect(const struct target *t, chain **c, ehr_err *e)
 	return 0;
 }
 
+/* After the transactions went out, a wait that failed for another reason
+ * than a revert (the receipts could not be read: the node dropped, timed
+ * out or answered an error) must name them, or whoever reads the error
+ * sends them again. It is the node's failure: the chain refused nothing. */
+static int wait_failed(int rc, const uint8_t (*hashes)[32], size_t n, const chain_receipt *r,
+		       ehr_err *e)
+{
+	char h[67];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (r[i].found && !r[i].status)
+			return rc;	/* reverted: the message says which */
+	hex_encode0x(hashes[0], 32, h);
+	if (strstr(e->msg, h))
+		return rc;	/* a timeout names its transaction */
+	e->status = EHR_ENODE;
+	if (n == 1)
+		return ehr_wrap(e, "transaction %s was sent, but its receipt could not be read "
+				"(check it before sending again)", h);
+	return ehr_wrap(e, "%zu transactions were sent (the first %s), but their receipts could not "
+			"be read (check them before sending again)", n, h);
+}
+
 int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
 	      const struct tx_opts *o, uint8_t hash[32], chain_receipt *r, ehr_err *e)
 {
@@ -125,7 +149,9 @@ int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
 		return rc;
 	if (o->async)
 		return 0;
-	return chain_wait(c, hash, (unsigned)o->confirmations, (long)o->timeout_s * 1000, r, e);
+	if ((rc = chain_wait(c, hash, (unsigned)o->confirmations, (long)o->timeout_s * 1000, r, e)))
+		return wait_failed(rc, (const uint8_t (*)[32])hash, 1, r, e);
+	return 0;
 }
 
 /* Call data per prepare batch: each estimate carries its transaction's
@@ -203,9 +229,10 @@ int tx_submit_many(chain *c, struct signer *s, eth_tx *txs, size_t n, const char
 		return rc;
 	if (!(raw = calloc(n, sizeof(*raw))))
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
-	if (!(rc = txs_sign(s, txs, n, raw, hashes, e)) && !(rc = chain_send_batch(c, raw, n, e)) && !o->async)
-		rc = chain_wait_many(c, (const uint8_t (*)[32])hashes, n, (unsigned)o->confirmations,
-				     (long)o->timeout_s * 1000, r, e);
+	if (!(rc = txs_sign(s, txs, n, raw, hashes, e)) && !(rc = chain_send_batch(c, raw, n, e)) && !o->async &&
+	    (rc = chain_wait_many(c, (const uint8_t (*)[32])hashes, n, (unsigned)o->confirmations,
+				  (long)o->timeout_s * 1000, r, e)))
+		rc = wait_failed(rc, (const uint8_t (*)[32])hashes, n, r, e);
 	txs_free_raw(raw, n);
 	return rc;
 }
