@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_BACKENDS 16
 
@@ -99,6 +100,25 @@ int store_open_for_locator(const char *locator, void *ctx, store **out, ehr_err 
 		return ehr_fail(e, EHR_EUSAGE, "malformed dir locator '%s'", locator);
 	snprintf(spec, sizeof(spec), "%.*s", slash == locator + 4 ? 5 : (int)(slash - locator),
 		 locator);
+	/* Locators come from the chain, where anyone writes: opening one to
+	 * read or delete must not create the directories it names (opening a
+	 * dir: store creates them), nor reach them through "." or "..". */
+	{
+		const char *p = locator + 4;
+		struct stat st;
+
+		while (*p) {
+			size_t len = strcspn(p, "/");
+
+			if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+				return ehr_fail(e, EHR_EUSAGE, "record locator '%s' escapes its "
+						"directory", locator);
+			p += len;
+			p += *p == '/';
+		}
+		if (stat(spec + 4, &st) < 0 || !S_ISDIR(st.st_mode))
+			return ehr_fail(e, EHR_EFAIL, "%s does not exist", spec);
+	}
 	return store_open_ctx(spec, ctx, out, e);
 }
 

@@ -83,8 +83,11 @@ int store_open_ctx(const char *spec, void *ctx, store **out, ehr_err *e);
 /* store_open_ctx with no context (enough for "dir:"). */
 int store_open(const char *spec, store **out, ehr_err *e);
 
-/* Opens the store a locator points into: "dir:/a/b/<hex>.ehr" opens "dir:/a/b";
- * any other scheme is opened with the locator as its spec. */
+/* Opens the store a locator points into: "dir:/a/b/<hex>.ehr" opens "dir:/a/b",
+ * which must exist (EHR_EFAIL "dir:/a/b does not exist": a locator comes
+ * from the chain and never makes directories) and may have no "." or ".."
+ * component (EHR_EUSAGE); any other scheme is opened with the locator as
+ * its spec. */
 int store_open_for_locator(const char *locator, void *ctx, store **out, ehr_err *e);
 
 /* The operations, through s->ops. */
