@@ -189,8 +189,16 @@ int cmd_access(int argc, char **argv)
 
 		if ((rc = registry_record_of(c, registry, gv.record_ids[i], &st, &e)))
 			goto out;
-		if (st.exists && !st.erased)
-			ids[n++] = gv.record_ids[i];
+		if (!st.exists || st.erased)
+			continue;
+		/* anyone can issue a grant, with any bytes for keys: one whose
+		 * keys do not open is refused before the access is logged */
+		if (envelope_key_open(gv.sealed[i], xpk, xsk, dkey, &e)) {
+			rc = ehr_fail(&e, EHR_EINTEGRITY, "record %llu: the key in the grant does not open",
+				      (unsigned long long)gv.record_ids[i]);
+			goto out;
+		}
+		ids[n++] = gv.record_ids[i];
 	}
 	if (!n) {
 		rc = ehr_fail(&e, EHR_EFAIL, "grant %llu names no readable records", (unsigned long long)u.grant_id);
