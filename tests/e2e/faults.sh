@@ -59,6 +59,8 @@ errno_of() {
 }
 
 SWEEP_P=
+# LeakSanitizer cannot run under ptrace: off for the runs under strace.
+NOLEAK=ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 SWEEP_OLD=0 SWEEP_NEW=0 SWEEP_KILLS=0 SWEEP_FAILS=0 SWEEP_LATE=0 LEFTOVER=0
 # sweep WHAT RESTORE CHECK COMMAND...: lists COMMAND's file system calls
 # (one run under strace; SWEEP_P="-P PATH" keeps to the calls on PATH), then for each: RESTORE, run COMMAND killed by
@@ -72,7 +74,7 @@ sweep() {
 	_t0=$(date +%s)
 	$_restore
 	# shellcheck disable=SC2086 # SWEEP_P: -P PATH, or nothing
-	strace -f -qq -o "$T/trace" $SWEEP_P -e trace=$SET -e signal=none "$@" > /dev/null 2>&1 < /dev/null
+	env "$NOLEAK" strace -f -qq -o "$T/trace" $SWEEP_P -e trace=$SET -e signal=none "$@" > /dev/null 2>&1 < /dev/null
 	points < "$T/trace" > "$T/points"
 	_n=$(wc -l < "$T/points")
 	_bad=0 _old=0 _new=0 _late=0
@@ -80,7 +82,7 @@ sweep() {
 	while read -r _sc _k _inj; do
 		$_restore
 		# shellcheck disable=SC2086
-		strace -f -qq -o /dev/null $SWEEP_P -e trace="$_sc" -e inject="$_sc:signal=KILL:when=$_k" \
+		env "$NOLEAK" strace -f -qq -o /dev/null $SWEEP_P -e trace="$_sc" -e inject="$_sc:signal=KILL:when=$_k" \
 			"$@" > /dev/null 2>&1 < /dev/null
 		if _state=$($_check); then
 			case $_state in old) _old=$((_old + 1)) ;; *) _new=$((_new + 1)) ;; esac
@@ -93,7 +95,7 @@ sweep() {
 		$_restore
 		_errno=$(errno_of "$_sc")
 		# shellcheck disable=SC2086
-		strace -f -qq -o /dev/null $SWEEP_P -e trace="$_sc" -e inject="$_sc:error=$_errno:when=$_k" \
+		env "$NOLEAK" strace -f -qq -o /dev/null $SWEEP_P -e trace="$_sc" -e inject="$_sc:error=$_errno:when=$_k" \
 			"$@" > "$T/sweep.out" 2> "$T/sweep.err" < /dev/null
 		_rc=$?
 		if ! _state=$($_check); then
