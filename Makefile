@@ -143,8 +143,9 @@ $(BUILD)/gen/contracts.o: contracts/contracts.h
 $(BUILD)/bench/measure: bench/measure.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ bench/measure.c
-bench: deps all $(BUILD)/bench/measure
-	@EHR_MEASURE=$(abspath $(BUILD)/bench/measure) sh bench/run.sh
+bench: deps all $(BUILD)/bench/measure $(BUILD)/tests/tools/seal_bench
+	@EHR_MEASURE=$(abspath $(BUILD)/bench/measure) \
+		EHR_SEAL_BENCH=$(abspath $(BUILD)/tests/tools/seal_bench) sh bench/run.sh
 
 # libFuzzer targets, one per parser (fuzz/fuzz_*.c; see fuzz/fuzz.h): built
 # by clang with ASan and UBSan against a libehr of their own in build-fuzz/.
