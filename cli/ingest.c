@@ -183,6 +183,9 @@ void ingest_describe(struct incoming *in, const char *type, const char *media)
 
 /* Seals in into an unnamed temporary file, with its data key sealed to the
  * patient's encryption key. */
+/* Envelopes below this size are sealed into memory files. */
+#define SMALL_RECORD (16 << 20)
+
 int ingest_seal(struct incoming *in, const uint8_t patient_pk[32], const uint8_t *author_pk, ehr_err *e)
 {
 	uint8_t *key = in->key = envelope_key_new();
@@ -190,16 +193,21 @@ int ingest_seal(struct incoming *in, const uint8_t patient_pk[32], const uint8_t
 
 	if (!key)
 		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
-	if ((rc = records_tmpfile(&in->env_fd, e)))
-		goto out;
 	if (in->path) {
+		struct stat st;
+
 		if ((src = open(in->path, O_RDONLY | O_CLOEXEC)) < 0) {
 			rc = ehr_fail(e, EHR_EUSAGE, "cannot open %s: %s", in->path, strerror(errno));
 			goto out;
 		}
+		/* small envelopes stay in memory; big ones go to the disk */
+		rc = fstat(src, &st) == 0 && st.st_size < SMALL_RECORD
+			? records_tmpfile_small(&in->env_fd, e) : records_tmpfile(&in->env_fd, e);
+		if (rc)
+			goto out;
 	} else {
-		/* a Bundle entry: through a temp file so the seal streams as usual */
-		if ((rc = records_tmpfile(&src, e)))
+		/* a Bundle entry: through a memory file so the seal streams as usual */
+		if ((rc = records_tmpfile_small(&src, e)) || (rc = records_tmpfile_small(&in->env_fd, e)))
 			goto out;
 		if (write(src, in->buf, in->buf_len) != (ssize_t)in->buf_len || lseek(src, 0, SEEK_SET)) {
 			rc = ehr_fail(e, EHR_EFAIL, "cannot write a temporary file: %s", strerror(errno));

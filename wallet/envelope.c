@@ -262,6 +262,23 @@ static void pump_free(struct pump *p)
 		ring_free(&p->out);
 }
 
+/* Below this many bytes a second thread costs more than it saves: the
+ * steps run inline (a provider's upload seals thousands of small files). */
+#define PUMP_THREAD_MIN (1u << 20)
+
+/* Whether the input is worth a thread: unknown sizes (pipes) and large
+ * files are. */
+static bool worth_a_thread(const struct src *s)
+{
+	struct stat sb;
+
+	if (s->mem)
+		return s->len - s->pos >= PUMP_THREAD_MIN;
+	if (fstat(s->fd, &sb) || !S_ISREG(sb.st_mode))
+		return true;
+	return sb.st_size - lseek(s->fd, 0, SEEK_CUR) >= (off_t)PUMP_THREAD_MIN;
+}
+
 static int pump_start(struct pump *p, struct src *s, size_t read_size, EVP_MD_CTX *md,
 		      bool sealing, int out_fd)
 {
@@ -278,7 +295,7 @@ static int pump_start(struct pump *p, struct src *s, size_t read_size, EVP_MD_CT
 		pump_free(p);
 		return -1;
 	}
-	p->threaded = pthread_create(&p->thread, NULL, pump_worker, p) == 0;
+	p->threaded = worth_a_thread(s) && pthread_create(&p->thread, NULL, pump_worker, p) == 0;
 	return 0;
 }
 

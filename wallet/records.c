@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -200,6 +201,13 @@ int records_tmpfile(int *fd, ehr_err *e)
 	if ((*fd = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) >= 0)
 		return 0;
 	return ehr_fail(e, EHR_EFAIL, "cannot create a temporary file: %s", strerror(errno));
+}
+
+int records_tmpfile_small(int *fd, ehr_err *e)
+{
+	if ((*fd = memfd_create("ehr-record", MFD_CLOEXEC)) >= 0)
+		return 0;
+	return records_tmpfile(fd, e);
 }
 
 int records_sha256_fd(int fd, uint8_t out[32], uint64_t *size, ehr_err *e)

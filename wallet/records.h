@@ -61,4 +61,9 @@ int records_sha256_fd(int fd, uint8_t out[32], uint64_t *size, ehr_err *e);
  * 0600, under $EHR_HOME/state (or the XDG state directory), else $TMPDIR. */
 int records_tmpfile(int *fd, ehr_err *e);
 
+/* The same for at most a few MiB: in memory (memfd), which spares the file
+ * system an inode per record when thousands are sealed in a row. Falls
+ * back to records_tmpfile. */
+int records_tmpfile_small(int *fd, ehr_err *e);
+
 #endif
