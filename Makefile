@@ -170,3 +170,9 @@ fuzz: fuzz-build
 	@sh fuzz/run.sh build-fuzz/fuzz $(FUZZ_SECONDS)
 fuzz-smoke:
 	@sh fuzz/smoke.sh
+
+# valgrind memcheck over the unit tests and a short end-to-end run of the
+# binary against anvil (tests/valgrind.sh): no error, no definite leak.
+.PHONY: valgrind
+valgrind: deps all $(TEST_BIN) $(TOOL_BIN)
+	@sh tests/valgrind.sh $(TEST_BIN)
