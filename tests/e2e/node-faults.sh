@@ -169,12 +169,13 @@ for c in $CMDS; do
 	[ $c = upload ] && up_restore
 	proxy
 	cmd_$c "$PURL" > /dev/null 2>&1 < /dev/null
-	K=$(wc -l < "$T/proxy.log")
+	cp "$T/proxy.log" "$T/clean.log"
+	K=$(wc -l < "$T/clean.log")
 	# the requests that matter: the first, the nonce and fee batches, the
 	# sends, the receipt polls, the last
 	ks=$( (echo 1; echo "$K"
 		sed -n 's/^\([0-9]*\) passed .*\(eth_getTransactionCount\|eth_sendRawTransaction\|eth_getTransactionReceipt\).*/\1/p' \
-			"$T/proxy.log") | sort -n -u)
+			"$T/clean.log") | sort -n -u)
 	for k in $ks; do
 		for m in x e; do
 			_n0=$(nonce "$FROM")
@@ -183,7 +184,7 @@ for c in $CMDS; do
 	done
 	# lost and stalled: the first send and the first receipt poll
 	for k in $(sed -n 's/^\([0-9]*\) passed .*\(eth_sendRawTransaction\|eth_getTransactionReceipt\).*/\1/p' \
-			"$T/proxy.log" | head -n 2); do
+			"$T/clean.log" | head -n 2); do
 		for m in l s; do
 			_n0=$(nonce "$FROM")
 			fault_run $c $m $k
