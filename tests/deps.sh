@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 debs="build-essential pkg-config libsodium-dev libsecp256k1-dev libcurl4-openssl-dev
 libcjson-dev libqrencode-dev libssl-dev python3-mnemonic zbar-tools age valgrind time
-man-db libpng-dev librsvg2-bin"
+man-db libpng-dev librsvg2-bin strace clang libclang-rt-14-dev"
 missing=
 for p in $debs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
