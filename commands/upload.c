@@ -504,73 +504,91 @@ out:
 
 /* ---- new uploads -------------------------------------------------------------- */
 
-/* Seals, stores, anchors and journals one window of items of one patient. */
-static int upload_window(struct job *j, chain *c, const uint8_t registry[20], struct signer *s,
-			 journal *jr, struct item **win, size_t n, ehr_err *e)
+/* One window of items of one patient on its way: sealed, stored, signed,
+ * journaled and sent; settled once its receipts are in. The next window is
+ * sealed and sent while this one is mined: sealing runs ahead of the node. */
+struct flight {
+	struct item **win;
+	size_t n;
+	struct incoming *ins;
+	size_t nin;
+	chainstore_plan plan;
+	chain_raw_tx *raw;
+	uint8_t (*hashes)[32];
+};
+
+static void flight_free(struct flight *f)
 {
-	struct patient *pt = &j->patients[win[0]->patient];
-	struct incoming *ins = NULL;
-	size_t nin = 0, cap = 0, i, t, k;
-	chainstore_plan plan = { 0 };
+	size_t i;
+
+	txs_free_raw(f->raw, f->plan.ntxs);
+	free(f->hashes);
+	chainstore_plan_free(&f->plan);
+	for (i = 0; i < f->nin; i++)
+		ingest_free(&f->ins[i]);
+	free(f->ins);
+	free(f->win);
+	memset(f, 0, sizeof(*f));
+}
+
+static int window_send(struct job *j, chain *c, const uint8_t registry[20], struct signer *s,
+		       journal *jr, struct flight *f, ehr_err *e)
+{
+	struct patient *pt = &j->patients[f->win[0]->patient];
+	struct incoming *last;
+	size_t cap = 0, i, t, k;
 	eth_tx *txs = NULL;
-	chain_raw_tx *raw = NULL;
-	uint8_t (*hashes)[32] = NULL;
-	chain_receipt *r = NULL;
-	journal_item *done = NULL;
 	u256 fee;
 	int rc = 0;
 
-	for (i = 0; i < n && !rc; i++) {
-		if ((rc = ingest_collect(win[i]->file, win[i]->title, false, &ins, &nin, &cap, e)))
+	for (i = 0; i < f->n && !rc; i++) {
+		if ((rc = ingest_collect(f->win[i]->file, f->win[i]->title, false, &f->ins, &f->nin, &cap, e)))
 			break;
-		ingest_describe(&ins[nin - 1], win[i]->type, NULL);
-		if ((rc = ingest_seal(&ins[nin - 1], pt->enc_pk, s->keys->enc_public, e)))
+		last = &f->ins[f->nin - 1];
+		ingest_describe(last, f->win[i]->type, NULL);
+		if ((rc = ingest_seal(last, pt->enc_pk, s->keys->enc_public, e)))
 			break;
-		memcpy(win[i]->envelope, ins[nin - 1].hash, 32);
-		if (j->on_chain)
-			rc = ingest_chunk(&ins[nin - 1], e);
-		else
-			rc = records_store_put(j->store, ins[nin - 1].env_fd, ins[nin - 1].hash,
-					       ins[nin - 1].env_size, ins[nin - 1].locator,
-					       sizeof(ins[nin - 1].locator), e);
+		memcpy(f->win[i]->envelope, last->hash, 32);
+		rc = j->on_chain ? ingest_chunk(last, e)
+				 : records_store_put(j->store, last->env_fd, last->hash, last->env_size,
+						     last->locator, sizeof(last->locator), e);
 	}
-	if (rc || (rc = ingest_plan(pt->addr, pt->grant, ins, nin, j->on_chain, &plan, e)))
-		goto out;
-	txs = calloc(plan.ntxs, sizeof(*txs));
-	raw = calloc(plan.ntxs, sizeof(*raw));
-	hashes = calloc(plan.ntxs, sizeof(*hashes));
-	r = calloc(plan.ntxs, sizeof(*r));
-	done = calloc(n, sizeof(*done));
-	if (!txs || !raw || !hashes || !r || !done) {
-		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-		goto out;
+	if (rc || (rc = ingest_plan(pt->addr, pt->grant, f->ins, f->nin, j->on_chain, &f->plan, e)))
+		return rc;
+	txs = calloc(f->plan.ntxs, sizeof(*txs));
+	f->raw = calloc(f->plan.ntxs, sizeof(*f->raw));
+	f->hashes = calloc(f->plan.ntxs, sizeof(*f->hashes));
+	if (!txs || !f->raw || !f->hashes) {
+		free(txs);
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
 	}
-	for (t = 0; t < plan.ntxs; t++) {
+	for (t = 0; t < f->plan.ntxs; t++) {
 		txs[t].has_to = 1;
 		memcpy(txs[t].to, registry, 20);
-		txs[t].data = plan.txs[t].data;
-		txs[t].data_len = plan.txs[t].len;
+		txs[t].data = f->plan.txs[t].data;
+		txs[t].data_len = f->plan.txs[t].len;
 	}
-	if ((rc = txs_prepare(c, s, txs, plan.ntxs, &fee, e)) ||
-	    (rc = txs_sign(s, txs, plan.ntxs, raw, hashes, e)))
-		goto out;
+	rc = txs_prepare(c, s, txs, f->plan.ntxs, &fee, e);
+	if (!rc)
+		rc = txs_sign(s, txs, f->plan.ntxs, f->raw, f->hashes, e);
+	free(txs);
 	/* the journal learns every signed transaction before the node does */
-	for (t = 0; t < plan.ntxs && !rc; t++) {
-		const chainstore_tx *ptx = &plan.txs[t];
+	for (t = 0; t < f->plan.ntxs && !rc; t++) {
+		const chainstore_tx *ptx = &f->plan.txs[t];
 		journal_tx jt;
 
 		memset(&jt, 0, sizeof(jt));
-		memcpy(jt.hash, hashes[t], 32);
-		jt.raw = (uint8_t *)raw[t].raw;
-		jt.raw_len = raw[t].raw_len;
+		memcpy(jt.hash, f->hashes[t], 32);
+		jt.raw = (uint8_t *)f->raw[t].raw;
+		jt.raw_len = f->raw[t].raw_len;
 		jt.items = calloc(ptx->nrecords + 1, sizeof(*jt.items));
 		jt.envelopes = calloc(ptx->nrecords + 1, sizeof(*jt.envelopes));
 		if (!jt.items || !jt.envelopes) {
 			rc = ehr_fail(e, EHR_EFAIL, "out of memory");
 		} else {
 			for (k = 0; k < ptx->nrecords; k++) {
-				memcpy(jt.items[k], win[ptx->records[k]]->key, JOURNAL_KEY_HEX);
-				memcpy(jt.envelopes[k], ins[ptx->records[k]].hash, 32);
+				memcpy(jt.items[k], f->win[ptx->records[k]]->key, JOURNAL_KEY_HEX);
+				memcpy(jt.envelopes[k], f->ins[ptx->records[k]].hash, 32);
 			}
 			jt.n = ptx->nrecords;
 			rc = journal_add_tx(jr, &jt, e);
@@ -578,38 +596,56 @@ static int upload_window(struct job *j, chain *c, const uint8_t registry[20], st
 		free(jt.items);
 		free(jt.envelopes);
 	}
-	if (rc || (rc = chain_send_batch(c, raw, plan.ntxs, e)) ||
-	    (rc = chain_wait_many(c, (const uint8_t (*)[32])hashes, plan.ntxs, (unsigned)j->tx.confirmations,
-				  (long)j->tx.timeout_s * 1000, r, e)) ||
-	    (rc = ingest_ids(registry, r, plan.ntxs, ins, nin, e)))
+	return rc ? rc : chain_send_batch(c, f->raw, f->plan.ntxs, e);
+}
+
+static int window_settle(struct job *j, chain *c, const uint8_t registry[20], journal *jr,
+			 struct flight *f, ehr_err *e)
+{
+	chain_receipt *r = calloc(f->plan.ntxs, sizeof(*r));
+	journal_item *done = calloc(f->n, sizeof(*done));
+	size_t i, t, k;
+	int rc;
+
+	if (!r || !done) {
+		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
 		goto out;
-	for (i = 0; i < n; i++) {
-		win[i]->record = ins[i].id;
-		memcpy(done[i].key, win[i]->key, JOURNAL_KEY_HEX);
-		done[i].record = ins[i].id;
-		memcpy(done[i].envelope, ins[i].hash, 32);
 	}
-	for (t = 0; t < plan.ntxs; t++)
-		for (k = 0; k < plan.txs[t].nrecords; k++) {
-			memcpy(win[plan.txs[t].records[k]]->tx, hashes[t], 32);
-			win[plan.txs[t].records[k]]->has_tx = true;
+	if ((rc = chain_wait_many(c, (const uint8_t (*)[32])f->hashes, f->plan.ntxs,
+				  (unsigned)j->tx.confirmations, (long)j->tx.timeout_s * 1000, r, e)) ||
+	    (rc = ingest_ids(registry, r, f->plan.ntxs, f->ins, f->nin, e)))
+		goto out;
+	for (i = 0; i < f->n; i++) {
+		f->win[i]->record = f->ins[i].id;
+		memcpy(done[i].key, f->win[i]->key, JOURNAL_KEY_HEX);
+		done[i].record = f->ins[i].id;
+		memcpy(done[i].envelope, f->ins[i].hash, 32);
+	}
+	for (t = 0; t < f->plan.ntxs; t++)
+		for (k = 0; k < f->plan.txs[t].nrecords; k++) {
+			memcpy(f->win[f->plan.txs[t].records[k]]->tx, f->hashes[t], 32);
+			f->win[f->plan.txs[t].records[k]]->has_tx = true;
 		}
-	rc = journal_add_items(jr, done, n, e);
-	for (i = 0; !rc && i < n; i++)
-		settle(j, win[i], ITEM_DONE, NULL);
+	rc = journal_add_items(jr, done, f->n, e);
+	for (i = 0; !rc && i < f->n; i++)
+		settle(j, f->win[i], ITEM_DONE, NULL);
 out:
-	for (t = 0; r && t < plan.ntxs; t++)
+	for (t = 0; r && t < f->plan.ntxs; t++)
 		chain_receipt_free(&r[t]);
 	free(r);
-	free(hashes);
-	txs_free_raw(raw, plan.ntxs);
-	free(txs);
 	free(done);
-	chainstore_plan_free(&plan);
-	for (i = 0; i < nin; i++)
-		ingest_free(&ins[i]);
-	free(ins);
 	return rc;
+}
+
+/* A window that failed: its items are reported (a re-run finishes them). */
+static void window_fail(struct job *j, struct flight *f, const ehr_err *e)
+{
+	size_t k;
+
+	for (k = 0; k < f->n; k++)
+		if (f->win[k]->state == ITEM_PENDING)
+			settle(j, f->win[k], ITEM_FAILED, e->msg);
+	flight_free(f);
 }
 
 /* ---- the command ------------------------------------------------------------- */
@@ -665,13 +701,15 @@ int cmd_upload(int argc, char **argv)
 	unsigned long window = 250;
 	chain *c = NULL;
 	journal *jr = NULL;
-	struct item **win = NULL;
-	size_t i, k, pi;
+	struct flight prev, next;
+	size_t i, pi;
 	ehr_err e = { 0 };
 	int key, rc, k2;
 
 	memset(&j, 0, sizeof(j));
 	memset(&s, 0, sizeof(s));
+	memset(&prev, 0, sizeof(prev));
+	memset(&next, 0, sizeof(next));
 	tx_opts_init(&j.tx);
 	j.store = "chain";
 	opt_init(&p, "upload", argc, argv, cmd_upload_opts);
@@ -760,26 +798,37 @@ int cmd_upload(int argc, char **argv)
 			settle(&j, &j.items[i], ITEM_SKIPPED, j.patients[j.items[i].patient].why);
 	progress(&j, false);
 
-	if (!(win = calloc(j.window, sizeof(*win)))) {
-		rc = ehr_fail(&e, EHR_EFAIL, "out of memory");
-		goto out;
-	}
+	/* windows of one patient's items; each is sent before the one before
+	 * it is settled, so sealing overlaps the node's work */
 	for (pi = 0; pi < j.np && !rc; pi++) {
-		size_t n = 0;
-
 		for (i = 0; i <= j.n && !rc; i++) {
-			if (i < j.n && j.items[i].patient == pi && j.items[i].state == ITEM_PENDING)
-				win[n++] = &j.items[i];
-			if (n && (n == j.window || i == j.n)) {
-				if ((rc = upload_window(&j, c, registry, &s, jr, win, n, &e)))
-					for (k = 0; k < n; k++)
-						if (win[k]->state == ITEM_PENDING)
-							settle(&j, win[k], ITEM_FAILED, e.msg);
-				n = 0;
-				progress(&j, false);
+			if (i < j.n && j.items[i].patient == pi && j.items[i].state == ITEM_PENDING) {
+				if (!next.win && !(next.win = calloc(j.window, sizeof(*next.win)))) {
+					rc = ehr_fail(&e, EHR_EFAIL, "out of memory");
+					break;
+				}
+				next.win[next.n++] = &j.items[i];
 			}
+			if (!next.n || (next.n < j.window && i < j.n))
+				continue;
+			if ((rc = window_send(&j, c, registry, &s, jr, &next, &e))) {
+				window_fail(&j, &next, &e);
+				break;
+			}
+			if (prev.n && (rc = window_settle(&j, c, registry, jr, &prev, &e)))
+				window_fail(&j, &prev, &e);
+			flight_free(&prev);
+			prev = next;
+			memset(&next, 0, sizeof(next));
+			progress(&j, false);
 		}
 	}
+	if (prev.n && !rc && (rc = window_settle(&j, c, registry, jr, &prev, &e)))
+		window_fail(&j, &prev, &e);
+	if (prev.n && rc)
+		window_fail(&j, &prev, &e);
+	flight_free(&prev);
+	flight_free(&next);
 	progress(&j, true);
 	if (!g.json && !g.quiet)
 		fprintf(stderr, "%zu uploaded, %zu skipped, %zu failed, of %zu (%.1fs; journal %s)\n",
@@ -789,7 +838,6 @@ int cmd_upload(int argc, char **argv)
 	else if (rc)
 		ehr_wrap(&e, "stopped (run the same command again to finish)");
 out:
-	free(win);
 	journal_close(jr);
 	signer_close(&s);
 	chain_close(c);
