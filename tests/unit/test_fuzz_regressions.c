@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "wallet/envelope.h"
 #include "wallet/fhir.h"
 
 struct entries {
@@ -57,10 +58,39 @@ static void test_fhir_control_whitespace(void)
 	}
 }
 
+/* fuzz_envelope_meta: cJSON prints a number with 15 significant digits
+ * when that reads back within a relative 2^-52 of it, so sizes from about
+ * 2^52 up to the format's 2^53 came back from envelope_meta_encode off by
+ * one or two ({"size":9000000860079581} became 9.00000086007958e+15). */
+static void test_envelope_meta_big_size(void)
+{
+	static const uint64_t sizes[] = {
+		9000000860079581ULL, 9007199254740991ULL, 9007199254740992ULL, 4503599627370497ULL,
+	};
+	envelope_meta m, back;
+	char *json = NULL;
+	size_t i, len = 0;
+	ehr_err e = { 0, "" };
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		envelope_meta_init(&m);
+		m.size = sizes[i];
+		CHECK(envelope_meta_encode(&m, &json, &len, &e) == 0, "%s", e.msg);
+		if (!json)
+			continue;
+		CHECK(envelope_meta_parse(json, len, &back, &e) == 0, "%s", e.msg);
+		CHECK(back.size == sizes[i], "size %llu came back as %llu (%s)",
+		      (unsigned long long)sizes[i], (unsigned long long)back.size, json);
+		free(json);
+		json = NULL;
+	}
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
 	test_fhir_control_whitespace();
+	test_envelope_meta_big_size();
 	return tap_done();
 }
