@@ -463,9 +463,16 @@ int envelope_meta_encode(const envelope_meta *meta, char **json, size_t *len, eh
 		if (*v && !cJSON_AddStringToObject(o, texts[i].key, v))
 			goto oom;
 	}
-	if (meta->size != ENVELOPE_SIZE_UNKNOWN &&
-	    !cJSON_AddNumberToObject(o, "size", (double)meta->size))
-		goto oom;
+	/* Written as digits: cJSON prints a double with 15 significant digits
+	 * when that reads back within a relative 2^-52, which is not exact
+	 * for integers near 2^53. */
+	if (meta->size != ENVELOPE_SIZE_UNKNOWN) {
+		char digits[24];
+
+		snprintf(digits, sizeof(digits), "%llu", (unsigned long long)meta->size);
+		if (!cJSON_AddRawToObject(o, "size", digits))
+			goto oom;
+	}
 	if (!(s = cJSON_PrintUnformatted(o)))
 		goto oom;
 	cJSON_Delete(o);
