@@ -47,7 +47,7 @@ static void one_reply(rpc_client *c, const cJSON *r)
 	fuzz_check_err(st, &e);
 	FUZZ_ASSERT(st == EHR_ECHAIN);
 	check_error_data(data);
-	(void)maybe_known(e.msg);
+	(void)rpc_maybe_known(e.msg);
 	free(data);
 }
 
