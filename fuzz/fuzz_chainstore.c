@@ -38,8 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const sigs[3] = {
 		"storeChunk(bytes32,uint32,uint32,bytes)",
 		"storeChunks((bytes32,uint32,uint32,bytes)[])",
-		"storeAndAnchor(address,uint256,(bytes32,uint32,uint32,bytes)[],"
-		"(bytes32,uint64,string,bytes,bytes,bytes)[])",
+		("storeAndAnchor(address,uint256,(bytes32,uint32,uint32,bytes)[],"
+		 "(bytes32,uint64,string,bytes,bytes,bytes)[])"),
 	};
 	uint8_t hash[32], author[20], *in;
 	struct assembly a;

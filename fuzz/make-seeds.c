@@ -30,6 +30,8 @@
 
 static const char *corpus;
 
+static void die(const char *what, const ehr_err *e) __attribute__((noreturn));
+
 static void die(const char *what, const ehr_err *e)
 {
 	fprintf(stderr, "make-seeds: %s: %s\n", what, e ? e->msg : strerror(errno));

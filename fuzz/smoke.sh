@@ -1,13 +1,13 @@
 #!/bin/sh
 # The fuzzing smoke pass for CI: builds the libFuzzer targets (make
 # fuzz-build: clang, ASan, UBSan) and runs each for $FUZZ_SMOKE_SECONDS
-# (default 5) from its seeds, under two minutes in all. Prints
+# (default 4) from its seeds, under two minutes in all. Prints
 # "N passed, N failed"; exits non-zero when a target failed or nothing
 # could be built.
 set -u
 cd "$(dirname "$0")/.."
 
-secs=${FUZZ_SMOKE_SECONDS:-5}
+secs=${FUZZ_SMOKE_SECONDS:-4}
 if ! command -v "${FUZZ_CC:-clang}" >/dev/null 2>&1; then
 	echo "fuzz: ${FUZZ_CC:-clang} is not installed (Debian: clang libclang-rt-dev)" >&2
 	echo "0 passed, 1 failed"
