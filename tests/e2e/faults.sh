@@ -269,11 +269,7 @@ deploy_check() {
 sweep "deploy --save-as" deploy_restore deploy_check "$EHR" --wallet dev deploy --save-as faultnet --yes -q
 deploy_restore
 
-for w in lab pat; do
-	"$EHR" --wallet $w init --kdf interactive --mnemonic-out "$T/$w-m" -q
-	"$EHR" --wallet dev send "$("$EHR" --wallet $w address)" 100 --yes -q
-	"$EHR" --wallet $w register --name "$w" --yes -q
-done
+new_wallets lab pat
 LAB=$("$EHR" --wallet lab address)
 PAT=$("$EHR" --wallet pat address)
 "$EHR" --wallet pat grant "$LAB" --write --for 7d --yes -q > /dev/null

@@ -123,6 +123,17 @@ anvil_key() {
 	sed -n "/^Private Keys/,/^Wallet/s/^($1) \(0x[0-9a-f]\{64\}\)\$/\1/p" "$E2E_TMP/anvil.log"
 }
 
+# new_wallets NAME...: a fresh wallet each ($EHR_PASSPHRASE_FILE's
+# passphrase), funded with 100 from wallet "dev" and registered under its
+# name in the current network's registry.
+new_wallets() {
+	for _w in "$@"; do
+		"$EHR" --wallet "$_w" init --kdf interactive --mnemonic-out "$E2E_TMP/$_w-m" -q
+		"$EHR" --wallet dev send "$("$EHR" --wallet "$_w" address)" 100 --yes -q
+		"$EHR" --wallet "$_w" register --name "$_w" --yes -q
+	done
+}
+
 # rand_hex N: N random bytes as hex, without 0x.
 rand_hex() {
 	od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'

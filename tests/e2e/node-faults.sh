@@ -35,11 +35,7 @@ echo "test test test test test test test test test test test junk" > "$T/anvil-m
 "$EHR" --wallet dev deploy --save-as local --yes -q > /dev/null
 REG=$("$EHR" config --json | sed -n 's/.*"registry":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p')
 export EHR_REGISTRY="$REG"   # for --rpc URL, which names no network
-for w in lab pat; do
-	"$EHR" --wallet $w init --kdf interactive --mnemonic-out "$T/$w-m" -q
-	"$EHR" --wallet dev send "$("$EHR" --wallet $w address)" 100 --yes -q
-	"$EHR" --wallet $w register --name "$w" --yes -q
-done
+new_wallets lab pat
 LAB=$("$EHR" --wallet lab address)
 PAT=$("$EHR" --wallet pat address)
 "$EHR" --wallet pat grant "$LAB" --write --for 7d --yes -q > /dev/null
