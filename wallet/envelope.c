@@ -635,6 +635,34 @@ static void now_rfc3339(char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The envelope's first 44 bytes into hdr (st initialised under key) and
+ * the metadata JSON of m (its "created" filled in when empty). */
+static int seal_begin(envelope_meta *m, ss_state *st, const uint8_t key[32],
+		      uint8_t hdr[ENVELOPE_HEADER_BYTES], char **json, size_t *json_len, ehr_err *e)
+{
+	int rc;
+
+	if (!m->created[0])
+		now_rfc3339(m->created);
+	if ((rc = envelope_meta_encode(m, json, json_len, e)))
+		return rc;
+	memcpy(hdr, ENVELOPE_MAGIC, 8);
+	hdr[8] = ENVELOPE_VERSION;
+	hdr[9] = hdr[10] = hdr[11] = 0;
+	put_be32(hdr + 12, ENVELOPE_CHUNK);
+	put_be32(hdr + 16, (uint32_t)*json_len);
+	crypto_secretstream_xchacha20poly1305_init_push(st, hdr + 20, key);
+	return 0;
+}
+
+static void free_json(char *json, size_t len)
+{
+	if (json) {
+		sodium_memzero(json, len);
+		cJSON_free(json);
+	}
+}
+
 int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_t key[32],
 		  uint8_t content_hash[32], uint64_t *envelope_size, ehr_err *e)
 {
@@ -651,30 +679,23 @@ int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_
 	struct stat sb;
 	int rc, werr;
 
-	if (!m.created[0])
-		now_rfc3339(m.created);
 	if (fstat(in_fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
 		off_t pos = lseek(in_fd, 0, SEEK_CUR);
 
 		if (pos >= 0 && pos <= sb.st_size)
 			m.size = (uint64_t)(sb.st_size - pos);
 	}
-	if ((rc = envelope_meta_encode(&m, &json, &json_len, e)))
-		return rc;
-	if (!(st = sodium_malloc(sizeof(*st))) || !(md = EVP_MD_CTX_new()) ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	if (!(st = sodium_malloc(sizeof(*st))))
+		return ehr_fail(e, EHR_EFAIL, "out of memory sealing the record");
+	if ((rc = seal_begin(&m, st, key, hdr, &json, &json_len, e)))
+		goto out;
+	if (!(md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
 	    pump_start(&pump, &s, ENVELOPE_CHUNK, md, true, out_fd) < 0) {
 		rc = ehr_fail(e, EHR_EFAIL, "out of memory sealing the record");
 		goto out;
 	}
 	started = pumping = true;
 
-	memcpy(hdr, ENVELOPE_MAGIC, 8);
-	hdr[8] = ENVELOPE_VERSION;
-	hdr[9] = hdr[10] = hdr[11] = 0;
-	put_be32(hdr + 12, ENVELOPE_CHUNK);
-	put_be32(hdr + 16, (uint32_t)json_len);
-	crypto_secretstream_xchacha20poly1305_init_push(st, hdr + 20, key);
 	slot = pump_out(&pump);
 	memcpy(slot, hdr, sizeof(hdr));
 	pump_out_done(&pump, sizeof(hdr));
@@ -739,12 +760,88 @@ out:
 		pump_finish(&pump, true);
 	if (started)
 		pump_free(&pump);
-	if (json) {
-		sodium_memzero(json, json_len);
-		cJSON_free(json);
-	}
+	free_json(json, json_len);
 	EVP_MD_CTX_free(md);
 	sodium_free(st);
+	return rc;
+}
+
+struct envelope_sealer {
+	ss_state *st;              /* sodium_malloc: it holds the subkey */
+};
+
+envelope_sealer *envelope_sealer_new(void)
+{
+	envelope_sealer *s = calloc(1, sizeof(*s));
+
+	if (s && !(s->st = sodium_malloc(sizeof(*s->st)))) {
+		free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+void envelope_sealer_free(envelope_sealer *s)
+{
+	if (s) {
+		sodium_free(s->st);
+		free(s);
+	}
+}
+
+uint64_t envelope_sealed_size(size_t meta_len, uint64_t size)
+{
+	uint64_t chunks = size ? (size + ENVELOPE_CHUNK - 1) / ENVELOPE_CHUNK : 1;
+
+	return ENVELOPE_HEADER_BYTES + meta_len + ENVELOPE_ABYTES + size + chunks * ENVELOPE_ABYTES;
+}
+
+int envelope_seal_mem(envelope_sealer *s, const uint8_t *data, size_t len,
+		      const envelope_meta *meta, const uint8_t key[32], uint8_t **out,
+		      size_t *out_len, uint8_t content_hash[32], ehr_err *e)
+{
+	envelope_meta m = *meta;
+	char *json = NULL;
+	size_t json_len = 0, off = 0, at, total;
+	uint8_t hdr[ENVELOPE_HEADER_BYTES], *env = NULL;
+	int rc;
+
+	*out = NULL;
+	*out_len = 0;
+	m.size = len;
+	if (len > SIZE_LIMIT)
+		return ehr_fail(e, EHR_EUSAGE, "the record is too large to seal in memory");
+	if ((rc = seal_begin(&m, s->st, key, hdr, &json, &json_len, e)))
+		goto out;
+	total = (size_t)envelope_sealed_size(json_len, len);
+	if (!(env = malloc(total))) {
+		rc = ehr_fail(e, EHR_EFAIL, "out of memory sealing the record");
+		goto out;
+	}
+	memcpy(env, hdr, sizeof(hdr));
+	crypto_secretstream_xchacha20poly1305_push(s->st, env + ENVELOPE_HEADER_BYTES, NULL,
+						   (const uint8_t *)json, json_len, env,
+						   ENVELOPE_HEADER_BYTES, TAG_MESSAGE);
+	at = ENVELOPE_HEADER_BYTES + json_len + ENVELOPE_ABYTES;
+	do {
+		size_t n = len - off < ENVELOPE_CHUNK ? len - off : ENVELOPE_CHUNK;
+
+		crypto_secretstream_xchacha20poly1305_push(s->st, env + at, NULL, data + off, n,
+							   NULL, 0, off + n == len ? TAG_FINAL
+										  : TAG_MESSAGE);
+		off += n;
+		at += n + ENVELOPE_ABYTES;
+	} while (off < len);
+	if (content_hash && EVP_Digest(env, total, content_hash, NULL, EVP_sha256(), NULL) != 1) {
+		rc = ehr_fail(e, EHR_EFAIL, "sha-256 failed");
+		goto out;
+	}
+	*out = env;
+	*out_len = total;
+	env = NULL;
+out:
+	free(env);
+	free_json(json, json_len);
 	return rc;
 }
 

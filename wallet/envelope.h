@@ -122,6 +122,27 @@ void envelope_meta_init(envelope_meta *meta);
 int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_t key[32],
 		  uint8_t content_hash[32], uint64_t *envelope_size, ehr_err *e);
 
+/* The length of the envelope of size plaintext bytes with meta_len bytes
+ * of metadata JSON (the formula above). */
+uint64_t envelope_sealed_size(size_t meta_len, uint64_t size);
+
+/* A context for sealing records held in memory, many in a row without an
+ * allocation of secure memory each: its secretstream state lives in
+ * sodium_malloc memory, made once. One per thread. NULL when out of memory. */
+typedef struct envelope_sealer envelope_sealer;
+envelope_sealer *envelope_sealer_new(void);
+void envelope_sealer_free(envelope_sealer *s);
+
+/* envelope_seal for the len bytes at data (meta->size becomes len): the
+ * same envelope, into *out (malloc'd, *out_len bytes, the caller frees),
+ * on the calling thread alone. For small records, where a pump thread and
+ * file descriptors would cost more than the cipher. Leaves no secret behind
+ * but s's state (overwritten by the next seal, wiped by
+ * envelope_sealer_free). Same failures as envelope_seal, without I/O. */
+int envelope_seal_mem(envelope_sealer *s, const uint8_t *data, size_t len,
+		      const envelope_meta *meta, const uint8_t key[32], uint8_t **out,
+		      size_t *out_len, uint8_t content_hash[32], ehr_err *e);
+
 /* Opens the envelope read from in_fd (to EOF) and writes the plaintext to
  * out_fd, or nowhere when out_fd is -1. The plaintext is written as it is
  * authenticated, chunk by chunk, BEFORE the content hash and the FINAL tag
