@@ -15,6 +15,10 @@
 #include "revert.h"
 
 #define SEND_ATTEMPTS	4	/* sends of the same bytes when their fate is unknown */
+/* Receipts are polled after a quarter of the time waited so far (at least
+ * POLL_FIRST_MS, at most POLL_MAX_MS): a local node's few milliseconds are
+ * not overshot by doubling delays, a public chain's seconds cost a few
+ * dozen polls. */
 #define POLL_FIRST_MS	2
 #define POLL_MAX_MS	1000
 
@@ -531,6 +535,33 @@ static int funds_message(chain *c, const uint8_t from[20], const u256 *balance,
 			addr, has, what, need, v, f);
 }
 
+/* The first transaction before i of i's shape, or i (shapes NULL, an
+ * all-zero shape, or the first of its shape). Quadratic, but a call
+ * prepares at most a few dozen transactions. */
+static size_t same_shape(const uint8_t (*shapes)[16], size_t i)
+{
+	static const uint8_t none[16];
+	size_t k;
+
+	if (!shapes || !memcmp(shapes[i], none, 16))
+		return i;
+	for (k = 0; k < i; k++)
+		if (!memcmp(shapes[k], shapes[i], 16))
+			return k;
+	return i;
+}
+
+/* EIP-7623's tokens of a transaction's call data: 1 a zero byte, 4 any other. */
+static uint64_t calldata_tokens(const eth_tx *t)
+{
+	uint64_t tokens = 0;
+	size_t i;
+
+	for (i = 0; i < t->data_len; i++)
+		tokens += t->data[i] ? 4 : 1;
+	return tokens;
+}
+
 int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 		       const chain_fee_opts *opts, chain_quote *quote, ehr_err *e)
 {
@@ -538,7 +569,7 @@ int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 	const chain_fee_opts *o = opts;
 	rpc_request *q = NULL;
 	int at[Q_FIXED];
-	size_t nq = 0, cap, est0 = 0, i;
+	size_t nq = 0, cap, est0 = 0, i, k, *est_of = NULL;
 	int need_nonce, need_fees, need_gas, need_balance, st = 0;
 	uint64_t nonce = 0, block_gas_limit = 0, total_est = 0;
 	struct nonce_slot *slot;
@@ -603,7 +634,14 @@ int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 	}
 	est0 = nq;
 	if (need_gas) {
+		if (!(est_of = calloc(n, sizeof(*est_of))))
+			goto oom;
 		for (i = 0; i < n; i++) {
+			est_of[i] = nq - est0;
+			if ((k = same_shape(o->shapes, i)) < i) {
+				est_of[i] = est_of[k];
+				continue;
+			}
 			q[nq].method = "eth_estimateGas";
 			q[nq].params = cJSON_CreateArray();
 			if (add(q[nq++].params, NULL, call_object(from, &txs[i])))
@@ -672,7 +710,7 @@ int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 	/* Gas. Funds are checked first: a node's estimate often fails for want
 	 * of funds, and then the amounts say more than its words. */
 	for (i = 0; need_gas && i < n; i++) {
-		rpc_request *r = &q[est0 + i];
+		rpc_request *r = &q[est0 + est_of[i]];
 		uint64_t est, gas, margin;
 		char reason[512], which[32] = "";
 
@@ -700,6 +738,12 @@ int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 		if (parse_u64(r->result, &est) || !est) {
 			st = malformed(e, "gas estimate");
 			goto out;
+		}
+		if ((k = same_shape(o->shapes, i)) < i) {
+			uint64_t mine = calldata_tokens(&txs[i]), theirs = calldata_tokens(&txs[k]);
+
+			if (mine > theirs)
+				est += 10 * (mine - theirs);
 		}
 		margin = o->gas_margin_pct < 1000 ? o->gas_margin_pct : 1000;
 		gas = est + est / 100 * margin + est % 100 * margin / 100;
@@ -768,6 +812,7 @@ oom:
 out:
 	free_requests(q, cap);
 	free(q);
+	free(est_of);
 	return st;
 }
 
@@ -1112,8 +1157,8 @@ int chain_wait_many(chain *c, const uint8_t (*hashes)[32], size_t n, unsigned co
 {
 	rpc_request *q = NULL;
 	size_t *idx = NULL, m, i, pending = n, reverted = 0, first = 0;
-	long long deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
-	long delay = 0;
+	long long start = now_ms(), deadline = timeout_ms >= 0 ? start + timeout_ms : 0;
+	long delay;
 	int *done = NULL, st = 0, head_q;
 	uint64_t head = 0;
 	ehr_err scratch;
@@ -1202,7 +1247,8 @@ int chain_wait_many(chain *c, const uint8_t (*hashes)[32], size_t n, unsigned co
 			}
 			break;
 		}
-		delay = delay ? (delay * 2 < POLL_MAX_MS ? delay * 2 : POLL_MAX_MS) : POLL_FIRST_MS;
+		delay = (long)((now_ms() - start) / 4);
+		delay = delay < POLL_FIRST_MS ? POLL_FIRST_MS : delay > POLL_MAX_MS ? POLL_MAX_MS : delay;
 		if (timeout_ms >= 0 && now_ms() + delay > deadline)
 			sleep_ms((long)(deadline - now_ms()));
 		else

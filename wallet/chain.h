@@ -75,6 +75,14 @@ typedef struct {
 	unsigned fee_blocks;		/* blocks of fee history (10) */
 	u256 min_tip;			/* tip floor in wei per gas (0); legacy: gas price floor */
 	u256 max_fee_cap;		/* refuse when the fee per gas would exceed it; 0: no cap */
+	/* NULL, or one per transaction: transactions of one nonzero shape run
+	 * the same code over call data of the same lengths (the caller vouches
+	 * for it: chainstore_tx.shape), so their execution costs the same and
+	 * only the first of each shape is estimated; each other one gets that
+	 * estimate plus 10 gas for every call data token it has more (a token
+	 * is a zero byte, four for any other; 10 a token is the most one costs,
+	 * EIP-7623's floor). An all-zero shape is always estimated. */
+	const uint8_t (*shapes)[16];
 } chain_fee_opts;
 
 void chain_fee_opts_default(chain_fee_opts *o);

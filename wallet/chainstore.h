@@ -94,6 +94,10 @@ typedef struct chainstore_tx {
 	size_t nchunks;		/* chunks carried, of any record */
 	size_t chunk_bytes;	/* their data bytes */
 	uint64_t gas_estimate;	/* the planner's upper estimate (see above) */
+	uint8_t shape[16];	/* equal for transactions of one call with chunks and
+				 * records of the same lengths in the same order: they
+				 * cost the same gas but for their call data's bytes
+				 * (chain_fee_opts.shapes) */
 } chainstore_tx;
 
 typedef struct chainstore_plan {

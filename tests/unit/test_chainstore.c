@@ -38,6 +38,7 @@
 static struct trace {
 	unsigned requests, tx_batches, log_queries;
 } tr;
+static unsigned est_calls;  /* eth_estimateGas calls seen */
 
 static void trace_fn(void *ctx, enum rpc_trace_event ev, const char *text, size_t len)
 {
@@ -51,6 +52,8 @@ static void trace_fn(void *ctx, enum rpc_trace_event ev, const char *text, size_
 		t->tx_batches++;
 	if (strstr(text, "eth_getLogs"))
 		t->log_queries++;
+	for (; (text = strstr(text, "eth_estimateGas")); text++)
+		est_calls++;
 }
 
 static void sha256(const uint8_t *p, size_t n, uint8_t out[32])
@@ -757,6 +760,122 @@ static int store_chunks(chain *c, const struct who *w, const uint8_t reg[20],
 	return st;
 }
 
+/* Shapes: transactions whose chunks and records have the same lengths
+ * share one shape, and chain_prepare_many estimates one of each; the gas it
+ * gives the others covers what they use, whatever zero bytes their data
+ * holds, and what the node estimates for each on its own. */
+static void test_shapes(chain *c, const struct who *w, const uint8_t reg[20])
+{
+	enum { N = 40 };
+	struct env v[N];
+	chainstore_record rs[N];
+	chainstore_limits lim;
+	chainstore_plan p = { 0 };
+	chain_fee_opts fo;
+	eth_tx *txs = NULL, *alone = NULL;
+	uint8_t (*shapes)[16] = NULL;
+	chain_receipt *rcpts = NULL;
+	chain_raw_tx *raws = NULL;
+	uint8_t (*hashes)[32] = NULL;
+	size_t i, t, same = 0;
+	unsigned before;
+	ehr_err e;
+	int ok = 1;
+
+	chainstore_limits_default(&lim);
+	lim.tx_bytes = 12 * 1024;   /* a few records a transaction, so there are several */
+	for (i = 0; i < N; i++) {
+		ok &= !env_make(&v[i], 2300, 0);
+		if (i % 7 == 3)     /* some records full of zero bytes: the cheapest call data */
+			memset(v[i].bytes, 0, v[i].len);
+		env_record(&v[i], &rs[i]);
+	}
+	if (!ok || chainstore_plan_batch(w->addr, 0, rs, N, &lim, &p, &e) || p.ntxs < 4) {
+		CHECK(0, "plan: %s (%zu transactions)", e.msg, p.ntxs);
+		goto out;
+	}
+	for (t = 1; t < p.ntxs; t++)
+		same += !memcmp(p.txs[t].shape, p.txs[0].shape, 16) &&
+			p.txs[t].nrecords == p.txs[0].nrecords;
+	CHECK(same >= 2, "full transactions share a shape (%zu of %zu)", same, p.ntxs);
+	CHECK(memcmp(p.txs[p.ntxs - 1].shape, p.txs[0].shape, 16) ||
+	      p.txs[p.ntxs - 1].nrecords == p.txs[0].nrecords, "the short last one has its own");
+	{
+		chainstore_plan q = { 0 };
+
+		v[5].meta[0] ^= 1;     /* the same lengths: the same shapes */
+		rs[5].anchor.meta_len--;  /* one byte less: another shape */
+		CHECK(!chainstore_plan_batch(w->addr, 0, rs, N, &lim, &q, &e) && q.ntxs == p.ntxs &&
+		      memcmp(q.txs[q.txs[0].records[0] <= 5 && 5 <= q.txs[0].records[q.txs[0].nrecords - 1] ? 0 : 1].shape,
+			     p.txs[0].shape, 16),
+		      "a metadata length that differs changes the shape");
+		rs[5].anchor.meta_len++;
+		chainstore_plan_free(&q);
+	}
+
+	txs = calloc(p.ntxs, sizeof(*txs));
+	alone = calloc(p.ntxs, sizeof(*alone));
+	shapes = calloc(p.ntxs, sizeof(*shapes));
+	rcpts = calloc(p.ntxs, sizeof(*rcpts));
+	raws = calloc(p.ntxs, sizeof(*raws));
+	hashes = calloc(p.ntxs, sizeof(*hashes));
+	if (!txs || !alone || !shapes || !rcpts || !raws || !hashes)
+		goto out;
+	for (t = 0; t < p.ntxs; t++) {
+		txs[t].has_to = 1;
+		memcpy(txs[t].to, reg, 20);
+		txs[t].data = p.txs[t].data;
+		txs[t].data_len = p.txs[t].len;
+		alone[t] = txs[t];
+		memcpy(shapes[t], p.txs[t].shape, 16);
+	}
+	/* each on its own, margin 0: what the node says each needs */
+	chain_fee_opts_default(&fo);
+	fo.gas_margin_pct = 0;
+	fo.flags |= CHAIN_KEEP_NONCE;
+	CHECK(!chain_prepare_many(c, w->addr, alone, p.ntxs, &fo, NULL, &e), "alone: %s", e.msg);
+	/* with shapes, margin 0: one estimate a shape */
+	fo.shapes = (const uint8_t (*)[16])shapes;
+	fo.flags &= ~(unsigned)CHAIN_KEEP_NONCE;
+	before = tr.requests;
+	est_calls = 0;
+	CHECK(!chain_prepare_many(c, w->addr, txs, p.ntxs, &fo, NULL, &e), "shaped: %s", e.msg);
+	CHECK(tr.requests - before == 1, "one request (%u)", tr.requests - before);
+	CHECK(est_calls > 0 && est_calls <= p.ntxs - same, "%u estimates for %zu transactions of "
+	      "%zu shapes or fewer", est_calls, p.ntxs, p.ntxs - same);
+	for (t = 0, ok = 1; t < p.ntxs; t++)
+		ok &= txs[t].gas >= alone[t].gas;
+	CHECK(ok, "a shared estimate is never below the transaction's own");
+	for (t = 0; t < p.ntxs; t++) {
+		uint8_t *raw = NULL;
+		size_t raw_len = 0;
+
+		CHECK(!tx_sign(&txs[t], w->priv, &raw, &raw_len, hashes[t], &e), "sign: %s", e.msg);
+		raws[t].raw = raw;
+		raws[t].raw_len = raw_len;
+	}
+	CHECK(!chain_send_batch(c, raws, p.ntxs, &e), "send: %s", e.msg);
+	CHECK(!chain_wait_many(c, (const uint8_t (*)[32])hashes, p.ntxs, 1, 120000, rcpts, &e),
+	      "every transaction succeeded: %s", e.msg);
+	for (t = 0, ok = 1; t < p.ntxs; t++)
+		ok &= rcpts[t].gas_used <= txs[t].gas;
+	CHECK(ok, "each used no more gas than it was given");
+out:
+	for (t = 0; rcpts && t < p.ntxs; t++)
+		chain_receipt_free(&rcpts[t]);
+	for (t = 0; raws && t < p.ntxs; t++)
+		free((void *)raws[t].raw);
+	free(rcpts);
+	free(raws);
+	free(hashes);
+	free(txs);
+	free(alone);
+	free(shapes);
+	chainstore_plan_free(&p);
+	for (i = 0; i < N; i++)
+		env_free(&v[i]);
+}
+
 static void test_refusals(chain *c, const struct who *w, const struct who *other,
 			  const uint8_t reg[20])
 {
@@ -981,6 +1100,7 @@ int main(void)
 	if (!open_chain(a.url, &c) && !deploy(c, &dev0, registry_bytecode_hex, reg)) {
 		test_roundtrip(c, &dev0, reg, &chunk, &batch);
 		test_scattered(c, &dev0, reg);
+		test_shapes(c, &dev0, reg);
 		test_refusals(c, &dev0, &dev1, reg);
 	}
 	chain_close(c);
