@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <sodium.h>
 
 #include "wallet/fhir.h"
 #include "wallet/fileio.h"
@@ -181,18 +184,103 @@ void ingest_describe(struct incoming *in, const char *type, const char *media)
 		 media ? media : ingest_media_type(in->meta.file_name, in->meta.resource_type));
 }
 
-/* Seals in into an unnamed temporary file, with its data key sealed to the
- * patient's encryption key. */
-/* Envelopes below this size are sealed into memory files. */
+/* Envelopes of files up to this size are sealed in memory, from one read;
+ * bigger ones stream (constant memory, a second thread). */
+#define INLINE_RECORD (1u << 20)
+/* Envelopes below this size stream into memory files, bigger ones to disk. */
 #define SMALL_RECORD (16 << 20)
 
-int ingest_seal(struct incoming *in, const uint8_t patient_pk[32], const uint8_t *author_pk, ehr_err *e)
+/* What a sealing thread keeps from one record to the next. */
+struct scratch {
+	envelope_sealer *sealer;
+	uint8_t *plain;             /* sodium_malloc: a small file's plaintext */
+	size_t cap;
+};
+
+static void scratch_free(struct scratch *sc)
 {
-	uint8_t *key = in->key = envelope_key_new();
+	envelope_sealer_free(sc->sealer);
+	sodium_free(sc->plain);
+}
+
+static int changed(const struct incoming *in, const uint8_t *data, size_t len, ehr_err *e)
+{
+	uint8_t h[32];
+
+	if (!in->check_content)
+		return 0;
+	if (EVP_Digest(data, len, h, NULL, EVP_sha256(), NULL) != 1)
+		return ehr_fail(e, EHR_EFAIL, "sha-256 failed");
+	if (memcmp(h, in->content_sha, 32))
+		return ehr_fail(e, EHR_EFAIL, "%s changed after it was read: nothing of it was sent "
+				"(run again to upload what it holds now)", in->path);
+	return 0;
+}
+
+/* A small file (or a Bundle entry) sealed in memory: the chain store. */
+static int seal_inline(struct scratch *sc, struct incoming *in, const uint8_t *key, ehr_err *e)
+{
+	const uint8_t *data = (const uint8_t *)in->buf;
+	size_t len = in->buf_len, env_len = 0;
+	int rc;
+
+	if (in->path) {
+		struct stat st;
+		int fd = open(in->path, O_RDONLY | O_CLOEXEC);
+		ssize_t got;
+
+		if (fd < 0 || fstat(fd, &st)) {
+			rc = ehr_fail(e, EHR_EUSAGE, "cannot open %s: %s", in->path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return rc;
+		}
+		len = (size_t)st.st_size;
+		if (len > INLINE_RECORD) {
+			close(fd);
+			return ehr_fail(e, EHR_EFAIL, "%s changed while it was read", in->path);
+		}
+		if (len >= sc->cap) {
+			sodium_free(sc->plain);
+			sc->cap = len < 65536 ? 65536 : INLINE_RECORD + 1;
+			if (!(sc->plain = sodium_malloc(sc->cap))) {
+				sc->cap = 0;
+				close(fd);
+				return ehr_fail(e, EHR_EFAIL, "out of secure memory");
+			}
+		}
+		/* one byte more than the size, to see the file grow */
+		got = read_full(fd, sc->plain, len + 1);
+		close(fd);
+		if (got != (ssize_t)len)
+			return ehr_fail(e, EHR_EFAIL, "%s changed while it was read (%zd bytes, %zu "
+					"expected)", in->path, got, len);
+		data = sc->plain;
+	}
+	in->meta.size = len;
+	rc = changed(in, data, len, e);
+	if (!rc)
+		rc = envelope_seal_mem(sc->sealer, data, len, &in->meta, key, &in->env, &env_len,
+				       in->hash, e);
+	if (in->path)
+		sodium_memzero(sc->plain, len);
+	if (rc)
+		return rc;
+	in->env_size = env_len;
+	if ((rc = envelope_prefix_len(in->env, env_len, &in->prefix_len, e)))
+		return rc;
+	if (!(in->prefix = malloc(in->prefix_len)))
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	memcpy(in->prefix, in->env, in->prefix_len);
+	return 0;
+}
+
+/* A big file (or any record for a dir: store) sealed into an unnamed
+ * temporary file. */
+static int seal_stream(struct incoming *in, const uint8_t *key, ehr_err *e)
+{
 	int src = -1, rc;
 
-	if (!key)
-		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
 	if (in->path) {
 		struct stat st;
 
@@ -205,43 +293,179 @@ int ingest_seal(struct incoming *in, const uint8_t patient_pk[32], const uint8_t
 			? records_tmpfile_small(&in->env_fd, e) : records_tmpfile(&in->env_fd, e);
 		if (rc)
 			goto out;
+		if (in->check_content) {
+			uint8_t h[32];
+
+			if ((rc = records_sha256_fd(src, h, NULL, e)))
+				goto out;
+			if (memcmp(h, in->content_sha, 32) || lseek(src, 0, SEEK_SET)) {
+				rc = ehr_fail(e, EHR_EFAIL, "%s changed after it was read: nothing of it "
+					      "was sent (run again to upload what it holds now)", in->path);
+				goto out;
+			}
+		}
 	} else {
 		/* a Bundle entry: through a memory file so the seal streams as usual */
 		if ((rc = records_tmpfile_small(&src, e)) || (rc = records_tmpfile_small(&in->env_fd, e)))
 			goto out;
-		if (write(src, in->buf, in->buf_len) != (ssize_t)in->buf_len || lseek(src, 0, SEEK_SET)) {
+		if (write_full(src, in->buf, in->buf_len) || lseek(src, 0, SEEK_SET)) {
 			rc = ehr_fail(e, EHR_EFAIL, "cannot write a temporary file: %s", strerror(errno));
 			goto out;
 		}
 		in->meta.size = in->buf_len;
 	}
-	if ((rc = envelope_seal(src, in->env_fd, &in->meta, key, in->hash, &in->env_size, e)) ||
-	    (rc = envelope_key_seal(key, patient_pk, in->patient_key, e)) ||
-	    (author_pk && (rc = envelope_key_seal(key, author_pk, in->author_key, e))))
+	if ((rc = envelope_seal(src, in->env_fd, &in->meta, key, in->hash, &in->env_size, e)))
 		goto out;
-	in->has_author_key = author_pk != NULL;
-	if (lseek(in->env_fd, 0, SEEK_SET)) {
-		rc = ehr_fail(e, EHR_EFAIL, "cannot rewind the envelope: %s", strerror(errno));
-		goto out;
-	}
 	/* the anchor carries the header and metadata message, for listing */
 	{
 		uint8_t head[ENVELOPE_HEADER_BYTES];
-		size_t span;
 
 		if (pread(in->env_fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
-		    envelope_prefix_len(head, sizeof(head), &span, e) ||
-		    !(in->prefix = malloc(span)) ||
-		    pread(in->env_fd, in->prefix, span, 0) != (ssize_t)span) {
+		    envelope_prefix_len(head, sizeof(head), &in->prefix_len, e) ||
+		    !(in->prefix = malloc(in->prefix_len)) ||
+		    pread(in->env_fd, in->prefix, in->prefix_len, 0) != (ssize_t)in->prefix_len) {
 			rc = ehr_fail(e, EHR_EFAIL, "cannot read back the envelope's header");
 			goto out;
 		}
-		in->prefix_len = span;
 	}
 out:
 	if (src >= 0)
 		close(src);
 	return rc;
+}
+
+/* The chain store: the envelope into memory (when it is not there yet),
+ * cut into chunks. */
+static int chunk(struct incoming *in, ehr_err *e)
+{
+	if (in->env_size > CHAINSTORE_MAX_RECORD)
+		return ehr_fail(e, EHR_EUSAGE, "%s is %llu bytes sealed: the chain store takes up to "
+				"%llu MiB (use --store dir:PATH)", in->path ? in->path : in->meta.file_name,
+				(unsigned long long)in->env_size, CHAINSTORE_MAX_RECORD >> 20);
+	if (!in->env) {
+		if (!(in->env = malloc(in->env_size ? in->env_size : 1)))
+			return ehr_fail(e, EHR_EFAIL, "out of memory");
+		if (pread(in->env_fd, in->env, in->env_size, 0) != (ssize_t)in->env_size)
+			return ehr_fail(e, EHR_EFAIL, "cannot read back the envelope: %s", strerror(errno));
+	}
+	snprintf(in->locator, sizeof(in->locator), "chain");
+	return chainstore_split(in->env, in->env_size, in->hash, 0, &in->chunks, &in->nchunks, e);
+}
+
+static int seal_one(struct ingest_batch *b, struct scratch *sc, size_t i, ehr_err *e)
+{
+	struct incoming *in = &b->ins[i];
+	uint8_t *key = in->key = b->keys + i * ENVELOPE_KEY_BYTES;
+	struct stat st;
+	bool small = in->path ? !stat(in->path, &st) && st.st_size <= INLINE_RECORD
+			      : in->buf_len <= INLINE_RECORD;
+	int rc;
+
+	randombytes_buf(key, ENVELOPE_KEY_BYTES);
+	rc = !b->store && small ? seal_inline(sc, in, key, e) : seal_stream(in, key, e);
+	if (rc || (rc = envelope_key_seal(key, b->patient_pk, in->patient_key, e)) ||
+	    (b->has_author && (rc = envelope_key_seal(key, b->author_pk, in->author_key, e))))
+		return rc;
+	in->has_author_key = b->has_author;
+	if (!b->store)
+		return chunk(in, e);
+	if (lseek(in->env_fd, 0, SEEK_SET))
+		return ehr_fail(e, EHR_EFAIL, "cannot rewind the envelope: %s", strerror(errno));
+	return records_store_put(b->store, in->env_fd, in->hash, in->env_size, in->locator,
+				 sizeof(in->locator), e);
+}
+
+/* Takes records until none is left or one failed; keeps the first failure. */
+static void seal_some(struct ingest_batch *b)
+{
+	struct scratch sc = { envelope_sealer_new(), NULL, 0 };
+	ehr_err e = { 0 };
+	size_t i;
+	int rc;
+
+	while (!atomic_load(&b->stop) && (i = atomic_fetch_add(&b->next, 1)) < b->n) {
+		rc = sc.sealer ? seal_one(b, &sc, i, &e) : ehr_fail(&e, EHR_EFAIL, "out of memory");
+		if (!rc)
+			continue;
+		pthread_mutex_lock(&b->lock);
+		if (i < b->failed_at) {
+			b->failed_at = i;
+			b->err = e;
+		}
+		pthread_mutex_unlock(&b->lock);
+		atomic_store(&b->stop, true);
+	}
+	scratch_free(&sc);
+}
+
+static void *seal_helper(void *arg)
+{
+	seal_some(arg);
+	return NULL;
+}
+
+int ingest_seal_start(struct ingest_batch *b, struct incoming *ins, size_t n,
+		      const uint8_t patient_pk[32], const uint8_t *author_pk, const char *store,
+		      ehr_err *e)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t want = cores > 1 ? (size_t)cores - 1 : 0;
+
+	memset(b, 0, sizeof(*b));
+	b->ins = ins;
+	b->n = n;
+	b->store = store;
+	memcpy(b->patient_pk, patient_pk, 32);
+	if ((b->has_author = author_pk != NULL))
+		memcpy(b->author_pk, author_pk, 32);
+	b->failed_at = SIZE_MAX;
+	if (!(b->keys = sodium_malloc(n ? n * ENVELOPE_KEY_BYTES : 1)))
+		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
+	pthread_mutex_init(&b->lock, NULL);
+	if (want > sizeof(b->helpers) / sizeof(b->helpers[0]))
+		want = sizeof(b->helpers) / sizeof(b->helpers[0]);
+	if (want > n)
+		want = n;
+	/* a helper that cannot start leaves its share to the caller */
+	while (b->nhelpers < want && !pthread_create(&b->helpers[b->nhelpers], NULL, seal_helper, b))
+		b->nhelpers++;
+	return 0;
+}
+
+int ingest_seal_finish(struct ingest_batch *b, ehr_err *e)
+{
+	size_t i;
+
+	seal_some(b);
+	for (i = 0; i < b->nhelpers; i++)
+		pthread_join(b->helpers[i], NULL);
+	b->nhelpers = 0;
+	if (b->failed_at == SIZE_MAX)
+		return 0;
+	*e = b->err;
+	return e->status;
+}
+
+int ingest_seal_all(struct ingest_batch *b, struct incoming *ins, size_t n,
+		    const uint8_t patient_pk[32], const uint8_t *author_pk, const char *store,
+		    ehr_err *e)
+{
+	int rc = ingest_seal_start(b, ins, n, patient_pk, author_pk, store, e);
+
+	return rc ? rc : ingest_seal_finish(b, e);
+}
+
+void ingest_batch_free(struct ingest_batch *b)
+{
+	size_t i;
+
+	if (!b->keys)
+		return;
+	for (i = 0; i < b->n; i++)
+		b->ins[i].key = NULL;
+	sodium_free(b->keys);
+	pthread_mutex_destroy(&b->lock);
+	b->keys = NULL;
 }
 
 static void anchor_of(const struct incoming *in, registry_record_in *a)
@@ -258,21 +482,6 @@ static void anchor_of(const struct incoming *in, registry_record_in *a)
 	}
 	a->meta = in->prefix;
 	a->meta_len = in->prefix_len;
-}
-
-/* Reads the sealed envelope into memory and cuts it into chain chunks. */
-int ingest_chunk(struct incoming *in, ehr_err *e)
-{
-	if (in->env_size > CHAINSTORE_MAX_RECORD)
-		return ehr_fail(e, EHR_EUSAGE, "%s is %llu bytes sealed: the chain store takes up to "
-				"%llu MiB (use --store dir:PATH)", in->path ? in->path : in->meta.file_name,
-				(unsigned long long)in->env_size, CHAINSTORE_MAX_RECORD >> 20);
-	if (!(in->env = malloc(in->env_size ? in->env_size : 1)))
-		return ehr_fail(e, EHR_EFAIL, "out of memory");
-	if (pread(in->env_fd, in->env, in->env_size, 0) != (ssize_t)in->env_size)
-		return ehr_fail(e, EHR_EFAIL, "cannot read back the envelope: %s", strerror(errno));
-	snprintf(in->locator, sizeof(in->locator), "chain");
-	return chainstore_split(in->env, in->env_size, in->hash, 0, &in->chunks, &in->nchunks, e);
 }
 
 /* Anchors in dir: stores: anchorRecords calls of at most this many. */
@@ -359,7 +568,6 @@ int ingest_ids(const uint8_t registry[20], const chain_receipt *r, size_t ntx,
 
 void ingest_free(struct incoming *in)
 {
-	envelope_key_free(in->key);
 	if (in->env_fd >= 0)
 		close(in->env_fd);
 	free(in->buf);

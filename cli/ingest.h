@@ -6,6 +6,7 @@
 #ifndef EHR_INGEST_H
 #define EHR_INGEST_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,14 +20,16 @@ struct incoming {
 	char *buf;                  /* a Bundle entry's JSON, malloc'd */
 	size_t buf_len;
 	envelope_meta meta;
-	int env_fd;                 /* the sealed envelope (unnamed temp file) */
+	int env_fd;                 /* a big envelope (unnamed temp file), or -1 */
 	uint64_t env_size;
 	uint8_t hash[32];
 	uint8_t patient_key[ENVELOPE_SEALED_KEY_BYTES];
 	uint8_t author_key[ENVELOPE_SEALED_KEY_BYTES];
 	bool has_author_key;        /* a provider writes: the key sealed to it too */
-	uint8_t *key;               /* the data key (sodium memory), for --all grantees */
+	uint8_t *key;               /* the data key, in the batch's memory (--all grantees) */
 	uint8_t *env;               /* chain store: the envelope in memory */
+	uint8_t content_sha[32];    /* with check_content: the plaintext's SHA-256 */
+	bool check_content;
 	uint8_t *prefix;            /* the header and metadata message: the anchor's meta */
 	size_t prefix_len;
 	char locator[600];
@@ -58,13 +61,49 @@ int ingest_collect(const char *path, const char *title, bool split,
  * and the media type (given, else from the name). */
 void ingest_describe(struct incoming *in, const char *type, const char *media);
 
-/* Seals in into an unnamed temporary file under a fresh data key (kept in
- * in->key), the key sealed to patient_pk and, when not NULL, author_pk. */
-int ingest_seal(struct incoming *in, const uint8_t patient_pk[32], const uint8_t *author_pk,
-		ehr_err *e);
+/* Sealing a batch of records on every core. Each record gets a fresh data
+ * key (in->key, kept in the batch's secure memory until ingest_batch_free),
+ * sealed to the patient and, when given, to the author; its envelope goes
+ * to its store: with the chain store (store NULL) into memory and cut into
+ * chunks (small files are read once into secure memory and sealed there,
+ * bigger ones stream through a temporary file), with a dir: store into the
+ * directory, its locator in in->locator. A record whose check_content is
+ * set must still hold the contents whose SHA-256 is content_sha. */
+struct ingest_batch {
+	struct incoming *ins;
+	size_t n;
+	const char *store;
+	uint8_t patient_pk[32], author_pk[32];
+	bool has_author;
+	uint8_t *keys;              /* n data keys, one sodium_malloc block */
+	_Atomic size_t next;        /* the next record to take */
+	_Atomic bool stop;          /* a record failed: take no more */
+	pthread_mutex_t lock;       /* guards the first failure below */
+	size_t failed_at;
+	ehr_err err;
+	pthread_t helpers[7];
+	size_t nhelpers;
+};
 
-/* The chain store: the envelope into memory, cut into chunks. */
-int ingest_chunk(struct incoming *in, ehr_err *e);
+/* Starts sealing ins[0..n) on helper threads (one fewer than the cores, up
+ * to 7), which the caller may leave to work while it does something else.
+ * Returns 0, or EHR_EFAIL when out of memory (nothing started). */
+int ingest_seal_start(struct ingest_batch *b, struct incoming *ins, size_t n,
+		      const uint8_t patient_pk[32], const uint8_t *author_pk, const char *store,
+		      ehr_err *e);
+
+/* The calling thread joins in until every record is sealed and the helpers
+ * are done. Returns 0, or the failure of the first record (in order) that
+ * failed; records after it may be left unsealed. */
+int ingest_seal_finish(struct ingest_batch *b, ehr_err *e);
+
+/* Both of the above: seals ins[0..n) on every core. */
+int ingest_seal_all(struct ingest_batch *b, struct incoming *ins, size_t n,
+		    const uint8_t patient_pk[32], const uint8_t *author_pk, const char *store,
+		    ehr_err *e);
+
+/* Wipes and frees the data keys (after ingest_seal_finish). */
+void ingest_batch_free(struct ingest_batch *b);
 
 /* The transactions that store (on_chain) and anchor ins for patient,
  * under grant_id (0 when the patient writes). */

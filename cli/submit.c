@@ -158,7 +158,8 @@ int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
  * data, and nodes refuse request bodies of a few MB. */
 #define PREPARE_BATCH_BYTES (768 * 1024)
 
-int txs_prepare(chain *c, struct signer *s, eth_tx *txs, size_t n, u256 *fee, ehr_err *e)
+int txs_prepare(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
+		const uint8_t (*shapes)[16], u256 *fee, ehr_err *e)
 {
 	chain_fee_opts fo;
 	chain_quote q;
@@ -171,7 +172,8 @@ int txs_prepare(chain *c, struct signer *s, eth_tx *txs, size_t n, u256 *fee, eh
 	for (first = 0; first < n && !rc; first = i) {
 		for (i = first, bytes = 0; i < n && (i == first || bytes + txs[i].data_len <= PREPARE_BATCH_BYTES); i++)
 			bytes += txs[i].data_len;
-		if (!(rc = chain_prepare_many(c, s->address, txs + first, i - first, &fo, &q, e))) {
+		fo.shapes = shapes ? shapes + first : NULL;
+		if (!(rc = chain_prepare_many(c, from, txs + first, i - first, &fo, &q, e))) {
 			u256 value = { { 0 } };
 
 			for (k = first; k < i; k++)
@@ -218,7 +220,7 @@ int tx_submit_many(chain *c, struct signer *s, eth_tx *txs, size_t n, const char
 	int rc;
 
 	memset(r, 0, n * sizeof(*r));
-	if ((rc = txs_prepare(c, s, txs, n, &fee, e)))
+	if ((rc = txs_prepare(c, s->address, txs, n, NULL, &fee, e)))
 		return rc;
 	amount_format(&fee, 18, fee_text, sizeof(fee_text));
 	eip55_format(s->address, from);

@@ -67,9 +67,12 @@ int tx_submit_many(chain *c, struct signer *s, eth_tx *txs, size_t n, const char
 
 /* The stages of tx_submit_many, for callers that must do something
  * between signing and sending (upload journals the signed bytes first):
- * prepare (nonces, fees, gas; the total fee in *fee), sign (unlocking if
+ * prepare the transactions of from (nonces, fees, gas, sharing estimates
+ * between transactions of one shape when shapes is not NULL, see
+ * chain_fee_opts; the total fee in *fee; no key needed), sign (unlocking if
  * needed; raw[i].raw malloc'd, freed with txs_free_raw). */
-int txs_prepare(chain *c, struct signer *s, eth_tx *txs, size_t n, u256 *fee, ehr_err *e);
+int txs_prepare(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
+		const uint8_t (*shapes)[16], u256 *fee, ehr_err *e);
 int txs_sign(struct signer *s, const eth_tx *txs, size_t n, chain_raw_tx *raw,
 	     uint8_t (*hashes)[32], ehr_err *e);
 void txs_free_raw(chain_raw_tx *raw, size_t n);

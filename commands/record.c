@@ -185,6 +185,7 @@ static int record_add(struct args *a)
 {
 	struct ctx x;
 	struct incoming *ins = NULL;
+	struct ingest_batch batch = { 0 };
 	const keystore_account *acct;
 	chainstore_plan plan = { 0 };
 	chain_receipt *r = NULL;
@@ -222,16 +223,9 @@ static int record_add(struct args *a)
 			      x.s.index);
 		goto fail;
 	}
-	for (i = 0; i < n && !rc; i++) {
-		if ((rc = ingest_seal(&ins[i], acct->encryption_key, NULL, &e)))
-			break;
-		if (on_chain)
-			rc = ingest_chunk(&ins[i], &e);
-		else
-			rc = records_store_put(a->store, ins[i].env_fd, ins[i].hash, ins[i].env_size,
-					       ins[i].locator, sizeof(ins[i].locator), &e);
-	}
-	if (rc || (rc = ingest_plan(x.s.address, 0, ins, n, on_chain, &plan, &e)))
+	if ((rc = ingest_seal_all(&batch, ins, n, acct->encryption_key, NULL,
+				  on_chain ? NULL : a->store, &e)) ||
+	    (rc = ingest_plan(x.s.address, 0, ins, n, on_chain, &plan, &e)))
 		goto fail;
 	txs = calloc(plan.ntxs, sizeof(*txs));
 	hashes = calloc(plan.ntxs, sizeof(*hashes));
@@ -296,6 +290,7 @@ out:
 	free(hashes);
 	free(txs);
 	chainstore_plan_free(&plan);
+	ingest_batch_free(&batch);
 	for (i = 0; i < n; i++)
 		ingest_free(&ins[i]);
 	free(ins);

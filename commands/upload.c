@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,7 @@ struct item {
 	uint64_t record;
 	uint8_t tx[32];
 	bool has_tx;
-	uint8_t envelope[32];
+	uint8_t content[32];        /* the file's SHA-256 when it was read */
 	char why[sizeof(((ehr_err *)0)->msg)];
 };
 
@@ -114,7 +115,7 @@ static int add_patient(struct job *j, const uint8_t addr[20], size_t *idx, ehr_e
 static int item_key(struct item *it, const uint8_t patient[20], ehr_err *e)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	uint8_t content[32], key[32];
+	uint8_t key[32];
 	char real[PATH_MAX];
 	int fd, rc;
 
@@ -124,12 +125,12 @@ static int item_key(struct item *it, const uint8_t patient[20], ehr_err *e)
 		EVP_MD_CTX_free(md);
 		return ehr_fail(e, EHR_EUSAGE, "cannot read %s: %s", it->file, strerror(errno));
 	}
-	rc = records_sha256_fd(fd, content, &it->size, e);
+	rc = records_sha256_fd(fd, it->content, &it->size, e);
 	close(fd);
 	if (!rc && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
 		EVP_DigestUpdate(md, patient, 20);
 		EVP_DigestUpdate(md, real, strlen(real) + 1);
-		EVP_DigestUpdate(md, content, 32);
+		EVP_DigestUpdate(md, it->content, 32);
 		EVP_DigestUpdate(md, it->title ? it->title : "", strlen(it->title ? it->title : "") + 1);
 		EVP_DigestUpdate(md, it->type ? it->type : "", strlen(it->type ? it->type : "") + 1);
 		EVP_DigestFinal_ex(md, key, NULL);
@@ -505,73 +506,183 @@ out:
 /* ---- new uploads -------------------------------------------------------------- */
 
 /* One window of items of one patient on its way: sealed, stored, signed,
- * journaled and sent; settled once its receipts are in. The next window is
- * sealed and sent while this one is mined: sealing runs ahead of the node. */
+ * journaled and sent; settled once its receipts are in. The next windows
+ * are sealed (on helper threads) while this one is mined: sealing runs
+ * ahead of the node. Its helpers hold its address: it never moves. */
 struct flight {
 	struct item **win;
 	size_t n;
 	struct incoming *ins;
 	size_t nin;
+	struct ingest_batch batch;
+	bool sealing;               /* batch started, not finished */
 	chainstore_plan plan;
+	eth_tx *txs;                /* the plan's, prepared */
+	bool prepared;
 	chain_raw_tx *raw;
 	uint8_t (*hashes)[32];
 };
 
 static void flight_free(struct flight *f)
 {
+	ehr_err ignored;
 	size_t i;
 
+	if (!f)
+		return;
+	if (f->sealing)
+		ingest_seal_finish(&f->batch, &ignored);
+	ingest_batch_free(&f->batch);
 	txs_free_raw(f->raw, f->plan.ntxs);
+	free(f->txs);
 	free(f->hashes);
 	chainstore_plan_free(&f->plan);
 	for (i = 0; i < f->nin; i++)
 		ingest_free(&f->ins[i]);
 	free(f->ins);
 	free(f->win);
-	memset(f, 0, sizeof(*f));
+	free(f);
 }
 
-static int window_send(struct job *j, chain *c, const uint8_t registry[20], struct signer *s,
-		       journal *jr, struct flight *f, ehr_err *e)
+/* The next window in *out: up to j->window pending items of one patient,
+ * from cursor on (patient, then item); NULL when none is left. */
+static int window_next(struct job *j, size_t cursor[2], struct flight **out, ehr_err *e)
+{
+	struct flight *f = NULL;
+
+	*out = NULL;
+	for (; cursor[0] < j->np; cursor[0]++, cursor[1] = 0) {
+		for (; cursor[1] < j->n && (!f || f->n < j->window); cursor[1]++) {
+			struct item *it = &j->items[cursor[1]];
+
+			if (it->patient != cursor[0] || it->state != ITEM_PENDING)
+				continue;
+			if (!f && (!(f = calloc(1, sizeof(*f))) ||
+				   !(f->win = calloc(j->window, sizeof(*f->win))))) {
+				free(f);
+				return ehr_fail(e, EHR_EFAIL, "out of memory");
+			}
+			f->win[f->n++] = it;
+		}
+		if (f)
+			break;
+	}
+	*out = f;
+	return 0;
+}
+
+/* Reads the window's files and starts sealing them on helper threads. */
+static int window_seal(struct job *j, struct flight *f, const uint8_t author_pk[32], ehr_err *e)
 {
 	struct patient *pt = &j->patients[f->win[0]->patient];
-	struct incoming *last;
-	size_t cap = 0, i, t, k;
-	eth_tx *txs = NULL;
-	u256 fee;
-	int rc = 0;
+	size_t cap = 0, i;
+	int rc;
 
-	for (i = 0; i < f->n && !rc; i++) {
+	for (i = 0; i < f->n; i++) {
+		struct incoming *in;
+
 		if ((rc = ingest_collect(f->win[i]->file, f->win[i]->title, false, &f->ins, &f->nin, &cap, e)))
-			break;
-		last = &f->ins[f->nin - 1];
-		ingest_describe(last, f->win[i]->type, NULL);
-		if ((rc = ingest_seal(last, pt->enc_pk, s->keys->enc_public, e)))
-			break;
-		memcpy(f->win[i]->envelope, last->hash, 32);
-		rc = j->on_chain ? ingest_chunk(last, e)
-				 : records_store_put(j->store, last->env_fd, last->hash, last->env_size,
-						     last->locator, sizeof(last->locator), e);
+			return rc;
+		in = &f->ins[f->nin - 1];
+		ingest_describe(in, f->win[i]->type, NULL);
+		memcpy(in->content_sha, f->win[i]->content, 32);
+		in->check_content = true;
 	}
-	if (rc || (rc = ingest_plan(pt->addr, pt->grant, f->ins, f->nin, j->on_chain, &f->plan, e)))
+	if ((rc = ingest_seal_start(&f->batch, f->ins, f->nin, pt->enc_pk, author_pk,
+				    j->on_chain ? NULL : j->store, e)))
 		return rc;
-	txs = calloc(f->plan.ntxs, sizeof(*txs));
-	f->raw = calloc(f->plan.ntxs, sizeof(*f->raw));
-	f->hashes = calloc(f->plan.ntxs, sizeof(*f->hashes));
-	if (!txs || !f->raw || !f->hashes) {
-		free(txs);
+	f->sealing = true;
+	return 0;
+}
+
+/* Windows sealed ahead of the one being sent: enough to keep the next one
+ * ready while the one before is settled. */
+#define WINDOWS_AHEAD 2
+
+/* Fills the empty places of ahead[] with windows being sealed, in order. */
+static int windows_ahead(struct job *j, size_t cursor[2], struct flight **ahead,
+			 const uint8_t author_pk[32], ehr_err *e)
+{
+	size_t k;
+	int rc;
+
+	for (k = 0; k < WINDOWS_AHEAD; k++) {
+		if (ahead[k])
+			continue;
+		if ((rc = window_next(j, cursor, &ahead[k], e)))
+			return rc;
+		if (!ahead[k])
+			break;
+		if ((rc = window_seal(j, ahead[k], author_pk, e)))
+			return rc;
+	}
+	return 0;
+}
+
+/* Finishes sealing the window and prepares its transactions (nonces,
+ * fees, gas): everything but the signatures, which need the key. */
+static int window_prepare(struct job *j, chain *c, const uint8_t registry[20],
+			  const uint8_t from[20], struct flight *f, ehr_err *e)
+{
+	struct patient *pt = &j->patients[f->win[0]->patient];
+	uint8_t (*shapes)[16];
+	size_t t;
+	u256 fee;
+	int rc;
+
+	f->sealing = false;
+	if ((rc = ingest_seal_finish(&f->batch, e)) ||
+	    (rc = ingest_plan(pt->addr, pt->grant, f->ins, f->nin, j->on_chain, &f->plan, e)))
+		return rc;
+	f->txs = calloc(f->plan.ntxs, sizeof(*f->txs));
+	shapes = calloc(f->plan.ntxs, sizeof(*shapes));
+	if (!f->txs || !shapes) {
+		free(shapes);
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
 	}
 	for (t = 0; t < f->plan.ntxs; t++) {
-		txs[t].has_to = 1;
-		memcpy(txs[t].to, registry, 20);
-		txs[t].data = f->plan.txs[t].data;
-		txs[t].data_len = f->plan.txs[t].len;
+		f->txs[t].has_to = 1;
+		memcpy(f->txs[t].to, registry, 20);
+		f->txs[t].data = f->plan.txs[t].data;
+		f->txs[t].data_len = f->plan.txs[t].len;
+		memcpy(shapes[t], f->plan.txs[t].shape, 16);
 	}
-	rc = txs_prepare(c, s, txs, f->plan.ntxs, &fee, e);
-	if (!rc)
-		rc = txs_sign(s, txs, f->plan.ntxs, f->raw, f->hashes, e);
-	free(txs);
+	rc = txs_prepare(c, from, f->txs, f->plan.ntxs, (const uint8_t (*)[16])shapes, &fee, e);
+	free(shapes);
+	f->prepared = !rc;
+	return rc;
+}
+
+/* The first window is prepared on a thread while the main one unlocks. */
+struct early {
+	struct job *j;
+	chain *c;
+	const uint8_t *registry;
+	uint8_t from[20];
+	struct flight *f;
+	ehr_err e;
+	int rc;
+};
+
+static void *early_prepare(void *arg)
+{
+	struct early *x = arg;
+
+	x->rc = window_prepare(x->j, x->c, x->registry, x->from, x->f, &x->e);
+	return NULL;
+}
+
+/* Signs the prepared window's transactions, journals them and sends them. */
+static int window_send(chain *c, struct signer *s, journal *jr, struct flight *f, ehr_err *e)
+{
+	size_t t, k;
+	int rc;
+
+	f->raw = calloc(f->plan.ntxs, sizeof(*f->raw));
+	f->hashes = calloc(f->plan.ntxs, sizeof(*f->hashes));
+	if (!f->raw || !f->hashes)
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	rc = txs_sign(s, f->txs, f->plan.ntxs, f->raw, f->hashes, e);
 	/* the journal learns every signed transaction before the node does */
 	for (t = 0; t < f->plan.ntxs && !rc; t++) {
 		const chainstore_tx *ptx = &f->plan.txs[t];
@@ -701,15 +812,14 @@ int cmd_upload(int argc, char **argv)
 	unsigned long window = 250;
 	chain *c = NULL;
 	journal *jr = NULL;
-	struct flight prev, next;
-	size_t i, pi;
+	struct flight *prev = NULL, *ahead[WINDOWS_AHEAD] = { NULL };
+	size_t i, pi, cursor[2] = { 0, 0 };
+	uint8_t author_pk[32];
 	ehr_err e = { 0 };
 	int key, rc, k2;
 
 	memset(&j, 0, sizeof(j));
 	memset(&s, 0, sizeof(s));
-	memset(&prev, 0, sizeof(prev));
-	memset(&next, 0, sizeof(next));
 	tx_opts_init(&j.tx);
 	j.store = "chain";
 	opt_init(&p, "upload", argc, argv, cmd_upload_opts);
@@ -785,50 +895,90 @@ int cmd_upload(int argc, char **argv)
 		goto out;
 	snprintf(question, sizeof(question), "Upload %zu record%s into %zu patient%s' charts", j.n,
 		 j.n == 1 ? "" : "s", j.np, j.np == 1 ? "" : "s");
-	if ((rc = confirm(question, &e)) || (rc = signer_unlock(&s, &e)))
+	if ((rc = confirm(question, &e)))
 		goto out;
 	g.yes = true;  /* asked once for the whole job */
-	j.progress = isatty(STDERR_FILENO) && !g.quiet;
 	clock_gettime(CLOCK_MONOTONIC, &j.start);
 
+	/* what earlier runs left needs no key: their transactions are signed */
 	if ((rc = recover(&j, c, registry, s.address, jr, &e)))
 		goto out;
 	for (i = 0; i < j.n; i++)
 		if (j.items[i].state == ITEM_PENDING && j.patients[j.items[i].patient].why[0])
 			settle(&j, &j.items[i], ITEM_SKIPPED, j.patients[j.items[i].patient].why);
-	progress(&j, false);
 
-	/* windows of one patient's items; each is sent before the one before
-	 * it is settled, so sealing overlaps the node's work */
-	for (pi = 0; pi < j.np && !rc; pi++) {
-		for (i = 0; i <= j.n && !rc; i++) {
-			if (i < j.n && j.items[i].patient == pi && j.items[i].state == ITEM_PENDING) {
-				if (!next.win && !(next.win = calloc(j.window, sizeof(*next.win)))) {
-					rc = ehr_fail(&e, EHR_EFAIL, "out of memory");
-					break;
-				}
-				next.win[next.n++] = &j.items[i];
-			}
-			if (!next.n || (next.n < j.window && i < j.n))
-				continue;
-			if ((rc = window_send(&j, c, registry, &s, jr, &next, &e))) {
-				window_fail(&j, &next, &e);
-				break;
-			}
-			if (prev.n && (rc = window_settle(&j, c, registry, jr, &prev, &e)))
-				window_fail(&j, &prev, &e);
-			flight_free(&prev);
-			prev = next;
-			memset(&next, 0, sizeof(next));
-			progress(&j, false);
+	/* the first windows are sealed while the passphrase is stretched:
+	 * sealing needs only public keys (this account's from the wallet's
+	 * header, which the unlock then authenticates) */
+	if (s.keys) {
+		memcpy(author_pk, s.keys->enc_public, 32);
+	} else {
+		const keystore_account *acct = keystore_account_by_index(s.ks, s.index);
+
+		memcpy(author_pk, acct->encryption_key, 32);
+	}
+	if ((rc = windows_ahead(&j, cursor, ahead, author_pk, &e)))
+		goto out;
+	{
+		struct early x = { &j, c, registry, { 0 }, ahead[0], { 0 }, 0 };
+		pthread_t th;
+		bool early = false;
+
+		memcpy(x.from, s.address, 20);
+		early = ahead[0] && !pthread_create(&th, NULL, early_prepare, &x);
+		rc = signer_unlock(&s, &e);
+		if (early)
+			pthread_join(th, NULL);
+		if (rc)
+			goto out;
+		if (early && x.rc) {
+			window_fail(&j, ahead[0], &x.e);
+			ahead[0] = NULL;
+			rc = x.rc;
+			e = x.e;
 		}
 	}
-	if (prev.n && !rc && (rc = window_settle(&j, c, registry, jr, &prev, &e)))
-		window_fail(&j, &prev, &e);
-	if (prev.n && rc)
-		window_fail(&j, &prev, &e);
-	flight_free(&prev);
-	flight_free(&next);
+	if (sodium_memcmp(author_pk, s.keys->enc_public, 32)) {
+		rc = ehr_fail(&e, EHR_EINTEGRITY, "wallet '%s': the encryption key in its header is not "
+			      "the one its keys derive", g.wallet);
+		goto out;
+	}
+	j.progress = isatty(STDERR_FILENO) && !g.quiet;
+	progress(&j, false);
+
+	/* each window is sent, the ones after it are sealed while the one
+	 * before it is settled: sealing overlaps the node's work */
+	while (ahead[0]) {
+		struct flight *sent = ahead[0];
+
+		memmove(ahead, ahead + 1, (WINDOWS_AHEAD - 1) * sizeof(*ahead));
+		ahead[WINDOWS_AHEAD - 1] = NULL;
+		if ((!sent->prepared && (rc = window_prepare(&j, c, registry, s.address, sent, &e))) ||
+		    (rc = window_send(c, &s, jr, sent, &e))) {
+			window_fail(&j, sent, &e);
+			break;
+		}
+		if ((rc = windows_ahead(&j, cursor, ahead, author_pk, &e))) {
+			window_fail(&j, sent, &e);
+			break;
+		}
+		if (prev && (rc = window_settle(&j, c, registry, jr, prev, &e))) {
+			window_fail(&j, prev, &e);
+			prev = NULL;
+			window_fail(&j, sent, &e);
+			break;
+		}
+		flight_free(prev);
+		prev = sent;
+		progress(&j, false);
+	}
+	if (prev && !rc && (rc = window_settle(&j, c, registry, jr, prev, &e)))
+		window_fail(&j, prev, &e);
+	else if (prev && rc)
+		window_fail(&j, prev, &e);
+	else
+		flight_free(prev);
+	prev = NULL;
 	progress(&j, true);
 	if (!g.json && !g.quiet)
 		fprintf(stderr, "%zu uploaded, %zu skipped, %zu failed, of %zu (%.1fs; journal %s)\n",
@@ -838,6 +988,9 @@ int cmd_upload(int argc, char **argv)
 	else if (rc)
 		ehr_wrap(&e, "stopped (run the same command again to finish)");
 out:
+	flight_free(prev);
+	for (i = 0; i < WINDOWS_AHEAD; i++)
+		flight_free(ahead[i]);
 	journal_close(jr);
 	signer_close(&s);
 	chain_close(c);
