@@ -521,6 +521,11 @@ struct flight {
 	bool prepared;
 	chain_raw_tx *raw;
 	uint8_t (*hashes)[32];
+	/* the sender's: receipts, or why there are none */
+	chain_receipt *receipts;
+	bool sent;
+	int send_rc;
+	ehr_err send_err;
 };
 
 static void flight_free(struct flight *f)
@@ -533,6 +538,9 @@ static void flight_free(struct flight *f)
 	if (f->sealing)
 		ingest_seal_finish(&f->batch, &ignored);
 	ingest_batch_free(&f->batch);
+	for (i = 0; f->receipts && i < f->plan.ntxs; i++)
+		chain_receipt_free(&f->receipts[i]);
+	free(f->receipts);
 	txs_free_raw(f->raw, f->plan.ntxs);
 	free(f->txs);
 	free(f->hashes);
@@ -673,17 +681,19 @@ static void *early_prepare(void *arg)
 }
 
 /* Signs the prepared window's transactions, journals them and sends them. */
-static int window_send(chain *c, struct signer *s, journal *jr, struct flight *f, ehr_err *e)
+/* Signs the prepared window's transactions and journals them: the journal
+ * learns every signed transaction before the node does. */
+static int window_sign(struct signer *s, journal *jr, struct flight *f, ehr_err *e)
 {
 	size_t t, k;
 	int rc;
 
 	f->raw = calloc(f->plan.ntxs, sizeof(*f->raw));
 	f->hashes = calloc(f->plan.ntxs, sizeof(*f->hashes));
-	if (!f->raw || !f->hashes)
+	f->receipts = calloc(f->plan.ntxs, sizeof(*f->receipts));
+	if (!f->raw || !f->hashes || !f->receipts)
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
 	rc = txs_sign(s, f->txs, f->plan.ntxs, f->raw, f->hashes, e);
-	/* the journal learns every signed transaction before the node does */
 	for (t = 0; t < f->plan.ntxs && !rc; t++) {
 		const chainstore_tx *ptx = &f->plan.txs[t];
 		journal_tx jt;
@@ -707,25 +717,124 @@ static int window_send(chain *c, struct signer *s, journal *jr, struct flight *f
 		free(jt.items);
 		free(jt.envelopes);
 	}
-	return rc ? rc : chain_send_batch(c, f->raw, f->plan.ntxs, e);
+	return rc;
 }
 
-static int window_settle(struct job *j, chain *c, const uint8_t registry[20], journal *jr,
-			 struct flight *f, ehr_err *e)
+/* The sender: a thread with its own connection to the node that sends the
+ * signed windows in order and waits for their receipts, so that the node
+ * mines one window while the main thread prepares and signs the next. Once
+ * a window fails, the ones queued after it are not sent (their nonces
+ * would follow a gap). */
+#define SENDER_QUEUE 4
+
+struct sender {
+	chain *c;
+	const struct tx_opts *tx;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct flight *queue[SENDER_QUEUE];
+	size_t head, tail;          /* the next to send; the next free place */
+	bool closing, failed, running;
+};
+
+static void *sender_run(void *arg)
 {
-	chain_receipt *r = calloc(f->plan.ntxs, sizeof(*r));
-	journal_item *done = calloc(f->n, sizeof(*done));
+	struct sender *sd = arg;
+
+	pthread_mutex_lock(&sd->lock);
+	for (;;) {
+		struct flight *f;
+		ehr_err e = { 0 };
+		int rc;
+
+		while (sd->head == sd->tail && !sd->closing)
+			pthread_cond_wait(&sd->cond, &sd->lock);
+		if (sd->head == sd->tail)
+			break;
+		f = sd->queue[sd->head % SENDER_QUEUE];
+		pthread_mutex_unlock(&sd->lock);
+		if (sd->failed)
+			rc = ehr_fail(&e, EHR_EFAIL, "not sent: a window before it failed");
+		else if (!(rc = chain_send_batch(sd->c, f->raw, f->plan.ntxs, &e)))
+			rc = chain_wait_many(sd->c, (const uint8_t (*)[32])f->hashes, f->plan.ntxs,
+					     (unsigned)sd->tx->confirmations,
+					     (long)sd->tx->timeout_s * 1000, f->receipts, &e);
+		pthread_mutex_lock(&sd->lock);
+		f->send_rc = rc;
+		f->send_err = e;
+		f->sent = true;
+		sd->failed |= rc != 0;
+		sd->head++;
+		pthread_cond_broadcast(&sd->cond);
+	}
+	pthread_mutex_unlock(&sd->lock);
+	return NULL;
+}
+
+static int sender_start(struct sender *sd, chain *c, const struct tx_opts *tx, ehr_err *e)
+{
+	memset(sd, 0, sizeof(*sd));
+	sd->c = c;
+	sd->tx = tx;
+	pthread_mutex_init(&sd->lock, NULL);
+	pthread_cond_init(&sd->cond, NULL);
+	if (pthread_create(&sd->thread, NULL, sender_run, sd))
+		return ehr_fail(e, EHR_EFAIL, "cannot start a thread: %s", strerror(errno));
+	sd->running = true;
+	return 0;
+}
+
+/* Queues a signed window (at most SENDER_QUEUE are unsettled at once). */
+static void sender_push(struct sender *sd, struct flight *f)
+{
+	pthread_mutex_lock(&sd->lock);
+	sd->queue[sd->tail++ % SENDER_QUEUE] = f;
+	pthread_cond_broadcast(&sd->cond);
+	pthread_mutex_unlock(&sd->lock);
+}
+
+static void sender_wait(struct sender *sd, struct flight *f)
+{
+	pthread_mutex_lock(&sd->lock);
+	while (!f->sent)
+		pthread_cond_wait(&sd->cond, &sd->lock);
+	pthread_mutex_unlock(&sd->lock);
+}
+
+/* Sends what is queued, then stops the thread. */
+static void sender_stop(struct sender *sd)
+{
+	if (!sd->running)
+		return;
+	pthread_mutex_lock(&sd->lock);
+	sd->closing = true;
+	pthread_cond_broadcast(&sd->cond);
+	pthread_mutex_unlock(&sd->lock);
+	pthread_join(sd->thread, NULL);
+	pthread_cond_destroy(&sd->cond);
+	pthread_mutex_destroy(&sd->lock);
+	sd->running = false;
+}
+
+/* Once the sender is done with the window: record ids from its receipts
+ * into the journal, and each item reported. */
+static int window_settle(struct job *j, struct sender *sd, const uint8_t registry[20],
+			 journal *jr, struct flight *f, ehr_err *e)
+{
+	journal_item *done;
 	size_t i, t, k;
 	int rc;
 
-	if (!r || !done) {
-		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-		goto out;
+	sender_wait(sd, f);
+	if (f->send_rc) {
+		*e = f->send_err;
+		return f->send_rc;
 	}
-	if ((rc = chain_wait_many(c, (const uint8_t (*)[32])f->hashes, f->plan.ntxs,
-				  (unsigned)j->tx.confirmations, (long)j->tx.timeout_s * 1000, r, e)) ||
-	    (rc = ingest_ids(registry, r, f->plan.ntxs, f->ins, f->nin, e)))
-		goto out;
+	if ((rc = ingest_ids(registry, f->receipts, f->plan.ntxs, f->ins, f->nin, e)))
+		return rc;
+	if (!(done = calloc(f->n, sizeof(*done))))
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
 	for (i = 0; i < f->n; i++) {
 		f->win[i]->record = f->ins[i].id;
 		memcpy(done[i].key, f->win[i]->key, JOURNAL_KEY_HEX);
@@ -740,10 +849,6 @@ static int window_settle(struct job *j, chain *c, const uint8_t registry[20], jo
 	rc = journal_add_items(jr, done, f->n, e);
 	for (i = 0; !rc && i < f->n; i++)
 		settle(j, f->win[i], ITEM_DONE, NULL);
-out:
-	for (t = 0; r && t < f->plan.ntxs; t++)
-		chain_receipt_free(&r[t]);
-	free(r);
 	free(done);
 	return rc;
 }
@@ -810,9 +915,11 @@ int cmd_upload(int argc, char **argv)
 	char path[4300], question[300];
 	uint8_t registry[20], addr[20];
 	unsigned long window = 250;
-	chain *c = NULL;
+	chain *c = NULL, *c2 = NULL;
 	journal *jr = NULL;
-	struct flight *prev = NULL, *ahead[WINDOWS_AHEAD] = { NULL };
+	struct flight *ahead[WINDOWS_AHEAD] = { NULL }, *flying[SENDER_QUEUE] = { NULL };
+	struct sender sd = { 0 };
+	size_t nflying = 0;
 	size_t i, pi, cursor[2] = { 0, 0 };
 	uint8_t author_pk[32];
 	ehr_err e = { 0 };
@@ -946,39 +1053,48 @@ int cmd_upload(int argc, char **argv)
 	j.progress = isatty(STDERR_FILENO) && !g.quiet;
 	progress(&j, false);
 
-	/* each window is sent, the ones after it are sealed while the one
-	 * before it is settled: sealing overlaps the node's work */
-	while (ahead[0]) {
-		struct flight *sent = ahead[0];
+	/* each window is signed, journaled and handed to the sender; while the
+	 * node mines it, the next one is prepared and the one before it settled */
+	if ((rc = target_connect(&t, &c2, &e)) || (rc = sender_start(&sd, c2, &j.tx, &e)))
+		goto out;
+	for (;;) {
+		struct flight *f = ahead[0];
+		ehr_err se;
+		int src;
 
-		memmove(ahead, ahead + 1, (WINDOWS_AHEAD - 1) * sizeof(*ahead));
-		ahead[WINDOWS_AHEAD - 1] = NULL;
-		if ((!sent->prepared && (rc = window_prepare(&j, c, registry, s.address, sent, &e))) ||
-		    (rc = window_send(c, &s, jr, sent, &e))) {
-			window_fail(&j, sent, &e);
-			break;
+		if (!rc && f) {
+			memmove(ahead, ahead + 1, (WINDOWS_AHEAD - 1) * sizeof(*ahead));
+			ahead[WINDOWS_AHEAD - 1] = NULL;
+			if ((!f->prepared && (rc = window_prepare(&j, c, registry, s.address, f, &e))) ||
+			    (rc = window_sign(&s, jr, f, &e))) {
+				window_fail(&j, f, &e);
+			} else {
+				sender_push(&sd, f);
+				flying[nflying++] = f;
+				if (!(rc = windows_ahead(&j, cursor, ahead, author_pk, &e)) && ahead[0] &&
+				    (rc = window_prepare(&j, c, registry, s.address, ahead[0], &e))) {
+					window_fail(&j, ahead[0], &e);
+					ahead[0] = NULL;
+				}
+			}
 		}
-		if ((rc = windows_ahead(&j, cursor, ahead, author_pk, &e))) {
-			window_fail(&j, sent, &e);
+		if (!nflying)
 			break;
+		if (nflying < 2 && !rc && ahead[0])
+			continue;
+		f = flying[0];
+		memmove(flying, flying + 1, --nflying * sizeof(*flying));
+		if ((src = window_settle(&j, &sd, registry, jr, f, &se))) {
+			window_fail(&j, f, &se);
+			if (!rc) {
+				rc = src;
+				e = se;
+			}
+		} else {
+			flight_free(f);
 		}
-		if (prev && (rc = window_settle(&j, c, registry, jr, prev, &e))) {
-			window_fail(&j, prev, &e);
-			prev = NULL;
-			window_fail(&j, sent, &e);
-			break;
-		}
-		flight_free(prev);
-		prev = sent;
 		progress(&j, false);
 	}
-	if (prev && !rc && (rc = window_settle(&j, c, registry, jr, prev, &e)))
-		window_fail(&j, prev, &e);
-	else if (prev && rc)
-		window_fail(&j, prev, &e);
-	else
-		flight_free(prev);
-	prev = NULL;
 	progress(&j, true);
 	if (!g.json && !g.quiet)
 		fprintf(stderr, "%zu uploaded, %zu skipped, %zu failed, of %zu (%.1fs; journal %s)\n",
@@ -988,9 +1104,10 @@ int cmd_upload(int argc, char **argv)
 	else if (rc)
 		ehr_wrap(&e, "stopped (run the same command again to finish)");
 out:
-	flight_free(prev);
+	sender_stop(&sd);
 	for (i = 0; i < WINDOWS_AHEAD; i++)
 		flight_free(ahead[i]);
+	chain_close(c2);
 	journal_close(jr);
 	signer_close(&s);
 	chain_close(c);
