@@ -375,43 +375,120 @@ static int seal_one(struct ingest_batch *b, struct scratch *sc, size_t i, ehr_er
 				 sizeof(in->locator), e);
 }
 
-/* Takes records until none is left or one failed; keeps the first failure. */
-static void seal_some(struct ingest_batch *b)
+/* Takes records of b until none is left or one failed; keeps the first
+ * failure. */
+static void seal_some(struct ingest_batch *b, struct scratch *sc)
 {
-	struct scratch sc = { envelope_sealer_new(), NULL, 0 };
 	ehr_err e = { 0 };
 	size_t i;
-	int rc;
 
 	while (!atomic_load(&b->stop) && (i = atomic_fetch_add(&b->next, 1)) < b->n) {
-		rc = sc.sealer ? seal_one(b, &sc, i, &e) : ehr_fail(&e, EHR_EFAIL, "out of memory");
-		if (!rc)
+		if (!seal_one(b, sc, i, &e))
 			continue;
-		pthread_mutex_lock(&b->lock);
+		pthread_mutex_lock(&b->pool->lock);
 		if (i < b->failed_at) {
 			b->failed_at = i;
 			b->err = e;
 		}
-		pthread_mutex_unlock(&b->lock);
+		pthread_mutex_unlock(&b->pool->lock);
 		atomic_store(&b->stop, true);
 	}
-	scratch_free(&sc);
+}
+
+static bool has_work(const struct ingest_batch *b)
+{
+	return !atomic_load(&b->stop) && atomic_load(&b->next) < b->n;
+}
+
+/* Leaves the queue once nothing is left to take; pool lock held. */
+static void unqueue(struct ingest_pool *p, struct ingest_batch *b)
+{
+	struct ingest_batch **q;
+
+	for (q = &p->queue; *q; q = &(*q)->next_queued)
+		if (*q == b) {
+			*q = b->next_queued;
+			b->next_queued = NULL;
+			break;
+		}
 }
 
 static void *seal_helper(void *arg)
 {
-	seal_some(arg);
+	struct ingest_pool *p = arg;
+	struct scratch sc = { envelope_sealer_new(), NULL, 0 };
+	struct ingest_batch *b;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while ((b = p->queue) && !has_work(b))
+			unqueue(p, b);
+		if (!b) {
+			if (p->closing)
+				break;
+			pthread_cond_wait(&p->work, &p->lock);
+			continue;
+		}
+		if (!sc.sealer) {       /* out of memory: leave the work to the finisher */
+			unqueue(p, b);
+			continue;
+		}
+		b->helping++;
+		pthread_mutex_unlock(&p->lock);
+		seal_some(b, &sc);
+		pthread_mutex_lock(&p->lock);
+		if (!--b->helping)
+			pthread_cond_broadcast(&p->idle);
+	}
+	pthread_mutex_unlock(&p->lock);
+	scratch_free(&sc);
 	return NULL;
 }
 
-int ingest_seal_start(struct ingest_batch *b, struct incoming *ins, size_t n,
-		      const uint8_t patient_pk[32], const uint8_t *author_pk, const char *store,
-		      ehr_err *e)
+int ingest_pool_start(struct ingest_pool *p, ehr_err *e)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t want = cores > 1 ? (size_t)cores - 1 : 0;
 
+	memset(p, 0, sizeof(*p));
+	if (pthread_mutex_init(&p->lock, NULL))
+		return ehr_fail(e, EHR_EFAIL, "cannot make a lock");
+	if (pthread_cond_init(&p->work, NULL) || pthread_cond_init(&p->idle, NULL)) {
+		pthread_mutex_destroy(&p->lock);
+		return ehr_fail(e, EHR_EFAIL, "cannot make a lock");
+	}
+	if (want > sizeof(p->helpers) / sizeof(p->helpers[0]))
+		want = sizeof(p->helpers) / sizeof(p->helpers[0]);
+	/* a helper that cannot start leaves its share to the finishing thread */
+	while (p->nhelpers < want && !pthread_create(&p->helpers[p->nhelpers], NULL, seal_helper, p))
+		p->nhelpers++;
+	return 0;
+}
+
+void ingest_pool_stop(struct ingest_pool *p)
+{
+	size_t i;
+
+	pthread_mutex_lock(&p->lock);
+	p->closing = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < p->nhelpers; i++)
+		pthread_join(p->helpers[i], NULL);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->idle);
+	pthread_mutex_destroy(&p->lock);
+	p->nhelpers = 0;
+}
+
+int ingest_seal_start(struct ingest_pool *p, struct ingest_batch *b, struct incoming *ins,
+		      size_t n, const uint8_t patient_pk[32], const uint8_t *author_pk,
+		      const char *store, ehr_err *e)
+{
+	struct ingest_batch **q;
+
 	memset(b, 0, sizeof(*b));
+	b->pool = p;
 	b->ins = ins;
 	b->n = n;
 	b->store = store;
@@ -421,38 +498,59 @@ int ingest_seal_start(struct ingest_batch *b, struct incoming *ins, size_t n,
 	b->failed_at = SIZE_MAX;
 	if (!(b->keys = sodium_malloc(n ? n * ENVELOPE_KEY_BYTES : 1)))
 		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
-	pthread_mutex_init(&b->lock, NULL);
-	if (want > sizeof(b->helpers) / sizeof(b->helpers[0]))
-		want = sizeof(b->helpers) / sizeof(b->helpers[0]);
-	if (want > n)
-		want = n;
-	/* a helper that cannot start leaves its share to the caller */
-	while (b->nhelpers < want && !pthread_create(&b->helpers[b->nhelpers], NULL, seal_helper, b))
-		b->nhelpers++;
+	pthread_mutex_lock(&p->lock);
+	for (q = &p->queue; *q; q = &(*q)->next_queued)
+		;
+	*q = b;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
 	return 0;
 }
 
 int ingest_seal_finish(struct ingest_batch *b, ehr_err *e)
 {
-	size_t i;
+	struct scratch sc = { envelope_sealer_new(), NULL, 0 };
+	bool out_of_memory = !sc.sealer;
 
-	seal_some(b);
-	for (i = 0; i < b->nhelpers; i++)
-		pthread_join(b->helpers[i], NULL);
-	b->nhelpers = 0;
+	if (!out_of_memory)
+		seal_some(b, &sc);
+	scratch_free(&sc);
+	ingest_seal_cancel(b);
+	if (out_of_memory && b->failed_at == SIZE_MAX) {
+		b->failed_at = 0;
+		ehr_fail(&b->err, EHR_EFAIL, "out of memory sealing the records");
+	}
 	if (b->failed_at == SIZE_MAX)
 		return 0;
 	*e = b->err;
 	return e->status;
 }
 
+void ingest_seal_cancel(struct ingest_batch *b)
+{
+	struct ingest_pool *p = b->pool;
+
+	atomic_store(&b->stop, true);
+	pthread_mutex_lock(&p->lock);
+	while (b->helping)
+		pthread_cond_wait(&p->idle, &p->lock);
+	unqueue(p, b);
+	pthread_mutex_unlock(&p->lock);
+}
+
 int ingest_seal_all(struct ingest_batch *b, struct incoming *ins, size_t n,
 		    const uint8_t patient_pk[32], const uint8_t *author_pk, const char *store,
 		    ehr_err *e)
 {
-	int rc = ingest_seal_start(b, ins, n, patient_pk, author_pk, store, e);
+	struct ingest_pool p;
+	int rc;
 
-	return rc ? rc : ingest_seal_finish(b, e);
+	if ((rc = ingest_pool_start(&p, e)))
+		return rc;
+	if (!(rc = ingest_seal_start(&p, b, ins, n, patient_pk, author_pk, store, e)))
+		rc = ingest_seal_finish(b, e);
+	ingest_pool_stop(&p);
+	return rc;
 }
 
 void ingest_batch_free(struct ingest_batch *b)
@@ -464,7 +562,6 @@ void ingest_batch_free(struct ingest_batch *b)
 	for (i = 0; i < b->n; i++)
 		b->ins[i].key = NULL;
 	sodium_free(b->keys);
-	pthread_mutex_destroy(&b->lock);
 	b->keys = NULL;
 }
 

@@ -68,8 +68,27 @@ void ingest_describe(struct incoming *in, const char *type, const char *media);
  * chunks (small files are read once into secure memory and sealed there,
  * bigger ones stream through a temporary file), with a dir: store into the
  * directory, its locator in in->locator. A record whose check_content is
- * set must still hold the contents whose SHA-256 is content_sha. */
+ * set must still hold the contents whose SHA-256 is content_sha.
+ *
+ * A pool's helper threads (one fewer than the cores, at most 7) seal the
+ * batches started on it in the order they were started, so batches queued
+ * ahead never take more cores than there are; the thread that finishes a
+ * batch joins in. */
+struct ingest_batch;
+
+struct ingest_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t work;        /* a batch was queued, or the pool closes */
+	pthread_cond_t idle;        /* a helper left a batch */
+	struct ingest_batch *queue; /* started batches with records left to take */
+	bool closing;
+	pthread_t helpers[7];
+	size_t nhelpers;
+};
+
 struct ingest_batch {
+	struct ingest_pool *pool;
+	struct ingest_batch *next_queued;
 	struct incoming *ins;
 	size_t n;
 	const char *store;
@@ -78,26 +97,35 @@ struct ingest_batch {
 	uint8_t *keys;              /* n data keys, one sodium_malloc block */
 	_Atomic size_t next;        /* the next record to take */
 	_Atomic bool stop;          /* a record failed: take no more */
-	pthread_mutex_t lock;       /* guards the first failure below */
-	size_t failed_at;
+	size_t helping;             /* helpers at work on it (pool lock) */
+	size_t failed_at;           /* the first record that failed (pool lock) */
 	ehr_err err;
-	pthread_t helpers[7];
-	size_t nhelpers;
 };
 
-/* Starts sealing ins[0..n) on helper threads (one fewer than the cores, up
- * to 7), which the caller may leave to work while it does something else.
- * Returns 0, or EHR_EFAIL when out of memory (nothing started). */
-int ingest_seal_start(struct ingest_batch *b, struct incoming *ins, size_t n,
-		      const uint8_t patient_pk[32], const uint8_t *author_pk, const char *store,
-		      ehr_err *e);
+/* Starts the helpers (none on one core: then the finishing thread seals
+ * alone). Returns 0, or EHR_EFAIL when the pool's locks cannot be made. */
+int ingest_pool_start(struct ingest_pool *p, ehr_err *e);
 
-/* The calling thread joins in until every record is sealed and the helpers
- * are done. Returns 0, or the failure of the first record (in order) that
- * failed; records after it may be left unsealed. */
+/* Waits for the helpers to finish what they took and stops them. */
+void ingest_pool_stop(struct ingest_pool *p);
+
+/* Queues ins[0..n) on the pool's helpers; the caller may do something
+ * else meanwhile. Returns 0, or EHR_EFAIL when out of memory (nothing
+ * queued). */
+int ingest_seal_start(struct ingest_pool *p, struct ingest_batch *b, struct incoming *ins,
+		      size_t n, const uint8_t patient_pk[32], const uint8_t *author_pk,
+		      const char *store, ehr_err *e);
+
+/* The calling thread joins in until every record of b is sealed and no
+ * helper works on it. Returns 0, or the failure of the first record (in
+ * order) that failed; records after it may be left unsealed. */
 int ingest_seal_finish(struct ingest_batch *b, ehr_err *e);
 
-/* Both of the above: seals ins[0..n) on every core. */
+/* Stops sealing b (a window that will not be sent): no record is taken any
+ * more; returns once no helper works on it. */
+void ingest_seal_cancel(struct ingest_batch *b);
+
+/* All of the above for one batch: seals ins[0..n) on every core. */
 int ingest_seal_all(struct ingest_batch *b, struct incoming *ins, size_t n,
 		    const uint8_t patient_pk[32], const uint8_t *author_pk, const char *store,
 		    ehr_err *e);

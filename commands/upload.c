@@ -82,6 +82,8 @@ struct job {
 	bool on_chain;
 	size_t window;
 	struct tx_opts tx;
+	struct ingest_pool pool;    /* seals the windows ahead */
+	bool pool_started;
 	/* progress */
 	size_t done, skipped, failed;
 	uint64_t bytes_done, bytes_total;
@@ -530,13 +532,12 @@ struct flight {
 
 static void flight_free(struct flight *f)
 {
-	ehr_err ignored;
 	size_t i;
 
 	if (!f)
 		return;
 	if (f->sealing)
-		ingest_seal_finish(&f->batch, &ignored);
+		ingest_seal_cancel(&f->batch);
 	ingest_batch_free(&f->batch);
 	for (i = 0; f->receipts && i < f->plan.ntxs; i++)
 		chain_receipt_free(&f->receipts[i]);
@@ -596,7 +597,7 @@ static int window_seal(struct job *j, struct flight *f, const uint8_t author_pk[
 		memcpy(in->content_sha, f->win[i]->content, 32);
 		in->check_content = true;
 	}
-	if ((rc = ingest_seal_start(&f->batch, f->ins, f->nin, pt->enc_pk, author_pk,
+	if ((rc = ingest_seal_start(&j->pool, &f->batch, f->ins, f->nin, pt->enc_pk, author_pk,
 				    j->on_chain ? NULL : j->store, e)))
 		return rc;
 	f->sealing = true;
@@ -1024,6 +1025,9 @@ int cmd_upload(int argc, char **argv)
 
 		memcpy(author_pk, acct->encryption_key, 32);
 	}
+	if ((rc = ingest_pool_start(&j.pool, &e)))
+		goto out;
+	j.pool_started = true;
 	if ((rc = windows_ahead(&j, cursor, ahead, author_pk, &e)))
 		goto out;
 	{
@@ -1107,6 +1111,8 @@ out:
 	sender_stop(&sd);
 	for (i = 0; i < WINDOWS_AHEAD; i++)
 		flight_free(ahead[i]);
+	if (j.pool_started)
+		ingest_pool_stop(&j.pool);
 	chain_close(c2);
 	journal_close(jr);
 	signer_close(&s);
