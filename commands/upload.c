@@ -681,7 +681,6 @@ static void *early_prepare(void *arg)
 	return NULL;
 }
 
-/* Signs the prepared window's transactions, journals them and sends them. */
 /* Signs the prepared window's transactions and journals them: the journal
  * learns every signed transaction before the node does. */
 static int window_sign(struct signer *s, journal *jr, struct flight *f, ehr_err *e)
@@ -1059,7 +1058,7 @@ int cmd_upload(int argc, char **argv)
 
 	/* each window is signed, journaled and handed to the sender; while the
 	 * node mines it, the next one is prepared and the one before it settled */
-	if ((rc = target_connect(&t, &c2, &e)) || (rc = sender_start(&sd, c2, &j.tx, &e)))
+	if (!rc && ((rc = target_connect(&t, &c2, &e)) || (rc = sender_start(&sd, c2, &j.tx, &e))))
 		goto out;
 	for (;;) {
 		struct flight *f = ahead[0];

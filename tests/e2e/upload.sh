@@ -106,6 +106,21 @@ check_eq "the restored node lost the run" "$(by_lab "$P4")" 120
 check_exit "the same command puts them back" 0 "$EHR" --wallet lab upload --manifest "$T/m5" --journal "$T/j5" --yes --json
 check_eq "all 60 back, once each" "$(by_lab "$P4")" 180
 
+## a provider that cannot pay: refused before anything is sent, then finished
+mkdir -p "$T/poor"
+for i in 1 2 3; do head -c 3000 /dev/urandom > "$T/poor/f$i.bin"; done
+funds=$("$CAST" balance "$LAB")
+nonce=$("$CAST" nonce "$LAB")
+"$CAST" rpc anvil_setBalance "$LAB" 0x0 > /dev/null
+check_exit "an upload the provider cannot pay for is refused (5)" 5 "$EHR" --wallet lab upload --patient "$P1" "$T/poor" --journal "$T/j-poor" --yes --json
+grep_err "says why" "insufficient funds"
+check_eq "its items are reported failed" "$(grep -c '"status":"failed"' "$E2E_OUT")" 3
+check_eq "no transaction was sent" "$("$CAST" nonce "$LAB")" "$nonce"
+check_eq "the journal holds no transaction" "$(grep -c '"raw"' "$T/j-poor")" 0
+"$CAST" rpc anvil_setBalance "$LAB" "$(printf '0x%x' "$funds" 2> /dev/null || python3 -c "print(hex($funds))")" > /dev/null
+check_exit "with funds again, the same command uploads them" 0 "$EHR" --wallet lab upload --patient "$P1" "$T/poor" --journal "$T/j-poor" --yes --json
+check_eq "3 uploaded" "$(grep -c '"status":"uploaded"' "$E2E_OUT")" 3
+
 ## refusals
 check_exit "no patient and no manifest is a usage error" 2 "$EHR" --wallet lab upload "$T/files/lab1.bin" --yes
 check_exit "a bad manifest line is refused before anything is sent (2)" 2 sh -c \
