@@ -181,6 +181,36 @@ out:
 	return rc;
 }
 
+/* A dir: store holds envelopes only for records that are anchored: when
+ * nothing was sent (the user said no, the node refused, the estimate
+ * reverted), the envelopes this run put there are taken out again. Each is
+ * named by the hash of an envelope sealed just now under a fresh data key,
+ * so no file of that name was there before this run; one whose put did not
+ * finish is not there (or not whole), and is left alone. */
+static void unstore_envelopes(const struct incoming *ins, size_t n)
+{
+	struct stat st;
+	ehr_err e = { 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *path = ins[i].locator + 4;
+
+		if (strncmp(ins[i].locator, "dir:", 4) || lstat(path, &st) ||
+		    !S_ISREG(st.st_mode) || (uint64_t)st.st_size != ins[i].env_size)
+			continue;
+		if (records_store_delete(ins[i].locator, &e))
+			warn("%s (its record was not added: delete it by hand)", e.msg);
+	}
+}
+
+/* Whether any of the transactions may have gone out: tx_submit_many fills
+ * a transaction's hash when it signs it, and sends only what it signed. */
+static bool any_signed(const uint8_t (*hashes)[32], size_t n)
+{
+	return hashes && n && !sodium_is_zero(&hashes[0][0], n * 32);
+}
+
 static int record_add(struct args *a)
 {
 	struct ctx x;
@@ -192,7 +222,7 @@ static int record_add(struct args *a)
 	uint8_t (*hashes)[32] = NULL;
 	eth_tx *txs = NULL;
 	size_t n = 0, cap = 0, i;
-	bool on_chain;
+	bool on_chain, sent = false;
 	char what[256];
 	ehr_err e = { 0 };
 	int rc, k;
@@ -242,8 +272,9 @@ static int record_add(struct args *a)
 	}
 	snprintf(what, sizeof(what), "Add %zu record%s (%s)", n, n == 1 ? "" : "s",
 		 on_chain ? "ciphertext on chain" : a->store);
-	if ((rc = tx_submit_many(x.c, &x.s, txs, plan.ntxs, what, &a->tx, hashes, r, &e)) ||
-	    (rc = ingest_ids(x.registry, r, plan.ntxs, ins, n, &e)))
+	rc = tx_submit_many(x.c, &x.s, txs, plan.ntxs, what, &a->tx, hashes, r, &e);
+	sent = !rc || any_signed((const uint8_t (*)[32])hashes, plan.ntxs);
+	if (rc || (rc = ingest_ids(x.registry, r, plan.ntxs, ins, n, &e)))
 		goto fail;
 	{
 		size_t ngrants;
@@ -280,8 +311,11 @@ static int record_add(struct args *a)
 			       ins[i].meta.title);
 	}
 fail:
-	if (rc)
+	if (rc) {
 		rc = report(&e);
+		if (!on_chain && !sent)
+			unstore_envelopes(ins, n);
+	}
 	ctx_close(&x);
 out:
 	for (i = 0; r && i < plan.ntxs; i++)

@@ -142,6 +142,46 @@ check_exit "a dir: store that cannot be written is refused" 1 "$EHR" --wallet al
 check_eq "nothing anchored" "$(count)" "$n0"
 check_exit "an unknown store is a usage error" 2 "$EHR" --wallet alice record add "$T/files/r1.bin" --store ipfs --yes
 
+# An add that sends nothing leaves a dir: store as it was: the envelopes it
+# sealed into it are taken out again, and what was there stays.
+check_exit "a record in store3" 0 "$EHR" --wallet alice record add "$T/files/r1.bin" --store "dir:$T/store3" --yes
+echo "not an envelope" > "$T/store3/notes.txt"
+snapshot() { (cd "$T/store3" && ls -A | sort && sha256sum -- *); }
+before=$(snapshot)
+check_eq "store3 holds an envelope and a file of someone else's" "$(ls "$T/store3" | wc -l)" 2
+n0=$(count)
+check_exit "add without a terminal and without --yes is refused (2)" 2 "$EHR" --wallet alice record add \
+	"$T/files/r1.bin" "$T/files/r65537.bin" --store "dir:$T/store3" < /dev/null
+grep_err "says to use --yes" "no terminal to confirm on (use --yes)"
+check_eq "nothing anchored (no terminal)" "$(count)" "$n0"
+check_eq "the store is as it was (no terminal)" "$(snapshot)" "$before"
+if command -v script > /dev/null 2>&1; then
+	# a terminal where the answer is no
+	printf 'n\n' | script -qec "'$EHR' --wallet alice record add '$T/files/r1.bin' '$T/files/r0.bin' \
+		--store 'dir:$T/store3'" /dev/null > "$T/no.out" 2>&1
+	check_eq "answering no is exit 1" "$?" 1
+	if grep -q "Add 2 records (dir:$T/store3) from $ALICE" "$T/no.out" && grep -q "error: cancelled" "$T/no.out"
+	then ok "asks, then says it is cancelled"; else fail "asks, then cancels: $(cat "$T/no.out")"; fi
+	check_eq "nothing anchored (no)" "$(count)" "$n0"
+	check_eq "the store is as it was (no)" "$(snapshot)" "$before"
+else
+	echo "skip: no script(1) to answer no on a terminal"
+fi
+printf 'not the passphrase\n' > "$T/wrong"
+check_exit "a wrong passphrase after the question (3)" 3 env EHR_PASSPHRASE_FILE="$T/wrong" \
+	"$EHR" --wallet alice record add "$T/files/r1.bin" --store "dir:$T/store3" --yes
+check_eq "nothing anchored (wrong passphrase)" "$(count)" "$n0"
+check_eq "the store is as it was (wrong passphrase)" "$(snapshot)" "$before"
+"$EHR" --wallet dave init --kdf interactive --mnemonic-out "$T/dave-m" -q
+check_exit "an unfunded account's add is refused by the node (5)" 5 "$EHR" --wallet dave record add \
+	"$T/files/r1.bin" "$T/files/r65536.bin" --store "dir:$T/store3" --yes
+grep_err "says insufficient funds" "insufficient funds"
+check_eq "nothing anchored (unfunded)" "$(count)" "$n0"
+check_eq "the store is as it was (unfunded)" "$(snapshot)" "$before"
+check_exit "a fresh store stays empty (unfunded)" 5 "$EHR" --wallet dave record add \
+	"$T/files/r1.bin" --store "dir:$T/store4" --yes
+check_eq "store4 is empty" "$(ls -A "$T/store4" | wc -l)" 0
+
 # tamper with dir-stored ciphertext: flip, truncate, append
 id=$("$EHR" --wallet alice record add "$T/files/r65537.bin" --store "dir:$T/store2" --yes --json |
 	sed -n 's/.*"id":[^0-9]*\([0-9]*\).*/\1/p')
