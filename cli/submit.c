@@ -96,6 +96,7 @@ int target_connect(const struct target *t, chain **c, ehr_err *e)
 	if ((rc = chain_open(t->rpc, t->network[0] ? t->network : NULL, t->chain_id, &o, c, e)))
 		return rc;
 	chain_set_errors(*c, registry_errors, registry_n_errors);
+	chain_set_symbol(*c, t->symbol);
 	return 0;
 }
 
@@ -139,8 +140,8 @@ int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
 	u256_sub(&fee, &q.max_cost, &tx->value);
 	amount_format(&fee, 18, fee_text, sizeof(fee_text));
 	eip55_format(s->address, from);
-	snprintf(question, sizeof(question), "%s from %s (chain %llu; fee at most %s in the native coin)?", what, from,
-		 (unsigned long long)chain_chain_id(c), fee_text);
+	snprintf(question, sizeof(question), "%s from %s (chain %llu; fee at most %s %s)?", what, from,
+		 (unsigned long long)chain_chain_id(c), fee_text, chain_symbol(c));
 	if ((rc = confirm(question, e)))
 		return rc;
 	if ((rc = signer_unlock(s, e)))
@@ -225,8 +226,8 @@ int tx_submit_many(chain *c, struct signer *s, eth_tx *txs, size_t n, const char
 	amount_format(&fee, 18, fee_text, sizeof(fee_text));
 	eip55_format(s->address, from);
 	snprintf(question, sizeof(question), "%s from %s in %zu transaction%s (chain %llu; fee at most %s "
-		 "in the native coin)?", what, from, n, n == 1 ? "" : "s",
-		 (unsigned long long)chain_chain_id(c), fee_text);
+		 "%s)?", what, from, n, n == 1 ? "" : "s",
+		 (unsigned long long)chain_chain_id(c), fee_text, chain_symbol(c));
 	if ((rc = confirm(question, e)))
 		return rc;
 	if (!(raw = calloc(n, sizeof(*raw))))

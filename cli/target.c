@@ -15,6 +15,7 @@ static void adopt(struct target *t, const network *n)
 	memcpy(t->registry, n->registry, 20);
 	t->has_token = n->has_token;
 	memcpy(t->token, n->token, 20);
+	snprintf(t->symbol, sizeof(t->symbol), "%s", n->symbol[0] ? n->symbol : NETWORK_DEFAULT_SYMBOL);
 }
 
 int target_resolve(struct target *t, ehr_err *e)
@@ -26,6 +27,7 @@ int target_resolve(struct target *t, ehr_err *e)
 	int rc;
 
 	memset(t, 0, sizeof(*t));
+	strcpy(t->symbol, NETWORK_DEFAULT_SYMBOL);
 	if ((rc = config_load(&cfg, e)))
 		return rc;
 	if (g.network && !(net = config_network(cfg, g.network))) {

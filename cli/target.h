@@ -2,7 +2,8 @@
  * --rpc URL, then --network NAME, then $EHR_RPC_URL, $ETH_RPC_URL, then
  * the configured default network, then http://127.0.0.1:8545. A URL that
  * is a configured network's takes that network's chain id and registry.
- * The registry: --registry / $EHR_REGISTRY, else the network's. */
+ * The registry: --registry / $EHR_REGISTRY, else the network's. The native
+ * coin's symbol: the network's, else "ETH". */
 #ifndef EHR_TARGET_H
 #define EHR_TARGET_H
 
@@ -24,6 +25,7 @@ struct target {
 	uint8_t registry[20];
 	bool has_token;
 	uint8_t token[20];
+	char symbol[NETWORK_SYMBOL_MAX + 1]; /* the native coin's: the network's, else "ETH" */
 };
 
 int target_resolve(struct target *t, ehr_err *e);

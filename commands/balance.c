@@ -32,7 +32,7 @@ int cmd_balance(int argc, char **argv)
 	char who_text[43], amount[AMOUNT_FMT_MAX], raw[U256_DEC_MAX], tok_text[43];
 	u256 bal;
 	unsigned decimals = 18;
-	const char *symbol = "ETH";
+	const char *symbol;
 	ehr_err e = { 0 };
 	int key, rc;
 
@@ -75,6 +75,7 @@ int cmd_balance(int argc, char **argv)
 		if ((rc = rpc_get_balance(chain_rpc(c), who, "latest", be, &e)))
 			goto out;
 		u256_from_be(&bal, be, 32);
+		symbol = t.symbol;
 	}
 	amount_format(&bal, decimals, amount, sizeof(amount));
 	u256_format_dec(&bal, raw);

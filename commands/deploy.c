@@ -79,6 +79,7 @@ static int save(const struct target *t, const char *name, uint64_t chain_id,
 		memset(&net, 0, sizeof(net));
 		snprintf(net.name, sizeof(net.name), "%s", name);
 		snprintf(net.rpc, sizeof(net.rpc), "%s", t->rpc);
+		snprintf(net.symbol, sizeof(net.symbol), "%s", t->symbol);
 		net.chain_id = chain_id;
 		n = &net;
 	}

@@ -26,8 +26,6 @@
 #include "wallet/invoices.h"
 #include "wallet/registry.h"
 
-#define NATIVE_SYMBOL "ETH"
-
 enum { O_PATIENT = 1, O_AMOUNT, O_TOKEN, O_NATIVE, O_DUE, O_MEMO, O_MEMO_FILE, O_OPEN };
 
 const struct opt cmd_invoice_opts[] = {
@@ -100,7 +98,7 @@ static int token_lookup(chain *c, struct tokens *tk, const uint8_t token[20], co
 	memcpy(info.address, token, 20);
 	if (!memcmp(token, zero, 20)) {
 		info.decimals = 18;
-		strcpy(info.symbol, NATIVE_SYMBOL);
+		snprintf(info.symbol, sizeof(info.symbol), "%s", chain_symbol(c));
 	} else if ((rc = token_info_get(c, token, me, &info, e))) {
 		if (rc != EHR_EUSAGE)
 			return rc;
@@ -278,7 +276,7 @@ static int invoice_issue(struct invoice_args *a, int npos)
 	memset(&info, 0, sizeof(info));
 	if (a->native) {
 		info.decimals = 18;
-		strcpy(info.symbol, NATIVE_SYMBOL);
+		snprintf(info.symbol, sizeof(info.symbol), "%s", x.t.symbol);
 		if ((rc = amount_parse(a->amount, 18, AMOUNT_UNITS, &amount, &e)))
 			goto out;
 	} else if ((rc = token_info_get(x.c, token, x.s.address, &info, &e)) ||
@@ -611,8 +609,8 @@ static int submit_approve_and_pay(chain *c, struct signer *s, eth_tx txs[2], con
 	u256_sub(&fee, &q.max_cost, &txs[1].value);
 	amount_format(&fee, 18, fee_text, sizeof(fee_text));
 	eip55_format(s->address, from);
-	snprintf(question, sizeof(question), "%s from %s in 2 transactions (chain %llu; fee at most %s "
-		 "in the native coin)?", what, from, (unsigned long long)chain_chain_id(c), fee_text);
+	snprintf(question, sizeof(question), "%s from %s in 2 transactions (chain %llu; fee at most %s %s)?",
+		 what, from, (unsigned long long)chain_chain_id(c), fee_text, chain_symbol(c));
 	if ((rc = confirm(question, e)) || (rc = signer_unlock(s, e)))
 		return rc;
 	for (i = 0; i < 2 && !rc; i++)
@@ -675,7 +673,7 @@ static int invoice_pay(struct invoice_args *a, int npos, char **pos)
 		uint8_t be[32];
 
 		info.decimals = 18;
-		strcpy(info.symbol, NATIVE_SYMBOL);
+		snprintf(info.symbol, sizeof(info.symbol), "%s", x.t.symbol);
 		if ((rc = rpc_get_balance(chain_rpc(x.c), x.s.address, "pending", be, &e)))
 			goto out;
 		u256_from_be(&have, be, 32);

@@ -1,5 +1,5 @@
 /* ehr network: the named networks in config.json (rpc URL, chain id,
- * registry, payment token) and the default one. */
+ * registry, payment token, native coin's symbol) and the default one. */
 #include "commands/commands.h"
 #include "cli/target.h"
 
@@ -11,11 +11,12 @@
 #include "wallet/eth.h"
 #include "wallet/rpc.h"
 
-enum { O_CHAIN_ID = 1, O_TOKEN, O_DEFAULT, O_FORCE };
+enum { O_CHAIN_ID = 1, O_TOKEN, O_SYMBOL, O_DEFAULT, O_FORCE };
 
 const struct opt cmd_network_opts[] = {
 	{ "chain-id", 0, O_CHAIN_ID, "N", "add: pin the chain id (else the node is asked)" },
 	{ "token", 0, O_TOKEN, "ADDR", "add: the ERC-20 token used for payments on this network" },
+	{ "symbol", 0, O_SYMBOL, "SYM", "add: the native coin's symbol (default ETH), e.g. POL or xDAI" },
 	{ "default", 0, O_DEFAULT, NULL, "add: make it the default network" },
 	{ "force", 'f', O_FORCE, NULL, "add: replace a network of the same name" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -42,6 +43,7 @@ static void print_networks(const config *cfg)
 			if (n->has_token)
 				eip55_format(n->token, addr);
 			cJSON_AddItemToObject(o, "token", n->has_token ? cJSON_CreateString(addr) : cJSON_CreateNull());
+			cJSON_AddStringToObject(o, "symbol", n->symbol);
 			cJSON_AddBoolToObject(o, "default", !strcmp(cfg->default_network, n->name));
 			cJSON_AddItemToArray(arr, o);
 		}
@@ -52,20 +54,20 @@ static void print_networks(const config *cfg)
 		note("no networks configured (add one with 'ehr network add NAME --rpc URL')");
 		return;
 	}
-	printf("  %-16s %-10s %-42s %s\n", "NAME", "CHAIN ID", "REGISTRY", "RPC");
+	printf("  %-16s %-10s %-11s %-42s %s\n", "NAME", "CHAIN ID", "SYMBOL", "REGISTRY", "RPC");
 	for (i = 0; i < cfg->nnetworks; i++) {
 		const network *n = &cfg->networks[i];
 		char addr[43] = "-";
 
 		if (n->has_registry)
 			eip55_format(n->registry, addr);
-		printf("%c %-16s %-10llu %-42s %s\n", strcmp(cfg->default_network, n->name) ? ' ' : '*',
-		       n->name, (unsigned long long)n->chain_id, addr, n->rpc);
+		printf("%c %-16s %-10llu %-11s %-42s %s\n", strcmp(cfg->default_network, n->name) ? ' ' : '*',
+		       n->name, (unsigned long long)n->chain_id, n->symbol, addr, n->rpc);
 	}
 }
 
 static int add(config *cfg, const char *name, bool has_id, unsigned long id,
-	       const char *token, bool make_default, bool force)
+	       const char *token, const char *symbol, bool make_default, bool force)
 {
 	network net;
 	ehr_err e = { 0 };
@@ -78,10 +80,13 @@ static int add(config *cfg, const char *name, bool has_id, unsigned long id,
 		return fail(EHR_EUSAGE, "network '%s' exists (use --force to replace it)", name);
 	if (!g.rpc)
 		return usage_error("network", "'network add' needs --rpc URL");
+	if (symbol && network_symbol_check(symbol, &e))
+		return usage_error("network", "--symbol: %s", e.msg);
 	if (strlen(g.rpc) > NETWORK_URL_MAX)
 		return fail(EHR_EUSAGE, "the rpc URL is longer than %d bytes", NETWORK_URL_MAX);
 	snprintf(net.name, sizeof(net.name), "%s", name);
 	strcpy(net.rpc, g.rpc);
+	strcpy(net.symbol, symbol ? symbol : NETWORK_DEFAULT_SYMBOL);
 	if (g.registry) {
 		if ((rc = eip55_parse(g.registry, net.registry, &e)))
 			return report(&e);
@@ -111,15 +116,15 @@ static int add(config *cfg, const char *name, bool has_id, unsigned long id,
 		strcpy(cfg->default_network, name);
 	if ((rc = config_save(cfg, &e)))
 		return report(&e);
-	note("network '%s' (chain id %llu) saved%s", name, (unsigned long long)net.chain_id,
-	     strcmp(cfg->default_network, name) ? "" : "; it is the default");
+	note("network '%s' (chain id %llu, native coin %s) saved%s", name,
+	     (unsigned long long)net.chain_id, net.symbol, strcmp(cfg->default_network, name) ? "" : "; it is the default");
 	return 0;
 }
 
 int cmd_network(int argc, char **argv)
 {
 	struct opt_parser p;
-	const char *val, *token = NULL, *sub;
+	const char *val, *token = NULL, *symbol = NULL, *sub;
 	unsigned long id = 0;
 	bool has_id = false, make_default = false, force = false;
 	config *cfg = NULL;
@@ -137,6 +142,7 @@ int cmd_network(int argc, char **argv)
 				return usage_error("network", "--chain-id must not be 0");
 			break;
 		case O_TOKEN: token = val; break;
+		case O_SYMBOL: symbol = val; break;
 		case O_DEFAULT: make_default = true; break;
 		case O_FORCE: force = true; break;
 		}
@@ -154,7 +160,7 @@ int cmd_network(int argc, char **argv)
 	if (!strcmp(sub, "list")) {
 		print_networks(cfg);
 	} else if (!strcmp(sub, "add")) {
-		rc = add(cfg, p.pos[1], has_id, id, token, make_default, force);
+		rc = add(cfg, p.pos[1], has_id, id, token, symbol, make_default, force);
 	} else if (!config_network(cfg, p.pos[1])) {
 		rc = fail(EHR_EFAIL, "no network named '%s' (see 'ehr network list')", p.pos[1]);
 	} else {

@@ -98,7 +98,7 @@ int cmd_send(int argc, char **argv)
 		memcpy(tx.to, dest, 20);
 		tx.value = amount;
 		amount_format(&amount, 18, amount_text, sizeof(amount_text));
-		snprintf(what, sizeof(what), "Send %s (native coin) to %s", amount_text, dest_text);
+		snprintf(what, sizeof(what), "Send %s %s to %s", amount_text, t.symbol, dest_text);
 	}
 	if ((rc = tx_submit(c, &s, &tx, what, &to, hash, &r, &e)))
 		goto out;
@@ -110,7 +110,7 @@ int cmd_send(int argc, char **argv)
 		cJSON_AddStringToObject(o, "from", from);
 		cJSON_AddStringToObject(o, "to", dest_text);
 		cJSON_AddStringToObject(o, "amount", amount_text);
-		cJSON_AddStringToObject(o, "symbol", token ? ti.symbol : "ETH");
+		cJSON_AddStringToObject(o, "symbol", token ? ti.symbol : t.symbol);
 		print_tx_result(hash, &r, o);
 	}
 out:

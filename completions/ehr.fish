@@ -179,6 +179,7 @@ complete -c ehr -n '__ehr_using network 0' -a remove -d 'remove a network'
 complete -c ehr -n '__ehr_using network 1; and contains -- (__ehr_words)[2] use remove' -a '(__ehr_network_names)'
 complete -c ehr -n '__ehr_using network' -l chain-id -x -d 'add: pin the chain id'
 complete -c ehr -n '__ehr_using network' -l token -x -d 'add: the ERC-20 token for payments'
+complete -c ehr -n '__ehr_using network' -l symbol -x -d 'add: the native coin\'s symbol (default ETH)'
 complete -c ehr -n '__ehr_using network' -l default -d 'add: make it the default network'
 complete -c ehr -n '__ehr_using network' -s f -l force -d 'add: replace a network of the same name'
 

@@ -320,6 +320,11 @@ void chain_set_symbol(chain *c, const char *symbol)
 	snprintf(c->symbol, sizeof(c->symbol), "%s", symbol && *symbol ? symbol : "ETH");
 }
 
+const char *chain_symbol(const chain *c)
+{
+	return c->symbol;
+}
+
 void chain_set_errors(chain *c, const revert_error *errors, size_t n)
 {
 	c->errors = errors;

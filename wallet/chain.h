@@ -54,6 +54,9 @@ int chain_has_base_fee(const chain *c);
  * The string is copied (at most 15 bytes are kept). */
 void chain_set_symbol(chain *c, const char *symbol);
 
+/* That symbol, for callers writing amounts of c's coin; owned by c. */
+const char *chain_symbol(const chain *c);
+
 /* Custom errors for every later revert decoding on c (estimateGas, calls,
  * reverted receipts), e.g. the registry's. The table is not copied: it
  * must outlive c or be replaced. NULL: only Error(string) and Panic. */

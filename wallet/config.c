@@ -29,12 +29,29 @@ int network_name_check(const char *name, ehr_err *e)
 	return 0;
 }
 
+int network_symbol_check(const char *symbol, ehr_err *e)
+{
+	size_t i, n = strlen(symbol);
+
+	for (i = 0; i < n; i++) {
+		char c = symbol[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			break;
+	}
+	if (n == 0 || n > NETWORK_SYMBOL_MAX || i < n)
+		return ehr_fail(e, EHR_EUSAGE, "bad symbol '%.40s%s': use 1 to %d letters or digits",
+				symbol, n > 40 ? "..." : "", NETWORK_SYMBOL_MAX);
+	return 0;
+}
+
 static int parse_network(const char *path, const cJSON *item, network *net, ehr_err *e)
 {
 	const cJSON *rpc = cJSON_GetObjectItemCaseSensitive(item, "rpc");
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "chain_id");
 	const cJSON *reg = cJSON_GetObjectItemCaseSensitive(item, "registry");
 	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(item, "token");
+	const cJSON *sym = cJSON_GetObjectItemCaseSensitive(item, "symbol");
 	ehr_err ignored;
 
 	memset(net, 0, sizeof(*net));
@@ -58,6 +75,14 @@ static int parse_network(const char *path, const cJSON *item, network *net, ehr_
 			return ehr_fail(e, EHR_EINTEGRITY, "%s: network '%s' has a bad token address",
 					path, net->name);
 		net->has_token = true;
+	}
+	if (sym && !cJSON_IsNull(sym)) {
+		if (!cJSON_IsString(sym) || network_symbol_check(sym->valuestring, &ignored))
+			return ehr_fail(e, EHR_EINTEGRITY, "%s: network '%s' has a bad symbol",
+					path, net->name);
+		strcpy(net->symbol, sym->valuestring);
+	} else {
+		strcpy(net->symbol, NETWORK_DEFAULT_SYMBOL);
 	}
 	return 0;
 }
@@ -147,6 +172,9 @@ int config_save(const config *cfg, ehr_err *e)
 			eip55_format(n->token, addr);
 			cJSON_AddStringToObject(o, "token", addr);
 		}
+		/* ETH goes unsaid, as in the files from before there were symbols */
+		if (n->symbol[0] && strcmp(n->symbol, NETWORK_DEFAULT_SYMBOL))
+			cJSON_AddStringToObject(o, "symbol", n->symbol);
 	}
 	text = cJSON_Print(root);
 	cJSON_Delete(root);
@@ -181,7 +209,8 @@ int config_network_put(config *cfg, const network *net, ehr_err *e)
 	network *slot = config_network(cfg, net->name), *grown;
 	int rc;
 
-	if ((rc = network_name_check(net->name, e)))
+	if ((rc = network_name_check(net->name, e)) ||
+	    (net->symbol[0] && (rc = network_symbol_check(net->symbol, e))))
 		return rc;
 	if (!slot) {
 		if (!(grown = realloc(cfg->networks, (cfg->nnetworks + 1) * sizeof(*grown))))
@@ -190,6 +219,8 @@ int config_network_put(config *cfg, const network *net, ehr_err *e)
 		slot = &cfg->networks[cfg->nnetworks++];
 	}
 	*slot = *net;
+	if (!slot->symbol[0])
+		strcpy(slot->symbol, NETWORK_DEFAULT_SYMBOL);
 	return 0;
 }
 

@@ -47,6 +47,72 @@ check_exit "removing it again fails (1)" 1 "$EHR" network remove wrong
 check_exit "using an unknown network fails" 2 "$EHR" --network nosuch node
 grep_err "names it" "nosuch"
 
+## the native coin's symbol: stored per network, ETH when none is given
+names_symbols() {
+	python3 -c 'import json, sys; print(" ".join(n["name"] + "=" + n["symbol"] for n in json.load(sys.stdin)))' \
+		< "$E2E_OUT"
+}
+check_exit "network add --symbol" 0 "$EHR" network add testnet --rpc "$EHR_RPC_URL" --symbol TEST
+grep_err "says the symbol" "native coin TEST"
+check_exit "network add --symbol with 11 characters" 0 "$EHR" network add long --rpc "$EHR_RPC_URL" \
+	--chain-id 31337 --symbol SepoliaETH1
+check_exit "network list --json" 0 "$EHR" network list --json
+check_eq "list --json gives each network's symbol" "$(names_symbols)" "local=ETH testnet=TEST long=SepoliaETH1"
+check_exit "network list" 0 "$EHR" network list
+check_eq "list shows the symbol" "$(awk '$1 == "testnet" { print $3 }' "$E2E_OUT")" TEST
+check_eq "the file has TEST, and no symbol where it is ETH" "$(python3 -c 'import json, sys
+n = json.load(open(sys.argv[1]))["networks"]
+print(n["testnet"].get("symbol"), n["local"].get("symbol"))' "$CFG")" "TEST None"
+
+cp "$CFG" "$E2E_TMP/cfg.before"
+TAB=$(printf '\t')
+for sym in "" TWELVECHARSS "E-TH" "ET H" "E${TAB}TH" "ÉTH" "ETH;"; do
+	check_exit "a bad symbol '$sym' is refused (2)" 2 "$EHR" network add bad --rpc "$EHR_RPC_URL" \
+		--chain-id 31337 --symbol "$sym"
+	grep_err "says what a symbol is ('$sym')" "bad symbol.*1 to 11 letters or digits"
+	cmp -s "$CFG" "$E2E_TMP/cfg.before"
+	check_eq "and the config is unchanged ('$sym')" $? 0
+done
+check_exit "a bad symbol does not replace a network either" 2 "$EHR" network add testnet \
+	--rpc "$EHR_RPC_URL" --chain-id 31337 --symbol "T.EST" --force
+cmp -s "$CFG" "$E2E_TMP/cfg.before"
+check_eq "and the config is unchanged (--force)" $? 0
+
+# a file from before symbols reads as ETH; a bad symbol in it is damage
+printf '{ "networks": { "old": { "rpc": "%s", "chain_id": 31337 } } }\n' "$EHR_RPC_URL" > "$CFG"
+check_exit "an old config without symbols is read" 0 "$EHR" network list --json
+check_eq "its network is ETH" "$(names_symbols)" "old=ETH"
+printf '{ "networks": { "old": { "rpc": "%s", "symbol": "E TH" } } }\n' "$EHR_RPC_URL" > "$CFG"
+check_exit "a bad symbol in the file is damage (6)" 6 "$EHR" network list
+grep_err "names the file and the symbol" "config.json: network 'old' has a bad symbol"
+cp "$E2E_TMP/cfg.before" "$CFG"
+
+# balance, the send confirmation and the funds check use it
+printf 'network test passphrase\n' > "$E2E_TMP/pw"
+export EHR_PASSPHRASE_FILE="$E2E_TMP/pw"
+echo "test test test test test test test test test test test junk" > "$E2E_TMP/anvil-m"
+"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$E2E_TMP/anvil-m" -q
+"$EHR" --wallet poor init --kdf interactive --mnemonic-out "$E2E_TMP/poor-m" -q
+POOR=$("$EHR" --wallet poor address)
+wei=$("$CAST" balance 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266)
+check_exit "balance on testnet" 0 "$EHR" --wallet dev --network testnet balance
+check_eq "is in TEST" "$(cat "$E2E_OUT")" \
+	"$(python3 -c "from decimal import Decimal; print(format((Decimal($wei) / 10**18).normalize(), 'f'), 'TEST')")"
+check_exit "balance --json on testnet" 0 "$EHR" --wallet dev --network testnet balance --json
+check_eq "its symbol is TEST" "$(python3 -c 'import json, sys; print(json.load(sys.stdin)["symbol"])' < "$E2E_OUT")" TEST
+check_exit "a URL no network has is ETH" 0 "$EHR" --wallet dev --rpc "http://localhost:${EHR_RPC_URL##*:}" balance
+check_eq "the balance in ETH" "$(sed 's/.* //' "$E2E_OUT")" ETH
+check_exit "the send asks in TEST (2 without a terminal)" 2 \
+	"$EHR" --wallet dev --network testnet send "$POOR" 0.5 < /dev/null
+grep_err "amount and fee in TEST" "Send 0.5 TEST to $POOR from .*fee at most [0-9.]* TEST)?"
+check_eq "and nothing was sent" "$("$CAST" balance "$POOR")" 0
+check_exit "send on testnet" 0 "$EHR" --wallet dev --network testnet send "$POOR" 0.5 --yes --json
+check_eq "its JSON says TEST" "$(python3 -c 'import json, sys; j = json.load(sys.stdin); print(j["amount"], j["symbol"], j["status"])' < "$E2E_OUT")" \
+	"0.5 TEST confirmed"
+check_eq "cast sees 0.5 arrive" "$("$CAST" balance "$POOR")" 500000000000000000
+check_exit "short of TEST is exit 5" 5 "$EHR" --wallet poor --network testnet send 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 1 --yes
+grep_err "the funds check says TEST" "has 0.5 TEST"
+
 ## the node is not there
 check_exit "unreachable node is exit 4" 4 "$EHR" --rpc http://127.0.0.1:1 node
 grep_err "names the URL" "http://127.0.0.1:1"
