@@ -27,9 +27,19 @@ int fd_read_all(int fd, size_t max, char **buf, size_t *len, ehr_err *e);
 int fd_read_secret(int fd, size_t max, char **buf, size_t *len, ehr_err *e);
 
 /* Writes data to path atomically with the given mode. Without replace an
- * existing path is left alone and EHR_EUSAGE "... exists" is returned. */
+ * existing path is left alone and EHR_EUSAGE "... exists" is returned.
+ * The temporary is path ".tmp-" PID "-" 8 hex digits, 0600 for our files;
+ * leftovers of killed writers are removed first (file_clean_temporaries). */
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		      bool replace, ehr_err *e);
+
+/* Removes leftover temporaries of path (named as file_write_atomic names
+ * them, in path's directory): regular files of our effective user whose
+ * writer is gone, that is whose PID is no process and that no one holds
+ * locked. Never follows a symlink, never touches other files' temporaries.
+ * Best effort, cheap (one directory read): returns the number removed; a
+ * leftover that cannot be removed now is tried again next time. */
+int file_clean_temporaries(const char *path);
 
 /* Creates dir and missing parents with mode (0700 for ours). */
 int dir_ensure(const char *dir, mode_t mode, ehr_err *e);

@@ -6,7 +6,9 @@
 # delays without strace. Afterwards every file is its old or its new
 # version, never partial; the wallet opens and unlocks with the old or the
 # new passphrase; the config parses; a re-run of the upload finishes with
-# every record on chain exactly once.
+# every record on chain exactly once. The temporaries that kills leave are
+# set aside between the runs, put back after the sweep, and one more
+# successful run of its command removes them all.
 # The node's faults are in node-faults.sh.
 . "$(dirname "$0")/lib.sh"
 
@@ -61,12 +63,13 @@ errno_of() {
 SWEEP_P=
 # LeakSanitizer cannot run under ptrace: off for the runs under strace.
 NOLEAK=ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
-SWEEP_OLD=0 SWEEP_NEW=0 SWEEP_KILLS=0 SWEEP_FAILS=0 SWEEP_LATE=0 LEFTOVER=0
+SWEEP_OLD=0 SWEEP_NEW=0 SWEEP_KILLS=0 SWEEP_FAILS=0 SWEEP_LATE=0 LEFTOVER=0 REMAIN=0
 # sweep WHAT RESTORE CHECK COMMAND...: lists COMMAND's file system calls
 # (one run under strace; SWEEP_P="-P PATH" keeps to the calls on PATH), then for each: RESTORE, run COMMAND killed by
 # SIGKILL on entering that call, CHECK; RESTORE, run COMMAND with that call
 # failing (errno_of), CHECK, and the status and message are checked too.
 # CHECK prints "old" or "new" and succeeds, or prints what is wrong.
+# Last RESTORE and COMMAND once more, unhindered: no temporary is left.
 sweep() {
 	_what=$1 _restore=$2 _check=$3
 	shift 3
@@ -122,23 +125,65 @@ sweep() {
 		fail "$_what: $_n kill points, old $_old, new $_new (want some of each)"
 	fi
 	[ $_bad = 0 ] && ok "$_what: each of $_nf writing calls failing once: a clear error, old or new"
+	after_one_more_run "$_what" "$_restore" "$@"
 	echo "# $_what: $(($(date +%s) - _t0)) s"
 }
 
 # The temporary files a killed run leaves beside FILE must be 0600 like
-# the file: prints those that are not. leftovers_rm counts and removes them.
+# the file: prints those that are not. leftovers_aside moves them out of
+# the way of the next run (which would remove them), leftovers_back puts
+# them all back where they were; LEFTOVER counts them.
 leftovers() {
 	for _f in "$1".tmp-*; do
 		[ -e "$_f" ] || continue
 		[ "$(stat -c %a "$_f")" = 600 ] || echo "leftover $_f is mode $(stat -c %a "$_f")"
 	done
 }
-leftovers_rm() {
+mkdir "$T/aside"
+: > "$T/aside.list"
+leftovers_aside() {
 	for _f in "$1".tmp-*; do
 		[ -e "$_f" ] || continue
 		LEFTOVER=$((LEFTOVER + 1))
-		rm -f "$_f"
+		mv "$_f" "$T/aside/$LEFTOVER" && echo "$LEFTOVER $_f" >> "$T/aside.list"
 	done
+}
+leftovers_back() {
+	while read -r _n _f; do
+		mv "$T/aside/$_n" "$_f"
+	done < "$T/aside.list"
+	: > "$T/aside.list"
+}
+# All the temporaries (NAME.tmp-PID-RAND) in the directories of the files
+# written here.
+temporaries() {
+	find "$EHR_HOME" "$W" "$T" -maxdepth 1 -name '*.tmp-[1-9]*-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]' \
+		2> /dev/null | sort
+}
+
+# after_one_more_run WHAT RESTORE COMMAND...: after a sweep, one more run
+# that is neither killed nor failed removes every leftover temporary.
+after_one_more_run() {
+	_w=$1 _r=$2
+	shift 2
+	$_r
+	leftovers_back
+	_before=$(temporaries | wc -l)
+	"$@" > /dev/null 2> "$T/more.err" < /dev/null || fail "$_w: one more run: $(head -c 300 "$T/more.err")"
+	# A killed writer's PID may belong to a new process by now (pid_max is
+	# often 32768): its temporary is rightly kept, and not counted.
+	_after=0
+	for _f in $(temporaries); do
+		_p=${_f##*.tmp-} && _p=${_p%-*}
+		if kill -0 "$_p" 2> /dev/null; then
+			echo "# $_f kept: pid $_p is a process again"
+		else
+			_after=$((_after + 1))
+		fi
+	done
+	REMAIN=$((REMAIN + _after))
+	check_eq "$_w: one more run removes the $_before temporaries killed runs left" "$_after" 0
+	[ "$_after" = 0 ] || temporaries | sed 's/^/    /'
 }
 
 printf 'first passphrase\n' > "$T/pw1"
@@ -148,7 +193,7 @@ W=$EHR_HOME/wallets
 C=$EHR_HOME/config.json
 
 ## the wallet file: init
-init_restore() { rm -f "$W/w.json" "$T/w-m"; leftovers_rm "$W/w.json"; leftovers_rm "$T/w-m"; }
+init_restore() { rm -f "$W/w.json" "$T/w-m"; leftovers_aside "$W/w.json"; leftovers_aside "$T/w-m"; }
 init_check() {
 	_l=$(leftovers "$W/w.json")
 	[ -z "$_l" ] || { echo "$_l"; return 1; }
@@ -173,7 +218,7 @@ init_restore
 "$EHR" --wallet w init --kdf interactive --mnemonic-out "$T/w-m" -q
 cp "$W/w.json" "$T/w.old"
 ADDR=$("$EHR" --wallet w address)
-passwd_restore() { cp "$T/w.old" "$W/w.json"; leftovers_rm "$W/w.json"; }
+passwd_restore() { cp "$T/w.old" "$W/w.json"; leftovers_aside "$W/w.json"; }
 passwd_check() {
 	_l=$(leftovers "$W/w.json")
 	[ -z "$_l" ] || { echo "$_l"; return 1; }
@@ -204,7 +249,7 @@ accounts_check() {
 sweep "accounts --add" passwd_restore accounts_check "$EHR" --wallet w accounts --add 2
 
 ## the config: network add, first into no config and then into one
-net_restore() { if [ -e "$T/c.old" ]; then cp "$T/c.old" "$C"; else rm -f "$C"; fi; leftovers_rm "$C"; }
+net_restore() { if [ -e "$T/c.old" ]; then cp "$T/c.old" "$C"; else rm -f "$C"; fi; leftovers_aside "$C"; }
 net_check() {
 	_l=$(leftovers "$C")
 	[ -z "$_l" ] || { echo "$_l"; return 1; }
@@ -246,6 +291,44 @@ for i in $(seq 0 14); do
 done
 [ $late_bad = 0 ] && ok "passwd killed at 15 delays over ${dur} ms: old $late_old, new $late_new, never partial"
 SWEEP_KILLS=$((SWEEP_KILLS + 15))
+after_one_more_run "passwd killed at delays" passwd_restore \
+	"$EHR" --wallet w passwd --new-passphrase-file "$T/pw2" --kdf interactive -q
+
+## whose leftovers a write removes: those of its own file whose writer is
+## gone; not a live writer's (a sleep's PID stands for one), not another
+## file's, not a symlink or another name
+sleep 300 &
+LIVE=$!
+DEAD=$(sh -c 'echo $$')
+if kill -0 "$DEAD" 2> /dev/null; then
+	echo "skip: pid $DEAD came back at once"
+else
+	for _f in "$C.tmp-$LIVE-0badc0de" "$C.tmp-$DEAD-0badc0de" "$C.tmp-$DEAD-0BADC0DE" "$C.tmp-$DEAD-0badc0d" \
+		"$W/w.json.tmp-$DEAD-0badc0de" "$C.bak.tmp-$DEAD-0badc0de"; do
+		printf 'leftover\n' > "$_f"
+		chmod 600 "$_f"
+	done
+	printf 'outside\n' > "$T/outside"
+	ln -s "$T/outside" "$C.tmp-$DEAD-5ca1ab1e"
+	check_exit "network add with leftovers beside the config" 0 \
+		"$EHR" network add net3 --rpc http://127.0.0.1:10 --chain-id 9 -q
+	check_eq "the temporary of a gone writer ($DEAD) is removed" "$(ls "$C.tmp-$DEAD-0badc0de" 2> /dev/null)" ""
+	check_eq "the temporary of a live writer ($LIVE) is kept" "$(cat "$C.tmp-$LIVE-0badc0de" 2> /dev/null)" leftover
+	_kept=0
+	for _f in "$C.tmp-$DEAD-0BADC0DE" "$C.tmp-$DEAD-0badc0d" "$W/w.json.tmp-$DEAD-0badc0de" \
+		"$C.bak.tmp-$DEAD-0badc0de" "$C.tmp-$DEAD-5ca1ab1e" "$T/outside"; do
+		[ -e "$_f" ] || [ -L "$_f" ] && _kept=$((_kept + 1))
+	done
+	check_eq "other names, other files' temporaries and a symlink are kept" "$_kept" 6
+	check_eq "the symlink's target is untouched" "$(cat "$T/outside")" outside
+	kill "$LIVE"
+	wait "$LIVE" 2> /dev/null
+	check_exit "network remove, once the live writer is gone" 0 "$EHR" network remove net3 -q
+	check_eq "its temporary goes with the next write" "$(ls "$C.tmp-$LIVE-0badc0de" 2> /dev/null)" ""
+	rm -f "$C.tmp-$DEAD-0BADC0DE" "$C.tmp-$DEAD-0badc0d" "$W/w.json.tmp-$DEAD-0badc0de" \
+		"$C.bak.tmp-$DEAD-0badc0de" "$C.tmp-$DEAD-5ca1ab1e"
+fi
+kill "$LIVE" 2> /dev/null
 
 ## against a node: deploy --save-as and an upload journal
 T_ANVIL=$(date +%s)
@@ -256,7 +339,7 @@ echo "test test test test test test test test test test test junk" > "$T/anvil-m
 REG=$("$EHR" config --json | sed -n 's/.*"registry":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p')
 export EHR_REGISTRY="$REG"
 cp "$C" "$T/c2.old"
-deploy_restore() { cp "$T/c2.old" "$C"; leftovers_rm "$C"; }
+deploy_restore() { cp "$T/c2.old" "$C"; leftovers_aside "$C"; }
 deploy_check() {
 	_l=$(leftovers "$C")
 	[ -z "$_l" ] || { echo "$_l"; return 1; }
@@ -307,6 +390,7 @@ sweep "upload journal" up_restore_n up_check "$EHR" --wallet lab upload --patien
 SWEEP_P=
 
 echo "# file sweeps: $SWEEP_KILLS kills, $SWEEP_FAILS injected failures; old $SWEEP_OLD, new $SWEEP_NEW," \
-	"$SWEEP_LATE failures reported after the new version was in place; $LEFTOVER temporary files left by kills"
+	"$SWEEP_LATE failures reported after the new version was in place;" \
+	"$LEFTOVER temporary files left by kills, $REMAIN after one more run"
 echo "# times: files $((T_ANVIL - T_START)) s, against anvil $(($(date +%s) - T_ANVIL)) s"
 finish
