@@ -25,6 +25,7 @@
 #include "wallet/amount.h"
 #include "wallet/envelope.h"
 #include "wallet/eth.h"
+#include "wallet/fhir.h"
 #include "wallet/fileio.h"
 #include "wallet/grants.h"
 #include "wallet/hex.h"
@@ -1386,6 +1387,25 @@ static cJSON *account_ref(const struct audit *a, const uint8_t addr[20])
 	return r;
 }
 
+/* A Reference to a record: by the identifier its DocumentReference has in
+ * `ehr record export --fhir` (fhir_record_system), title as display. */
+static cJSON *record_ref(const struct audit *a, uint64_t id)
+{
+	cJSON *r = cJSON_CreateObject(), *ident;
+	char system[FHIR_RECORD_SYSTEM_MAX], value[24];
+	const char *t = title_of(a, id);
+
+	fhir_record_system(chain_chain_id(a->c), a->registry, system);
+	snprintf(value, sizeof(value), "%llu", (unsigned long long)id);
+	cJSON_AddStringToObject(r, "type", "DocumentReference");
+	ident = cJSON_AddObjectToObject(r, "identifier");
+	cJSON_AddStringToObject(ident, "system", system);
+	cJSON_AddStringToObject(ident, "value", value);
+	if (t)
+		cJSON_AddStringToObject(r, "display", t);
+	return r;
+}
+
 static void add_agent(const struct audit *a, cJSON *agents, const uint8_t addr[20], const char *role,
 		      const char *role_display, bool requestor)
 {
@@ -1511,14 +1531,9 @@ static cJSON *audit_event(const struct audit *a, const struct row *w)
 	entities = cJSON_AddArrayToObject(ev, "entity");
 	recs = row_records(a, w, &n);
 	for (i = 0; i < n; i++) {
-		cJSON *en = cJSON_CreateObject(), *what = cJSON_AddObjectToObject(en, "what");
-		const char *t = title_of(a, recs[i]);
-		char ref[64];
+		cJSON *en = cJSON_CreateObject();
 
-		snprintf(ref, sizeof(ref), "DocumentReference/ehr-record-%llu", (unsigned long long)recs[i]);
-		cJSON_AddStringToObject(what, "reference", ref);
-		if (t)
-			cJSON_AddStringToObject(what, "display", t);
+		cJSON_AddItemToObject(en, "what", record_ref(a, recs[i]));
 		cJSON_AddItemToObject(en, "type", coding("http://terminology.hl7.org/CodeSystem/audit-entity-type",
 							  "2", "System Object"));
 		cJSON_AddItemToArray(entities, en);
@@ -1591,11 +1606,9 @@ static cJSON *consent(const struct audit *a, const struct grant *gr)
 
 		for (i = 0; i < gr->n; i++) {
 			cJSON *d = cJSON_CreateObject();
-			char ref[64];
 
-			snprintf(ref, sizeof(ref), "DocumentReference/ehr-record-%llu", (unsigned long long)gr->ids[i]);
 			cJSON_AddStringToObject(d, "meaning", "instance");
-			cJSON_AddStringToObject(cJSON_AddObjectToObject(d, "reference"), "reference", ref);
+			cJSON_AddItemToObject(d, "reference", record_ref(a, gr->ids[i]));
 			cJSON_AddItemToArray(data, d);
 		}
 	}

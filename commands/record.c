@@ -646,6 +646,7 @@ struct export_state {
 	struct ctx *x;
 	uint8_t *key;
 	fhir_export *fx;
+	char system[FHIR_RECORD_SYSTEM_MAX];  /* of the records' identifiers */
 	size_t count, skipped;
 	ehr_err *e;
 };
@@ -657,6 +658,7 @@ static int export_one(void *ctx, const registry_record *r, int erased)
 	ehr_err *e = xs->e;
 	int ct = -1, pt = -1, rc;
 	char *json = NULL, id[24];
+	fhir_attachment att;
 	struct stat st;
 
 	if (erased)
@@ -672,18 +674,17 @@ static int export_one(void *ctx, const registry_record *r, int erased)
 	    (rc = fstat(pt, &st) ? ehr_fail(e, EHR_EFAIL, "cannot read record %llu back",
 					    (unsigned long long)r->id) : 0))
 		goto out;
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)r->id);
+	att = (fhir_attachment){ meta.media_type, meta.title, meta.type, meta.file_name,
+				 meta.created, id, xs->system };
 	if (meta.resource_type[0] && (uint64_t)st.st_size <= FHIR_JSON_MAX) {
 		if (!(json = malloc((size_t)st.st_size + 1)) ||
 		    pread(pt, json, (size_t)st.st_size, 0) != (ssize_t)st.st_size) {
 			rc = ehr_fail(e, EHR_EFAIL, "cannot read record %llu back", (unsigned long long)r->id);
 			goto out;
 		}
-		rc = fhir_export_add_resource(xs->fx, json, (size_t)st.st_size, e);
+		rc = fhir_export_add_record(xs->fx, json, (size_t)st.st_size, &att, e);
 	} else {
-		fhir_attachment att = { meta.media_type, meta.title, meta.type, meta.file_name,
-					meta.created, id };
-
-		snprintf(id, sizeof(id), "%llu", (unsigned long long)r->id);
 		rc = lseek(pt, 0, SEEK_SET) ? ehr_fail(e, EHR_EFAIL, "cannot rewind a temporary file")
 					    : fhir_export_add_file(xs->fx, pt, &att, e);
 	}
@@ -718,6 +719,7 @@ static int record_export(struct args *a)
 		goto out;
 	xs.x = &x;
 	xs.e = &e;
+	fhir_record_system(chain_chain_id(x.c), x.registry, xs.system);
 	if (!(xs.key = sodium_malloc(32))) {
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
 		goto out;

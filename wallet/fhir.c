@@ -1,4 +1,5 @@
 #include "wallet/fhir.h"
+#include "wallet/eth.h"
 #include "wallet/fileio.h"
 
 #include <errno.h>
@@ -407,9 +408,20 @@ int fhir_export_begin(int out_fd, fhir_export **out, ehr_err *e)
 	return write_status(x, e);
 }
 
-int fhir_export_add_resource(fhir_export *x, const char *json, size_t len, ehr_err *e)
+void fhir_record_system(uint64_t chain_id, const uint8_t registry[20],
+			char out[FHIR_RECORD_SYSTEM_MAX])
 {
-	char type[FHIR_TYPE_MAX], uuid[37];
+	char reg[43];
+
+	eip55_format(registry, reg);
+	snprintf(out, FHIR_RECORD_SYSTEM_MAX, "urn:ehr:record:eip155:%llu:%s",
+		 (unsigned long long)chain_id, reg);
+}
+
+/* fhir_export_add_resource, its entry's uuid in uuid. */
+static int add_resource(fhir_export *x, const char *json, size_t len, char uuid[37], ehr_err *e)
+{
+	char type[FHIR_TYPE_MAX];
 	size_t bom;
 	int rc;
 
@@ -432,11 +444,93 @@ int fhir_export_add_resource(fhir_export *x, const char *json, size_t len, ehr_e
 	return write_status(x, e);
 }
 
+int fhir_export_add_resource(fhir_export *x, const char *json, size_t len, ehr_err *e)
+{
+	char uuid[37];
+
+	return add_resource(x, json, len, uuid, e);
+}
+
 /* Adds a string member to o unless s is NULL or empty; false when out of
  * memory. */
 static bool add_text(cJSON *o, const char *key, const char *s)
 {
 	return !s || !*s || cJSON_AddStringToObject(o, key, s);
+}
+
+/* The DocumentReference of a record whose data is the entry at url (a
+ * Binary's or a resource's fullUrl); size and hash64 (base64 SHA-1) when
+ * known. */
+static int add_doc_ref(fhir_export *x, const fhir_attachment *att, const char *ctype,
+		       const char *url, const uint64_t *size, const char *hash64, ehr_err *e)
+{
+	cJSON *doc, *content, *attachment, *a;
+	char doc_id[37], *s = NULL;
+	int rc;
+
+	uuid4(doc_id);
+	if (!(doc = cJSON_CreateObject()) ||
+	    !cJSON_AddStringToObject(doc, "resourceType", "DocumentReference") ||
+	    !cJSON_AddStringToObject(doc, "id", doc_id))
+		goto oom;
+	if (att->record_id && *att->record_id) {
+		cJSON *ids = cJSON_AddArrayToObject(doc, "identifier"), *id = cJSON_CreateObject();
+
+		if (!ids || !id || !cJSON_AddItemToArray(ids, id)) {
+			cJSON_Delete(id);
+			goto oom;
+		}
+		if (!add_text(id, "system", att->record_system) ||
+		    !cJSON_AddStringToObject(id, "value", att->record_id))
+			goto oom;
+	}
+	if (!cJSON_AddStringToObject(doc, "status", "current"))
+		goto oom;
+	if (att->type && *att->type) {
+		cJSON *type = cJSON_AddObjectToObject(doc, "type");
+
+		if (!type || !cJSON_AddStringToObject(type, "text", att->type))
+			goto oom;
+	}
+	if (!add_text(doc, "date", att->created) || !add_text(doc, "description", att->title) ||
+	    !(content = cJSON_AddArrayToObject(doc, "content")) || !(a = cJSON_CreateObject()) ||
+	    !cJSON_AddItemToArray(content, a) || !(attachment = cJSON_AddObjectToObject(a, "attachment")) ||
+	    !cJSON_AddStringToObject(attachment, "contentType", ctype) ||
+	    !cJSON_AddStringToObject(attachment, "url", url))
+		goto oom;
+	if ((size && *size <= UINT32_MAX && !cJSON_AddNumberToObject(attachment, "size", (double)*size)) ||
+	    !add_text(attachment, "hash", hash64) ||
+	    !add_text(attachment, "title", att->file_name && *att->file_name ? att->file_name
+										: att->title) ||
+	    !add_text(attachment, "creation", att->created))
+		goto oom;
+	if (!(s = cJSON_PrintUnformatted(doc)))
+		goto oom;
+	entry_open(x, doc_id);
+	puts_(x, s);
+	puts_(x, "}");
+	rc = write_status(x, e);
+	goto out;
+oom:
+	rc = ehr_fail(e, EHR_EFAIL, "out of memory");
+out:
+	cJSON_Delete(doc);
+	cJSON_free(s);
+	return rc;
+}
+
+int fhir_export_add_record(fhir_export *x, const char *json, size_t len,
+			   const fhir_attachment *att, ehr_err *e)
+{
+	char uuid[37], url[64];
+	int rc;
+
+	if ((rc = add_resource(x, json, len, uuid, e)))
+		return rc;
+	snprintf(url, sizeof(url), "urn:uuid:%s", uuid);
+	return add_doc_ref(x, att, att->content_type && *att->content_type ? att->content_type
+									 : "application/fhir+json",
+			   url, NULL, NULL, e);
 }
 
 int fhir_export_add_file(fhir_export *x, int fd, const fhir_attachment *att, ehr_err *e)
@@ -445,9 +539,9 @@ int fhir_export_add_file(fhir_export *x, int fd, const fhir_attachment *att, ehr
 	const size_t b64_cap = sodium_base64_ENCODED_LEN(BLOCK, sodium_base64_VARIANT_ORIGINAL);
 	const char *ctype = att->content_type && *att->content_type ? att->content_type
 								      : "application/octet-stream";
-	char bin_id[37], doc_id[37], url[64], *b64 = NULL, *s = NULL, hash64[32];
+	char bin_id[37], url[64], *b64 = NULL, *s = NULL, hash64[32];
 	uint8_t *block = NULL, sha1[20];
-	cJSON *ct = NULL, *doc = NULL, *content, *attachment, *a;
+	cJSON *ct = NULL;
 	EVP_MD_CTX *md = NULL;
 	uint64_t size = 0;
 	ssize_t n;
@@ -461,7 +555,6 @@ int fhir_export_add_file(fhir_export *x, int fd, const fhir_attachment *att, ehr
 		goto out;
 	}
 	uuid4(bin_id);
-	uuid4(doc_id);
 	snprintf(url, sizeof(url), "urn:uuid:%s", bin_id);
 	entry_open(x, bin_id);
 	puts_(x, "{\"resourceType\":\"Binary\",\"id\":\"");
@@ -485,52 +578,9 @@ int fhir_export_add_file(fhir_export *x, int fd, const fhir_attachment *att, ehr
 	puts_(x, "\"}}");
 	EVP_DigestFinal_ex(md, sha1, NULL);
 	sodium_bin2base64(hash64, sizeof(hash64), sha1, sizeof(sha1), sodium_base64_VARIANT_ORIGINAL);
-
-	if (!(doc = cJSON_CreateObject()) ||
-	    !cJSON_AddStringToObject(doc, "resourceType", "DocumentReference") ||
-	    !cJSON_AddStringToObject(doc, "id", doc_id))
-		goto oom;
-	if (att->record_id && *att->record_id) {
-		cJSON *ids = cJSON_AddArrayToObject(doc, "identifier"), *id = cJSON_CreateObject();
-
-		if (!ids || !id || !cJSON_AddItemToArray(ids, id) ||
-		    !cJSON_AddStringToObject(id, "system", "urn:ehr:record") ||
-		    !cJSON_AddStringToObject(id, "value", att->record_id))
-			goto oom;
-	}
-	if (!cJSON_AddStringToObject(doc, "status", "current"))
-		goto oom;
-	if (att->type && *att->type) {
-		cJSON *type = cJSON_AddObjectToObject(doc, "type");
-
-		if (!type || !cJSON_AddStringToObject(type, "text", att->type))
-			goto oom;
-	}
-	if (!add_text(doc, "date", att->created) || !add_text(doc, "description", att->title) ||
-	    !(content = cJSON_AddArrayToObject(doc, "content")) || !(a = cJSON_CreateObject()) ||
-	    !cJSON_AddItemToArray(content, a) || !(attachment = cJSON_AddObjectToObject(a, "attachment")) ||
-	    !cJSON_AddStringToObject(attachment, "contentType", ctype) ||
-	    !cJSON_AddStringToObject(attachment, "url", url))
-		goto oom;
-	if ((size <= UINT32_MAX && !cJSON_AddNumberToObject(attachment, "size", (double)size)) ||
-	    !cJSON_AddStringToObject(attachment, "hash", hash64) ||
-	    !add_text(attachment, "title", att->file_name && *att->file_name ? att->file_name
-										: att->title) ||
-	    !add_text(attachment, "creation", att->created))
-		goto oom;
-	cJSON_free(s);
-	if (!(s = cJSON_PrintUnformatted(doc)))
-		goto oom;
-	entry_open(x, doc_id);
-	puts_(x, s);
-	puts_(x, "}");
-	rc = write_status(x, e);
-	goto out;
-oom:
-	rc = ehr_fail(e, EHR_EFAIL, "out of memory");
+	rc = add_doc_ref(x, att, ctype, url, &size, hash64, e);
 out:
 	EVP_MD_CTX_free(md);
-	cJSON_Delete(doc);
 	cJSON_Delete(ct);
 	cJSON_free(s);
 	free(b64);

@@ -45,6 +45,19 @@ typedef int (*fhir_entry_fn)(void *arg, size_t index, const char *resource_type,
 int fhir_bundle_entries(const char *json, size_t len, fhir_entry_fn fn, void *arg,
 			size_t *count, ehr_err *e);
 
+/* How FHIR output names an ehr record: an Identifier whose system is
+ * "urn:ehr:record:eip155:<chain id>:<registry address, EIP-55>" and whose
+ * value is the record id in decimal. Record ids count from 1 in each
+ * registry, so the registry (and the chain it is on, as CAIP-10 writes an
+ * account) is the namespace. `ehr record export --fhir` puts it on each
+ * record's DocumentReference and `ehr audit --fhir` names records by it
+ * (AuditEvent.entity.what, Consent.provision.data.reference), so a FHIR
+ * consumer joins the two on identifier system and value. */
+#define FHIR_RECORD_SYSTEM_MAX 96          /* the longest system and its NUL */
+
+void fhir_record_system(uint64_t chain_id, const uint8_t registry[20],
+			char out[FHIR_RECORD_SYSTEM_MAX]);
+
 /* Writing a FHIR R4 Bundle of type "collection", streamed to a file
  * descriptor in constant memory (apart from the resources handed in):
  *
@@ -52,14 +65,16 @@ int fhir_bundle_entries(const char *json, size_t len, fhir_entry_fn fn, void *ar
  *     "timestamp": <now>, "entry": [ { "fullUrl": "urn:uuid:<uuid>",
  *     "resource": ... }, ... ] }
  *
- * FHIR records go in as they are. Any other file becomes two entries: a
- * Binary (contentType, data in base64) and a DocumentReference whose
- * content.attachment points at it (url "urn:uuid:<the Binary's uuid>") and
- * gives contentType, size (FHIR's unsignedInt: left out above 4 GiB - 1),
- * hash (base64 SHA-1 of the data, as R4 defines Attachment.hash), title
- * and creation; the record's title is the DocumentReference's
- * description, its type type.text, its creation time date, and its id (the
- * content hash, say) an identifier in system "urn:ehr:record". */
+ * A file becomes two entries: a Binary (contentType, data in base64) and a
+ * DocumentReference that describes it. A FHIR record goes in as it is,
+ * followed by a DocumentReference that describes it (fhir_export_add_record).
+ * The DocumentReference has status "current"; the record's id an
+ * identifier (system record_system, value record_id), its type type.text,
+ * its creation time date, its title description; content[0].attachment
+ * points at the Binary or the resource (url "urn:uuid:<its entry's uuid>")
+ * and gives contentType, title (the file name) and creation, and for a
+ * file also size (FHIR's unsignedInt: left out above 4 GiB - 1) and hash
+ * (base64 SHA-1 of the data, as R4 defines Attachment.hash). */
 typedef struct fhir_export fhir_export;
 
 typedef struct fhir_attachment {
@@ -68,7 +83,8 @@ typedef struct fhir_attachment {
 	const char *type;            /* NULL or "": left out */
 	const char *file_name;       /* NULL or "": the title is used */
 	const char *created;         /* RFC 3339; NULL or "": left out */
-	const char *record_id;       /* NULL or "": left out */
+	const char *record_id;       /* NULL or "": no identifier */
+	const char *record_system;   /* fhir_record_system; NULL or "": none */
 } fhir_attachment;
 
 /* Starts a Bundle on out_fd. *out is freed by fhir_export_end or
@@ -79,8 +95,14 @@ int fhir_export_begin(int out_fd, fhir_export **out, ehr_err *e);
  * otherwise), copied as it is. */
 int fhir_export_add_resource(fhir_export *x, const char *json, size_t len, ehr_err *e);
 
+/* Adds a FHIR record: its resource as fhir_export_add_resource does, then
+ * a DocumentReference that describes it (att as for a file; content_type
+ * NULL or "": application/fhir+json). */
+int fhir_export_add_record(fhir_export *x, const char *json, size_t len,
+			   const fhir_attachment *att, ehr_err *e);
+
 /* Adds the file read from fd (to EOF) as a Binary and a DocumentReference.
- * After a failure of either add the Bundle is unusable: free it. */
+ * After a failure of any add the Bundle is unusable: free it. */
 int fhir_export_add_file(fhir_export *x, int fd, const fhir_attachment *att, ehr_err *e);
 
 /* Closes the Bundle, flushes it and frees x (also on failure). Returns 0,

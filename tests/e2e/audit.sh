@@ -262,7 +262,13 @@ check_eq "a collection Bundle of 21 AuditEvents and 5 Consents" \
 AE='[e["resource"] for e in d["entry"] if e["resource"].get("subtype", [{}])[0].get("code") == "access"][0]'
 check_eq "the access as an AuditEvent: action, recorded, agent, entities" \
 	"$(py "$T/audit.fhir.json" "[$AE['action'], $AE['recorded'], $AE['agent'][0]['name'], $AE['agent'][0]['requestor'], [x['what'].get('reference') for x in $AE['entity']]]")" \
-	"[\"R\", \"$(py "$T/pat.json" "$A[\"time\"]")\", \"Dr. Doc\", true, [\"DocumentReference/ehr-record-1\", \"DocumentReference/ehr-record-2\", \"Consent/ehr-grant-$G1\", null]]"
+	"[\"R\", \"$(py "$T/pat.json" "$A[\"time\"]")\", \"Dr. Doc\", true, [null, null, \"Consent/ehr-grant-$G1\", null]]"
+# records are named by identifier: the registry (on its chain) is the
+# namespace of record ids
+RSYS="urn:ehr:record:eip155:$("$CAST" chain-id):$REG"
+check_eq "the access's records: DocumentReferences by identifier, with their titles" \
+	"$(py "$T/audit.fhir.json" "[[x['what']['type'], x['what']['identifier']['system'], x['what']['identifier']['value'], x['what']['display']] for x in $AE['entity'][:2]]")" \
+	"[[\"DocumentReference\", \"$RSYS\", \"1\", \"Allergies\"], [\"DocumentReference\", \"$RSYS\", \"2\", \"Lab results\"]]"
 check_eq "the AuditEvent names the transaction" \
 	"$(py "$T/audit.fhir.json" "$AE['entity'][-1]['what']['identifier']['value']")" "$ACCESS_TX"
 check_eq "every AuditEvent has type, action, recorded, agent and source" \
@@ -272,14 +278,34 @@ check_eq "Consents: inactive when expired or revoked, active while running" \
 	"$(py "$T/audit.fhir.json" "[c['status'] for c in sorted($C.values(), key=lambda c: c['id'])]")" \
 	'["inactive", "inactive", "inactive", "active", "active"]'
 check_eq "a Consent: period, actor, action, data" \
-	"$(py "$T/audit.fhir.json" "[($C)['ehr-grant-$G1']['provision'][k] for k in ('period',)][0]['end'] == '$(date -u -d "@$EXPIRY1" +%Y-%m-%dT%H:%M:%SZ)' and [($C)['ehr-grant-$G1']['provision']['actor'][0]['reference']['display'], ($C)['ehr-grant-$G1']['provision']['action'][0]['coding'][0]['code'], [x['reference']['reference'] for x in ($C)['ehr-grant-$G1']['provision']['data']]]")" \
-	'["Dr. Doc", "access", ["DocumentReference/ehr-record-1", "DocumentReference/ehr-record-2"]]'
+	"$(py "$T/audit.fhir.json" "[($C)['ehr-grant-$G1']['provision'][k] for k in ('period',)][0]['end'] == '$(date -u -d "@$EXPIRY1" +%Y-%m-%dT%H:%M:%SZ)' and [($C)['ehr-grant-$G1']['provision']['actor'][0]['reference']['display'], ($C)['ehr-grant-$G1']['provision']['action'][0]['coding'][0]['code'], [[x['reference']['identifier']['system'] == '$RSYS', x['reference']['identifier']['value']] for x in ($C)['ehr-grant-$G1']['provision']['data']]]")" \
+	'["Dr. Doc", "access", [[true, "1"], [true, "2"]]]'
 check_eq "a write grant's Consent: access and correct" \
 	"$(py "$T/audit.fhir.json" "[a['coding'][0]['code'] for a in ($C)['ehr-grant-$G4']['provision']['action']]")" \
 	'["access", "correct"]'
 check_eq "a revoked grant's Consent ends at the revoke" \
 	"$(py "$T/audit.fhir.json" "($C)['ehr-grant-$G2']['provision']['period']['end']")" \
 	"$(py "$T/pat.json" '[r["time"] for r in d if r["event"] == "grant revoked"][0]')"
+# a FHIR consumer joins the audit to the records' export on identifier
+check_exit "the patient exports the records" 0 "$EHR" $PAT record export --fhir "$T/records.fhir.json"
+check_eq "every exported record is in the audit, under the same identifier and title" "$(python3 - \
+	"$T/audit.fhir.json" "$T/records.fhir.json" << 'EOF'
+import json, sys
+audit, export = (json.load(open(f)) for f in sys.argv[1:3])
+named = {}
+for e in audit["entry"]:
+	r = e["resource"]
+	refs = [x["what"] for x in r.get("entity", [])] if r["resourceType"] == "AuditEvent" else \
+		[x["reference"] for x in r.get("provision", {}).get("data", [])]
+	for w in refs:
+		if "identifier" in w and w.get("type") == "DocumentReference":
+			named[(w["identifier"]["system"], w["identifier"]["value"])] = w.get("display")
+docs = [e["resource"] for e in export["entry"] if e["resource"]["resourceType"] == "DocumentReference"]
+joined = [[i["value"], named.get((i["system"], i["value"]), "missing"), d["description"]]
+	for d in docs for i in d["identifier"]]
+print(json.dumps(sorted(joined)), len(named))
+EOF
+)" '[["1", "Allergies", "Allergies"], ["3", "Chest X-ray", "Chest X-ray"]] 4'
 check_exit "an existing FHIR file is not replaced (2)" 2 "$EHR" $PAT audit --fhir "$T/audit.fhir.json" --grant "$G2"
 check_eq "it is left as it was" "$(py "$T/audit.fhir.json" 'len(d["entry"])')" 26
 check_exit "--force replaces it" 0 "$EHR" $PAT audit --fhir "$T/audit.fhir.json" --grant "$G2" --force --json

@@ -25,6 +25,8 @@ ALICE=$("$EHR" --wallet alice address)
 BOB=$("$EHR" --wallet bob address)
 CAROL=$("$EHR" --wallet carol address)
 REG=$("$EHR" config --json | sed -n 's/.*"registry":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p')
+# the identifier system of record ids in FHIR output
+RSYS="urn:ehr:record:eip155:$("$CAST" chain-id):$REG"
 
 ## register
 check_exit "alice registers as a patient" 0 "$EHR" --wallet alice register --name "Alice Example" --yes
@@ -96,11 +98,16 @@ if [ -d "$V/fhir-r4" ]; then
 	check_exit "export a FHIR Bundle" 0 "$EHR" --wallet carol record export --fhir "$T/export.json"
 	check_eq "export is 0600" "$(stat -c %a "$T/export.json")" 600
 	want=$((nf + 20))
-	check_eq "the Bundle parses and holds every resource" "$(python3 -c '
+	check_eq "the Bundle parses and holds every resource, each with its DocumentReference" "$(python3 -c '
 import json, sys
 b = json.load(open(sys.argv[1]))
 assert b["resourceType"] == "Bundle" and b["type"] == "collection"
-print(len(b["entry"]))' "$T/export.json")" "$want"
+ours = lambda r: r["resourceType"] == "DocumentReference" and r.get("identifier", [{}])[0].get("system") == sys.argv[2]
+res = [e for e in b["entry"] if not ours(e["resource"])]
+docs = [e["resource"] for e in b["entry"] if ours(e["resource"])]
+urls = [d["content"][0]["attachment"]["url"] for d in docs]
+assert sorted(urls) == sorted(e["fullUrl"] for e in res), "each DocumentReference points at a resource"
+print(len(res), len(set(d["identifier"][0]["value"] for d in docs)))' "$T/export.json" "$RSYS")" "$want $want"
 	check_exit "the Patient comes back as it went in" 0 python3 -c '
 import json, sys
 b = json.load(open(sys.argv[1])); p = json.load(open(sys.argv[2]))
@@ -120,6 +127,35 @@ assert len(bins) == 1 and len(docs) == 1 and base64.b64decode(bins[0]["data"]) =
 att = docs[0]["content"][0]["attachment"]
 assert att["size"] == len(data) and base64.b64decode(att["hash"]) == hashlib.sha1(data).digest()' \
 	"$T/bob.json" "$T/files/r1.bin"
+# A FHIR record goes in as it is, described by a DocumentReference that
+# carries its record id; `audit --fhir` names records by the same
+# identifier, so the two join.
+printf '{"resourceType": "Observation", "status": "final",\n "valueQuantity": {"value": 1.50, "unit": "%%"}}\n' \
+	> "$T/obs.json"
+check_exit "bob adds a FHIR record" 0 "$EHR" --wallet bob record add "$T/obs.json" --title "HbA1c" --yes --json
+obs_id=$(sed -n 's/.*"id":[^0-9]*\([0-9]*\).*/\1/p' "$E2E_OUT")
+check_exit "bob exports both" 0 "$EHR" --wallet bob record export --fhir "$T/bob2.json"
+check_eq "the FHIR record as it went in, and its DocumentReference pointing at it" "$(python3 -c '
+import json, sys
+b = json.load(open(sys.argv[1])); obs = json.load(open(sys.argv[2]))
+by_url = {e["fullUrl"]: e["resource"] for e in b["entry"]}
+doc = [r for r in by_url.values() if r["resourceType"] == "DocumentReference" and
+	r["identifier"] == [{"system": sys.argv[3], "value": sys.argv[4]}]][0]
+att = doc["content"][0]["attachment"]
+print(by_url[att["url"]] == obs, att["contentType"], doc["type"]["text"], doc["description"],
+	"size" in att or "hash" in att)' "$T/bob2.json" "$T/obs.json" "$RSYS" "$obs_id")" \
+	"True application/fhir+json Observation HbA1c False"
+check_exit "bob's audit as FHIR" 0 "$EHR" --wallet bob audit --fhir "$T/bob-audit.json"
+check_eq "the audit names bob's records by the identifiers of the export" "$(python3 -c '
+import json, sys
+audit, export = (json.load(open(f)) for f in sys.argv[1:3])
+added = [x["what"] for e in audit["entry"] if e["resource"]["resourceType"] == "AuditEvent"
+	and e["resource"]["subtype"][0]["code"] == "record-added" for x in e["resource"]["entity"]
+	if x["what"].get("type") == "DocumentReference"]
+docs = [e["resource"] for e in export["entry"] if e["resource"]["resourceType"] == "DocumentReference"]
+a = sorted((w["identifier"]["system"], w["identifier"]["value"], w["display"]) for w in added)
+x = sorted((i["system"], i["value"], d["description"]) for d in docs for i in d["identifier"])
+print(len(a), a == x)' "$T/bob-audit.json" "$T/bob2.json")" "2 True"
 
 ## refusals: status, message, nothing written
 printf '{"resourceType": "Patient",\n "name": [ }\n' > "$T/bad.json"
@@ -172,6 +208,9 @@ check_exit "a wrong passphrase after the question (3)" 3 env EHR_PASSPHRASE_FILE
 	"$EHR" --wallet alice record add "$T/files/r1.bin" --store "dir:$T/store3" --yes
 check_eq "nothing anchored (wrong passphrase)" "$(count)" "$n0"
 check_eq "the store is as it was (wrong passphrase)" "$(snapshot)" "$before"
+check_exit "the node is down (4)" 4 "$EHR" --wallet alice --rpc http://127.0.0.1:1 --registry "$REG" \
+	record add "$T/files/r1.bin" --store "dir:$T/store3" --yes
+check_eq "the store is as it was (node down)" "$(snapshot)" "$before"
 "$EHR" --wallet dave init --kdf interactive --mnemonic-out "$T/dave-m" -q
 check_exit "an unfunded account's add is refused by the node (5)" 5 "$EHR" --wallet dave record add \
 	"$T/files/r1.bin" "$T/files/r65536.bin" --store "dir:$T/store3" --yes
