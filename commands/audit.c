@@ -839,7 +839,8 @@ static void look_up_tokens(struct audit *a)
 	}
 }
 
-/* "1.5 TUSD", "0.01 ETH", or base units when the token does not say. */
+/* "1.5 TUSD", "0.01 ETH" (the network's native coin), or base units when
+ * the token does not say. */
 static void amount_text(const struct audit *a, const struct row *w, char *out, size_t cap)
 {
 	static const uint8_t native[20];
@@ -848,7 +849,7 @@ static void amount_text(const struct audit *a, const struct row *w, char *out, s
 
 	if (!memcmp(w->token, native, 20)) {
 		amount_format(&w->amount, 18, num, sizeof(num));
-		snprintf(out, cap, "%s ETH", num);
+		snprintf(out, cap, "%s %s", num, a->t.symbol);
 		return;
 	}
 	for (j = 0; j < a->ntokens; j++)
