@@ -536,6 +536,9 @@ int keystore_open(const char *path, keystore **out, ehr_err *e)
 		rc = ehr_fail(e, EHR_EAUTH, "no wallet at %s (create one with 'ehr init')", path);
 		goto fail;
 	}
+	/* copies of this wallet left by a killed writer go now, not at the next
+	 * write, which may never come */
+	file_clean_temporaries(path);
 	if ((rc = file_read_all(path, KEYSTORE_MAX_FILE, &text, &len, e)))
 		goto fail;
 #define BAD(what) do { rc = ehr_fail(e, EHR_EINTEGRITY, "wallet file %s is damaged: %s", path, what); goto fail; } while (0)

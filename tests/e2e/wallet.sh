@@ -213,4 +213,18 @@ exec 4>&- 2> /dev/null
 wait $pid
 check_eq "ps shows no passphrase or words during an unlock" "$leak" no
 
+## opening a wallet removes the copies a killed writer left of it, no other
+sh -c 'exit 0' & dead=$!; wait $dead
+sleep 60 & live=$!
+cp "$W/dev.json" "$W/dev.json.tmp-$dead-0badc0de"
+cp "$W/dev.json" "$W/dev.json.tmp-$live-0badc0de"
+cp "$W/dev.json" "$W/w3.json.tmp-$dead-0badc0de"
+chmod 600 "$W"/*.tmp-*
+check_exit "a wallet with a dead writer's temporary opens" 0 "$EHR" --wallet dev address
+check_eq "the dead writer's copy is gone" "$(test -e "$W/dev.json.tmp-$dead-0badc0de" || echo gone)" gone
+check_eq "a live writer's copy stays" "$(test -e "$W/dev.json.tmp-$live-0badc0de" && echo kept)" kept
+check_eq "another wallet's temporary stays" "$(test -e "$W/w3.json.tmp-$dead-0badc0de" && echo kept)" kept
+kill $live; wait $live 2> /dev/null
+rm -f "$W"/*.tmp-*
+
 finish
