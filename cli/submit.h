@@ -50,7 +50,12 @@ int signer_open(struct signer *s, ehr_err *e);
 int signer_unlock(struct signer *s, ehr_err *e);
 void signer_close(struct signer *s);
 
-/* Opens the chain of t (the chain id checked against the network's). */
+/* Opens the chain of t without asking anything yet: the chain id is asked
+ * with the chain's first request (tx_submit: in the batch that prepares
+ * the transaction) and checked against the network's before any answer is
+ * used or anything signed (chain_open_deferred). When chain_rpc or
+ * chain_chain_id come first and that check fails, the error is reported
+ * and the run ends with its status (exit 4 or 5), as it would have here. */
 int target_connect(const struct target *t, chain **c, ehr_err *e);
 
 /* Prepares, confirms ("<what> ... ? [y/N]"), signs and sends tx, and waits

@@ -29,7 +29,12 @@ struct nonce_slot {
 
 struct chain {
 	rpc_client *rpc;
-	uint64_t chain_id;
+	uint64_t chain_id;		/* the node's, once id_checked */
+	uint64_t expected_id;		/* 0: any */
+	char network[65];		/* "" when none was named */
+	int id_checked;
+	ehr_err id_refused;		/* a mismatch, kept; status 0 when none */
+	chain_id_failed_fn on_id_failure;
 	int has_base_fee;		/* -1 unknown, 0, 1 */
 	char symbol[16];
 	const revert_error *errors;
@@ -246,17 +251,111 @@ static void revert_reason(const chain *c, const char *data_hex, const char *node
 	free(data);
 }
 
-/* ---- opening -------------------------------------------------------------- */
+/* ---- opening and the chain id ------------------------------------------- */
 
-int chain_open(const char *url, const char *network, uint64_t expected_chain_id,
-	       const rpc_options *opt, chain **out, ehr_err *e)
+/* Takes the node's chain id: kept when it is the one expected, else the
+ * refusal is (and returned, now and by every later call). */
+static int settle_chain_id(chain *c, uint64_t id, ehr_err *e)
+{
+	if (c->expected_id && id != c->expected_id) {
+		if (c->network[0])
+			ehr_fail(&c->id_refused, EHR_ECHAIN, "node at %s reports chain id %" PRIu64
+				 ", but network '%s' is configured for %" PRIu64 ": refusing to sign",
+				 rpc_display_url(c->rpc), id, c->network, c->expected_id);
+		else
+			ehr_fail(&c->id_refused, EHR_ECHAIN, "node at %s reports chain id %" PRIu64
+				 ", but chain id %" PRIu64 " was expected: refusing to sign",
+				 rpc_display_url(c->rpc), id, c->expected_id);
+		*e = c->id_refused;
+		return e->status;
+	}
+	c->chain_id = id;
+	c->id_checked = 1;
+	return 0;
+}
+
+/* The answer to an eth_chainId of a batch. */
+static int take_chain_id(chain *c, const rpc_request *r, ehr_err *e)
+{
+	static const char lead[] = "node sent a ";
+	uint64_t id;
+	ehr_err why;
+
+	if (r->status) {
+		*e = r->err;
+		return ehr_wrap(e, "eth_chainId");
+	}
+	if (rpc_parse_u64(r->result, &id, &why))
+		return ehr_fail(e, EHR_ENODE, "node at %s sent a malformed reply: eth_chainId: %s",
+				rpc_display_url(c->rpc), strncmp(why.msg, lead, sizeof(lead) - 1) ?
+				why.msg : why.msg + sizeof(lead) - 1);
+	return settle_chain_id(c, id, e);
+}
+
+int chain_check_id(chain *c, ehr_err *e)
 {
 	ehr_err scratch;
-	chain *c;
+	uint64_t id;
 	int st;
 
 	if (!e)
 		e = &scratch;
+	if (c->id_checked)
+		return 0;
+	if (c->id_refused.status) {
+		*e = c->id_refused;
+		return e->status;
+	}
+	if ((st = rpc_chain_id(c->rpc, &id, e)))
+		return st;
+	return settle_chain_id(c, id, e);
+}
+
+/* rpc_batch with, while the chain id is not checked, an eth_chainId in
+ * front: the other answers count only once it is (else they are freed and
+ * the check's failure returned, or the batch's when the question went
+ * unanswered). A batch of n is a batch of n + 1 only on a chain's first
+ * request, so the copies cost nothing that matters. */
+static int batch(chain *c, rpc_request *q, size_t n, ehr_err *e)
+{
+	rpc_request *all;
+	size_t i;
+	int st;
+
+	if (c->id_checked)
+		return rpc_batch(c->rpc, q, n, e);
+	if (c->id_refused.status) {
+		*e = c->id_refused;
+		return e->status;
+	}
+	if (!(all = calloc(n + 1, sizeof(*all))))
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	all[0].method = "eth_chainId";
+	if (n)
+		memcpy(all + 1, q, n * sizeof(*q));
+	st = rpc_batch(c->rpc, all, n + 1, e);
+	if (n)
+		memcpy(q, all + 1, n * sizeof(*q));
+	if (!st || !all[0].status) {
+		int id_st = take_chain_id(c, &all[0], e);
+
+		if (id_st) {
+			for (i = 0; i < n; i++)
+				rpc_request_free(&q[i]);
+			st = id_st;
+		}
+	}
+	rpc_request_free(&all[0]);
+	free(all);
+	return st;
+}
+
+static int open_client(const char *url, const char *network, uint64_t expected_chain_id,
+		       const rpc_options *opt, chain **out, ehr_err *e)
+{
+	chain *c;
+	int st;
+
 	*out = NULL;
 	if (!(c = calloc(1, sizeof(*c))))
 		return out_of_memory(e);
@@ -264,20 +363,8 @@ int chain_open(const char *url, const char *network, uint64_t expected_chain_id,
 		free(c);
 		return st;
 	}
-	if ((st = rpc_chain_id(c->rpc, &c->chain_id, e)))
-		goto fail;
-	if (expected_chain_id && c->chain_id != expected_chain_id) {
-		if (network)
-			st = ehr_fail(e, EHR_ECHAIN, "node at %s reports chain id %" PRIu64
-				      ", but network '%.64s' is configured for %" PRIu64
-				      ": refusing to sign", rpc_display_url(c->rpc), c->chain_id,
-				      network, expected_chain_id);
-		else
-			st = ehr_fail(e, EHR_ECHAIN, "node at %s reports chain id %" PRIu64
-				      ", but chain id %" PRIu64 " was expected: refusing to sign",
-				      rpc_display_url(c->rpc), c->chain_id, expected_chain_id);
-		goto fail;
-	}
+	c->expected_id = expected_chain_id;
+	snprintf(c->network, sizeof(c->network), "%.64s", network ? network : "");
 	c->has_base_fee = -1;
 	strcpy(c->symbol, "ETH");
 	c->send_retry_ms = 250;
@@ -285,10 +372,50 @@ int chain_open(const char *url, const char *network, uint64_t expected_chain_id,
 	c->log_span_max = 100000;
 	*out = c;
 	return 0;
-fail:
-	rpc_close(c->rpc);
-	free(c);
+}
+
+int chain_open(const char *url, const char *network, uint64_t expected_chain_id,
+	       const rpc_options *opt, chain **out, ehr_err *e)
+{
+	ehr_err scratch;
+	int st;
+
+	if (!e)
+		e = &scratch;
+	if ((st = open_client(url, network, expected_chain_id, opt, out, e)))
+		return st;
+	if ((st = chain_check_id(*out, e))) {
+		chain_close(*out);
+		*out = NULL;
+	}
 	return st;
+}
+
+int chain_open_deferred(const char *url, const char *network, uint64_t expected_chain_id,
+			const rpc_options *opt, chain_id_failed_fn on_failure, chain **out,
+			ehr_err *e)
+{
+	ehr_err scratch;
+	int st;
+
+	if (!e)
+		e = &scratch;
+	*out = NULL;
+	if (!on_failure)
+		return ehr_fail(e, EHR_EUSAGE, "a deferred chain id check needs a failure handler");
+	if ((st = open_client(url, network, expected_chain_id, opt, out, e)))
+		return st;
+	(*out)->on_id_failure = on_failure;
+	return 0;
+}
+
+/* For the accessors, which cannot return an error. */
+static void check_id_or_end(chain *c)
+{
+	ehr_err e;
+
+	if (!c->id_checked && chain_check_id(c, &e))
+		c->on_id_failure(&e);
 }
 
 void chain_close(chain *c)
@@ -300,13 +427,15 @@ void chain_close(chain *c)
 	free(c);
 }
 
-uint64_t chain_chain_id(const chain *c)
+uint64_t chain_chain_id(chain *c)
 {
+	check_id_or_end(c);
 	return c->chain_id;
 }
 
 rpc_client *chain_rpc(chain *c)
 {
+	check_id_or_end(c);
 	return c->rpc;
 }
 
@@ -575,7 +704,7 @@ int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 	rpc_request *q = NULL;
 	int at[Q_FIXED];
 	size_t nq = 0, cap, est0 = 0, i, k, *est_of = NULL;
-	int need_nonce, need_fees, need_gas, need_balance, st = 0;
+	int need_nonce, need_fees, need_gas, need_balance, asked_id, st = 0;
 	uint64_t nonce = 0, block_gas_limit = 0, total_est = 0;
 	struct nonce_slot *slot;
 	struct fees f;
@@ -657,8 +786,13 @@ int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 		if (!q[i].params)
 			goto oom;
 
-	if ((st = rpc_batch(c->rpc, q, nq, e))) {
-		ehr_wrap(e, "preparing the transaction");
+	/* While the chain id is not checked, it is asked at the head of this
+	 * batch; a node that cannot be reached at all is then said so as
+	 * chain_open says it. */
+	asked_id = !c->id_checked;
+	if ((st = batch(c, q, nq, e))) {
+		if (!asked_id)
+			ehr_wrap(e, "preparing the transaction");
 		goto out;
 	}
 
@@ -838,7 +972,7 @@ int chain_send(chain *c, const eth_tx *tx, const uint8_t priv[32], uint8_t hash[
 
 	if (!e)
 		e = &scratch;
-	if ((st = tx_sign(tx, priv, &raw, &len, hash, e)))
+	if ((st = chain_check_id(c, e)) || (st = tx_sign(tx, priv, &raw, &len, hash, e)))
 		return st;
 	st = rpc_send_raw(c->rpc, raw, len, hash, e);
 	free(raw);
@@ -939,6 +1073,8 @@ int chain_send_batch(chain *c, chain_raw_tx *txs, size_t n, ehr_err *e)
 		e = &scratch;
 	if (!n)
 		return 0;
+	if ((st = chain_check_id(c, e)))
+		return st;
 	if (!(idx = malloc(n * sizeof(*idx))) || !(known = calloc(n, sizeof(*known)))) {
 		st = out_of_memory(e);
 		goto out;
@@ -1175,6 +1311,8 @@ int chain_wait_many(chain *c, const uint8_t (*hashes)[32], size_t n, unsigned co
 		memset(&r[i], 0, sizeof(r[i]));
 	if (!n)
 		return 0;
+	if ((st = chain_check_id(c, e)))
+		return st;
 	if (!(q = calloc(n + 1, sizeof(*q))) || !(idx = calloc(n, sizeof(*idx))) ||
 	    !(done = calloc(n, sizeof(*done)))) {
 		st = out_of_memory(e);
@@ -1332,7 +1470,7 @@ int chain_call_many(chain *c, chain_call_req *calls, size_t n, const char *block
 			goto out;
 		}
 	}
-	if ((st = rpc_batch(c->rpc, q, n, e)))
+	if ((st = batch(c, q, n, e)))
 		goto out;
 	for (i = 0; i < n; i++) {
 		chain_call_req *k = &calls[i];
@@ -1401,6 +1539,10 @@ int chain_get_code(chain *c, const uint8_t addr[20], const char *block_tag,
 		cJSON_Delete(params);
 		return out_of_memory(e);
 	}
+	if ((st = chain_check_id(c, e))) {
+		cJSON_Delete(params);
+		return st;
+	}
 	if ((st = rpc_call(c->rpc, "eth_getCode", params, &res, e)))
 		return ehr_wrap(e, "eth_getCode");
 	st = parse_bytes(res, "code", code, len, e);
@@ -1412,6 +1554,10 @@ int chain_get_code(chain *c, const uint8_t addr[20], const char *block_tag,
 
 int chain_head(chain *c, uint64_t *block, ehr_err *e)
 {
+	int st;
+
+	if ((st = chain_check_id(c, e)))
+		return st;
 	return rpc_block_number(c->rpc, block, e);
 }
 
@@ -1438,7 +1584,7 @@ int chain_block_times(chain *c, const uint64_t *blocks, size_t n, uint64_t *time
 			goto out;
 		}
 	}
-	if ((st = rpc_batch(c->rpc, q, n, e)))
+	if ((st = batch(c, q, n, e)))
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (q[i].status) {
@@ -1569,7 +1715,7 @@ int chain_get_logs(chain *c, const uint8_t address[20], const chain_topic topics
 
 	if (!e)
 		e = &scratch;
-	if (to_block == CHAIN_LATEST && (st = chain_head(c, &to_block, e)))
+	if ((st = chain_check_id(c, e)) || (to_block == CHAIN_LATEST && (st = chain_head(c, &to_block, e))))
 		return st;
 	if (from_block > to_block)
 		return 0;

@@ -77,12 +77,46 @@ check_exit "a wrong recipient checksum is exit 2" 2 "$EHR" --wallet pat send \
 "$EHR" network add wrong --rpc "$EHR_RPC_URL" --chain-id 5 2> /dev/null
 check_exit "a chain id mismatch refuses to sign (5)" 5 "$EHR" --wallet pat --network wrong send $DEV 0.1 --yes
 grep_err "names both ids" "31337.*5"
+# the id is asked with each command's first request: whichever comes first checks it
+check_exit "a token send refuses the mismatch too (5)" 5 "$EHR" --wallet pat --network wrong send $DEV 1 \
+	--token "$TOK" --yes
+grep_err "names both ids (token send)" "reports chain id 31337, but network 'wrong' is configured for 5"
+dn0=$(nonce $DEV)
+check_exit "deploy refuses the mismatch (5)" 5 "$EHR" --wallet dev --network wrong deploy --yes
+grep_err "names both ids (deploy)" "reports chain id 31337, but network 'wrong' is configured for 5"
+check_eq "and deployed nothing" "$(nonce $DEV)" "$dn0"
+check_exit "balance shows nothing from a node on another chain (5)" 5 "$EHR" --network wrong balance $DEV
+grep_err "names both ids (balance)" "reports chain id 31337, but network 'wrong' is configured for 5"
+check_eq "balance printed nothing" "$(cat "$E2E_OUT")" ""
+check_exit "nor a token balance (5)" 5 "$EHR" --network wrong balance $DEV --token "$TOK"
+check_eq "token balance printed nothing" "$(cat "$E2E_OUT")" ""
 printf 'not the passphrase\n' > "$T/wrong"
 check_exit "a wrong passphrase sends nothing (3)" 3 "$EHR" --wallet pat --passphrase-file "$T/wrong" \
 	send $DEV 0.1 --yes
 check_eq "the patient's nonce did not move" "$(nonce "$PAT")" "$n0"
 check_exit "the patient can send for real" 0 "$EHR" --wallet pat send $DEV 0.1 --yes
 check_eq "and then it did" "$(nonce "$PAT")" $((n0 + 1))
+
+## round trips of one send: the chain id rides in the prepare batch, so
+## prepare + send + receipt (cast send takes 6)
+PROXY=$E2E_ROOT/${BUILD:-build}/tests/tools/slowproxy
+[ -x "$PROXY" ] || PROXY=$(dirname "$EHR")/tests/tools/slowproxy
+"$PROXY" -t 30 "${EHR_RPC_URL##*:}" > "$T/proxy.port" 2> "$T/proxy.log" &
+ppid=$!
+i=0; while [ ! -s "$T/proxy.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+check_exit "a send through a counting proxy" 0 "$EHR" --wallet dev --rpc "http://127.0.0.1:$(cat "$T/proxy.port")" \
+	send "$PAT" 0.001 --yes
+kill $ppid 2> /dev/null; wait $ppid 2> /dev/null
+sent=$(grep -n 'eth_sendRawTransaction' "$T/proxy.log" | cut -d: -f1)
+check_eq "one HTTP request before the send" "$sent" 2
+if sed -n 1p "$T/proxy.log" | grep -q '^1 passed \[eth_chainId,eth_getTransactionCount,.*eth_estimateGas\]$'; then
+	ok "and it is the prepare batch, with the chain id at its head"
+else
+	fail "the first request: $(sed -n 1p "$T/proxy.log")"
+fi
+polls=$(grep -c 'eth_getTransactionReceipt' "$T/proxy.log")
+check_eq "then only receipt polls" "$(wc -l < "$T/proxy.log")" $((2 + polls))
+echo "# one ehr send: $(wc -l < "$T/proxy.log") HTTP requests ($polls receipt poll(s))"
 
 ## misbehaving nodes: exit 4, a message naming the URL, no crash
 BAD=$E2E_ROOT/${BUILD:-build}/tests/tools/badnode

@@ -1,5 +1,6 @@
 /* The chain layer against a real anvil (two: the default hardfork, and
- * berlin for legacy transactions): chain id check, prepare/send/wait with
+ * berlin for legacy transactions): chain id check, at connection or
+ * deferred to the first request (a send in three round trips), prepare/send/wait with
  * balances compared, one HTTP request per preparation, funds refused before
  * sending, a registry deployment, reverts decoded, 50 transactions with
  * local nonces in one batch, logs in shrinking and growing ranges. Skips
@@ -30,9 +31,12 @@
 #define DEV0_ADDR "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 #define N_BATCH 50
 
-/* What the rpc trace saw: HTTP requests, and the spans of eth_getLogs. */
+/* What the rpc trace saw: HTTP requests, those asking eth_chainId (and
+ * whether the last one was a batch), and the spans of eth_getLogs. */
 static struct trace {
 	unsigned requests;
+	unsigned id_asks;
+	int last_batch;
 	uint64_t spans[256];
 	size_t n_spans;
 } tr;
@@ -47,6 +51,9 @@ static void trace_fn(void *ctx, enum rpc_trace_event ev, const char *text, size_
 	if (ev != RPC_TRACE_REQUEST)
 		return;
 	t->requests++;
+	if (strstr(text, "\"eth_chainId\""))
+		t->id_asks++;
+	t->last_batch = text[0] == '[';
 	if (!strstr(text, "eth_getLogs") || !(body = cJSON_Parse(text)))
 		return;
 	f = cJSON_GetArrayItem(cJSON_GetObjectItem(body, "params"), 0);
@@ -173,6 +180,207 @@ static void test_chain_id(const char *url)
 	CHECK(strstr(e.msg, "but chain id 5 was expected: refusing to sign") != NULL, "%s", e.msg);
 	CHECK(chain_open("http://127.0.0.1:1", NULL, 0, &opt, &c, &e) == EHR_ENODE,
 	      "closed port: %s", e.msg);
+}
+
+/* The ends of a child whose accessor met a failed chain id check: 42 for
+ * a refusal naming both ids, 44 for an unreachable node, 43 for anything
+ * else; 0 (below) when the accessor returned. */
+static void __attribute__((noreturn)) id_failed_exit(const ehr_err *e)
+{
+	if (e->status == EHR_ECHAIN && strstr(e->msg, "reports chain id 31337, but network 'mainnet' "
+					     "is configured for 1: refusing to sign"))
+		_exit(42);
+	_exit(e->status == EHR_ENODE && strstr(e->msg, "127.0.0.1:1") ? 44 : 43);
+}
+
+/* How a child that opens a deferred chain and calls chain_chain_id (or
+ * chain_rpc when use_rpc) ended: its exit status, or -1. */
+static int accessor_exit(const char *url, uint64_t expected, int use_rpc)
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		rpc_options opt;
+		chain *c = NULL;
+		ehr_err e;
+
+		rpc_options_default(&opt);
+		opt.read_retries = 0;
+		if (chain_open_deferred(url, "mainnet", expected, &opt, id_failed_exit, &c, &e))
+			_exit(45);
+		if (use_rpc)
+			(void)chain_rpc(c);
+		else
+			(void)chain_chain_id(c);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* A chain opened deferred asks nothing until its first request; a send
+ * then takes three round trips: the prepare batch with eth_chainId at its
+ * head, the send, the receipt. A mismatch is refused by that batch, before
+ * anything is signed, with chain_open's words, and kept; every other first
+ * call checks too. */
+static void test_deferred(const char *url, const uint8_t dev0[20], const uint8_t *priv)
+{
+	rpc_options opt;
+	chain *c = NULL;
+	eth_tx tx = { 0 };
+	chain_receipt r = { 0 };
+	chain_call_req call = { 0 };
+	uint8_t hash[32] = { 0 }, zero[32] = { 0 };
+	uint64_t n, head, t;
+	unsigned reqs, asks;
+	char want[256];
+	ehr_err e;
+	int st;
+
+	rpc_options_default(&opt);
+	opt.trace = trace_fn;
+	opt.trace_ctx = &tr;
+	CHECK(chain_open_deferred(url, "local", 31337, &opt, NULL, &c, &e) == EHR_EUSAGE && !c,
+	      "a deferred chain needs a failure handler");
+
+	/* matching: the whole send in three requests */
+	reqs = tr.requests;
+	asks = tr.id_asks;
+	st = chain_open_deferred(url, "local", 31337, &opt, id_failed_exit, &c, &e);
+	CHECK(st == 0, "open deferred: %s", e.msg);
+	if (st)
+		return;
+	CHECK(tr.requests == reqs, "opening asked nothing (%u requests)", tr.requests - reqs);
+	tx.has_to = 1;
+	random_address(tx.to);
+	tx.value = u256_from_u64(1000);
+	st = chain_prepare(c, dev0, &tx, NULL, NULL, &e);
+	CHECK(st == 0, "deferred prepare: %s", e.msg);
+	CHECK(tr.requests - reqs == 1 && tr.last_batch && tr.id_asks - asks == 1,
+	      "the chain id asked in the prepare batch: %u requests, %u asks", tr.requests - reqs,
+	      tr.id_asks - asks);
+	CHECK(u256_fits_u64(&tx.chain_id) && tx.chain_id.w[0] == 31337, "chain id in the tx");
+	st = chain_send(c, &tx, priv, hash, &e);
+	CHECK(st == 0, "deferred send: %s", e.msg);
+	CHECK(tr.requests - reqs == 2, "open + prepare + send: %u HTTP requests, want 2",
+	      tr.requests - reqs);
+	st = chain_wait(c, hash, 1, 30000, &r, &e);
+	CHECK(st == 0 && r.status == 1, "deferred send mined: %s", e.msg);
+	printf("# a send on a deferred chain: prepare (with the chain id) + send + %u receipt poll(s)\n",
+	       tr.requests - reqs - 2);
+	CHECK(tr.id_asks - asks == 1, "the chain id asked once (%u)", tr.id_asks - asks);
+	CHECK(chain_chain_id(c) == 31337 && tr.requests - reqs >= 3, "chain id kept");
+	chain_receipt_free(&r);
+	chain_close(c);
+	c = NULL;
+
+	/* no id configured: the node's is taken from the batch */
+	asks = tr.id_asks;
+	CHECK(chain_open_deferred(url, NULL, 0, &opt, id_failed_exit, &c, &e) == 0, "open: %s", e.msg);
+	memset(&tx, 0, sizeof(tx));
+	tx.has_to = 1;
+	random_address(tx.to);
+	CHECK(c && chain_prepare(c, dev0, &tx, NULL, NULL, &e) == 0, "prepare, any id: %s", e.msg);
+	CHECK(tx.chain_id.w[0] == 31337 && tr.id_asks - asks == 1, "the node's id signed for");
+	if (c)
+		chain_nonce_reset(c, dev0);
+	chain_close(c);
+	c = NULL;
+
+	/* mismatch: refused by the prepare batch, nothing handed out, kept */
+	CHECK(chain_open_deferred(url, "mainnet", 1, &opt, id_failed_exit, &c, &e) == 0, "open: %s",
+	      e.msg);
+	if (!c)
+		return;
+	memset(&tx, 0, sizeof(tx));
+	tx.has_to = 1;
+	random_address(tx.to);
+	reqs = tr.requests;
+	st = chain_prepare(c, dev0, &tx, NULL, NULL, &e);
+	snprintf(want, sizeof(want), "node at %s reports chain id 31337, but network 'mainnet' "
+		 "is configured for 1: refusing to sign", url);
+	CHECK(st == EHR_ECHAIN, "mismatch refused by the prepare batch: %d", st);
+	CHECK_STR(e.msg, want);
+	CHECK(tr.requests - reqs == 1, "one request for the refusal");
+	CHECK(u256_is_zero(&tx.chain_id) && !tx.gas && !tx.nonce && u256_is_zero(&tx.max_fee),
+	      "nothing prepared");
+	CHECK(chain_next_nonce(c, dev0, &n, &e) == EHR_EUSAGE, "no nonce handed out");
+	reqs = tr.requests;
+	CHECK(chain_prepare(c, dev0, &tx, NULL, NULL, &e) == EHR_ECHAIN && !strcmp(e.msg, want),
+	      "refused again: %s", e.msg);
+	call.to = tx.to;
+	CHECK(chain_call_many(c, &call, 1, NULL, &e) == EHR_ECHAIN && !strcmp(e.msg, want),
+	      "a call is refused too: %s", e.msg);
+	CHECK(chain_head(c, &head, &e) == EHR_ECHAIN, "and the head");
+	CHECK(chain_check_id(c, &e) == EHR_ECHAIN && !strcmp(e.msg, want), "chain_check_id: %s", e.msg);
+	tx.nonce = 0;
+	tx.gas = 21000;
+	tx.type = TX_EIP1559;
+	tx.max_fee = u256_from_u64(1000000000000u);
+	tx.chain_id = u256_from_u64(1);
+	memset(hash, 0, sizeof(hash));
+	CHECK(chain_send(c, &tx, priv, hash, &e) == EHR_ECHAIN && !memcmp(hash, zero, 32),
+	      "chain_send refuses before signing");
+	CHECK(tr.requests == reqs, "the kept refusal asks nothing (%u requests)", tr.requests - reqs);
+	chain_close(c);
+	c = NULL;
+
+	/* an unreachable node: said as chain_open says it, not "preparing..." */
+	opt.read_retries = 0;
+	CHECK(chain_open_deferred("http://127.0.0.1:1", NULL, 0, &opt, id_failed_exit, &c, &e) == 0,
+	      "open deferred, nothing there: %s", e.msg);
+	if (c) {
+		st = chain_prepare(c, dev0, &tx, NULL, NULL, &e);
+		CHECK(st == EHR_ENODE && !strncmp(e.msg, "cannot reach node at http://127.0.0.1:1", 39),
+		      "unreachable: %d %s", st, e.msg);
+	}
+	chain_close(c);
+	c = NULL;
+	opt.read_retries = 3;
+
+	/* other first calls: folded into a call or block batch, else asked alone */
+	CHECK(chain_open_deferred(url, "local", 31337, &opt, id_failed_exit, &c, &e) == 0, "open: %s",
+	      e.msg);
+	reqs = tr.requests;
+	asks = tr.id_asks;
+	call.to = tx.to;
+	CHECK(c && chain_call_many(c, &call, 1, NULL, &e) == 0 && call.status == 0 && !call.ret_len,
+	      "a call first: %s", e.msg);
+	free(call.ret);
+	CHECK(tr.requests - reqs == 1 && tr.id_asks - asks == 1, "the call batch asked the id");
+	chain_close(c);
+	CHECK(chain_open_deferred(url, "local", 31337, &opt, id_failed_exit, &c, &e) == 0, "open: %s",
+	      e.msg);
+	reqs = tr.requests;
+	CHECK(c && chain_block_time(c, CHAIN_LATEST, &t, &e) == 0 && t > 0, "block time first: %s", e.msg);
+	CHECK(tr.requests - reqs == 1, "the block batch asked the id (%u requests)", tr.requests - reqs);
+	chain_close(c);
+	CHECK(chain_open_deferred(url, "local", 31337, &opt, id_failed_exit, &c, &e) == 0, "open: %s",
+	      e.msg);
+	reqs = tr.requests;
+	asks = tr.id_asks;
+	CHECK(c && chain_head(c, &head, &e) == 0 && head > 0, "head first: %s", e.msg);
+	CHECK(tr.requests - reqs == 2 && tr.id_asks - asks == 1, "the head: the id asked alone first");
+	CHECK(chain_head(c, &head, &e) == 0 && tr.requests - reqs == 3, "then not again");
+	chain_close(c);
+	CHECK(chain_open_deferred(url, "local", 31337, &opt, id_failed_exit, &c, &e) == 0, "open: %s",
+	      e.msg);
+	reqs = tr.requests;
+	CHECK(c && chain_chain_id(c) == 31337 && tr.requests - reqs == 1, "chain_chain_id asks first");
+	CHECK(chain_rpc(c) && tr.requests - reqs == 1, "chain_rpc does not ask again");
+	chain_close(c);
+	c = NULL;
+
+	/* the accessors cannot return an error: a failed check ends the run */
+	CHECK(accessor_exit(url, 1, 0) == 42, "chain_chain_id on a mismatch calls the handler");
+	CHECK(accessor_exit(url, 1, 1) == 42, "chain_rpc on a mismatch calls the handler");
+	CHECK(accessor_exit("http://127.0.0.1:1", 1, 1) == 44, "chain_rpc, node unreachable");
+	CHECK(accessor_exit(url, 31337, 1) == 0, "chain_rpc on a match returns");
 }
 
 /* A native transfer, prepared in one request, with the balance changes
@@ -935,6 +1143,7 @@ int main(void)
 		return tap_done();
 	}
 	test_chain_id(a.url);
+	test_deferred(a.url, dev0, priv);
 	if (open_chain(a.url, &c) == 0) {
 		test_transfer(c, dev0, priv);
 		test_funds(c, dev0, priv);
