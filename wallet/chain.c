@@ -41,6 +41,8 @@ struct chain {
 	size_t n_errors;
 	struct nonce_slot *nonces;
 	size_t n_nonces;
+	struct gas_shape *gas_shapes;	/* estimates by shape (chain_fee_opts.shapes) */
+	size_t n_gas_shapes;
 	long send_retry_ms;		/* first pause before a batch re-send */
 	uint64_t log_span;		/* the span chain_get_logs uses next */
 	uint64_t log_span_max;
@@ -424,6 +426,7 @@ void chain_close(chain *c)
 		return;
 	rpc_close(c->rpc);
 	free(c->nonces);
+	free(c->gas_shapes);
 	free(c);
 }
 
@@ -669,6 +672,37 @@ static int funds_message(chain *c, const uint8_t from[20], const u256 *balance,
 			addr, has, what, need, v, f);
 }
 
+/* An estimate remembered for a shape: the gas before the margin, and the
+ * call data tokens of the transaction it was made for. */
+struct gas_shape {
+	uint8_t shape[16];
+	uint64_t est, tokens;
+};
+
+static const struct gas_shape *gas_shape_find(const chain *c, const uint8_t shape[16])
+{
+	size_t i;
+
+	for (i = 0; i < c->n_gas_shapes; i++)
+		if (!memcmp(c->gas_shapes[i].shape, shape, 16))
+			return &c->gas_shapes[i];
+	return NULL;
+}
+
+/* Remembering is best effort: out of memory, the shape is asked again. */
+static void gas_shape_keep(chain *c, const uint8_t shape[16], uint64_t est, uint64_t tokens)
+{
+	struct gas_shape *grown;
+
+	if (gas_shape_find(c, shape) ||
+	    !(grown = realloc(c->gas_shapes, (c->n_gas_shapes + 1) * sizeof(*grown))))
+		return;
+	c->gas_shapes = grown;
+	memcpy(grown[c->n_gas_shapes].shape, shape, 16);
+	grown[c->n_gas_shapes].est = est;
+	grown[c->n_gas_shapes++].tokens = tokens;
+}
+
 /* The first transaction before i of i's shape, or i (shapes NULL, an
  * all-zero shape, or the first of its shape). Quadratic, but a call
  * prepares at most a few dozen transactions. */
@@ -772,6 +806,11 @@ int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 			goto oom;
 		for (i = 0; i < n; i++) {
 			est_of[i] = nq - est0;
+			if (o->shapes && same_shape(o->shapes, i) == i &&
+			    gas_shape_find(c, o->shapes[i])) {
+				est_of[i] = SIZE_MAX;   /* remembered */
+				continue;
+			}
 			if ((k = same_shape(o->shapes, i)) < i) {
 				est_of[i] = est_of[k];
 				continue;
@@ -849,10 +888,20 @@ int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 	/* Gas. Funds are checked first: a node's estimate often fails for want
 	 * of funds, and then the amounts say more than its words. */
 	for (i = 0; need_gas && i < n; i++) {
-		rpc_request *r = &q[est0 + est_of[i]];
-		uint64_t est, gas, margin;
+		const struct gas_shape *known = NULL;
+		rpc_request *r;
+		uint64_t est, gas, margin, tokens;
 		char reason[512], which[32] = "";
 
+		k = same_shape(o->shapes, i);
+		if (est_of[i] == SIZE_MAX || (k < i && est_of[k] == SIZE_MAX)) {
+			known = gas_shape_find(c, o->shapes[i]);
+			est = known->est;
+			if ((tokens = calldata_tokens(&txs[i])) > known->tokens)
+				est += 10 * (tokens - known->tokens);
+			goto margin;
+		}
+		r = &q[est0 + est_of[i]];
 		if (r->status) {
 			if (need_balance && u256_cmp(&balance, &value_sum) < 0) {
 				st = funds_message(c, from, &balance, &value_sum, NULL, 0, n, e);
@@ -878,12 +927,16 @@ int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 			st = malformed(e, "gas estimate");
 			goto out;
 		}
-		if ((k = same_shape(o->shapes, i)) < i) {
-			uint64_t mine = calldata_tokens(&txs[i]), theirs = calldata_tokens(&txs[k]);
+		tokens = o->shapes ? calldata_tokens(&txs[i]) : 0;
+		if (k < i) {
+			uint64_t theirs = calldata_tokens(&txs[k]);
 
-			if (mine > theirs)
-				est += 10 * (mine - theirs);
+			if (tokens > theirs)
+				est += 10 * (tokens - theirs);
+		} else if (o->shapes && memcmp(o->shapes[i], (const uint8_t[16]){ 0 }, 16)) {
+			gas_shape_keep(c, o->shapes[i], est, tokens);
 		}
+margin:
 		margin = o->gas_margin_pct < 1000 ? o->gas_margin_pct : 1000;
 		gas = est + est / 100 * margin + est % 100 * margin / 100;
 		if (gas < est)

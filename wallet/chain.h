@@ -112,7 +112,13 @@ typedef struct {
 	 * only the first of each shape is estimated; each other one gets that
 	 * estimate plus 10 gas for every call data token it has more (a token
 	 * is a zero byte, four for any other; 10 a token is the most one costs,
-	 * EIP-7623's floor). An all-zero shape is always estimated. */
+	 * EIP-7623's floor). The estimate of a shape is remembered for the life
+	 * of the chain, and not asked again: the caller also vouches that the
+	 * gas of its shapes does not grow as the chain's state changes (as for
+	 * the registry's anchoring, where a storage slot costs most when it is
+	 * first written), and checks before each call whatever could make its
+	 * transactions revert, as an estimate would have. An all-zero shape is
+	 * always estimated. */
 	const uint8_t (*shapes)[16];
 } chain_fee_opts;
 

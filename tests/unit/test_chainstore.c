@@ -846,6 +846,25 @@ static void test_shapes(chain *c, const struct who *w, const uint8_t reg[20])
 	for (t = 0, ok = 1; t < p.ntxs; t++)
 		ok &= txs[t].gas >= alone[t].gas;
 	CHECK(ok, "a shared estimate is never below the transaction's own");
+	/* the chain remembers the shapes: the same plan again asks nothing */
+	{
+		eth_tx *again = calloc(p.ntxs, sizeof(*again));
+
+		for (t = 0; again && t < p.ntxs; t++) {
+			again[t] = alone[t];
+			again[t].gas = 0;
+		}
+		fo.flags |= CHAIN_KEEP_NONCE;
+		est_calls = 0;
+		CHECK(again && !chain_prepare_many(c, w->addr, again, p.ntxs, &fo, NULL, &e),
+		      "again: %s", e.msg);
+		CHECK(est_calls == 0, "no estimate the second time (%u)", est_calls);
+		for (t = 0, ok = 1; again && t < p.ntxs; t++)
+			ok &= again[t].gas == txs[t].gas;
+		CHECK(ok, "the same gas as the first time");
+		fo.flags &= ~(unsigned)CHAIN_KEEP_NONCE;
+		free(again);
+	}
 	for (t = 0; t < p.ntxs; t++) {
 		uint8_t *raw = NULL;
 		size_t raw_len = 0;
