@@ -431,6 +431,7 @@ static void *seal_helper(void *arg)
 		}
 		if (!sc.sealer) {       /* out of memory: leave the work to the finisher */
 			unqueue(p, b);
+			pthread_cond_broadcast(&p->idle);
 			continue;
 		}
 		b->helping++;
@@ -507,10 +508,30 @@ int ingest_seal_start(struct ingest_pool *p, struct ingest_batch *b, struct inco
 	return 0;
 }
 
-int ingest_seal_finish(struct ingest_batch *b, ehr_err *e)
+static bool queued(const struct ingest_pool *p, const struct ingest_batch *b)
 {
-	struct scratch sc = { envelope_sealer_new(), NULL, 0 };
-	bool out_of_memory = !sc.sealer;
+	const struct ingest_batch *q;
+
+	for (q = p->queue; q; q = q->next_queued)
+		if (q == b)
+			return true;
+	return false;
+}
+
+int ingest_seal_finish(struct ingest_batch *b, bool help, ehr_err *e)
+{
+	struct scratch sc = { NULL, NULL, 0 };
+	struct ingest_pool *p = b->pool;
+	bool out_of_memory;
+
+	if (!help && p->nhelpers) {
+		pthread_mutex_lock(&p->lock);
+		while (b->helping || (has_work(b) && queued(p, b)))
+			pthread_cond_wait(&p->idle, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+	}
+	sc.sealer = envelope_sealer_new();
+	out_of_memory = !sc.sealer;
 
 	if (!out_of_memory)
 		seal_some(b, &sc);
@@ -548,7 +569,7 @@ int ingest_seal_all(struct ingest_batch *b, struct incoming *ins, size_t n,
 	if ((rc = ingest_pool_start(&p, e)))
 		return rc;
 	if (!(rc = ingest_seal_start(&p, b, ins, n, patient_pk, author_pk, store, e)))
-		rc = ingest_seal_finish(b, e);
+		rc = ingest_seal_finish(b, true, e);
 	ingest_pool_stop(&p);
 	return rc;
 }

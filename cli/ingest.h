@@ -116,10 +116,12 @@ int ingest_seal_start(struct ingest_pool *p, struct ingest_batch *b, struct inco
 		      size_t n, const uint8_t patient_pk[32], const uint8_t *author_pk,
 		      const char *store, ehr_err *e);
 
-/* The calling thread joins in until every record of b is sealed and no
- * helper works on it. Returns 0, or the failure of the first record (in
- * order) that failed; records after it may be left unsealed. */
-int ingest_seal_finish(struct ingest_batch *b, ehr_err *e);
+/* Returns once every record of b is sealed and no helper works on it;
+ * with help the calling thread joins in, without it the thread only waits
+ * for the helpers (leaving its core to other work) and seals only what
+ * they cannot. Returns 0, or the failure of the first record (in order)
+ * that failed; records after it may be left unsealed. */
+int ingest_seal_finish(struct ingest_batch *b, bool help, ehr_err *e);
 
 /* Stops sealing b (a window that will not be sent): no record is taken any
  * more; returns once no helper works on it. */

@@ -523,8 +523,8 @@ struct flight {
 	bool prepared;
 	chain_raw_tx *raw;
 	uint8_t (*hashes)[32];
-	/* the sender's: receipts, or why there are none */
 	chain_receipt *receipts;
+	/* the sender's: sent, or why not */
 	bool sent;
 	int send_rc;
 	ehr_err send_err;
@@ -629,9 +629,10 @@ static int windows_ahead(struct job *j, size_t cursor[2], struct flight **ahead,
 }
 
 /* Finishes sealing the window and prepares its transactions (nonces,
- * fees, gas): everything but the signatures, which need the key. */
+ * fees, gas): everything but the signatures, which need the key. help:
+ * this thread seals too. */
 static int window_prepare(struct job *j, chain *c, const uint8_t registry[20],
-			  const uint8_t from[20], struct flight *f, ehr_err *e)
+			  const uint8_t from[20], struct flight *f, bool help, ehr_err *e)
 {
 	struct patient *pt = &j->patients[f->win[0]->patient];
 	uint8_t (*shapes)[16];
@@ -640,9 +641,23 @@ static int window_prepare(struct job *j, chain *c, const uint8_t registry[20],
 	int rc;
 
 	f->sealing = false;
-	if ((rc = ingest_seal_finish(&f->batch, e)) ||
+	if ((rc = ingest_seal_finish(&f->batch, help, e)) ||
 	    (rc = ingest_plan(pt->addr, pt->grant, f->ins, f->nin, j->on_chain, &f->plan, e)))
 		return rc;
+	/* gas is estimated once per shape of transaction for the whole job
+	 * (chain_fee_opts.shapes): what an estimate would have caught, a write
+	 * grant revoked or expired since, is checked for each window */
+	if (pt->grant) {
+		registry_grant wg;
+		char who[43];
+
+		if ((rc = registry_grant_of(c, registry, pt->grant, &wg, e)))
+			return rc;
+		eip55_format(pt->addr, who);
+		if (!wg.active || !(wg.flags & REG_GRANT_WRITE))
+			return ehr_fail(e, EHR_ECHAIN, "the write grant %llu from %s is no longer active "
+					"(revoked or expired)", (unsigned long long)pt->grant, who);
+	}
 	f->txs = calloc(f->plan.ntxs, sizeof(*f->txs));
 	shapes = calloc(f->plan.ntxs, sizeof(*shapes));
 	if (!f->txs || !shapes) {
@@ -677,7 +692,8 @@ static void *early_prepare(void *arg)
 {
 	struct early *x = arg;
 
-	x->rc = window_prepare(x->j, x->c, x->registry, x->from, x->f, &x->e);
+	/* the unlock has one core, the pool's helpers the others */
+	x->rc = window_prepare(x->j, x->c, x->registry, x->from, x->f, false, &x->e);
 	return NULL;
 }
 
@@ -721,15 +737,14 @@ static int window_sign(struct signer *s, journal *jr, struct flight *f, ehr_err 
 }
 
 /* The sender: a thread with its own connection to the node that sends the
- * signed windows in order and waits for their receipts, so that the node
- * mines one window while the main thread prepares and signs the next. Once
- * a window fails, the ones queued after it are not sent (their nonces
- * would follow a gap). */
+ * signed windows in order, so that the node mines one window while the
+ * main thread prepares and signs the next and polls the receipts of the
+ * one before. Once a window fails, the ones queued after it are not sent
+ * (their nonces would follow a gap). */
 #define SENDER_QUEUE 4
 
 struct sender {
 	chain *c;
-	const struct tx_opts *tx;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -756,10 +771,8 @@ static void *sender_run(void *arg)
 		pthread_mutex_unlock(&sd->lock);
 		if (sd->failed)
 			rc = ehr_fail(&e, EHR_EFAIL, "not sent: a window before it failed");
-		else if (!(rc = chain_send_batch(sd->c, f->raw, f->plan.ntxs, &e)))
-			rc = chain_wait_many(sd->c, (const uint8_t (*)[32])f->hashes, f->plan.ntxs,
-					     (unsigned)sd->tx->confirmations,
-					     (long)sd->tx->timeout_s * 1000, f->receipts, &e);
+		else
+			rc = chain_send_batch(sd->c, f->raw, f->plan.ntxs, &e);
 		pthread_mutex_lock(&sd->lock);
 		f->send_rc = rc;
 		f->send_err = e;
@@ -772,11 +785,10 @@ static void *sender_run(void *arg)
 	return NULL;
 }
 
-static int sender_start(struct sender *sd, chain *c, const struct tx_opts *tx, ehr_err *e)
+static int sender_start(struct sender *sd, chain *c, ehr_err *e)
 {
 	memset(sd, 0, sizeof(*sd));
 	sd->c = c;
-	sd->tx = tx;
 	pthread_mutex_init(&sd->lock, NULL);
 	pthread_cond_init(&sd->cond, NULL);
 	if (pthread_create(&sd->thread, NULL, sender_run, sd))
@@ -817,9 +829,9 @@ static void sender_stop(struct sender *sd)
 	sd->running = false;
 }
 
-/* Once the sender is done with the window: record ids from its receipts
+/* Once the sender has sent the window: its receipts, record ids from them
  * into the journal, and each item reported. */
-static int window_settle(struct job *j, struct sender *sd, const uint8_t registry[20],
+static int window_settle(struct job *j, chain *c, struct sender *sd, const uint8_t registry[20],
 			 journal *jr, struct flight *f, ehr_err *e)
 {
 	journal_item *done;
@@ -831,7 +843,10 @@ static int window_settle(struct job *j, struct sender *sd, const uint8_t registr
 		*e = f->send_err;
 		return f->send_rc;
 	}
-	if ((rc = ingest_ids(registry, f->receipts, f->plan.ntxs, f->ins, f->nin, e)))
+	if ((rc = chain_wait_many(c, (const uint8_t (*)[32])f->hashes, f->plan.ntxs,
+				  (unsigned)j->tx.confirmations, (long)j->tx.timeout_s * 1000,
+				  f->receipts, e)) ||
+	    (rc = ingest_ids(registry, f->receipts, f->plan.ntxs, f->ins, f->nin, e)))
 		return rc;
 	if (!(done = calloc(f->n, sizeof(*done))))
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
@@ -1058,7 +1073,7 @@ int cmd_upload(int argc, char **argv)
 
 	/* each window is signed, journaled and handed to the sender; while the
 	 * node mines it, the next one is prepared and the one before it settled */
-	if (!rc && ((rc = target_connect(&t, &c2, &e)) || (rc = sender_start(&sd, c2, &j.tx, &e))))
+	if (!rc && ((rc = target_connect(&t, &c2, &e)) || (rc = sender_start(&sd, c2, &e))))
 		goto out;
 	for (;;) {
 		struct flight *f = ahead[0];
@@ -1068,14 +1083,14 @@ int cmd_upload(int argc, char **argv)
 		if (!rc && f) {
 			memmove(ahead, ahead + 1, (WINDOWS_AHEAD - 1) * sizeof(*ahead));
 			ahead[WINDOWS_AHEAD - 1] = NULL;
-			if ((!f->prepared && (rc = window_prepare(&j, c, registry, s.address, f, &e))) ||
+			if ((!f->prepared && (rc = window_prepare(&j, c, registry, s.address, f, true, &e))) ||
 			    (rc = window_sign(&s, jr, f, &e))) {
 				window_fail(&j, f, &e);
 			} else {
 				sender_push(&sd, f);
 				flying[nflying++] = f;
 				if (!(rc = windows_ahead(&j, cursor, ahead, author_pk, &e)) && ahead[0] &&
-				    (rc = window_prepare(&j, c, registry, s.address, ahead[0], &e))) {
+				    (rc = window_prepare(&j, c, registry, s.address, ahead[0], true, &e))) {
 					window_fail(&j, ahead[0], &e);
 					ahead[0] = NULL;
 				}
@@ -1087,7 +1102,7 @@ int cmd_upload(int argc, char **argv)
 			continue;
 		f = flying[0];
 		memmove(flying, flying + 1, --nflying * sizeof(*flying));
-		if ((src = window_settle(&j, &sd, registry, jr, f, &se))) {
+		if ((src = window_settle(&j, c, &sd, registry, jr, f, &se))) {
 			window_fail(&j, f, &se);
 			if (!rc) {
 				rc = src;
