@@ -66,7 +66,10 @@ int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
 /* tx_submit for n transactions of one sender: prepared in batches, one
  * confirmation for all of them (with the total fee), consecutive nonces,
  * signed after the unlock, sent in batch requests, receipts polled in
- * batches. hashes and r have n entries; free each r[i]. */
+ * batches. hashes and r have n entries; free each r[i]. A hash stays all
+ * zero until its transaction is signed, and nothing unsigned is sent: on
+ * failure, all-zero hashes mean nothing went out (record add relies on it
+ * to take back what it stored). */
 int tx_submit_many(chain *c, struct signer *s, eth_tx *txs, size_t n, const char *what,
 		   const struct tx_opts *o, uint8_t (*hashes)[32], chain_receipt *r, ehr_err *e);
 
