@@ -523,8 +523,9 @@ struct flight {
 	bool prepared;
 	chain_raw_tx *raw;
 	uint8_t (*hashes)[32];
+	uint64_t block_gas;          /* what a block holds, when prepared */
+	/* the sender's: receipts, or why there are none */
 	chain_receipt *receipts;
-	/* the sender's: sent, or why not */
 	bool sent;
 	int send_rc;
 	ehr_err send_err;
@@ -673,6 +674,7 @@ static int window_prepare(struct job *j, chain *c, const uint8_t registry[20],
 	}
 	rc = txs_prepare(c, from, f->txs, f->plan.ntxs, (const uint8_t (*)[16])shapes, &fee, e);
 	free(shapes);
+	f->block_gas = chain_block_gas_limit(c);
 	f->prepared = !rc;
 	return rc;
 }
@@ -737,14 +739,18 @@ static int window_sign(struct signer *s, journal *jr, struct flight *f, ehr_err 
 }
 
 /* The sender: a thread with its own connection to the node that sends the
- * signed windows in order, so that the node mines one window while the
- * main thread prepares and signs the next and polls the receipts of the
- * one before. Once a window fails, the ones queued after it are not sent
- * (their nonces would follow a gap). */
+ * signed windows in order and waits for their receipts, so that the node
+ * mines one window while the main thread prepares and signs the next. It
+ * never has more gas in flight than a block holds: a node that mines
+ * whatever is pending when a transaction arrives (anvil) leaves what did
+ * not fit in the block pending until the next transaction comes, and at
+ * the end of a job none comes. Once a window fails, the ones queued after
+ * it are not sent (their nonces would follow a gap). */
 #define SENDER_QUEUE 4
 
 struct sender {
 	chain *c;
+	const struct tx_opts *tx;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -752,6 +758,26 @@ struct sender {
 	size_t head, tail;          /* the next to send; the next free place */
 	bool closing, failed, running;
 };
+
+/* Sends the window's transactions in groups that fit in a block (the limit
+ * chain_prepare saw), each group mined before the next is sent. */
+static int send_in_blocks(struct sender *sd, struct flight *f, ehr_err *e)
+{
+	size_t first, end;
+	uint64_t gas;
+	int rc = 0;
+
+	for (first = 0; first < f->plan.ntxs && !rc; first = end) {
+		for (end = first, gas = 0; end < f->plan.ntxs &&
+		     (end == first || !f->block_gas || gas + f->txs[end].gas <= f->block_gas); end++)
+			gas += f->txs[end].gas;
+		if (!(rc = chain_send_batch(sd->c, f->raw + first, end - first, e)))
+			rc = chain_wait_many(sd->c, (const uint8_t (*)[32])f->hashes + first, end - first,
+					     (unsigned)sd->tx->confirmations,
+					     (long)sd->tx->timeout_s * 1000, f->receipts + first, e);
+	}
+	return rc;
+}
 
 static void *sender_run(void *arg)
 {
@@ -772,7 +798,7 @@ static void *sender_run(void *arg)
 		if (sd->failed)
 			rc = ehr_fail(&e, EHR_EFAIL, "not sent: a window before it failed");
 		else
-			rc = chain_send_batch(sd->c, f->raw, f->plan.ntxs, &e);
+			rc = send_in_blocks(sd, f, &e);
 		pthread_mutex_lock(&sd->lock);
 		f->send_rc = rc;
 		f->send_err = e;
@@ -785,10 +811,11 @@ static void *sender_run(void *arg)
 	return NULL;
 }
 
-static int sender_start(struct sender *sd, chain *c, ehr_err *e)
+static int sender_start(struct sender *sd, chain *c, const struct tx_opts *tx, ehr_err *e)
 {
 	memset(sd, 0, sizeof(*sd));
 	sd->c = c;
+	sd->tx = tx;
 	pthread_mutex_init(&sd->lock, NULL);
 	pthread_cond_init(&sd->cond, NULL);
 	if (pthread_create(&sd->thread, NULL, sender_run, sd))
@@ -829,9 +856,9 @@ static void sender_stop(struct sender *sd)
 	sd->running = false;
 }
 
-/* Once the sender has sent the window: its receipts, record ids from them
+/* Once the sender is done with the window: record ids from its receipts
  * into the journal, and each item reported. */
-static int window_settle(struct job *j, chain *c, struct sender *sd, const uint8_t registry[20],
+static int window_settle(struct job *j, struct sender *sd, const uint8_t registry[20],
 			 journal *jr, struct flight *f, ehr_err *e)
 {
 	journal_item *done;
@@ -843,10 +870,7 @@ static int window_settle(struct job *j, chain *c, struct sender *sd, const uint8
 		*e = f->send_err;
 		return f->send_rc;
 	}
-	if ((rc = chain_wait_many(c, (const uint8_t (*)[32])f->hashes, f->plan.ntxs,
-				  (unsigned)j->tx.confirmations, (long)j->tx.timeout_s * 1000,
-				  f->receipts, e)) ||
-	    (rc = ingest_ids(registry, f->receipts, f->plan.ntxs, f->ins, f->nin, e)))
+	if ((rc = ingest_ids(registry, f->receipts, f->plan.ntxs, f->ins, f->nin, e)))
 		return rc;
 	if (!(done = calloc(f->n, sizeof(*done))))
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
@@ -1073,7 +1097,7 @@ int cmd_upload(int argc, char **argv)
 
 	/* each window is signed, journaled and handed to the sender; while the
 	 * node mines it, the next one is prepared and the one before it settled */
-	if (!rc && ((rc = target_connect(&t, &c2, &e)) || (rc = sender_start(&sd, c2, &e))))
+	if (!rc && ((rc = target_connect(&t, &c2, &e)) || (rc = sender_start(&sd, c2, &j.tx, &e))))
 		goto out;
 	for (;;) {
 		struct flight *f = ahead[0];
@@ -1102,7 +1126,7 @@ int cmd_upload(int argc, char **argv)
 			continue;
 		f = flying[0];
 		memmove(flying, flying + 1, --nflying * sizeof(*flying));
-		if ((src = window_settle(&j, c, &sd, registry, jr, f, &se))) {
+		if ((src = window_settle(&j, &sd, registry, jr, f, &se))) {
 			window_fail(&j, f, &se);
 			if (!rc) {
 				rc = src;

@@ -36,6 +36,7 @@ struct chain {
 	ehr_err id_refused;		/* a mismatch, kept; status 0 when none */
 	chain_id_failed_fn on_id_failure;
 	int has_base_fee;		/* -1 unknown, 0, 1 */
+	uint64_t block_gas_limit;	/* of the latest block chain_prepare saw */
 	char symbol[16];
 	const revert_error *errors;
 	size_t n_errors;
@@ -445,6 +446,11 @@ rpc_client *chain_rpc(chain *c)
 int chain_has_base_fee(const chain *c)
 {
 	return c->has_base_fee;
+}
+
+uint64_t chain_block_gas_limit(const chain *c)
+{
+	return c->block_gas_limit;
 }
 
 void chain_set_symbol(chain *c, const char *symbol)
@@ -864,6 +870,7 @@ int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 			st = malformed(e, "latest block");
 			goto out;
 		}
+		c->block_gas_limit = block_gas_limit;
 	}
 	if (need_fees && (st = compute_fees(c, o, q, at, &f, e)))
 		goto out;

@@ -78,6 +78,9 @@ rpc_client *chain_rpc(chain *c);
  * had none, -1 before any chain_prepare asked. */
 int chain_has_base_fee(const chain *c);
 
+/* The gas limit of the latest block seen by chain_prepare, 0 before. */
+uint64_t chain_block_gas_limit(const chain *c);
+
 /* The native coin's symbol in messages about amounts ("ETH" by default).
  * The string is copied (at most 15 bytes are kept). */
 void chain_set_symbol(chain *c, const char *symbol);

@@ -106,6 +106,18 @@ check_eq "the restored node lost the run" "$(by_lab "$P4")" 120
 check_exit "the same command puts them back" 0 "$EHR" --wallet lab upload --manifest "$T/m5" --journal "$T/j5" --yes --json
 check_eq "all 60 back, once each" "$(by_lab "$P4")" 180
 
+## a node whose blocks hold two of these transactions: none is left pending
+# (anvil mines what is pending when a transaction arrives; what does not fit
+# in that block waits for the next transaction, which at the end never comes)
+mkdir -p "$T/small-blocks"
+for i in $(seq 1 400); do head -c 2048 /dev/urandom > "$T/small-blocks/f$i.bin"; done
+"$CAST" rpc evm_setBlockGasLimit 0xa7d8c0 > /dev/null   # 11,000,000
+"$CAST" rpc evm_mine > /dev/null                        # so the latest block says so
+check_exit "an upload into blocks of 11M gas finishes" 0 "$EHR" --wallet lab upload --patient "$P1" "$T/small-blocks" --window 100 --timeout 20 --journal "$T/j-small" --yes --json
+check_eq "400 uploaded" "$(grep -c '"status":"uploaded"' "$E2E_OUT")" 400
+"$CAST" rpc evm_setBlockGasLimit 0x1c9c380 > /dev/null  # 30,000,000
+"$CAST" rpc evm_mine > /dev/null
+
 ## a provider that cannot pay: refused before anything is sent, then finished
 mkdir -p "$T/poor"
 for i in 1 2 3; do head -c 3000 /dev/urandom > "$T/poor/f$i.bin"; done
