@@ -203,6 +203,16 @@ static void scratch_free(struct scratch *sc)
 	sodium_free(sc->plain);
 }
 
+/* The record must hold what it held when it was collected (h: its
+ * SHA-256 now). */
+static int same_content(const struct incoming *in, const uint8_t h[32], ehr_err *e)
+{
+	if (!in->check_content || !memcmp(h, in->content_sha, 32))
+		return 0;
+	return ehr_fail(e, EHR_EFAIL, "%s changed after it was read: nothing of it was sent "
+			"(run again to upload what it holds now)", in->path);
+}
+
 static int changed(const struct incoming *in, const uint8_t *data, size_t len, ehr_err *e)
 {
 	uint8_t h[32];
@@ -211,10 +221,7 @@ static int changed(const struct incoming *in, const uint8_t *data, size_t len, e
 		return 0;
 	if (EVP_Digest(data, len, h, NULL, EVP_sha256(), NULL) != 1)
 		return ehr_fail(e, EHR_EFAIL, "sha-256 failed");
-	if (memcmp(h, in->content_sha, 32))
-		return ehr_fail(e, EHR_EFAIL, "%s changed after it was read: nothing of it was sent "
-				"(run again to upload what it holds now)", in->path);
-	return 0;
+	return same_content(in, h, e);
 }
 
 /* A small file (or a Bundle entry) sealed in memory: the chain store. */
@@ -252,9 +259,11 @@ static int seal_inline(struct scratch *sc, struct incoming *in, const uint8_t *k
 		/* one byte more than the size, to see the file grow */
 		got = read_full(fd, sc->plain, len + 1);
 		close(fd);
-		if (got != (ssize_t)len)
+		if (got != (ssize_t)len) {
+			sodium_memzero(sc->plain, sc->cap);
 			return ehr_fail(e, EHR_EFAIL, "%s changed while it was read (%zd bytes, %zu "
 					"expected)", in->path, got, len);
+		}
 		data = sc->plain;
 	}
 	in->meta.size = len;
@@ -296,11 +305,10 @@ static int seal_stream(struct incoming *in, const uint8_t *key, ehr_err *e)
 		if (in->check_content) {
 			uint8_t h[32];
 
-			if ((rc = records_sha256_fd(src, h, NULL, e)))
+			if ((rc = records_sha256_fd(src, h, NULL, e)) || (rc = same_content(in, h, e)))
 				goto out;
-			if (memcmp(h, in->content_sha, 32) || lseek(src, 0, SEEK_SET)) {
-				rc = ehr_fail(e, EHR_EFAIL, "%s changed after it was read: nothing of it "
-					      "was sent (run again to upload what it holds now)", in->path);
+			if (lseek(src, 0, SEEK_SET)) {
+				rc = ehr_fail(e, EHR_EFAIL, "cannot rewind %s: %s", in->path, strerror(errno));
 				goto out;
 			}
 		}

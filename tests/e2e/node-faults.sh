@@ -189,6 +189,25 @@ for c in $CMDS; do
 	[ $E2E_FAIL = "$fails0" ] && ok "$c: $((RUNS - runs0)) runs with one of its $K requests dropped, lost, stalled or failed: exit 0, 4 or 5 with a clear message, never sent twice"
 done
 stop_proxy
+
+## a file that changes between its reading and its sealing is not uploaded:
+## behind a slow node its window is sealed seconds after the files were read
+rm -rf "$T/chg"; mkdir -p "$T/chg"
+for i in 1 2 3; do head -c 2048 /dev/urandom > "$T/chg/f$i.bin"; done
+l0=$(nonce "$LAB") c0=$(count)
+proxy -d 400
+( sleep 1; printf 'x' >> "$T/chg/f2.bin" ) &
+changer=$!
+check_exit "a file changed after it was read stops its window (1)" 1 "$EHR" --rpc "$PURL" --wallet lab \
+	upload --patient "$PAT" "$T/chg" --journal "$T/chg.journal" --yes --timeout 5
+wait "$changer"
+stop_proxy
+if grep -q "f2.bin changed after it was read" "$E2E_ERR"; then ok "names the file"; else fail "names the file: $(cat "$E2E_ERR")"; fi
+check_eq "nothing was sent" "$(nonce "$LAB")" "$l0"
+check_exit "the same command again uploads what the files hold now" 0 "$EHR" --wallet lab \
+	upload --patient "$PAT" "$T/chg" --journal "$T/chg.journal" --yes
+check_eq "three records" "$(count | cut -d' ' -f1)" "$(( $(echo "$c0" | cut -d' ' -f1) + 3 ))"
+
 echo "# node faults: $RUNS runs: $OKS succeeded, $FAILS4 exit 4, $FAILS5 exit 5; $LANDED failed after a transaction went out"
 echo "# time: $(($(date +%s) - T_START)) s"
 finish
