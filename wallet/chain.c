@@ -695,18 +695,18 @@ static const struct gas_shape *gas_shape_find(const chain *c, const uint8_t shap
 	return NULL;
 }
 
-/* Remembering is best effort: out of memory, the shape is asked again. */
-static void gas_shape_keep(chain *c, const uint8_t shape[16], uint64_t est, uint64_t tokens)
+/* Returns -1 when out of memory. */
+static int gas_shape_keep(chain *c, const uint8_t shape[16], uint64_t est, uint64_t tokens)
 {
 	struct gas_shape *grown;
 
-	if (gas_shape_find(c, shape) ||
-	    !(grown = realloc(c->gas_shapes, (c->n_gas_shapes + 1) * sizeof(*grown))))
-		return;
+	if (!(grown = realloc(c->gas_shapes, (c->n_gas_shapes + 1) * sizeof(*grown))))
+		return -1;
 	c->gas_shapes = grown;
 	memcpy(grown[c->n_gas_shapes].shape, shape, 16);
 	grown[c->n_gas_shapes].est = est;
 	grown[c->n_gas_shapes++].tokens = tokens;
+	return 0;
 }
 
 /* The first transaction before i of i's shape, or i (shapes NULL, an
@@ -743,7 +743,7 @@ int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 	const chain_fee_opts *o = opts;
 	rpc_request *q = NULL;
 	int at[Q_FIXED];
-	size_t nq = 0, cap, est0 = 0, i, k, *est_of = NULL;
+	size_t nq = 0, cap, est0 = 0, i, *est_of = NULL;
 	int need_nonce, need_fees, need_gas, need_balance, asked_id, st = 0;
 	uint64_t nonce = 0, block_gas_limit = 0, total_est = 0;
 	struct nonce_slot *slot;
@@ -811,16 +811,14 @@ int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 		if (!(est_of = calloc(n, sizeof(*est_of))))
 			goto oom;
 		for (i = 0; i < n; i++) {
+			/* a shape estimated before, or earlier in this call, is
+			 * not asked: its estimate is remembered by then */
+			if (same_shape(o->shapes, i) < i ||
+			    (o->shapes && gas_shape_find(c, o->shapes[i]))) {
+				est_of[i] = SIZE_MAX;
+				continue;
+			}
 			est_of[i] = nq - est0;
-			if (o->shapes && same_shape(o->shapes, i) == i &&
-			    gas_shape_find(c, o->shapes[i])) {
-				est_of[i] = SIZE_MAX;   /* remembered */
-				continue;
-			}
-			if ((k = same_shape(o->shapes, i)) < i) {
-				est_of[i] = est_of[k];
-				continue;
-			}
 			q[nq].method = "eth_estimateGas";
 			q[nq].params = cJSON_CreateArray();
 			if (add(q[nq++].params, NULL, call_object(from, &txs[i])))
@@ -900,8 +898,7 @@ int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 		uint64_t est, gas, margin, tokens;
 		char reason[512], which[32] = "";
 
-		k = same_shape(o->shapes, i);
-		if (est_of[i] == SIZE_MAX || (k < i && est_of[k] == SIZE_MAX)) {
+		if (est_of[i] == SIZE_MAX) {
 			known = gas_shape_find(c, o->shapes[i]);
 			est = known->est;
 			if ((tokens = calldata_tokens(&txs[i])) > known->tokens)
@@ -934,15 +931,9 @@ int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 			st = malformed(e, "gas estimate");
 			goto out;
 		}
-		tokens = o->shapes ? calldata_tokens(&txs[i]) : 0;
-		if (k < i) {
-			uint64_t theirs = calldata_tokens(&txs[k]);
-
-			if (tokens > theirs)
-				est += 10 * (tokens - theirs);
-		} else if (o->shapes && memcmp(o->shapes[i], (const uint8_t[16]){ 0 }, 16)) {
-			gas_shape_keep(c, o->shapes[i], est, tokens);
-		}
+		if (o->shapes && memcmp(o->shapes[i], (const uint8_t[16]){ 0 }, 16) &&
+		    gas_shape_keep(c, o->shapes[i], est, calldata_tokens(&txs[i])))
+			goto oom;
 margin:
 		margin = o->gas_margin_pct < 1000 ? o->gas_margin_pct : 1000;
 		gas = est + est / 100 * margin + est % 100 * margin / 100;
