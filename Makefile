@@ -30,7 +30,7 @@ ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DEHR_VERSION='"$(VERSION)"' -I. -I$(BUILD)
 ALL_LDFLAGS = $(LDFLAGS)
 LIBS        = $(PKG_LIBS) -lm
 
-LIB_SRC  := $(sort $(wildcard wallet/*.c keystore/*.c))
+LIB_SRC  := $(sort $(wildcard wallet/*/*.c keystore/*.c))
 GEN_SRC  := $(BUILD)/gen/bip39_english.c
 GEN_SRC  += $(BUILD)/gen/contracts.c
 CLI_SRC  := $(sort $(wildcard cli/*.c commands/*.c))
@@ -64,9 +64,9 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 # The BIP39 English wordlist, generated from Debian's python3-mnemonic and
 # checked against the SHA-256 published with BIP39.
 BIP39_WORDLIST ?= /usr/lib/python3/dist-packages/mnemonic/wordlist/english.txt
-$(BUILD)/gen/bip39_english.c: wallet/gen-wordlist.sh
+$(BUILD)/gen/bip39_english.c: wallet/keys/gen-wordlist.sh
 	@mkdir -p $(dir $@)
-	sh wallet/gen-wordlist.sh $(BIP39_WORDLIST) > $@.tmp && mv $@.tmp $@
+	sh wallet/keys/gen-wordlist.sh $(BIP39_WORDLIST) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libehr.a tests/unit/tap.h
 	@mkdir -p $(dir $@)

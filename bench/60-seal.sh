@@ -2,7 +2,7 @@
 # Sealing and opening 1 GiB of random bytes (read from the page cache,
 # written to /dev/null) with peak RSS; the sealed copies to open are each
 # checked once against the input before timing.
-# - ehr: the envelope (wallet/envelope.c) through tests/tools/seal_bench:
+# - ehr: the envelope (wallet/vault/envelope.c) through tests/tools/seal_bench:
 #   secretstream in 64 KiB chunks, the metadata message, SHA-256 of the
 #   whole envelope (the content hash); opening checks every tag and the hash.
 # - a plain libsodium secretstream loop, the same cipher and chunk size and

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "cli/opt.h"
-#include "wallet/err.h"
+#include "wallet/base/err.h"
 
 /* Global options and their environment variables (DESIGN.md section 10). */
 struct ehr_globals {

@@ -6,10 +6,10 @@
 
 #include <sodium.h>
 
-#include "wallet/eth.h"
-#include "wallet/grant_uri.h"
-#include "wallet/grants.h"
-#include "wallet/records.h"
+#include "wallet/keys/eth.h"
+#include "wallet/registry/grant_uri.h"
+#include "wallet/registry/grants.h"
+#include "wallet/registry/records.h"
 
 /* Seals the data key of each record to the grantee's X25519 key. */
 static int seal_keys(chain *c, const uint8_t registry[20], const struct signer *s,
@@ -33,7 +33,7 @@ static int seal_keys(chain *c, const uint8_t registry[20], const struct signer *
 				      (unsigned long long)ids[i]);
 		else if (erased)
 			rc = ehr_fail(e, EHR_ECHAIN, "record %llu is erased", (unsigned long long)ids[i]);
-		else if (!(rc = records_data_key(&r, s->address, s->keys, key, e)))
+		else if (!(rc = records_data_key(&r, s->address, s->keys->enc_public, s->keys->enc_secret, key, e)))
 			rc = envelope_key_seal(key, grantee_pk, sealed[i], e);
 		records_free(&r);
 	}

@@ -13,10 +13,10 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
-#include "wallet/fhir.h"
-#include "wallet/fileio.h"
-#include "wallet/records.h"
-#include "wallet/registry.h"
+#include "wallet/vault/fhir.h"
+#include "wallet/base/fileio.h"
+#include "wallet/registry/records.h"
+#include "wallet/registry/registry.h"
 
 static int grow(struct incoming **list, size_t n, size_t *cap, ehr_err *e)
 {

@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "wallet/chainstore.h"
-#include "wallet/envelope.h"
-#include "wallet/err.h"
+#include "wallet/registry/chainstore.h"
+#include "wallet/vault/envelope.h"
+#include "wallet/base/err.h"
 
 /* One file (or one entry of a split Bundle) on its way in. */
 struct incoming {

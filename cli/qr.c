@@ -13,7 +13,7 @@
 #include <qrencode.h>
 #include <sodium.h>
 
-#include "wallet/fileio.h"
+#include "wallet/base/fileio.h"
 
 #define QUIET 4
 #define QUIET_TIGHT 2

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "wallet/err.h"
+#include "wallet/base/err.h"
 
 /* How the terminal drawing tells dark modules from light. A code scans
  * only with dark modules on light; the terminal's own colours are unknown.

@@ -10,8 +10,8 @@
 
 #include <sodium.h>
 
-#include "wallet/fileio.h"
-#include "wallet/paths.h"
+#include "wallet/base/fileio.h"
+#include "wallet/base/paths.h"
 
 #define SECRET_LINE_MAX 1024
 

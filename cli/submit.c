@@ -8,10 +8,10 @@
 
 #include <cJSON.h>
 
-#include "wallet/amount.h"
-#include "wallet/eth.h"
-#include "wallet/hex.h"
-#include "wallet/registry.h"
+#include "wallet/base/amount.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/hex.h"
+#include "wallet/registry/registry.h"
 
 void tx_opts_init(struct tx_opts *o)
 {

@@ -12,7 +12,7 @@
 #include "cli/opt.h"
 #include "cli/target.h"
 #include "keystore/keystore.h"
-#include "wallet/chain.h"
+#include "wallet/chain/chain.h"
 
 /* The options every sending command takes: add TX_OPTS to its table and
  * pass unknown keys to tx_opts_take. */

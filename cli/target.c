@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wallet/eth.h"
+#include "wallet/keys/eth.h"
 
 static void adopt(struct target *t, const network *n)
 {

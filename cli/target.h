@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "wallet/config.h"
-#include "wallet/err.h"
-#include "wallet/rpc.h"
+#include "wallet/chain/config.h"
+#include "wallet/base/err.h"
+#include "wallet/chain/rpc.h"
 
 #define DEFAULT_RPC_URL "http://127.0.0.1:8545"
 

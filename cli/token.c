@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wallet/abi.h"
-#include "wallet/eth.h"
+#include "wallet/chain/abi.h"
+#include "wallet/keys/eth.h"
 
 int token_info_get(chain *c, const uint8_t token[20], const uint8_t owner[20],
 		   struct token_info *out, ehr_err *e)

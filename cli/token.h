@@ -4,8 +4,8 @@
 
 #include <stdint.h>
 
-#include "wallet/chain.h"
-#include "wallet/u256.h"
+#include "wallet/chain/chain.h"
+#include "wallet/base/u256.h"
 
 struct token_info {
 	uint8_t address[20];

@@ -8,9 +8,9 @@
 #include <cJSON.h>
 #include <sodium.h>
 
-#include "wallet/eth.h"
-#include "wallet/fileio.h"
-#include "wallet/hex.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/fileio.h"
+#include "wallet/base/hex.h"
 
 static cJSON *accounts_json(const keystore *ks)
 {

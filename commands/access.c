@@ -17,11 +17,11 @@
 #include <cJSON.h>
 #include <sodium.h>
 
-#include "wallet/eth.h"
-#include "wallet/fileio.h"
-#include "wallet/grant_uri.h"
-#include "wallet/grants.h"
-#include "wallet/records.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/fileio.h"
+#include "wallet/registry/grant_uri.h"
+#include "wallet/registry/grants.h"
+#include "wallet/registry/records.h"
 
 enum { O_OUT = 1, O_PASSCODE_FILE, O_FORCE };
 

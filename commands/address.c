@@ -8,9 +8,9 @@
 
 #include <cJSON.h>
 
-#include "wallet/bech32.h"
-#include "wallet/eth.h"
-#include "wallet/hex.h"
+#include "wallet/base/bech32.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/hex.h"
 
 enum { O_INDEX = 1, O_PATH, O_BECH32 };
 

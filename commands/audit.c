@@ -21,16 +21,16 @@
 #include <cJSON.h>
 #include <sodium.h>
 
-#include "wallet/abi.h"
-#include "wallet/amount.h"
-#include "wallet/envelope.h"
-#include "wallet/eth.h"
-#include "wallet/fhir.h"
-#include "wallet/fileio.h"
-#include "wallet/grants.h"
-#include "wallet/hex.h"
-#include "wallet/keccak.h"
-#include "wallet/registry.h"
+#include "wallet/chain/abi.h"
+#include "wallet/base/amount.h"
+#include "wallet/vault/envelope.h"
+#include "wallet/keys/eth.h"
+#include "wallet/vault/fhir.h"
+#include "wallet/base/fileio.h"
+#include "wallet/registry/grants.h"
+#include "wallet/base/hex.h"
+#include "wallet/keys/keccak.h"
+#include "wallet/registry/registry.h"
 
 enum { O_RECORD = 1, O_GRANT, O_SINCE, O_CSV, O_FHIR, O_FORCE, O_NO_TITLES };
 

@@ -9,9 +9,9 @@
 
 #include <cJSON.h>
 
-#include "wallet/amount.h"
-#include "wallet/eth.h"
-#include "wallet/rpc.h"
+#include "wallet/base/amount.h"
+#include "wallet/keys/eth.h"
+#include "wallet/chain/rpc.h"
 
 enum { O_TOKEN = 1 };
 

@@ -7,9 +7,9 @@
 
 #include <cJSON.h>
 
-#include "wallet/eth.h"
-#include "wallet/paths.h"
-#include "wallet/rpc.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/paths.h"
+#include "wallet/chain/rpc.h"
 
 const struct opt cmd_config_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }

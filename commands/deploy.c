@@ -11,8 +11,8 @@
 #include <cJSON.h>
 
 #include "contracts/contracts.h"
-#include "wallet/eth.h"
-#include "wallet/hex.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/hex.h"
 
 enum { O_TEST_TOKEN = 1, O_SAVE_AS };
 

@@ -15,14 +15,14 @@
 #include <cJSON.h>
 #include <sodium.h>
 
-#include "wallet/amount.h"
-#include "wallet/eth.h"
-#include "wallet/fileio.h"
-#include "wallet/grant_uri.h"
-#include "wallet/grants.h"
-#include "wallet/hex.h"
-#include "wallet/paths.h"
-#include "wallet/records.h"
+#include "wallet/base/amount.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/fileio.h"
+#include "wallet/registry/grant_uri.h"
+#include "wallet/registry/grants.h"
+#include "wallet/base/hex.h"
+#include "wallet/base/paths.h"
+#include "wallet/registry/records.h"
 
 enum { O_RECORDS = 1, O_FOR, O_QR, O_QR_PNG, O_QR_SVG };
 

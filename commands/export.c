@@ -11,9 +11,9 @@
 #include <sodium.h>
 
 #include "keystore/v3.h"
-#include "wallet/bip39.h"
-#include "wallet/eth.h"
-#include "wallet/fileio.h"
+#include "wallet/keys/bip39.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/fileio.h"
 
 enum { O_MNEMONIC = 1, O_MNEMONIC_OUT, O_KEYSTORE, O_KSPASS, O_INDEX, O_FORCE };
 

@@ -15,11 +15,11 @@
 #include <cJSON.h>
 #include <sodium.h>
 
-#include "wallet/amount.h"
-#include "wallet/eth.h"
-#include "wallet/grant_uri.h"
-#include "wallet/grants.h"
-#include "wallet/records.h"
+#include "wallet/base/amount.h"
+#include "wallet/keys/eth.h"
+#include "wallet/registry/grant_uri.h"
+#include "wallet/registry/grants.h"
+#include "wallet/registry/records.h"
 
 enum { O_RECORDS = 1, O_ALL, O_TYPE, O_FOR, O_UNTIL, O_WRITE, O_BEARER, O_PASSCODE,
        O_PASSCODE_FILE, O_QR, O_QR_PNG, O_QR_SVG, O_ACTIVE };
@@ -70,7 +70,7 @@ static int pick_cb(void *ctx, const registry_record *r, int erased)
 		return 0;
 	if (p->a->type) {
 		envelope_meta_init(&meta);
-		if (records_data_key(r, p->s->address, p->s->keys, p->key, NULL) ||
+		if (records_data_key(r, p->s->address, p->s->keys->enc_public, p->s->keys->enc_secret, p->key, NULL) ||
 		    envelope_read_meta_mem(r->meta, r->meta_len, p->key, &meta, NULL) ||
 		    strcmp(meta.type, p->a->type))
 			return 0;

@@ -9,10 +9,10 @@
 #include <sodium.h>
 
 #include "keystore/v3.h"
-#include "wallet/eth.h"
-#include "wallet/fileio.h"
-#include "wallet/hex.h"
-#include "wallet/secp.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/fileio.h"
+#include "wallet/base/hex.h"
+#include "wallet/keys/secp.h"
 
 enum { O_KEYFILE = 1, O_KEYSTORE, O_KSPASS, O_KDF, O_FORCE };
 

@@ -10,8 +10,8 @@
 
 #include <sodium.h>
 
-#include "wallet/bip39.h"
-#include "wallet/fileio.h"
+#include "wallet/keys/bip39.h"
+#include "wallet/base/fileio.h"
 
 enum { O_WORDS = 1, O_OUT, O_KDF, O_FORCE, O_ACCOUNTS, O_BIP39PASS };
 

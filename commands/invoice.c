@@ -17,14 +17,14 @@
 #include <cJSON.h>
 #include <sodium.h>
 
-#include "wallet/abi.h"
-#include "wallet/amount.h"
-#include "wallet/eth.h"
-#include "wallet/fileio.h"
-#include "wallet/grants.h"
-#include "wallet/hex.h"
-#include "wallet/invoices.h"
-#include "wallet/registry.h"
+#include "wallet/chain/abi.h"
+#include "wallet/base/amount.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/fileio.h"
+#include "wallet/registry/grants.h"
+#include "wallet/base/hex.h"
+#include "wallet/registry/invoices.h"
+#include "wallet/registry/registry.h"
 
 enum { O_PATIENT = 1, O_AMOUNT, O_TOKEN, O_NATIVE, O_DUE, O_MEMO, O_MEMO_FILE, O_OPEN };
 

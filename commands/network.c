@@ -8,8 +8,8 @@
 
 #include <cJSON.h>
 
-#include "wallet/eth.h"
-#include "wallet/rpc.h"
+#include "wallet/keys/eth.h"
+#include "wallet/chain/rpc.h"
 
 enum { O_CHAIN_ID = 1, O_TOKEN, O_SYMBOL, O_DEFAULT, O_FORCE };
 

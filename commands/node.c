@@ -8,9 +8,9 @@
 
 #include <cJSON.h>
 
-#include "wallet/eth.h"
-#include "wallet/hex.h"
-#include "wallet/rpc.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/hex.h"
+#include "wallet/chain/rpc.h"
 
 const struct opt cmd_node_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }

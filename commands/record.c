@@ -18,14 +18,14 @@
 #include <cJSON.h>
 #include <sodium.h>
 
-#include "wallet/chainstore.h"
-#include "wallet/envelope.h"
-#include "wallet/eth.h"
-#include "wallet/fhir.h"
-#include "wallet/fileio.h"
-#include "wallet/grants.h"
-#include "wallet/hex.h"
-#include "wallet/records.h"
+#include "wallet/registry/chainstore.h"
+#include "wallet/vault/envelope.h"
+#include "wallet/keys/eth.h"
+#include "wallet/vault/fhir.h"
+#include "wallet/base/fileio.h"
+#include "wallet/registry/grants.h"
+#include "wallet/base/hex.h"
+#include "wallet/registry/records.h"
 
 enum { O_TITLE = 1, O_TYPE, O_STORE, O_SPLIT, O_OUT, O_FORCE, O_ALL, O_FHIR, O_MEDIA };
 
@@ -351,7 +351,7 @@ static int list_one(void *ctx, const registry_record *r, int erased)
 	if (erased && !ls->a->all)
 		return 0;
 	envelope_meta_init(&meta);
-	readable = !records_data_key(r, ls->x->s.address, ls->x->s.keys, ls->key, &e) &&
+	readable = !records_data_key(r, ls->x->s.address, ls->x->s.keys->enc_public, ls->x->s.keys->enc_secret, ls->key, &e) &&
 		   !envelope_read_meta_mem(r->meta, r->meta_len, ls->key, &meta, &e);
 	if (ls->a->type && strcmp(meta.type, ls->a->type))
 		return 0;
@@ -449,7 +449,7 @@ static int record_get(struct args *a)
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
 		goto out;
 	}
-	if ((rc = records_data_key(&r, x.s.address, x.s.keys, key, &e)) ||
+	if ((rc = records_data_key(&r, x.s.address, x.s.keys->enc_public, x.s.keys->enc_secret, key, &e)) ||
 	    (rc = envelope_read_meta_mem(r.meta, r.meta_len, key, &meta, &e)))
 		goto out;
 	if (!out) {
@@ -664,7 +664,8 @@ static int export_one(void *ctx, const registry_record *r, int erased)
 	if (erased)
 		return 0;
 	envelope_meta_init(&meta);
-	if (records_data_key(r, xs->x->s.address, xs->x->s.keys, xs->key, NULL)) {
+	if (records_data_key(r, xs->x->s.address, xs->x->s.keys->enc_public,
+			     xs->x->s.keys->enc_secret, xs->key, NULL)) {
 		xs->skipped++;
 		return 0;
 	}

@@ -10,9 +10,9 @@
 
 #include <cJSON.h>
 
-#include "wallet/eth.h"
-#include "wallet/hex.h"
-#include "wallet/registry.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/hex.h"
+#include "wallet/registry/registry.h"
 
 enum { O_NAME = 1, O_ROLE, O_SHOW };
 

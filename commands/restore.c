@@ -6,7 +6,7 @@
 
 #include <sodium.h>
 
-#include "wallet/bip39.h"
+#include "wallet/keys/bip39.h"
 
 enum { O_FILE = 1, O_KDF, O_FORCE, O_ACCOUNTS, O_BIP39PASS };
 

@@ -10,8 +10,8 @@
 
 #include <cJSON.h>
 
-#include "wallet/eth.h"
-#include "wallet/grants.h"
+#include "wallet/keys/eth.h"
+#include "wallet/registry/grants.h"
 
 const struct opt cmd_revoke_opts[] = {
 	TX_OPTS,

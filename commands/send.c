@@ -11,10 +11,10 @@
 
 #include <cJSON.h>
 
-#include "wallet/abi.h"
-#include "wallet/amount.h"
-#include "wallet/eth.h"
-#include "wallet/hex.h"
+#include "wallet/chain/abi.h"
+#include "wallet/base/amount.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/hex.h"
 
 enum { O_TOKEN = 1 };
 

@@ -9,9 +9,9 @@
 
 #include <cJSON.h>
 
-#include "wallet/eth.h"
-#include "wallet/fileio.h"
-#include "wallet/hex.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/fileio.h"
+#include "wallet/base/hex.h"
 
 enum { O_FILE = 1, O_HEX, O_INDEX, O_ADDRESS, O_SIG };
 

@@ -26,14 +26,14 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
-#include "wallet/eth.h"
-#include "wallet/fileio.h"
-#include "wallet/grants.h"
-#include "wallet/hex.h"
-#include "wallet/journal.h"
-#include "wallet/paths.h"
-#include "wallet/records.h"
-#include "wallet/rpc.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/fileio.h"
+#include "wallet/registry/grants.h"
+#include "wallet/base/hex.h"
+#include "wallet/vault/journal.h"
+#include "wallet/base/paths.h"
+#include "wallet/registry/records.h"
+#include "wallet/chain/rpc.h"
 
 enum { O_PATIENT = 1, O_MANIFEST, O_TITLE, O_TYPE, O_STORE, O_JOURNAL, O_WINDOW };
 

@@ -11,8 +11,8 @@
 
 #include <cJSON.h>
 
-#include "wallet/eth.h"
-#include "wallet/paths.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/paths.h"
 
 const struct opt cmd_wallets_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }

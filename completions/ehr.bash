@@ -72,7 +72,7 @@ _ehr_opts_invoice="--patient:ADDR --amount:AMOUNT --token:TOKEN --native --due:T
 _ehr_subs_invoice="issue list pay cancel"
 _ehr_opts_help="--commands"
 
-# The wallet directory as wallet/paths.c finds it: $EHR_HOME/wallets, else
+# The wallet directory as wallet/base/paths.c finds it: $EHR_HOME/wallets, else
 # $XDG_DATA_HOME/ehr/wallets, else ~/.local/share/ehr/wallets.
 _ehr_wallet_dir()
 {

@@ -41,7 +41,7 @@ function __ehr_network_names
     $ehr --json network list 2>/dev/null | string replace -rf '^\s*"name":\s*"([^"]*)",?$' '$1'
 end
 
-# The wallet directory as wallet/paths.c finds it: $EHR_HOME/wallets, else
+# The wallet directory as wallet/base/paths.c finds it: $EHR_HOME/wallets, else
 # $XDG_DATA_HOME/ehr/wallets, else ~/.local/share/ehr/wallets.
 function __ehr_wallet_names
     set -l dir

@@ -21,7 +21,7 @@
 
 #include <sodium.h>
 
-#include "wallet/err.h"
+#include "wallet/base/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -1,11 +1,11 @@
-/* ABI decoding (wallet/abi.h abi_decode) of return and event data against
+/* ABI decoding (wallet/chain/abi.h abi_decode) of return and event data against
  * fixed type strings, from flat ones to nested dynamic ones as the registry
  * uses them. The first input byte picks the type string; the rest is the
  * data. Whatever decodes must re-encode, decode again and re-encode to the
  * same bytes, and format for people within its buffer. */
 #include "fuzz.h"
 
-#include "wallet/abi.h"
+#include "wallet/chain/abi.h"
 
 void fuzz_abi_roundtrip(const char *type, const uint8_t *data, size_t len);
 

@@ -1,10 +1,10 @@
-/* ABI type strings (wallet/abi.h): the signature parser behind
+/* ABI type strings (wallet/chain/abi.h): the signature parser behind
  * abi_canonical, abi_selector and abi_decode. The input is a type string
  * or signature, then optionally a newline and data to decode with it.
  * A canonical form is its own canonical form. */
 #include "fuzz.h"
 
-#include "wallet/abi.h"
+#include "wallet/chain/abi.h"
 
 #define FUZZ_ABI_NO_MAIN
 #include "fuzz_abi.c"

@@ -1,10 +1,10 @@
-/* Amounts as people type them (wallet/amount.h amount_parse). Byte 0 picks
+/* Amounts as people type them (wallet/base/amount.h amount_parse). Byte 0 picks
  * the decimals (mod 80, so a few are out of range) and, in bit 7 of byte 1,
  * whether units are accepted; the rest is the text. A parsed amount
  * formats back to text that parses to the same value. */
 #include "fuzz.h"
 
-#include "wallet/amount.h"
+#include "wallet/base/amount.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,9 +1,9 @@
-/* Mnemonic input (wallet/bip39.h bip39_to_entropy, bip39_check), as a user
+/* Mnemonic input (wallet/keys/bip39.h bip39_to_entropy, bip39_check), as a user
  * types it. What decodes must encode back to a mnemonic that decodes to
  * the same entropy. Secrets here are fuzz data: plain memory is fine. */
 #include "fuzz.h"
 
-#include "wallet/bip39.h"
+#include "wallet/keys/bip39.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

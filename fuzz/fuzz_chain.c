@@ -1,4 +1,4 @@
-/* Node results the chain layer reads (wallet/chain.c): transaction
+/* Node results the chain layer reads (wallet/chain/chain.c): transaction
  * receipts and their logs, eth_getLogs entries, fee histories, and the
  * words of node errors (log range limits with a suggested range, revert
  * data). The input is a JSON result as a node would send it.
@@ -11,9 +11,9 @@
  * with its own address as the registry's, as `ehr audit` does. */
 #include "fuzz.h"
 
-#include "wallet/chain.c"
-#include "wallet/abi.h"
-#include "wallet/registry.h"
+#include "wallet/chain/chain.c"
+#include "wallet/chain/abi.h"
+#include "wallet/registry/registry.h"
 
 static volatile uint8_t sink;
 

@@ -1,4 +1,4 @@
-/* Chain storage (wallet/chainstore.c): what chainstore_fetch reads from
+/* Chain storage (wallet/registry/chainstore.c): what chainstore_fetch reads from
  * the chain about a record's chunks, which anyone can forge: ChunkStored
  * event data, and the input of the transactions that carried the chunks
  * (storeChunk, storeChunks, storeAndAnchor call data).
@@ -19,7 +19,7 @@
 
 #include <fcntl.h>
 
-#include "wallet/chainstore.c"
+#include "wallet/registry/chainstore.c"
 
 static int null_fd = -1;
 static const uint8_t registry_addr[20] = { 0x33, 0x33 };

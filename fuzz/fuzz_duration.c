@@ -1,11 +1,11 @@
-/* Durations and times for grants (wallet/amount.h duration_parse,
- * wallet/grants.h time_parse), as a user types them after --for and
+/* Durations and times for grants (wallet/base/amount.h duration_parse,
+ * wallet/registry/grants.h time_parse), as a user types them after --for and
  * --until. A duration that parses is positive and fits in int64 seconds;
  * time_format of a parsed time is a sentence that fits its buffer. */
 #include "fuzz.h"
 
-#include "wallet/amount.h"
-#include "wallet/grants.h"
+#include "wallet/base/amount.h"
+#include "wallet/registry/grants.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,8 +1,8 @@
-/* Addresses as people paste them (wallet/eth.h eip55_parse): what parses
+/* Addresses as people paste them (wallet/keys/eth.h eip55_parse): what parses
  * formats in EIP-55 case and parses back to the same 20 bytes. */
 #include "fuzz.h"
 
-#include "wallet/eth.h"
+#include "wallet/keys/eth.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,4 +1,4 @@
-/* The record envelope (wallet/envelope.h): envelope_open_mem,
+/* The record envelope (wallet/vault/envelope.h): envelope_open_mem,
  * envelope_read_meta_mem and envelope_prefix_len under a fixed data key.
  *
  * Byte 0 picks the mode; the rest describes the envelope:
@@ -24,7 +24,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "wallet/envelope.h"
+#include "wallet/vault/envelope.h"
 
 static uint8_t *key;
 static int out_fd = -1;

@@ -1,9 +1,9 @@
-/* Record metadata JSON (wallet/envelope.h envelope_meta_parse), the first
+/* Record metadata JSON (wallet/vault/envelope.h envelope_meta_parse), the first
  * message of every envelope, written by whoever sealed the record. What
  * parses and encodes again must parse back to the same metadata. */
 #include "fuzz.h"
 
-#include "wallet/envelope.h"
+#include "wallet/vault/envelope.h"
 
 static int same(const envelope_meta *a, const envelope_meta *b)
 {

@@ -1,9 +1,9 @@
-/* FHIR detection (wallet/fhir.h): fhir_detect on any document, and
+/* FHIR detection (wallet/vault/fhir.h): fhir_detect on any document, and
  * fhir_bundle_entries; each entry it hands out must be a slice of the
  * input that fhir_detect reads as the same resource type. */
 #include "fuzz.h"
 
-#include "wallet/fhir.h"
+#include "wallet/vault/fhir.h"
 
 struct walk {
 	const char *in;

@@ -1,9 +1,9 @@
-/* The grant URI (wallet/grant_uri.h grant_uri_parse), as a QR scanner or a
+/* The grant URI (wallet/registry/grant_uri.h grant_uri_parse), as a QR scanner or a
  * user hands it in. What parses must format back and parse again to the
  * same grant and key. */
 #include "fuzz.h"
 
-#include "wallet/grant_uri.h"
+#include "wallet/registry/grant_uri.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

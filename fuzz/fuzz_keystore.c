@@ -17,7 +17,7 @@
 #include <cJSON.h>
 
 #include "keystore/keystore.h"
-#include "wallet/hex.h"
+#include "wallet/base/hex.h"
 
 static int fd = -1;
 static char path[64];

@@ -1,4 +1,4 @@
-/* Registry events (wallet/registry.h registry_decode_event,
+/* Registry events (wallet/registry/registry.h registry_decode_event,
  * registry_decode_record): logs anyone can make by calling the registry,
  * so every field is hostile. The input becomes a chain_log:
  *
@@ -9,8 +9,8 @@
  *   then     32 bytes per remaining topic, then the data (the rest). */
 #include "fuzz.h"
 
-#include "wallet/abi.h"
-#include "wallet/registry.h"
+#include "wallet/chain/abi.h"
+#include "wallet/registry/registry.h"
 
 static const uint8_t registry_addr[20] = {
 	0x5f, 0xbd, 0xb2, 0x31, 0x56, 0x78, 0xaf, 0xec, 0xb3, 0x67,

@@ -1,10 +1,10 @@
-/* Revert data (wallet/revert.h revert_describe, revert_match) with the
+/* Revert data (wallet/chain/revert.h revert_describe, revert_match) with the
  * registry's custom errors, as a contract or a node hands it back: never
  * fails, always a NUL-terminated sentence within its buffer. */
 #include "fuzz.h"
 
-#include "wallet/registry.h"
-#include "wallet/revert.h"
+#include "wallet/registry/registry.h"
+#include "wallet/chain/revert.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,10 +1,10 @@
-/* RLP decoding (wallet/rlp.h): rlp_decode of the whole input, then every
+/* RLP decoding (wallet/chain/rlp.h): rlp_decode of the whole input, then every
  * list walked with rlp_next and rlp_list_items, every string read as an
  * integer. The decoder accepts only canonical encodings, so whatever it
  * accepts must re-encode to exactly the input bytes. */
 #include "fuzz.h"
 
-#include "wallet/rlp.h"
+#include "wallet/chain/rlp.h"
 
 #define WALK_DEPTH 64	/* deeper inputs are walked this far */
 

@@ -1,4 +1,4 @@
-/* JSON-RPC replies (wallet/rpc.c): the input is the body a node sent.
+/* JSON-RPC replies (wallet/chain/rpc.c): the input is the body a node sent.
  *
  * The reply checks of rpc.c (parse_body, check_reply, batch_refused,
  * take_error and error_data) are static and run after an HTTP exchange, so
@@ -11,7 +11,7 @@
  * rpc_parse_quantity and rpc_parse_u64, which must agree. */
 #include "fuzz.h"
 
-#include "wallet/rpc.c"
+#include "wallet/chain/rpc.c"
 
 static void check_error_data(const char *data)
 {

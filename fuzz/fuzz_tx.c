@@ -1,9 +1,9 @@
-/* Raw signed transactions (wallet/tx.h tx_decode): legacy and type 2, with
+/* Raw signed transactions (wallet/chain/tx.h tx_decode): legacy and type 2, with
  * sender recovery, as a journal or a user hands them in. Whatever decodes
  * must give signing data, and decode the same without recovery. */
 #include "fuzz.h"
 
-#include "wallet/tx.h"
+#include "wallet/chain/tx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

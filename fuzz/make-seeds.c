@@ -18,15 +18,15 @@
 
 #include "keystore/keystore.h"
 #include "keystore/v3.h"
-#include "wallet/abi.h"
-#include "wallet/bip39.h"
-#include "wallet/eth.h"
-#include "wallet/grant_uri.h"
-#include "wallet/envelope.h"
-#include "wallet/hex.h"
-#include "wallet/registry.h"
-#include "wallet/rlp.h"
-#include "wallet/tx.h"
+#include "wallet/chain/abi.h"
+#include "wallet/keys/bip39.h"
+#include "wallet/keys/eth.h"
+#include "wallet/registry/grant_uri.h"
+#include "wallet/vault/envelope.h"
+#include "wallet/base/hex.h"
+#include "wallet/registry/registry.h"
+#include "wallet/chain/rlp.h"
+#include "wallet/chain/tx.h"
 
 static const char *corpus;
 

@@ -8,12 +8,12 @@
 #include <cJSON.h>
 #include <sodium.h>
 
-#include "wallet/bip32.h"
-#include "wallet/bip39.h"
-#include "wallet/enckey.h"
-#include "wallet/eth.h"
-#include "wallet/fileio.h"
-#include "wallet/hex.h"
+#include "wallet/keys/bip32.h"
+#include "wallet/keys/bip39.h"
+#include "wallet/keys/enckey.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/fileio.h"
+#include "wallet/base/hex.h"
 
 #define CIPHER_NAME "xchacha20poly1305-ietf"
 #define KDF_NAME "argon2id13"

@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wallet/err.h"
+#include "wallet/base/err.h"
 
 #define KEYSTORE_VERSION 1
 #define KEYSTORE_MAX_FILE (1u << 20)

@@ -1,4 +1,4 @@
-#include "v3.h"
+#include "keystore/v3.h"
 
 #include <limits.h>
 #include <math.h>
@@ -9,9 +9,9 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
-#include "wallet/eth.h"
-#include "wallet/hex.h"
-#include "wallet/keccak.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/hex.h"
+#include "wallet/keys/keccak.h"
 
 #define V3_DKLEN 32
 #define V3_IV_LEN 16

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wallet/err.h"
+#include "wallet/base/err.h"
 
 enum v3_kdf {
 	V3_KDF_SCRYPT = 1,

@@ -59,8 +59,8 @@
 
 #include <cJSON.h>
 
-#include "wallet/hex.h"
-#include "wallet/keccak.h"
+#include "wallet/base/hex.h"
+#include "wallet/keys/keccak.h"
 
 #define MAX_REQUEST (64u << 20)
 

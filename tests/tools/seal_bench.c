@@ -18,8 +18,8 @@
 
 #include <sodium.h>
 
-#include "wallet/envelope.h"
-#include "wallet/hex.h"
+#include "wallet/vault/envelope.h"
+#include "wallet/base/hex.h"
 
 static double now(void)
 {

@@ -8,10 +8,10 @@
 #include <stdarg.h>
 #include <unistd.h>
 
-#include "wallet/abi.h"
-#include "wallet/eth.h"
-#include "wallet/hex.h"
-#include "wallet/revert.h"
+#include "wallet/chain/abi.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/hex.h"
+#include "wallet/chain/revert.h"
 
 static uint64_t rng_state = 777;
 

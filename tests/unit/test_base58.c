@@ -4,7 +4,7 @@
 
 #include <sodium.h>
 
-#include "wallet/base58.h"
+#include "wallet/base/base58.h"
 
 static const struct { const char *hex, *b58; } cases[] = {
 	{ "", "" },

@@ -5,8 +5,8 @@
 
 #include <sodium.h>
 
-#include "wallet/bech32.h"
-#include "wallet/eth.h"
+#include "wallet/base/bech32.h"
+#include "wallet/keys/eth.h"
 
 static void test_bip173_valid(void)
 {

@@ -5,8 +5,8 @@
 
 #include <sodium.h>
 
-#include "wallet/bip32.h"
-#include "wallet/bip39.h"
+#include "wallet/keys/bip32.h"
+#include "wallet/keys/bip39.h"
 
 static void test_vectors(void)
 {

@@ -9,11 +9,11 @@
 
 #include <sodium.h>
 
-#include "wallet/bip32.h"
-#include "wallet/bip39.h"
-#include "wallet/eth.h"
-#include "wallet/hex.h"
-#include "wallet/keccak.h"
+#include "wallet/keys/bip32.h"
+#include "wallet/keys/bip39.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/hex.h"
+#include "wallet/keys/keccak.h"
 
 static char cast_path[512];
 

@@ -1,4 +1,4 @@
-/* Chain storage (wallet/chainstore.h): splitting and planning checked by
+/* Chain storage (wallet/registry/chainstore.h): splitting and planning checked by
  * decoding the planned call data; then against a real anvil, records of
  * 0 B to 5 MiB stored in one batch and read back byte for byte, chunks out
  * of order across many transactions and blocks, and the refusals: chunks
@@ -20,13 +20,13 @@
 #include "tap.h"
 #include "anvil.h"
 #include "contracts/contracts.h"
-#include "wallet/abi.h"
-#include "wallet/chain.h"
-#include "wallet/chainstore.h"
-#include "wallet/eth.h"
-#include "wallet/hex.h"
-#include "wallet/registry.h"
-#include "wallet/tx.h"
+#include "wallet/chain/abi.h"
+#include "wallet/chain/chain.h"
+#include "wallet/registry/chainstore.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/hex.h"
+#include "wallet/registry/registry.h"
+#include "wallet/chain/tx.h"
 
 #define DEV0_KEY "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 #define DEV1_KEY "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"

@@ -1,5 +1,5 @@
 /* The account encryption key: a known answer, the construction documented in
- * wallet/enckey.h re-done with OpenSSL (BLAKE2BMAC with key, salt and
+ * wallet/keys/enckey.h re-done with OpenSSL (BLAKE2BMAC with key, salt and
  * personalisation, then X25519) for random keys, and that the key pair works
  * with libsodium's sealed boxes. */
 #include "tap.h"
@@ -9,7 +9,7 @@
 #include <openssl/params.h>
 #include <sodium.h>
 
-#include "wallet/enckey.h"
+#include "wallet/keys/enckey.h"
 
 /* The header's construction, independently: OpenSSL's BLAKE2b MAC and X25519. */
 static int openssl_enckey(const uint8_t priv[32], uint8_t sk[32], uint8_t pk[32])

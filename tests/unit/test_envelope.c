@@ -17,9 +17,9 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
-#include "wallet/enckey.h"
-#include "wallet/envelope.h"
-#include "wallet/hex.h"
+#include "wallet/keys/enckey.h"
+#include "wallet/vault/envelope.h"
+#include "wallet/base/hex.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1

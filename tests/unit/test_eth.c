@@ -6,10 +6,10 @@
 
 #include <sodium.h>
 
-#include "wallet/bip32.h"
-#include "wallet/bip39.h"
-#include "wallet/eth.h"
-#include "wallet/keccak.h"
+#include "wallet/keys/bip32.h"
+#include "wallet/keys/bip39.h"
+#include "wallet/keys/eth.h"
+#include "wallet/keys/keccak.h"
 
 /* The private key at path of mnemonic (passphrase may be ""). */
 static int key_at(const char *mnemonic, const char *passphrase, const char *path, uint8_t priv[32])

@@ -12,7 +12,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
-#include "wallet/fhir.h"
+#include "wallet/vault/fhir.h"
 
 static char tmpdir[] = "/tmp/ehr-test-fhir-XXXXXX";
 

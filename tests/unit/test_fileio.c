@@ -1,7 +1,7 @@
 /* Atomic writes and their leftovers: file_clean_temporaries removes the
  * temporaries of a target whose writer is gone and nothing else, and
  * file_write_atomic does so before it writes. */
-#include "wallet/fileio.h"
+#include "wallet/base/fileio.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -6,8 +6,8 @@
 
 #include <sodium.h>
 
-#include "wallet/envelope.h"
-#include "wallet/fhir.h"
+#include "wallet/vault/envelope.h"
+#include "wallet/vault/fhir.h"
 
 struct entries {
 	size_t n;

@@ -1,7 +1,7 @@
 /* The grant URI: round trips, the scanner allowances, every refusal (with
  * the key wiped and never quoted), the passcode construction recomputed from
  * its description, and the bearer keys: deterministic, valid, and agreeing
- * with wallet/eth.h and crypto_box_seal. */
+ * with wallet/keys/eth.h and crypto_box_seal. */
 #include "tap.h"
 
 #include <inttypes.h>
@@ -10,9 +10,9 @@
 #include <secp256k1.h>
 #include <sodium.h>
 
-#include "wallet/eth.h"
-#include "wallet/grant_uri.h"
-#include "wallet/secp.h"
+#include "wallet/keys/eth.h"
+#include "wallet/registry/grant_uri.h"
+#include "wallet/keys/secp.h"
 
 static uint8_t registry[20];
 static char reg_text[43];	/* EIP-55 */
@@ -412,7 +412,7 @@ static void test_bearer_keys(void)
 	crypto_kdf_derive_from_key(want, 32, 256, "ehrgrant", key);
 	CHECK_MEM(secp, want, 32);
 
-	/* the address agrees with wallet/eth.h, and signatures recover to it */
+	/* the address agrees with wallet/keys/eth.h, and signatures recover to it */
 	CHECK(eth_address_from_priv(secp, addr, &e) == 0, "%s", e.msg);
 	CHECK(grant_bearer_address(key, addr2, &e) == 0, "%s", e.msg);
 	CHECK_MEM(addr, addr2, 20);

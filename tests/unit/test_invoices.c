@@ -1,12 +1,12 @@
-/* wallet/invoices.c without a node: the call data (decoded back, amount
+/* wallet/registry/invoices.c without a node: the call data (decoded back, amount
  * bounds of the registry's uint96), the memo sealed to one key only, and
  * what an opened memo may put on a terminal. */
 #include "tap.h"
 
 #include <sodium.h>
 
-#include "wallet/abi.h"
-#include "wallet/invoices.h"
+#include "wallet/chain/abi.h"
+#include "wallet/registry/invoices.h"
 
 static void test_issue_call(void)
 {

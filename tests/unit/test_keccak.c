@@ -3,7 +3,7 @@
 
 #include <time.h>
 
-#include "wallet/keccak.h"
+#include "wallet/keys/keccak.h"
 
 /* Builds a vector's input: input_hex, input_repeat (byte or pattern) or the
  * alphabet generator. Returns NULL when the vector is the 1 GiB one, which

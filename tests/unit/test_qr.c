@@ -17,7 +17,7 @@
 #include <sodium.h>
 
 #include "cli/qr.h"
-#include "wallet/grant_uri.h"
+#include "wallet/registry/grant_uri.h"
 
 static char dir[] = "/tmp/ehr-test-qr-XXXXXX";
 static int have_zbar, have_rsvg;

@@ -7,7 +7,7 @@
 
 #include <unistd.h>
 
-#include "wallet/rlp.h"
+#include "wallet/chain/rlp.h"
 
 static uint64_t rng_state = 12345;
 

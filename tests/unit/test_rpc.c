@@ -2,9 +2,9 @@
  * or badly on purpose) and against a real anvil. */
 #include "tap.h"
 
-#include "wallet/hex.h"
-#include "wallet/keccak.h"
-#include "wallet/rpc.h"
+#include "wallet/base/hex.h"
+#include "wallet/keys/keccak.h"
+#include "wallet/chain/rpc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

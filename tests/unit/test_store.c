@@ -14,8 +14,8 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
-#include "wallet/hex.h"
-#include "wallet/store.h"
+#include "wallet/base/hex.h"
+#include "wallet/vault/store.h"
 
 static char tmpdir[] = "/tmp/ehr-test-store-XXXXXX";
 

@@ -9,13 +9,13 @@
 
 #include <sodium.h>
 
-#include "wallet/bip32.h"
-#include "wallet/bip39.h"
-#include "wallet/eth.h"
-#include "wallet/hex.h"
-#include "wallet/keccak.h"
-#include "wallet/rlp.h"
-#include "wallet/tx.h"
+#include "wallet/keys/bip32.h"
+#include "wallet/keys/bip39.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/hex.h"
+#include "wallet/keys/keccak.h"
+#include "wallet/chain/rlp.h"
+#include "wallet/chain/tx.h"
 
 /* cJSON keeps numbers as doubles, which cannot hold chain ids like 2^64-1
  * or the v that goes with them. Before parsing, every number literal outside

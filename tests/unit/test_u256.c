@@ -6,8 +6,8 @@
 
 #include <unistd.h>
 
-#include "wallet/amount.h"
-#include "wallet/u256.h"
+#include "wallet/base/amount.h"
+#include "wallet/base/u256.h"
 
 static const char max_dec[] =
 	"115792089237316195423570985008687907853269984665640564039457584007913129639935";

@@ -11,8 +11,8 @@
 #include <sodium.h>
 
 #include "keystore/v3.h"
-#include "wallet/eth.h"
-#include "wallet/hex.h"
+#include "wallet/keys/eth.h"
+#include "wallet/base/hex.h"
 
 static uint8_t *priv;		/* sodium_malloc'd, as callers must */
 

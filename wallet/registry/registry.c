@@ -1,0 +1,583 @@
+#include "wallet/registry/registry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "wallet/chain/abi.h"
+#include "wallet/keys/eth.h"
+
+const revert_error registry_errors[] = {
+	{ "EmptyKey()", "the encryption key is empty" },
+	{ "BadRole()", "the role must not be 0" },
+	{ "NameTooLong()", "the name is longer than 64 bytes" },
+	{ "ZeroAddress()", "the address is zero" },
+	{ "EmptyBatch()", "the batch is empty" },
+	{ "LengthMismatch()", "the record ids and the sealed keys do not pair up" },
+	{ "NoSuchRecord(uint256)", "there is no record %1" },
+	{ "NotPatientsRecord(uint256)", "record %1 is not this patient's" },
+	{ "RecordIsErased(uint256)", "record %1 is erased" },
+	{ "NotPatient()", "only the patient may do this" },
+	{ "NoWriteGrant()", "no active write grant from this patient" },
+	{ "BadFlags()", "invalid grant flags" },
+	{ "BadExpiry()", "the expiry is not in the future" },
+	{ "NoSuchGrant()", "there is no such grant" },
+	{ "NotGrantee()", "this account is not the grant's grantee" },
+	{ "GrantExpired()", "the grant has expired" },
+	{ "GrantIsRevoked()", "the grant was revoked" },
+	{ "NotCovered(uint256)", "the grant does not cover record %1" },
+	{ "NotBearer()", "the grant is not a bearer grant" },
+	{ "BadSignature()", "the bearer signature is not valid for this grant" },
+	{ "AlreadyRedeemed()", "the bearer grant was already redeemed by another account" },
+	{ "NoSuchInvoice()", "there is no such invoice" },
+	{ "ZeroAmount()", "the amount is zero" },
+	{ "AmountTooLarge()", "the amount is too large" },
+	{ "NotAToken()", "the token address has no contract" },
+	{ "NotInvoicePatient()", "the invoice is addressed to another account" },
+	{ "NotIssuer()", "only the invoice's issuer may do this" },
+	{ "AlreadyPaid()", "the invoice is already paid" },
+	{ "InvoiceIsCancelled()", "the invoice was cancelled" },
+	{ "WrongAmount(uint256,uint256)", "wrong amount: the invoice wants %1, %2 was sent" },
+	{ "TransferFailed()", "the token transfer failed" },
+};
+
+const size_t registry_n_errors = sizeof(registry_errors) / sizeof(registry_errors[0]);
+
+/* Calls a view of the registry and decodes its answer as types. An empty
+ * answer means no contract there: the usual cause is a registry address
+ * from another chain. */
+static int view(chain *c, const uint8_t registry[20], const char *sig, abi_value *args,
+		const char *types, abi_value **res, ehr_err *e)
+{
+	uint8_t *data = NULL, *ret = NULL;
+	size_t len, ret_len = 0;
+	int rc;
+
+	if (!args)
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	rc = abi_encode_call(sig, args, &data, &len, e);
+	abi_free(args);
+	if (!rc)
+		rc = chain_call(c, registry, data, len, "latest", &ret, &ret_len, e);
+	if (!rc && ret_len == 0) {
+		char addr[43];
+
+		eip55_format(registry, addr);
+		rc = ehr_fail(e, EHR_EUSAGE, "there is no registry at %s on this chain "
+			      "(deploy one with 'ehr deploy', or check --network and --registry)", addr);
+	}
+	if (!rc && abi_decode(types, ret, ret_len, res, NULL))
+		rc = ehr_fail(e, EHR_EINTEGRITY, "the registry's answer to %s does not parse", sig);
+	free(data);
+	free(ret);
+	return rc;
+}
+
+int registry_call_register(const uint8_t enc_key[32], const char *name, uint8_t role,
+			   uint8_t **data, size_t *len, ehr_err *e)
+{
+	abi_value *args;
+	int rc;
+
+	if (strlen(name) > REG_NAME_MAX)
+		return ehr_fail(e, EHR_EUSAGE, "the name is longer than %d bytes", REG_NAME_MAX);
+	if (!(args = abi_tuple(3, abi_fixed_bytes(enc_key, 32), abi_string(name), abi_uint64(role))))
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	rc = abi_encode_call("register(bytes32,string,uint8)", args, data, len, e);
+	abi_free(args);
+	return rc;
+}
+
+int registry_account_of(chain *c, const uint8_t registry[20], const uint8_t account[20],
+			registry_account *out, ehr_err *e)
+{
+	abi_value *res = NULL;
+	const uint8_t *key, *name;
+	size_t name_len = 0, i, k = 0;
+	uint64_t role;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = view(c, registry, "accountOf(address)", abi_tuple(1, abi_address(account)),
+		       "(bytes32,string,uint8)", &res, e)))
+		return rc;
+	key = abi_get_bytes(abi_item(res, 0), NULL);
+	name = abi_get_bytes(abi_item(res, 1), &name_len);
+	if (!key || !name || abi_get_u64(abi_item(res, 2), &role) || role > 255) {
+		abi_free(res);
+		return ehr_fail(e, EHR_EINTEGRITY, "the registry answered accountOf with nonsense");
+	}
+	memcpy(out->enc_key, key, 32);
+	out->role = (uint8_t)role;
+	for (i = 0; i < name_len && k < REG_NAME_MAX; i++)
+		out->name[k++] = name[i] >= 32 && name[i] < 127 ? (char)name[i] : '?';
+	out->registered = role != 0;
+	abi_free(res);
+	return 0;
+}
+
+#define NEW_RECORD "(bytes32,uint64,string,bytes,bytes,bytes)"
+#define CHUNK "(bytes32,uint32,uint32,bytes)"
+
+static abi_value *record_value(const registry_record_in *r)
+{
+	return abi_tuple(6, abi_fixed_bytes(r->content_hash, 32), abi_uint64(r->size),
+			 abi_string(r->locator), abi_bytes(r->patient_key, r->patient_key_len),
+			 abi_bytes(r->author_key, r->author_key ? r->author_key_len : 0),
+			 abi_bytes(r->meta, r->meta_len));
+}
+
+static abi_value *chunk_value(const registry_chunk *c)
+{
+	return abi_tuple(4, abi_fixed_bytes(c->content_hash, 32), abi_uint64(c->index),
+			 abi_uint64(c->count), abi_bytes(c->data, c->len));
+}
+
+int registry_call_anchor(const uint8_t patient[20], uint64_t grant_id,
+			 const registry_chunk *chunks, size_t nchunks,
+			 const registry_record_in *rs, size_t nrecords,
+			 uint8_t **data, size_t *len, ehr_err *e)
+{
+	abi_value *recs = abi_array_new(), *chs = abi_array_new(), *args = NULL;
+	const char *sig;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < nrecords; i++)
+		abi_push(recs, record_value(&rs[i]));
+	for (i = 0; i < nchunks; i++)
+		abi_push(chs, chunk_value(&chunks[i]));
+	if (!nrecords) {
+		sig = "storeChunks(" CHUNK "[])";
+		args = abi_tuple(1, chs);
+		abi_free(recs);
+	} else if (!nchunks) {
+		sig = "anchorRecords(address,uint256," NEW_RECORD "[])";
+		args = abi_tuple(3, abi_address(patient), abi_uint64(grant_id), recs);
+		abi_free(chs);
+	} else {
+		sig = "storeAndAnchor(address,uint256," CHUNK "[]," NEW_RECORD "[])";
+		args = abi_tuple(4, abi_address(patient), abi_uint64(grant_id), chs, recs);
+	}
+	if (!args)
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	rc = abi_encode_call(sig, args, data, len, e);
+	abi_free(args);
+	return rc;
+}
+
+int registry_call_erase(uint64_t record_id, uint8_t **data, size_t *len, ehr_err *e)
+{
+	abi_value *args = abi_tuple(1, abi_uint64(record_id));
+	int rc;
+
+	if (!args)
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	rc = abi_encode_call("eraseRecord(uint256)", args, data, len, e);
+	abi_free(args);
+	return rc;
+}
+
+int registry_record_of(chain *c, const uint8_t registry[20], uint64_t record_id,
+		       registry_record_state *out, ehr_err *e)
+{
+	abi_value *res = NULL;
+	const uint8_t *patient;
+	int rc, erased = 0;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = view(c, registry, "recordOf(uint256)", abi_tuple(1, abi_uint64(record_id)),
+		       "(address,uint64,bool)", &res, e)))
+		return rc;
+	if (!(patient = abi_get_address(abi_item(res, 0))) ||
+	    abi_get_u64(abi_item(res, 1), &out->anchored_block) ||
+	    abi_get_bool(abi_item(res, 2), &erased)) {
+		abi_free(res);
+		return ehr_fail(e, EHR_EINTEGRITY, "the registry answered recordOf with nonsense");
+	}
+	memcpy(out->patient, patient, 20);
+	out->exists = memcmp(patient, (const uint8_t[20]){ 0 }, 20) != 0;
+	out->erased = erased;
+	abi_free(res);
+	return 0;
+}
+
+static const char *const event_sigs[REG_EV_COUNT] = {
+	"KeyRegistered(address,bytes32,uint8,string)",
+	"RecordAnchored(address,uint256,address,uint256,bytes32,uint64,string,bytes,bytes,bytes)",
+	"RecordErased(address,uint256)",
+	"ChunkStored(bytes32,address,uint32,uint32)",
+	"GrantIssued(address,uint256,address,uint64,uint8,uint256[],bytes[])",
+	"GrantKeysAdded(address,uint256,address,uint256[],bytes[])",
+	"GrantRevoked(address,uint256,address)",
+	"BearerRedeemed(address,uint256,address)",
+	"AccessLogged(address,uint256,address,uint256[])",
+	"InvoiceIssued(address,uint256,address,address,uint256,uint64,bytes)",
+	"InvoicePaid(address,uint256,address,address,uint256)",
+	"InvoiceCancelled(address,uint256,address)",
+};
+
+const char *registry_event_signature(enum registry_event ev)
+{
+	return ev < REG_EV_COUNT ? event_sigs[ev] : NULL;
+}
+
+const uint8_t *registry_event_topic(enum registry_event ev)
+{
+	static uint8_t topics[REG_EV_COUNT][32];
+	static int ready;
+	int i;
+
+	if (!ready) {
+		for (i = 0; i < REG_EV_COUNT; i++)
+			abi_event_topic(event_sigs[i], topics[i], NULL);
+		ready = 1;
+	}
+	return ev < REG_EV_COUNT ? topics[ev] : NULL;
+}
+
+int registry_event_of(const chain_log *log, const uint8_t registry[20])
+{
+	int i;
+
+	if (log->n_topics == 0 || memcmp(log->address, registry, 20))
+		return -1;
+	for (i = 0; i < REG_EV_COUNT; i++)
+		if (!memcmp(log->topics[0], registry_event_topic((enum registry_event)i), 32))
+			return i;
+	return -1;
+}
+
+/* An indexed address or uint256 topic. */
+static int topic_address(const uint8_t topic[32], uint8_t out[20])
+{
+	if (memcmp(topic, (const uint8_t[12]){ 0 }, 12))
+		return -1;
+	memcpy(out, topic + 12, 20);
+	return 0;
+}
+
+static int topic_u64(const uint8_t topic[32], uint64_t *out)
+{
+	int i;
+
+	if (memcmp(topic, (const uint8_t[24]){ 0 }, 24))
+		return -1;
+	for (*out = 0, i = 24; i < 32; i++)
+		*out = *out << 8 | topic[i];
+	return 0;
+}
+
+int registry_decode_record(const chain_log *log, registry_record *out, ehr_err *e)
+{
+	abi_value *v = NULL;
+	const uint8_t *hash;
+	const char *loc;
+	size_t loc_len = 0, i;
+
+	memset(out, 0, sizeof(*out));
+	if (log->n_topics != 4 || topic_address(log->topics[1], out->patient) ||
+	    topic_u64(log->topics[2], &out->id) || topic_address(log->topics[3], out->author))
+		goto bad;
+	if (abi_decode("(uint256,bytes32,uint64,string,bytes,bytes,bytes)", log->data, log->data_len,
+		       &v, NULL))
+		goto bad;
+	hash = abi_get_bytes(abi_item(v, 1), NULL);
+	loc = (const char *)abi_get_bytes(abi_item(v, 3), &loc_len);
+	out->patient_key = abi_get_bytes(abi_item(v, 4), &out->patient_key_len);
+	out->author_key = abi_get_bytes(abi_item(v, 5), &out->author_key_len);
+	out->meta = abi_get_bytes(abi_item(v, 6), &out->meta_len);
+	if (abi_get_u64(abi_item(v, 0), &out->grant_id) || !hash ||
+	    abi_get_u64(abi_item(v, 2), &out->size) || !loc || loc_len >= sizeof(out->locator) ||
+	    !out->patient_key || !out->author_key || !out->meta)
+		goto bad;
+	for (i = 0; i < loc_len; i++)
+		if (loc[i] < 32 || loc[i] > 126)
+			goto bad;
+	memcpy(out->locator, loc, loc_len);
+	memcpy(out->content_hash, hash, 32);
+	out->block = log->block_number;
+	memcpy(out->tx_hash, log->tx_hash, 32);
+	out->owner = v;
+	return 0;
+bad:
+	abi_free(v);
+	return ehr_fail(e, EHR_EINTEGRITY, "a RecordAnchored event in block %llu does not parse",
+			(unsigned long long)log->block_number);
+}
+
+/* ---- every event ----------------------------------------------------------- */
+
+static int ids_of(const abi_value *arr, registry_event_data *out)
+{
+	size_t i, n = abi_count(arr);
+
+	if (abi_kind_of(arr) != ABI_ARRAY)
+		return -1;
+	if (n && !(out->record_ids = calloc(n, sizeof(*out->record_ids))))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (abi_get_u64(abi_item(arr, i), &out->record_ids[i]))
+			return -1;
+	out->n_ids = n;
+	return 0;
+}
+
+int registry_decode_event(const chain_log *log, const uint8_t registry[20],
+			  registry_event_data *out, ehr_err *e)
+{
+	abi_value *v = NULL;
+	const uint8_t *p;
+	size_t len;
+	int kind = registry_event_of(log, registry);
+
+	memset(out, 0, sizeof(*out));
+	if (kind < 0)
+		return ehr_fail(e, EHR_EINTEGRITY, "not a registry event");
+	out->kind = (enum registry_event)kind;
+	out->block = log->block_number;
+	out->log_index = log->log_index;
+	memcpy(out->tx_hash, log->tx_hash, 32);
+	if (kind == REG_EV_RECORD_ANCHORED) {
+		if (registry_decode_record(log, &out->record, e))
+			return e ? e->status : EHR_EINTEGRITY;
+		memcpy(out->patient, out->record.patient, 20);
+		memcpy(out->party, out->record.author, 20);
+		out->id = out->record.id;
+		return 0;
+	}
+	/* topics: [1] an address (the hash for ChunkStored), [2] an id (the
+	 * sender for ChunkStored), [3] an address */
+	if (kind == REG_EV_CHUNK_STORED) {
+		if (log->n_topics != 3 || topic_address(log->topics[2], out->patient))
+			goto bad;
+	} else {
+		if (log->n_topics < 2 || topic_address(log->topics[1], out->patient) ||
+		    (log->n_topics > 2 && topic_u64(log->topics[2], &out->id)) ||
+		    (log->n_topics > 3 && topic_address(log->topics[3], out->party)))
+			goto bad;
+	}
+	switch (kind) {
+	case REG_EV_KEY_REGISTERED:
+		if (log->n_topics != 2 || abi_decode("(bytes32,uint8,string)", log->data, log->data_len, &v, NULL) ||
+		    !(p = abi_get_bytes(abi_item(v, 0), NULL)))
+			goto bad;
+		memcpy(out->enc_key, p, 32);
+		{
+			uint64_t role;
+			const uint8_t *name = abi_get_bytes(abi_item(v, 2), &len);
+			size_t i, k = 0;
+
+			if (abi_get_u64(abi_item(v, 1), &role) || !name)
+				goto bad;
+			out->role = (uint8_t)role;
+			for (i = 0; i < len && k < REG_NAME_MAX; i++)
+				out->name[k++] = name[i] >= 32 && name[i] < 127 ? (char)name[i] : '?';
+		}
+		break;
+	case REG_EV_GRANT_ISSUED: {
+		uint64_t flags;
+
+		if (log->n_topics != 4 ||
+		    abi_decode("(uint64,uint8,uint256[],bytes[])", log->data, log->data_len, &v, NULL) ||
+		    abi_get_u64(abi_item(v, 0), &out->expiry) || abi_get_u64(abi_item(v, 1), &flags) ||
+		    ids_of(abi_item(v, 2), out) || abi_count(abi_item(v, 3)) != out->n_ids)
+			goto bad;
+		out->flags = (uint8_t)flags;
+		break;
+	}
+	case REG_EV_GRANT_KEYS_ADDED:
+		if (log->n_topics != 4 || abi_decode("(uint256[],bytes[])", log->data, log->data_len, &v, NULL) ||
+		    ids_of(abi_item(v, 0), out) || abi_count(abi_item(v, 1)) != out->n_ids)
+			goto bad;
+		break;
+	case REG_EV_ACCESS_LOGGED:
+		if (log->n_topics != 4 || abi_decode("(uint256[])", log->data, log->data_len, &v, NULL) ||
+		    ids_of(abi_item(v, 0), out))
+			goto bad;
+		break;
+	case REG_EV_INVOICE_ISSUED:
+		if (log->n_topics != 4 ||
+		    abi_decode("(address,uint256,uint64,bytes)", log->data, log->data_len, &v, NULL) ||
+		    !(p = abi_get_address(abi_item(v, 0))) || abi_get_uint(abi_item(v, 1), &out->amount) ||
+		    abi_get_u64(abi_item(v, 2), &out->due) ||
+		    !(out->memo = abi_get_bytes(abi_item(v, 3), &out->memo_len)))
+			goto bad;
+		memcpy(out->token, p, 20);
+		break;
+	case REG_EV_INVOICE_PAID:
+		if (log->n_topics != 4 || abi_decode("(address,uint256)", log->data, log->data_len, &v, NULL) ||
+		    !(p = abi_get_address(abi_item(v, 0))) || abi_get_uint(abi_item(v, 1), &out->amount))
+			goto bad;
+		memcpy(out->token, p, 20);
+		break;
+	case REG_EV_RECORD_ERASED:
+		if (log->n_topics != 3)
+			goto bad;
+		break;
+	default:  /* GrantRevoked, BearerRedeemed, InvoiceCancelled, ChunkStored */
+		break;
+	}
+	out->owner = v;
+	return 0;
+bad:
+	abi_free(v);
+	registry_event_free(out);
+	return ehr_fail(e, EHR_EINTEGRITY, "a %.40s event in block %llu does not parse",
+			event_sigs[kind], (unsigned long long)log->block_number);
+}
+
+void registry_event_free(registry_event_data *ev)
+{
+	free(ev->record_ids);
+	ev->record_ids = NULL;
+	abi_free(ev->owner);
+	ev->owner = NULL;
+	abi_free(ev->record.owner);
+	ev->record.owner = NULL;
+}
+
+const uint8_t *registry_event_sealed_key(const registry_event_data *ev, size_t i, size_t *len)
+{
+	size_t col = ev->kind == REG_EV_GRANT_ISSUED ? 3 : 1;
+
+	if (ev->kind != REG_EV_GRANT_ISSUED && ev->kind != REG_EV_GRANT_KEYS_ADDED)
+		return NULL;
+	return abi_get_bytes(abi_item(abi_item(ev->owner, col), i), len);
+}
+
+/* ---- grants ---------------------------------------------------------------- */
+
+static abi_value *id_array(const uint64_t *ids, size_t n)
+{
+	abi_value *a = abi_array_new();
+	size_t i;
+
+	for (i = 0; a && i < n; i++)
+		abi_push(a, abi_uint64(ids[i]));
+	return a;
+}
+
+static abi_value *key_array(const uint8_t *const *keys, size_t len, size_t n)
+{
+	abi_value *a = abi_array_new();
+	size_t i;
+
+	for (i = 0; a && i < n; i++)
+		abi_push(a, abi_bytes(keys[i], len));
+	return a;
+}
+
+static int encode(const char *sig, abi_value *args, uint8_t **data, size_t *len, ehr_err *e)
+{
+	int rc;
+
+	if (!args)
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	rc = abi_encode_call(sig, args, data, len, e);
+	abi_free(args);
+	return rc;
+}
+
+int registry_call_grant(const uint8_t grantee[20], uint64_t expiry, uint8_t flags,
+			const uint64_t *record_ids, const uint8_t *const *sealed_keys,
+			size_t sealed_len, size_t n, uint8_t **data, size_t *len, ehr_err *e)
+{
+	return encode("grant(address,uint64,uint8,uint256[],bytes[])",
+		      abi_tuple(5, abi_address(grantee), abi_uint64(expiry), abi_uint64(flags),
+				id_array(record_ids, n), key_array(sealed_keys, sealed_len, n)),
+		      data, len, e);
+}
+
+int registry_call_add_grant_keys(uint64_t grant_id, const uint64_t *record_ids,
+				 const uint8_t *const *sealed_keys, size_t sealed_len, size_t n,
+				 uint8_t **data, size_t *len, ehr_err *e)
+{
+	return encode("addGrantKeys(uint256,uint256[],bytes[])",
+		      abi_tuple(3, abi_uint64(grant_id), id_array(record_ids, n),
+				key_array(sealed_keys, sealed_len, n)), data, len, e);
+}
+
+int registry_call_revoke(uint64_t grant_id, uint8_t **data, size_t *len, ehr_err *e)
+{
+	return encode("revoke(uint256)", abi_tuple(1, abi_uint64(grant_id)), data, len, e);
+}
+
+int registry_call_redeem(uint64_t grant_id, const uint8_t sig[65], uint8_t **data, size_t *len,
+			 ehr_err *e)
+{
+	return encode("redeemBearer(uint256,bytes)", abi_tuple(2, abi_uint64(grant_id), abi_bytes(sig, 65)),
+		      data, len, e);
+}
+
+int registry_call_log_access(uint64_t grant_id, const uint64_t *record_ids, size_t n,
+			     uint8_t **data, size_t *len, ehr_err *e)
+{
+	return encode("logAccess(uint256,uint256[])",
+		      abi_tuple(2, abi_uint64(grant_id), id_array(record_ids, n)), data, len, e);
+}
+
+int registry_grant_of(chain *c, const uint8_t registry[20], uint64_t grant_id,
+		      registry_grant *out, ehr_err *e)
+{
+	abi_value *res = NULL, *act = NULL;
+	const uint8_t *patient, *grantee, *redeemer;
+	uint64_t flags;
+	int rc, active = 0;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = view(c, registry, "grantOf(uint256)", abi_tuple(1, abi_uint64(grant_id)),
+		       "(address,address,uint64,uint8,uint64,address)", &res, e)) ||
+	    (rc = view(c, registry, "isActive(uint256)", abi_tuple(1, abi_uint64(grant_id)),
+		       "(bool)", &act, e)))
+		goto out;
+	if (!(patient = abi_get_address(abi_item(res, 0))) || !(grantee = abi_get_address(abi_item(res, 1))) ||
+	    abi_get_u64(abi_item(res, 2), &out->expiry) || abi_get_u64(abi_item(res, 3), &flags) ||
+	    abi_get_u64(abi_item(res, 4), &out->issued_block) ||
+	    !(redeemer = abi_get_address(abi_item(res, 5))) || abi_get_bool(abi_item(act, 0), &active)) {
+		rc = ehr_fail(e, EHR_EINTEGRITY, "the registry answered grantOf with nonsense");
+		goto out;
+	}
+	memcpy(out->patient, patient, 20);
+	memcpy(out->grantee, grantee, 20);
+	memcpy(out->redeemer, redeemer, 20);
+	out->flags = (uint8_t)flags;
+	out->active = active;
+	out->exists = memcmp(patient, (const uint8_t[20]){ 0 }, 20) != 0;
+out:
+	abi_free(res);
+	abi_free(act);
+	return rc;
+}
+
+int registry_can_access(chain *c, const uint8_t registry[20], uint64_t grant_id,
+			const uint8_t account[20], int *yes, ehr_err *e)
+{
+	abi_value *res = NULL;
+	int rc;
+
+	if ((rc = view(c, registry, "canAccess(uint256,address)",
+		       abi_tuple(2, abi_uint64(grant_id), abi_address(account)), "(bool)", &res, e)))
+		return rc;
+	if (abi_get_bool(abi_item(res, 0), yes))
+		rc = ehr_fail(e, EHR_EINTEGRITY, "the registry answered canAccess with nonsense");
+	abi_free(res);
+	return rc;
+}
+
+int registry_redeem_digest(chain *c, const uint8_t registry[20], uint64_t grant_id,
+			   const uint8_t redeemer[20], uint8_t digest[32], ehr_err *e)
+{
+	abi_value *res = NULL;
+	const uint8_t *d;
+	int rc;
+
+	if ((rc = view(c, registry, "redeemDigest(uint256,address)",
+		       abi_tuple(2, abi_uint64(grant_id), abi_address(redeemer)), "(bytes32)", &res, e)))
+		return rc;
+	if (!(d = abi_get_bytes(abi_item(res, 0), NULL)))
+		rc = ehr_fail(e, EHR_EINTEGRITY, "the registry answered redeemDigest with nonsense");
+	else
+		memcpy(digest, d, 32);
+	abi_free(res);
+	return rc;
+}

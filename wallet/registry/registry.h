@@ -1,0 +1,211 @@
+/* The registry contract (contracts/Registry.sol, described in
+ * contracts/README.md) from C: its constants, its errors as sentences,
+ * call data for each function and the decoding of its events. Nothing here
+ * talks to the node except the views, which take a chain. */
+#ifndef EHR_REGISTRY_H
+#define EHR_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wallet/chain/chain.h"
+#include "wallet/base/err.h"
+#include "wallet/chain/revert.h"
+#include "wallet/base/u256.h"
+
+#define REG_ROLE_PATIENT 1
+#define REG_ROLE_PROVIDER 2
+#define REG_NAME_MAX 64
+
+#define REG_GRANT_WRITE 1
+#define REG_GRANT_ALL 2
+#define REG_GRANT_BEARER 4
+#define REG_GRANT_MULTI 8
+#define REG_GRANT_REVOKED 128
+
+#define REG_INVOICE_OPEN 1
+#define REG_INVOICE_PAID 2
+#define REG_INVOICE_CANCELLED 3
+
+/* The registry's custom errors as plain sentences, for chain_set_errors. */
+extern const revert_error registry_errors[];
+extern const size_t registry_n_errors;
+
+/* Call data (malloc'd into *data, the caller frees it). */
+int registry_call_register(const uint8_t enc_key[32], const char *name, uint8_t role,
+			   uint8_t **data, size_t *len, ehr_err *e);
+
+/* What accountOf says; registered is 0 for an account that never called
+ * register (all zero). The name is cut to printable ASCII. */
+typedef struct registry_account {
+	int registered;
+	uint8_t enc_key[32];
+	uint8_t role;
+	char name[REG_NAME_MAX + 1];
+} registry_account;
+
+int registry_account_of(chain *c, const uint8_t registry[20], const uint8_t account[20],
+			registry_account *out, ehr_err *e);
+
+/* A record to anchor (NewRecord in the contract). meta is the envelope's
+ * prefix (header and sealed metadata message: envelope_prefix_len), so a
+ * reader holding the data key lists titles without fetching the record. */
+typedef struct registry_record_in {
+	uint8_t content_hash[32];
+	uint64_t size;
+	const char *locator;
+	const uint8_t *patient_key;
+	size_t patient_key_len;
+	const uint8_t *author_key;    /* NULL/0 when the patient writes */
+	size_t author_key_len;
+	const uint8_t *meta;
+	size_t meta_len;
+} registry_record_in;
+
+/* A piece of chain-stored ciphertext (Chunk in the contract). */
+typedef struct registry_chunk {
+	uint8_t content_hash[32];
+	uint32_t index;
+	uint32_t count;
+	const uint8_t *data;
+	size_t len;
+} registry_chunk;
+
+/* anchorRecords(patient, grantId, rs) when nchunks is 0, else
+ * storeAndAnchor(patient, grantId, chunks, rs); storeChunks(chunks) when
+ * nrecords is 0. */
+int registry_call_anchor(const uint8_t patient[20], uint64_t grant_id,
+			 const registry_chunk *chunks, size_t nchunks,
+			 const registry_record_in *rs, size_t nrecords,
+			 uint8_t **data, size_t *len, ehr_err *e);
+
+/* eraseRecord(id). */
+int registry_call_erase(uint64_t record_id, uint8_t **data, size_t *len, ehr_err *e);
+
+/* What recordOf says: exists is 0 for an id never anchored. */
+typedef struct registry_record_state {
+	int exists;
+	uint8_t patient[20];
+	uint64_t anchored_block;
+	int erased;
+} registry_record_state;
+
+int registry_record_of(chain *c, const uint8_t registry[20], uint64_t record_id,
+		       registry_record_state *out, ehr_err *e);
+
+/* A RecordAnchored event, decoded. The byte fields point into *owner,
+ * which the caller frees with abi_free (it may outlive the chain_log). */
+struct abi_value;
+typedef struct registry_record {
+	uint64_t id;
+	uint8_t patient[20];
+	uint8_t author[20];
+	uint64_t grant_id;
+	uint8_t content_hash[32];
+	uint64_t size;
+	char locator[512];
+	const uint8_t *patient_key;
+	size_t patient_key_len;
+	const uint8_t *author_key;
+	size_t author_key_len;
+	const uint8_t *meta;
+	size_t meta_len;
+	uint64_t block;
+	uint8_t tx_hash[32];
+	struct abi_value *owner;
+} registry_record;
+
+/* topic 0 of each event the registry emits */
+enum registry_event {
+	REG_EV_KEY_REGISTERED, REG_EV_RECORD_ANCHORED, REG_EV_RECORD_ERASED, REG_EV_CHUNK_STORED,
+	REG_EV_GRANT_ISSUED, REG_EV_GRANT_KEYS_ADDED, REG_EV_GRANT_REVOKED, REG_EV_BEARER_REDEEMED,
+	REG_EV_ACCESS_LOGGED, REG_EV_INVOICE_ISSUED, REG_EV_INVOICE_PAID, REG_EV_INVOICE_CANCELLED,
+	REG_EV_COUNT
+};
+
+/* The event's Solidity signature and its topic 0. */
+const char *registry_event_signature(enum registry_event ev);
+const uint8_t *registry_event_topic(enum registry_event ev);
+
+/* Which registry event log is (by topic 0 and the registry's address), or
+ * -1 when it is none of them. */
+int registry_event_of(const chain_log *log, const uint8_t registry[20]);
+
+/* Any registry event, decoded (events come from the chain: anyone can
+ * call the registry, so a log that does not parse is EHR_EINTEGRITY). The
+ * fields a kind does not have stay zero. Free with registry_event_free. */
+typedef struct registry_event_data {
+	enum registry_event kind;
+	uint8_t patient[20];        /* topic 1; the account for KeyRegistered,
+	                               the sender for ChunkStored */
+	uint64_t id;                /* topic 2: record, grant or invoice id */
+	uint8_t party[20];          /* topic 3: author, grantee, redeemer,
+	                               accessor or issuer */
+	uint64_t block;
+	uint64_t log_index;
+	uint8_t tx_hash[32];
+	uint64_t expiry;            /* GrantIssued */
+	uint8_t flags;              /* GrantIssued */
+	uint64_t *record_ids;       /* GrantIssued, GrantKeysAdded, AccessLogged */
+	size_t n_ids;
+	uint8_t token[20];          /* invoices: zero for the native coin */
+	u256 amount;
+	uint64_t due;
+	const uint8_t *memo;        /* InvoiceIssued: sealed to the patient */
+	size_t memo_len;
+	uint8_t enc_key[32];        /* KeyRegistered */
+	uint8_t role;
+	char name[REG_NAME_MAX + 1];
+	registry_record record;     /* RecordAnchored */
+	struct abi_value *owner;    /* holds what the pointers point into */
+} registry_event_data;
+
+int registry_decode_event(const chain_log *log, const uint8_t registry[20],
+			  registry_event_data *out, ehr_err *e);
+void registry_event_free(registry_event_data *ev);
+
+/* The i-th sealed key of a GrantIssued or GrantKeysAdded event. */
+const uint8_t *registry_event_sealed_key(const registry_event_data *ev, size_t i, size_t *len);
+
+/* Grants: call data. sealed_keys[i] (sealed_len bytes each) goes with
+ * record_ids[i]. */
+int registry_call_grant(const uint8_t grantee[20], uint64_t expiry, uint8_t flags,
+			const uint64_t *record_ids, const uint8_t *const *sealed_keys,
+			size_t sealed_len, size_t n, uint8_t **data, size_t *len, ehr_err *e);
+int registry_call_add_grant_keys(uint64_t grant_id, const uint64_t *record_ids,
+				 const uint8_t *const *sealed_keys, size_t sealed_len, size_t n,
+				 uint8_t **data, size_t *len, ehr_err *e);
+int registry_call_revoke(uint64_t grant_id, uint8_t **data, size_t *len, ehr_err *e);
+int registry_call_redeem(uint64_t grant_id, const uint8_t sig[65], uint8_t **data, size_t *len,
+			 ehr_err *e);
+int registry_call_log_access(uint64_t grant_id, const uint64_t *record_ids, size_t n,
+			     uint8_t **data, size_t *len, ehr_err *e);
+
+/* What grantOf says, and whether it is active now (isActive). */
+typedef struct registry_grant {
+	int exists;
+	uint8_t patient[20];
+	uint8_t grantee[20];
+	uint64_t expiry;
+	uint8_t flags;              /* REG_GRANT_*, REG_GRANT_REVOKED once revoked */
+	uint64_t issued_block;
+	uint8_t redeemer[20];
+	int active;
+} registry_grant;
+
+int registry_grant_of(chain *c, const uint8_t registry[20], uint64_t grant_id,
+		      registry_grant *out, ehr_err *e);
+
+/* canAccess(grantId, account). */
+int registry_can_access(chain *c, const uint8_t registry[20], uint64_t grant_id,
+			const uint8_t account[20], int *yes, ehr_err *e);
+
+/* redeemDigest(grantId, redeemer): what a bearer key signs, raw. */
+int registry_redeem_digest(chain *c, const uint8_t registry[20], uint64_t grant_id,
+			   const uint8_t redeemer[20], uint8_t digest[32], ehr_err *e);
+
+/* Decodes a RecordAnchored log; EHR_EINTEGRITY when it does not parse
+ * (events come from the chain: anyone can call the registry). */
+int registry_decode_record(const chain_log *log, registry_record *out, ehr_err *e);
+
+#endif
