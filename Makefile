@@ -122,10 +122,13 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libehr.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libehr.a $(LIBS)
 $(BUILD)/tests/test_rpc: | $(BUILD)/tests/tools/badnode
 
-# test_qr tests cli/qr.c, which is not in libehr.a: it links that object too.
+# test_qr and test_table test cli/ objects, which are not in libehr.a: they link them too.
 $(BUILD)/tests/test_qr: tests/unit/test_qr.c $(BUILD)/cli/qr.o $(BUILD)/libehr.a tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/cli/qr.o $(BUILD)/libehr.a $(LIBS)
+$(BUILD)/tests/test_table: tests/unit/test_table.c $(BUILD)/cli/table.o $(BUILD)/libehr.a tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/cli/table.o $(BUILD)/libehr.a $(LIBS)
 
 # The contracts: `make contracts` recompiles them with the pinned solc-js into
 # contracts/artifacts/ (committed); the binary embeds the committed bytecode
