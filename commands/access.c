@@ -124,6 +124,8 @@ int cmd_access(int argc, char **argv)
 		goto out;
 	if ((rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)))
 		goto out;
+	if (is_uri && (rc = chain_check_id(c, &e)))
+		goto out;
 	if (is_uri && u.chain_id != chain_chain_id(c)) {
 		rc = ehr_fail(&e, EHR_ECHAIN, "the grant is on chain %llu, the node is chain %llu (use --network)",
 			      (unsigned long long)u.chain_id, (unsigned long long)chain_chain_id(c));

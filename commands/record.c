@@ -716,7 +716,7 @@ static int record_export(struct args *a)
 		return fail(EHR_EUSAGE, "%s exists (use --force to replace it)", a->fhir);
 	memset(&xs, 0, sizeof(xs));
 	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", a->fhir, (long)getpid());
-	if ((rc = ctx_open(&x, &e)) || (rc = signer_unlock(&x.s, &e)))
+	if ((rc = ctx_open(&x, &e)) || (rc = signer_unlock(&x.s, &e)) || (rc = chain_check_id(x.c, &e)))
 		goto out;
 	xs.x = &x;
 	xs.e = &e;

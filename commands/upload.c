@@ -437,7 +437,7 @@ static int recover(struct job *j, chain *c, const uint8_t registry[20], const ui
 		q[i].params = cJSON_CreateArray();
 		cJSON_AddItemToArray(q[i].params, cJSON_CreateString(h));
 	}
-	if ((rc = rpc_batch(chain_rpc(c), q, jr->ntxs, e)))
+	if ((rc = chain_check_id(c, e)) || (rc = rpc_batch(chain_rpc(c), q, jr->ntxs, e)))
 		goto out;
 	for (i = 0; i < jr->ntxs; i++)
 		if (q[i].status == EHR_OK && cJSON_IsNull(q[i].result)) {
@@ -1012,7 +1012,8 @@ int cmd_upload(int argc, char **argv)
 	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)))
 		goto out;
 	if (!jpath) {
-		if ((rc = journal_path(&j, chain_chain_id(c), registry, s.address, path, sizeof(path), &e)))
+		if ((rc = chain_check_id(c, &e)) ||
+		    (rc = journal_path(&j, chain_chain_id(c), registry, s.address, path, sizeof(path), &e)))
 			goto out;
 		jpath = path;
 	}

@@ -767,6 +767,10 @@ static int fetch_group(chain *c, struct assembly *a, const uint8_t registry[20],
 
 	if (!reqs)
 		return ehr_fail(a->e, EHR_EFAIL, "out of memory");
+	if ((st = chain_check_id(c, a->e))) {
+		free(reqs);
+		return st;
+	}
 	for (i = 0; i < n; i++) {
 		reqs[i].method = "eth_getTransactionByHash";
 		reqs[i].params = cJSON_CreateArray();
