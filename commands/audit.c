@@ -84,7 +84,7 @@ static int parse_since(const char *s, uint64_t *at, uint64_t *ago, bool *relativ
 	return *relative ? 0 : time_parse(s, at, e);
 }
 
-/* ---- names, tokens and titles ---------------------------------------------- */
+/* ---- names and tokens ------------------------------------------------------ */
 
 static int addr_cmp(const void *pa, const void *pb)
 {
