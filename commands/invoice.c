@@ -6,7 +6,6 @@
 #include "commands/commands.h"
 #include "cli/session.h"
 #include "cli/submit.h"
-#include "cli/token.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -25,6 +24,7 @@
 #include "wallet/base/hex.h"
 #include "wallet/registry/invoices.h"
 #include "wallet/registry/registry.h"
+#include "wallet/registry/token.h"
 
 enum { O_PATIENT = 1, O_AMOUNT, O_TOKEN, O_NATIVE, O_DUE, O_MEMO, O_MEMO_FILE, O_OPEN };
 

@@ -6,7 +6,6 @@
  * make it fast; a journal written before anything is sent makes a re-run
  * after a crash, a kill or a node outage finish the rest exactly once. */
 #include "commands/commands.h"
-#include "cli/ingest.h"
 #include "cli/session.h"
 #include "cli/submit.h"
 
@@ -34,6 +33,7 @@
 #include "wallet/base/paths.h"
 #include "wallet/registry/records.h"
 #include "wallet/chain/rpc.h"
+#include "wallet/registry/ingest.h"
 
 enum { O_PATIENT = 1, O_MANIFEST, O_TITLE, O_TYPE, O_STORE, O_JOURNAL, O_WINDOW };
 
