@@ -4,7 +4,6 @@
  * them back. Every fetch is checked against its anchor before anything is
  * decrypted, and plaintext reaches its name only whole. */
 #include "commands/commands.h"
-#include "cli/ingest.h"
 #include "cli/submit.h"
 
 #include <errno.h>
@@ -26,6 +25,7 @@
 #include "wallet/registry/grants.h"
 #include "wallet/base/hex.h"
 #include "wallet/registry/records.h"
+#include "wallet/registry/ingest.h"
 
 enum { O_TITLE = 1, O_TYPE, O_STORE, O_SPLIT, O_OUT, O_FORCE, O_ALL, O_FHIR, O_MEDIA };
 

@@ -1,4 +1,4 @@
-#include "cli/ingest.h"
+#include "wallet/registry/ingest.h"
 
 #include <errno.h>
 #include <fcntl.h>
