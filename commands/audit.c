@@ -7,7 +7,6 @@
  * checks every record's stored ciphertext against its anchor. */
 #include "commands/commands.h"
 #include "cli/submit.h"
-#include "cli/token.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +27,7 @@
 #include "wallet/registry/grants.h"
 #include "wallet/registry/history.h"
 #include "wallet/registry/registry.h"
+#include "wallet/registry/token.h"
 
 enum { O_RECORD = 1, O_GRANT, O_SINCE, O_CSV, O_FHIR, O_FORCE, O_NO_TITLES };
 
