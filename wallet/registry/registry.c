@@ -206,7 +206,7 @@ static const char *const event_sigs[REG_EV_COUNT] = {
 	"RecordAnchored(address,uint256,address,uint256,bytes32,uint64,string,bytes,bytes,bytes)",
 	"RecordErased(address,uint256)",
 	"ChunkStored(bytes32,address,uint32,uint32)",
-	"GrantIssued(address,uint256,address,uint64,uint8,uint256[],bytes[])",
+	"GrantIssued(address,uint256,address,uint64,uint8,uint8,uint256[],bytes[])",
 	"GrantKeysAdded(address,uint256,address,uint256[],bytes[])",
 	"GrantRevoked(address,uint256,address)",
 	"BearerRedeemed(address,uint256,address)",
@@ -375,19 +375,23 @@ int registry_decode_event(const chain_log *log, const uint8_t registry[20],
 		}
 		break;
 	case REG_EV_GRANT_ISSUED: {
-		uint64_t flags;
+		uint64_t flags, purpose;
 
+		/* no keys at all: a grant that authorises only */
 		if (log->n_topics != 4 ||
-		    abi_decode("(uint64,uint8,uint256[],bytes[])", log->data, log->data_len, &v, NULL) ||
+		    abi_decode("(uint64,uint8,uint8,uint256[],bytes[])", log->data, log->data_len, &v, NULL) ||
 		    abi_get_u64(abi_item(v, 0), &out->expiry) || abi_get_u64(abi_item(v, 1), &flags) ||
-		    ids_of(abi_item(v, 2), out) || abi_count(abi_item(v, 3)) != out->n_ids)
+		    abi_get_u64(abi_item(v, 2), &purpose) || ids_of(abi_item(v, 3), out) ||
+		    (abi_count(abi_item(v, 4)) != out->n_ids && abi_count(abi_item(v, 4)) != 0))
 			goto bad;
 		out->flags = (uint8_t)flags;
+		out->purpose = (uint8_t)purpose;
 		break;
 	}
 	case REG_EV_GRANT_KEYS_ADDED:
 		if (log->n_topics != 4 || abi_decode("(uint256[],bytes[])", log->data, log->data_len, &v, NULL) ||
-		    ids_of(abi_item(v, 0), out) || abi_count(abi_item(v, 1)) != out->n_ids)
+		    ids_of(abi_item(v, 0), out) ||
+		    (abi_count(abi_item(v, 1)) != out->n_ids && abi_count(abi_item(v, 1)) != 0))
 			goto bad;
 		break;
 	case REG_EV_ACCESS_LOGGED:
@@ -438,7 +442,7 @@ void registry_event_free(registry_event_data *ev)
 
 const uint8_t *registry_event_sealed_key(const registry_event_data *ev, size_t i, size_t *len)
 {
-	size_t col = ev->kind == REG_EV_GRANT_ISSUED ? 3 : 1;
+	size_t col = ev->kind == REG_EV_GRANT_ISSUED ? 4 : 1;
 
 	if (ev->kind != REG_EV_GRANT_ISSUED && ev->kind != REG_EV_GRANT_KEYS_ADDED)
 		return NULL;

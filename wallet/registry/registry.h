@@ -23,6 +23,12 @@
 #define REG_GRANT_MULTI 8
 #define REG_GRANT_REVOKED 128
 
+/* Purpose of use (grantAccess, requestGrant). */
+#define REG_PURPOSE_TREATMENT 1
+#define REG_PURPOSE_EMERGENCY 2
+#define REG_PURPOSE_RESEARCH 3
+#define REG_PURPOSE_PAYMENT 4
+
 #define REG_INVOICE_OPEN 1
 #define REG_INVOICE_PAID 2
 #define REG_INVOICE_CANCELLED 3
@@ -146,6 +152,7 @@ typedef struct registry_event_data {
 	uint8_t tx_hash[32];
 	uint64_t expiry;            /* GrantIssued */
 	uint8_t flags;              /* GrantIssued */
+	uint8_t purpose;            /* GrantIssued: REG_PURPOSE_*, 0 for grant() */
 	uint64_t *record_ids;       /* GrantIssued, GrantKeysAdded, AccessLogged */
 	size_t n_ids;
 	uint8_t token[20];          /* invoices: zero for the native coin */
@@ -164,7 +171,8 @@ int registry_decode_event(const chain_log *log, const uint8_t registry[20],
 			  registry_event_data *out, ehr_err *e);
 void registry_event_free(registry_event_data *ev);
 
-/* The i-th sealed key of a GrantIssued or GrantKeysAdded event. */
+/* The i-th sealed key of a GrantIssued or GrantKeysAdded event; NULL past
+ * the end (an event that authorises only carries no key). */
 const uint8_t *registry_event_sealed_key(const registry_event_data *ev, size_t i, size_t *len);
 
 /* Grants: call data. sealed_keys[i] (sealed_len bytes each) goes with
