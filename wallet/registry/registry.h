@@ -33,6 +33,23 @@
 #define REG_INVOICE_PAID 2
 #define REG_INVOICE_CANCELLED 3
 
+struct abi_value;
+
+/* Calls view sig of the registry with args (a tuple, taken and freed) and
+ * decodes its answer as types into *res (abi_free it). No code at the
+ * address: EHR_EUSAGE naming it; an answer that does not parse:
+ * EHR_EINTEGRITY. */
+int registry_view(chain *c, const uint8_t registry[20], const char *sig, struct abi_value *args,
+		  const char *types, struct abi_value **res, ehr_err *e);
+
+/* Call data of sig with args (taken and freed; NULL: out of memory). */
+int registry_encode(const char *sig, struct abi_value *args, uint8_t **data, size_t *len, ehr_err *e);
+
+/* uint256[] of ids, and bytes[] of n keys of len bytes each (NULL when
+ * memory runs out). */
+struct abi_value *registry_id_array(const uint64_t *ids, size_t n);
+struct abi_value *registry_key_array(const uint8_t *const *keys, size_t len, size_t n);
+
 /* The registry's custom errors as plain sentences, for chain_set_errors. */
 extern const revert_error registry_errors[];
 extern const size_t registry_n_errors;
@@ -101,7 +118,6 @@ int registry_record_of(chain *c, const uint8_t registry[20], uint64_t record_id,
 
 /* A RecordAnchored event, decoded. The byte fields point into *owner,
  * which the caller frees with abi_free (it may outlive the chain_log). */
-struct abi_value;
 typedef struct registry_record {
 	uint64_t id;
 	uint8_t patient[20];
