@@ -4,7 +4,7 @@
  * redeem, each access logged under their own account, printed as a QR
  * code with a line of text. A new card revokes the old one. */
 #include "commands/commands.h"
-#include "cli/grant_ops.h"
+#include "cli/grant_send.h"
 #include "cli/qr.h"
 
 #include <errno.h>
@@ -174,7 +174,7 @@ int cmd_emergency(int argc, char **argv)
 		return report(&e);
 	if ((rc = target_resolve(&t, &e)) || (rc = target_registry(&t, registry, &e)) ||
 	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)) ||
-	    (rc = state_path(&s, registry, chain_chain_id(c), path, sizeof(path), &e)) ||
+	    (rc = chain_check_id(c, &e)) || (rc = state_path(&s, registry, chain_chain_id(c), path, sizeof(path), &e)) ||
 	    (rc = state_load(path, &em, &e)))
 		goto out;
 

@@ -24,13 +24,8 @@ v = eval(sys.argv[2])
 print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)
 ' "$_f" "$2" 2>&1
 }
-start_anvil || { fail "anvil starts"; finish; }
 T=$E2E_TMP
-printf 'audit test passphrase\n' > "$T/pw"
-export EHR_PASSPHRASE_FILE="$T/pw"
-echo "test test test test test test test test test test test junk" > "$T/anvil-m"
-"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$T/anvil-m" -q
-"$EHR" --wallet dev deploy --save-as local --yes -q > /dev/null
+chain_setup 'audit test passphrase'
 # anvil's dev accounts 1 to 4, so cast signs for them with anvil_key N
 PAT="--wallet dev --account 1"
 DOC="--wallet dev --account 2"
