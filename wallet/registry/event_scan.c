@@ -29,10 +29,9 @@ static int on_log(void *ctx, const chain_log *log)
 	return rc;
 }
 
-int event_scan(chain *c, const uint8_t registry[20], const chain_topic topics[4], uint64_t from,
-	       uint64_t to, event_scan_cb cb, void *ctx, size_t *skipped, ehr_err *e)
+int event_scan_logs(chain *c, const uint8_t registry[20], const chain_topic topics[4], uint64_t from,
+		    uint64_t to, chain_log_cb cb, void *ctx, ehr_err *e)
 {
-	struct scan s = { registry, cb, ctx, skipped, e };
 	chain_topic sliced[4];
 	size_t first, n;
 	int pos, rc = 0;
@@ -40,15 +39,23 @@ int event_scan(chain *c, const uint8_t registry[20], const chain_topic topics[4]
 	for (pos = 0; pos < 4 && topics[pos].n <= EVENT_SCAN_ALTERNATIVES; pos++)
 		;
 	if (pos == 4)
-		return chain_get_logs(c, registry, topics, from, to, on_log, &s, e);
+		return chain_get_logs(c, registry, topics, from, to, cb, ctx, e);
 	memcpy(sliced, topics, sizeof(sliced));
 	n = topics[pos].n;
 	for (first = 0; first < n && !rc; first += EVENT_SCAN_ALTERNATIVES) {
 		sliced[pos].any_of = topics[pos].any_of + first;
 		sliced[pos].n = n - first < EVENT_SCAN_ALTERNATIVES ? n - first : EVENT_SCAN_ALTERNATIVES;
-		rc = chain_get_logs(c, registry, sliced, from, to, on_log, &s, e);
+		rc = chain_get_logs(c, registry, sliced, from, to, cb, ctx, e);
 	}
 	return rc;
+}
+
+int event_scan(chain *c, const uint8_t registry[20], const chain_topic topics[4], uint64_t from,
+	       uint64_t to, event_scan_cb cb, void *ctx, size_t *skipped, ehr_err *e)
+{
+	struct scan s = { registry, cb, ctx, skipped, e };
+
+	return event_scan_logs(c, registry, topics, from, to, on_log, &s, e);
 }
 
 void event_topic_address(const uint8_t addr[20], uint8_t out[32])
