@@ -85,6 +85,8 @@ const struct command commands[] = {
 	  "invoice pay ID\n"
 	  "invoice cancel ID",
 	  cmd_invoice_opts, W | U | N },
+	{ "watch", cmd_watch, "follow the chain: requests, releases, accesses, uploads, invoices, expiring grants",
+	  "watch [--once] [--from BLOCK] [--exec CMD] [--release]", cmd_watch_opts, W | U | N },
 	{ "help", cmd_help, "show the commands, or one command's usage",
 	  "help [COMMAND]", cmd_help_opts, 0 },
 };
