@@ -60,7 +60,7 @@ const struct command commands[] = {
 	  "record export --fhir FILE [--force]",
 	  cmd_record_opts, W | U | N },
 	{ "grant", cmd_grant, "share records until a time, with a clinician or a QR code; list grants",
-	  "grant ADDR (--records IDS | --all | --type TYPE) (--for DURATION | --until TIME) [--write] [--qr] [--qr-png FILE] [--qr-svg FILE]\n"
+	  "grant ADDR (--records IDS | --all | --type TYPE) (--for DURATION | --until TIME) [--write] [--qr [--wait DURATION]] [--qr-png FILE] [--qr-svg FILE]\n"
 	  "grant --bearer (--records IDS | --all | --type TYPE) (--for DURATION | --until TIME) [--passcode | --passcode-file FILE] [--qr] [--qr-png FILE] [--qr-svg FILE]\n"
 	  "grant list [--active]",
 	  cmd_grant_opts, W | U | N },

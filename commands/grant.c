@@ -3,6 +3,7 @@
  * keys of the records travel sealed to the grantee in the transaction.
  * ehr grant list shows the patient's grants. */
 #include "commands/commands.h"
+#include "cli/follow.h"
 #include "cli/qr.h"
 #include "cli/grant_send.h"
 #include "cli/session.h"
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cJSON.h>
 #include <sodium.h>
@@ -22,7 +24,7 @@
 #include "wallet/registry/records.h"
 
 enum { O_RECORDS = 1, O_ALL, O_TYPE, O_FOR, O_UNTIL, O_WRITE, O_BEARER, O_PASSCODE,
-       O_PASSCODE_FILE, O_QR, O_QR_PNG, O_QR_SVG, O_ACTIVE };
+       O_PASSCODE_FILE, O_QR, O_QR_PNG, O_QR_SVG, O_ACTIVE, O_WAIT };
 
 const struct opt cmd_grant_opts[] = {
 	{ "records", 0, O_RECORDS, "IDS", "the records to share, e.g. 3,7,12" },
@@ -34,7 +36,8 @@ const struct opt cmd_grant_opts[] = {
 	{ "bearer", 0, O_BEARER, NULL, "a grant for whoever holds the QR code (no GRANTEE)" },
 	{ "passcode", 0, O_PASSCODE, NULL, "bearer: also ask for a passcode said aloud (asked twice)" },
 	{ "passcode-file", 0, O_PASSCODE_FILE, "FILE", "bearer: the passcode from FILE's first line" },
-	{ "qr", 0, O_QR, NULL, "show the grant as a QR code in the terminal" },
+	{ "qr", 0, O_QR, NULL, "show the grant as a QR code, then wait for the clinician's request and release" },
+	{ "wait", 0, O_WAIT, "DURATION", "--qr: wait at most DURATION (default: until the grant ends)" },
 	{ "qr-png", 0, O_QR_PNG, "FILE", "write the QR code as a PNG image (0600)" },
 	{ "qr-svg", 0, O_QR_SVG, "FILE", "write the QR code as an SVG image (0600)" },
 	{ "active", 0, O_ACTIVE, NULL, "list: only grants that are active now" },
@@ -43,7 +46,7 @@ const struct opt cmd_grant_opts[] = {
 };
 
 struct grant_args {
-	const char *records, *type, *dur, *until, *passfile, *png, *svg;
+	const char *records, *type, *dur, *until, *passfile, *png, *svg, *wait;
 	bool all, write, bearer, passcode, qr, active;
 	struct tx_opts tx;
 };
@@ -96,6 +99,18 @@ static int show_qr(const struct grant_args *a, const char *uri, const char *capt
 	return rc;
 }
 
+/* The consultation: the QR is shown, the clinician's request is waited
+ * for (until the grant ends, or --wait) and answered with the release. */
+static int consult(struct signer *s, chain *c, const uint8_t registry[20], uint64_t grant_id,
+		   const char *name, uint64_t expiry, uint64_t wait_s, ehr_err *e)
+{
+	uint64_t until = expiry, now = (uint64_t)time(NULL);
+
+	if (wait_s && now + wait_s < until)
+		until = now + wait_s;
+	return follow_consultation(c, registry, s, grant_id, name, until, e);
+}
+
 static int grant_new(struct grant_args *a, int npos, char **pos)
 {
 	struct target t;
@@ -104,7 +119,7 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 	chain *c = NULL;
 	uint8_t registry[20], grantee[20], grantee_pk[32], *key32 = NULL;
 	char name[REG_NAME_MAX + 64], uri[GRANT_URI_MAX + 1], until[40], caption[200], *passcode = NULL;
-	uint64_t now, expiry = 0, dur, grant_id;
+	uint64_t now, expiry = 0, dur, grant_id, wait_s = 0;
 	size_t passlen;
 	uint8_t flags = 0;
 	ehr_err e = { 0 };
@@ -123,6 +138,10 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		return usage_error("grant", "say for how long: --for 30m|2h|7d or --until TIME");
 	if ((a->passcode || a->passfile) && !a->bearer)
 		return usage_error("grant", "a passcode goes with --bearer");
+	if (a->wait && (!a->qr || a->bearer))
+		return usage_error("grant", "--wait goes with --qr, for a grant to a clinician");
+	if (a->wait && (rc = duration_parse(a->wait, &wait_s, &e)))
+		return report(&e);
 	if (a->dur && (rc = duration_parse(a->dur, &dur, &e)))
 		return report(&e);
 	if (a->until && (rc = time_parse(a->until, &expiry, &e)))
@@ -219,6 +238,8 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 	fflush(stdout);
 	rc = show_qr(a, uri, caption, &e);
 	sodium_memzero(uri, sizeof(uri));
+	if (!rc && a->qr && !a->bearer)
+		rc = consult(&s, c, registry, grant_id, name, expiry, wait_s, &e);
 out:
 	free(pk.ids);
 	sodium_free(pk.key);
@@ -227,7 +248,7 @@ out:
 		sodium_free(passcode);
 	signer_close(&s);
 	chain_close(c);
-	return rc ? report(&e) : 0;
+	return rc && rc != 130 ? report(&e) : rc;
 }
 
 /* ---- grant list ------------------------------------------------------------ */
@@ -355,6 +376,7 @@ int cmd_grant(int argc, char **argv)
 		case O_QR_PNG: a.png = val; break;
 		case O_QR_SVG: a.svg = val; break;
 		case O_ACTIVE: a.active = true; break;
+		case O_WAIT: a.wait = val; break;
 		default:
 			if (tx_opts_take(&a.tx, &p, key, val) < 0)
 				return EHR_EUSAGE;

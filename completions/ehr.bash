@@ -22,7 +22,7 @@
 # shellcheck disable=SC2086,SC2046,SC2207
 
 _ehr_commands="init restore import export accounts address passwd wallets sign verify config network
-	node balance send deploy register record grant revoke access emergency audit upload invoice help"
+	node balance send deploy register record grant revoke access emergency audit upload invoice watch help"
 
 _ehr_opts_global="--wallet:WALLET --account:N --network:NETWORK --rpc:URL --registry:ADDR
 	--passphrase-file:FILE --passphrase-fd:N --json --yes -y --quiet -q --help -h --version"
@@ -54,7 +54,7 @@ _ehr_opts_record="--title:TITLE --type:TYPE --media-type:TYPE --store:STORE --sp
 	--output:FILE -o:FILE --force -f --all --fhir:FILE --confirmations:N --timeout:SECONDS"
 _ehr_subs_record="add list get verify erase export"
 _ehr_opts_grant="--records:IDS --all --type:TYPE --for:DURATION --until:TIME --write --bearer
-	--passcode --passcode-file:FILE --qr --qr-png:FILE --qr-svg:FILE --active --confirmations:N
+	--passcode --passcode-file:FILE --qr --wait:DURATION --qr-png:FILE --qr-svg:FILE --active --confirmations:N
 	--timeout:SECONDS"
 _ehr_subs_grant="list"
 _ehr_opts_revoke="--confirmations:N --timeout:SECONDS --async"
@@ -70,6 +70,7 @@ _ehr_opts_upload="--patient:ADDR --manifest:FILE --title:TITLE --type:TYPE --sto
 _ehr_opts_invoice="--patient:ADDR --amount:AMOUNT --token:TOKEN --native --due:TIME --memo:TEXT
 	--memo-file:FILE --open --confirmations:N --timeout:SECONDS --async"
 _ehr_subs_invoice="issue list pay cancel"
+_ehr_opts_watch="--once --from:BLOCK --exec:CMD --release"
 _ehr_opts_help="--commands"
 
 # The wallet directory as wallet/base/paths.c finds it: $EHR_HOME/wallets, else

@@ -95,6 +95,7 @@ complete -c ehr -n __ehr_needs_command -a emergency -d 'the emergency card'
 complete -c ehr -n __ehr_needs_command -a audit -d 'who did what with the records, and when'
 complete -c ehr -n __ehr_needs_command -a upload -d 'a provider\'s batch upload into patients\' charts'
 complete -c ehr -n __ehr_needs_command -a invoice -d 'bill a patient; list and pay invoices'
+complete -c ehr -n __ehr_needs_command -a watch -d 'follow the chain: requests, releases, accesses, invoices'
 complete -c ehr -n __ehr_needs_command -a help -d 'show the commands, or one command\'s usage'
 
 # global options, before or after the command
@@ -239,7 +240,8 @@ complete -c ehr -n '__ehr_using grant' -l write -d 'the grantee may also add rec
 complete -c ehr -n '__ehr_using grant' -l bearer -d 'a grant for whoever holds the QR code'
 complete -c ehr -n '__ehr_using grant' -l passcode -d 'bearer: also ask for a passcode'
 complete -c ehr -n '__ehr_using grant' -l passcode-file -r -F -d 'bearer: the passcode from FILE'
-complete -c ehr -n '__ehr_using grant' -l qr -d 'show the QR code in the terminal'
+complete -c ehr -n '__ehr_using grant' -l qr -d 'show the QR code, then wait for the request and release'
+complete -c ehr -n '__ehr_using grant' -l wait -x -d '--qr: wait at most DURATION'
 complete -c ehr -n '__ehr_using grant' -l qr-png -r -F -d 'write the QR code as PNG (0600)'
 complete -c ehr -n '__ehr_using grant' -l qr-svg -r -F -d 'write the QR code as SVG (0600)'
 complete -c ehr -n '__ehr_using grant' -l active -d 'list: only active grants'
@@ -293,6 +295,12 @@ complete -c ehr -n '__ehr_using upload' -l window -x -d 'records sealed and sent
 complete -c ehr -n '__ehr_using upload' -l confirmations -x -d 'wait for N confirmations'
 complete -c ehr -n '__ehr_using upload' -l timeout -x -d 'give up waiting after SECONDS'
 
+# watch
+complete -c ehr -n '__ehr_using watch' -l once -d 'handle the events there are, then exit'
+complete -c ehr -n '__ehr_using watch' -l from -x -d 'start at block BLOCK'
+complete -c ehr -n '__ehr_using watch' -l exec -x -a '(__fish_complete_command)' -d 'run CMD for each event, the event as JSON on its standard input'
+complete -c ehr -n '__ehr_using watch' -l release -d 'answer access requests: release for active grants'
+
 # invoice
 complete -c ehr -n '__ehr_using invoice 0' -a issue -d 'bill a patient'
 complete -c ehr -n '__ehr_using invoice 0' -a list -d 'list invoices to and by this account'
@@ -312,4 +320,4 @@ complete -c ehr -n '__ehr_using invoice' -l timeout -x -d 'give up waiting after
 
 # help
 complete -c ehr -n '__ehr_using help' -l commands -d 'list the command names only'
-complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify config network node balance send deploy register record grant revoke access emergency audit upload invoice help'
+complete -c ehr -n '__ehr_using help 0' -a 'init restore import export accounts address passwd wallets sign verify config network node balance send deploy register record grant revoke access emergency audit upload invoice watch help'
