@@ -9,6 +9,8 @@
 
 #include <sodium.h>
 
+#include "wallet/base/text.h"
+
 struct ehr_globals g = { .account = -1, .passphrase_fd = -1 };
 
 enum { G_WALLET = 1, G_ACCOUNT, G_NETWORK, G_RPC, G_REGISTRY, G_PASSFILE,

@@ -8,6 +8,7 @@
  * no thread can be started the same steps run inline. */
 #include "wallet/vault/envelope.h"
 #include "wallet/base/fileio.h"
+#include "wallet/base/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +24,6 @@
 #include <unistd.h>
 
 #include <cJSON.h>
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #define SS_HEADER crypto_secretstream_xchacha20poly1305_HEADERBYTES
@@ -90,7 +90,7 @@ struct pump {
 	size_t read_size;          /* bytes per input slot */
 	struct ring in, out;
 	bool has_out;              /* sealing: the out ring exists */
-	EVP_MD_CTX *md;
+	sha256_ctx *md;
 	bool hash_in;              /* opening: hash what is read */
 	int out_fd;                /* sealing: where the envelope goes, or -1 */
 	bool eof;                  /* worker's: the empty read was passed on */
@@ -186,7 +186,7 @@ static void pump_read_into(struct pump *p, uint8_t *slot)
 		n = 0;
 	}
 	if (p->hash_in)
-		EVP_DigestUpdate(p->md, slot, (size_t)n);
+		sha256_update(p->md, slot, (size_t)n);
 	ring_give_filled(&p->in, (size_t)n);
 	if (n == 0)
 		p->eof = true;
@@ -204,7 +204,7 @@ static bool pump_write_from(struct pump *p, const uint8_t *slot, size_t len)
 {
 	if (len == SLOT_STOP || atomic_load(&p->abort))
 		return false;
-	EVP_DigestUpdate(p->md, slot, len);
+	sha256_update(p->md, slot, len);
 	if (p->out_fd >= 0 && !atomic_load(&p->write_errno) &&
 	    write_full(p->out_fd, slot, len) < 0)
 		atomic_store(&p->write_errno, errno ? errno : EIO);
@@ -279,7 +279,7 @@ static bool worth_a_thread(const struct src *s)
 	return sb.st_size - lseek(s->fd, 0, SEEK_CUR) >= (off_t)PUMP_THREAD_MIN;
 }
 
-static int pump_start(struct pump *p, struct src *s, size_t read_size, EVP_MD_CTX *md,
+static int pump_start(struct pump *p, struct src *s, size_t read_size, sha256_ctx *md,
 		      bool sealing, int out_fd)
 {
 	memset(p, 0, sizeof(*p));
@@ -669,7 +669,7 @@ int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_
 	envelope_meta m = *meta;
 	struct src s = { .fd = in_fd };
 	ss_state *st = NULL;
-	EVP_MD_CTX *md = NULL;
+	sha256_ctx *md = NULL;
 	struct pump pump;
 	bool started = false, pumping = false;
 	uint8_t *slot, *pt, *next_pt = NULL, hdr[ENVELOPE_HEADER_BYTES];
@@ -689,7 +689,7 @@ int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_
 		return ehr_fail(e, EHR_EFAIL, "out of memory sealing the record");
 	if ((rc = seal_begin(&m, st, key, hdr, &json, &json_len, e)))
 		goto out;
-	if (!(md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	if (!(md = sha256_new()) ||
 	    pump_start(&pump, &s, ENVELOPE_CHUNK, md, true, out_fd) < 0) {
 		rc = ehr_fail(e, EHR_EFAIL, "out of memory sealing the record");
 		goto out;
@@ -748,10 +748,8 @@ int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_
 			      (unsigned long long)m.size);
 		goto out;
 	}
-	if (content_hash && EVP_DigestFinal_ex(md, content_hash, NULL) != 1) {
-		rc = ehr_fail(e, EHR_EFAIL, "sha-256 failed");
-		goto out;
-	}
+	if (content_hash)
+		sha256_final(md, content_hash);
 	if (envelope_size)
 		*envelope_size = out_bytes;
 	rc = 0;
@@ -761,7 +759,7 @@ out:
 	if (started)
 		pump_free(&pump);
 	free_json(json, json_len);
-	EVP_MD_CTX_free(md);
+	sha256_free(md);
 	sodium_free(st);
 	return rc;
 }
@@ -832,10 +830,8 @@ int envelope_seal_mem(envelope_sealer *s, const uint8_t *data, size_t len,
 		off += n;
 		at += n + ENVELOPE_ABYTES;
 	} while (off < len);
-	if (content_hash && EVP_Digest(env, total, content_hash, NULL, EVP_sha256(), NULL) != 1) {
-		rc = ehr_fail(e, EHR_EFAIL, "sha-256 failed");
-		goto out;
-	}
+	if (content_hash)
+		sha256(env, total, content_hash);
 	*out = env;
 	*out_len = total;
 	env = NULL;
@@ -849,7 +845,7 @@ out:
 
 /* Reads and checks the header and the metadata message, hashing them into
  * md when it is not NULL, and leaves st ready for the first data chunk. */
-static int open_prefix(struct src *s, const uint8_t key[32], ss_state *st, EVP_MD_CTX *md,
+static int open_prefix(struct src *s, const uint8_t key[32], ss_state *st, sha256_ctx *md,
 		       envelope_meta *meta, ehr_err *e)
 {
 	uint8_t hdr[ENVELOPE_HEADER_BYTES], *ct = NULL, *pt = NULL, tag = 0;
@@ -875,8 +871,8 @@ static int open_prefix(struct src *s, const uint8_t key[32], ss_state *st, EVP_M
 		goto out;
 	}
 	if (md) {
-		EVP_DigestUpdate(md, hdr, sizeof(hdr));
-		EVP_DigestUpdate(md, ct, (size_t)n);
+		sha256_update(md, hdr, sizeof(hdr));
+		sha256_update(md, ct, (size_t)n);
 	}
 	if (crypto_secretstream_xchacha20poly1305_init_pull(st, hdr + 20, key) != 0 ||
 	    crypto_secretstream_xchacha20poly1305_pull(st, pt, &pt_len, &tag, ct, (size_t)n,
@@ -906,7 +902,7 @@ static int open_stream(struct src *s, int out_fd, const uint8_t key[32],
 {
 	envelope_meta meta;
 	ss_state *st = NULL;
-	EVP_MD_CTX *md = NULL;
+	sha256_ctx *md = NULL;
 	struct pump pump;
 	bool started = false, pumping = false;
 	uint8_t *plain = NULL, digest[32];
@@ -915,8 +911,7 @@ static int open_stream(struct src *s, int out_fd, const uint8_t key[32],
 	size_t n;
 	int rc;
 
-	if (!(st = sodium_malloc(sizeof(*st))) || !(md = EVP_MD_CTX_new()) ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+	if (!(st = sodium_malloc(sizeof(*st))) || !(md = sha256_new())) {
 		rc = ehr_fail(e, EHR_EFAIL, "out of memory opening the record");
 		goto out;
 	}
@@ -1002,10 +997,7 @@ static int open_stream(struct src *s, int out_fd, const uint8_t key[32],
 	}
 	pumping = false;
 	pump_finish(&pump, false);
-	if (EVP_DigestFinal_ex(md, digest, NULL) != 1) {
-		rc = ehr_fail(e, EHR_EFAIL, "sha-256 failed");
-		goto out;
-	}
+	sha256_final(md, digest);
 	if (expected_hash && sodium_memcmp(digest, expected_hash, 32) != 0) {
 		rc = ehr_fail(e, EHR_EINTEGRITY, "record does not match its content hash "
 			      "(damaged, tampered with or replaced)");
@@ -1031,7 +1023,7 @@ out:
 		sodium_memzero(plain, ENVELOPE_CHUNK);
 		free(plain);
 	}
-	EVP_MD_CTX_free(md);
+	sha256_free(md);
 	sodium_free(st);
 	return rc;
 }
