@@ -714,66 +714,59 @@ static uint64_t calldata_tokens(const eth_tx *t)
 	return tokens;
 }
 
-int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
-		       const chain_fee_opts *opts, chain_quote *quote, ehr_err *e)
-{
-	chain_fee_opts def;
-	const chain_fee_opts *o = opts;
-	rpc_request *q = NULL;
-	int at[Q_FIXED];
-	size_t nq = 0, cap, est0 = 0, i, *est_of = NULL;
-	int need_nonce, need_fees, need_gas, need_balance, asked_id, st = 0;
-	uint64_t nonce = 0, block_gas_limit = 0, total_est = 0;
-	struct nonce_slot *slot;
+/* One chain_prepare_many call: what it asks, where each answer is, and
+ * what it learns, stage by stage. */
+struct prep {
+	chain *c;
+	const uint8_t *from;
+	eth_tx *txs;
+	size_t n;
+	const chain_fee_opts *o;
+	int need_nonce, need_fees, need_gas, need_balance;
+	rpc_request *q;
+	size_t nq, cap;
+	int at[Q_FIXED];		/* where each Q_ answer is in q, or -1 */
+	size_t est0;			/* where the estimates start in q */
+	size_t *est_of;			/* a transaction's estimate, or SIZE_MAX: its shape's */
+	uint64_t nonce, block_gas_limit, total_est;
 	struct fees f;
-	u256 balance = u256_from_u64(0), value_sum = u256_from_u64(0), fee_sum = u256_from_u64(0);
-	ehr_err scratch;
+	u256 balance, value_sum, fee_sum;
+};
+
+static void prep_ask(struct prep *p, int slot, const char *method)
+{
+	p->at[slot] = (int)p->nq;
+	p->q[p->nq].method = method;
+	p->q[p->nq++].params = cJSON_CreateArray();
+}
+
+/* The batch's fixed questions: nonce, latest block, fee market, balance. */
+static int prep_ask_state(struct prep *p)
+{
+	const chain_fee_opts *o = p->o;
+	rpc_request *q = p->q;
+	const int *at = p->at;
 	char hist_n[19];
 
-	if (!e)
-		e = &scratch;
-	if (!o) {
-		chain_fee_opts_default(&def);
-		o = &def;
+	if (p->need_nonce)
+		prep_ask(p, Q_NONCE, "eth_getTransactionCount");
+	if (p->need_fees || p->need_gas)
+		prep_ask(p, Q_BLOCK, "eth_getBlockByNumber");
+	if (p->need_fees && p->c->has_base_fee != 0 && !(o->flags & CHAIN_LEGACY)) {
+		prep_ask(p, Q_HISTORY, "eth_feeHistory");
+		prep_ask(p, Q_TIP, "eth_maxPriorityFeePerGas");
 	}
-	if (!n || !txs)
-		return ehr_fail(e, EHR_EUSAGE, "no transaction to prepare");
-	need_nonce = !(o->flags & CHAIN_KEEP_NONCE);
-	need_fees = !(o->flags & CHAIN_KEEP_FEES);
-	need_gas = !(o->flags & CHAIN_KEEP_GAS);
-	need_balance = !(o->flags & CHAIN_NO_FUNDS_CHECK);
-	if (n > 100000)
-		return ehr_fail(e, EHR_EUSAGE, "too many transactions to prepare at once (%zu)", n);
-	cap = Q_FIXED + (need_gas ? n : 0);
-	if (!(q = calloc(cap, sizeof(*q))))
-		return out_of_memory(e);
-	for (i = 0; i < Q_FIXED; i++)
-		at[i] = -1;
-
-#define ASK(slot_, method_, params_) do { \
-		at[slot_] = (int)nq; q[nq].method = (method_); q[nq++].params = (params_); \
-	} while (0)
-	if (need_nonce)
-		ASK(Q_NONCE, "eth_getTransactionCount",
-		    cJSON_CreateArray());
-	if (need_fees || need_gas)
-		ASK(Q_BLOCK, "eth_getBlockByNumber", cJSON_CreateArray());
-	if (need_fees && c->has_base_fee != 0 && !(o->flags & CHAIN_LEGACY)) {
-		ASK(Q_HISTORY, "eth_feeHistory", cJSON_CreateArray());
-		ASK(Q_TIP, "eth_maxPriorityFeePerGas", cJSON_CreateArray());
-	}
-	if (need_fees)
-		ASK(Q_PRICE, "eth_gasPrice", cJSON_CreateArray());
-	if (need_balance)
-		ASK(Q_BALANCE, "eth_getBalance", cJSON_CreateArray());
-#undef ASK
-	if ((at[Q_NONCE] >= 0 && (add(q[at[Q_NONCE]].params, NULL, json_hex(from, 20)) ||
+	if (p->need_fees)
+		prep_ask(p, Q_PRICE, "eth_gasPrice");
+	if (p->need_balance)
+		prep_ask(p, Q_BALANCE, "eth_getBalance");
+	if ((at[Q_NONCE] >= 0 && (add(q[at[Q_NONCE]].params, NULL, json_hex(p->from, 20)) ||
 				  add(q[at[Q_NONCE]].params, NULL, cJSON_CreateString("pending")))) ||
 	    (at[Q_BLOCK] >= 0 && (add(q[at[Q_BLOCK]].params, NULL, cJSON_CreateString("latest")) ||
 				  add(q[at[Q_BLOCK]].params, NULL, cJSON_CreateFalse()))) ||
-	    (at[Q_BALANCE] >= 0 && (add(q[at[Q_BALANCE]].params, NULL, json_hex(from, 20)) ||
+	    (at[Q_BALANCE] >= 0 && (add(q[at[Q_BALANCE]].params, NULL, json_hex(p->from, 20)) ||
 				    add(q[at[Q_BALANCE]].params, NULL, cJSON_CreateString("pending")))))
-		goto oom;
+		return -1;
 	if (at[Q_HISTORY] >= 0) {
 		cJSON *pct = cJSON_CreateArray();
 
@@ -782,157 +775,180 @@ int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 		    add(q[at[Q_HISTORY]].params, NULL, cJSON_CreateString("latest")) ||
 		    add(pct, NULL, cJSON_CreateNumber(o->tip_percentile <= 100 ? o->tip_percentile : 50)) ||
 		    add(q[at[Q_HISTORY]].params, NULL, pct))
-			goto oom;
+			return -1;
 	}
-	est0 = nq;
-	if (need_gas) {
-		if (!(est_of = calloc(n, sizeof(*est_of))))
-			goto oom;
-		for (i = 0; i < n; i++) {
-			/* a shape estimated before, or earlier in this call, is
-			 * not asked: its estimate is remembered by then */
-			if (same_shape(o->shapes, i) < i ||
-			    (o->shapes && gas_shape_find(c, o->shapes[i]))) {
-				est_of[i] = SIZE_MAX;
-				continue;
-			}
-			est_of[i] = nq - est0;
-			q[nq].method = "eth_estimateGas";
-			q[nq].params = cJSON_CreateArray();
-			if (add(q[nq++].params, NULL, call_object(from, &txs[i])))
-				goto oom;
-		}
-	}
-	for (i = 0; i < nq; i++)
-		if (!q[i].params)
-			goto oom;
+	return 0;
+}
 
-	/* While the chain id is not checked, it is asked at the head of this
-	 * batch; a node that cannot be reached at all is then said so as
-	 * chain_open says it. */
-	asked_id = !c->id_checked;
-	if ((st = batch(c, q, nq, e))) {
-		if (!asked_id)
-			ehr_wrap(e, "preparing the transaction");
-		goto out;
+/* One eth_estimateGas a transaction, but for a shape estimated before, or
+ * earlier in this call: its estimate is remembered by then. */
+static int prep_ask_gas(struct prep *p)
+{
+	size_t i;
+
+	p->est0 = p->nq;
+	if (!p->need_gas)
+		return 0;
+	if (!(p->est_of = calloc(p->n, sizeof(*p->est_of))))
+		return -1;
+	for (i = 0; i < p->n; i++) {
+		if (same_shape(p->o->shapes, i) < i ||
+		    (p->o->shapes && gas_shape_find(p->c, p->o->shapes[i]))) {
+			p->est_of[i] = SIZE_MAX;
+			continue;
+		}
+		p->est_of[i] = p->nq - p->est0;
+		p->q[p->nq].method = "eth_estimateGas";
+		p->q[p->nq].params = cJSON_CreateArray();
+		if (add(p->q[p->nq++].params, NULL, call_object(p->from, &p->txs[i])))
+			return -1;
 	}
+	return 0;
+}
+
+/* The answer at q[at[slot]] as *e (wrapped with its method) when it is an
+ * error; 0 when it is not there or not an error. */
+static int prep_answer_failed(const struct prep *p, int slot, ehr_err *e)
+{
+	const rpc_request *r = p->at[slot] >= 0 ? &p->q[p->at[slot]] : NULL;
+
+	if (!r || !r->status)
+		return 0;
+	*e = r->err;
+	return ehr_wrap(e, "%s", r->method);
+}
+
+/* The nonce, the block's gas limit, the fees, the balance and the sum of
+ * the values, from the batch's answers. */
+static int prep_take_state(struct prep *p, ehr_err *e)
+{
+	const rpc_request *q = p->q;
+	const int *at = p->at;
+	struct nonce_slot *slot;
+	size_t i;
+	int st;
 
 	if (at[Q_NONCE] >= 0) {
-		if (q[at[Q_NONCE]].status) {
-			*e = q[at[Q_NONCE]].err;
-			st = ehr_wrap(e, "eth_getTransactionCount");
-			goto out;
-		}
-		if (parse_u64(q[at[Q_NONCE]].result, &nonce)) {
-			st = malformed(e, "transaction count");
-			goto out;
-		}
-		if ((slot = nonce_find(c, from)) && slot->next > nonce)
-			nonce = slot->next;
-		if (nonce > UINT64_MAX - n) {
-			st = ehr_fail(e, EHR_ECHAIN, "the nonce of this account is exhausted");
-			goto out;
-		}
+		if ((st = prep_answer_failed(p, Q_NONCE, e)))
+			return st;
+		if (parse_u64(q[at[Q_NONCE]].result, &p->nonce))
+			return malformed(e, "transaction count");
+		if ((slot = nonce_find(p->c, p->from)) && slot->next > p->nonce)
+			p->nonce = slot->next;
+		if (p->nonce > UINT64_MAX - p->n)
+			return ehr_fail(e, EHR_ECHAIN, "the nonce of this account is exhausted");
 	}
 	if (at[Q_BLOCK] >= 0) {
 		const cJSON *blk = q[at[Q_BLOCK]].result;
 
-		if (q[at[Q_BLOCK]].status) {
-			*e = q[at[Q_BLOCK]].err;
-			st = ehr_wrap(e, "eth_getBlockByNumber");
-			goto out;
-		}
-		if (!cJSON_IsObject(blk) || parse_u64(field(blk, "gasLimit"), &block_gas_limit)) {
-			st = malformed(e, "latest block");
-			goto out;
-		}
-		c->block_gas_limit = block_gas_limit;
+		if ((st = prep_answer_failed(p, Q_BLOCK, e)))
+			return st;
+		if (!cJSON_IsObject(blk) || parse_u64(field(blk, "gasLimit"), &p->block_gas_limit))
+			return malformed(e, "latest block");
+		p->c->block_gas_limit = p->block_gas_limit;
 	}
-	if (need_fees && (st = compute_fees(c, o, q, at, &f, e)))
-		goto out;
+	if (p->need_fees && (st = compute_fees(p->c, p->o, p->q, p->at, &p->f, e)))
+		return st;
 	if (at[Q_BALANCE] >= 0) {
-		if (q[at[Q_BALANCE]].status) {
-			*e = q[at[Q_BALANCE]].err;
-			st = ehr_wrap(e, "eth_getBalance");
-			goto out;
-		}
-		if (parse_u256(q[at[Q_BALANCE]].result, &balance)) {
-			st = malformed(e, "balance");
-			goto out;
-		}
+		if ((st = prep_answer_failed(p, Q_BALANCE, e)))
+			return st;
+		if (parse_u256(q[at[Q_BALANCE]].result, &p->balance))
+			return malformed(e, "balance");
 	}
-	for (i = 0; i < n; i++) {
-		if (u256_add(&value_sum, &value_sum, &txs[i].value)) {
-			st = ehr_fail(e, EHR_EUSAGE, "the values add up to more than 2^256 wei");
-			goto out;
-		}
+	for (i = 0; i < p->n; i++)
+		if (u256_add(&p->value_sum, &p->value_sum, &p->txs[i].value))
+			return ehr_fail(e, EHR_EUSAGE, "the values add up to more than 2^256 wei");
+	return 0;
+}
+
+/* Transaction i's failed estimate as a sentence. Funds are checked first:
+ * a node's estimate often fails for want of funds, and then the amounts
+ * say more than its words. */
+static int prep_gas_refused(struct prep *p, size_t i, const rpc_request *r, ehr_err *e)
+{
+	char reason[512], which[32] = "";
+
+	if (p->need_balance && u256_cmp(&p->balance, &p->value_sum) < 0)
+		return funds_message(p->c, p->from, &p->balance, &p->value_sum, NULL, 0, p->n, e);
+	if (r->status != EHR_ECHAIN) {
+		*e = r->err;
+		return ehr_wrap(e, "eth_estimateGas");
 	}
+	if (p->n > 1)
+		snprintf(which, sizeof(which), " %zu", i + 1);
+	if (is_revert(r->err.msg, r->error_data)) {
+		revert_reason(p->c, r->error_data, r->err.msg, reason, sizeof(reason));
+		return ehr_fail(e, EHR_ECHAIN, "transaction%s would fail: %s", which, reason);
+	}
+	return ehr_fail(e, EHR_ECHAIN, "the node cannot estimate the gas of transaction%s: %s",
+			which, r->err.msg);
+}
 
-	/* Gas. Funds are checked first: a node's estimate often fails for want
-	 * of funds, and then the amounts say more than its words. */
-	for (i = 0; need_gas && i < n; i++) {
-		const struct gas_shape *known = NULL;
-		rpc_request *r;
-		uint64_t est, gas, margin, tokens;
-		char reason[512], which[32] = "";
+/* Transaction i's estimate before the margin: its own answer, or its
+ * shape's estimate plus its extra call data tokens. */
+static int prep_estimate(struct prep *p, size_t i, uint64_t *est, ehr_err *e)
+{
+	const struct gas_shape *known;
+	const rpc_request *r;
+	uint64_t tokens;
 
-		if (est_of[i] == SIZE_MAX) {
-			known = gas_shape_find(c, o->shapes[i]);
-			est = known->est;
-			if ((tokens = calldata_tokens(&txs[i])) > known->tokens)
-				est += 10 * (tokens - known->tokens);
-			goto margin;
-		}
-		r = &q[est0 + est_of[i]];
-		if (r->status) {
-			if (need_balance && u256_cmp(&balance, &value_sum) < 0) {
-				st = funds_message(c, from, &balance, &value_sum, NULL, 0, n, e);
-				goto out;
-			}
-			if (r->status != EHR_ECHAIN) {
-				*e = r->err;
-				st = ehr_wrap(e, "eth_estimateGas");
-				goto out;
-			}
-			if (n > 1)
-				snprintf(which, sizeof(which), " %zu", i + 1);
-			if (is_revert(r->err.msg, r->error_data)) {
-				revert_reason(c, r->error_data, r->err.msg, reason, sizeof(reason));
-				st = ehr_fail(e, EHR_ECHAIN, "transaction%s would fail: %s", which, reason);
-			} else {
-				st = ehr_fail(e, EHR_ECHAIN, "the node cannot estimate the gas of transaction%s: %s",
-					      which, r->err.msg);
-			}
-			goto out;
-		}
-		if (parse_u64(r->result, &est) || !est) {
-			st = malformed(e, "gas estimate");
-			goto out;
-		}
-		if (o->shapes && memcmp(o->shapes[i], (const uint8_t[16]){ 0 }, 16) &&
-		    gas_shape_keep(c, o->shapes[i], est, calldata_tokens(&txs[i])))
-			goto oom;
-margin:
-		margin = o->gas_margin_pct < 1000 ? o->gas_margin_pct : 1000;
+	if (p->est_of[i] == SIZE_MAX) {
+		known = gas_shape_find(p->c, p->o->shapes[i]);
+		*est = known->est;
+		if ((tokens = calldata_tokens(&p->txs[i])) > known->tokens)
+			*est += 10 * (tokens - known->tokens);
+		return 0;
+	}
+	r = &p->q[p->est0 + p->est_of[i]];
+	if (r->status)
+		return prep_gas_refused(p, i, r, e);
+	if (parse_u64(r->result, est) || !*est)
+		return malformed(e, "gas estimate");
+	if (p->o->shapes && memcmp(p->o->shapes[i], (const uint8_t[16]){ 0 }, 16) &&
+	    gas_shape_keep(p->c, p->o->shapes[i], *est, calldata_tokens(&p->txs[i])))
+		return out_of_memory(e);
+	return 0;
+}
+
+/* Each transaction's gas: its estimate plus the margin, within the block. */
+static int prep_gas(struct prep *p, ehr_err *e)
+{
+	unsigned margin = p->o->gas_margin_pct < 1000 ? p->o->gas_margin_pct : 1000;
+	uint64_t est, gas;
+	size_t i;
+	int st;
+
+	for (i = 0; p->need_gas && i < p->n; i++) {
+		if ((st = prep_estimate(p, i, &est, e)))
+			return st;
 		gas = est + est / 100 * margin + est % 100 * margin / 100;
 		if (gas < est)
 			gas = UINT64_MAX;
-		if (block_gas_limit && gas > block_gas_limit)
-			gas = est > block_gas_limit ? est : block_gas_limit;
-		txs[i].gas = gas;
-		total_est += est;
+		if (p->block_gas_limit && gas > p->block_gas_limit)
+			gas = est > p->block_gas_limit ? est : p->block_gas_limit;
+		p->txs[i].gas = gas;
+		p->total_est += est;
 	}
+	return 0;
+}
 
-	/* Fees and funds. */
-	for (i = 0; i < n; i++) {
-		eth_tx *t = &txs[i];
+/* Each transaction's fee fields and chain id, the fee cap, and the funds. */
+static int prep_fees(struct prep *p, ehr_err *e)
+{
+	const chain_fee_opts *o = p->o;
+	const struct fees *f = &p->f;
+	u256 total;
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		eth_tx *t = &p->txs[i];
 		u256 per_gas, cost;
 
-		if (need_fees) {
-			t->type = f.legacy ? TX_LEGACY : TX_EIP1559;
-			t->gas_price = f.legacy ? f.gas_price : u256_from_u64(0);
-			t->max_fee = f.legacy ? u256_from_u64(0) : f.max_fee;
-			t->max_priority_fee = f.legacy ? u256_from_u64(0) : f.tip;
+		if (p->need_fees) {
+			t->type = f->legacy ? TX_LEGACY : TX_EIP1559;
+			t->gas_price = f->legacy ? f->gas_price : u256_from_u64(0);
+			t->max_fee = f->legacy ? u256_from_u64(0) : f->max_fee;
+			t->max_priority_fee = f->legacy ? u256_from_u64(0) : f->tip;
 		}
 		per_gas = t->type == TX_EIP1559 ? t->max_fee : t->gas_price;
 		if (!u256_is_zero(&o->max_fee_cap) && u256_cmp(&per_gas, &o->max_fee_cap) > 0) {
@@ -940,47 +956,104 @@ margin:
 
 			format_gwei(&per_gas, want, sizeof(want));
 			format_gwei(&o->max_fee_cap, limit, sizeof(limit));
-			st = ehr_fail(e, EHR_ECHAIN, "the fee would be up to %s per gas, above the limit of %s",
-				      want, limit);
-			goto out;
+			return ehr_fail(e, EHR_ECHAIN, "the fee would be up to %s per gas, above the "
+					"limit of %s", want, limit);
 		}
-		if (u256_mul_u64(&cost, &per_gas, t->gas) || u256_add(&fee_sum, &fee_sum, &cost)) {
-			st = ehr_fail(e, EHR_EUSAGE, "the fees add up to more than 2^256 wei");
-			goto out;
-		}
-		t->chain_id = u256_from_u64(c->chain_id);
+		if (u256_mul_u64(&cost, &per_gas, t->gas) || u256_add(&p->fee_sum, &p->fee_sum, &cost))
+			return ehr_fail(e, EHR_EUSAGE, "the fees add up to more than 2^256 wei");
+		t->chain_id = u256_from_u64(p->c->chain_id);
 	}
-	if (need_balance) {
-		u256 total;
+	if (p->need_balance && (u256_add(&total, &p->value_sum, &p->fee_sum) ||
+				u256_cmp(&p->balance, &total) < 0))
+		return funds_message(p->c, p->from, &p->balance, &p->value_sum, &p->fee_sum, 1, p->n, e);
+	return 0;
+}
 
-		if (u256_add(&total, &value_sum, &fee_sum) || u256_cmp(&balance, &total) < 0) {
-			st = funds_message(c, from, &balance, &value_sum, &fee_sum, 1, n, e);
-			goto out;
-		}
-	}
+/* Only when nothing can fail any more are the nonces handed out. */
+static int prep_finish(struct prep *p, chain_quote *quote, ehr_err *e)
+{
+	size_t i;
+	int st;
 
-	/* Only now, when nothing can fail any more, are the nonces handed out. */
-	if (need_nonce) {
-		if ((st = chain_nonce_set(c, from, nonce + n, e)))
-			goto out;
-		for (i = 0; i < n; i++)
-			txs[i].nonce = nonce + i;
+	if (p->need_nonce) {
+		if ((st = chain_nonce_set(p->c, p->from, p->nonce + p->n, e)))
+			return st;
+		for (i = 0; i < p->n; i++)
+			p->txs[i].nonce = p->nonce + i;
 	}
 	if (quote) {
 		memset(quote, 0, sizeof(*quote));
-		quote->balance = balance;
-		quote->base_fee = need_fees ? f.base_fee : u256_from_u64(0);
-		if (u256_add(&quote->max_cost, &value_sum, &fee_sum))
+		quote->balance = p->balance;
+		quote->base_fee = p->need_fees ? p->f.base_fee : u256_from_u64(0);
+		if (u256_add(&quote->max_cost, &p->value_sum, &p->fee_sum))
 			quote->max_cost = u256_max();
-		quote->gas_estimate = total_est;
+		quote->gas_estimate = p->total_est;
 	}
-	goto out;
-oom:
-	st = out_of_memory(e);
-out:
-	free_requests(q, cap);
-	free(q);
-	free(est_of);
+	return 0;
+}
+
+/* The request, its answers taken stage by stage. While the chain id is not
+ * checked, it is asked at the head of the batch; a node that cannot be
+ * reached at all is then said so as chain_open says it. */
+static int prep_run(struct prep *p, chain_quote *quote, ehr_err *e)
+{
+	int asked_id = !p->c->id_checked, st;
+	size_t i;
+
+	if (prep_ask_state(p) || prep_ask_gas(p))
+		return out_of_memory(e);
+	for (i = 0; i < p->nq; i++)
+		if (!p->q[i].params)
+			return out_of_memory(e);
+	if ((st = batch(p->c, p->q, p->nq, e))) {
+		if (!asked_id)
+			ehr_wrap(e, "preparing the transaction");
+		return st;
+	}
+	if ((st = prep_take_state(p, e)) || (st = prep_gas(p, e)) || (st = prep_fees(p, e)))
+		return st;
+	return prep_finish(p, quote, e);
+}
+
+int chain_prepare_many(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
+		       const chain_fee_opts *opts, chain_quote *quote, ehr_err *e)
+{
+	chain_fee_opts def;
+	struct prep p;
+	ehr_err scratch;
+	size_t i;
+	int st;
+
+	if (!e)
+		e = &scratch;
+	if (!opts) {
+		chain_fee_opts_default(&def);
+		opts = &def;
+	}
+	if (!n || !txs)
+		return ehr_fail(e, EHR_EUSAGE, "no transaction to prepare");
+	if (n > 100000)
+		return ehr_fail(e, EHR_EUSAGE, "too many transactions to prepare at once (%zu)", n);
+	memset(&p, 0, sizeof(p));
+	p.c = c;
+	p.from = from;
+	p.txs = txs;
+	p.n = n;
+	p.o = opts;
+	p.need_nonce = !(opts->flags & CHAIN_KEEP_NONCE);
+	p.need_fees = !(opts->flags & CHAIN_KEEP_FEES);
+	p.need_gas = !(opts->flags & CHAIN_KEEP_GAS);
+	p.need_balance = !(opts->flags & CHAIN_NO_FUNDS_CHECK);
+	p.balance = p.value_sum = p.fee_sum = u256_from_u64(0);
+	for (i = 0; i < Q_FIXED; i++)
+		p.at[i] = -1;
+	p.cap = Q_FIXED + (p.need_gas ? n : 0);
+	if (!(p.q = calloc(p.cap, sizeof(*p.q))))
+		return out_of_memory(e);
+	st = prep_run(&p, quote, e);
+	free_requests(p.q, p.cap);
+	free(p.q);
+	free(p.est_of);
 	return st;
 }
 
