@@ -1395,17 +1395,150 @@ out:
 	cJSON_Delete(tx);
 }
 
+/* A chain_wait_many in progress: its requests and which are done. */
+struct wait {
+	const uint8_t (*hashes)[32];
+	size_t n;
+	unsigned confirmations;
+	chain_receipt *r;
+	rpc_request *q;
+	size_t *idx;			/* q[i] asks for hashes[idx[i]] */
+	int *done;
+	size_t pending;
+};
+
+/* Takes the answer q[i] to a receipt poll; done when confirmed enough. */
+static int wait_take(struct wait *w, size_t i, uint64_t head, ehr_err *e)
+{
+	chain_receipt *ri = &w->r[w->idx[i]];
+	rpc_request *q = &w->q[i];
+	int st;
+
+	if (q->status) {
+		*e = q->err;
+		return ehr_wrap(e, "eth_getTransactionReceipt");
+	}
+	if (cJSON_IsNull(q->result)) {
+		chain_receipt_free(ri);	/* gone in a reorg, if it was there */
+		return 0;
+	}
+	st = parse_receipt(q->result, ri, e);
+	q->result = NULL;
+	if (st)
+		return st;
+	if (memcmp(ri->tx_hash, w->hashes[w->idx[i]], 32))
+		return malformed(e, "receipt (another transaction's)");
+	ri->confirmations = head >= ri->block_number ? head - ri->block_number + 1 : 1;
+	if (w->confirmations <= 1 || ri->confirmations >= w->confirmations) {
+		w->done[w->idx[i]] = 1;
+		w->pending--;
+	}
+	return 0;
+}
+
+/* One poll: the receipts not done yet, and the head when more than one
+ * confirmation is wanted, in one batch. */
+static int wait_poll(chain *c, struct wait *w, ehr_err *e)
+{
+	size_t m, i;
+	int st, head_q = -1;
+	uint64_t head = 0;
+
+	for (m = 0, i = 0; i < w->n; i++) {
+		if (w->done[i])
+			continue;
+		w->idx[m] = i;
+		w->q[m].method = "eth_getTransactionReceipt";
+		w->q[m].params = cJSON_CreateArray();
+		if (add(w->q[m++].params, NULL, json_hex(w->hashes[i], 32))) {
+			free_requests(w->q, m);
+			return out_of_memory(e);
+		}
+	}
+	if (w->confirmations > 1) {
+		head_q = (int)m;
+		w->q[m++].method = "eth_blockNumber";
+	}
+	st = rpc_batch(c->rpc, w->q, m, e);
+	if (!st && head_q >= 0) {
+		if (w->q[head_q].status) {
+			*e = w->q[head_q].err;
+			st = e->status;
+		} else if (parse_u64(w->q[head_q].result, &head)) {
+			st = malformed(e, "block number");
+		}
+	}
+	for (i = 0; !st && i < m; i++)
+		if ((int)i != head_q)
+			st = wait_take(w, i, head, e);
+	free_requests(w->q, m);
+	return st;
+}
+
+static int wait_timed_out(const struct wait *w, long timeout_ms, ehr_err *e)
+{
+	char hash[67];
+
+	if (w->n == 1) {
+		hex_encode0x(w->hashes[0], 32, hash);
+		return ehr_fail(e, EHR_ENODE, "transaction %s %s after %.1f s (it may still be)",
+				hash, w->r[0].found ? "not confirmed" : "not mined", timeout_ms / 1000.0);
+	}
+	return ehr_fail(e, EHR_ENODE, "%zu of %zu transactions not %s after %.1f s "
+			"(they may still be)", w->pending, w->n,
+			w->confirmations > 1 ? "confirmed" : "mined", timeout_ms / 1000.0);
+}
+
+/* Polls until every receipt is in (and confirmed enough) or the time is
+ * up, in pauses that grow with the time waited. */
+static int wait_all(chain *c, struct wait *w, long timeout_ms, ehr_err *e)
+{
+	long long start = now_ms(), deadline = timeout_ms >= 0 ? start + timeout_ms : 0;
+	long delay;
+	int st;
+
+	for (;;) {
+		if ((st = wait_poll(c, w, e)) || !w->pending)
+			return st;
+		if (timeout_ms >= 0 && now_ms() >= deadline)
+			return wait_timed_out(w, timeout_ms, e);
+		delay = (long)((now_ms() - start) / 4);
+		delay = delay < POLL_FIRST_MS ? POLL_FIRST_MS : delay > POLL_MAX_MS ? POLL_MAX_MS : delay;
+		if (timeout_ms >= 0 && now_ms() + delay > deadline)
+			sleep_ms((long)(deadline - now_ms()));
+		else
+			sleep_ms(delay);
+	}
+}
+
+/* The first reverted transaction of all the receipts, said with its reason. */
+static int wait_reverted(chain *c, const struct wait *w, ehr_err *e)
+{
+	size_t i, reverted = 0, first = 0, n = w->n;
+	const chain_receipt *r = w->r;
+	char hash[67], reason[512];
+
+	for (i = 0; i < n; i++)
+		if (r[i].found && !r[i].status && !reverted++)
+			first = i;
+	if (!reverted)
+		return 0;
+	receipt_reason(c, &r[first], reason, sizeof(reason));
+	hex_encode0x(r[first].tx_hash, 32, hash);
+	if (n == 1)
+		return ehr_fail(e, EHR_ECHAIN, "transaction %s failed in block %" PRIu64 ": %s",
+				hash, r[first].block_number, reason);
+	return ehr_fail(e, EHR_ECHAIN, "%zu of %zu transactions failed; the first, %s in "
+			"block %" PRIu64 ": %s", reverted, n, hash, r[first].block_number, reason);
+}
+
 int chain_wait_many(chain *c, const uint8_t (*hashes)[32], size_t n, unsigned confirmations,
 		    long timeout_ms, chain_receipt *r, ehr_err *e)
 {
-	rpc_request *q = NULL;
-	size_t *idx = NULL, m, i, pending = n, reverted = 0, first = 0;
-	long long start = now_ms(), deadline = timeout_ms >= 0 ? start + timeout_ms : 0;
-	long delay;
-	int *done = NULL, st = 0, head_q;
-	uint64_t head = 0;
+	struct wait w = { hashes, n, confirmations, r, NULL, NULL, NULL, n };
 	ehr_err scratch;
-	char hash[67], reason[512];
+	size_t i;
+	int st;
 
 	if (!e)
 		e = &scratch;
@@ -1415,110 +1548,14 @@ int chain_wait_many(chain *c, const uint8_t (*hashes)[32], size_t n, unsigned co
 		return 0;
 	if ((st = chain_check_id(c, e)))
 		return st;
-	if (!(q = calloc(n + 1, sizeof(*q))) || !(idx = calloc(n, sizeof(*idx))) ||
-	    !(done = calloc(n, sizeof(*done)))) {
+	if (!(w.q = calloc(n + 1, sizeof(*w.q))) || !(w.idx = calloc(n, sizeof(*w.idx))) ||
+	    !(w.done = calloc(n, sizeof(*w.done))))
 		st = out_of_memory(e);
-		goto out;
-	}
-	for (;;) {
-		for (m = 0, i = 0; i < n; i++) {
-			if (done[i])
-				continue;
-			idx[m] = i;
-			q[m].method = "eth_getTransactionReceipt";
-			q[m].params = cJSON_CreateArray();
-			if (add(q[m++].params, NULL, json_hex(hashes[i], 32))) {
-				free_requests(q, m);
-				st = out_of_memory(e);
-				goto out;
-			}
-		}
-		head_q = -1;
-		if (confirmations > 1) {
-			head_q = (int)m;
-			q[m++].method = "eth_blockNumber";
-		}
-		st = rpc_batch(c->rpc, q, m, e);
-		if (!st && head_q >= 0) {
-			if (q[head_q].status) {
-				*e = q[head_q].err;
-				st = e->status;
-			} else if (parse_u64(q[head_q].result, &head)) {
-				st = malformed(e, "block number");
-			}
-		}
-		for (i = 0; !st && i < m; i++) {
-			chain_receipt *ri;
-
-			if ((int)i == head_q)
-				continue;
-			ri = &r[idx[i]];
-			if (q[i].status) {
-				*e = q[i].err;
-				st = ehr_wrap(e, "eth_getTransactionReceipt");
-				break;
-			}
-			if (cJSON_IsNull(q[i].result)) {
-				chain_receipt_free(ri);	/* gone in a reorg, if it was there */
-				continue;
-			}
-			st = parse_receipt(q[i].result, ri, e);
-			q[i].result = NULL;
-			if (st)
-				break;
-			if (memcmp(ri->tx_hash, hashes[idx[i]], 32)) {
-				st = malformed(e, "receipt (another transaction's)");
-				break;
-			}
-			ri->confirmations = head >= ri->block_number ? head - ri->block_number + 1 : 1;
-			if (confirmations <= 1 || ri->confirmations >= confirmations) {
-				done[idx[i]] = 1;
-				pending--;
-			}
-		}
-		free_requests(q, m);
-		if (st || !pending)
-			break;
-		if (timeout_ms >= 0 && now_ms() >= deadline) {
-			if (n == 1) {
-				hex_encode0x(hashes[0], 32, hash);
-				st = ehr_fail(e, EHR_ENODE, "transaction %s %s after %.1f s (it may still be)",
-					      hash, r[0].found ? "not confirmed" : "not mined",
-					      timeout_ms / 1000.0);
-			} else {
-				st = ehr_fail(e, EHR_ENODE, "%zu of %zu transactions not %s after %.1f s "
-					      "(they may still be)", pending, n,
-					      confirmations > 1 ? "confirmed" : "mined", timeout_ms / 1000.0);
-			}
-			break;
-		}
-		delay = (long)((now_ms() - start) / 4);
-		delay = delay < POLL_FIRST_MS ? POLL_FIRST_MS : delay > POLL_MAX_MS ? POLL_MAX_MS : delay;
-		if (timeout_ms >= 0 && now_ms() + delay > deadline)
-			sleep_ms((long)(deadline - now_ms()));
-		else
-			sleep_ms(delay);
-	}
-	if (st)
-		goto out;
-	for (i = 0; i < n; i++)
-		if (r[i].found && !r[i].status && !reverted++)
-			first = i;
-	if (reverted) {
-		receipt_reason(c, &r[first], reason, sizeof(reason));
-		hex_encode0x(r[first].tx_hash, 32, hash);
-		if (n == 1)
-			st = ehr_fail(e, EHR_ECHAIN, "transaction %s failed in block %" PRIu64 ": %s",
-				      hash, r[first].block_number, reason);
-		else
-			st = ehr_fail(e, EHR_ECHAIN, "%zu of %zu transactions failed; the first, %s in "
-				      "block %" PRIu64 ": %s", reverted, n, hash,
-				      r[first].block_number, reason);
-	}
-out:
-	free(q);
-	free(idx);
-	free(done);
+	else if (!(st = wait_all(c, &w, timeout_ms, e)))
+		st = wait_reverted(c, &w, e);
+	free(w.q);
+	free(w.idx);
+	free(w.done);
 	return st;
 }
 
