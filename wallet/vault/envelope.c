@@ -896,135 +896,148 @@ out:
 	return rc;
 }
 
+/* One envelope being opened, chunk by chunk. */
+struct opening {
+	struct pump pump;
+	ss_state *st;
+	uint8_t *plain;
+	envelope_meta meta;
+	uint64_t total;		/* plaintext bytes so far */
+};
+
+/* Why chunk (n bytes at slot) failed authentication. The last chunk is
+ * short, so bytes appended after it land in its read. Where the metadata
+ * gives the size, the chunk's own length is known: if that much opens as
+ * the final chunk, the rest is trailing. (A failed pull leaves the state
+ * as it was.) */
+static int open_chunk_refused(struct opening *o, const uint8_t *slot, size_t n, unsigned chunk,
+			      ehr_err *e)
+{
+	uint64_t left = o->meta.size - o->total;
+	unsigned long long plen = 0;
+	uint8_t tag = 0;
+
+	if (o->meta.size != ENVELOPE_SIZE_UNKNOWN && left < ENVELOPE_CHUNK &&
+	    n > left + ENVELOPE_ABYTES &&
+	    crypto_secretstream_xchacha20poly1305_pull(o->st, o->plain, &plen, &tag, slot,
+						       left + ENVELOPE_ABYTES, NULL, 0) == 0 &&
+	    tag == TAG_FINAL)
+		return ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered "
+				"with: trailing bytes after the final chunk");
+	if (n < CT_CHUNK)
+		return ehr_fail(e, EHR_EINTEGRITY, "record is damaged, tampered with "
+				"or truncated: chunk %u fails authentication", chunk);
+	return ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered "
+			"with: chunk %u fails authentication", chunk);
+}
+
+/* Opens the data chunks, writing each to out_fd (when >= 0), up to the
+ * final one; then nothing may follow. */
+static int open_chunks(struct opening *o, int out_fd, ehr_err *e)
+{
+	unsigned chunk;
+	size_t n;
+
+	for (chunk = 1; ; chunk++) {
+		const uint8_t *slot = pump_in(&o->pump, &n);
+		unsigned long long plen = 0;
+		uint8_t tag = 0;
+
+		if (n == 0 && o->pump.read_errno)
+			return ehr_fail(e, EHR_EFAIL, "cannot read the record: %s",
+					strerror(o->pump.read_errno));
+		if (n == 0)
+			return ehr_fail(e, EHR_EINTEGRITY, "record is truncated: no final chunk");
+		if (crypto_secretstream_xchacha20poly1305_pull(o->st, o->plain, &plen, &tag, slot, n,
+							       NULL, 0) != 0)
+			return open_chunk_refused(o, slot, n, chunk, e);
+		pump_in_done(&o->pump);
+		o->total += plen;
+		if (o->meta.size != ENVELOPE_SIZE_UNKNOWN && o->total > o->meta.size)
+			return ehr_fail(e, EHR_EINTEGRITY, "record is damaged: it holds more than "
+					"the %llu bytes its metadata says",
+					(unsigned long long)o->meta.size);
+		if (out_fd >= 0 && write_full(out_fd, o->plain, (size_t)plen) < 0)
+			return ehr_fail(e, EHR_EFAIL, "cannot write the opened record: %s",
+					strerror(errno));
+		if (tag == TAG_FINAL)
+			break;
+		if (tag != TAG_MESSAGE)
+			return ehr_fail(e, EHR_EINTEGRITY, "record is damaged: chunk %u has tag %u",
+					chunk, tag);
+		if (n < CT_CHUNK)
+			return ehr_fail(e, EHR_EINTEGRITY, "record is damaged: chunk %u is short "
+					"but not the final chunk", chunk);
+	}
+	pump_in(&o->pump, &n);
+	if (n > 0)
+		return ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered with: "
+				"trailing bytes after the final chunk");
+	if (o->pump.read_errno)
+		return ehr_fail(e, EHR_EFAIL, "cannot read the record: %s",
+				strerror(o->pump.read_errno));
+	return 0;
+}
+
+/* The envelope's hash and size against what was expected of it. */
+static int open_verify(const struct opening *o, const uint8_t digest[32],
+		       const uint8_t expected_hash[32], ehr_err *e)
+{
+	if (expected_hash && sodium_memcmp(digest, expected_hash, 32) != 0)
+		return ehr_fail(e, EHR_EINTEGRITY, "record does not match its content hash "
+				"(damaged, tampered with or replaced)");
+	if (o->meta.size != ENVELOPE_SIZE_UNKNOWN && o->total != o->meta.size)
+		return ehr_fail(e, EHR_EINTEGRITY, "record is damaged: %llu bytes where its "
+				"metadata says %llu", (unsigned long long)o->total,
+				(unsigned long long)o->meta.size);
+	return 0;
+}
+
 static int open_stream(struct src *s, int out_fd, const uint8_t key[32],
 		       const uint8_t expected_hash[32], uint8_t content_hash[32],
 		       envelope_meta *meta_out, ehr_err *e)
 {
-	envelope_meta meta;
-	ss_state *st = NULL;
+	struct opening o;
 	sha256_ctx *md = NULL;
-	struct pump pump;
 	bool started = false, pumping = false;
-	uint8_t *plain = NULL, digest[32];
-	uint64_t total = 0;
-	unsigned chunk;
-	size_t n;
+	uint8_t digest[32];
 	int rc;
 
-	if (!(st = sodium_malloc(sizeof(*st))) || !(md = sha256_new())) {
+	memset(&o, 0, sizeof(o));
+	if (!(o.st = sodium_malloc(sizeof(*o.st))) || !(md = sha256_new())) {
 		rc = ehr_fail(e, EHR_EFAIL, "out of memory opening the record");
 		goto out;
 	}
-	if ((rc = open_prefix(s, key, st, md, &meta, e)))
+	if ((rc = open_prefix(s, key, o.st, md, &o.meta, e)))
 		goto out;
-	if (!(plain = malloc(ENVELOPE_CHUNK)) ||
-	    pump_start(&pump, s, CT_CHUNK, md, false, -1) < 0) {
+	if (!(o.plain = malloc(ENVELOPE_CHUNK)) ||
+	    pump_start(&o.pump, s, CT_CHUNK, md, false, -1) < 0) {
 		rc = ehr_fail(e, EHR_EFAIL, "out of memory opening the record");
 		goto out;
 	}
 	started = pumping = true;
-	for (chunk = 1; ; chunk++) {
-		const uint8_t *slot = pump_in(&pump, &n);
-		unsigned long long plen = 0;
-		uint8_t tag = 0;
-
-		if (n == 0 && pump.read_errno) {
-			rc = ehr_fail(e, EHR_EFAIL, "cannot read the record: %s",
-				      strerror(pump.read_errno));
-			goto out;
-		}
-		if (n == 0) {
-			rc = ehr_fail(e, EHR_EINTEGRITY, "record is truncated: no final chunk");
-			goto out;
-		}
-		if (crypto_secretstream_xchacha20poly1305_pull(st, plain, &plen, &tag, slot, n,
-							       NULL, 0) != 0) {
-			/* The last chunk is short, so bytes appended after it land in
-			 * its read. Where the metadata gives the size, the chunk's own
-			 * length is known: if that much opens as the final chunk, the
-			 * rest is trailing. (A failed pull leaves the state as it was.) */
-			uint64_t left = meta.size - total;
-
-			if (meta.size != ENVELOPE_SIZE_UNKNOWN && left < ENVELOPE_CHUNK &&
-			    n > left + ENVELOPE_ABYTES &&
-			    crypto_secretstream_xchacha20poly1305_pull(st, plain, &plen, &tag, slot,
-					left + ENVELOPE_ABYTES, NULL, 0) == 0 && tag == TAG_FINAL)
-				rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered "
-					      "with: trailing bytes after the final chunk");
-			else if (n < CT_CHUNK)
-				rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged, tampered with "
-					      "or truncated: chunk %u fails authentication", chunk);
-			else
-				rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered "
-					      "with: chunk %u fails authentication", chunk);
-			goto out;
-		}
-		pump_in_done(&pump);
-		total += plen;
-		if (meta.size != ENVELOPE_SIZE_UNKNOWN && total > meta.size) {
-			rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged: it holds more than "
-				      "the %llu bytes its metadata says",
-				      (unsigned long long)meta.size);
-			goto out;
-		}
-		if (out_fd >= 0 && write_full(out_fd, plain, (size_t)plen) < 0) {
-			rc = ehr_fail(e, EHR_EFAIL, "cannot write the opened record: %s",
-				      strerror(errno));
-			goto out;
-		}
-		if (tag == TAG_FINAL)
-			break;
-		if (tag != TAG_MESSAGE) {
-			rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged: chunk %u has tag %u",
-				      chunk, tag);
-			goto out;
-		}
-		if (n < CT_CHUNK) {
-			rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged: chunk %u is short "
-				      "but not the final chunk", chunk);
-			goto out;
-		}
-	}
-	pump_in(&pump, &n);
-	if (n > 0) {
-		rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered with: "
-			      "trailing bytes after the final chunk");
+	if ((rc = open_chunks(&o, out_fd, e)))
 		goto out;
-	}
-	if (pump.read_errno) {
-		rc = ehr_fail(e, EHR_EFAIL, "cannot read the record: %s", strerror(pump.read_errno));
-		goto out;
-	}
 	pumping = false;
-	pump_finish(&pump, false);
+	pump_finish(&o.pump, false);
 	sha256_final(md, digest);
-	if (expected_hash && sodium_memcmp(digest, expected_hash, 32) != 0) {
-		rc = ehr_fail(e, EHR_EINTEGRITY, "record does not match its content hash "
-			      "(damaged, tampered with or replaced)");
+	if ((rc = open_verify(&o, digest, expected_hash, e)))
 		goto out;
-	}
-	if (meta.size != ENVELOPE_SIZE_UNKNOWN && total != meta.size) {
-		rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged: %llu bytes where its "
-			      "metadata says %llu", (unsigned long long)total,
-			      (unsigned long long)meta.size);
-		goto out;
-	}
 	if (content_hash)
 		memcpy(content_hash, digest, 32);
 	if (meta_out)
-		*meta_out = meta;
-	rc = 0;
+		*meta_out = o.meta;
 out:
 	if (pumping)
-		pump_finish(&pump, true);
+		pump_finish(&o.pump, true);
 	if (started)
-		pump_free(&pump);
-	if (plain) {
-		sodium_memzero(plain, ENVELOPE_CHUNK);
-		free(plain);
+		pump_free(&o.pump);
+	if (o.plain) {
+		sodium_memzero(o.plain, ENVELOPE_CHUNK);
+		free(o.plain);
 	}
 	sha256_free(md);
-	sodium_free(st);
+	sodium_free(o.st);
 	return rc;
 }
 
