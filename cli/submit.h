@@ -73,6 +73,13 @@ int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
 int tx_submit_many(chain *c, struct signer *s, eth_tx *txs, size_t n, const char *what,
 		   const struct tx_opts *o, uint8_t (*hashes)[32], chain_receipt *r, ehr_err *e);
 
+/* tx_submit_many with chain_fee_opts flags: CHAIN_KEEP_GAS when each
+ * transaction's gas is given (one that cannot be estimated before an
+ * earlier one of the batch is mined, as a payment after its approve). */
+int tx_submit_many_with(chain *c, struct signer *s, eth_tx *txs, size_t n, unsigned fee_flags,
+			const char *what, const struct tx_opts *o, uint8_t (*hashes)[32],
+			chain_receipt *r, ehr_err *e);
+
 /* The stages of tx_submit_many, for callers that must do something
  * between signing and sending (upload journals the signed bytes first):
  * prepare the transactions of from (nonces, fees, gas, sharing estimates

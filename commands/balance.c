@@ -2,7 +2,6 @@
  * any address, in the token's own decimals. */
 #include "commands/commands.h"
 #include "cli/submit.h"
-#include "cli/token.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "wallet/base/amount.h"
 #include "wallet/keys/eth.h"
 #include "wallet/chain/rpc.h"
+#include "wallet/registry/token.h"
 
 enum { O_TOKEN = 1 };
 

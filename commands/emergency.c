@@ -4,7 +4,7 @@
  * redeem, each access logged under their own account, printed as a QR
  * code with a line of text. A new card revokes the old one. */
 #include "commands/commands.h"
-#include "cli/grant_ops.h"
+#include "cli/grant_send.h"
 #include "cli/qr.h"
 
 #include <errno.h>

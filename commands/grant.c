@@ -4,7 +4,7 @@
  * ehr grant list shows the patient's grants. */
 #include "commands/commands.h"
 #include "cli/qr.h"
-#include "cli/grant_ops.h"
+#include "cli/grant_send.h"
 #include "cli/session.h"
 
 #include <errno.h>

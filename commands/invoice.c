@@ -6,7 +6,6 @@
 #include "commands/commands.h"
 #include "cli/session.h"
 #include "cli/submit.h"
-#include "cli/token.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -25,6 +24,7 @@
 #include "wallet/base/hex.h"
 #include "wallet/registry/invoices.h"
 #include "wallet/registry/registry.h"
+#include "wallet/registry/token.h"
 
 enum { O_PATIENT = 1, O_AMOUNT, O_TOKEN, O_NATIVE, O_DUE, O_MEMO, O_MEMO_FILE, O_OPEN };
 
@@ -585,195 +585,198 @@ static void show(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* approve then pay, prepared together (pay's gas given: it cannot be
- * estimated before the approve is mined), one confirmation with the fee
- * of both, sent in one batch, receipts waited for together. */
-static int submit_approve_and_pay(chain *c, struct signer *s, eth_tx txs[2], const char *what,
-				  const struct tx_opts *o, uint8_t hashes[2][32], chain_receipt r[2],
-				  ehr_err *e)
-{
-	chain_raw_tx raw[2];
-	chain_fee_opts fo;
-	chain_quote q;
-	u256 fee;
-	char fee_text[AMOUNT_FMT_MAX], question[1024], from[43];
-	size_t i;
-	int rc;
+/* An invoice on its way to being paid. */
+struct payment {
+	uint64_t id;
+	invoice_view v;
+	struct token_info ti;       /* the token's, or the native coin's */
+	bool native, approve;       /* approve: the allowance must be raised first */
+	char amount[AMOUNT_FMT_MAX], issuer[43], who[REG_NAME_MAX + 64], name[REG_NAME_MAX + 1];
+	eth_tx txs[2];              /* [0] the approve, [1] the payment */
+	uint8_t *data[2];
+	uint8_t hashes[2][32];
+	chain_receipt r[2];
+};
 
-	memset(raw, 0, sizeof(raw));
-	memset(r, 0, 2 * sizeof(*r));
-	chain_fee_opts_default(&fo);
-	fo.flags = CHAIN_KEEP_GAS;
-	if ((rc = chain_prepare_many(c, s->address, txs, 2, &fo, &q, e)))
-		return rc;
-	u256_sub(&fee, &q.max_cost, &txs[1].value);
-	amount_format(&fee, 18, fee_text, sizeof(fee_text));
-	eip55_format(s->address, from);
-	snprintf(question, sizeof(question), "%s from %s in 2 transactions (chain %llu; fee at most %s %s)?",
-		 what, from, (unsigned long long)chain_chain_id(c), fee_text, chain_symbol(c));
-	if ((rc = confirm(question, e)) || (rc = signer_unlock(s, e)))
-		return rc;
-	for (i = 0; i < 2 && !rc; i++)
-		rc = tx_sign(&txs[i], s->keys->private_key, (uint8_t **)&raw[i].raw, &raw[i].raw_len,
-			     hashes[i], e);
-	if (!rc)
-		rc = chain_send_batch(c, raw, 2, e);
-	if (!rc && !o->async)
-		rc = chain_wait_many(c, (const uint8_t (*)[32])hashes, 2, (unsigned)o->confirmations,
-				     (long)o->timeout_s * 1000, r, e);
-	for (i = 0; i < 2; i++)
-		free((void *)raw[i].raw);
-	return rc;
+/* Refuses what the registry would: an invoice for another account, or one
+ * paid or cancelled. */
+static int pay_check_state(const struct ctx *x, const struct payment *pm, ehr_err *e)
+{
+	char me[43], patient[43];
+
+	eip55_format(x->s.address, me);
+	eip55_format(pm->v.st.patient, patient);
+	if (memcmp(pm->v.st.patient, x->s.address, 20))
+		return ehr_fail(e, EHR_ECHAIN, "invoice %llu is addressed to %s, not to this account (%s): "
+				"nothing was paid", (unsigned long long)pm->id, patient, me);
+	if (pm->v.st.status == REG_INVOICE_PAID)
+		return ehr_fail(e, EHR_ECHAIN, "invoice %llu is already paid: nothing was paid again",
+				(unsigned long long)pm->id);
+	if (pm->v.st.status == REG_INVOICE_CANCELLED)
+		return ehr_fail(e, EHR_ECHAIN, "invoice %llu was cancelled by its issuer: it cannot be paid",
+				(unsigned long long)pm->id);
+	return 0;
 }
 
-static int invoice_pay(struct invoice_args *a, int npos, char **pos)
+/* The token (or coin) and this account's funds in it, which must cover
+ * the amount; names the issuer. */
+static int pay_check_funds(const struct ctx *x, struct payment *pm, ehr_err *e)
 {
-	struct ctx x;
-	struct token_info info, *ti = &info;
-	invoice_view v;
-	uint8_t hashes[2][32], *data[2] = { NULL, NULL };
-	char me[43], patient[43], issuer_text[43], who[REG_NAME_MAX + 64], amount_text[AMOUNT_FMT_MAX];
-	char have_text[AMOUNT_FMT_MAX], what[640], due_text[40], name[REG_NAME_MAX + 1], *memo = NULL;
-	chain_receipt r[2];
-	eth_tx txs[2];
-	bool native, approve = false, sealed;
-	uint64_t id;
+	char have_text[AMOUNT_FMT_MAX];
 	u256 have;
-	ehr_err e = { 0 };
 	int rc;
 
-	memset(&x, 0, sizeof(x));
-	memset(&v, 0, sizeof(v));
-	memset(r, 0, sizeof(r));
-	memset(txs, 0, sizeof(txs));
-	if (npos != 1 || opt_id(pos[0], &id))
-		return usage_error("invoice", "give one invoice id: ehr invoice pay ID");
-	if ((rc = ctx_open(&x, &e)) || (rc = invoice_get(x.c, x.registry, id, &v, &e)))
-		goto out;
-	eip55_format(x.s.address, me);
-	eip55_format(v.st.patient, patient);
-	if (memcmp(v.st.patient, x.s.address, 20)) {
-		rc = ehr_fail(&e, EHR_ECHAIN, "invoice %llu is addressed to %s, not to this account (%s): "
-			      "nothing was paid", (unsigned long long)id, patient, me);
-		goto out;
-	}
-	if (v.st.status == REG_INVOICE_PAID) {
-		rc = ehr_fail(&e, EHR_ECHAIN, "invoice %llu is already paid: nothing was paid again",
-			      (unsigned long long)id);
-		goto out;
-	}
-	if (v.st.status == REG_INVOICE_CANCELLED) {
-		rc = ehr_fail(&e, EHR_ECHAIN, "invoice %llu was cancelled by its issuer: it cannot be paid",
-			      (unsigned long long)id);
-		goto out;
-	}
-	native = invoice_is_native(&v.st);
-	memset(&info, 0, sizeof(info));
-	if (native) {
+	pm->native = invoice_is_native(&pm->v.st);
+	memset(&pm->ti, 0, sizeof(pm->ti));
+	if (pm->native) {
 		uint8_t be[32];
 
-		info.decimals = 18;
-		snprintf(info.symbol, sizeof(info.symbol), "%s", x.t.symbol);
-		if ((rc = rpc_get_balance(chain_rpc(x.c), x.s.address, "pending", be, &e)))
-			goto out;
+		pm->ti.decimals = 18;
+		snprintf(pm->ti.symbol, sizeof(pm->ti.symbol), "%s", x->t.symbol);
+		if ((rc = rpc_get_balance(chain_rpc(x->c), x->s.address, "pending", be, e)))
+			return rc;
 		u256_from_be(&have, be, 32);
 	} else {
-		if ((rc = token_info_get(x.c, v.st.token, x.s.address, &info, &e)))
-			goto out;
-		have = info.balance;
+		if ((rc = token_info_get(x->c, pm->v.st.token, x->s.address, &pm->ti, e)))
+			return rc;
+		have = pm->ti.balance;
 	}
-	amount_format(&v.st.amount, ti->decimals, amount_text, sizeof(amount_text));
-	if (u256_cmp(&have, &v.st.amount) < 0) {
-		amount_format(&have, ti->decimals, have_text, sizeof(have_text));
-		rc = ehr_fail(&e, EHR_ECHAIN, "insufficient funds: this account has %s %s, invoice %llu is for "
-			      "%s %s%s: nothing was paid", have_text, ti->symbol, (unsigned long long)id,
-			      amount_text, ti->symbol, native ? " and the fee" : "");
-		goto out;
+	amount_format(&pm->v.st.amount, pm->ti.decimals, pm->amount, sizeof(pm->amount));
+	if (u256_cmp(&have, &pm->v.st.amount) < 0) {
+		amount_format(&have, pm->ti.decimals, have_text, sizeof(have_text));
+		return ehr_fail(e, EHR_ECHAIN, "insufficient funds: this account has %s %s, invoice %llu is for "
+				"%s %s%s: nothing was paid", have_text, pm->ti.symbol, (unsigned long long)pm->id,
+				pm->amount, pm->ti.symbol, pm->native ? " and the fee" : "");
 	}
-	eip55_format(v.st.issuer, issuer_text);
-	party_text(x.c, x.registry, v.st.issuer, who, sizeof(who), name, sizeof(name));
+	eip55_format(pm->v.st.issuer, pm->issuer);
+	party_text(x->c, x->registry, pm->v.st.issuer, pm->who, sizeof(pm->who), pm->name, sizeof(pm->name));
+	return 0;
+}
 
-	/* what is paid to whom, the memo included: the patient's to read */
-	if (v.memo_len && (rc = signer_unlock(&x.s, &e)))
-		goto out;
-	memo = memo_text(&v, &x.s, &sealed);
-	show("invoice %llu from %s", (unsigned long long)id, who);
-	show("amount  %s %s%s", amount_text, ti->symbol, native ? " (native coin)" : "");
-	if (v.st.due) {
-		time_format(v.st.due, due_text, sizeof(due_text));
+/* What is paid to whom, the memo included: the patient's to read. */
+static int pay_show(struct ctx *x, const struct payment *pm, ehr_err *e)
+{
+	char due_text[40], *memo;
+	bool sealed;
+	int rc;
+
+	if (pm->v.memo_len && (rc = signer_unlock(&x->s, e)))
+		return rc;
+	memo = memo_text(&pm->v, &x->s, &sealed);
+	show("invoice %llu from %s", (unsigned long long)pm->id, pm->who);
+	show("amount  %s %s%s", pm->amount, pm->ti.symbol, pm->native ? " (native coin)" : "");
+	if (pm->v.st.due) {
+		time_format(pm->v.st.due, due_text, sizeof(due_text));
 		show("due     %s", due_text);
 	}
 	if (memo)
 		show("memo    %s", memo);
 	else if (sealed)
 		show("memo    (cannot be opened with this account's key)");
-
-	if ((rc = invoice_call_pay(id, &data[1], &txs[1].data_len, &e)))
-		goto out;
-	txs[1].has_to = 1;
-	memcpy(txs[1].to, x.registry, 20);
-	txs[1].data = data[1];
-	if (native) {
-		txs[1].value = v.st.amount;
-	} else {
-		u256 allowance;
-
-		if ((rc = erc20_allowance(x.c, v.st.token, x.s.address, x.registry, &allowance, &e)))
-			goto out;
-		approve = u256_cmp(&allowance, &v.st.amount) < 0;
-	}
-	if (approve) {
-		if ((rc = invoice_token_pay_gas(x.c, x.registry, &v.st, x.s.address, &txs[0].gas, &txs[1].gas, &e)) ||
-		    (rc = erc20_call_approve(x.registry, &v.st.amount, &data[0], &txs[0].data_len, &e)))
-			goto out;
-		txs[0].has_to = 1;
-		memcpy(txs[0].to, v.st.token, 20);
-		txs[0].data = data[0];
-		snprintf(what, sizeof(what), "Allow the registry to take %s %s, and pay invoice %llu: %s %s to %s",
-			 amount_text, ti->symbol, (unsigned long long)id, amount_text, ti->symbol, who);
-		rc = submit_approve_and_pay(x.c, &x.s, txs, what, &a->tx, hashes, r, &e);
-	} else {
-		snprintf(what, sizeof(what), "Pay invoice %llu: %s %s to %s", (unsigned long long)id, amount_text,
-			 ti->symbol, who);
-		rc = tx_submit(x.c, &x.s, &txs[1], what, &a->tx, hashes[1], &r[1], &e);
-	}
-	if (rc)
-		goto out;
-	{
-		cJSON *o = cJSON_CreateObject();
-		char h[67], tok[43];
-
-		cJSON_AddNumberToObject(o, "invoice", (double)id);
-		cJSON_AddStringToObject(o, "to", issuer_text);
-		cJSON_AddStringToObject(o, "name", name);
-		cJSON_AddStringToObject(o, "amount", amount_text);
-		cJSON_AddStringToObject(o, "symbol", ti->symbol);
-		if (native) {
-			cJSON_AddNullToObject(o, "token");
-		} else {
-			eip55_format(v.st.token, tok);
-			cJSON_AddStringToObject(o, "token", tok);
-		}
-		if (approve) {
-			hex_encode0x(hashes[0], 32, h);
-			cJSON_AddStringToObject(o, "approve_tx", h);
-		} else {
-			cJSON_AddNullToObject(o, "approve_tx");
-		}
-		print_tx_result(hashes[1], &r[1], o);
-	}
-	if (r[1].found)
-		note("invoice %llu paid: %s %s to %s", (unsigned long long)id, amount_text, ti->symbol, who);
-out:
 	if (memo) {
 		sodium_memzero(memo, strlen(memo));
 		free(memo);
 	}
-	free(data[0]);
-	free(data[1]);
-	chain_receipt_free(&r[0]);
-	chain_receipt_free(&r[1]);
-	free(v.memo);
+	return 0;
+}
+
+/* The payment, and before it the approve when the registry may not yet
+ * take enough of the token (both gases given then: pay's cannot be
+ * estimated before the approve is mined). */
+static int pay_build(const struct ctx *x, struct payment *pm, ehr_err *e)
+{
+	eth_tx *pay = &pm->txs[1], *approve = &pm->txs[0];
+	u256 allowance;
+	int rc;
+
+	if ((rc = invoice_call_pay(pm->id, &pm->data[1], &pay->data_len, e)))
+		return rc;
+	pay->has_to = 1;
+	memcpy(pay->to, x->registry, 20);
+	pay->data = pm->data[1];
+	if (pm->native) {
+		pay->value = pm->v.st.amount;
+		return 0;
+	}
+	if ((rc = erc20_allowance(x->c, pm->v.st.token, x->s.address, x->registry, &allowance, e)))
+		return rc;
+	if (!(pm->approve = u256_cmp(&allowance, &pm->v.st.amount) < 0))
+		return 0;
+	if ((rc = invoice_token_pay_gas(x->c, x->registry, &pm->v.st, x->s.address, &approve->gas, &pay->gas, e)) ||
+	    (rc = erc20_call_approve(x->registry, &pm->v.st.amount, &pm->data[0], &approve->data_len, e)))
+		return rc;
+	approve->has_to = 1;
+	memcpy(approve->to, pm->v.st.token, 20);
+	approve->data = pm->data[0];
+	return 0;
+}
+
+/* Asks, signs and sends the payment (with its approve, in one batch with
+ * one confirmation and the fee of both). */
+static int pay_send(struct ctx *x, struct payment *pm, const struct tx_opts *o, ehr_err *e)
+{
+	char what[640];
+
+	if (pm->approve) {
+		snprintf(what, sizeof(what), "Allow the registry to take %s %s, and pay invoice %llu: %s %s to %s",
+			 pm->amount, pm->ti.symbol, (unsigned long long)pm->id, pm->amount, pm->ti.symbol, pm->who);
+		return tx_submit_many_with(x->c, &x->s, pm->txs, 2, CHAIN_KEEP_GAS, what, o, pm->hashes,
+					   pm->r, e);
+	}
+	snprintf(what, sizeof(what), "Pay invoice %llu: %s %s to %s", (unsigned long long)pm->id, pm->amount,
+		 pm->ti.symbol, pm->who);
+	return tx_submit(x->c, &x->s, &pm->txs[1], what, o, pm->hashes[1], &pm->r[1], e);
+}
+
+static void pay_print(const struct payment *pm)
+{
+	cJSON *o = cJSON_CreateObject();
+	char h[67], tok[43];
+
+	cJSON_AddNumberToObject(o, "invoice", (double)pm->id);
+	cJSON_AddStringToObject(o, "to", pm->issuer);
+	cJSON_AddStringToObject(o, "name", pm->name);
+	cJSON_AddStringToObject(o, "amount", pm->amount);
+	cJSON_AddStringToObject(o, "symbol", pm->ti.symbol);
+	if (pm->native) {
+		cJSON_AddNullToObject(o, "token");
+	} else {
+		eip55_format(pm->v.st.token, tok);
+		cJSON_AddStringToObject(o, "token", tok);
+	}
+	if (pm->approve) {
+		hex_encode0x(pm->hashes[0], 32, h);
+		cJSON_AddStringToObject(o, "approve_tx", h);
+	} else {
+		cJSON_AddNullToObject(o, "approve_tx");
+	}
+	print_tx_result(pm->hashes[1], &pm->r[1], o);
+	if (pm->r[1].found)
+		note("invoice %llu paid: %s %s to %s", (unsigned long long)pm->id, pm->amount, pm->ti.symbol,
+		     pm->who);
+}
+
+static int invoice_pay(struct invoice_args *a, int npos, char **pos)
+{
+	struct ctx x;
+	struct payment pm;
+	ehr_err e = { 0 };
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	memset(&pm, 0, sizeof(pm));
+	if (npos != 1 || opt_id(pos[0], &pm.id))
+		return usage_error("invoice", "give one invoice id: ehr invoice pay ID");
+	if (!(rc = ctx_open(&x, &e)) && !(rc = invoice_get(x.c, x.registry, pm.id, &pm.v, &e)) &&
+	    !(rc = pay_check_state(&x, &pm, &e)) && !(rc = pay_check_funds(&x, &pm, &e)) &&
+	    !(rc = pay_show(&x, &pm, &e)) && !(rc = pay_build(&x, &pm, &e)) &&
+	    !(rc = pay_send(&x, &pm, &a->tx, &e)))
+		pay_print(&pm);
+	free(pm.data[0]);
+	free(pm.data[1]);
+	chain_receipt_free(&pm.r[0]);
+	chain_receipt_free(&pm.r[1]);
+	free(pm.v.memo);
 	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }

@@ -10,13 +10,8 @@ grep_err() {
 json_field() { # FIELD: a string field of the last JSON output
 	sed -n "s/.*\"$1\":[^\"]*\"\([^\"]*\)\".*/\1/p" "$E2E_OUT" | head -n 1
 }
-start_anvil || { fail "anvil starts"; finish; }
 T=$E2E_TMP
-printf 'records test passphrase\n' > "$T/pw"
-export EHR_PASSPHRASE_FILE="$T/pw"
-echo "test test test test test test test test test test test junk" > "$T/anvil-m"
-"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$T/anvil-m" -q
-"$EHR" --wallet dev deploy --save-as local --yes -q > /dev/null
+chain_setup 'records test passphrase'
 for w in alice bob carol; do
 	"$EHR" --wallet $w init --kdf interactive --mnemonic-out "$T/$w-m" -q
 	"$EHR" --wallet dev send "$("$EHR" --wallet $w address)" 10 --yes -q > /dev/null
@@ -24,7 +19,6 @@ done
 ALICE=$("$EHR" --wallet alice address)
 BOB=$("$EHR" --wallet bob address)
 CAROL=$("$EHR" --wallet carol address)
-REG=$("$EHR" config --json | sed -n 's/.*"registry":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p')
 # the identifier system of record ids in FHIR output
 RSYS="urn:ehr:record:eip155:$("$CAST" chain-id):$REG"
 

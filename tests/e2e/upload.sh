@@ -10,12 +10,7 @@ grep_err() {
 	if grep -q -- "$2" "$E2E_ERR"; then ok "$1"; else fail "$1: stderr was: $(cat "$E2E_ERR")"; fi
 }
 T=$E2E_TMP
-start_anvil --dump-state "$T/state.json" || { fail "anvil starts"; finish; }
-printf 'upload test passphrase\n' > "$T/pw"
-export EHR_PASSPHRASE_FILE="$T/pw"
-echo "test test test test test test test test test test test junk" > "$T/anvil-m"
-"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$T/anvil-m" -q
-"$EHR" --wallet dev deploy --save-as local --yes -q > /dev/null
+chain_setup --dump-state "$T/state.json" 'upload test passphrase'
 for w in lab p1 p2 p3 p4; do
 	"$EHR" --wallet $w init --kdf interactive --mnemonic-out "$T/$w-m" -q
 	"$EHR" --wallet dev send "$("$EHR" --wallet $w address)" 10 --yes -q
@@ -24,7 +19,6 @@ done
 LAB=$("$EHR" --wallet lab address)
 P1=$("$EHR" --wallet p1 address); P2=$("$EHR" --wallet p2 address)
 P3=$("$EHR" --wallet p3 address); P4=$("$EHR" --wallet p4 address)
-REG=$("$EHR" config --json | sed -n 's/.*"registry":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p')
 for w in p1 p2 p4; do "$EHR" --wallet $w grant "$LAB" --write --for 7d --yes -q > /dev/null; done
 by_lab() { # the number of records the lab anchored (for one patient, if given)
 	"$CAST" logs --json --address "$REG" --from-block 0 \
