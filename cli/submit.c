@@ -86,14 +86,6 @@ void signer_close(struct signer *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* chain_rpc and chain_chain_id had to ask the chain id target_connect left
- * open, and the node did not give it or gave another: they cannot return
- * an error, so the run ends here, as it would have in target_connect. */
-static void __attribute__((noreturn)) chain_id_failed(const ehr_err *e)
-{
-	exit(report(e));
-}
-
 int target_connect(const struct target *t, chain **c, ehr_err *e)
 {
 	rpc_options o;
@@ -101,8 +93,7 @@ int target_connect(const struct target *t, chain **c, ehr_err *e)
 
 	if ((rc = target_rpc_options(&o, e)))
 		return rc;
-	if ((rc = chain_open_deferred(t->rpc, t->network[0] ? t->network : NULL, t->chain_id, &o,
-				      chain_id_failed, c, e)))
+	if ((rc = chain_open_deferred(t->rpc, t->network[0] ? t->network : NULL, t->chain_id, &o, c, e)))
 		return rc;
 	chain_set_errors(*c, registry_errors, registry_n_errors);
 	chain_set_symbol(*c, t->symbol);

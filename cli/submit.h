@@ -53,9 +53,9 @@ void signer_close(struct signer *s);
 /* Opens the chain of t without asking anything yet: the chain id is asked
  * with the chain's first request (tx_submit: in the batch that prepares
  * the transaction) and checked against the network's before any answer is
- * used or anything signed (chain_open_deferred). When chain_rpc or
- * chain_chain_id come first and that check fails, the error is reported
- * and the run ends with its status (exit 4 or 5), as it would have here. */
+ * used or anything signed (chain_open_deferred). A command that needs
+ * chain_chain_id or chain_rpc before any other call on the chain calls
+ * chain_check_id first, and reports its failure as this one's. */
 int target_connect(const struct target *t, chain **c, ehr_err *e);
 
 /* Prepares, confirms ("<what> ... ? [y/N]"), signs and sends tx, and waits

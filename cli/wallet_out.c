@@ -11,6 +11,7 @@
 #include "wallet/keys/eth.h"
 #include "wallet/base/fileio.h"
 #include "wallet/base/hex.h"
+#include "keystore/strength.h"
 
 static cJSON *accounts_json(const keystore *ks)
 {
@@ -69,6 +70,10 @@ int create_wallet(const keystore_secret *secret, const char *kdf, unsigned long 
 			    g.wallet, path);
 	if ((rc = session_passphrase("new passphrase", true, &pass, &len, &e)))
 		return report(&e);
+	if ((rc = strength_check(pass, len, &e))) {
+		sodium_free(pass);
+		return report(&e);
+	}
 	rc = keystore_create(path, secret, pass, len, level, naccounts, force, &e);
 	sodium_free(pass);
 	if (rc || (rc = keystore_open(path, &ks, &e)))

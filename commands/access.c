@@ -99,6 +99,8 @@ static int access_find(struct opening *x, const char *arg, ehr_err *e)
 		return rc;
 	if ((rc = signer_open(&x->s, e)) || (rc = target_connect(&x->t, &x->c, e)))
 		return rc;
+	if (x->is_uri && (rc = chain_check_id(x->c, e)))
+		return rc;
 	if (x->is_uri && x->u.chain_id != (chain_id = chain_chain_id(x->c)))
 		return ehr_fail(e, EHR_ECHAIN, "the grant is on chain %llu, the node is chain %llu (use --network)",
 				(unsigned long long)x->u.chain_id, (unsigned long long)chain_id);

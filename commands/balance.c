@@ -72,7 +72,7 @@ int cmd_balance(int argc, char **argv)
 		decimals = ti.decimals;
 		symbol = ti.symbol;
 	} else {
-		if ((rc = rpc_get_balance(chain_rpc(c), who, "latest", be, &e)))
+		if ((rc = chain_check_id(c, &e)) || (rc = rpc_get_balance(chain_rpc(c), who, "latest", be, &e)))
 			goto out;
 		u256_from_be(&bal, be, 32);
 		symbol = t.symbol;

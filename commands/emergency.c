@@ -144,6 +144,7 @@ static int em_open(struct em_ctx *x, ehr_err *e)
 
 	if ((rc = target_resolve(&x->t, e)) || (rc = target_registry(&x->t, x->registry, e)) ||
 	    (rc = signer_open(&x->s, e)) || (rc = target_connect(&x->t, &x->c, e)) ||
+	    (rc = chain_check_id(x->c, e)) ||
 	    (rc = state_path(&x->s, x->registry, chain_chain_id(x->c), x->path, sizeof(x->path), e)))
 		return rc;
 	return state_load(x->path, &x->em, e);

@@ -607,7 +607,8 @@ static int run_open(struct run *r, const char *jpath, ehr_err *e)
 	    (rc = signer_open(&r->s, e)) || (rc = target_connect(&r->t, &r->c, e)))
 		return rc;
 	if (!jpath) {
-		if ((rc = journal_path(r->j, chain_chain_id(r->c), r->registry, r->s.address, r->path,
+		if ((rc = chain_check_id(r->c, e)) ||
+		    (rc = journal_path(r->j, chain_chain_id(r->c), r->registry, r->s.address, r->path,
 				       sizeof(r->path), e)))
 			return rc;
 		jpath = r->path;

@@ -186,8 +186,8 @@ after_one_more_run() {
 	[ "$_after" = 0 ] || temporaries | sed 's/^/    /'
 }
 
-printf 'first passphrase\n' > "$T/pw1"
-printf 'second passphrase\n' > "$T/pw2"
+printf 'first faults test passphrase\n' > "$T/pw1"
+printf 'second faults test passphrase\n' > "$T/pw2"
 export EHR_PASSPHRASE_FILE="$T/pw1"
 W=$EHR_HOME/wallets
 C=$EHR_HOME/config.json

@@ -184,6 +184,34 @@ check_exit "no such wallet is exit 3" 3 "$EHR" --wallet nosuch accounts
 grep_err "names the wallet" "nosuch"
 check_exit "bad wallet name is exit 2" 2 "$EHR" --wallet ../evil accounts
 
+## weak passphrases: refused, exit 2, nothing written
+printf 'a\n' > "$T/weak1"
+printf 'password1234\n' > "$T/weak2"
+ls "$W" > "$T/wallets.before"
+check_exit "init refuses a one-letter passphrase (2)" 2 "$EHR" --wallet weak \
+	--passphrase-file "$T/weak1" init --kdf interactive --mnemonic-out "$T/m-weak"
+grep_err "says it is too short" "too short: 1 characters, at least 12"
+grep_err "says what would do" "would do"
+check_eq "no wallet for a weak passphrase" "$(test -e "$W/weak.json" || echo none)" none
+check_eq "and no mnemonic file" "$(test -e "$T/m-weak" || echo none)" none
+check_exit "init refuses 'password1234' (2)" 2 "$EHR" --wallet weak \
+	--passphrase-file "$T/weak2" init --kdf interactive --mnemonic-out "$T/m-weak"
+grep_err "says it is easy to guess" "too easy to guess"
+grep_err "names the bits needed" "at least 50 are needed"
+grep -q password1234 "$E2E_ERR" && fail "the message repeats the passphrase" || ok "the passphrase is not echoed"
+check_exit "restore refuses a weak passphrase (2)" 2 "$EHR" --wallet weak \
+	--passphrase-file "$T/weak2" restore --mnemonic-file "$T/cm" --kdf interactive
+grep_err "restore says why" "too easy to guess"
+check_exit "import refuses a weak passphrase (2)" 2 "$EHR" --wallet weak \
+	--passphrase-file "$T/weak1" import --kdf interactive --private-key-file "$T/rawkey"
+grep_err "import says why" "too short"
+check_eq "none of them wrote a wallet" "$(ls "$W")" "$(cat "$T/wallets.before")"
+check_exit "passwd refuses a weak new passphrase (2)" 2 "$EHR" --wallet dev passwd \
+	--new-passphrase-file "$T/weak2" --kdf interactive
+grep_err "passwd says why" "too easy to guess"
+cmp -s "$W/dev.json" "$T/dev.before"; check_eq "dev wallet unchanged by the refused passwd" $? 0
+check_exit "and the old passphrase still unlocks it" 0 "$EHR" --wallet dev sign x
+
 ## every command has -h, a man page and completion entries
 for c in $("$EHR" help --commands); do
 	check_exit "ehr $c -h" 0 "$EHR" "$c" -h

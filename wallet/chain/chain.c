@@ -34,7 +34,6 @@ struct chain {
 	char network[65];		/* "" when none was named */
 	int id_checked;
 	ehr_err id_refused;		/* a mismatch, kept; status 0 when none */
-	chain_id_failed_fn on_id_failure;
 	int has_base_fee;		/* -1 unknown, 0, 1 */
 	uint64_t block_gas_limit;	/* of the latest block chain_prepare saw */
 	char symbol[16];
@@ -395,30 +394,11 @@ int chain_open(const char *url, const char *network, uint64_t expected_chain_id,
 }
 
 int chain_open_deferred(const char *url, const char *network, uint64_t expected_chain_id,
-			const rpc_options *opt, chain_id_failed_fn on_failure, chain **out,
-			ehr_err *e)
+			const rpc_options *opt, chain **out, ehr_err *e)
 {
 	ehr_err scratch;
-	int st;
 
-	if (!e)
-		e = &scratch;
-	*out = NULL;
-	if (!on_failure)
-		return ehr_fail(e, EHR_EUSAGE, "a deferred chain id check needs a failure handler");
-	if ((st = open_client(url, network, expected_chain_id, opt, out, e)))
-		return st;
-	(*out)->on_id_failure = on_failure;
-	return 0;
-}
-
-/* For the accessors, which cannot return an error. */
-static void check_id_or_end(chain *c)
-{
-	ehr_err e;
-
-	if (!c->id_checked && chain_check_id(c, &e))
-		c->on_id_failure(&e);
+	return open_client(url, network, expected_chain_id, opt, out, e ? e : &scratch);
 }
 
 void chain_close(chain *c)
@@ -431,15 +411,13 @@ void chain_close(chain *c)
 	free(c);
 }
 
-uint64_t chain_chain_id(chain *c)
+uint64_t chain_chain_id(const chain *c)
 {
-	check_id_or_end(c);
-	return c->chain_id;
+	return c->chain_id;	/* 0 until id_checked */
 }
 
-rpc_client *chain_rpc(chain *c)
+rpc_client *chain_rpc(const chain *c)
 {
-	check_id_or_end(c);
 	return c->rpc;
 }
 

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include "wallet/base/array.h"
 #include "wallet/vault/fhir.h"
 #include "wallet/base/fileio.h"
 #include "wallet/registry/records.h"
@@ -20,14 +21,8 @@
 
 static int grow(struct incoming **list, size_t n, size_t *cap, ehr_err *e)
 {
-	struct incoming *grown;
-
-	if (n < *cap)
-		return 0;
-	if (!(grown = realloc(*list, (*cap * 2 + 8) * sizeof(**list))))
+	if (array_grow((void **)list, cap, n + 1, sizeof(**list)))
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
-	*list = grown;
-	*cap = *cap * 2 + 8;
 	return 0;
 }
 

@@ -160,7 +160,7 @@ int journal_resend(chain *c, const journal *jr, unsigned confirmations, long tim
 		q[i].params = cJSON_CreateArray();
 		cJSON_AddItemToArray(q[i].params, cJSON_CreateString(h));
 	}
-	if (jr->ntxs && (rc = rpc_batch(chain_rpc(c), q, jr->ntxs, e)))
+	if (jr->ntxs && ((rc = chain_check_id(c, e)) || (rc = rpc_batch(chain_rpc(c), q, jr->ntxs, e))))
 		goto out;
 	for (i = 0; i < jr->ntxs; i++)
 		if (q[i].status == EHR_OK && cJSON_IsNull(q[i].result)) {
