@@ -184,6 +184,25 @@ check_exit "no such wallet is exit 3" 3 "$EHR" --wallet nosuch accounts
 grep_err "names the wallet" "nosuch"
 check_exit "bad wallet name is exit 2" 2 "$EHR" --wallet ../evil accounts
 
+## ehr alone: what to do first, then next, then the usual usage
+FRESH="env -u EHR_RPC_URL -u ETH_RPC_URL -u EHR_WALLET EHR_HOME=$T/fresh"
+mkdir -m 700 "$T/fresh"
+check_exit "ehr alone on a fresh machine (2)" 2 $FRESH "$EHR"
+grep_err "says to init" "there is no wallet 'default' yet"
+grep_err "or restore" "ehr restore    a wallet from the words you already have"
+check_exit "ehr alone with another wallet name (2)" 2 $FRESH "$EHR" --wallet clinic
+grep_err "with that name" "ehr --wallet clinic init"
+check_eq "it wrote nothing" "$(ls -A "$T/fresh")" ""
+$FRESH "$EHR" init --kdf interactive --mnemonic-out "$T/fresh-m" -q
+check_exit "ehr alone with a wallet but no network (2)" 2 $FRESH "$EHR"
+grep_err "says network add comes next" "ehr network add NAME --rpc URL"
+grep_err "says who gives the URL" "clinic or network operator"
+check_exit "with --rpc it is the usual usage (2)" 2 $FRESH "$EHR" --rpc http://127.0.0.1:1
+grep_err "the usage line" "^usage: ehr"
+$FRESH "$EHR" network add here --rpc http://127.0.0.1:1 --chain-id 31337 2> /dev/null
+check_exit "with a network it is the usual usage (2)" 2 $FRESH "$EHR"
+grep_err "the usage line" "^usage: ehr \[global options\] COMMAND"
+
 ## weak passphrases: refused, exit 2, nothing written
 printf 'a\n' > "$T/weak1"
 printf 'password1234\n' > "$T/weak2"
