@@ -181,6 +181,15 @@ check_exit "a Patient's bad gender inside a Bundle is refused (2)" 2 "$EHR" --wa
 grep_err "names the path and the values allowed" "entry\[0\].resource: Patient.gender must be one of male, female, other, unknown"
 check_eq "still nothing anchored" "$(count)" "$n0"
 check_exit "a missing file is refused (2)" 2 "$EHR" --wallet alice record add "$T/nope.pdf" --yes
+mkdir -p -m 700 "$T/noreg/wallets"
+cp "$EHR_HOME/wallets/alice.json" "$T/noreg/wallets/"
+check_exit "record add with no registry configured (2)" 2 env EHR_HOME="$T/noreg" "$EHR" --wallet alice \
+	--rpc "$EHR_RPC_URL" record add "$T/files/r1.bin" --yes
+grep_err "says a registry comes from the network's configuration" \
+	"The registry comes with the network's configuration: the clinic or network operator gives its address"
+grep_err "then mentions deploy" "operator gives its address.*Only to run a chain of your own, 'ehr deploy'"
+check_eq "nothing anchored without a registry" "$(count)" "$n0"
+check_eq "and no config written" "$(test -e "$T/noreg/config.json" || echo none)" none
 check_exit "a record that does not exist (1)" 1 "$EHR" --wallet alice record get 9999 -o "$T/out/x"
 grep_err "says so" "no record 9999"
 check_exit "another patient's record without a grant (5)" 5 "$EHR" --wallet bob record get 1 -o "$T/out/x"

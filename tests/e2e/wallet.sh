@@ -123,6 +123,13 @@ check_exit "wallets remove without a terminal needs --yes" 2 "$EHR" wallets remo
 check_eq "so w4 is still there" "$(test -f "$W/w4.json" && echo yes)" yes
 check_exit "wallets remove --yes" 0 "$EHR" wallets remove w4 --yes
 check_eq "w4 is gone" "$(test -f "$W/w4.json" || echo gone)" gone
+check_exit "wallets rm without a terminal needs --yes too" 2 "$EHR" wallets rm raw < /dev/null
+check_eq "so raw is still there" "$(test -f "$W/raw.json" && echo yes)" yes
+check_exit "wallets rm with no name (2)" 2 "$EHR" wallets rm
+grep_err "names the alias" "'wallets rm' takes one wallet name"
+check_exit "wallets rm --yes, as remove" 0 "$EHR" wallets rm raw --yes
+grep_err "says it removed it" "removed wallet 'raw'"
+check_eq "raw is gone" "$(test -f "$W/raw.json" || echo gone)" gone
 
 ## refusals: message, exit status, nothing changed
 cp "$W/dev.json" "$T/dev.before"
