@@ -162,9 +162,7 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		if (g.help)
 			return command_find("help")->fn(1, (char *[]){ (char *)"help", NULL });
-		fputs("usage: ehr [global options] COMMAND [options] [args]\n"
-		      "(see 'ehr help' for the commands)\n", stderr);
-		return EHR_EUSAGE;
+		return help_first_steps();
 	}
 	if (!(cmd = command_find(argv[1]))) {
 		const struct command *best = NULL;
