@@ -3,6 +3,7 @@
 #include "cli/release_policy.h"
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -31,6 +32,20 @@ void follow_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+void follow_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (g.quiet)
+		return;
+	fflush(stdout);
+	fputs("ehr: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }
 
 bool follow_stopped(void)

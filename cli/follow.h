@@ -15,6 +15,10 @@
  * must not end the watcher). */
 void follow_signals(void);
 
+/* What a follower did or saw ("ehr: ..."), on stderr whatever --json
+ * says (a log, not output); not with -q. */
+void follow_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Whether SIGINT or SIGTERM came since follow_signals. */
 bool follow_stopped(void);
 

@@ -1,28 +1,11 @@
 #include "cli/release_policy.h"
 #include "cli/ehr.h"
+#include "cli/follow.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "wallet/registry/consent.h"
-
-/* What the policy did, on stderr whatever --json says (it is a log, not
- * output); not with -q. */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (g.quiet)
-		return;
-	fflush(stdout);
-	fputs("ehr: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* Why a request gets nothing, or NULL when the policy releases. */
 static int refusal(chain *c, const uint8_t registry[20], const consent_request *q,
@@ -72,20 +55,20 @@ int release_by_policy(chain *c, const uint8_t registry[20], struct signer *s,
 	    (rc = refusal(c, registry, &q, &why, e)))
 		return rc;
 	if (why) {
-		say("request %llu of %s (grant %llu): nothing released: %s", (unsigned long long)ev->request,
+		follow_say("request %llu of %s (grant %llu): nothing released: %s", (unsigned long long)ev->request,
 		    requester_name, (unsigned long long)ev->grant, why);
 		return 0;
 	}
 	rc = send_release(c, registry, s, ev->request, to, n, e);
 	if (rc == EHR_EFAIL && !*n && strstr(e->msg, "nothing left to release")) {
 		*out = RELEASE_ANSWERED;
-		say("request %llu of %s: answered before", (unsigned long long)ev->request, requester_name);
+		follow_say("request %llu of %s: answered before", (unsigned long long)ev->request, requester_name);
 		return 0;
 	}
 	if (rc)
 		return rc;
 	*out = RELEASE_SENT;
-	say("released %zu record%s to %s (request %llu, grant %llu)", *n, *n == 1 ? "" : "s",
+	follow_say("released %zu record%s to %s (request %llu, grant %llu)", *n, *n == 1 ? "" : "s",
 	    requester_name, (unsigned long long)ev->request, (unsigned long long)ev->grant);
 	return 0;
 }

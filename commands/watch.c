@@ -445,7 +445,7 @@ static int follow(struct watch *w, ehr_err *e)
 		if (rc)
 			return rc;
 		if (pause) {
-			note("the node answers again; watching from block %llu", (unsigned long long)w->st.block);
+			follow_say("the node answers again; watching from block %llu", (unsigned long long)w->st.block);
 			pause = 0;
 		}
 		if (caught_up && w->a->once)
