@@ -3,7 +3,8 @@
  * event, a command per event with --exec, access requests answered by
  * policy with --release (cli/release_policy.h). It resumes where it
  * stopped: after each event and each block range the position is written
- * to a state file (atomically, 0600). The node going away is waited out
+ * to a state file (atomically, 0600), each event's line shown just before
+ * its state replaces the old one. The node going away is waited out
  * with growing pauses, said on stderr. */
 #include "commands/commands.h"
 #include "cli/follow.h"
@@ -319,9 +320,32 @@ static void run_exec(struct watch *w, const watch_event *ev, const char *json)
 
 /* ---- one event ----------------------------------------------------------------------- */
 
-/* Answers (with --release), shows, runs --exec, then moves the state past
- * the event. The answer comes first: when the node is away it fails with
- * nothing shown, and the event is handled again when the node is back. */
+/* What the state write shows just before the new state replaces the old. */
+struct shown_line {
+	const char *text;
+};
+
+static void show_line(void *ctx)
+{
+	const struct shown_line *l = ctx;
+
+	puts(l->text);
+	fflush(stdout);
+}
+
+static int save_state(struct watch *w, const char *line, ehr_err *e)
+{
+	struct shown_line l = { line };
+
+	return watch_state_save(w->state_path, w->chain_id, w->registry, w->s.address, &w->st,
+				line ? show_line : NULL, &l, e);
+}
+
+/* Answers (with --release), runs --exec, then writes the state past the
+ * event and shows its line together with it (watch_state_save). Answering
+ * first: when the node is away it fails with nothing shown, and the event
+ * is handled again when the node is back (a release is never sent twice:
+ * what was released is no longer requested). */
 static int handle(struct watch *w, const watch_event *ev, ehr_err *e)
 {
 	enum release_outcome outcome;
@@ -344,21 +368,17 @@ static int handle(struct watch *w, const watch_event *ev, ehr_err *e)
 	cJSON_Delete(o);
 	if (!json)
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
-	if (g.json) {
-		puts(json);
-	} else {
-		event_line(w, ev, line, sizeof(line));
-		puts(line);
-	}
-	fflush(stdout);
 	if (w->exec_argv[0])
 		run_exec(w, ev, json);
-	free(json);
+	if (!g.json)
+		event_line(w, ev, line, sizeof(line));
 	if (ev->log_index != WATCH_NO_LOG) {
 		w->st.block = ev->block;
 		w->st.log_index = ev->log_index + 1;
 	}
-	return watch_state_save(w->state_path, w->chain_id, w->registry, w->s.address, &w->st, e);
+	rc = save_state(w, g.json ? json : line, e);
+	free(json);
+	return rc;
 }
 
 static int handle_all(struct watch *w, const watch_event *evs, size_t n, ehr_err *e)
@@ -387,7 +407,7 @@ static int check_expiring(struct watch *w, uint64_t head, ehr_err *e)
 		return rc;
 	rc = handle_all(w, evs, n, e);
 	if (!rc && !n && before != w->st.n_warned)
-		rc = watch_state_save(w->state_path, w->chain_id, w->registry, w->s.address, &w->st, e);
+		rc = save_state(w, NULL, e);
 	watch_events_free(evs, n);
 	return rc;
 }
@@ -420,7 +440,7 @@ static int step(struct watch *w, bool *caught_up, ehr_err *e)
 		return rc;
 	w->st.block = to + 1;
 	w->st.log_index = 0;
-	if ((rc = watch_state_save(w->state_path, w->chain_id, w->registry, w->s.address, &w->st, e)))
+	if ((rc = save_state(w, NULL, e)))
 		return rc;
 	*caught_up = to == head;
 	return *caught_up ? check_expiring(w, head, e) : 0;

@@ -28,7 +28,7 @@ static void test_state(const char *dir)
 	CHECK(!watch_state_load(path, 31337, reg, me, &back, &found, &e) && !found, "no file: not found");
 	st.warned = warned;
 	st.n_warned = 2;
-	CHECK(!watch_state_save(path, 31337, reg, me, &st, &e), "%s", e.msg);
+	CHECK(!watch_state_save(path, 31337, reg, me, &st, NULL, NULL, &e), "%s", e.msg);
 	CHECK(!stat(path, &sb) && (sb.st_mode & 0777) == 0600, "the state file is 0600");
 	CHECK(!watch_state_load(path, 31337, reg, me, &back, &found, &e) && found, "%s", e.msg);
 	CHECK(back.block == 12 && back.log_index == 3 && back.n_warned == 2 && back.warned[1] == 9,

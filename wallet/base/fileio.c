@@ -303,8 +303,8 @@ static int create_temp(const char *path, mode_t mode, char tmp[PATH_MAX], ehr_er
 	return -ehr_fail(e, EHR_EFAIL, "cannot create a temporary file for %s", path);
 }
 
-int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-		      bool replace, ehr_err *e)
+static int write_atomic(const char *path, const void *data, size_t len, mode_t mode, bool replace,
+			void (*before_rename)(void *), void *ctx, ehr_err *e)
 {
 	char tmp[PATH_MAX];
 	const unsigned char *p = data;
@@ -330,6 +330,8 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 	if (fsync(fd) < 0)
 		goto fail;
 	/* fd stays open, and so locked, until the temporary's name is gone */
+	if (before_rename)
+		before_rename(ctx);
 	if (replace) {
 		if (rename(tmp, path) < 0)
 			goto fail;
@@ -353,6 +355,18 @@ fail:
 	if (err == EEXIST)
 		return ehr_fail(e, EHR_EUSAGE, "%s exists", path);
 	return ehr_fail(e, EHR_EFAIL, "cannot write %s: %s", path, strerror(err));
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+		      bool replace, ehr_err *e)
+{
+	return write_atomic(path, data, len, mode, replace, NULL, NULL, e);
+}
+
+int file_replace_atomic_hook(const char *path, const void *data, size_t len, mode_t mode,
+			     void (*before_rename)(void *), void *ctx, ehr_err *e)
+{
+	return write_atomic(path, data, len, mode, true, before_rename, ctx, e);
 }
 
 int dir_ensure(const char *dir, mode_t mode, ehr_err *e)

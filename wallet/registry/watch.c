@@ -440,7 +440,8 @@ int watch_state_load(const char *path, uint64_t chain_id, const uint8_t registry
 }
 
 int watch_state_save(const char *path, uint64_t chain_id, const uint8_t registry[20],
-		     const uint8_t me[20], const watch_state *st, ehr_err *e)
+		     const uint8_t me[20], const watch_state *st, void (*shown)(void *), void *ctx,
+		     ehr_err *e)
 {
 	char reg[43], addr[43], *text;
 	cJSON *root = cJSON_CreateObject(), *arr = cJSON_CreateArray();
@@ -461,7 +462,7 @@ int watch_state_save(const char *path, uint64_t chain_id, const uint8_t registry
 	cJSON_Delete(root);
 	if (!text)
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
-	rc = file_write_atomic(path, text, strlen(text), 0600, true, e);
+	rc = file_replace_atomic_hook(path, text, strlen(text), 0600, shown, ctx, e);
 	free(text);
 	return rc;
 }

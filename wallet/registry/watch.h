@@ -116,9 +116,14 @@ int watch_state_load(const char *path, uint64_t chain_id, const uint8_t registry
 		     const uint8_t me[20], watch_state *st, bool *found, ehr_err *e);
 
 /* Writes the state file atomically (0600): a crash leaves the old state
- * or the new one. */
+ * or the new one. shown(ctx), when given, is called once the new state is
+ * on disk and just before it replaces the old one (file_replace_atomic_hook):
+ * an event shown there and the state that says it was handled appear
+ * together, so a watcher killed at any point shows each event once (but
+ * for a kill within the microseconds between the two). */
 int watch_state_save(const char *path, uint64_t chain_id, const uint8_t registry[20],
-		     const uint8_t me[20], const watch_state *st, ehr_err *e);
+		     const uint8_t me[20], const watch_state *st, void (*shown)(void *), void *ctx,
+		     ehr_err *e);
 
 void watch_state_free(watch_state *st);
 
