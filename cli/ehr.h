@@ -38,12 +38,25 @@ struct command {
 	const char *synopsis;        /* usage lines after "ehr ", '\n'-separated */
 	const struct opt *opts;      /* the command's own options, for -h */
 	unsigned flags;
+	/* The subcommands and what completes the operands, space-separated:
+	 * "sub" a subcommand; "sub:KIND" one whose first operand is a KIND
+	 * (an opt_value name: FILE, WALLET, NETWORK, COMMAND...); "KIND..."
+	 * every operand; ":KIND" the command's own operands. NULL: none. */
+	const char *words;
 };
 
 extern const struct command commands[];
 extern const unsigned ncommands;
 
 const struct command *command_find(const char *name);
+
+/* `ehr __complete [--describe] WORD...` (hidden): prints what completes
+ * the last WORD of the command line WORD... (without "ehr"), one candidate
+ * a line; with --describe, a tab and a description after the names of
+ * commands and options. A value the shell
+ * must complete itself is one line ":file PATH" or ":dir PATH", PATH being
+ * the end of the last word to complete. Returns the exit status. */
+int complete_main(int argc, char **argv);
 
 /* Prints the short usage of cmd (its synopsis and options) to stdout or,
  * as part of a usage error, to stderr. */

@@ -15,19 +15,19 @@ enum { G_WALLET = 1, G_ACCOUNT, G_NETWORK, G_RPC, G_REGISTRY, G_PASSFILE,
        G_PASSFD, G_JSON, G_YES, G_QUIET, G_HELP, G_VERSION };
 
 const struct opt global_opts[] = {
-	{ "wallet", 0, G_WALLET, "NAME", "the wallet to use (default: $EHR_WALLET, else 'default')" },
-	{ "account", 0, G_ACCOUNT, "N", "the account index to act as (default 0)" },
-	{ "network", 0, G_NETWORK, "NAME", "a configured network" },
-	{ "rpc", 0, G_RPC, "URL", "the node's JSON-RPC URL (default: $EHR_RPC_URL, $ETH_RPC_URL)" },
-	{ "registry", 0, G_REGISTRY, "ADDR", "the registry contract (default: $EHR_REGISTRY)" },
-	{ "passphrase-file", 0, G_PASSFILE, "FILE", "read the passphrase from FILE's first line" },
-	{ "passphrase-fd", 0, G_PASSFD, "N", "read the passphrase from file descriptor N" },
-	{ "json", 0, G_JSON, NULL, "print JSON instead of tables" },
-	{ "yes", 'y', G_YES, NULL, "answer yes to confirmations" },
-	{ "quiet", 'q', G_QUIET, NULL, "print less" },
-	{ "help", 'h', G_HELP, NULL, "show usage" },
-	{ "version", 0, G_VERSION, NULL, "show the version" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "wallet", 0, G_WALLET, "NAME", OV_WALLET, "the wallet to use (default: $EHR_WALLET, else 'default')" },
+	{ "account", 0, G_ACCOUNT, "N", OV_NONE, "the account index to act as (default 0)" },
+	{ "network", 0, G_NETWORK, "NAME", OV_NETWORK, "a configured network" },
+	{ "rpc", 0, G_RPC, "URL", OV_NONE, "the node's JSON-RPC URL (default: $EHR_RPC_URL, $ETH_RPC_URL)" },
+	{ "registry", 0, G_REGISTRY, "ADDR", OV_NONE, "the registry contract (default: $EHR_REGISTRY)" },
+	{ "passphrase-file", 0, G_PASSFILE, "FILE", OV_FILE, "read the passphrase from FILE's first line" },
+	{ "passphrase-fd", 0, G_PASSFD, "N", OV_NONE, "read the passphrase from file descriptor N" },
+	{ "json", 0, G_JSON, NULL, OV_NONE, "print JSON instead of tables" },
+	{ "yes", 'y', G_YES, NULL, OV_NONE, "answer yes to confirmations" },
+	{ "quiet", 'q', G_QUIET, NULL, OV_NONE, "print less" },
+	{ "help", 'h', G_HELP, NULL, OV_NONE, "show usage" },
+	{ "version", 0, G_VERSION, NULL, OV_NONE, "show the version" },
+	{ 0 }
 };
 
 static const struct opt *match_global(const char *arg, const char **val, int *takes_next)
@@ -150,6 +150,8 @@ int main(int argc, char **argv)
 
 	if (sodium_init() < 0)
 		return fail(EHR_EFAIL, "cannot initialise libsodium");
+	if (argc >= 2 && !strcmp(argv[1], "__complete"))  /* before the globals: they are words */
+		return complete_main(argc - 2, argv + 2);
 	if ((rc = extract_globals(&argc, argv, &version)))
 		return rc;
 	read_environment();

@@ -9,11 +9,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What an option's value (or a command's operand) is, so that `ehr
+ * __complete` can offer values: files, wallet names, kdf levels... */
+enum opt_value {
+	OV_NONE,        /* a flag, or free text: nothing to offer */
+	OV_FILE,        /* a file name */
+	OV_DIR,         /* a directory name */
+	OV_WALLET,      /* a wallet in the wallet directory */
+	OV_NETWORK,     /* a configured network */
+	OV_DURATION,    /* 30m, 12h, 7d... (nothing to offer) */
+	OV_LEVEL,       /* an argon2id cost level */
+	OV_WORDS,       /* a mnemonic length */
+	OV_COMMAND,     /* a command name */
+	OV_TOKEN,       /* "default" (the network's token) or an address */
+	OV_ROLE,        /* a register role */
+	OV_STORE        /* chain, or dir:PATH */
+};
+
 struct opt {
 	const char *name;      /* long name without "--"; NULL ends a table */
 	char short_name;       /* 0 for none */
 	int key;               /* returned by opt_next */
 	const char *arg;       /* value name for usage ("FILE"), NULL: a flag */
+	enum opt_value value;  /* what completes the value */
 	const char *help;      /* one line for -h */
 };
 

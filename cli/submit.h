@@ -20,10 +20,10 @@
 #define TX_OPT_ASYNC 1001
 #define TX_OPT_TIMEOUT 1002
 #define TX_WAIT_OPTS \
-	{ "confirmations", 0, TX_OPT_CONFIRMATIONS, "N", "wait for N confirmations (default 1)" }, \
-	{ "timeout", 0, TX_OPT_TIMEOUT, "SECONDS", "give up waiting after SECONDS (default 120)" }
+	{ "confirmations", 0, TX_OPT_CONFIRMATIONS, "N", OV_NONE, "wait for N confirmations (default 1)" }, \
+	{ "timeout", 0, TX_OPT_TIMEOUT, "SECONDS", OV_NONE, "give up waiting after SECONDS (default 120)" }
 #define TX_OPTS TX_WAIT_OPTS, \
-	{ "async", 0, TX_OPT_ASYNC, NULL, "print the transaction hash and do not wait" }
+	{ "async", 0, TX_OPT_ASYNC, NULL, OV_NONE, "print the transaction hash and do not wait" }
 
 struct tx_opts {
 	unsigned long confirmations;

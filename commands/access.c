@@ -26,11 +26,11 @@
 enum { O_OUT = 1, O_PASSCODE_FILE, O_FORCE };
 
 const struct opt cmd_access_opts[] = {
-	{ "output", 'o', O_OUT, "DIR", "write the records into DIR (default: the current directory)" },
-	{ "passcode-file", 0, O_PASSCODE_FILE, "FILE", "the passcode of a passcode grant, from FILE" },
-	{ "force", 'f', O_FORCE, NULL, "replace existing files" },
+	{ "output", 'o', O_OUT, "DIR", OV_DIR, "write the records into DIR (default: the current directory)" },
+	{ "passcode-file", 0, O_PASSCODE_FILE, "FILE", OV_FILE, "the passcode of a passcode grant, from FILE" },
+	{ "force", 'f', O_FORCE, NULL, OV_NONE, "replace existing files" },
 	TX_WAIT_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 #define URI_LINE_MAX 1024

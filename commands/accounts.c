@@ -8,8 +8,8 @@
 enum { O_ADD = 1 };
 
 const struct opt cmd_accounts_opts[] = {
-	{ "add", 0, O_ADD, "N", "derive N more accounts and keep them in the wallet (asks for the passphrase)" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "add", 0, O_ADD, "N", OV_NONE, "derive N more accounts and keep them in the wallet (asks for the passphrase)" },
+	{ 0 }
 };
 
 int cmd_accounts(int argc, char **argv)

@@ -15,10 +15,10 @@
 enum { O_INDEX = 1, O_PATH, O_BECH32 };
 
 const struct opt cmd_address_opts[] = {
-	{ "index", 0, O_INDEX, "N", "account index at m/44'/60'/0'/0/N (default: --account, else 0)" },
-	{ "path", 0, O_PATH, "PATH", "any BIP32 path, e.g. \"m/44'/60'/1'/0/0\" (asks for the passphrase)" },
-	{ "bech32", 0, O_BECH32, "PREFIX", "also show the bech32 form for a Cosmos EVM chain (evmos, crc, kava...)" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "index", 0, O_INDEX, "N", OV_NONE, "account index at m/44'/60'/0'/0/N (default: --account, else 0)" },
+	{ "path", 0, O_PATH, "PATH", OV_NONE, "any BIP32 path, e.g. \"m/44'/60'/1'/0/0\" (asks for the passphrase)" },
+	{ "bech32", 0, O_BECH32, "PREFIX", OV_NONE, "also show the bech32 form for a Cosmos EVM chain (evmos, crc, kava...)" },
+	{ 0 }
 };
 
 int cmd_address(int argc, char **argv)

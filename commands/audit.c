@@ -35,14 +35,14 @@
 enum { O_RECORD = 1, O_GRANT, O_SINCE, O_CSV, O_FHIR, O_FORCE, O_NO_TITLES };
 
 const struct opt cmd_audit_opts[] = {
-	{ "record", 0, O_RECORD, "ID", "only what concerns record ID" },
-	{ "grant", 0, O_GRANT, "ID", "only what concerns grant ID" },
-	{ "since", 0, O_SINCE, "TIME", "from TIME on: 2026-11-22T10:00:00Z, 2026-11-22, or 7d (the last 7 days)" },
-	{ "csv", 0, O_CSV, NULL, "RFC 4180 CSV with a header row" },
-	{ "fhir", 0, O_FHIR, "FILE", "write the history as FHIR R4 AuditEvent and Consent resources to FILE" },
-	{ "force", 'f', O_FORCE, NULL, "--fhir: replace an existing FILE" },
-	{ "no-titles", 0, O_NO_TITLES, NULL, "do not unlock the wallet for record titles" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "record", 0, O_RECORD, "ID", OV_NONE, "only what concerns record ID" },
+	{ "grant", 0, O_GRANT, "ID", OV_NONE, "only what concerns grant ID" },
+	{ "since", 0, O_SINCE, "TIME", OV_NONE, "from TIME on: 2026-11-22T10:00:00Z, 2026-11-22, or 7d (the last 7 days)" },
+	{ "csv", 0, O_CSV, NULL, OV_NONE, "RFC 4180 CSV with a header row" },
+	{ "fhir", 0, O_FHIR, "FILE", OV_FILE, "write the history as FHIR R4 AuditEvent and Consent resources to FILE" },
+	{ "force", 'f', O_FORCE, NULL, OV_NONE, "--fhir: replace an existing FILE" },
+	{ "no-titles", 0, O_NO_TITLES, NULL, OV_NONE, "do not unlock the wallet for record titles" },
+	{ 0 }
 };
 
 /* The registry's events, and one the chain never emits. */

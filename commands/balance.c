@@ -16,8 +16,8 @@
 enum { O_TOKEN = 1 };
 
 const struct opt cmd_balance_opts[] = {
-	{ "token", 0, O_TOKEN, "ADDR", "an ERC-20 token instead of the native coin ('default': the network's)" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "token", 0, O_TOKEN, "ADDR", OV_TOKEN, "an ERC-20 token instead of the native coin ('default': the network's)" },
+	{ 0 }
 };
 
 int cmd_balance(int argc, char **argv)

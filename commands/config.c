@@ -12,7 +12,7 @@
 #include "wallet/chain/rpc.h"
 
 const struct opt cmd_config_opts[] = {
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 int cmd_config(int argc, char **argv)

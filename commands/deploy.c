@@ -17,10 +17,10 @@
 enum { O_TEST_TOKEN = 1, O_SAVE_AS };
 
 const struct opt cmd_deploy_opts[] = {
-	{ "test-token", 0, O_TEST_TOKEN, NULL, "also deploy the test token (anyone can mint: local chains only)" },
-	{ "save-as", 0, O_SAVE_AS, "NAME", "save the addresses to network NAME (created if new)" },
+	{ "test-token", 0, O_TEST_TOKEN, NULL, OV_NONE, "also deploy the test token (anyone can mint: local chains only)" },
+	{ "save-as", 0, O_SAVE_AS, "NAME", OV_NETWORK, "save the addresses to network NAME (created if new)" },
 	TX_WAIT_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 static int deploy_one(chain *c, struct signer *s, const char *hex, const char *what,

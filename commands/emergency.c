@@ -27,13 +27,13 @@
 enum { O_RECORDS = 1, O_FOR, O_QR, O_QR_PNG, O_QR_SVG };
 
 const struct opt cmd_emergency_opts[] = {
-	{ "records", 0, O_RECORDS, "IDS", "set: the emergency records, e.g. 3,7" },
-	{ "for", 0, O_FOR, "DURATION", "card: how long the card is valid (default 365d)" },
-	{ "qr", 0, O_QR, NULL, "card: show the QR code in the terminal" },
-	{ "qr-png", 0, O_QR_PNG, "FILE", "card: write the card's QR code as a PNG (0600)" },
-	{ "qr-svg", 0, O_QR_SVG, "FILE", "card: write a printable card as SVG (0600)" },
+	{ "records", 0, O_RECORDS, "IDS", OV_NONE, "set: the emergency records, e.g. 3,7" },
+	{ "for", 0, O_FOR, "DURATION", OV_DURATION, "card: how long the card is valid (default 365d)" },
+	{ "qr", 0, O_QR, NULL, OV_NONE, "card: show the QR code in the terminal" },
+	{ "qr-png", 0, O_QR_PNG, "FILE", OV_FILE, "card: write the card's QR code as a PNG (0600)" },
+	{ "qr-svg", 0, O_QR_SVG, "FILE", OV_FILE, "card: write a printable card as SVG (0600)" },
 	TX_WAIT_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 #define MAX_EMERGENCY_RECORDS 64

@@ -18,13 +18,13 @@
 enum { O_MNEMONIC = 1, O_MNEMONIC_OUT, O_KEYSTORE, O_KSPASS, O_INDEX, O_FORCE };
 
 const struct opt cmd_export_opts[] = {
-	{ "mnemonic", 0, O_MNEMONIC, NULL, "show the mnemonic (asks first)" },
-	{ "mnemonic-out", 0, O_MNEMONIC_OUT, "FILE", "with --mnemonic: write it to FILE (0600) instead" },
-	{ "keystore", 0, O_KEYSTORE, "FILE", "write the account's key as a v3 keystore file (0600)" },
-	{ "keystore-passphrase-file", 0, O_KSPASS, "FILE", "password for the v3 file (else the terminal asks twice)" },
-	{ "index", 0, O_INDEX, "N", "the account to export (default: --account, else 0)" },
-	{ "force", 'f', O_FORCE, NULL, "replace an existing output file" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "mnemonic", 0, O_MNEMONIC, NULL, OV_NONE, "show the mnemonic (asks first)" },
+	{ "mnemonic-out", 0, O_MNEMONIC_OUT, "FILE", OV_FILE, "with --mnemonic: write it to FILE (0600) instead" },
+	{ "keystore", 0, O_KEYSTORE, "FILE", OV_FILE, "write the account's key as a v3 keystore file (0600)" },
+	{ "keystore-passphrase-file", 0, O_KSPASS, "FILE", OV_FILE, "password for the v3 file (else the terminal asks twice)" },
+	{ "index", 0, O_INDEX, "N", OV_NONE, "the account to export (default: --account, else 0)" },
+	{ "force", 'f', O_FORCE, NULL, OV_NONE, "replace an existing output file" },
+	{ 0 }
 };
 
 static int export_mnemonic(keystore *ks, const char *out, ehr_err *e)

@@ -25,21 +25,21 @@ enum { O_RECORDS = 1, O_ALL, O_TYPE, O_FOR, O_UNTIL, O_WRITE, O_BEARER, O_PASSCO
        O_PASSCODE_FILE, O_QR, O_QR_PNG, O_QR_SVG, O_ACTIVE };
 
 const struct opt cmd_grant_opts[] = {
-	{ "records", 0, O_RECORDS, "IDS", "the records to share, e.g. 3,7,12" },
-	{ "all", 0, O_ALL, NULL, "every record, also those added while the grant is active" },
-	{ "type", 0, O_TYPE, "TYPE", "every record of this type" },
-	{ "for", 0, O_FOR, "DURATION", "how long: 30m, 2h, 7d" },
-	{ "until", 0, O_UNTIL, "TIME", "until when: 2026-11-22T14:30:00Z or \"2026-11-22 14:30\" (UTC)" },
-	{ "write", 0, O_WRITE, NULL, "the grantee may also add records to this patient's chart" },
-	{ "bearer", 0, O_BEARER, NULL, "a grant for whoever holds the QR code (no GRANTEE)" },
-	{ "passcode", 0, O_PASSCODE, NULL, "bearer: also ask for a passcode said aloud (asked twice)" },
-	{ "passcode-file", 0, O_PASSCODE_FILE, "FILE", "bearer: the passcode from FILE's first line" },
-	{ "qr", 0, O_QR, NULL, "show the grant as a QR code in the terminal" },
-	{ "qr-png", 0, O_QR_PNG, "FILE", "write the QR code as a PNG image (0600)" },
-	{ "qr-svg", 0, O_QR_SVG, "FILE", "write the QR code as an SVG image (0600)" },
-	{ "active", 0, O_ACTIVE, NULL, "list: only grants that are active now" },
+	{ "records", 0, O_RECORDS, "IDS", OV_NONE, "the records to share, e.g. 3,7,12" },
+	{ "all", 0, O_ALL, NULL, OV_NONE, "every record, also those added while the grant is active" },
+	{ "type", 0, O_TYPE, "TYPE", OV_NONE, "every record of this type" },
+	{ "for", 0, O_FOR, "DURATION", OV_DURATION, "how long: 30m, 2h, 7d" },
+	{ "until", 0, O_UNTIL, "TIME", OV_NONE, "until when: 2026-11-22T14:30:00Z or \"2026-11-22 14:30\" (UTC)" },
+	{ "write", 0, O_WRITE, NULL, OV_NONE, "the grantee may also add records to this patient's chart" },
+	{ "bearer", 0, O_BEARER, NULL, OV_NONE, "a grant for whoever holds the QR code (no GRANTEE)" },
+	{ "passcode", 0, O_PASSCODE, NULL, OV_NONE, "bearer: also ask for a passcode said aloud (asked twice)" },
+	{ "passcode-file", 0, O_PASSCODE_FILE, "FILE", OV_FILE, "bearer: the passcode from FILE's first line" },
+	{ "qr", 0, O_QR, NULL, OV_NONE, "show the grant as a QR code in the terminal" },
+	{ "qr-png", 0, O_QR_PNG, "FILE", OV_FILE, "write the QR code as a PNG image (0600)" },
+	{ "qr-svg", 0, O_QR_SVG, "FILE", OV_FILE, "write the QR code as an SVG image (0600)" },
+	{ "active", 0, O_ACTIVE, NULL, OV_NONE, "list: only grants that are active now" },
 	TX_WAIT_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 struct grant_args {

@@ -7,8 +7,8 @@
 enum { O_COMMANDS = 1 };
 
 const struct opt cmd_help_opts[] = {
-	{ "commands", 0, O_COMMANDS, NULL, "list the command names only, one a line (for scripts)" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "commands", 0, O_COMMANDS, NULL, OV_NONE, "list the command names only, one a line (for scripts)" },
+	{ 0 }
 };
 
 int cmd_help(int argc, char **argv)

@@ -17,12 +17,12 @@
 enum { O_KEYFILE = 1, O_KEYSTORE, O_KSPASS, O_KDF, O_FORCE };
 
 const struct opt cmd_import_opts[] = {
-	{ "private-key-file", 0, O_KEYFILE, "FILE", "a file holding the private key as 64 hex digits" },
-	{ "keystore", 0, O_KEYSTORE, "FILE", "a Web3 Secret Storage v3 file" },
-	{ "keystore-passphrase-file", 0, O_KSPASS, "FILE", "the v3 file's password (else the terminal asks)" },
-	{ "kdf", 0, O_KDF, "LEVEL", "argon2id cost: interactive, moderate (default) or sensitive" },
-	{ "force", 'f', O_FORCE, NULL, "replace an existing wallet of that name" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "private-key-file", 0, O_KEYFILE, "FILE", OV_FILE, "a file holding the private key as 64 hex digits" },
+	{ "keystore", 0, O_KEYSTORE, "FILE", OV_FILE, "a Web3 Secret Storage v3 file" },
+	{ "keystore-passphrase-file", 0, O_KSPASS, "FILE", OV_FILE, "the v3 file's password (else the terminal asks)" },
+	{ "kdf", 0, O_KDF, "LEVEL", OV_LEVEL, "argon2id cost: interactive, moderate (default) or sensitive" },
+	{ "force", 'f', O_FORCE, NULL, OV_NONE, "replace an existing wallet of that name" },
+	{ 0 }
 };
 
 static int key_from_file(const char *file, uint8_t priv[32], ehr_err *e)

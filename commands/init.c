@@ -16,13 +16,13 @@
 enum { O_WORDS = 1, O_OUT, O_KDF, O_FORCE, O_ACCOUNTS, O_BIP39PASS };
 
 const struct opt cmd_init_opts[] = {
-	{ "words", 0, O_WORDS, "N", "mnemonic length: 12, 15, 18, 21 or 24 (default 24)" },
-	{ "mnemonic-out", 0, O_OUT, "FILE", "write the mnemonic to FILE (0600) instead of the terminal" },
-	{ "bip39-passphrase-file", 0, O_BIP39PASS, "FILE", "an optional BIP39 passphrase (the '25th word')" },
-	{ "kdf", 0, O_KDF, "LEVEL", "argon2id cost: interactive, moderate (default) or sensitive" },
-	{ "accounts", 0, O_ACCOUNTS, "N", "accounts to derive and list (default 5)" },
-	{ "force", 'f', O_FORCE, NULL, "replace an existing wallet of that name" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "words", 0, O_WORDS, "N", OV_WORDS, "mnemonic length: 12, 15, 18, 21 or 24 (default 24)" },
+	{ "mnemonic-out", 0, O_OUT, "FILE", OV_FILE, "write the mnemonic to FILE (0600) instead of the terminal" },
+	{ "bip39-passphrase-file", 0, O_BIP39PASS, "FILE", OV_FILE, "an optional BIP39 passphrase (the '25th word')" },
+	{ "kdf", 0, O_KDF, "LEVEL", OV_LEVEL, "argon2id cost: interactive, moderate (default) or sensitive" },
+	{ "accounts", 0, O_ACCOUNTS, "N", OV_NONE, "accounts to derive and list (default 5)" },
+	{ "force", 'f', O_FORCE, NULL, OV_NONE, "replace an existing wallet of that name" },
+	{ 0 }
 };
 
 static void show_mnemonic(const char *m)

@@ -29,16 +29,16 @@
 enum { O_PATIENT = 1, O_AMOUNT, O_TOKEN, O_NATIVE, O_DUE, O_MEMO, O_MEMO_FILE, O_OPEN };
 
 const struct opt cmd_invoice_opts[] = {
-	{ "patient", 0, O_PATIENT, "ADDR", "issue: the patient to bill" },
-	{ "amount", 0, O_AMOUNT, "AMOUNT", "issue: how much, in the token's units (25.50)" },
-	{ "token", 0, O_TOKEN, "ADDR", "issue: in this ERC-20 ('default': the network's token, the default)" },
-	{ "native", 0, O_NATIVE, NULL, "issue: in the native coin" },
-	{ "due", 0, O_DUE, "TIME", "issue: due by a date (2026-12-31) or after a while (30d); informative" },
-	{ "memo", 0, O_MEMO, "TEXT", "issue: a note sealed to the patient (only they can read it)" },
-	{ "memo-file", 0, O_MEMO_FILE, "FILE", "issue: the memo from a file (kept out of the process list)" },
-	{ "open", 0, O_OPEN, NULL, "list: only invoices still open" },
+	{ "patient", 0, O_PATIENT, "ADDR", OV_NONE, "issue: the patient to bill" },
+	{ "amount", 0, O_AMOUNT, "AMOUNT", OV_NONE, "issue: how much, in the token's units (25.50)" },
+	{ "token", 0, O_TOKEN, "ADDR", OV_TOKEN, "issue: in this ERC-20 ('default': the network's token, the default)" },
+	{ "native", 0, O_NATIVE, NULL, OV_NONE, "issue: in the native coin" },
+	{ "due", 0, O_DUE, "TIME", OV_NONE, "issue: due by a date (2026-12-31) or after a while (30d); informative" },
+	{ "memo", 0, O_MEMO, "TEXT", OV_NONE, "issue: a note sealed to the patient (only they can read it)" },
+	{ "memo-file", 0, O_MEMO_FILE, "FILE", OV_FILE, "issue: the memo from a file (kept out of the process list)" },
+	{ "open", 0, O_OPEN, NULL, OV_NONE, "list: only invoices still open" },
 	TX_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 struct invoice_args {

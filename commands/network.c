@@ -14,12 +14,12 @@
 enum { O_CHAIN_ID = 1, O_TOKEN, O_SYMBOL, O_DEFAULT, O_FORCE };
 
 const struct opt cmd_network_opts[] = {
-	{ "chain-id", 0, O_CHAIN_ID, "N", "add: pin the chain id (else the node is asked)" },
-	{ "token", 0, O_TOKEN, "ADDR", "add: the ERC-20 token used for payments on this network" },
-	{ "symbol", 0, O_SYMBOL, "SYM", "add: the native coin's symbol (default ETH), e.g. POL or xDAI" },
-	{ "default", 0, O_DEFAULT, NULL, "add: make it the default network" },
-	{ "force", 'f', O_FORCE, NULL, "add: replace a network of the same name" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "chain-id", 0, O_CHAIN_ID, "N", OV_NONE, "add: pin the chain id (else the node is asked)" },
+	{ "token", 0, O_TOKEN, "ADDR", OV_NONE, "add: the ERC-20 token used for payments on this network" },
+	{ "symbol", 0, O_SYMBOL, "SYM", OV_NONE, "add: the native coin's symbol (default ETH), e.g. POL or xDAI" },
+	{ "default", 0, O_DEFAULT, NULL, OV_NONE, "add: make it the default network" },
+	{ "force", 'f', O_FORCE, NULL, OV_NONE, "add: replace a network of the same name" },
+	{ 0 }
 };
 
 static void print_networks(const config *cfg)

@@ -13,7 +13,7 @@
 #include "wallet/chain/rpc.h"
 
 const struct opt cmd_node_opts[] = {
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 enum { R_CHAIN, R_HEAD, R_BLOCK, R_CLIENT, R_GASPRICE, R_CODE, R_N };

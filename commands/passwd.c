@@ -10,9 +10,9 @@
 enum { O_NEWFILE = 1, O_KDF };
 
 const struct opt cmd_passwd_opts[] = {
-	{ "new-passphrase-file", 0, O_NEWFILE, "FILE", "read the new passphrase from FILE (else the terminal asks twice)" },
-	{ "kdf", 0, O_KDF, "LEVEL", "new argon2id cost: interactive, moderate or sensitive" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "new-passphrase-file", 0, O_NEWFILE, "FILE", OV_FILE, "read the new passphrase from FILE (else the terminal asks twice)" },
+	{ "kdf", 0, O_KDF, "LEVEL", OV_LEVEL, "new argon2id cost: interactive, moderate or sensitive" },
+	{ 0 }
 };
 
 int cmd_passwd(int argc, char **argv)

@@ -30,17 +30,17 @@
 enum { O_TITLE = 1, O_TYPE, O_STORE, O_SPLIT, O_OUT, O_FORCE, O_ALL, O_FHIR, O_MEDIA };
 
 const struct opt cmd_record_opts[] = {
-	{ "title", 0, O_TITLE, "TITLE", "add: the record's title (default: the file name)" },
-	{ "type", 0, O_TYPE, "TYPE", "add: the record's type (default: the FHIR resourceType); list: only this type" },
-	{ "media-type", 0, O_MEDIA, "TYPE", "add: the media type (default: from the file name)" },
-	{ "store", 0, O_STORE, "STORE", "add: chain (default: ciphertext in calldata) or dir:PATH" },
-	{ "split-bundle", 0, O_SPLIT, NULL, "add: a FHIR Bundle becomes one record per entry" },
-	{ "output", 'o', O_OUT, "FILE", "get: write to FILE ('-': standard output)" },
-	{ "force", 'f', O_FORCE, NULL, "get: replace an existing file" },
-	{ "all", 0, O_ALL, NULL, "list: erased records too; verify: every record" },
-	{ "fhir", 0, O_FHIR, "FILE", "export: write a FHIR R4 collection Bundle to FILE" },
+	{ "title", 0, O_TITLE, "TITLE", OV_NONE, "add: the record's title (default: the file name)" },
+	{ "type", 0, O_TYPE, "TYPE", OV_NONE, "add: the record's type (default: the FHIR resourceType); list: only this type" },
+	{ "media-type", 0, O_MEDIA, "TYPE", OV_NONE, "add: the media type (default: from the file name)" },
+	{ "store", 0, O_STORE, "STORE", OV_STORE, "add: chain (default: ciphertext in calldata) or dir:PATH" },
+	{ "split-bundle", 0, O_SPLIT, NULL, OV_NONE, "add: a FHIR Bundle becomes one record per entry" },
+	{ "output", 'o', O_OUT, "FILE", OV_FILE, "get: write to FILE ('-': standard output)" },
+	{ "force", 'f', O_FORCE, NULL, OV_NONE, "get: replace an existing file" },
+	{ "all", 0, O_ALL, NULL, OV_NONE, "list: erased records too; verify: every record" },
+	{ "fhir", 0, O_FHIR, "FILE", OV_FILE, "export: write a FHIR R4 collection Bundle to FILE" },
 	TX_WAIT_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 struct args {

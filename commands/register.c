@@ -17,11 +17,11 @@
 enum { O_NAME = 1, O_ROLE, O_SHOW };
 
 const struct opt cmd_register_opts[] = {
-	{ "name", 0, O_NAME, "NAME", "display name shown to patients (up to 64 bytes)" },
-	{ "role", 0, O_ROLE, "ROLE", "patient (default) or provider" },
-	{ "show", 0, O_SHOW, NULL, "show the directory entry of ADDR (default: this account)" },
+	{ "name", 0, O_NAME, "NAME", OV_NONE, "display name shown to patients (up to 64 bytes)" },
+	{ "role", 0, O_ROLE, "ROLE", OV_ROLE, "patient (default) or provider" },
+	{ "show", 0, O_SHOW, NULL, OV_NONE, "show the directory entry of ADDR (default: this account)" },
 	TX_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 static const char *role_name(uint8_t role)

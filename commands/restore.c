@@ -11,12 +11,12 @@
 enum { O_FILE = 1, O_KDF, O_FORCE, O_ACCOUNTS, O_BIP39PASS };
 
 const struct opt cmd_restore_opts[] = {
-	{ "mnemonic-file", 0, O_FILE, "FILE", "read the mnemonic from FILE (else the terminal asks)" },
-	{ "bip39-passphrase-file", 0, O_BIP39PASS, "FILE", "the BIP39 passphrase, if the wallet had one" },
-	{ "kdf", 0, O_KDF, "LEVEL", "argon2id cost: interactive, moderate (default) or sensitive" },
-	{ "accounts", 0, O_ACCOUNTS, "N", "accounts to derive and list (default 5)" },
-	{ "force", 'f', O_FORCE, NULL, "replace an existing wallet of that name" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "mnemonic-file", 0, O_FILE, "FILE", OV_FILE, "read the mnemonic from FILE (else the terminal asks)" },
+	{ "bip39-passphrase-file", 0, O_BIP39PASS, "FILE", OV_FILE, "the BIP39 passphrase, if the wallet had one" },
+	{ "kdf", 0, O_KDF, "LEVEL", OV_LEVEL, "argon2id cost: interactive, moderate (default) or sensitive" },
+	{ "accounts", 0, O_ACCOUNTS, "N", OV_NONE, "accounts to derive and list (default 5)" },
+	{ "force", 'f', O_FORCE, NULL, OV_NONE, "replace an existing wallet of that name" },
+	{ 0 }
 };
 
 int cmd_restore(int argc, char **argv)

@@ -15,7 +15,7 @@
 
 const struct opt cmd_revoke_opts[] = {
 	TX_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 int cmd_revoke(int argc, char **argv)

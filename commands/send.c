@@ -19,9 +19,9 @@
 enum { O_TOKEN = 1 };
 
 const struct opt cmd_send_opts[] = {
-	{ "token", 0, O_TOKEN, "ADDR", "send an ERC-20 token ('default': the network's) instead of the native coin" },
+	{ "token", 0, O_TOKEN, "ADDR", OV_TOKEN, "send an ERC-20 token ('default': the network's) instead of the native coin" },
 	TX_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 int cmd_send(int argc, char **argv)

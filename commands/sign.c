@@ -18,18 +18,18 @@ enum { O_FILE = 1, O_HEX, O_INDEX, O_ADDRESS, O_SIG };
 #define MESSAGE_MAX (16u << 20)
 
 const struct opt cmd_sign_opts[] = {
-	{ "file", 0, O_FILE, "FILE", "sign the bytes of FILE ('-' for standard input)" },
-	{ "hex", 0, O_HEX, "HEX", "sign the bytes given in hex (0x...)" },
-	{ "index", 0, O_INDEX, "N", "the account to sign with (default: --account, else 0)" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "file", 0, O_FILE, "FILE", OV_FILE, "sign the bytes of FILE ('-' for standard input)" },
+	{ "hex", 0, O_HEX, "HEX", OV_NONE, "sign the bytes given in hex (0x...)" },
+	{ "index", 0, O_INDEX, "N", OV_NONE, "the account to sign with (default: --account, else 0)" },
+	{ 0 }
 };
 
 const struct opt cmd_verify_opts[] = {
-	{ "address", 'a', O_ADDRESS, "ADDR", "the address that should have signed" },
-	{ "signature", 's', O_SIG, "SIG", "the 65-byte signature in hex" },
-	{ "file", 0, O_FILE, "FILE", "the message is the bytes of FILE ('-' for standard input)" },
-	{ "hex", 0, O_HEX, "HEX", "the message is the bytes given in hex (0x...)" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "address", 'a', O_ADDRESS, "ADDR", OV_NONE, "the address that should have signed" },
+	{ "signature", 's', O_SIG, "SIG", OV_NONE, "the 65-byte signature in hex" },
+	{ "file", 0, O_FILE, "FILE", OV_FILE, "the message is the bytes of FILE ('-' for standard input)" },
+	{ "hex", 0, O_HEX, "HEX", OV_NONE, "the message is the bytes given in hex (0x...)" },
+	{ 0 }
 };
 
 /* The message from exactly one of: a positional argument, --file, --hex. */

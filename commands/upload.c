@@ -38,15 +38,15 @@
 enum { O_PATIENT = 1, O_MANIFEST, O_TITLE, O_TYPE, O_STORE, O_JOURNAL, O_WINDOW };
 
 const struct opt cmd_upload_opts[] = {
-	{ "patient", 0, O_PATIENT, "ADDR", "the patient whose chart the FILEs go into" },
-	{ "manifest", 0, O_MANIFEST, "FILE", "JSON lines: {\"patient\": ADDR, \"file\": PATH, \"title\": ..., \"type\": ...}" },
-	{ "title", 0, O_TITLE, "TITLE", "title of each record (default: the file name)" },
-	{ "type", 0, O_TYPE, "TYPE", "type of each record (default: the FHIR resourceType, else document)" },
-	{ "store", 0, O_STORE, "STORE", "chain (default) or dir:PATH" },
-	{ "journal", 0, O_JOURNAL, "FILE", "the journal (default: under the state directory, named by the job)" },
-	{ "window", 0, O_WINDOW, "N", "records sealed and sent together (default 250)" },
+	{ "patient", 0, O_PATIENT, "ADDR", OV_NONE, "the patient whose chart the FILEs go into" },
+	{ "manifest", 0, O_MANIFEST, "FILE", OV_FILE, "JSON lines: {\"patient\": ADDR, \"file\": PATH, \"title\": ..., \"type\": ...}" },
+	{ "title", 0, O_TITLE, "TITLE", OV_NONE, "title of each record (default: the file name)" },
+	{ "type", 0, O_TYPE, "TYPE", OV_NONE, "type of each record (default: the FHIR resourceType, else document)" },
+	{ "store", 0, O_STORE, "STORE", OV_STORE, "chain (default) or dir:PATH" },
+	{ "journal", 0, O_JOURNAL, "FILE", OV_FILE, "the journal (default: under the state directory, named by the job)" },
+	{ "window", 0, O_WINDOW, "N", OV_NONE, "records sealed and sent together (default 250)" },
 	TX_WAIT_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 enum item_state { ITEM_PENDING, ITEM_DONE, ITEM_SKIPPED, ITEM_FAILED };

@@ -15,7 +15,7 @@
 #include "wallet/base/paths.h"
 
 const struct opt cmd_wallets_opts[] = {
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 static int by_name(const void *a, const void *b)
