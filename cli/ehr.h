@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cli/opt.h"
 #include "wallet/base/err.h"
@@ -57,6 +58,11 @@ const struct command *command_find(const char *name);
  * must complete itself is one line ":file PATH" or ":dir PATH", PATH being
  * the end of the last word to complete. Returns the exit status. */
 int complete_main(int argc, char **argv);
+
+/* Prints cmd's usage lines ("ehr " and a form of its synopsis), the first
+ * after lead, the others after lead_more. */
+void command_synopsis(const struct command *cmd, FILE *f, const char *lead,
+		      const char *lead_more);
 
 /* Prints the short usage of cmd (its synopsis and options) to stdout or,
  * as part of a usage error, to stderr. */

@@ -23,13 +23,20 @@
 #include "wallet/registry/grants.h"
 #include "wallet/registry/records.h"
 
-enum { O_OUT = 1, O_PASSCODE_FILE, O_FORCE };
+struct access_options {
+	const char *dir, *passfile;
+	bool force;
+	struct tx_opts tx;
+};
 
 const struct opt cmd_access_opts[] = {
-	{ "output", 'o', O_OUT, "DIR", OV_DIR, "write the records into DIR (default: the current directory)" },
-	{ "passcode-file", 0, O_PASSCODE_FILE, "FILE", OV_FILE, "the passcode of a passcode grant, from FILE" },
-	{ "force", 'f', O_FORCE, NULL, OV_NONE, "replace existing files" },
-	TX_WAIT_OPTS,
+	{ "output", 'o', "DIR", OV_DIR, "write the records into DIR (default: the current directory)",
+	  OPT_STR(struct access_options, dir) },
+	{ "passcode-file", 0, "FILE", OV_FILE, "the passcode of a passcode grant, from FILE",
+	  OPT_STR(struct access_options, passfile) },
+	{ "force", 'f', NULL, OV_NONE, "replace existing files",
+	  OPT_FLAG(struct access_options, force) },
+	TX_WAIT_OPTS(struct access_options, tx),
 	{ 0 }
 };
 
@@ -75,34 +82,29 @@ int cmd_access(int argc, char **argv)
 	grant_view gv = { 0 };
 	chain *c = NULL;
 	chain_receipt r = { 0 };
-	const char *val, *dir = ".", *passfile = NULL;
+	struct access_options opts = { .dir = "." };
+	const char *dir, *passfile;
 	uint8_t registry[20], hash[32], *key32 = NULL, *secret = NULL, *bpriv = NULL, *xsk = NULL;
 	uint8_t xpk[32], bearer[20], *dkey = NULL, *data = NULL, digest[32], sig[65];
 	uint64_t *ids = NULL;
 	struct opened *done = NULL;
 	size_t n = 0, i;
-	bool is_uri, force = false;
+	bool is_uri, force;
 	char *passcode = NULL;
 	size_t passlen;
 	eth_tx tx;
 	ehr_err e = { 0 };
-	int key, rc, yes;
+	int rc, yes;
 
-	tx_opts_init(&to);
+	tx_opts_init(&opts.tx);
 	memset(&s, 0, sizeof(s));
 	opt_init(&p, "access", argc, argv, cmd_access_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		if (key == O_OUT)
-			dir = val;
-		else if (key == O_PASSCODE_FILE)
-			passfile = val;
-		else if (key == O_FORCE)
-			force = true;
-		else if (tx_opts_take(&to, &p, key, val) < 0)
-			return EHR_EUSAGE;
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	dir = opts.dir;
+	passfile = opts.passfile;
+	force = opts.force;
+	to = opts.tx;
 	if (p.npos != 1)
 		return usage_error("access", "give the grant: a URI from its QR code, '-' to read one, or an id");
 	key32 = sodium_malloc(32);

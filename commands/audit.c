@@ -32,16 +32,36 @@
 #include "wallet/keys/keccak.h"
 #include "wallet/registry/registry.h"
 
-enum { O_RECORD = 1, O_GRANT, O_SINCE, O_CSV, O_FHIR, O_FORCE, O_NO_TITLES };
+/* --since: the time, or how long ago (7d), as parse_since reads it */
+struct audit_since {
+	uint64_t at, ago;
+	bool relative, given;
+};
+
+struct audit_options {
+	uint64_t record, grant;
+	struct audit_since since;
+	const char *fhir;
+	bool csv, force, no_titles;
+};
+
+static opt_take_fn take_id, take_since;
 
 const struct opt cmd_audit_opts[] = {
-	{ "record", 0, O_RECORD, "ID", OV_NONE, "only what concerns record ID" },
-	{ "grant", 0, O_GRANT, "ID", OV_NONE, "only what concerns grant ID" },
-	{ "since", 0, O_SINCE, "TIME", OV_NONE, "from TIME on: 2026-11-22T10:00:00Z, 2026-11-22, or 7d (the last 7 days)" },
-	{ "csv", 0, O_CSV, NULL, OV_NONE, "RFC 4180 CSV with a header row" },
-	{ "fhir", 0, O_FHIR, "FILE", OV_FILE, "write the history as FHIR R4 AuditEvent and Consent resources to FILE" },
-	{ "force", 'f', O_FORCE, NULL, OV_NONE, "--fhir: replace an existing FILE" },
-	{ "no-titles", 0, O_NO_TITLES, NULL, OV_NONE, "do not unlock the wallet for record titles" },
+	{ "record", 0, "ID", OV_NONE, "only what concerns record ID",
+	  OPT_CALL(struct audit_options, record, uint64_t, take_id) },
+	{ "grant", 0, "ID", OV_NONE, "only what concerns grant ID",
+	  OPT_CALL(struct audit_options, grant, uint64_t, take_id) },
+	{ "since", 0, "TIME", OV_NONE, "from TIME on: 2026-11-22T10:00:00Z, 2026-11-22, or 7d (the last 7 days)",
+	  OPT_CALL(struct audit_options, since, struct audit_since, take_since) },
+	{ "csv", 0, NULL, OV_NONE, "RFC 4180 CSV with a header row",
+	  OPT_FLAG(struct audit_options, csv) },
+	{ "fhir", 0, "FILE", OV_FILE, "write the history as FHIR R4 AuditEvent and Consent resources to FILE",
+	  OPT_STR(struct audit_options, fhir) },
+	{ "force", 'f', NULL, OV_NONE, "--fhir: replace an existing FILE",
+	  OPT_FLAG(struct audit_options, force) },
+	{ "no-titles", 0, NULL, OV_NONE, "do not unlock the wallet for record titles",
+	  OPT_FLAG(struct audit_options, no_titles) },
 	{ 0 }
 };
 
@@ -215,6 +235,32 @@ static int parse_since(const char *s, uint64_t *at, uint64_t *ago, bool *relativ
 
 	*relative = !duration_parse(s, ago, &ignored);
 	return *relative ? 0 : time_parse(s, at, e);
+}
+
+/* --record ID, --grant ID */
+static int take_id(const struct opt_parser *p, const struct opt *o, void *field, const char *val)
+{
+	(void)p;
+	if (!parse_id(val, field))
+		return 0;
+	usage_error("audit", "--%s takes a %s id (a number from 1), not '%s'", o->name, o->name, val);
+	return -1;
+}
+
+static int take_since(const struct opt_parser *p, const struct opt *o, void *field,
+		      const char *val)
+{
+	struct audit_since *since = field;
+	ehr_err e = { 0 };
+
+	(void)p;
+	(void)o;
+	if (parse_since(val, &since->at, &since->ago, &since->relative, &e)) {
+		usage_error("audit", "--since: %s, or a duration like 7d", e.msg);
+		return -1;
+	}
+	since->given = true;
+	return 0;
 }
 
 /* ---- reading the events ---------------------------------------------------- */
@@ -1709,39 +1755,28 @@ int cmd_audit(int argc, char **argv)
 {
 	struct opt_parser p;
 	struct audit a;
-	const char *val;
-	uint64_t since_ago = 0;
-	bool since_relative = false, any_option = false;
+	struct audit_options opts = { 0 };
+	uint64_t since_ago;
+	bool since_relative, any_option;
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
 	memset(&a, 0, sizeof(a));
-	a.titles = true;
 	opt_init(&p, "audit", argc, argv, cmd_audit_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		any_option = true;
-		switch (key) {
-		case O_RECORD:
-			if (parse_id(val, &a.only_record))
-				return usage_error("audit", "--record takes a record id (a number from 1), not '%s'", val);
-			break;
-		case O_GRANT:
-			if (parse_id(val, &a.only_grant))
-				return usage_error("audit", "--grant takes a grant id (a number from 1), not '%s'", val);
-			break;
-		case O_SINCE:
-			if (parse_since(val, &a.since, &since_ago, &since_relative, &e))
-				return usage_error("audit", "--since: %s, or a duration like 7d", e.msg);
-			a.has_since = true;
-			break;
-		case O_CSV: a.csv = true; break;
-		case O_FHIR: a.fhir = val; break;
-		case O_FORCE: a.force = true; break;
-		case O_NO_TITLES: a.titles = false; break;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	any_option = opts.record || opts.grant || opts.since.given || opts.fhir || opts.csv ||
+		     opts.force || opts.no_titles;
+	a.only_record = opts.record;
+	a.only_grant = opts.grant;
+	a.since = opts.since.at;
+	since_ago = opts.since.ago;
+	since_relative = opts.since.relative;
+	a.has_since = opts.since.given;
+	a.csv = opts.csv;
+	a.fhir = opts.fhir;
+	a.force = opts.force;
+	a.titles = !opts.no_titles;
 	if (p.npos == 1 && !strcmp(p.pos[0], "verify")) {
 		if (any_option)
 			return usage_error("audit", "'audit verify' takes no options of its own");

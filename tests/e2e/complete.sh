@@ -10,7 +10,7 @@
 
 COMP=$E2E_ROOT/completions
 T=$E2E_TMP
-PATH=$(dirname "$EHR"):$PATH
+mkdir "$T/bin" && ln -s "$EHR" "$T/bin/ehr" && PATH=$T/bin:$PATH
 
 # comp WORD...: what ehr offers for WORD..., sorted, space-separated
 comp() {

@@ -15,7 +15,7 @@ MAN=$E2E_ROOT/man
 COMP=$E2E_ROOT/completions
 T=$E2E_TMP
 # the completion shims ask the ehr they complete: this one
-PATH=$(dirname "$EHR"):$PATH
+mkdir "$T/bin" && ln -s "$EHR" "$T/bin/ehr" && PATH=$T/bin:$PATH
 
 # opts_of HELP_TEXT: the long option names in a usage text, one a line.
 opts_of() {
@@ -58,6 +58,16 @@ man_warnings() {
 bash_complete() {
 	bash -c '. "$0" && COMP_WORDS=("$@") && COMP_CWORD=$(($# - 1)) && _ehr &&
 		printf "%s\n" "${COMPREPLY[@]}"' "$COMP/ehr.bash" "$@"
+}
+
+# synopsis_opts CMD TEXT: the options of CMD that TEXT (a synopsis) names,
+# long ones as they are and short ones by their long names, the global
+# options left out; sorted, one a line.
+synopsis_opts() {
+	_shorts=$("$EHR" "$1" -h | sed -n 's/^ *-\([A-Za-z]\), --\([a-z0-9-]*\).*/s\/^-\1$\/--\2\//p')
+	printf '%s\n' "$2" | grep -oE -- '(^|[^-A-Za-z0-9])--?[A-Za-z][a-z0-9-]*' |
+		sed 's/^[^-]*//' | sed "${_shorts:-p;d}" | grep -- '^--' | sed 's/^--//' |
+		grep -vxF "$(printf '%s\n' $globals)" | sort -u
 }
 
 # same_set WHAT GOT WANT: the two newline-separated lists hold the same words.
@@ -123,6 +133,13 @@ for c in $cmds; do
 		check_eq "ehr-$c.1 has its sections" "${miss# }" ""
 		check_grep "ehr-$c.1 is named ehr-$c" "$src" "^ehr-$c - "
 		check_eq "ehr-$c.1 names every option of $c" "$(missing_opts "$src" "$opts")" ""
+		# the page's SYNOPSIS names the options that of `ehr help
+		# --synopsis` does, which names each option of the table
+		syn=$(synopsis_opts "$c" "$("$EHR" help --synopsis "$c")")
+		same_set "the synopsis of $c names each of its options" "$syn" \
+			"$(printf '%s\n' $opts | grep -vxF "$(printf '%s\n' $globals)")"
+		same_set "ehr-$c.1's SYNOPSIS names the options of 'ehr help --synopsis $c'" \
+			"$(synopsis_opts "$c" "$(printf '%s\n' "$src" | sed -n '/^\.SH SYNOPSIS/,/^\.SH /p')")" "$syn"
 		# a command that sends a transaction: its page says how it is
 		# confirmed and every way it can fail
 		if printf '%s\n' "$opts" | grep -qx confirmations; then
