@@ -57,9 +57,8 @@ int signer_unlock(struct signer *s, ehr_err *e)
 
 	if (s->keys)
 		return 0;
-	keystore_free(s->ks);
-	s->ks = NULL;
-	if ((rc = session_unlock(&s->ks, e)))
+	/* the wallet signer_open read: unlocked as it is, not read again */
+	if ((rc = s->ks ? session_unlock_open(s->ks, e) : session_unlock(&s->ks, e)))
 		return rc;
 	if (!(s->keys = keystore_keys_new()))
 		return ehr_fail(e, EHR_EFAIL, "out of secure memory");

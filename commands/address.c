@@ -55,10 +55,10 @@ int cmd_address(int argc, char **argv)
 		memcpy(addr, a->address, 20);
 		memcpy(enc, a->encryption_key, 32);
 	} else {
-		keystore_free(ks);
-		ks = NULL;
-		if ((rc = session_unlock(&ks, &e)))
+		if ((rc = session_unlock_open(ks, &e))) {
+			keystore_free(ks);
 			return report(&e);
+		}
 		if (!(keys = keystore_keys_new())) {
 			keystore_free(ks);
 			return fail(EHR_EFAIL, "out of secure memory");

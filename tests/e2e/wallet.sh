@@ -117,6 +117,15 @@ check_exit "the new one does" 0 "$EHR" --passphrase-file "$T/pw2" sign x
 check_exit "accounts --add derives more" 0 "$EHR" --passphrase-file "$T/pw2" accounts --add 2 --json
 check_eq "seven accounts now" "$(grep -c '"address"' "$E2E_OUT")" 7
 check_exit "passphrase from a file descriptor" 0 "$EHR" --passphrase-fd 3 sign y 3< "$T/pw2"
+# an account the header does not list is derived after unlocking the wallet
+# the command opened: the file is read once
+if command -v strace > /dev/null 2>&1; then
+	check_exit "address of an account not in the header" 0 strace -f -e trace=openat -o "$T/trace" \
+		"$EHR" --passphrase-file "$T/pw2" address --index 40
+	check_eq "reads the wallet file once" "$(grep -c "$W/default.json\"" "$T/trace")" 1
+else
+	echo "skip - strace is not installed: the wallet read once not checked"
+fi
 check_exit "wallets lists them" 0 "$EHR" wallets --json
 check_eq "all wallets listed" "$(grep -c "\"name\"" "$E2E_OUT")" 9
 check_exit "wallets remove without a terminal needs --yes" 2 "$EHR" wallets remove w4 < /dev/null
