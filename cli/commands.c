@@ -8,6 +8,7 @@
 #define W CMD_NEEDS_WALLET
 #define U CMD_NEEDS_UNLOCK
 #define N CMD_NEEDS_NODE
+#define R CMD_NEEDS_REGISTRY
 
 const struct command commands[] = {
 	{ "init", cmd_init, "create a new wallet from fresh 24 words",
@@ -50,7 +51,7 @@ const struct command commands[] = {
 	  cmd_deploy_opts, W | U | N, NULL },
 	{ "register", cmd_register, "publish this account's encryption key, name and role",
 	  "register [--name NAME] [--role patient|provider] [--confirmations N] [--async] [--timeout SECONDS]\nregister --show [ADDR]",
-	  cmd_register_opts, W | U | N, NULL },
+	  cmd_register_opts, W | U | N | R, NULL },
 	{ "record", cmd_record, "add, list, get, verify, erase and export health records",
 	  "record add FILE... [--title TITLE] [--type TYPE] [--media-type TYPE] [--store chain|dir:PATH] [--split-bundle] [--confirmations N] [--timeout SECONDS]\n"
 	  "record list [--type TYPE] [--all]\n"
@@ -58,37 +59,37 @@ const struct command commands[] = {
 	  "record verify (ID... | --all)\n"
 	  "record erase ID [--confirmations N] [--timeout SECONDS]\n"
 	  "record export --fhir FILE [--force]",
-	  cmd_record_opts, W | U | N, "add:FILE... list get verify erase export" },
+	  cmd_record_opts, W | U | N | R, "add:FILE... list get verify erase export" },
 	{ "grant", cmd_grant, "share records until a time, with a clinician or a QR code; list grants",
 	  "grant ADDR (--records IDS | --all | --type TYPE) (--for DURATION | --until TIME) [--write] [--qr] [--qr-png FILE] [--qr-svg FILE] [--confirmations N] [--timeout SECONDS]\n"
 	  "grant --bearer (--records IDS | --all | --type TYPE) (--for DURATION | --until TIME) [--passcode | --passcode-file FILE] [--qr] [--qr-png FILE] [--qr-svg FILE] [--confirmations N] [--timeout SECONDS]\n"
 	  "grant list [--active]",
-	  cmd_grant_opts, W | U | N, "list" },
+	  cmd_grant_opts, W | U | N | R, "list" },
 	{ "revoke", cmd_revoke, "end a grant at once",
-	  "revoke GRANT_ID [--confirmations N] [--async] [--timeout SECONDS]", cmd_revoke_opts, W | U | N, NULL },
+	  "revoke GRANT_ID [--confirmations N] [--async] [--timeout SECONDS]", cmd_revoke_opts, W | U | N | R, NULL },
 	{ "access", cmd_access, "open a grant: check it, log the access, fetch, verify and decrypt",
-	  "access (URI | - | GRANT_ID) [-o DIR] [--passcode-file FILE] [--force] [--confirmations N] [--timeout SECONDS]", cmd_access_opts, W | U | N, NULL },
+	  "access (URI | - | GRANT_ID) [-o DIR] [--passcode-file FILE] [--force] [--confirmations N] [--timeout SECONDS]", cmd_access_opts, W | U | N | R, NULL },
 	{ "emergency", cmd_emergency, "the emergency card: records, a long-lived QR any clinician can open",
 	  "emergency set --records IDS [--confirmations N] [--timeout SECONDS]\n"
 	  "emergency card [--for DURATION] [--qr] [--qr-png FILE] [--qr-svg FILE] [--confirmations N] [--timeout SECONDS]\n"
 	  "emergency show\n"
 	  "emergency revoke [--confirmations N] [--timeout SECONDS]",
-	  cmd_emergency_opts, W | U | N, "set card show revoke" },
+	  cmd_emergency_opts, W | U | N | R, "set card show revoke" },
 	{ "audit", cmd_audit, "who did what with this account's records, grants and invoices, and when",
 	  "audit [--record ID] [--grant ID] [--since TIME] [--csv] [--fhir FILE [--force]] [--no-titles]\n"
 	  "audit verify",
-	  cmd_audit_opts, W | U | N, "verify" },
+	  cmd_audit_opts, W | U | N | R, "verify" },
 	{ "upload", cmd_upload, "a provider's batch upload into patients' charts, resumable",
 	  "upload --patient ADDR (FILE|DIR)... [--title TITLE] [--type TYPE] [--store chain|dir:PATH] [--journal FILE] [--window N] [--confirmations N] [--timeout SECONDS]\n"
 	  "upload --manifest FILE [--store chain|dir:PATH] [--journal FILE] [--window N] [--confirmations N] [--timeout SECONDS]",
-	  cmd_upload_opts, W | U | N, ":FILE..." },
+	  cmd_upload_opts, W | U | N | R, ":FILE..." },
 	{ "invoice", cmd_invoice, "bill a patient in a token or the native coin; list and pay invoices",
 	  "invoice issue --patient ADDR --amount AMOUNT [--token ADDR|default | --native] [--due TIME] [--memo TEXT | --memo-file FILE]"
 	  " [--confirmations N] [--async] [--timeout SECONDS]\n"
 	  "invoice list [--open]\n"
 	  "invoice pay ID [--confirmations N] [--async] [--timeout SECONDS]\n"
 	  "invoice cancel ID [--confirmations N] [--async] [--timeout SECONDS]",
-	  cmd_invoice_opts, W | U | N, "issue list pay cancel" },
+	  cmd_invoice_opts, W | U | N | R, "issue list pay cancel" },
 	{ "help", cmd_help, "show the commands, or one command's usage",
 	  "help [COMMAND]\nhelp --commands\nhelp --synopsis COMMAND", cmd_help_opts, 0, ":COMMAND" },
 };

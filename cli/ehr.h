@@ -10,6 +10,8 @@
 #include "cli/opt.h"
 #include "wallet/base/err.h"
 
+struct command;
+
 /* Global options and their environment variables (DESIGN.md section 10). */
 struct ehr_globals {
 	const char *wallet;          /* --wallet, EHR_WALLET, else "default" */
@@ -21,6 +23,7 @@ struct ehr_globals {
 	int passphrase_fd;           /* --passphrase-fd N, -1 when not given */
 	bool json, yes, quiet, help;
 	bool color;                  /* stdout is a tty and NO_COLOR is unset */
+	const struct command *command;  /* the one running (set by main) */
 };
 
 extern struct ehr_globals g;
@@ -29,7 +32,8 @@ extern const struct opt global_opts[];
 enum command_flags {
 	CMD_NEEDS_WALLET = 1 << 0,   /* reads a wallet file */
 	CMD_NEEDS_UNLOCK = 1 << 1,   /* may ask for the passphrase */
-	CMD_NEEDS_NODE = 1 << 2      /* talks to a node */
+	CMD_NEEDS_NODE = 1 << 2,     /* talks to a node */
+	CMD_NEEDS_REGISTRY = 1 << 3  /* uses the registry contract */
 };
 
 struct command {

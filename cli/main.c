@@ -184,6 +184,7 @@ int main(int argc, char **argv)
 		command_usage(cmd, false);
 		return 0;
 	}
+	g.command = cmd;
 	rc = cmd->fn(argc - 1, argv + 1);
 	if (fflush(stdout) || ferror(stdout))
 		return rc ? rc : fail(EHR_EFAIL, "cannot write to standard output");

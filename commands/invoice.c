@@ -4,6 +4,7 @@
  * make the registry refuse a payment (another payer, paid, cancelled,
  * short funds) is refused here first, before anything is signed. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/session.h"
 #include "cli/submit.h"
 #include "cli/token.h"
@@ -52,32 +53,6 @@ const struct opt cmd_invoice_opts[] = {
 	TX_OPTS(struct invoice_args, tx),
 	{ 0 }
 };
-
-/* What every subcommand starts from: the registry, the signer and the chain. */
-struct ctx {
-	struct target t;
-	struct signer s;
-	uint8_t registry[20];
-	chain *c;
-};
-
-static int ctx_open(struct ctx *x, ehr_err *e)
-{
-	int rc;
-
-	memset(x, 0, sizeof(*x));
-	if ((rc = target_resolve(&x->t, e)) || (rc = target_registry(&x->t, x->registry, e)) ||
-	    (rc = signer_open(&x->s, e)) || (rc = target_connect(&x->t, &x->c, e)))
-		return rc;
-	return 0;
-}
-
-static void ctx_close(struct ctx *x)
-{
-	signer_close(&x->s);
-	chain_close(x->c);
-	x->c = NULL;
-}
 
 /* An invoice id: a positive decimal. */
 /* Tokens' decimals and symbols, asked once per token. A contract that

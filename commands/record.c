@@ -4,6 +4,7 @@
  * them back. Every fetch is checked against its anchor before anything is
  * decrypted, and plaintext reaches its name only whole. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/ingest.h"
 #include "cli/submit.h"
 
@@ -57,31 +58,6 @@ const struct opt cmd_record_opts[] = {
 	TX_WAIT_OPTS(struct args, tx),
 	{ 0 }
 };
-
-/* What every subcommand needs: the registry, the node and this account. */
-struct ctx {
-	struct target t;
-	uint8_t registry[20];
-	chain *c;
-	struct signer s;
-};
-
-static int ctx_open(struct ctx *x, ehr_err *e)
-{
-	int rc;
-
-	memset(x, 0, sizeof(*x));
-	if ((rc = target_resolve(&x->t, e)) || (rc = target_registry(&x->t, x->registry, e)) ||
-	    (rc = signer_open(&x->s, e)))
-		return rc;
-	return target_connect(&x->t, &x->c, e);
-}
-
-static void ctx_close(struct ctx *x)
-{
-	signer_close(&x->s);
-	chain_close(x->c);
-}
 
 /* ---- add ---------------------------------------------------------------- */
 
