@@ -23,8 +23,13 @@ CFLAGS += -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-security \
           -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wvla \
           -Wimplicit-fallthrough -Wundef -Wcast-align -Wwrite-strings
 endif
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Read when make reads this file: a make that installs the packages (make
+# deps) cannot use them, so demo, check, devnet, bench and valgrind run deps
+# first and build in a second make that reads the flags afresh.
+PKG_CONFIG ?= pkg-config
+PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PKG_MISSING := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null || echo yes)
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DEHR_VERSION='"$(VERSION)"' -I. -I$(BUILD)/gen \
               $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS)
@@ -44,8 +49,17 @@ export EHR_VECTORS ?= $(abspath ../shared/vectors)
 export EHR_BIN      = $(abspath $(BUILD)/ehr)
 export EHR_TOOLS    = $(abspath tests/node_modules/.bin)
 
-.PHONY: all deps check check-asan test unit e2e demo devnet clean install uninstall contracts bench fuzz
+.PHONY: all deps check check-asan test unit e2e demo devnet clean install uninstall contracts bench fuzz \
+	pkgcheck demo-run devnet-run bench-run valgrind-run
 all: $(BUILD)/ehr
+
+# Compiling without the libraries stops here with what to do, not at the
+# first missing header.
+pkgcheck:
+	@if [ -n "$(PKG_MISSING)" ]; then \
+		echo "ehr: the libraries are not installed (pkg-config cannot find: $(PKGS))." >&2; \
+		echo "ehr: run 'make deps' first, or 'make demo' / 'make check', which run it." >&2; \
+		exit 1; fi
 
 $(BUILD)/ehr: $(CLI_OBJ) $(BUILD)/libehr.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libehr.a $(LIBS)
@@ -54,11 +68,11 @@ $(BUILD)/libehr.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | pkgcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c | pkgcheck
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The BIP39 English wordlist, generated from Debian's python3-mnemonic and
@@ -72,8 +86,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libehr.a tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libehr.a $(LIBS)
 
+# EHR_DEPS: the installer (tests/e2e/fresh-build.sh puts a stub there).
+EHR_DEPS ?= tests/deps.sh
 deps:
-	@sh tests/deps.sh
+	@sh $(EHR_DEPS)
 
 test: all $(TEST_BIN)
 	@sh tests/run $(TEST_BIN)
@@ -86,10 +102,16 @@ check-asan: deps
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" test
 
-demo: deps all
-	@sh tests/demo.sh
+# EHR_DEMO: the walk-through (a stub in tests/e2e/fresh-build.sh).
+EHR_DEMO ?= tests/demo.sh
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+demo-run: all
+	@sh $(EHR_DEMO)
 
-devnet: deps all
+devnet: deps
+	@$(MAKE) --no-print-directory devnet-run
+devnet-run: all
 	@sh tests/devnet.sh
 
 clean:
@@ -122,10 +144,13 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libehr.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libehr.a $(LIBS)
 $(BUILD)/tests/test_rpc: | $(BUILD)/tests/tools/badnode
 
-# test_qr tests cli/qr.c, which is not in libehr.a: it links that object too.
+# test_qr and test_table test cli/ objects, which are not in libehr.a: they link them too.
 $(BUILD)/tests/test_qr: tests/unit/test_qr.c $(BUILD)/cli/qr.o $(BUILD)/libehr.a tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/cli/qr.o $(BUILD)/libehr.a $(LIBS)
+$(BUILD)/tests/test_table: tests/unit/test_table.c $(BUILD)/cli/table.o $(BUILD)/libehr.a tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/cli/table.o $(BUILD)/libehr.a $(LIBS)
 
 # The contracts: `make contracts` recompiles them with the pinned solc-js into
 # contracts/artifacts/ (committed); the binary embeds the committed bytecode
@@ -143,7 +168,9 @@ $(BUILD)/gen/contracts.o: contracts/contracts.h
 $(BUILD)/bench/measure: bench/measure.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ bench/measure.c
-bench: deps all $(BUILD)/bench/measure $(BUILD)/tests/tools/seal_bench
+bench: deps
+	@$(MAKE) --no-print-directory bench-run
+bench-run: all $(BUILD)/bench/measure $(BUILD)/tests/tools/seal_bench
 	@EHR_MEASURE=$(abspath $(BUILD)/bench/measure) \
 		EHR_SEAL_BENCH=$(abspath $(BUILD)/tests/tools/seal_bench) sh bench/run.sh
 
@@ -174,5 +201,7 @@ fuzz-smoke:
 # valgrind memcheck over the unit tests and a short end-to-end run of the
 # binary against anvil (tests/valgrind.sh): no error, no definite leak.
 .PHONY: valgrind
-valgrind: deps all $(TEST_BIN) $(TOOL_BIN)
+valgrind: deps
+	@$(MAKE) --no-print-directory valgrind-run
+valgrind-run: all $(TEST_BIN) $(TOOL_BIN)
 	@sh tests/valgrind.sh $(TEST_BIN)

@@ -5,7 +5,7 @@
 # ehr offers), then BIP32. The header read is what `ehr address` does by
 # default: the addresses are in the authenticated plaintext header, no unlock.
 printf 'test test test test test test test test test test test junk\n' > "$BENCH_TMP/words"
-printf 'bench passphrase\n' > "$BENCH_TMP/pass"
+printf 'bench test passphrase\n' > "$BENCH_TMP/pass"
 chmod 600 "$BENCH_TMP/words" "$BENCH_TMP/pass"
 "$EHR" -q --wallet bench --passphrase-file "$BENCH_TMP/pass" restore --kdf interactive \
 	--mnemonic-file "$BENCH_TMP/words" --force || die "ehr restore failed"

@@ -7,7 +7,7 @@
 # counts HTTP requests and JSON-RPC calls (anvil logs methods, not requests,
 # so it cannot tell a batch of 4 calls from 4 round trips).
 printf 'test test test test test test test test test test test junk\n' > "$BENCH_TMP/words"
-printf 'bench passphrase\n' > "$BENCH_TMP/pass"
+printf 'bench test passphrase\n' > "$BENCH_TMP/pass"
 chmod 600 "$BENCH_TMP/words" "$BENCH_TMP/pass"
 "$EHR" -q --wallet dev --passphrase-file "$BENCH_TMP/pass" restore --kdf interactive \
 	--mnemonic-file "$BENCH_TMP/words" --force || die "ehr restore failed"

@@ -25,7 +25,7 @@ up_runs=3
 up_n=1000
 up_sample=50
 printf 'test test test test test test test test test test test junk\n' > "$BENCH_TMP/words"
-printf 'bench passphrase\n' > "$BENCH_TMP/pass"
+printf 'bench test passphrase\n' > "$BENCH_TMP/pass"
 chmod 600 "$BENCH_TMP/words" "$BENCH_TMP/pass"
 up_py=$(python3 -c 'import sys; print(sys.executable)') || die "python3 is missing"
 

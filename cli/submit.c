@@ -79,14 +79,6 @@ void signer_close(struct signer *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* chain_rpc and chain_chain_id had to ask the chain id target_connect left
- * open, and the node did not give it or gave another: they cannot return
- * an error, so the run ends here, as it would have in target_connect. */
-static void __attribute__((noreturn)) chain_id_failed(const ehr_err *e)
-{
-	exit(report(e));
-}
-
 int target_connect(const struct target *t, chain **c, ehr_err *e)
 {
 	rpc_options o;
@@ -94,8 +86,7 @@ int target_connect(const struct target *t, chain **c, ehr_err *e)
 
 	if ((rc = target_rpc_options(&o, e)))
 		return rc;
-	if ((rc = chain_open_deferred(t->rpc, t->network[0] ? t->network : NULL, t->chain_id, &o,
-				      chain_id_failed, c, e)))
+	if ((rc = chain_open_deferred(t->rpc, t->network[0] ? t->network : NULL, t->chain_id, &o, c, e)))
 		return rc;
 	chain_set_errors(*c, registry_errors, registry_n_errors);
 	chain_set_symbol(*c, t->symbol);
@@ -161,8 +152,9 @@ int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
  * data, and nodes refuse request bodies of a few MB. */
 #define PREPARE_BATCH_BYTES (768 * 1024)
 
-int txs_prepare(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
-		const uint8_t (*shapes)[16], u256 *fee, ehr_err *e)
+/* txs_prepare with chain_fee_opts flags (CHAIN_KEEP_GAS...). */
+static int prepare_batches(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
+			   const uint8_t (*shapes)[16], unsigned fee_flags, u256 *fee, ehr_err *e)
 {
 	chain_fee_opts fo;
 	chain_quote q;
@@ -172,6 +164,7 @@ int txs_prepare(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 
 	memset(fee, 0, sizeof(*fee));
 	chain_fee_opts_default(&fo);
+	fo.flags = fee_flags;
 	for (first = 0; first < n && !rc; first = i) {
 		for (i = first, bytes = 0; i < n && (i == first || bytes + txs[i].data_len <= PREPARE_BATCH_BYTES); i++)
 			bytes += txs[i].data_len;
@@ -186,6 +179,12 @@ int txs_prepare(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
 		}
 	}
 	return rc;
+}
+
+int txs_prepare(chain *c, const uint8_t from[20], eth_tx *txs, size_t n,
+		const uint8_t (*shapes)[16], u256 *fee, ehr_err *e)
+{
+	return prepare_batches(c, from, txs, n, shapes, 0, fee, e);
 }
 
 int txs_sign(struct signer *s, const eth_tx *txs, size_t n, chain_raw_tx *raw,
@@ -217,13 +216,20 @@ void txs_free_raw(chain_raw_tx *raw, size_t n)
 int tx_submit_many(chain *c, struct signer *s, eth_tx *txs, size_t n, const char *what,
 		   const struct tx_opts *o, uint8_t (*hashes)[32], chain_receipt *r, ehr_err *e)
 {
+	return tx_submit_many_with(c, s, txs, n, 0, what, o, hashes, r, e);
+}
+
+int tx_submit_many_with(chain *c, struct signer *s, eth_tx *txs, size_t n, unsigned fee_flags,
+			const char *what, const struct tx_opts *o, uint8_t (*hashes)[32],
+			chain_receipt *r, ehr_err *e)
+{
 	chain_raw_tx *raw = NULL;
 	u256 fee;
 	char fee_text[AMOUNT_FMT_MAX], question[1024], from[43];
 	int rc;
 
 	memset(r, 0, n * sizeof(*r));
-	if ((rc = txs_prepare(c, s->address, txs, n, NULL, &fee, e)))
+	if ((rc = prepare_batches(c, s->address, txs, n, NULL, fee_flags, &fee, e)))
 		return rc;
 	amount_format(&fee, 18, fee_text, sizeof(fee_text));
 	eip55_format(s->address, from);

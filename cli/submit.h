@@ -52,9 +52,9 @@ void signer_close(struct signer *s);
 /* Opens the chain of t without asking anything yet: the chain id is asked
  * with the chain's first request (tx_submit: in the batch that prepares
  * the transaction) and checked against the network's before any answer is
- * used or anything signed (chain_open_deferred). When chain_rpc or
- * chain_chain_id come first and that check fails, the error is reported
- * and the run ends with its status (exit 4 or 5), as it would have here. */
+ * used or anything signed (chain_open_deferred). A command that needs
+ * chain_chain_id or chain_rpc before any other call on the chain calls
+ * chain_check_id first, and reports its failure as this one's. */
 int target_connect(const struct target *t, chain **c, ehr_err *e);
 
 /* Prepares, confirms ("<what> ... ? [y/N]"), signs and sends tx, and waits
@@ -71,6 +71,13 @@ int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
  * to take back what it stored). */
 int tx_submit_many(chain *c, struct signer *s, eth_tx *txs, size_t n, const char *what,
 		   const struct tx_opts *o, uint8_t (*hashes)[32], chain_receipt *r, ehr_err *e);
+
+/* tx_submit_many with chain_fee_opts flags: CHAIN_KEEP_GAS when each
+ * transaction's gas is given (one that cannot be estimated before an
+ * earlier one of the batch is mined, as a payment after its approve). */
+int tx_submit_many_with(chain *c, struct signer *s, eth_tx *txs, size_t n, unsigned fee_flags,
+			const char *what, const struct tx_opts *o, uint8_t (*hashes)[32],
+			chain_receipt *r, ehr_err *e);
 
 /* The stages of tx_submit_many, for callers that must do something
  * between signing and sending (upload journals the signed bytes first):

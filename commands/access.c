@@ -72,32 +72,277 @@ struct opened {
 	envelope_meta meta;
 };
 
+/* One opening of a grant: where it is, the keys that open it, and the
+ * records it names that are still readable. */
+struct opening {
+	struct target t;
+	struct signer s;
+	chain *c;
+	uint8_t registry[20];
+	grant_uri u;
+	bool is_uri;
+	grant_view gv;
+	/* secure memory: the URI's key, the bearer's secret, secp256k1 and
+	 * X25519 keys, a record's data key */
+	uint8_t *key32, *secret, *bpriv, *xsk, *dkey;
+	uint8_t xpk[32];
+	uint64_t *ids;              /* the readable records */
+	size_t n;
+	struct opened *done;        /* what was written, one per id */
+};
+
+/* The grant named by arg, on the node of its chain: refused when it is
+ * revoked or expired. */
+static int access_find(struct opening *x, const char *arg, ehr_err *e)
+{
+	uint64_t chain_id;
+	int rc;
+
+	if ((rc = read_grant(arg, &x->u, x->key32, &x->is_uri, e)) || (rc = target_resolve(&x->t, e)))
+		return rc;
+	if (x->is_uri)
+		memcpy(x->registry, x->u.registry, 20);
+	else if ((rc = target_registry(&x->t, x->registry, e)))
+		return rc;
+	if ((rc = signer_open(&x->s, e)) || (rc = target_connect(&x->t, &x->c, e)))
+		return rc;
+	if (x->is_uri && (rc = chain_check_id(x->c, e)))
+		return rc;
+	if (x->is_uri && x->u.chain_id != (chain_id = chain_chain_id(x->c)))
+		return ehr_fail(e, EHR_ECHAIN, "the grant is on chain %llu, the node is chain %llu (use --network)",
+				(unsigned long long)x->u.chain_id, (unsigned long long)chain_id);
+	if ((rc = grants_get(x->c, x->registry, x->u.grant_id, &x->gv, e)))
+		return rc;
+	if (x->gv.st.flags & REG_GRANT_REVOKED)
+		return ehr_fail(e, EHR_ECHAIN, "grant %llu was revoked", (unsigned long long)x->u.grant_id);
+	if (!x->gv.st.active) {
+		char when[40];
+
+		time_format(x->gv.st.expiry, when, sizeof(when));
+		return ehr_fail(e, EHR_ECHAIN, "grant %llu expired at %s", (unsigned long long)x->u.grant_id,
+				when);
+	}
+	return 0;
+}
+
+/* The bearer's keys from the URI's key (stretched with the passcode when
+ * the grant has one), which must be the grant's grantee. */
+static int bearer_keys(struct opening *x, const char *passfile, ehr_err *e)
+{
+	uint8_t bearer[20];
+	char *passcode = NULL;
+	size_t passlen;
+	int rc;
+
+	if (!x->u.has_key)
+		return ehr_fail(e, EHR_EAUTH, "grant %llu is a bearer grant: open it with the URI of its QR code",
+				(unsigned long long)x->u.grant_id);
+	if (x->u.needs_passcode) {
+		rc = passfile ? passphrase_from_file(passfile, &passcode, &passlen, e)
+			      : prompt_secret("passcode", &passcode, &passlen, e);
+		if (!rc)
+			rc = grant_secret_derive(x->key32, passcode, x->secret, e);
+		if (passcode)
+			sodium_free(passcode);
+		if (rc)
+			return rc;
+	} else {
+		memcpy(x->secret, x->key32, 32);
+	}
+	if ((rc = grant_bearer_keys(x->secret, x->bpriv, x->xsk, x->xpk, e)) ||
+	    (rc = eth_address_from_priv(x->bpriv, bearer, e)))
+		return rc;
+	if (memcmp(bearer, x->gv.st.grantee, 20))
+		return ehr_fail(e, EHR_EAUTH, x->u.needs_passcode ? "wrong passcode for grant %llu"
+				: "the key in the URI does not belong to grant %llu",
+				(unsigned long long)x->u.grant_id);
+	return 0;
+}
+
+/* The X25519 pair that opens the grant's keys: the bearer's, or this
+ * account's when the grant is to it. */
+static int access_keys(struct opening *x, const char *passfile, ehr_err *e)
+{
+	int rc;
+
+	if (x->gv.st.flags & REG_GRANT_BEARER)
+		return bearer_keys(x, passfile, e);
+	if (memcmp(x->gv.st.grantee, x->s.address, 20)) {
+		char who[43];
+
+		eip55_format(x->gv.st.grantee, who);
+		return ehr_fail(e, EHR_ECHAIN, "grant %llu is for %s, not for this account",
+				(unsigned long long)x->u.grant_id, who);
+	}
+	if ((rc = signer_unlock(&x->s, e)))
+		return rc;
+	memcpy(x->xsk, x->s.keys->enc_secret, 32);
+	memcpy(x->xpk, x->s.keys->enc_public, 32);
+	return 0;
+}
+
+/* The records still readable: erased ones are refused by the registry. */
+static int access_readable(struct opening *x, ehr_err *e)
+{
+	const grant_view *gv = &x->gv;
+	size_t i;
+	int rc;
+
+	if (!(x->ids = calloc(gv->n ? gv->n : 1, sizeof(*x->ids))) ||
+	    !(x->done = calloc(gv->n ? gv->n : 1, sizeof(*x->done))))
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	for (i = 0; i < gv->n; i++) {
+		registry_record_state st;
+
+		if ((rc = registry_record_of(x->c, x->registry, gv->record_ids[i], &st, e)))
+			return rc;
+		if (!st.exists || st.erased)
+			continue;
+		/* anyone can issue a grant, with any bytes for keys: one whose
+		 * keys do not open is refused before the access is logged */
+		if (envelope_key_open(gv->sealed[i], x->xpk, x->xsk, x->dkey, e))
+			return ehr_fail(e, EHR_EINTEGRITY, "record %llu: the key in the grant does not open",
+					(unsigned long long)gv->record_ids[i]);
+		x->ids[x->n++] = gv->record_ids[i];
+	}
+	if (!x->n)
+		return ehr_fail(e, EHR_EFAIL, "grant %llu names no readable records",
+				(unsigned long long)x->u.grant_id);
+	return 0;
+}
+
+/* Sends one transaction of call data to the registry. */
+static int registry_submit(struct opening *x, uint8_t *data, size_t len, const char *what,
+			   const struct tx_opts *to, ehr_err *e)
+{
+	uint8_t hash[32];
+	chain_receipt r = { 0 };
+	eth_tx tx;
+	int rc;
+
+	memset(&tx, 0, sizeof(tx));
+	tx.has_to = 1;
+	memcpy(tx.to, x->registry, 20);
+	tx.data = data;
+	tx.data_len = len;
+	rc = tx_submit(x->c, &x->s, &tx, what, to, hash, &r, e);
+	chain_receipt_free(&r);
+	return rc;
+}
+
+/* Redeems a bearer grant under this account (unless it already was), then
+ * logs the access. */
+static int access_log(struct opening *x, const struct tx_opts *to, ehr_err *e)
+{
+	uint8_t digest[32], sig[65], *data = NULL;
+	char what[120];
+	size_t len;
+	int rc, yes;
+
+	if ((x->gv.st.flags & REG_GRANT_BEARER) &&
+	    ((rc = registry_can_access(x->c, x->registry, x->u.grant_id, x->s.address, &yes, e)) || !yes)) {
+		if (rc || (rc = registry_redeem_digest(x->c, x->registry, x->u.grant_id, x->s.address, digest, e)) ||
+		    (rc = eth_sign_hash(x->bpriv, digest, sig, e)) ||
+		    (rc = registry_call_redeem(x->u.grant_id, sig, &data, &len, e)))
+			goto out;
+		if ((rc = registry_submit(x, data, len, "Redeem the bearer grant and open its records", to, e)))
+			goto out;
+		free(data);
+		data = NULL;
+		g.yes = true;  /* one question for the redeem and the access */
+	}
+	if ((rc = registry_call_log_access(x->u.grant_id, x->ids, x->n, &data, &len, e)))
+		goto out;
+	snprintf(what, sizeof(what), "Open %zu record%s of grant %llu (the access is logged on chain)",
+		 x->n, x->n == 1 ? "" : "s", (unsigned long long)x->u.grant_id);
+	rc = registry_submit(x, data, len, what, to, e);
+out:
+	free(data);
+	return rc;
+}
+
+/* Fetches record i, checks it against its anchor, decrypts it into dir. */
+static int access_fetch(struct opening *x, size_t i, const char *dir, bool force, ehr_err *e)
+{
+	struct opened *o = &x->done[i];
+	registry_record rec;
+	size_t k;
+	int erased, fd = -1, rc;
+	char name[300];
+
+	if ((rc = records_get(x->c, x->registry, x->ids[i], &rec, &erased, e)))
+		return rc;
+	for (k = 0; k < x->gv.n && x->gv.record_ids[k] != x->ids[i]; k++)
+		;
+	if (envelope_key_open(x->gv.sealed[k], x->xpk, x->xsk, x->dkey, e)) {
+		rc = ehr_fail(e, EHR_EINTEGRITY, "record %llu: the key in the grant does not open",
+			      (unsigned long long)x->ids[i]);
+	} else if (!(rc = envelope_read_meta_mem(rec.meta, rec.meta_len, x->dkey, &o->meta, e)) &&
+		   !(rc = records_fetch_verified(x->c, x->registry, &rec, &fd, e))) {
+		records_file_name(&o->meta, x->ids[i], name, sizeof(name));
+		snprintf(o->file, sizeof(o->file), "%s/%s", dir, name);
+		rc = envelope_open_to_path(fd, o->file, force, x->dkey, rec.content_hash, &o->meta, e);
+		o->id = x->ids[i];
+	}
+	if (fd >= 0)
+		close(fd);
+	records_free(&rec);
+	return rc;
+}
+
+static void access_print(const struct opening *x)
+{
+	size_t i;
+
+	if (g.json) {
+		cJSON *arr = cJSON_CreateArray();
+
+		for (i = 0; i < x->n; i++) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddNumberToObject(o, "id", (double)x->done[i].id);
+			cJSON_AddStringToObject(o, "file", x->done[i].file);
+			cJSON_AddStringToObject(o, "title", x->done[i].meta.title);
+			cJSON_AddStringToObject(o, "type", x->done[i].meta.type);
+			cJSON_AddNumberToObject(o, "size", (double)x->done[i].meta.size);
+			cJSON_AddItemToArray(arr, o);
+		}
+		output_json(arr);
+		return;
+	}
+	for (i = 0; i < x->n; i++)
+		printf("record %llu  %-14s %s -> %s\n", (unsigned long long)x->done[i].id,
+		       x->done[i].meta.type, x->done[i].meta.title, x->done[i].file);
+}
+
+static void opening_free(struct opening *x)
+{
+	sodium_free(x->key32);
+	sodium_free(x->secret);
+	sodium_free(x->bpriv);
+	sodium_free(x->xsk);
+	sodium_free(x->dkey);
+	free(x->ids);
+	free(x->done);
+	grants_free(&x->gv);
+	signer_close(&x->s);
+	chain_close(x->c);
+}
+
 int cmd_access(int argc, char **argv)
 {
 	struct opt_parser p;
-	struct target t;
-	struct signer s;
+	struct opening x;
 	struct tx_opts to;
-	grant_uri u;
-	grant_view gv = { 0 };
-	chain *c = NULL;
-	chain_receipt r = { 0 };
 	struct access_options opts = { .dir = "." };
 	const char *dir, *passfile;
-	uint8_t registry[20], hash[32], *key32 = NULL, *secret = NULL, *bpriv = NULL, *xsk = NULL;
-	uint8_t xpk[32], bearer[20], *dkey = NULL, *data = NULL, digest[32], sig[65];
-	uint64_t *ids = NULL;
-	struct opened *done = NULL;
-	size_t n = 0, i;
-	bool is_uri, force;
-	char *passcode = NULL;
-	size_t passlen;
-	eth_tx tx;
+	size_t i;
+	bool force;
 	ehr_err e = { 0 };
-	int rc, yes;
+	int rc;
 
 	tx_opts_init(&opts.tx);
-	memset(&s, 0, sizeof(s));
+	memset(&x, 0, sizeof(x));
 	opt_init(&p, "access", argc, argv, cmd_access_opts);
 	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
@@ -107,202 +352,22 @@ int cmd_access(int argc, char **argv)
 	to = opts.tx;
 	if (p.npos != 1)
 		return usage_error("access", "give the grant: a URI from its QR code, '-' to read one, or an id");
-	key32 = sodium_malloc(32);
-	secret = sodium_malloc(32);
-	bpriv = sodium_malloc(32);
-	xsk = sodium_malloc(32);
-	dkey = sodium_malloc(32);
-	if (!key32 || !secret || !bpriv || !xsk || !dkey) {
+	x.key32 = sodium_malloc(32);
+	x.secret = sodium_malloc(32);
+	x.bpriv = sodium_malloc(32);
+	x.xsk = sodium_malloc(32);
+	x.dkey = sodium_malloc(32);
+	if (!x.key32 || !x.secret || !x.bpriv || !x.xsk || !x.dkey)
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
-		goto out;
+	else if (!(rc = access_find(&x, p.pos[0], &e)) && !(rc = access_keys(&x, passfile, &e)) &&
+		 !(rc = access_readable(&x, &e)) && !(rc = access_log(&x, &to, &e)) &&
+		 !(rc = dir_ensure(dir, 0700, &e))) {
+		/* the grant is logged: fetch, check, decrypt */
+		for (i = 0; i < x.n && !rc; i++)
+			rc = access_fetch(&x, i, dir, force, &e);
+		if (!rc)
+			access_print(&x);
 	}
-	if ((rc = read_grant(p.pos[0], &u, key32, &is_uri, &e)))
-		goto out;
-	if ((rc = target_resolve(&t, &e)))
-		goto out;
-	if (is_uri)
-		memcpy(registry, u.registry, 20);
-	else if ((rc = target_registry(&t, registry, &e)))
-		goto out;
-	if ((rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)))
-		goto out;
-	if (is_uri && u.chain_id != chain_chain_id(c)) {
-		rc = ehr_fail(&e, EHR_ECHAIN, "the grant is on chain %llu, the node is chain %llu (use --network)",
-			      (unsigned long long)u.chain_id, (unsigned long long)chain_chain_id(c));
-		goto out;
-	}
-	if ((rc = grants_get(c, registry, u.grant_id, &gv, &e)))
-		goto out;
-	if (gv.st.flags & REG_GRANT_REVOKED) {
-		rc = ehr_fail(&e, EHR_ECHAIN, "grant %llu was revoked", (unsigned long long)u.grant_id);
-		goto out;
-	}
-	if (!gv.st.active) {
-		char when[40];
-
-		time_format(gv.st.expiry, when, sizeof(when));
-		rc = ehr_fail(&e, EHR_ECHAIN, "grant %llu expired at %s", (unsigned long long)u.grant_id, when);
-		goto out;
-	}
-	if (gv.st.flags & REG_GRANT_BEARER) {
-		if (!u.has_key) {
-			rc = ehr_fail(&e, EHR_EAUTH, "grant %llu is a bearer grant: open it with the URI of its QR code",
-				      (unsigned long long)u.grant_id);
-			goto out;
-		}
-		if (u.needs_passcode) {
-			rc = passfile ? passphrase_from_file(passfile, &passcode, &passlen, &e)
-				      : prompt_secret("passcode", &passcode, &passlen, &e);
-			if (rc || (rc = grant_secret_derive(key32, passcode, secret, &e)))
-				goto out;
-		} else {
-			memcpy(secret, key32, 32);
-		}
-		if ((rc = grant_bearer_keys(secret, bpriv, xsk, xpk, &e)) ||
-		    (rc = eth_address_from_priv(bpriv, bearer, &e)))
-			goto out;
-		if (memcmp(bearer, gv.st.grantee, 20)) {
-			rc = ehr_fail(&e, EHR_EAUTH, u.needs_passcode ? "wrong passcode for grant %llu"
-				      : "the key in the URI does not belong to grant %llu",
-				      (unsigned long long)u.grant_id);
-			goto out;
-		}
-	} else if (memcmp(gv.st.grantee, s.address, 20)) {
-		char who[43];
-
-		eip55_format(gv.st.grantee, who);
-		rc = ehr_fail(&e, EHR_ECHAIN, "grant %llu is for %s, not for this account",
-			      (unsigned long long)u.grant_id, who);
-		goto out;
-	} else {
-		if ((rc = signer_unlock(&s, &e)))
-			goto out;
-		memcpy(xsk, s.keys->enc_secret, 32);
-		memcpy(xpk, s.keys->enc_public, 32);
-	}
-
-	/* the records still readable: erased ones are refused by the registry */
-	if (!(ids = calloc(gv.n ? gv.n : 1, sizeof(*ids))) || !(done = calloc(gv.n ? gv.n : 1, sizeof(*done)))) {
-		rc = ehr_fail(&e, EHR_EFAIL, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < gv.n; i++) {
-		registry_record_state st;
-
-		if ((rc = registry_record_of(c, registry, gv.record_ids[i], &st, &e)))
-			goto out;
-		if (!st.exists || st.erased)
-			continue;
-		/* anyone can issue a grant, with any bytes for keys: one whose
-		 * keys do not open is refused before the access is logged */
-		if (envelope_key_open(gv.sealed[i], xpk, xsk, dkey, &e)) {
-			rc = ehr_fail(&e, EHR_EINTEGRITY, "record %llu: the key in the grant does not open",
-				      (unsigned long long)gv.record_ids[i]);
-			goto out;
-		}
-		ids[n++] = gv.record_ids[i];
-	}
-	if (!n) {
-		rc = ehr_fail(&e, EHR_EFAIL, "grant %llu names no readable records", (unsigned long long)u.grant_id);
-		goto out;
-	}
-
-	/* redeem a bearer grant under this account, then log the access */
-	memset(&tx, 0, sizeof(tx));
-	tx.has_to = 1;
-	memcpy(tx.to, registry, 20);
-	if ((gv.st.flags & REG_GRANT_BEARER) &&
-	    ((rc = registry_can_access(c, registry, u.grant_id, s.address, &yes, &e)) || !yes)) {
-		if (rc || (rc = registry_redeem_digest(c, registry, u.grant_id, s.address, digest, &e)) ||
-		    (rc = eth_sign_hash(bpriv, digest, sig, &e)) ||
-		    (rc = registry_call_redeem(u.grant_id, sig, &data, &tx.data_len, &e)))
-			goto out;
-		tx.data = data;
-		if ((rc = tx_submit(c, &s, &tx, "Redeem the bearer grant and open its records", &to, hash, &r, &e)))
-			goto out;
-		chain_receipt_free(&r);
-		free(data);
-		data = NULL;
-		g.yes = true;  /* one question for the redeem and the access */
-		memset(&tx, 0, sizeof(tx));
-		tx.has_to = 1;
-		memcpy(tx.to, registry, 20);
-	}
-	if ((rc = registry_call_log_access(u.grant_id, ids, n, &data, &tx.data_len, &e)))
-		goto out;
-	tx.data = data;
-	{
-		char what[120];
-
-		snprintf(what, sizeof(what), "Open %zu record%s of grant %llu (the access is logged on chain)",
-			 n, n == 1 ? "" : "s", (unsigned long long)u.grant_id);
-		if ((rc = tx_submit(c, &s, &tx, what, &to, hash, &r, &e)))
-			goto out;
-	}
-
-	/* the grant is logged: fetch, check, decrypt */
-	if ((rc = dir_ensure(dir, 0700, &e)))
-		goto out;
-	for (i = 0; i < n && !rc; i++) {
-		registry_record rec;
-		size_t k;
-		int erased, fd = -1;
-		char name[300];
-
-		if ((rc = records_get(c, registry, ids[i], &rec, &erased, &e)))
-			break;
-		for (k = 0; k < gv.n && gv.record_ids[k] != ids[i]; k++)
-			;
-		if (envelope_key_open(gv.sealed[k], xpk, xsk, dkey, &e)) {
-			rc = ehr_fail(&e, EHR_EINTEGRITY, "record %llu: the key in the grant does not open",
-				      (unsigned long long)ids[i]);
-		} else if (!(rc = envelope_read_meta_mem(rec.meta, rec.meta_len, dkey, &done[i].meta, &e)) &&
-			   !(rc = records_fetch_verified(c, registry, &rec, &fd, &e))) {
-			records_file_name(&done[i].meta, ids[i], name, sizeof(name));
-			snprintf(done[i].file, sizeof(done[i].file), "%s/%s", dir, name);
-			rc = envelope_open_to_path(fd, done[i].file, force, dkey, rec.content_hash,
-						   &done[i].meta, &e);
-			done[i].id = ids[i];
-		}
-		if (fd >= 0)
-			close(fd);
-		records_free(&rec);
-	}
-	if (!rc) {
-		if (g.json) {
-			cJSON *arr = cJSON_CreateArray();
-
-			for (i = 0; i < n; i++) {
-				cJSON *o = cJSON_CreateObject();
-
-				cJSON_AddNumberToObject(o, "id", (double)done[i].id);
-				cJSON_AddStringToObject(o, "file", done[i].file);
-				cJSON_AddStringToObject(o, "title", done[i].meta.title);
-				cJSON_AddStringToObject(o, "type", done[i].meta.type);
-				cJSON_AddNumberToObject(o, "size", (double)done[i].meta.size);
-				cJSON_AddItemToArray(arr, o);
-			}
-			output_json(arr);
-		} else {
-			for (i = 0; i < n; i++)
-				printf("record %llu  %-14s %s -> %s\n", (unsigned long long)done[i].id,
-				       done[i].meta.type, done[i].meta.title, done[i].file);
-		}
-	}
-out:
-	if (passcode)
-		sodium_free(passcode);
-	sodium_free(key32);
-	sodium_free(secret);
-	sodium_free(bpriv);
-	sodium_free(xsk);
-	sodium_free(dkey);
-	free(data);
-	free(ids);
-	free(done);
-	grants_free(&gv);
-	chain_receipt_free(&r);
-	signer_close(&s);
-	chain_close(c);
+	opening_free(&x);
 	return rc ? report(&e) : 0;
 }

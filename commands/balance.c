@@ -2,7 +2,6 @@
  * any address, in the token's own decimals. */
 #include "commands/commands.h"
 #include "cli/submit.h"
-#include "cli/token.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "wallet/base/amount.h"
 #include "wallet/keys/eth.h"
 #include "wallet/chain/rpc.h"
+#include "wallet/registry/token.h"
 
 struct balance_options {
 	const char *token;
@@ -74,7 +74,7 @@ int cmd_balance(int argc, char **argv)
 		decimals = ti.decimals;
 		symbol = ti.symbol;
 	} else {
-		if ((rc = rpc_get_balance(chain_rpc(c), who, "latest", be, &e)))
+		if ((rc = chain_check_id(c, &e)) || (rc = rpc_get_balance(chain_rpc(c), who, "latest", be, &e)))
 			goto out;
 		u256_from_be(&bal, be, 32);
 		symbol = t.symbol;

@@ -36,4 +36,9 @@ EHR_COMMAND(audit)
 EHR_COMMAND(invoice)
 EHR_COMMAND(help)
 
+/* ehr record verify: each record of ids (nids of them), or with all every
+ * record of this account, fetched and checked against its anchor; the
+ * exit status. `ehr audit verify` is the same call with all. */
+int record_verify(char **ids, int nids, bool all);
+
 #endif

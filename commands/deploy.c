@@ -134,7 +134,7 @@ int cmd_deploy(int argc, char **argv)
 		goto out;
 	if (!save_as && t.network[0])
 		save_as = t.network;
-	if (save_as && (rc = save_check(save_as, chain_chain_id(c), &e)))
+	if (save_as && ((rc = chain_check_id(c, &e)) || (rc = save_check(save_as, chain_chain_id(c), &e))))
 		goto out;
 	/* each address is saved as soon as it exists, so a failure later
 	 * never loses a contract already deployed */

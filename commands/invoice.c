@@ -7,7 +7,6 @@
 #include "cli/context.h"
 #include "cli/session.h"
 #include "cli/submit.h"
-#include "cli/token.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -26,6 +25,7 @@
 #include "wallet/base/hex.h"
 #include "wallet/registry/invoices.h"
 #include "wallet/registry/registry.h"
+#include "wallet/registry/token.h"
 
 struct invoice_args {
 	const char *patient, *amount, *token, *due, *memo, *memo_file;
@@ -193,25 +193,152 @@ static int read_memo_file(const char *path, char **memo, ehr_err *e)
 	return 0;
 }
 
+/* An invoice on its way to being issued. */
+struct bill {
+	uint8_t patient[20], token[20];   /* token: all zero for the native coin */
+	uint8_t enc_key[32];              /* the patient's: the memo is sealed to it */
+	char patient_text[43], who[REG_NAME_MAX + 64], amount_text[AMOUNT_FMT_MAX];
+	struct token_info ti;
+	u256 amount;
+	uint64_t due, id;
+	const char *memo;
+};
+
+/* The token: --token, the network's default, or none with --native. */
+static int bill_token(const struct ctx *x, const struct invoice_args *a, struct bill *b, ehr_err *e)
+{
+	memset(b->token, 0, 20);
+	if (a->native)
+		return 0;
+	if (a->token && strcmp(a->token, "default"))
+		return eip55_parse(a->token, b->token, e);
+	if (!x->t.has_token)
+		return ehr_fail(e, EHR_EUSAGE, "network %s has no default token: say what the invoice "
+				"is in with --token ADDR or --native", x->t.network[0] ? x->t.network : "(none)");
+	memcpy(b->token, x->t.token, 20);
+	return 0;
+}
+
+/* The patient, who must have registered a key; the amount, in the token's
+ * units and more than 0; the due time. */
+static int bill_check(const struct ctx *x, const struct invoice_args *a, struct bill *b, ehr_err *e)
+{
+	registry_account acct;
+	uint64_t now;
+	int rc;
+
+	if ((rc = registry_account_of(x->c, x->registry, b->patient, &acct, e)))
+		return rc;
+	eip55_format(b->patient, b->patient_text);
+	if (!acct.registered)
+		return ehr_fail(e, EHR_EUSAGE, "%s has not registered an encryption key: ask them to run "
+				"'ehr register' first (an invoice's memo is sealed to that key)", b->patient_text);
+	memcpy(b->enc_key, acct.enc_key, 32);
+	snprintf(b->who, sizeof(b->who), "%s (%s)", acct.name[0] ? acct.name : "unnamed", b->patient_text);
+	memset(&b->ti, 0, sizeof(b->ti));
+	if (a->native) {
+		b->ti.decimals = 18;
+		snprintf(b->ti.symbol, sizeof(b->ti.symbol), "%s", x->t.symbol);
+		if ((rc = amount_parse(a->amount, 18, AMOUNT_UNITS, &b->amount, e)))
+			return rc;
+	} else if ((rc = token_info_get(x->c, b->token, x->s.address, &b->ti, e)) ||
+		   (rc = amount_parse(a->amount, b->ti.decimals, 0, &b->amount, e))) {
+		return rc;
+	}
+	if (u256_is_zero(&b->amount))
+		return ehr_fail(e, EHR_EUSAGE, "the amount must be more than 0");
+	amount_format(&b->amount, b->ti.decimals, b->amount_text, sizeof(b->amount_text));
+	if ((rc = chain_block_time(x->c, CHAIN_LATEST, &now, e)) ||
+	    (a->due && (rc = due_parse(a->due, now, &b->due, e))))
+		return rc;
+	return 0;
+}
+
+/* Asks, signs and sends the invoice; its id from the receipt (0 with
+ * --async). */
+static int bill_send(struct ctx *x, const struct invoice_args *a, struct bill *b, uint8_t hash[32],
+		     chain_receipt *r, ehr_err *e)
+{
+	uint8_t *data = NULL, *sealed = NULL;
+	size_t sealed_len = 0, i;
+	char what[512], due_text[40];
+	eth_tx tx;
+	int rc;
+
+	memset(&tx, 0, sizeof(tx));
+	if ((b->memo && (rc = invoice_memo_seal(b->memo, b->enc_key, &sealed, &sealed_len, e))) ||
+	    (rc = invoice_call_issue(b->patient, a->native ? NULL : b->token, &b->amount, b->due, sealed,
+				     sealed_len, &data, &tx.data_len, e)))
+		goto out;
+	if (b->due)
+		time_format(b->due, due_text, sizeof(due_text));
+	snprintf(what, sizeof(what), "Bill %s %s %s%s%s%s", b->who, b->amount_text, b->ti.symbol,
+		 b->due ? ", due " : "", b->due ? due_text : "", b->memo ? ", with a memo sealed to them" : "");
+	tx.has_to = 1;
+	memcpy(tx.to, x->registry, 20);
+	tx.data = data;
+	if ((rc = tx_submit(x->c, &x->s, &tx, what, &a->tx, hash, r, e)))
+		goto out;
+	for (i = 0; i < r->n_logs && !b->id; i++) {
+		registry_event_data ev;
+
+		if (registry_event_of(&r->logs[i], x->registry) != REG_EV_INVOICE_ISSUED)
+			continue;
+		if ((rc = registry_decode_event(&r->logs[i], x->registry, &ev, e)))
+			goto out;
+		b->id = ev.id;
+		registry_event_free(&ev);
+	}
+	if (r->found && !b->id)
+		rc = ehr_fail(e, EHR_EINTEGRITY, "the transaction has no InvoiceIssued event");
+out:
+	free(sealed);
+	free(data);
+	return rc;
+}
+
+static void bill_print(const struct invoice_args *a, const struct bill *b, const uint8_t hash[32],
+		       const chain_receipt *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	char tok_text[43];
+
+	if (b->id)
+		cJSON_AddNumberToObject(o, "invoice", (double)b->id);
+	else
+		cJSON_AddNullToObject(o, "invoice");
+	cJSON_AddStringToObject(o, "patient", b->patient_text);
+	cJSON_AddStringToObject(o, "amount", b->amount_text);
+	cJSON_AddStringToObject(o, "symbol", b->ti.symbol);
+	if (a->native) {
+		cJSON_AddNullToObject(o, "token");
+	} else {
+		eip55_format(b->token, tok_text);
+		cJSON_AddStringToObject(o, "token", tok_text);
+	}
+	if (b->due)
+		cJSON_AddNumberToObject(o, "due", (double)b->due);
+	else
+		cJSON_AddNullToObject(o, "due");
+	cJSON_AddBoolToObject(o, "memo", b->memo != NULL);
+	print_tx_result(hash, r, o);
+	if (!g.json && b->id)
+		printf("invoice %llu: %s %s to %s\n", (unsigned long long)b->id, b->amount_text, b->ti.symbol,
+		       b->who);
+}
+
 static int invoice_issue(struct invoice_args *a, int npos)
 {
 	struct ctx x;
-	struct token_info info, *ti = &info;
-	registry_account acct;
-	uint8_t patient[20], token[20], hash[32], *data = NULL, *sealed = NULL;
-	size_t data_len, sealed_len = 0;
-	char who[REG_NAME_MAX + 64], patient_text[43], amount_text[AMOUNT_FMT_MAX], what[512], due_text[40];
+	struct bill b;
+	uint8_t hash[32];
 	char *memo_buf = NULL;
-	const char *memo = a->memo;
-	uint64_t now, due = 0, id = 0;
 	chain_receipt r = { 0 };
-	eth_tx tx;
-	u256 amount;
 	ehr_err e = { 0 };
-	size_t i;
 	int rc;
 
 	memset(&x, 0, sizeof(x));
+	memset(&b, 0, sizeof(b));
 	if (npos)
 		return usage_error("invoice", "'invoice issue' takes options only: --patient ADDR --amount AMOUNT");
 	if (!a->patient || !a->amount)
@@ -222,119 +349,20 @@ static int invoice_issue(struct invoice_args *a, int npos)
 		return usage_error("invoice", "give --memo or --memo-file, not both");
 	if (a->memo_file && (rc = read_memo_file(a->memo_file, &memo_buf, &e)))
 		goto out;
-	if (memo_buf)
-		memo = memo_buf;
-	if (memo && !*memo) {
+	b.memo = memo_buf ? memo_buf : a->memo;
+	if (b.memo && !*b.memo) {
 		rc = ehr_fail(&e, EHR_EUSAGE, "the memo is empty");
 		goto out;
 	}
-	if ((rc = eip55_parse(a->patient, patient, &e)) || (rc = ctx_open(&x, &e)))
-		goto out;
-	if (!a->native) {
-		if (!a->token || !strcmp(a->token, "default")) {
-			if (!x.t.has_token) {
-				rc = ehr_fail(&e, EHR_EUSAGE, "network %s has no default token: say what the invoice "
-					      "is in with --token ADDR or --native",
-					      x.t.network[0] ? x.t.network : "(none)");
-				goto out;
-			}
-			memcpy(token, x.t.token, 20);
-		} else if ((rc = eip55_parse(a->token, token, &e))) {
-			goto out;
-		}
-	} else {
-		memset(token, 0, 20);
-	}
-	if ((rc = registry_account_of(x.c, x.registry, patient, &acct, &e)))
-		goto out;
-	eip55_format(patient, patient_text);
-	if (!acct.registered) {
-		rc = ehr_fail(&e, EHR_EUSAGE, "%s has not registered an encryption key: ask them to run "
-			      "'ehr register' first (an invoice's memo is sealed to that key)", patient_text);
-		goto out;
-	}
-	snprintf(who, sizeof(who), "%s (%s)", acct.name[0] ? acct.name : "unnamed", patient_text);
-	memset(&info, 0, sizeof(info));
-	if (a->native) {
-		info.decimals = 18;
-		snprintf(info.symbol, sizeof(info.symbol), "%s", x.t.symbol);
-		if ((rc = amount_parse(a->amount, 18, AMOUNT_UNITS, &amount, &e)))
-			goto out;
-	} else if ((rc = token_info_get(x.c, token, x.s.address, &info, &e)) ||
-		   (rc = amount_parse(a->amount, info.decimals, 0, &amount, &e))) {
-		goto out;
-	}
-	if (u256_is_zero(&amount)) {
-		rc = ehr_fail(&e, EHR_EUSAGE, "the amount must be more than 0");
-		goto out;
-	}
-	if ((rc = chain_block_time(x.c, CHAIN_LATEST, &now, &e)) ||
-	    (a->due && (rc = due_parse(a->due, now, &due, &e))))
-		goto out;
-	if (memo && (rc = invoice_memo_seal(memo, acct.enc_key, &sealed, &sealed_len, &e)))
-		goto out;
-	if ((rc = invoice_call_issue(patient, a->native ? NULL : token, &amount, due, sealed, sealed_len,
-				     &data, &data_len, &e)))
-		goto out;
-	amount_format(&amount, ti->decimals, amount_text, sizeof(amount_text));
-	if (due)
-		time_format(due, due_text, sizeof(due_text));
-	snprintf(what, sizeof(what), "Bill %s %s %s%s%s%s", who, amount_text, ti->symbol,
-		 due ? ", due " : "", due ? due_text : "", memo ? ", with a memo sealed to them" : "");
-	memset(&tx, 0, sizeof(tx));
-	tx.has_to = 1;
-	memcpy(tx.to, x.registry, 20);
-	tx.data = data;
-	tx.data_len = data_len;
-	if ((rc = tx_submit(x.c, &x.s, &tx, what, &a->tx, hash, &r, &e)))
-		goto out;
-	for (i = 0; i < r.n_logs && !id; i++) {
-		registry_event_data ev;
-
-		if (registry_event_of(&r.logs[i], x.registry) != REG_EV_INVOICE_ISSUED)
-			continue;
-		if ((rc = registry_decode_event(&r.logs[i], x.registry, &ev, &e)))
-			goto out;
-		id = ev.id;
-		registry_event_free(&ev);
-	}
-	if (r.found && !id) {
-		rc = ehr_fail(&e, EHR_EINTEGRITY, "the transaction has no InvoiceIssued event");
-		goto out;
-	}
-	{
-		cJSON *o = cJSON_CreateObject();
-		char tok_text[43];
-
-		if (id)
-			cJSON_AddNumberToObject(o, "invoice", (double)id);
-		else
-			cJSON_AddNullToObject(o, "invoice");
-		cJSON_AddStringToObject(o, "patient", patient_text);
-		cJSON_AddStringToObject(o, "amount", amount_text);
-		cJSON_AddStringToObject(o, "symbol", ti->symbol);
-		if (a->native) {
-			cJSON_AddNullToObject(o, "token");
-		} else {
-			eip55_format(token, tok_text);
-			cJSON_AddStringToObject(o, "token", tok_text);
-		}
-		if (due)
-			cJSON_AddNumberToObject(o, "due", (double)due);
-		else
-			cJSON_AddNullToObject(o, "due");
-		cJSON_AddBoolToObject(o, "memo", memo != NULL);
-		print_tx_result(hash, &r, o);
-	}
-	if (!g.json && id)
-		printf("invoice %llu: %s %s to %s\n", (unsigned long long)id, amount_text, ti->symbol, who);
+	if (!(rc = eip55_parse(a->patient, b.patient, &e)) && !(rc = ctx_open(&x, &e)) &&
+	    !(rc = bill_token(&x, a, &b, &e)) && !(rc = bill_check(&x, a, &b, &e)) &&
+	    !(rc = bill_send(&x, a, &b, hash, &r, &e)))
+		bill_print(a, &b, hash, &r);
 out:
 	if (memo_buf) {
 		sodium_memzero(memo_buf, strlen(memo_buf));
 		free(memo_buf);
 	}
-	free(sealed);
-	free(data);
 	chain_receipt_free(&r);
 	ctx_close(&x);
 	return rc ? report(&e) : 0;
@@ -566,195 +594,198 @@ static void show(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* approve then pay, prepared together (pay's gas given: it cannot be
- * estimated before the approve is mined), one confirmation with the fee
- * of both, sent in one batch, receipts waited for together. */
-static int submit_approve_and_pay(chain *c, struct signer *s, eth_tx txs[2], const char *what,
-				  const struct tx_opts *o, uint8_t hashes[2][32], chain_receipt r[2],
-				  ehr_err *e)
-{
-	chain_raw_tx raw[2];
-	chain_fee_opts fo;
-	chain_quote q;
-	u256 fee;
-	char fee_text[AMOUNT_FMT_MAX], question[1024], from[43];
-	size_t i;
-	int rc;
+/* An invoice on its way to being paid. */
+struct payment {
+	uint64_t id;
+	invoice_view v;
+	struct token_info ti;       /* the token's, or the native coin's */
+	bool native, approve;       /* approve: the allowance must be raised first */
+	char amount[AMOUNT_FMT_MAX], issuer[43], who[REG_NAME_MAX + 64], name[REG_NAME_MAX + 1];
+	eth_tx txs[2];              /* [0] the approve, [1] the payment */
+	uint8_t *data[2];
+	uint8_t hashes[2][32];
+	chain_receipt r[2];
+};
 
-	memset(raw, 0, sizeof(raw));
-	memset(r, 0, 2 * sizeof(*r));
-	chain_fee_opts_default(&fo);
-	fo.flags = CHAIN_KEEP_GAS;
-	if ((rc = chain_prepare_many(c, s->address, txs, 2, &fo, &q, e)))
-		return rc;
-	u256_sub(&fee, &q.max_cost, &txs[1].value);
-	amount_format(&fee, 18, fee_text, sizeof(fee_text));
-	eip55_format(s->address, from);
-	snprintf(question, sizeof(question), "%s from %s in 2 transactions (chain %llu; fee at most %s %s)?",
-		 what, from, (unsigned long long)chain_chain_id(c), fee_text, chain_symbol(c));
-	if ((rc = confirm(question, e)) || (rc = signer_unlock(s, e)))
-		return rc;
-	for (i = 0; i < 2 && !rc; i++)
-		rc = tx_sign(&txs[i], s->keys->private_key, (uint8_t **)&raw[i].raw, &raw[i].raw_len,
-			     hashes[i], e);
-	if (!rc)
-		rc = chain_send_batch(c, raw, 2, e);
-	if (!rc && !o->async)
-		rc = chain_wait_many(c, (const uint8_t (*)[32])hashes, 2, (unsigned)o->confirmations,
-				     (long)o->timeout_s * 1000, r, e);
-	for (i = 0; i < 2; i++)
-		free((void *)raw[i].raw);
-	return rc;
+/* Refuses what the registry would: an invoice for another account, or one
+ * paid or cancelled. */
+static int pay_check_state(const struct ctx *x, const struct payment *pm, ehr_err *e)
+{
+	char me[43], patient[43];
+
+	eip55_format(x->s.address, me);
+	eip55_format(pm->v.st.patient, patient);
+	if (memcmp(pm->v.st.patient, x->s.address, 20))
+		return ehr_fail(e, EHR_ECHAIN, "invoice %llu is addressed to %s, not to this account (%s): "
+				"nothing was paid", (unsigned long long)pm->id, patient, me);
+	if (pm->v.st.status == REG_INVOICE_PAID)
+		return ehr_fail(e, EHR_ECHAIN, "invoice %llu is already paid: nothing was paid again",
+				(unsigned long long)pm->id);
+	if (pm->v.st.status == REG_INVOICE_CANCELLED)
+		return ehr_fail(e, EHR_ECHAIN, "invoice %llu was cancelled by its issuer: it cannot be paid",
+				(unsigned long long)pm->id);
+	return 0;
 }
 
-static int invoice_pay(struct invoice_args *a, int npos, char **pos)
+/* The token (or coin) and this account's funds in it, which must cover
+ * the amount; names the issuer. */
+static int pay_check_funds(const struct ctx *x, struct payment *pm, ehr_err *e)
 {
-	struct ctx x;
-	struct token_info info, *ti = &info;
-	invoice_view v;
-	uint8_t hashes[2][32], *data[2] = { NULL, NULL };
-	char me[43], patient[43], issuer_text[43], who[REG_NAME_MAX + 64], amount_text[AMOUNT_FMT_MAX];
-	char have_text[AMOUNT_FMT_MAX], what[640], due_text[40], name[REG_NAME_MAX + 1], *memo = NULL;
-	chain_receipt r[2];
-	eth_tx txs[2];
-	bool native, approve = false, sealed;
-	uint64_t id;
+	char have_text[AMOUNT_FMT_MAX];
 	u256 have;
-	ehr_err e = { 0 };
 	int rc;
 
-	memset(&x, 0, sizeof(x));
-	memset(&v, 0, sizeof(v));
-	memset(r, 0, sizeof(r));
-	memset(txs, 0, sizeof(txs));
-	if (npos != 1 || opt_id(pos[0], &id))
-		return usage_error("invoice", "give one invoice id: ehr invoice pay ID");
-	if ((rc = ctx_open(&x, &e)) || (rc = invoice_get(x.c, x.registry, id, &v, &e)))
-		goto out;
-	eip55_format(x.s.address, me);
-	eip55_format(v.st.patient, patient);
-	if (memcmp(v.st.patient, x.s.address, 20)) {
-		rc = ehr_fail(&e, EHR_ECHAIN, "invoice %llu is addressed to %s, not to this account (%s): "
-			      "nothing was paid", (unsigned long long)id, patient, me);
-		goto out;
-	}
-	if (v.st.status == REG_INVOICE_PAID) {
-		rc = ehr_fail(&e, EHR_ECHAIN, "invoice %llu is already paid: nothing was paid again",
-			      (unsigned long long)id);
-		goto out;
-	}
-	if (v.st.status == REG_INVOICE_CANCELLED) {
-		rc = ehr_fail(&e, EHR_ECHAIN, "invoice %llu was cancelled by its issuer: it cannot be paid",
-			      (unsigned long long)id);
-		goto out;
-	}
-	native = invoice_is_native(&v.st);
-	memset(&info, 0, sizeof(info));
-	if (native) {
+	pm->native = invoice_is_native(&pm->v.st);
+	memset(&pm->ti, 0, sizeof(pm->ti));
+	if (pm->native) {
 		uint8_t be[32];
 
-		info.decimals = 18;
-		snprintf(info.symbol, sizeof(info.symbol), "%s", x.t.symbol);
-		if ((rc = rpc_get_balance(chain_rpc(x.c), x.s.address, "pending", be, &e)))
-			goto out;
+		pm->ti.decimals = 18;
+		snprintf(pm->ti.symbol, sizeof(pm->ti.symbol), "%s", x->t.symbol);
+		if ((rc = rpc_get_balance(chain_rpc(x->c), x->s.address, "pending", be, e)))
+			return rc;
 		u256_from_be(&have, be, 32);
 	} else {
-		if ((rc = token_info_get(x.c, v.st.token, x.s.address, &info, &e)))
-			goto out;
-		have = info.balance;
+		if ((rc = token_info_get(x->c, pm->v.st.token, x->s.address, &pm->ti, e)))
+			return rc;
+		have = pm->ti.balance;
 	}
-	amount_format(&v.st.amount, ti->decimals, amount_text, sizeof(amount_text));
-	if (u256_cmp(&have, &v.st.amount) < 0) {
-		amount_format(&have, ti->decimals, have_text, sizeof(have_text));
-		rc = ehr_fail(&e, EHR_ECHAIN, "insufficient funds: this account has %s %s, invoice %llu is for "
-			      "%s %s%s: nothing was paid", have_text, ti->symbol, (unsigned long long)id,
-			      amount_text, ti->symbol, native ? " and the fee" : "");
-		goto out;
+	amount_format(&pm->v.st.amount, pm->ti.decimals, pm->amount, sizeof(pm->amount));
+	if (u256_cmp(&have, &pm->v.st.amount) < 0) {
+		amount_format(&have, pm->ti.decimals, have_text, sizeof(have_text));
+		return ehr_fail(e, EHR_ECHAIN, "insufficient funds: this account has %s %s, invoice %llu is for "
+				"%s %s%s: nothing was paid", have_text, pm->ti.symbol, (unsigned long long)pm->id,
+				pm->amount, pm->ti.symbol, pm->native ? " and the fee" : "");
 	}
-	eip55_format(v.st.issuer, issuer_text);
-	party_text(x.c, x.registry, v.st.issuer, who, sizeof(who), name, sizeof(name));
+	eip55_format(pm->v.st.issuer, pm->issuer);
+	party_text(x->c, x->registry, pm->v.st.issuer, pm->who, sizeof(pm->who), pm->name, sizeof(pm->name));
+	return 0;
+}
 
-	/* what is paid to whom, the memo included: the patient's to read */
-	if (v.memo_len && (rc = signer_unlock(&x.s, &e)))
-		goto out;
-	memo = memo_text(&v, &x.s, &sealed);
-	show("invoice %llu from %s", (unsigned long long)id, who);
-	show("amount  %s %s%s", amount_text, ti->symbol, native ? " (native coin)" : "");
-	if (v.st.due) {
-		time_format(v.st.due, due_text, sizeof(due_text));
+/* What is paid to whom, the memo included: the patient's to read. */
+static int pay_show(struct ctx *x, const struct payment *pm, ehr_err *e)
+{
+	char due_text[40], *memo;
+	bool sealed;
+	int rc;
+
+	if (pm->v.memo_len && (rc = signer_unlock(&x->s, e)))
+		return rc;
+	memo = memo_text(&pm->v, &x->s, &sealed);
+	show("invoice %llu from %s", (unsigned long long)pm->id, pm->who);
+	show("amount  %s %s%s", pm->amount, pm->ti.symbol, pm->native ? " (native coin)" : "");
+	if (pm->v.st.due) {
+		time_format(pm->v.st.due, due_text, sizeof(due_text));
 		show("due     %s", due_text);
 	}
 	if (memo)
 		show("memo    %s", memo);
 	else if (sealed)
 		show("memo    (cannot be opened with this account's key)");
-
-	if ((rc = invoice_call_pay(id, &data[1], &txs[1].data_len, &e)))
-		goto out;
-	txs[1].has_to = 1;
-	memcpy(txs[1].to, x.registry, 20);
-	txs[1].data = data[1];
-	if (native) {
-		txs[1].value = v.st.amount;
-	} else {
-		u256 allowance;
-
-		if ((rc = erc20_allowance(x.c, v.st.token, x.s.address, x.registry, &allowance, &e)))
-			goto out;
-		approve = u256_cmp(&allowance, &v.st.amount) < 0;
-	}
-	if (approve) {
-		if ((rc = invoice_token_pay_gas(x.c, x.registry, &v.st, x.s.address, &txs[0].gas, &txs[1].gas, &e)) ||
-		    (rc = erc20_call_approve(x.registry, &v.st.amount, &data[0], &txs[0].data_len, &e)))
-			goto out;
-		txs[0].has_to = 1;
-		memcpy(txs[0].to, v.st.token, 20);
-		txs[0].data = data[0];
-		snprintf(what, sizeof(what), "Allow the registry to take %s %s, and pay invoice %llu: %s %s to %s",
-			 amount_text, ti->symbol, (unsigned long long)id, amount_text, ti->symbol, who);
-		rc = submit_approve_and_pay(x.c, &x.s, txs, what, &a->tx, hashes, r, &e);
-	} else {
-		snprintf(what, sizeof(what), "Pay invoice %llu: %s %s to %s", (unsigned long long)id, amount_text,
-			 ti->symbol, who);
-		rc = tx_submit(x.c, &x.s, &txs[1], what, &a->tx, hashes[1], &r[1], &e);
-	}
-	if (rc)
-		goto out;
-	{
-		cJSON *o = cJSON_CreateObject();
-		char h[67], tok[43];
-
-		cJSON_AddNumberToObject(o, "invoice", (double)id);
-		cJSON_AddStringToObject(o, "to", issuer_text);
-		cJSON_AddStringToObject(o, "name", name);
-		cJSON_AddStringToObject(o, "amount", amount_text);
-		cJSON_AddStringToObject(o, "symbol", ti->symbol);
-		if (native) {
-			cJSON_AddNullToObject(o, "token");
-		} else {
-			eip55_format(v.st.token, tok);
-			cJSON_AddStringToObject(o, "token", tok);
-		}
-		if (approve) {
-			hex_encode0x(hashes[0], 32, h);
-			cJSON_AddStringToObject(o, "approve_tx", h);
-		} else {
-			cJSON_AddNullToObject(o, "approve_tx");
-		}
-		print_tx_result(hashes[1], &r[1], o);
-	}
-	if (r[1].found)
-		note("invoice %llu paid: %s %s to %s", (unsigned long long)id, amount_text, ti->symbol, who);
-out:
 	if (memo) {
 		sodium_memzero(memo, strlen(memo));
 		free(memo);
 	}
-	free(data[0]);
-	free(data[1]);
-	chain_receipt_free(&r[0]);
-	chain_receipt_free(&r[1]);
-	free(v.memo);
+	return 0;
+}
+
+/* The payment, and before it the approve when the registry may not yet
+ * take enough of the token (both gases given then: pay's cannot be
+ * estimated before the approve is mined). */
+static int pay_build(const struct ctx *x, struct payment *pm, ehr_err *e)
+{
+	eth_tx *pay = &pm->txs[1], *approve = &pm->txs[0];
+	u256 allowance;
+	int rc;
+
+	if ((rc = invoice_call_pay(pm->id, &pm->data[1], &pay->data_len, e)))
+		return rc;
+	pay->has_to = 1;
+	memcpy(pay->to, x->registry, 20);
+	pay->data = pm->data[1];
+	if (pm->native) {
+		pay->value = pm->v.st.amount;
+		return 0;
+	}
+	if ((rc = erc20_allowance(x->c, pm->v.st.token, x->s.address, x->registry, &allowance, e)))
+		return rc;
+	if (!(pm->approve = u256_cmp(&allowance, &pm->v.st.amount) < 0))
+		return 0;
+	if ((rc = invoice_token_pay_gas(x->c, x->registry, &pm->v.st, x->s.address, &approve->gas, &pay->gas, e)) ||
+	    (rc = erc20_call_approve(x->registry, &pm->v.st.amount, &pm->data[0], &approve->data_len, e)))
+		return rc;
+	approve->has_to = 1;
+	memcpy(approve->to, pm->v.st.token, 20);
+	approve->data = pm->data[0];
+	return 0;
+}
+
+/* Asks, signs and sends the payment (with its approve, in one batch with
+ * one confirmation and the fee of both). */
+static int pay_send(struct ctx *x, struct payment *pm, const struct tx_opts *o, ehr_err *e)
+{
+	char what[640];
+
+	if (pm->approve) {
+		snprintf(what, sizeof(what), "Allow the registry to take %s %s, and pay invoice %llu: %s %s to %s",
+			 pm->amount, pm->ti.symbol, (unsigned long long)pm->id, pm->amount, pm->ti.symbol, pm->who);
+		return tx_submit_many_with(x->c, &x->s, pm->txs, 2, CHAIN_KEEP_GAS, what, o, pm->hashes,
+					   pm->r, e);
+	}
+	snprintf(what, sizeof(what), "Pay invoice %llu: %s %s to %s", (unsigned long long)pm->id, pm->amount,
+		 pm->ti.symbol, pm->who);
+	return tx_submit(x->c, &x->s, &pm->txs[1], what, o, pm->hashes[1], &pm->r[1], e);
+}
+
+static void pay_print(const struct payment *pm)
+{
+	cJSON *o = cJSON_CreateObject();
+	char h[67], tok[43];
+
+	cJSON_AddNumberToObject(o, "invoice", (double)pm->id);
+	cJSON_AddStringToObject(o, "to", pm->issuer);
+	cJSON_AddStringToObject(o, "name", pm->name);
+	cJSON_AddStringToObject(o, "amount", pm->amount);
+	cJSON_AddStringToObject(o, "symbol", pm->ti.symbol);
+	if (pm->native) {
+		cJSON_AddNullToObject(o, "token");
+	} else {
+		eip55_format(pm->v.st.token, tok);
+		cJSON_AddStringToObject(o, "token", tok);
+	}
+	if (pm->approve) {
+		hex_encode0x(pm->hashes[0], 32, h);
+		cJSON_AddStringToObject(o, "approve_tx", h);
+	} else {
+		cJSON_AddNullToObject(o, "approve_tx");
+	}
+	print_tx_result(pm->hashes[1], &pm->r[1], o);
+	if (pm->r[1].found)
+		note("invoice %llu paid: %s %s to %s", (unsigned long long)pm->id, pm->amount, pm->ti.symbol,
+		     pm->who);
+}
+
+static int invoice_pay(struct invoice_args *a, int npos, char **pos)
+{
+	struct ctx x;
+	struct payment pm;
+	ehr_err e = { 0 };
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	memset(&pm, 0, sizeof(pm));
+	if (npos != 1 || opt_id(pos[0], &pm.id))
+		return usage_error("invoice", "give one invoice id: ehr invoice pay ID");
+	if (!(rc = ctx_open(&x, &e)) && !(rc = invoice_get(x.c, x.registry, pm.id, &pm.v, &e)) &&
+	    !(rc = pay_check_state(&x, &pm, &e)) && !(rc = pay_check_funds(&x, &pm, &e)) &&
+	    !(rc = pay_show(&x, &pm, &e)) && !(rc = pay_build(&x, &pm, &e)) &&
+	    !(rc = pay_send(&x, &pm, &a->tx, &e)))
+		pay_print(&pm);
+	free(pm.data[0]);
+	free(pm.data[1]);
+	chain_receipt_free(&pm.r[0]);
+	chain_receipt_free(&pm.r[1]);
+	free(pm.v.memo);
 	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }

@@ -10,6 +10,7 @@
 
 #include "wallet/keys/eth.h"
 #include "wallet/chain/rpc.h"
+#include "wallet/chain/presets.h"
 
 struct network_options {
 	unsigned long id;
@@ -68,6 +69,8 @@ static void print_networks(const config *cfg)
 				eip55_format(n->token, addr);
 			cJSON_AddItemToObject(o, "token", n->has_token ? cJSON_CreateString(addr) : cJSON_CreateNull());
 			cJSON_AddStringToObject(o, "symbol", n->symbol);
+			cJSON_AddItemToObject(o, "explorer", n->explorer[0] ? cJSON_CreateString(n->explorer)
+					      : cJSON_CreateNull());
 			cJSON_AddBoolToObject(o, "default", !strcmp(cfg->default_network, n->name));
 			cJSON_AddItemToArray(arr, o);
 		}
@@ -90,9 +93,47 @@ static void print_networks(const config *cfg)
 	}
 }
 
+/* A preset network (sepolia, polygon...): its explorer, its symbol unless
+ * --symbol gave one, and its chain id, which --chain-id may only repeat. */
+static int apply_preset(network *net, const network_preset *ps, bool has_id, unsigned long id,
+			const char *symbol)
+{
+	if (has_id && id != ps->chain_id)
+		return usage_error("network", "'%s' is %s, chain id %llu, not %lu (give the network "
+				   "another name to add chain %lu)", net->name, ps->title,
+				   (unsigned long long)ps->chain_id, id, id);
+	if (!symbol)
+		snprintf(net->symbol, sizeof(net->symbol), "%s", ps->symbol);
+	snprintf(net->explorer, sizeof(net->explorer), "%s", ps->explorer);
+	return 0;
+}
+
+/* The chain id the node at net->rpc reports; for a preset it must be the
+ * preset's (EHR_ECHAIN naming both otherwise). */
+static int ask_chain_id(network *net, const network_preset *ps)
+{
+	rpc_client *c;
+	rpc_options ro;
+	ehr_err e = { 0 };
+	int rc;
+
+	if ((rc = target_rpc_options(&ro, &e)) || (rc = rpc_open(net->rpc, &ro, &c, &e)))
+		return report(&e);
+	rc = rpc_chain_id(c, &net->chain_id, &e);
+	rpc_close(c);
+	if (rc)
+		return fail(rc, "%s (give --chain-id N to add the network without asking the node)", e.msg);
+	if (ps && net->chain_id != ps->chain_id)
+		return fail(EHR_ECHAIN, "the node at %s reports chain id %llu, but %s is chain id %llu: "
+			    "not saved (is the URL for %s?)", net->rpc, (unsigned long long)net->chain_id,
+			    ps->title, (unsigned long long)ps->chain_id, net->name);
+	return 0;
+}
+
 static int add(config *cfg, const char *name, bool has_id, unsigned long id,
 	       const char *token, const char *symbol, bool make_default, bool force)
 {
+	const network_preset *ps;
 	network net;
 	ehr_err e = { 0 };
 	int rc;
@@ -121,27 +162,22 @@ static int add(config *cfg, const char *name, bool has_id, unsigned long id,
 			return report(&e);
 		net.has_token = true;
 	}
-	if (has_id) {
+	if ((ps = network_preset_find(name)) && (rc = apply_preset(&net, ps, has_id, id, symbol)))
+		return rc;
+	if (has_id)
 		net.chain_id = id;
-	} else {
-		rpc_client *c;
-		rpc_options ro;
-
-		if ((rc = target_rpc_options(&ro, &e)) || (rc = rpc_open(net.rpc, &ro, &c, &e)))
-			return report(&e);
-		rc = rpc_chain_id(c, &net.chain_id, &e);
-		rpc_close(c);
-		if (rc)
-			return fail(rc, "%s (give --chain-id N to add the network without asking the node)", e.msg);
-	}
+	else if ((rc = ask_chain_id(&net, ps)))
+		return rc;
 	if ((rc = config_network_put(cfg, &net, &e)))
 		return report(&e);
 	if (make_default || cfg->nnetworks == 1)
 		strcpy(cfg->default_network, name);
 	if ((rc = config_save(cfg, &e)))
 		return report(&e);
-	note("network '%s' (chain id %llu, native coin %s) saved%s", name,
-	     (unsigned long long)net.chain_id, net.symbol, strcmp(cfg->default_network, name) ? "" : "; it is the default");
+	note("network '%s' (%s%schain id %llu, native coin %s%s%s) saved%s", name,
+	     ps ? ps->title : "", ps ? ", " : "", (unsigned long long)net.chain_id, net.symbol,
+	     net.explorer[0] ? ", explorer " : "", net.explorer,
+	     strcmp(cfg->default_network, name) ? "" : "; it is the default");
 	return 0;
 }
 

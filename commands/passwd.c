@@ -7,6 +7,8 @@
 
 #include <sodium.h>
 
+#include "keystore/strength.h"
+
 struct passwd_options {
 	const char *newfile, *kdf;
 };
@@ -53,6 +55,8 @@ int cmd_passwd(int argc, char **argv)
 		rc = passphrase_from_file(newfile, &pass, &len, &e);
 	else
 		rc = session_passphrase("new passphrase", true, &pass, &len, &e);
+	if (!rc && (rc = strength_check(pass, len, &e)))
+		sodium_free(pass);
 	if (!rc) {
 		rc = keystore_rewrite(ks, pass, len, lvl, &e);
 		sodium_free(pass);

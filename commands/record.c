@@ -5,7 +5,6 @@
  * decrypted, and plaintext reaches its name only whole. */
 #include "commands/commands.h"
 #include "cli/context.h"
-#include "cli/ingest.h"
 #include "cli/submit.h"
 
 #include <errno.h>
@@ -27,6 +26,7 @@
 #include "wallet/registry/grants.h"
 #include "wallet/base/hex.h"
 #include "wallet/registry/records.h"
+#include "wallet/registry/ingest.h"
 
 struct args {
 	const char *title, *type, *media, *store, *out, *fhir;
@@ -521,7 +521,7 @@ static int verify_cb(void *ctx, const registry_record *r, int erased)
 	return verify_one(ctx, r, erased);
 }
 
-static int record_verify(struct args *a)
+int record_verify(char **ids, int nids, bool all)
 {
 	struct ctx x;
 	struct verify_state vs = { &x, 0, 0, 0, NULL };
@@ -529,23 +529,23 @@ static int record_verify(struct args *a)
 	int k, rc = 0;
 	uint64_t id;
 
-	if (a->all == (a->npos > 0))
+	if (all == (nids > 0))
 		return usage_error("record", "'record verify' takes record ids or --all");
-	for (k = 0; k < a->npos; k++)
-		if (opt_id(a->pos[k], &id))
-			return usage_error("record", "'%s' is not a record id", a->pos[k]);
+	for (k = 0; k < nids; k++)
+		if (opt_id(ids[k], &id))
+			return usage_error("record", "'%s' is not a record id", ids[k]);
 	if ((rc = ctx_open(&x, &e)))
 		goto out;
 	if (g.json)
 		vs.arr = cJSON_CreateArray();
-	if (a->all) {
+	if (all) {
 		rc = records_of_patient(x.c, x.registry, x.s.address, verify_cb, &vs, &e);
 	} else {
-		for (k = 0; k < a->npos && !rc; k++) {
+		for (k = 0; k < nids && !rc; k++) {
 			registry_record r;
 			int erased;
 
-			opt_id(a->pos[k], &id);
+			opt_id(ids[k], &id);
 			if ((rc = records_get(x.c, x.registry, id, &r, &erased, &e)))
 				break;
 			rc = verify_one(&vs, &r, erased);
@@ -699,7 +699,7 @@ static int record_export(struct args *a)
 		return fail(EHR_EUSAGE, "%s exists (use --force to replace it)", a->fhir);
 	memset(&xs, 0, sizeof(xs));
 	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", a->fhir, (long)getpid());
-	if ((rc = ctx_open(&x, &e)) || (rc = signer_unlock(&x.s, &e)))
+	if ((rc = ctx_open(&x, &e)) || (rc = signer_unlock(&x.s, &e)) || (rc = chain_check_id(x.c, &e)))
 		goto out;
 	xs.x = &x;
 	xs.e = &e;
@@ -763,7 +763,7 @@ int cmd_record(int argc, char **argv)
 	if (!strcmp(sub, "get"))
 		return record_get(&a);
 	if (!strcmp(sub, "verify"))
-		return record_verify(&a);
+		return record_verify(a.pos, a.npos, a.all);
 	if (!strcmp(sub, "erase"))
 		return record_erase(&a);
 	if (!strcmp(sub, "export"))

@@ -1,6 +1,6 @@
 /* ehr revoke: end a grant at once. Only the patient who issued it can. */
 #include "commands/commands.h"
-#include "cli/grant_ops.h"
+#include "cli/grant_send.h"
 #include "cli/submit.h"
 
 #include <errno.h>

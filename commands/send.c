@@ -3,7 +3,6 @@
  * carry a unit ("100 gwei", "2 wei", "1.5 ether"). */
 #include "commands/commands.h"
 #include "cli/submit.h"
-#include "cli/token.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "wallet/base/amount.h"
 #include "wallet/keys/eth.h"
 #include "wallet/base/hex.h"
+#include "wallet/registry/token.h"
 
 struct send_options {
 	const char *token;

@@ -30,7 +30,7 @@ done
 url=http://127.0.0.1:$port
 
 umask 077
-printf 'devnet\n' > "$state/devnet.pass"
+printf 'devnet local passphrase\n' > "$state/devnet.pass"
 printf 'test test test test test test test test test test test junk\n' > "$state/devnet.words"
 export EHR_PASSPHRASE_FILE="$state/devnet.pass"
 "$EHR" -q --wallet devnet restore --kdf interactive --mnemonic-file "$state/devnet.words" --force

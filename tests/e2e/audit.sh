@@ -24,13 +24,8 @@ v = eval(sys.argv[2])
 print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)
 ' "$_f" "$2" 2>&1
 }
-start_anvil || { fail "anvil starts"; finish; }
 T=$E2E_TMP
-printf 'audit test passphrase\n' > "$T/pw"
-export EHR_PASSPHRASE_FILE="$T/pw"
-echo "test test test test test test test test test test test junk" > "$T/anvil-m"
-"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$T/anvil-m" -q
-"$EHR" --wallet dev deploy --save-as local --yes -q > /dev/null
+chain_setup 'audit test passphrase'
 # anvil's dev accounts 1 to 4, so cast signs for them with anvil_key N
 PAT="--wallet dev --account 1"
 DOC="--wallet dev --account 2"
@@ -136,7 +131,7 @@ check_eq "the doctor's record: author, write grant, no title for the patient" \
 ## cross-check against cast logs over the same blocks
 for sig in 'KeyRegistered(address,bytes32,uint8,string)' \
 	'RecordAnchored(address,uint256,address,uint256,bytes32,uint64,string,bytes,bytes,bytes)' \
-	'RecordErased(address,uint256)' 'GrantIssued(address,uint256,address,uint64,uint8,uint256[],bytes[])' \
+	'RecordErased(address,uint256)' 'GrantIssued(address,uint256,address,uint64,uint8,uint8,uint256[],bytes[])' \
 	'GrantKeysAdded(address,uint256,address,uint256[],bytes[])' 'GrantRevoked(address,uint256,address)' \
 	'BearerRedeemed(address,uint256,address)' 'AccessLogged(address,uint256,address,uint256[])' \
 	'InvoiceIssued(address,uint256,address,address,uint256,uint64,bytes)' \

@@ -8,12 +8,8 @@ grep_err() {
 	if grep -q -- "$2" "$E2E_ERR"; then ok "$1"; else fail "$1: stderr was: $(cat "$E2E_ERR")"; fi
 }
 # no_crash WHAT: the last check_exit ended by exit, not by a signal
-start_anvil || { fail "anvil starts"; finish; }
 T=$E2E_TMP
-printf 'chain test passphrase\n' > "$T/pw"
-export EHR_PASSPHRASE_FILE="$T/pw"
-echo "test test test test test test test test test test test junk" > "$T/anvil-m"
-"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$T/anvil-m" -q
+chain_setup --no-deploy 'chain test passphrase'
 "$EHR" --wallet pat init --kdf interactive --mnemonic-out "$T/pat-m" -q
 DEV=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
 PAT=$("$EHR" --wallet pat address)

@@ -233,7 +233,7 @@ rm -f "$EHR_HOME/wallets/"*
 
 ## ehr-formats(5): a real wallet file against the page
 if command -v python3 > /dev/null 2>&1; then
-	printf 'a passphrase\n' > "$T/pw"
+	printf 'a docs test passphrase\n' > "$T/pw"
 	"$EHR" init -q --kdf interactive --words 12 --mnemonic-out "$T/m" --passphrase-file "$T/pw"
 	"$EHR" --wallet imp import -q --kdf interactive --private-key-file /dev/stdin \
 		--passphrase-file "$T/pw" <<-EOF

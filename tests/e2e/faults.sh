@@ -186,8 +186,8 @@ after_one_more_run() {
 	[ "$_after" = 0 ] || temporaries | sed 's/^/    /'
 }
 
-printf 'first passphrase\n' > "$T/pw1"
-printf 'second passphrase\n' > "$T/pw2"
+printf 'first faults test passphrase\n' > "$T/pw1"
+printf 'second faults test passphrase\n' > "$T/pw2"
 export EHR_PASSPHRASE_FILE="$T/pw1"
 W=$EHR_HOME/wallets
 C=$EHR_HOME/config.json
@@ -332,11 +332,7 @@ kill "$LIVE" 2> /dev/null
 
 ## against a node: deploy --save-as and an upload journal
 T_ANVIL=$(date +%s)
-start_anvil --dump-state "$T/state.json" || { fail "anvil starts"; finish; }
-echo "test test test test test test test test test test test junk" > "$T/anvil-m"
-"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$T/anvil-m" -q
-"$EHR" --wallet dev deploy --save-as local --yes -q > /dev/null
-REG=$("$EHR" config --json | sed -n 's/.*"registry":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p')
+chain_setup --dump-state "$T/state.json"
 export EHR_REGISTRY="$REG"
 cp "$C" "$T/c2.old"
 deploy_restore() { cp "$T/c2.old" "$C"; leftovers_aside "$C"; }

@@ -10,13 +10,8 @@ grep_err() {
 }
 json_num() { sed -n "s/.*\"$1\":[^0-9]*\([0-9]*\).*/\1/p" "$E2E_OUT" | head -n 1; }
 json_str() { sed -n "s/.*\"$1\":[^\"]*\"\([^\"]*\)\".*/\1/p" "$E2E_OUT" | head -n 1; }
-start_anvil || { fail "anvil starts"; finish; }
 T=$E2E_TMP
-printf 'grants test passphrase\n' > "$T/pw"
-export EHR_PASSPHRASE_FILE="$T/pw"
-echo "test test test test test test test test test test test junk" > "$T/anvil-m"
-"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$T/anvil-m" -q
-"$EHR" --wallet dev deploy --save-as local --yes -q > /dev/null
+chain_setup 'grants test passphrase'
 for w in pat doc nurse stranger; do
 	"$EHR" --wallet $w init --kdf interactive --mnemonic-out "$T/$w-m" -q
 	"$EHR" --wallet dev send "$("$EHR" --wallet $w address)" 10 --yes -q
@@ -27,7 +22,6 @@ done
 DOC=$("$EHR" --wallet doc address)
 NURSE=$("$EHR" --wallet nurse address)
 STRANGER=$("$EHR" --wallet stranger address)
-REG=$("$EHR" config --json | sed -n 's/.*"registry":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p')
 mkdir -p "$T/in"
 printf 'allergy: penicillin\n' > "$T/in/allergies.txt"
 head -c 100000 /dev/urandom > "$T/in/scan.pdf"

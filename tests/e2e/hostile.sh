@@ -16,13 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 T=$E2E_TMP
-start_anvil || { fail "anvil starts"; finish; }
-printf 'hostile test passphrase\n' > "$T/pw"
-export EHR_PASSPHRASE_FILE="$T/pw"
-echo "test test test test test test test test test test test junk" > "$T/anvil-m"
-"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$T/anvil-m" -q
-"$EHR" --wallet dev deploy --save-as local --yes -q > /dev/null
-REG=$("$EHR" config --json | sed -n 's/.*"registry":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p')
+chain_setup 'hostile test passphrase'
 # Three accounts of anvil's mnemonic: a stranger, a provider, a patient.
 MAL="--wallet dev --account 1"
 DOC="--wallet dev --account 2"

@@ -32,15 +32,8 @@ refused() {
 	check_eq "$_what: no transaction sent" "$(nonce "$_acct")" "$_n0"
 }
 
-start_anvil || { fail "anvil starts"; finish; }
 T=$E2E_TMP
-printf 'invoices test passphrase\n' > "$T/pw"
-export EHR_PASSPHRASE_FILE="$T/pw"
-echo "test test test test test test test test test test test junk" > "$T/anvil-m"
-"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$T/anvil-m" -q
-"$EHR" --wallet dev deploy --test-token --save-as local --yes --json > "$E2E_OUT"
-REG=$(jget 'j["registry"]')
-TOKEN=$(jget 'j["token"]')
+chain_setup --test-token 'invoices test passphrase'
 for w in pat doc poor stranger; do
 	"$EHR" --wallet $w init --kdf interactive --mnemonic-out "$T/$w-m" -q
 done

@@ -123,6 +123,38 @@ anvil_key() {
 	sed -n "/^Private Keys/,/^Wallet/s/^($1) \(0x[0-9a-f]\{64\}\)\$/\1/p" "$E2E_TMP/anvil.log"
 }
 
+# chain_setup [--no-deploy] [--test-token] [--dump-state FILE] [PASSPHRASE]:
+# the chain most test files start from. Starts anvil (its state dumped into
+# FILE at exit with --dump-state; the test file ends when anvil does not
+# start); with PASSPHRASE, writes it to $E2E_TMP/pw and exports that as
+# EHR_PASSPHRASE_FILE; restores anvil's dev accounts as wallet "dev"; and,
+# unless --no-deploy, deploys the registry (and with --test-token the test
+# token) from it, saved as network "local", the addresses in REG (and
+# TOKEN).
+chain_setup() {
+	_deploy=yes _token='' _anvil=''
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--no-deploy) _deploy='' ;;
+		--test-token) _token=--test-token ;;
+		--dump-state) _anvil=$2; shift ;;
+		*) break ;;
+		esac
+		shift
+	done
+	start_anvil ${_anvil:+--dump-state "$_anvil"} || { fail "anvil starts"; finish; }
+	if [ $# -gt 0 ]; then
+		printf '%s\n' "$1" > "$E2E_TMP/pw"
+		export EHR_PASSPHRASE_FILE="$E2E_TMP/pw"
+	fi
+	echo "test test test test test test test test test test test junk" > "$E2E_TMP/anvil-m"
+	"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$E2E_TMP/anvil-m" -q
+	[ -n "$_deploy" ] || return 0
+	"$EHR" --wallet dev deploy $_token --save-as local --yes --json > "$E2E_TMP/deploy.json"
+	REG=$(sed -n 's/.*"registry":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p' "$E2E_TMP/deploy.json")
+	TOKEN=$(sed -n 's/.*"token":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p' "$E2E_TMP/deploy.json")
+}
+
 # new_wallets NAME...: a fresh wallet each ($EHR_PASSPHRASE_FILE's
 # passphrase), funded with 100 from wallet "dev" and registered under its
 # name in the current network's registry.

@@ -124,4 +124,38 @@ url=$EHR_RPC_URL
 stop_anvil
 check_exit "a node stopped is exit 4" 4 "$EHR" --rpc "$url" node
 
+## presets: a well-known chain by its name; its node must be that chain
+start_anvil --chain-id 11155111 || { fail "anvil starts as sepolia"; finish; }
+check_exit "network add sepolia fills in the rest" 0 "$EHR" network add sepolia --rpc "$EHR_RPC_URL"
+grep_err "says what it filled" "Ethereum Sepolia.*chain id 11155111, native coin ETH, explorer https://sepolia.etherscan.io"
+check_exit "network list --json" 0 "$EHR" network list --json
+check_eq "sepolia's id, symbol and explorer" "$(python3 -c 'import json, sys
+n = [n for n in json.load(sys.stdin) if n["name"] == "sepolia"][0]
+print(n["chain_id"], n["symbol"], n["explorer"])' < "$E2E_OUT")" "11155111 ETH https://sepolia.etherscan.io"
+check_eq "the file keeps the explorer" "$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["networks"]["sepolia"]["explorer"])' "$CFG")" https://sepolia.etherscan.io
+check_exit "and the node is used as sepolia" 0 "$EHR" --network sepolia node
+check_exit "a preset with --symbol keeps that symbol" 0 "$EHR" network add Sepolia --rpc "$EHR_RPC_URL" \
+	--symbol SepoliaETH
+grep_err "the given symbol" "native coin SepoliaETH"
+"$EHR" network remove Sepolia > /dev/null 2>&1
+
+cp "$CFG" "$E2E_TMP/cfg.before"
+check_exit "a polygon preset on a sepolia node is refused (5)" 5 "$EHR" network add polygon --rpc "$EHR_RPC_URL"
+grep_err "names both chain ids" "reports chain id 11155111, but Polygon PoS is chain id 137"
+cmp -s "$CFG" "$E2E_TMP/cfg.before"
+check_eq "and the config is unchanged" $? 0
+check_exit "mainnet (ethereum's other name) is refused too (5)" 5 "$EHR" network add mainnet --rpc "$EHR_RPC_URL"
+grep_err "names chain 1" "but Ethereum Mainnet is chain id 1:"
+check_exit "a --chain-id that contradicts the preset is refused (2)" 2 "$EHR" network add base \
+	--rpc "$EHR_RPC_URL" --chain-id 11155111
+grep_err "names the preset's id" "'base' is Base, chain id 8453, not 11155111"
+cmp -s "$CFG" "$E2E_TMP/cfg.before"
+check_eq "and the config is still unchanged" $? 0
+check_exit "--chain-id equal to the preset's is taken without asking" 0 "$EHR" network add base \
+	--rpc http://127.0.0.1:1 --chain-id 8453
+grep_err "base filled in" "Base, chain id 8453, native coin ETH, explorer https://basescan.org"
+check_exit "any other name is not a preset" 0 "$EHR" network add mysepolia --rpc "$EHR_RPC_URL"
+grep_err "just the node's id" "network 'mysepolia' (chain id 11155111, native coin ETH) saved"
+
 finish

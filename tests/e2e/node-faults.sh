@@ -27,13 +27,7 @@ if [ ! -x "$PROXY" ]; then
 	finish
 fi
 
-start_anvil --dump-state "$T/state.json" || { fail "anvil starts"; finish; }
-printf 'node faults passphrase\n' > "$T/pw"
-export EHR_PASSPHRASE_FILE="$T/pw"
-echo "test test test test test test test test test test test junk" > "$T/anvil-m"
-"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$T/anvil-m" -q
-"$EHR" --wallet dev deploy --save-as local --yes -q > /dev/null
-REG=$("$EHR" config --json | sed -n 's/.*"registry":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p')
+chain_setup --dump-state "$T/state.json" 'node faults passphrase'
 export EHR_REGISTRY="$REG"   # for --rpc URL, which names no network
 new_wallets lab pat
 LAB=$("$EHR" --wallet lab address)

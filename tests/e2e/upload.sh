@@ -10,12 +10,7 @@ grep_err() {
 	if grep -q -- "$2" "$E2E_ERR"; then ok "$1"; else fail "$1: stderr was: $(cat "$E2E_ERR")"; fi
 }
 T=$E2E_TMP
-start_anvil --dump-state "$T/state.json" || { fail "anvil starts"; finish; }
-printf 'upload test passphrase\n' > "$T/pw"
-export EHR_PASSPHRASE_FILE="$T/pw"
-echo "test test test test test test test test test test test junk" > "$T/anvil-m"
-"$EHR" --wallet dev restore --kdf interactive --mnemonic-file "$T/anvil-m" -q
-"$EHR" --wallet dev deploy --save-as local --yes -q > /dev/null
+chain_setup --dump-state "$T/state.json" 'upload test passphrase'
 for w in lab p1 p2 p3 p4; do
 	"$EHR" --wallet $w init --kdf interactive --mnemonic-out "$T/$w-m" -q
 	"$EHR" --wallet dev send "$("$EHR" --wallet $w address)" 10 --yes -q
@@ -24,7 +19,6 @@ done
 LAB=$("$EHR" --wallet lab address)
 P1=$("$EHR" --wallet p1 address); P2=$("$EHR" --wallet p2 address)
 P3=$("$EHR" --wallet p3 address); P4=$("$EHR" --wallet p4 address)
-REG=$("$EHR" config --json | sed -n 's/.*"registry":[^"]*"\(0x[0-9a-fA-F]*\)".*/\1/p')
 for w in p1 p2 p4; do "$EHR" --wallet $w grant "$LAB" --write --for 7d --yes -q > /dev/null; done
 by_lab() { # the number of records the lab anchored (for one patient, if given)
 	"$CAST" logs --json --address "$REG" --from-block 0 \
@@ -139,5 +133,20 @@ check_exit "a bad manifest line is refused before anything is sent (2)" 2 sh -c 
 	"printf '{\"patient\": \"0x12\", \"file\": \"x\"}\n' > '$T/bad' && '$EHR' --wallet lab upload --manifest '$T/bad' --yes"
 grep_err "names the line" "line 1"
 check_exit "a missing file is refused (2)" 2 "$EHR" --wallet lab upload --patient "$P1" "$T/nope" --yes
+
+## FHIR that is not R4: refused before it is sealed, nothing sent
+mkdir -p "$T/fhir-bad"
+printf '{"resourceType": "Patinet", "name": [{"family": "Doe"}]}\n' > "$T/fhir-bad/patient.json"
+before=$(by_lab)
+check_exit "a misspelt resourceType is refused (2)" 2 "$EHR" --wallet lab upload --patient "$P1" \
+	"$T/fhir-bad/patient.json" --journal "$T/j-fhir" --yes
+grep_err "names the file and the problem" "fhir-bad/patient.json: \"Patinet\" is not a FHIR R4 resource type (did you mean \"Patient\"?)"
+check_eq "nothing anchored for it" "$(by_lab)" "$before"
+printf '{"patient": "%s", "file": "fhir-bad/obs.json"}\n' "$P1" > "$T/m-fhir"
+printf '{"resourceType": "Observation", "code": {"text": "HbA1c"}}\n' > "$T/fhir-bad/obs.json"
+check_exit "an Observation without status in a manifest is refused (2)" 2 "$EHR" --wallet lab upload \
+	--manifest "$T/m-fhir" --journal "$T/j-fhir2" --yes
+grep_err "names the file and the field" "fhir-bad/obs.json: Observation has no \"status\""
+check_eq "nothing anchored for that either" "$(by_lab)" "$before"
 
 finish

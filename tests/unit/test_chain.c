@@ -11,7 +11,6 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -182,47 +181,6 @@ static void test_chain_id(const char *url)
 	      "closed port: %s", e.msg);
 }
 
-/* The ends of a child whose accessor met a failed chain id check: 42 for
- * a refusal naming both ids, 44 for an unreachable node, 43 for anything
- * else; 0 (below) when the accessor returned. */
-static void __attribute__((noreturn)) id_failed_exit(const ehr_err *e)
-{
-	if (e->status == EHR_ECHAIN && strstr(e->msg, "reports chain id 31337, but network 'mainnet' "
-					     "is configured for 1: refusing to sign"))
-		_exit(42);
-	_exit(e->status == EHR_ENODE && strstr(e->msg, "127.0.0.1:1") ? 44 : 43);
-}
-
-/* How a child that opens a deferred chain and calls chain_chain_id (or
- * chain_rpc when use_rpc) ended: its exit status, or -1. */
-static int accessor_exit(const char *url, uint64_t expected, int use_rpc)
-{
-	pid_t pid;
-	int status;
-
-	fflush(stdout);
-	if ((pid = fork()) < 0)
-		return -1;
-	if (pid == 0) {
-		rpc_options opt;
-		chain *c = NULL;
-		ehr_err e;
-
-		rpc_options_default(&opt);
-		opt.read_retries = 0;
-		if (chain_open_deferred(url, "mainnet", expected, &opt, id_failed_exit, &c, &e))
-			_exit(45);
-		if (use_rpc)
-			(void)chain_rpc(c);
-		else
-			(void)chain_chain_id(c);
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 /* A chain opened deferred asks nothing until its first request; a send
  * then takes three round trips: the prepare batch with eth_chainId at its
  * head, the send, the receipt. A mismatch is refused by that batch, before
@@ -245,13 +203,11 @@ static void test_deferred(const char *url, const uint8_t dev0[20], const uint8_t
 	rpc_options_default(&opt);
 	opt.trace = trace_fn;
 	opt.trace_ctx = &tr;
-	CHECK(chain_open_deferred(url, "local", 31337, &opt, NULL, &c, &e) == EHR_EUSAGE && !c,
-	      "a deferred chain needs a failure handler");
 
 	/* matching: the whole send in three requests */
 	reqs = tr.requests;
 	asks = tr.id_asks;
-	st = chain_open_deferred(url, "local", 31337, &opt, id_failed_exit, &c, &e);
+	st = chain_open_deferred(url, "local", 31337, &opt, &c, &e);
 	CHECK(st == 0, "open deferred: %s", e.msg);
 	if (st)
 		return;
@@ -281,7 +237,7 @@ static void test_deferred(const char *url, const uint8_t dev0[20], const uint8_t
 
 	/* no id configured: the node's is taken from the batch */
 	asks = tr.id_asks;
-	CHECK(chain_open_deferred(url, NULL, 0, &opt, id_failed_exit, &c, &e) == 0, "open: %s", e.msg);
+	CHECK(chain_open_deferred(url, NULL, 0, &opt, &c, &e) == 0, "open: %s", e.msg);
 	memset(&tx, 0, sizeof(tx));
 	tx.has_to = 1;
 	random_address(tx.to);
@@ -293,7 +249,7 @@ static void test_deferred(const char *url, const uint8_t dev0[20], const uint8_t
 	c = NULL;
 
 	/* mismatch: refused by the prepare batch, nothing handed out, kept */
-	CHECK(chain_open_deferred(url, "mainnet", 1, &opt, id_failed_exit, &c, &e) == 0, "open: %s",
+	CHECK(chain_open_deferred(url, "mainnet", 1, &opt, &c, &e) == 0, "open: %s",
 	      e.msg);
 	if (!c)
 		return;
@@ -332,7 +288,7 @@ static void test_deferred(const char *url, const uint8_t dev0[20], const uint8_t
 
 	/* an unreachable node: said as chain_open says it, not "preparing..." */
 	opt.read_retries = 0;
-	CHECK(chain_open_deferred("http://127.0.0.1:1", NULL, 0, &opt, id_failed_exit, &c, &e) == 0,
+	CHECK(chain_open_deferred("http://127.0.0.1:1", NULL, 0, &opt, &c, &e) == 0,
 	      "open deferred, nothing there: %s", e.msg);
 	if (c) {
 		st = chain_prepare(c, dev0, &tx, NULL, NULL, &e);
@@ -344,7 +300,7 @@ static void test_deferred(const char *url, const uint8_t dev0[20], const uint8_t
 	opt.read_retries = 3;
 
 	/* other first calls: folded into a call or block batch, else asked alone */
-	CHECK(chain_open_deferred(url, "local", 31337, &opt, id_failed_exit, &c, &e) == 0, "open: %s",
+	CHECK(chain_open_deferred(url, "local", 31337, &opt, &c, &e) == 0, "open: %s",
 	      e.msg);
 	reqs = tr.requests;
 	asks = tr.id_asks;
@@ -354,13 +310,13 @@ static void test_deferred(const char *url, const uint8_t dev0[20], const uint8_t
 	free(call.ret);
 	CHECK(tr.requests - reqs == 1 && tr.id_asks - asks == 1, "the call batch asked the id");
 	chain_close(c);
-	CHECK(chain_open_deferred(url, "local", 31337, &opt, id_failed_exit, &c, &e) == 0, "open: %s",
+	CHECK(chain_open_deferred(url, "local", 31337, &opt, &c, &e) == 0, "open: %s",
 	      e.msg);
 	reqs = tr.requests;
 	CHECK(c && chain_block_time(c, CHAIN_LATEST, &t, &e) == 0 && t > 0, "block time first: %s", e.msg);
 	CHECK(tr.requests - reqs == 1, "the block batch asked the id (%u requests)", tr.requests - reqs);
 	chain_close(c);
-	CHECK(chain_open_deferred(url, "local", 31337, &opt, id_failed_exit, &c, &e) == 0, "open: %s",
+	CHECK(chain_open_deferred(url, "local", 31337, &opt, &c, &e) == 0, "open: %s",
 	      e.msg);
 	reqs = tr.requests;
 	asks = tr.id_asks;
@@ -368,19 +324,32 @@ static void test_deferred(const char *url, const uint8_t dev0[20], const uint8_t
 	CHECK(tr.requests - reqs == 2 && tr.id_asks - asks == 1, "the head: the id asked alone first");
 	CHECK(chain_head(c, &head, &e) == 0 && tr.requests - reqs == 3, "then not again");
 	chain_close(c);
-	CHECK(chain_open_deferred(url, "local", 31337, &opt, id_failed_exit, &c, &e) == 0, "open: %s",
+	CHECK(chain_open_deferred(url, "local", 31337, &opt, &c, &e) == 0, "open: %s",
 	      e.msg);
 	reqs = tr.requests;
-	CHECK(c && chain_chain_id(c) == 31337 && tr.requests - reqs == 1, "chain_chain_id asks first");
-	CHECK(chain_rpc(c) && tr.requests - reqs == 1, "chain_rpc does not ask again");
+	CHECK(c && chain_chain_id(c) == 0 && chain_rpc(c) && tr.requests == reqs,
+	      "the accessors ask nothing: the id is 0 before the check");
+	CHECK(c && chain_check_id(c, &e) == 0 && tr.requests - reqs == 1, "chain_check_id asks: %s",
+	      e.msg);
+	CHECK(c && chain_chain_id(c) == 31337 && chain_check_id(c, &e) == 0 && tr.requests - reqs == 1,
+	      "then the id, and the check does not ask again");
 	chain_close(c);
 	c = NULL;
 
-	/* the accessors cannot return an error: a failed check ends the run */
-	CHECK(accessor_exit(url, 1, 0) == 42, "chain_chain_id on a mismatch calls the handler");
-	CHECK(accessor_exit(url, 1, 1) == 42, "chain_rpc on a mismatch calls the handler");
-	CHECK(accessor_exit("http://127.0.0.1:1", 1, 1) == 44, "chain_rpc, node unreachable");
-	CHECK(accessor_exit(url, 31337, 1) == 0, "chain_rpc on a match returns");
+	/* the check returns its failure: a mismatch naming both ids, an unreachable node */
+	CHECK(chain_open_deferred(url, "mainnet", 1, &opt, &c, &e) == 0, "open: %s", e.msg);
+	snprintf(want, sizeof(want), "node at %s reports chain id 31337, but network 'mainnet' "
+		 "is configured for 1: refusing to sign", url);
+	CHECK(c && chain_check_id(c, &e) == EHR_ECHAIN && !strcmp(e.msg, want), "mismatch: %s", e.msg);
+	CHECK(c && chain_chain_id(c) == 0, "no id after a mismatch");
+	chain_close(c);
+	c = NULL;
+	opt.read_retries = 0;
+	CHECK(chain_open_deferred("http://127.0.0.1:1", "mainnet", 1, &opt, &c, &e) == 0, "open: %s",
+	      e.msg);
+	CHECK(c && chain_check_id(c, &e) == EHR_ENODE && strstr(e.msg, "127.0.0.1:1"),
+	      "unreachable: %s", e.msg);
+	chain_close(c);
 }
 
 /* A native transfer, prepared in one request, with the balance changes

@@ -23,6 +23,7 @@
 #include "wallet/chain/abi.h"
 #include "wallet/chain/chain.h"
 #include "wallet/registry/chainstore.h"
+#include "wallet/registry/event_scan.h"
 #include "wallet/keys/eth.h"
 #include "wallet/base/hex.h"
 #include "wallet/registry/registry.h"
@@ -1025,6 +1026,59 @@ static void test_refusals(chain *c, const struct who *w, const struct who *other
 	env_free(&y);
 }
 
+/* ---- the registry's log scanner (wallet/registry/event_scan.h) ---------- */
+
+struct seen {
+	size_t n;
+	int kind;
+	uint8_t patient[20];
+};
+
+static int count_event(void *ctx, const registry_event_data *ev)
+{
+	struct seen *s = ctx;
+
+	s->n++;
+	s->kind = (int)ev->kind;
+	memcpy(s->patient, ev->patient, 20);
+	return 0;
+}
+
+/* w registers its key; a scan for KeyRegistered whose topic 1 holds 40
+ * addresses (more than a node takes at once: asked in two slices) finds
+ * that one event when w is among them, at any place, and none when not. */
+static void test_event_scan(chain *c, const struct who *w, const uint8_t reg[20])
+{
+	uint8_t key[32] = { 7 }, *data = NULL, t0[1][32], t1[40][32];
+	chain_topic topics[4] = { { t0, 1 }, { t1, 40 }, { NULL, 0 }, { NULL, 0 } };
+	struct seen seen = { 0 };
+	size_t len = 0, skipped = 0, i;
+	ehr_err e = { 0 };
+
+	if (registry_call_register(key, "scan test", 1, &data, &len, &e) || send_one(c, w, reg, data, len, NULL)) {
+		CHECK(0, "register: %s", e.msg);
+		free(data);
+		return;
+	}
+	free(data);
+	memcpy(t0[0], registry_event_topic(REG_EV_KEY_REGISTERED), 32);
+	for (i = 0; i < 40; i++) {
+		uint8_t other[20];
+
+		memset(other, (int)i + 1, 20);
+		event_topic_address(other, t1[i]);
+	}
+	CHECK(event_scan(c, reg, topics, 0, CHAIN_LATEST, count_event, &seen, &skipped, &e) == 0, "%s", e.msg);
+	CHECK(seen.n == 0 && skipped == 0, "w not named: %zu events, %zu skipped", seen.n, skipped);
+	event_topic_address(w->addr, t1[35]);
+	CHECK(event_scan(c, reg, topics, 0, CHAIN_LATEST, count_event, &seen, NULL, &e) == 0, "%s", e.msg);
+	CHECK(seen.n == 1 && seen.kind == REG_EV_KEY_REGISTERED && !memcmp(seen.patient, w->addr, 20),
+	      "w named 36th of 40: %zu events", seen.n);
+	CHECK(t1[35][11] == 0 && !memcmp(t1[35] + 12, w->addr, 20), "an address topic is right-aligned");
+	event_topic_u64(0x0102, t1[0]);
+	CHECK(t1[0][31] == 2 && t1[0][30] == 1 && t1[0][29] == 0 && t1[0][0] == 0, "a number topic is big-endian");
+}
+
 static int open_chain(const char *url, chain **c)
 {
 	rpc_options opt;
@@ -1121,6 +1175,7 @@ int main(void)
 		test_scattered(c, &dev0, reg);
 		test_shapes(c, &dev0, reg);
 		test_refusals(c, &dev0, &dev1, reg);
+		test_event_scan(c, &dev1, reg);
 	}
 	chain_close(c);
 	stop_anvil(&a);

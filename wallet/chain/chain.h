@@ -38,41 +38,34 @@ typedef struct chain chain;
 int chain_open(const char *url, const char *network, uint64_t expected_chain_id,
 	       const rpc_options *opt, chain **out, ehr_err *e);
 
-/* Called by chain_rpc and chain_chain_id when they had to ask a deferred
- * chain id and could not have it, or it did not match: they cannot return
- * an error, so the run must end there (the cli reports e and exits with
- * its status, as it would have after a failed chain_open). */
-typedef void (*chain_id_failed_fn)(const ehr_err *e) __attribute__((noreturn));
-
 /* chain_open without its round trip: nothing is asked here (errors are
- * rpc_open's, and EHR_EUSAGE when on_failure is NULL). The chain id is
- * asked with the first request made on c, and checked as chain_open checks
- * it before any other answer is used: chain_prepare_many, chain_call_many
- * and chain_block_times put eth_chainId at the head of their batch, the
- * other calls ask it alone first. A failed check fails that call, nothing
- * of its batch is used, and the nonce manager is left alone; a mismatch is
- * kept, and every later call returns it without asking again. The
- * transport failure of a batch that carried the question is not wrapped
- * ("cannot reach node at URL: ...", as chain_open says it). chain_rpc and
- * chain_chain_id ask it first too, when it is still open, and call
- * on_failure when that fails. */
+ * rpc_open's). The chain id is asked with the first request made on c,
+ * and checked as chain_open checks it before any other answer is used:
+ * chain_prepare_many, chain_call_many and chain_block_times put
+ * eth_chainId at the head of their batch, the other calls ask it alone
+ * first. A failed check fails that call, nothing of its batch is used,
+ * and the nonce manager is left alone; a mismatch is kept, and every
+ * later call returns it without asking again. The transport failure of a
+ * batch that carried the question is not wrapped ("cannot reach node at
+ * URL: ...", as chain_open says it). chain_chain_id and chain_rpc ask
+ * nothing: call chain_check_id before them. */
 int chain_open_deferred(const char *url, const char *network, uint64_t expected_chain_id,
-			const rpc_options *opt, chain_id_failed_fn on_failure, chain **out,
-			ehr_err *e);
+			const rpc_options *opt, chain **out, ehr_err *e);
 
 /* Asks and checks the chain id now, if that is not done yet (a chain from
- * chain_open always is). 0, or the failure, as chain_open's. */
+ * chain_open always is; so is one that answered any call). 0, or the
+ * failure, as chain_open's; a kept mismatch is returned again. */
 int chain_check_id(chain *c, ehr_err *e);
 
 /* Closes the client and frees c (NULL is fine). */
 void chain_close(chain *c);
 
 /* The node's chain id, and its rpc client (owned by c) for calls this
- * layer does not wrap. Both check a deferred chain id first (see
- * chain_open_deferred), so nothing is asked through the client of a node
- * that may be on another chain. */
-uint64_t chain_chain_id(chain *c);
-rpc_client *chain_rpc(chain *c);
+ * layer does not wrap. Neither asks anything: on a chain_open_deferred
+ * chain, call chain_check_id first (until then the id is 0), so nothing is
+ * asked through the client of a node that may be on another chain. */
+uint64_t chain_chain_id(const chain *c);
+rpc_client *chain_rpc(const chain *c);
 
 /* 1 when the latest block seen by chain_prepare had a base fee, 0 when it
  * had none, -1 before any chain_prepare asked. */

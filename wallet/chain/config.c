@@ -52,6 +52,7 @@ static int parse_network(const char *path, const cJSON *item, network *net, ehr_
 	const cJSON *reg = cJSON_GetObjectItemCaseSensitive(item, "registry");
 	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(item, "token");
 	const cJSON *sym = cJSON_GetObjectItemCaseSensitive(item, "symbol");
+	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(item, "explorer");
 	ehr_err ignored;
 
 	memset(net, 0, sizeof(*net));
@@ -83,6 +84,12 @@ static int parse_network(const char *path, const cJSON *item, network *net, ehr_
 		strcpy(net->symbol, sym->valuestring);
 	} else {
 		strcpy(net->symbol, NETWORK_DEFAULT_SYMBOL);
+	}
+	if (exp && !cJSON_IsNull(exp)) {
+		if (!cJSON_IsString(exp) || strlen(exp->valuestring) > NETWORK_URL_MAX)
+			return ehr_fail(e, EHR_EINTEGRITY, "%s: network '%s' has a bad explorer URL",
+					path, net->name);
+		strcpy(net->explorer, exp->valuestring);
 	}
 	return 0;
 }
@@ -175,6 +182,8 @@ int config_save(const config *cfg, ehr_err *e)
 		/* ETH goes unsaid, as in the files from before there were symbols */
 		if (n->symbol[0] && strcmp(n->symbol, NETWORK_DEFAULT_SYMBOL))
 			cJSON_AddStringToObject(o, "symbol", n->symbol);
+		if (n->explorer[0])
+			cJSON_AddStringToObject(o, "explorer", n->explorer);
 	}
 	text = cJSON_Print(root);
 	cJSON_Delete(root);

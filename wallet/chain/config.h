@@ -4,10 +4,12 @@
  *   { "default_network": "local",
  *     "networks": { "local": { "rpc": "http://127.0.0.1:8545", "chain_id": 31337,
  *                              "registry": "0x…", "token": "0x…",
- *                              "symbol": "POL" } } }
+ *                              "symbol": "POL",
+ *                              "explorer": "https://polygonscan.com" } } }
  *
  * A network without "symbol" (every file written before there was one) has
- * ETH for its native coin.
+ * ETH for its native coin; "explorer" (a block explorer's base URL, filled
+ * from a preset, wallet/chain/presets.h) is optional.
  *
  * Written atomically, 0600, in a 0700 directory. Nothing here prints. */
 #ifndef EHR_CONFIG_H
@@ -33,6 +35,7 @@ typedef struct network {
 	bool has_token;           /* the default token for payments */
 	uint8_t token[20];
 	char symbol[NETWORK_SYMBOL_MAX + 1];  /* the native coin's; "" only before config_network_put */
+	char explorer[NETWORK_URL_MAX + 1];   /* "": none known */
 } network;
 
 typedef struct config {

@@ -7,9 +7,11 @@
 
 #include <sodium.h>
 
+#include "wallet/base/array.h"
 #include "wallet/chain/abi.h"
 #include "wallet/registry/chainstore.h"
 #include "wallet/base/hex.h"
+#include "wallet/base/sha256.h"
 
 /* ---- putting ------------------------------------------------------------- */
 
@@ -139,25 +141,9 @@ static int is_empty(const struct planner *p)
 	return !p->nchunks && !p->nrecs;
 }
 
-static int grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	size_t c = *cap ? *cap : 8;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	if (!(n = reallocarray(*v, c, size)))
-		return -1;
-	*v = n;
-	*cap = c;
-	return 0;
-}
-
 static int add_chunk(struct planner *p, const registry_chunk *c, ehr_err *e)
 {
-	if (grow((void **)&p->chunks, &p->chunks_cap, p->nchunks + 1, sizeof(*p->chunks)))
+	if (array_grow((void **)&p->chunks, &p->chunks_cap, p->nchunks + 1, sizeof(*p->chunks)))
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
 	p->chunks[p->nchunks++] = *c;
 	chunk_cost(c, &p->used);
@@ -166,7 +152,7 @@ static int add_chunk(struct planner *p, const registry_chunk *c, ehr_err *e)
 
 static int add_record(struct planner *p, size_t i, ehr_err *e)
 {
-	if (grow((void **)&p->recs, &p->recs_cap, p->nrecs + 1, sizeof(*p->recs)))
+	if (array_grow((void **)&p->recs, &p->recs_cap, p->nrecs + 1, sizeof(*p->recs)))
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
 	p->recs[p->nrecs++] = i;
 	record_cost(&p->records[i].anchor, &p->used);
@@ -209,7 +195,7 @@ static int flush(struct planner *p, ehr_err *e)
 
 	if (is_empty(p))
 		return 0;
-	if (grow((void **)&p->plan->txs, &p->plan_cap, p->plan->ntxs + 1, sizeof(*p->plan->txs)))
+	if (array_grow((void **)&p->plan->txs, &p->plan_cap, p->plan->ntxs + 1, sizeof(*p->plan->txs)))
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
 	t = &p->plan->txs[p->plan->ntxs];
 	memset(t, 0, sizeof(*t));
@@ -506,7 +492,7 @@ static int on_chunk_log(void *ctx, const chain_log *l)
 	if (s->n >= 2 * (size_t)CHAINSTORE_MAX_CHUNKS)
 		return ehr_fail(s->e, EHR_EINTEGRITY, "record %s on chain has more than %d chunk "
 				"events", s->hash_hex, 2 * CHAINSTORE_MAX_CHUNKS);
-	if (grow((void **)&s->hits, &s->cap, s->n + 1, sizeof(*s->hits)))
+	if (array_grow((void **)&s->hits, &s->cap, s->n + 1, sizeof(*s->hits)))
 		return ehr_fail(s->e, EHR_EFAIL, "out of memory");
 	memcpy(s->hits[s->n].tx, l->tx_hash, 32);
 	s->hits[s->n].block = l->block_number;
@@ -627,7 +613,7 @@ static int take_chunk(struct assembly *a, uint32_t index, const uint8_t *data, s
 	uint8_t d[32];
 	int st;
 
-	crypto_hash_sha256(d, data ? data : (const uint8_t *)"", len);
+	sha256(data, len, d);
 	if (a->seen[index]) {
 		if (sodium_memcmp(d, a->digest[index], 32))
 			return ehr_fail(a->e, EHR_EINTEGRITY, "record %s on chain has conflicting "
@@ -767,6 +753,10 @@ static int fetch_group(chain *c, struct assembly *a, const uint8_t registry[20],
 
 	if (!reqs)
 		return ehr_fail(a->e, EHR_EFAIL, "out of memory");
+	if ((st = chain_check_id(c, a->e))) {
+		free(reqs);
+		return st;
+	}
 	for (i = 0; i < n; i++) {
 		reqs[i].method = "eth_getTransactionByHash";
 		reqs[i].params = cJSON_CreateArray();

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "wallet/base/array.h"
 #include "wallet/chain/abi.h"
+#include "wallet/registry/event_scan.h"
 
 void grants_free(grant_view *g)
 {
@@ -49,7 +51,6 @@ static int take_keys(grant_view *g, const registry_event_data *ev, ehr_err *e)
 }
 
 struct scan {
-	const uint8_t *registry;
 	grant_view *grants;
 	size_t n, cap;
 	uint64_t only;                /* 0: every grant */
@@ -66,58 +67,30 @@ static grant_view *find(struct scan *s, uint64_t id)
 	return NULL;
 }
 
-static int scan_cb(void *ctx, const chain_log *log)
+static int scan_cb(void *ctx, const registry_event_data *ev)
 {
 	struct scan *s = ctx;
-	registry_event_data ev;
 	grant_view *g;
-	int rc = 0;
 
-	if (registry_decode_event(log, s->registry, &ev, NULL))
+	if (s->only && ev->id != s->only)
 		return 0;
-	if (s->only && ev.id != s->only)
-		goto out;
-	if (ev.kind == REG_EV_GRANT_ISSUED && !find(s, ev.id)) {
-		if (s->n == s->cap) {
-			size_t cap = s->cap ? 2 * s->cap : 16;
-			grant_view *gs = realloc(s->grants, cap * sizeof(*gs));
-
-			if (!gs) {
-				rc = ehr_fail(s->e, EHR_EFAIL, "out of memory");
-				goto out;
-			}
-			s->grants = gs;
-			s->cap = cap;
-		}
+	if (ev->kind == REG_EV_GRANT_ISSUED && !find(s, ev->id)) {
+		if (array_grow((void **)&s->grants, &s->cap, s->n + 1, sizeof(*s->grants)))
+			return ehr_fail(s->e, EHR_EFAIL, "out of memory");
 		g = &s->grants[s->n++];
 		memset(g, 0, sizeof(*g));
-		g->id = ev.id;
-		memcpy(g->st.patient, ev.patient, 20);
-		memcpy(g->st.grantee, ev.party, 20);
-		g->st.expiry = ev.expiry;
-		g->st.flags = ev.flags;
-		g->st.issued_block = ev.block;
-		rc = take_keys(g, &ev, s->e);
-	} else if (ev.kind == REG_EV_GRANT_KEYS_ADDED && (g = find(s, ev.id)) &&
-		   !memcmp(g->st.patient, ev.patient, 20)) {
-		rc = take_keys(g, &ev, s->e);
+		g->id = ev->id;
+		memcpy(g->st.patient, ev->patient, 20);
+		memcpy(g->st.grantee, ev->party, 20);
+		g->st.expiry = ev->expiry;
+		g->st.flags = ev->flags;
+		g->st.issued_block = ev->block;
+		return take_keys(g, ev, s->e);
 	}
-out:
-	registry_event_free(&ev);
-	return rc;
-}
-
-static void topic_word(uint64_t v, const uint8_t *addr, uint8_t out[32])
-{
-	int i;
-
-	memset(out, 0, 32);
-	if (addr) {
-		memcpy(out + 12, addr, 20);
-		return;
-	}
-	for (i = 31; i >= 24; i--, v >>= 8)
-		out[i] = (uint8_t)v;
+	if (ev->kind == REG_EV_GRANT_KEYS_ADDED && (g = find(s, ev->id)) &&
+	    !memcmp(g->st.patient, ev->patient, 20))
+		return take_keys(g, ev, s->e);
+	return 0;
 }
 
 /* Fills the state of each grant (grantOf, isActive) and the issue times. */
@@ -154,7 +127,8 @@ int grants_get(chain *c, const uint8_t registry[20], uint64_t id, grant_view *ou
 	registry_grant st;
 	uint8_t t0[2][32], t2[1][32];
 	chain_topic topics[4] = { { t0, 2 }, { NULL, 0 }, { t2, 1 }, { NULL, 0 } };
-	struct scan s = { registry, NULL, 0, 0, id, e };
+	struct scan s = { NULL, 0, 0, id, e };
+	size_t skipped = 0;  /* logs that did not decode: passed over */
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -164,8 +138,8 @@ int grants_get(chain *c, const uint8_t registry[20], uint64_t id, grant_view *ou
 		return ehr_fail(e, EHR_EFAIL, "there is no grant %llu", (unsigned long long)id);
 	memcpy(t0[0], registry_event_topic(REG_EV_GRANT_ISSUED), 32);
 	memcpy(t0[1], registry_event_topic(REG_EV_GRANT_KEYS_ADDED), 32);
-	topic_word(id, NULL, t2[0]);
-	if ((rc = chain_get_logs(c, registry, topics, st.issued_block, CHAIN_LATEST, scan_cb, &s, e)))
+	event_topic_u64(id, t2[0]);
+	if ((rc = event_scan(c, registry, topics, st.issued_block, CHAIN_LATEST, scan_cb, &s, &skipped, e)))
 		goto out;
 	if (s.n != 1) {
 		rc = ehr_fail(e, EHR_EINTEGRITY, "grant %llu: the node has no GrantIssued event in block %llu",
@@ -193,14 +167,15 @@ int grants_of_patient(chain *c, const uint8_t registry[20], const uint8_t patien
 {
 	uint8_t t0[2][32], t1[1][32];
 	chain_topic topics[4] = { { t0, 2 }, { t1, 1 }, { NULL, 0 }, { NULL, 0 } };
-	struct scan s = { registry, NULL, 0, 0, 0, e };
+	struct scan s = { NULL, 0, 0, 0, e };
+	size_t skipped = 0;
 	size_t i;
 	int rc;
 
 	memcpy(t0[0], registry_event_topic(REG_EV_GRANT_ISSUED), 32);
 	memcpy(t0[1], registry_event_topic(REG_EV_GRANT_KEYS_ADDED), 32);
-	topic_word(0, patient, t1[0]);
-	rc = chain_get_logs(c, registry, topics, 0, CHAIN_LATEST, scan_cb, &s, e);
+	event_topic_address(patient, t1[0]);
+	rc = event_scan(c, registry, topics, 0, CHAIN_LATEST, scan_cb, &s, &skipped, e);
 	if (!rc)
 		rc = fill_state(c, registry, s.grants, s.n, e);
 	for (i = 0; i < s.n; i++) {
@@ -213,25 +188,20 @@ int grants_of_patient(chain *c, const uint8_t registry[20], const uint8_t patien
 }
 
 struct write_scan {
-	const uint8_t *registry;
 	uint64_t *ids;
 	size_t n;
 };
 
-static int write_cb(void *ctx, const chain_log *log)
+static int write_cb(void *ctx, const registry_event_data *ev)
 {
 	struct write_scan *w = ctx;
-	registry_event_data ev;
 	uint64_t *grown;
 
-	if (registry_decode_event(log, w->registry, &ev, NULL))
-		return 0;
-	if (ev.kind == REG_EV_GRANT_ISSUED && (ev.flags & REG_GRANT_WRITE) && !(ev.flags & REG_GRANT_BEARER) &&
+	if (ev->kind == REG_EV_GRANT_ISSUED && (ev->flags & REG_GRANT_WRITE) && !(ev->flags & REG_GRANT_BEARER) &&
 	    (grown = realloc(w->ids, (w->n + 1) * sizeof(*grown)))) {
 		w->ids = grown;
-		w->ids[w->n++] = ev.id;
+		w->ids[w->n++] = ev->id;
 	}
-	registry_event_free(&ev);
 	return 0;
 }
 
@@ -240,15 +210,16 @@ int grants_write_grant(chain *c, const uint8_t registry[20], const uint8_t patie
 {
 	uint8_t t0[1][32], t1[1][32], t3[1][32];
 	chain_topic topics[4] = { { t0, 1 }, { t1, 1 }, { NULL, 0 }, { t3, 1 } };
-	struct write_scan w = { registry, NULL, 0 };
+	struct write_scan w = { NULL, 0 };
+	size_t skipped = 0;
 	size_t i;
 	int rc;
 
 	*id = 0;
 	memcpy(t0[0], registry_event_topic(REG_EV_GRANT_ISSUED), 32);
-	topic_word(0, patient, t1[0]);
-	topic_word(0, grantee, t3[0]);
-	rc = chain_get_logs(c, registry, topics, 0, CHAIN_LATEST, write_cb, &w, e);
+	event_topic_address(patient, t1[0]);
+	event_topic_address(grantee, t3[0]);
+	rc = event_scan(c, registry, topics, 0, CHAIN_LATEST, write_cb, &w, &skipped, e);
 	for (i = w.n; !rc && i-- > 0;) {
 		registry_grant st;
 

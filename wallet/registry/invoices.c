@@ -5,8 +5,10 @@
 
 #include <sodium.h>
 
+#include "wallet/base/array.h"
 #include "wallet/chain/abi.h"
 #include "wallet/keys/eth.h"
+#include "wallet/registry/event_scan.h"
 #include "wallet/registry/registry.h"
 
 #define INVOICE_OF_TYPES "(address,address,address,uint256,uint64,uint8,uint64)"
@@ -278,7 +280,6 @@ struct settled {
 };
 
 struct scan {
-	const uint8_t *registry;
 	invoice_view *v;
 	size_t n, cap;
 	struct settled *s;
@@ -286,81 +287,37 @@ struct scan {
 	ehr_err *e;
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	void *q;
-	size_t c = *cap ? *cap * 2 : 16;
-
-	if (need <= *cap)
-		return 0;
-	if (c < need)
-		c = need;
-	if (!(q = realloc(*p, c * size)))
-		return -1;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
-static int scan_cb(void *ctx, const chain_log *log)
+/* A log that does not decode fails the scan (no skipped count given). */
+static int scan_cb(void *ctx, const registry_event_data *ev)
 {
 	struct scan *s = ctx;
-	registry_event_data ev;
-	int rc;
 
-	if (log->removed)
-		return 0;
-	if ((rc = registry_decode_event(log, s->registry, &ev, s->e)))
-		return rc;
-	if (ev.kind == REG_EV_INVOICE_ISSUED) {
+	if (ev->kind == REG_EV_INVOICE_ISSUED) {
 		invoice_view *v;
 
-		if (grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v))) {
-			rc = oom(s->e);
-			goto out;
-		}
+		if (array_grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v)))
+			return oom(s->e);
 		v = &s->v[s->n];
 		memset(v, 0, sizeof(*v));
-		v->id = ev.id;
-		v->st.issued_block = ev.block;
-		memcpy(v->issued_tx, ev.tx_hash, 32);
-		if (ev.memo_len) {
-			if (!(v->memo = malloc(ev.memo_len))) {
-				rc = oom(s->e);
-				goto out;
-			}
-			memcpy(v->memo, ev.memo, ev.memo_len);
-			v->memo_len = ev.memo_len;
+		v->id = ev->id;
+		v->st.issued_block = ev->block;
+		memcpy(v->issued_tx, ev->tx_hash, 32);
+		if (ev->memo_len) {
+			if (!(v->memo = malloc(ev->memo_len)))
+				return oom(s->e);
+			memcpy(v->memo, ev->memo, ev->memo_len);
+			v->memo_len = ev->memo_len;
 		}
 		s->n++;
-	} else if (ev.kind == REG_EV_INVOICE_PAID || ev.kind == REG_EV_INVOICE_CANCELLED) {
-		if (grow((void **)&s->s, &s->scap, s->ns + 1, sizeof(*s->s))) {
-			rc = oom(s->e);
-			goto out;
-		}
-		s->s[s->ns].id = ev.id;
-		s->s[s->ns].block = ev.block;
-		memcpy(s->s[s->ns].tx, ev.tx_hash, 32);
+	} else if (ev->kind == REG_EV_INVOICE_PAID || ev->kind == REG_EV_INVOICE_CANCELLED) {
+		if (array_grow((void **)&s->s, &s->scap, s->ns + 1, sizeof(*s->s)))
+			return oom(s->e);
+		s->s[s->ns].id = ev->id;
+		s->s[s->ns].block = ev->block;
+		memcpy(s->s[s->ns].tx, ev->tx_hash, 32);
 		s->ns++;
 	}
-out:
-	registry_event_free(&ev);
-	return rc;
-}
-
-static void topic_address(const uint8_t addr[20], uint8_t out[32])
-{
-	memset(out, 0, 12);
-	memcpy(out + 12, addr, 20);
-}
-
-static void topic_u64(uint64_t v, uint8_t out[32])
-{
-	int i;
-
-	memset(out, 0, 32);
-	for (i = 31; i >= 24; i--, v >>= 8)
-		out[i] = (uint8_t)v;
+	return 0;
 }
 
 static int by_id(const void *a, const void *b)
@@ -383,10 +340,10 @@ static int scan_side(chain *c, const uint8_t registry[20], const uint8_t account
 	memcpy(t0[0], registry_event_topic(REG_EV_INVOICE_ISSUED), 32);
 	memcpy(t0[1], registry_event_topic(REG_EV_INVOICE_PAID), 32);
 	memcpy(t0[2], registry_event_topic(REG_EV_INVOICE_CANCELLED), 32);
-	topic_address(account, ta[0]);
+	event_topic_address(account, ta[0]);
 	topics[pos].any_of = (const uint8_t (*)[32])ta;
 	topics[pos].n = 1;
-	if ((rc = chain_get_logs(c, registry, topics, 0, CHAIN_LATEST, scan_cb, s, s->e)))
+	if ((rc = event_scan(c, registry, topics, 0, CHAIN_LATEST, scan_cb, s, NULL, s->e)))
 		return rc;
 	if (s->n)
 		qsort(s->v, s->n, sizeof(*s->v), by_id);
@@ -487,8 +444,8 @@ static void scan_free(struct scan *s)
 int invoices_of(chain *c, const uint8_t registry[20], const uint8_t account[20], unsigned which,
 		invoice_view **out, size_t *n, ehr_err *e)
 {
-	struct scan to = { registry, NULL, 0, 0, NULL, 0, 0, e };
-	struct scan by = { registry, NULL, 0, 0, NULL, 0, 0, e };
+	struct scan to = { NULL, 0, 0, NULL, 0, 0, e };
+	struct scan by = { NULL, 0, 0, NULL, 0, 0, e };
 	int rc = 0;
 
 	*out = NULL;
@@ -513,7 +470,7 @@ int invoice_get(chain *c, const uint8_t registry[20], uint64_t id, invoice_view 
 {
 	uint8_t t0[1][32], t2[1][32];
 	chain_topic topics[4] = { { t0, 1 }, { NULL, 0 }, { t2, 1 }, { NULL, 0 } };
-	struct scan s = { registry, NULL, 0, 0, NULL, 0, 0, e };
+	struct scan s = { NULL, 0, 0, NULL, 0, 0, e };
 	invoice_state st;
 	int rc;
 
@@ -523,8 +480,8 @@ int invoice_get(chain *c, const uint8_t registry[20], uint64_t id, invoice_view 
 	if (!st.exists)
 		return ehr_fail(e, EHR_EFAIL, "there is no invoice %llu", (unsigned long long)id);
 	memcpy(t0[0], registry_event_topic(REG_EV_INVOICE_ISSUED), 32);
-	topic_u64(id, t2[0]);
-	if ((rc = chain_get_logs(c, registry, topics, st.issued_block, st.issued_block, scan_cb, &s, e)))
+	event_topic_u64(id, t2[0]);
+	if ((rc = event_scan(c, registry, topics, st.issued_block, st.issued_block, scan_cb, &s, NULL, e)))
 		goto out;
 	if (s.n != 1) {
 		rc = ehr_fail(e, EHR_EINTEGRITY, "invoice %llu: the node has no InvoiceIssued event in block %llu",

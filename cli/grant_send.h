@@ -1,12 +1,13 @@
-/* What grant, revoke and emergency share: issuing a grant (data keys
- * sealed to the grantee, one transaction, its id from the receipt),
- * revoking one, and making a bearer key. */
-#ifndef EHR_GRANT_OPS_H
-#define EHR_GRANT_OPS_H
+/* Grants and revocations sent the way every command sends: the
+ * transaction built by wallet/registry/grant_tx.h, described, confirmed
+ * and submitted (cli/submit.h). */
+#ifndef EHR_GRANT_SEND_H
+#define EHR_GRANT_SEND_H
 
 #include <stdint.h>
 
 #include "cli/submit.h"
+#include "wallet/registry/grant_tx.h"
 
 /* Issues a grant over records ids (each this signer's, not erased) to
  * grantee, whose X25519 key is grantee_pk, until expiry; asks first,
@@ -18,11 +19,5 @@ int grant_issue(chain *c, const uint8_t registry[20], struct signer *s, const ui
 /* Revokes grant id, which must be this signer's and not yet revoked. */
 int grant_revoke(chain *c, const uint8_t registry[20], struct signer *s, uint64_t id,
 		 const struct tx_opts *to, uint8_t hash[32], chain_receipt *r, ehr_err *e);
-
-/* A new bearer key (32 random bytes into key32, the caller's sodium
- * memory), stretched with passcode when not NULL; gives the grant's
- * grantee address and X25519 public key. */
-int bearer_new(uint8_t key32[32], const char *passcode, uint8_t address[20], uint8_t x25519_pk[32],
-	       ehr_err *e);
 
 #endif

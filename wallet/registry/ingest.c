@@ -1,4 +1,4 @@
-#include "cli/ingest.h"
+#include "wallet/registry/ingest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,21 +13,17 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include "wallet/base/array.h"
 #include "wallet/vault/fhir.h"
+#include "wallet/vault/fhir_validate.h"
 #include "wallet/base/fileio.h"
 #include "wallet/registry/records.h"
 #include "wallet/registry/registry.h"
 
 static int grow(struct incoming **list, size_t n, size_t *cap, ehr_err *e)
 {
-	struct incoming *grown;
-
-	if (n < *cap)
-		return 0;
-	if (!(grown = realloc(*list, (*cap * 2 + 8) * sizeof(**list))))
+	if (array_grow((void **)list, cap, n + 1, sizeof(**list)))
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
-	*list = grown;
-	*cap = *cap * 2 + 8;
 	return 0;
 }
 
@@ -92,6 +88,11 @@ int ingest_inspect(struct incoming *in, char **json, size_t *json_len, ehr_err *
 		*json = NULL;
 		if (!ends_with(in->path, ".json"))
 			return 0;  /* it only looked like JSON: an opaque file */
+		return ehr_wrap(e, "%s", in->path);
+	}
+	if (in->meta.resource_type[0] && fhir_validate(*json, *json_len, e)) {
+		free(*json);
+		*json = NULL;
 		return ehr_wrap(e, "%s", in->path);
 	}
 	return 0;

@@ -1,4 +1,4 @@
-#include "cli/token.h"
+#include "wallet/registry/token.h"
 
 #include <stdlib.h>
 #include <string.h>

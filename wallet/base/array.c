@@ -1,0 +1,45 @@
+#include "wallet/base/array.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int array_grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 16;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need) {
+		if (c > SIZE_MAX / 2)
+			return -1;
+		c *= 2;
+	}
+	if (!(p = reallocarray(*arr, c, size)))
+		return -1;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+void array_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+void *array_find(const void *key, const void *base, size_t n, size_t size,
+		 int (*cmp)(const void *, const void *))
+{
+	return n ? bsearch(key, base, n, size, cmp) : NULL;
+}
+
+int array_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	return x < y ? -1 : x > y;
+}

@@ -1,0 +1,207 @@
+#include "wallet/registry/upload_list.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+#include <openssl/evp.h>
+
+#include "wallet/base/fileio.h"
+#include "wallet/base/hex.h"
+#include "wallet/keys/eth.h"
+#include "wallet/registry/records.h"
+
+static int add_patient(struct upload_list *l, const uint8_t addr[20], size_t *idx, ehr_err *e)
+{
+	struct upload_patient *grown;
+	size_t i;
+
+	for (i = 0; i < l->np; i++)
+		if (!memcmp(l->patients[i].addr, addr, 20)) {
+			*idx = i;
+			return 0;
+		}
+	if (!(grown = realloc(l->patients, (l->np + 1) * sizeof(*grown))))
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	l->patients = grown;
+	memset(&l->patients[l->np], 0, sizeof(*grown));
+	memcpy(l->patients[l->np].addr, addr, 20);
+	*idx = l->np++;
+	return 0;
+}
+
+/* The item's key: a hash of the patient, the file's absolute name and
+ * contents, the title and the type, so a re-run knows it again. */
+static int item_key(struct upload_item *it, const uint8_t patient[20], ehr_err *e)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t key[32];
+	char real[PATH_MAX];
+	int fd, rc;
+
+	if ((fd = open(it->file, O_RDONLY | O_CLOEXEC)) < 0 || !realpath(it->file, real)) {
+		if (fd >= 0)
+			close(fd);
+		EVP_MD_CTX_free(md);
+		return ehr_fail(e, EHR_EUSAGE, "cannot read %s: %s", it->file, strerror(errno));
+	}
+	rc = records_sha256_fd(fd, it->content, &it->size, e);
+	close(fd);
+	if (!rc && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		EVP_DigestUpdate(md, patient, 20);
+		EVP_DigestUpdate(md, real, strlen(real) + 1);
+		EVP_DigestUpdate(md, it->content, 32);
+		EVP_DigestUpdate(md, it->title ? it->title : "", strlen(it->title ? it->title : "") + 1);
+		EVP_DigestUpdate(md, it->type ? it->type : "", strlen(it->type ? it->type : "") + 1);
+		EVP_DigestFinal_ex(md, key, NULL);
+		hex_encode(key, 32, it->key);
+	} else if (!rc) {
+		rc = ehr_fail(e, EHR_EFAIL, "sha-256 is not available");
+	}
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+static int add_item(struct upload_list *l, const uint8_t patient[20], const char *file, const char *title,
+		    const char *type, ehr_err *e)
+{
+	struct upload_item *it, *grown;
+	struct stat st;
+	int rc;
+
+	if (stat(file, &st) || !S_ISREG(st.st_mode))
+		return ehr_fail(e, EHR_EUSAGE, "%s is not a readable file", file);
+	if (l->n == l->cap) {
+		if (!(grown = realloc(l->items, (l->cap * 2 + 64) * sizeof(*grown))))
+			return ehr_fail(e, EHR_EFAIL, "out of memory");
+		l->items = grown;
+		l->cap = l->cap * 2 + 64;
+	}
+	it = &l->items[l->n];
+	memset(it, 0, sizeof(*it));
+	if (!(it->file = strdup(file)) || (title && !(it->title = strdup(title))) ||
+	    (type && !(it->type = strdup(type))))
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	l->n++;
+	if ((rc = add_patient(l, patient, &it->patient, e)) || (rc = item_key(it, patient, e)))
+		return rc;
+	l->bytes_total += it->size;
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int upload_add_path(struct upload_list *l, const uint8_t patient[20], const char *path,
+		    const char *title, const char *type, ehr_err *e)
+{
+	struct stat st;
+	struct dirent *d;
+	char **names = NULL, full[PATH_MAX];
+	size_t n = 0, i;
+	DIR *dh;
+	int rc = 0;
+
+	if (stat(path, &st) || !S_ISDIR(st.st_mode))
+		return add_item(l, patient, path, title, type, e);
+	if (!(dh = opendir(path)))
+		return ehr_fail(e, EHR_EUSAGE, "cannot read the directory %s: %s", path, strerror(errno));
+	while ((d = readdir(dh))) {
+		char **grown;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(full, sizeof(full), "%s/%s", path, d->d_name);
+		if (stat(full, &st) || !S_ISREG(st.st_mode))
+			continue;
+		if (!(grown = realloc(names, (n + 1) * sizeof(*names))) || !(grown[n] = strdup(full))) {
+			names = grown ? grown : names;
+			rc = ehr_fail(e, EHR_EFAIL, "out of memory");
+			break;
+		}
+		names = grown;
+		n++;
+	}
+	closedir(dh);
+	qsort(names, n, sizeof(*names), by_name);
+	for (i = 0; i < n; i++) {
+		if (!rc)
+			rc = add_item(l, patient, names[i], title, type, e);
+		free(names[i]);
+	}
+	free(names);
+	if (!rc && !n)
+		rc = ehr_fail(e, EHR_EUSAGE, "%s holds no files", path);
+	return rc;
+}
+
+int upload_read_manifest(struct upload_list *l, const char *path, const char *title, const char *type,
+			 ehr_err *e)
+{
+	char *text = NULL, *line, *nl, dir[PATH_MAX], full[PATH_MAX * 2];
+	const char *slash = strrchr(path, '/');
+	size_t len, lineno = 0;
+	int rc;
+
+	if ((rc = file_read_all(path, 256u << 20, &text, &len, e)))
+		return rc;
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	for (line = text; line && *line && !rc; line = nl ? nl + 1 : NULL) {
+		cJSON *o;
+		const cJSON *p, *f, *t, *ty;
+		uint8_t addr[20];
+
+		lineno++;
+		if ((nl = strchr(line, '\n')))
+			*nl = '\0';
+		if (!line[strspn(line, " \t\r")])
+			continue;
+		o = cJSON_Parse(line);
+		p = cJSON_GetObjectItemCaseSensitive(o, "patient");
+		f = cJSON_GetObjectItemCaseSensitive(o, "file");
+		t = cJSON_GetObjectItemCaseSensitive(o, "title");
+		ty = cJSON_GetObjectItemCaseSensitive(o, "type");
+		if (!cJSON_IsObject(o) || !cJSON_IsString(p) || !cJSON_IsString(f) ||
+		    (t && !cJSON_IsString(t)) || (ty && !cJSON_IsString(ty))) {
+			rc = ehr_fail(e, EHR_EUSAGE, "%s line %zu: want {\"patient\": ADDR, \"file\": PATH, "
+				      "\"title\": TEXT, \"type\": TEXT}", path, lineno);
+		} else if ((rc = eip55_parse(p->valuestring, addr, e))) {
+			ehr_wrap(e, "%s line %zu", path, lineno);
+		} else {
+			if (f->valuestring[0] == '/')
+				snprintf(full, sizeof(full), "%s", f->valuestring);
+			else
+				snprintf(full, sizeof(full), "%s/%s", dir, f->valuestring);
+			if ((rc = add_item(l, addr, full, t ? t->valuestring : title,
+					   ty ? ty->valuestring : type, e)))
+				ehr_wrap(e, "%s line %zu", path, lineno);
+		}
+		cJSON_Delete(o);
+	}
+	free(text);
+	if (!rc && !l->n)
+		rc = ehr_fail(e, EHR_EUSAGE, "%s lists no files", path);
+	return rc;
+}
+
+void upload_list_free(struct upload_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->items[i].file);
+		free(l->items[i].title);
+		free(l->items[i].type);
+	}
+	free(l->items);
+	free(l->patients);
+}
