@@ -27,16 +27,6 @@
 #include "wallet/registry/consent.h"
 #include "wallet/registry/grants.h"
 
-enum { O_EXEC = 1, O_RELEASE, O_ONCE, O_FROM };
-
-const struct opt cmd_watch_opts[] = {
-	{ "exec", 0, O_EXEC, "CMD", "run CMD for each event, the event as JSON on its standard input" },
-	{ "release", 0, O_RELEASE, NULL, "answer access requests: release for active grants" },
-	{ "once", 0, O_ONCE, NULL, "handle the events there are, then exit" },
-	{ "from", 0, O_FROM, "BLOCK", "start at block BLOCK (default: where the last watch stopped)" },
-	{ NULL, 0, 0, NULL, NULL }
-};
-
 #define WATCH_RANGE 2000          /* blocks handled between two state writes at most */
 #define WATCH_POLL_MS 500         /* a new block is looked for this often */
 #define WATCH_BACKOFF_MAX_S 30    /* the longest pause while the node is away */
@@ -45,6 +35,18 @@ const struct opt cmd_watch_opts[] = {
 struct watch_args {
 	const char *exec, *from;
 	bool release, once;
+};
+
+const struct opt cmd_watch_opts[] = {
+	{ "exec", 0, "CMD", OV_FILE, "run CMD for each event, the event as JSON on its standard input",
+	  OPT_STR(struct watch_args, exec) },
+	{ "release", 0, NULL, OV_NONE, "answer access requests: release for active grants",
+	  OPT_FLAG(struct watch_args, release) },
+	{ "once", 0, NULL, OV_NONE, "handle the events there are, then exit",
+	  OPT_FLAG(struct watch_args, once) },
+	{ "from", 0, "BLOCK", OV_NONE, "start at block BLOCK (default: where the last watch stopped)",
+	  OPT_STR(struct watch_args, from) },
+	{ 0 }
 };
 
 struct name_entry {
@@ -536,22 +538,13 @@ int cmd_watch(int argc, char **argv)
 	struct opt_parser p;
 	struct watch_args a;
 	struct watch w;
-	const char *val;
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
 	memset(&a, 0, sizeof(a));
 	memset(&w, 0, sizeof(w));
 	opt_init(&p, "watch", argc, argv, cmd_watch_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_EXEC: a.exec = val; break;
-		case O_RELEASE: a.release = true; break;
-		case O_ONCE: a.once = true; break;
-		case O_FROM: a.from = val; break;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &a))
 		return EHR_EUSAGE;
 	if (p.npos)
 		return usage_error("watch", "'watch' takes no arguments");
