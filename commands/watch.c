@@ -7,6 +7,7 @@
  * its state replaces the old one. The node going away is waited out
  * with growing pauses, said on stderr. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/follow.h"
 #include "cli/release_policy.h"
 
@@ -56,10 +57,7 @@ struct name_entry {
 
 struct watch {
 	const struct watch_args *a;
-	struct target t;
-	struct signer s;
-	chain *c;
-	uint8_t registry[20];
+	struct ctx x;                 /* node, registry, signer (cli/context.h) */
 	uint64_t chain_id;
 	char state_path[4096];
 	watch_state st;
@@ -92,7 +90,7 @@ static const char *name_of(struct watch *w, const uint8_t addr[20])
 	for (i = 0; i < w->nnames; i++)
 		if (!memcmp(w->names[i].addr, addr, 20))
 			return w->names[i].name;
-	if (registry_account_of(w->c, w->registry, addr, &acct, NULL))
+	if (registry_account_of(w->x.c, w->x.registry, addr, &acct, NULL))
 		return "";  /* asked again next time */
 	if (array_grow((void **)&w->names, &w->capnames, w->nnames + 1, sizeof(*w->names)))
 		return "";
@@ -109,7 +107,7 @@ static const char *who(struct watch *w, const uint8_t addr[20], char *out, size_
 	char hex[43];
 	const char *name;
 
-	if (!memcmp(addr, w->s.address, 20))
+	if (!memcmp(addr, w->x.s.address, 20))
 		return "you";
 	eip55_format(addr, hex);
 	name = name_of(w, addr);
@@ -339,7 +337,7 @@ static int save_state(struct watch *w, const char *line, ehr_err *e)
 {
 	struct shown_line l = { line };
 
-	return watch_state_save(w->state_path, w->chain_id, w->registry, w->s.address, &w->st,
+	return watch_state_save(w->state_path, w->chain_id, w->x.registry, w->x.s.address, &w->st,
 				line ? show_line : NULL, &l, e);
 }
 
@@ -356,8 +354,8 @@ static int handle(struct watch *w, const watch_event *ev, ehr_err *e)
 	size_t n;
 	int rc;
 
-	if (w->a->release && ev->kind == WATCH_ACCESS_REQUESTED && !memcmp(ev->patient, w->s.address, 20) &&
-	    (rc = release_by_policy(w->c, w->registry, &w->s, ev, who(w, ev->party, name, sizeof(name)),
+	if (w->a->release && ev->kind == WATCH_ACCESS_REQUESTED && !memcmp(ev->patient, w->x.s.address, 20) &&
+	    (rc = release_by_policy(w->x.c, w->x.registry, &w->x.s, ev, who(w, ev->party, name, sizeof(name)),
 				    &w->to, &outcome, &n, e))) {
 		if (rc == EHR_ENODE)
 			return rc;
@@ -404,7 +402,7 @@ static int check_expiring(struct watch *w, uint64_t head, ehr_err *e)
 	size_t n = 0, before = w->st.n_warned;
 	int rc;
 
-	if ((rc = chain_block_time(w->c, head, &now, e)) ||
+	if ((rc = chain_block_time(w->x.c, head, &now, e)) ||
 	    (rc = watch_expiring(&w->grants, &w->st, now, head, &evs, &n, e)))
 		return rc;
 	rc = handle_all(w, evs, n, e);
@@ -424,14 +422,14 @@ static int step(struct watch *w, bool *caught_up, ehr_err *e)
 	int rc;
 
 	*caught_up = false;
-	if ((rc = chain_head(w->c, &head, e)))
+	if ((rc = chain_head(w->x.c, &head, e)))
 		return rc;
 	if (w->st.block > head) {
 		*caught_up = true;
 		return 0;
 	}
 	to = head - w->st.block >= WATCH_RANGE ? w->st.block + WATCH_RANGE - 1 : head;
-	if ((rc = watch_scan(w->c, w->registry, w->s.address, w->st.block, to, &evs, &n, &skipped, e)))
+	if ((rc = watch_scan(w->x.c, w->x.registry, w->x.s.address, w->st.block, to, &evs, &n, &skipped, e)))
 		return rc;
 	rc = handle_all(w, evs, n, e);
 	watch_events_free(evs, n);
@@ -489,9 +487,9 @@ static int start_block(struct watch *w, ehr_err *e)
 	bool found;
 	int rc;
 
-	if ((rc = watch_state_path(w->chain_id, w->registry, w->s.address, w->state_path,
+	if ((rc = watch_state_path(w->chain_id, w->x.registry, w->x.s.address, w->state_path,
 				   sizeof(w->state_path), e)) ||
-	    (rc = watch_state_load(w->state_path, w->chain_id, w->registry, w->s.address, &w->st, &found, e)))
+	    (rc = watch_state_load(w->state_path, w->chain_id, w->x.registry, w->x.s.address, &w->st, &found, e)))
 		return rc;
 	if (w->a->from) {
 		char *end;
@@ -506,7 +504,7 @@ static int start_block(struct watch *w, ehr_err *e)
 	}
 	if (found)
 		return 0;
-	if ((rc = chain_head(w->c, &head, e)))
+	if ((rc = chain_head(w->x.c, &head, e)))
 		return rc;
 	w->st.block = head + 1;
 	note("watching from block %llu on (--from 0 for everything before)", (unsigned long long)w->st.block);
@@ -517,19 +515,17 @@ static int setup(struct watch *w, ehr_err *e)
 {
 	int rc;
 
-	if ((rc = target_resolve(&w->t, e)) || (rc = target_registry(&w->t, w->registry, e)) ||
-	    (rc = signer_open(&w->s, e)) || (rc = target_connect(&w->t, &w->c, e)) ||
-	    (rc = chain_check_id(w->c, e)))
+	if ((rc = ctx_open(&w->x, e)) || (rc = chain_check_id(w->x.c, e)))
 		return rc;
-	w->chain_id = chain_chain_id(w->c);
+	w->chain_id = chain_chain_id(w->x.c);
 	if (w->a->release) {
-		if ((rc = signer_unlock(&w->s, e)))
+		if ((rc = signer_unlock(&w->x.s, e)))
 			return rc;
 		g.yes = true;  /* --release is the consent: nobody is there to ask */
 	}
 	if ((rc = start_block(w, e)))
 		return rc;
-	return watch_grants_load(w->c, w->registry, w->s.address, w->st.block ? w->st.block - 1 : 0,
+	return watch_grants_load(w->x.c, w->x.registry, w->x.s.address, w->st.block ? w->st.block - 1 : 0,
 				 &w->grants, e);
 }
 
@@ -561,7 +557,6 @@ int cmd_watch(int argc, char **argv)
 	watch_grants_free(&w.grants);
 	free(w.names);
 	free(w.exec_copy);
-	signer_close(&w.s);
-	chain_close(w.c);
+	ctx_close(&w.x);
 	return rc ? report(&e) : 0;
 }
