@@ -129,7 +129,7 @@ static int answer_requests(chain *c, const uint8_t registry[20], struct signer *
 int follow_consultation(chain *c, const uint8_t registry[20], struct signer *s, uint64_t grant_id,
 			const char *grantee_name, uint64_t until, ehr_err *e)
 {
-	bool tty = isatty(2), done = false, first = true;
+	bool tty = isatty(2), done = false, first = true, away = false;
 	consent_grant gr;
 	uint64_t head, from, now;
 	int rc;
@@ -149,10 +149,13 @@ int follow_consultation(chain *c, const uint8_t registry[20], struct signer *s, 
 		if (!rc && from <= head &&
 		    !(rc = answer_requests(c, registry, s, grant_id, grantee_name, from, head, &done, e)))
 			from = head + 1;
-		if (rc == EHR_ENODE) {
-			warn("%s; trying again", e->msg);
+		if (rc == EHR_ENODE && !away)
+			warn("%s; trying again until the node answers", e->msg);
+		else if (!rc && away)
+			follow_say("the node answers again");
+		away = rc == EHR_ENODE;
+		if (away)
 			rc = 0;
-		}
 		if (rc || done)
 			break;
 		follow_sleep(500);
