@@ -3,9 +3,21 @@
 #include "cli/follow.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wallet/registry/consent.h"
+
+/* The release is built by helper hi's consent_release_build
+ * (wallet/registry/release.h, "the patient's release for a logged
+ * request"), which was not on main when this was written: until it is,
+ * releasing says so. Once it is on main this test goes. */
+#ifdef __has_include
+#if __has_include("wallet/registry/release.h")
+#define HAVE_RELEASE_BUILD
+#include "wallet/registry/release.h"
+#endif
+#endif
 
 /* Why a request gets nothing, or NULL when the policy releases. */
 static int refusal(chain *c, const uint8_t registry[20], const consent_request *q,
@@ -27,8 +39,34 @@ static int refusal(chain *c, const uint8_t registry[20], const consent_request *
 	return 0;
 }
 
-/* The release itself: helper hi's sender (consent_release_build, then
- * tx_submit). Until it is on main, this says so. */
+#ifdef HAVE_RELEASE_BUILD
+/* The release: built by consent_release_build (the keys opened and
+ * sealed to the requester), then submitted without asking (the caller set
+ * --yes: the policy is the consent). */
+static int send_release(chain *c, const uint8_t registry[20], struct signer *s, uint64_t request_id,
+			const struct tx_opts *to, size_t *n, ehr_err *e)
+{
+	struct grant_patient p = { s->address, s->keys->enc_public, s->keys->enc_secret };
+	consent_release rel;
+	chain_receipt r = { 0 };
+	uint8_t hash[32], *data = NULL;
+	char what[160];
+	eth_tx tx;
+	int rc;
+
+	*n = 0;
+	if ((rc = consent_release_build(c, registry, &p, request_id, &rel, &tx, &data, e)))
+		return rc;
+	snprintf(what, sizeof(what), "Release %zu key%s in answer to access request %llu", rel.n,
+		 rel.n == 1 ? "" : "s", (unsigned long long)request_id);
+	if (!(rc = tx_submit(c, s, &tx, what, to, hash, &r, e)))
+		*n = rel.n;
+	chain_receipt_free(&r);
+	consent_release_free(&rel);
+	free(data);
+	return rc;
+}
+#else
 static int send_release(chain *c, const uint8_t registry[20], struct signer *s, uint64_t request_id,
 			const struct tx_opts *to, size_t *n, ehr_err *e)
 {
@@ -37,9 +75,10 @@ static int send_release(chain *c, const uint8_t registry[20], struct signer *s, 
 	(void)s;
 	(void)to;
 	*n = 0;
-	return ehr_fail(e, EHR_EFAIL, "request %llu: releasing is not in this build yet",
-			(unsigned long long)request_id);
+	return ehr_fail(e, EHR_EFAIL, "request %llu: releasing is not in this build yet "
+			"(it needs consent_release_build)", (unsigned long long)request_id);
 }
+#endif
 
 int release_by_policy(chain *c, const uint8_t registry[20], struct signer *s,
 		      const watch_event *ev, const char *requester_name, const struct tx_opts *to,
