@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "wallet/registry/consent.h"
+#include "wallet/registry/grant_tx.h"   /* struct grant_patient; hi's change to it also rebuilds this */
 
 /* The release is built by helper hi's consent_release_build
  * (wallet/registry/release.h, "the patient's release for a logged
