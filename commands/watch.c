@@ -378,6 +378,8 @@ static int handle(struct watch *w, const watch_event *ev, ehr_err *e)
 	}
 	rc = save_state(w, g.json ? json : line, e);
 	free(json);
+	if (!rc && ferror(stdout))  /* a reader that went away (SIGPIPE is ignored) */
+		rc = ehr_fail(e, EHR_EFAIL, "cannot write to standard output: %s", strerror(errno));
 	return rc;
 }
 
