@@ -7,6 +7,7 @@
  * checks every record's stored ciphertext against its anchor. */
 #include "commands/commands.h"
 #include "cli/submit.h"
+#include "cli/table.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,7 +30,7 @@
 #include "wallet/registry/registry.h"
 #include "wallet/registry/token.h"
 
-enum { O_RECORD = 1, O_GRANT, O_SINCE, O_CSV, O_FHIR, O_FORCE, O_NO_TITLES };
+enum { O_RECORD = 1, O_GRANT, O_SINCE, O_CSV, O_FHIR, O_FORCE, O_NO_TITLES, O_WIDE };
 
 const struct opt cmd_audit_opts[] = {
 	{ "record", 0, O_RECORD, "ID", "only what concerns record ID" },
@@ -39,6 +40,7 @@ const struct opt cmd_audit_opts[] = {
 	{ "fhir", 0, O_FHIR, "FILE", "write the history as FHIR R4 AuditEvent and Consent resources to FILE" },
 	{ "force", 'f', O_FORCE, NULL, "--fhir: replace an existing FILE" },
 	{ "no-titles", 0, O_NO_TITLES, NULL, "do not unlock the wallet for record titles" },
+	{ "wide", 0, O_WIDE, NULL, "on a terminal too, print every column whole (lines as long as they need)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -71,6 +73,7 @@ struct audit {
 	bool csv, titles;
 	const char *fhir;
 	bool force;
+	bool wide;
 };
 
 /* --since: a duration back from the chain's head ("7d": the last seven
@@ -475,64 +478,61 @@ static char *what_text(const struct audit *a, const history_row *w)
 	return s;
 }
 
-static int print_table(const struct audit *a, ehr_err *e)
+/* The table's columns: piped, the layout it always had (TIME and EVENT
+ * fixed, WHAT padded to at most 72); on a terminal the names and what
+ * happened wrap and the transaction hash is shortened to fit. */
+static const struct table_col audit_cols[] = {
+	{ "TIME", 20, 20, TABLE_KEEP, 0, NULL },
+	{ "EVENT", 17, 17, TABLE_KEEP, 0, NULL },
+	{ "WHO", 3, 0, TABLE_WRAP, 0, NULL },
+	{ "WHAT", 4, 72, TABLE_WRAP, 0, NULL },
+	{ "TX", 0, 0, TABLE_SHORTEN, 0, NULL },
+};
+
+/* One shown row into t: 0, or -1 when out of memory. */
+static int add_row(const struct audit *a, const history_row *w, struct table *t)
 {
-	char **who = calloc(a->h.nrows ? a->h.nrows : 1, sizeof(*who));
-	char **what = calloc(a->h.nrows ? a->h.nrows : 1, sizeof(*what));
-	size_t i, wwho = 3, wwhat = 4, shown = 0;
-	int rc = 0;
+	char who[200], when[32], hash[67], *what;
+	const char *cells[5];
+	int rc;
 
-	if (!who || !what) {
-		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < a->h.nrows; i++) {
-		const history_row *w = &a->h.rows[i];
-		char buf[200];
-
-		if (!w->shown)
-			continue;
-		/* who: the other party; for the patient's own acts, the patient */
-		if (w->has_party && memcmp(w->party, a->me, 20))
-			who_text(a, w, w->party, buf, sizeof(buf));
-		else
-			who_text(a, w, w->patient, buf, sizeof(buf));
-		if (!(who[i] = strdup(buf)) || !(what[i] = what_text(a, w))) {
-			rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-			goto out;
-		}
-		if (strlen(who[i]) > wwho)
-			wwho = strlen(who[i]);
-		if (strlen(what[i]) > wwhat)
-			wwhat = strlen(what[i]);
-		shown++;
-	}
-	if (!shown) {
-		note("no events%s", a->only.has_since || a->only.only_grant || a->only.only_record ? " match" : " yet");
-		goto out;
-	}
-	if (wwhat > 72)
-		wwhat = 72;
-	printf("%-20s  %-17s  %-*s  %-*s  %s\n", "TIME", "EVENT", (int)wwho, "WHO", (int)wwhat, "WHAT", "TX");
-	for (i = 0; i < a->h.nrows; i++) {
-		const history_row *w = &a->h.rows[i];
-		char when[32], hash[67];
-
-		if (!w->shown)
-			continue;
-		history_iso_time(w->time, when);
-		hex_encode0x(w->tx, 32, hash);
-		printf("%-20s  %-17s  %-*s  %-*s  %s\n", when, history_event_words(w->kind), (int)wwho, who[i],
-		       (int)wwhat, what[i], w->block ? hash : "-");
-	}
-out:
-	for (i = 0; who && what && i < a->h.nrows; i++) {
-		free(who[i]);
-		free(what[i]);
-	}
-	free(who);
+	/* who: the other party; for the patient's own acts, the patient */
+	if (w->has_party && memcmp(w->party, a->me, 20))
+		who_text(a, w, w->party, who, sizeof(who));
+	else
+		who_text(a, w, w->patient, who, sizeof(who));
+	if (!(what = what_text(a, w)))
+		return -1;
+	history_iso_time(w->time, when);
+	hex_encode0x(w->tx, 32, hash);
+	cells[0] = when;
+	cells[1] = history_event_words(w->kind);
+	cells[2] = who;
+	cells[3] = what;
+	cells[4] = w->block ? hash : "-";
+	rc = table_add(t, cells);
 	free(what);
 	return rc;
+}
+
+static int print_table(const struct audit *a, ehr_err *e)
+{
+	struct table *t = table_new(audit_cols, sizeof(audit_cols) / sizeof(audit_cols[0]));
+	size_t i;
+
+	if (!t)
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	for (i = 0; i < a->h.nrows; i++)
+		if (a->h.rows[i].shown && add_row(a, &a->h.rows[i], t)) {
+			table_free(t);
+			return ehr_fail(e, EHR_EFAIL, "out of memory");
+		}
+	if (table_rows(t))
+		table_print(t, stdout, table_width_for(stdout, a->wide));
+	else
+		note("no events%s", a->only.has_since || a->only.only_grant || a->only.only_record ? " match" : " yet");
+	table_free(t);
+	return 0;
 }
 
 /* ---- titles and FHIR ------------------------------------------------------ */
@@ -629,6 +629,7 @@ static int take_options(struct audit *a, struct opt_parser *p, uint64_t *since_a
 		case O_FHIR: a->fhir = val; break;
 		case O_FORCE: a->force = true; break;
 		case O_NO_TITLES: a->titles = false; break;
+		case O_WIDE: a->wide = true; break;
 		}
 	}
 	if (key < 0)
