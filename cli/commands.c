@@ -72,7 +72,7 @@ const struct command commands[] = {
 	  "emergency set --records IDS\nemergency card [--for DURATION] [--qr] [--qr-png FILE] [--qr-svg FILE]\nemergency show\nemergency revoke",
 	  cmd_emergency_opts, W | U | N },
 	{ "audit", cmd_audit, "who did what with this account's records, grants and invoices, and when",
-	  "audit [--record ID] [--grant ID] [--since TIME] [--csv] [--fhir FILE [--force]] [--no-titles]\n"
+	  "audit [--record ID] [--grant ID] [--since TIME] [--csv] [--fhir FILE [--force]] [--no-titles] [--wide]\n"
 	  "audit verify",
 	  cmd_audit_opts, W | U | N },
 	{ "upload", cmd_upload, "a provider's batch upload into patients' charts, resumable",

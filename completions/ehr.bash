@@ -63,7 +63,7 @@ _ehr_opts_access="--output:DIR -o:DIR --passcode-file:FILE --force -f --confirma
 _ehr_opts_emergency="--records:IDS --for:DURATION --qr --qr-png:FILE --qr-svg:FILE
 	--confirmations:N --timeout:SECONDS"
 _ehr_subs_emergency="set card show revoke"
-_ehr_opts_audit="--record:ID --grant:ID --since:TIME --csv --fhir:FILE --force -f --no-titles"
+_ehr_opts_audit="--record:ID --grant:ID --since:TIME --csv --fhir:FILE --force -f --no-titles --wide"
 _ehr_subs_audit="verify"
 _ehr_opts_upload="--patient:ADDR --manifest:FILE --title:TITLE --type:TYPE --store:STORE
 	--journal:FILE --window:N --confirmations:N --timeout:SECONDS"

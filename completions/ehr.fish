@@ -280,6 +280,7 @@ complete -c ehr -n '__ehr_using audit' -l csv -d 'RFC 4180 CSV with a header row
 complete -c ehr -n '__ehr_using audit' -l fhir -r -F -d 'write FHIR AuditEvent and Consent to FILE'
 complete -c ehr -n '__ehr_using audit' -s f -l force -d '--fhir: replace an existing FILE'
 complete -c ehr -n '__ehr_using audit' -l no-titles -d 'do not unlock the wallet for titles'
+complete -c ehr -n '__ehr_using audit' -l wide -d 'on a terminal too, print every column whole'
 
 # upload
 complete -c ehr -n '__ehr_using upload' -F
