@@ -53,7 +53,7 @@ const struct command commands[] = {
 	  cmd_register_opts, W | U | N },
 	{ "record", cmd_record, "add, list, get, verify, erase and export health records",
 	  "record add FILE... [--title TITLE] [--type TYPE] [--media-type TYPE] [--store chain|dir:PATH] [--split-bundle]\n"
-	  "record list [--type TYPE] [--all]\n"
+	  "record list [--type TYPE] [--all] [--wide]\n"
 	  "record get ID [-o FILE|-] [--force]\n"
 	  "record verify (ID... | --all)\n"
 	  "record erase ID\n"

@@ -51,7 +51,7 @@ _ehr_opts_send="--token:TOKEN --confirmations:N --async --timeout:SECONDS"
 _ehr_opts_deploy="--test-token --save-as:NETWORK --confirmations:N --timeout:SECONDS"
 _ehr_opts_register="--name:NAME --role:ROLE --show --confirmations:N --async --timeout:SECONDS"
 _ehr_opts_record="--title:TITLE --type:TYPE --media-type:TYPE --store:STORE --split-bundle
-	--output:FILE -o:FILE --force -f --all --fhir:FILE --confirmations:N --timeout:SECONDS"
+	--output:FILE -o:FILE --force -f --all --wide --fhir:FILE --confirmations:N --timeout:SECONDS"
 _ehr_subs_record="add list get verify erase export"
 _ehr_opts_grant="--records:IDS --all --type:TYPE --for:DURATION --until:TIME --write --bearer
 	--passcode --passcode-file:FILE --qr --qr-png:FILE --qr-svg:FILE --active --confirmations:N

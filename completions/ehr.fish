@@ -224,6 +224,7 @@ complete -c ehr -n '__ehr_using record' -l split-bundle -d 'add: a FHIR Bundle b
 complete -c ehr -n '__ehr_using record' -s o -l output -r -F -d 'get: write to FILE (- for stdout)'
 complete -c ehr -n '__ehr_using record' -s f -l force -d 'get, export: replace an existing file'
 complete -c ehr -n '__ehr_using record' -l all -d 'list: erased records too; verify: every record'
+complete -c ehr -n '__ehr_using record' -l wide -d 'list: on a terminal too, print every column whole'
 complete -c ehr -n '__ehr_using record' -l fhir -r -F -d 'export: write a FHIR R4 collection Bundle'
 complete -c ehr -n '__ehr_using record' -l confirmations -x -d 'add, erase: wait for N confirmations'
 complete -c ehr -n '__ehr_using record' -l timeout -x -d 'add, erase: give up waiting after SECONDS'
