@@ -27,6 +27,10 @@ int prompt_secret(const char *prompt, char **out, size_t *len, ehr_err *e);
 /* prompt_secret twice; the two entries must match. */
 int prompt_secret_twice(const char *prompt, char **out, size_t *len, ehr_err *e);
 
+/* Unlocks ks, the selected wallet opened by session_open (not read again),
+ * with the passphrase from the usual sources. */
+int session_unlock_open(keystore *ks, ehr_err *e);
+
 /* Opens and unlocks the selected wallet. */
 int session_unlock(keystore **ks, ehr_err *e);
 
@@ -48,6 +52,12 @@ int secret_line_from_file(const char *path, char **out, size_t *len, ehr_err *e)
  * prints what was created (table or --json). */
 int create_wallet(const keystore_secret *secret, const char *kdf, unsigned long naccounts,
 		  bool force);
+
+/* create_wallet, with before_write(arg) called once the passphrase is
+ * accepted and before anything is written: a non-zero return (it has
+ * reported its error) stops there, nothing written, and is returned. */
+int create_wallet_confirmed(const keystore_secret *secret, const char *kdf, unsigned long naccounts,
+			    bool force, int (*before_write)(void *arg), void *arg);
 
 /* Prints the accounts of ks: a table, or with --json an array. */
 void print_accounts(const keystore *ks);

@@ -30,18 +30,39 @@
 #include "wallet/registry/registry.h"
 #include "wallet/registry/token.h"
 
-enum { O_RECORD = 1, O_GRANT, O_SINCE, O_CSV, O_FHIR, O_FORCE, O_NO_TITLES, O_WIDE };
+/* --since: the time, or how long ago (7d), as parse_since reads it */
+struct audit_since {
+	uint64_t at, ago;
+	bool relative, given;
+};
+
+struct audit_options {
+	uint64_t record, grant;
+	struct audit_since since;
+	const char *fhir;
+	bool csv, force, no_titles, wide;
+};
+
+static opt_take_fn take_id, take_since;
 
 const struct opt cmd_audit_opts[] = {
-	{ "record", 0, O_RECORD, "ID", "only what concerns record ID" },
-	{ "grant", 0, O_GRANT, "ID", "only what concerns grant ID" },
-	{ "since", 0, O_SINCE, "TIME", "from TIME on: 2026-11-22T10:00:00Z, 2026-11-22, or 7d (the last 7 days)" },
-	{ "csv", 0, O_CSV, NULL, "RFC 4180 CSV with a header row" },
-	{ "fhir", 0, O_FHIR, "FILE", "write the history as FHIR R4 AuditEvent and Consent resources to FILE" },
-	{ "force", 'f', O_FORCE, NULL, "--fhir: replace an existing FILE" },
-	{ "no-titles", 0, O_NO_TITLES, NULL, "do not unlock the wallet for record titles" },
-	{ "wide", 0, O_WIDE, NULL, "on a terminal too, print every column whole (lines as long as they need)" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "record", 0, "ID", OV_NONE, "only what concerns record ID",
+	  OPT_CALL(struct audit_options, record, uint64_t, take_id) },
+	{ "grant", 0, "ID", OV_NONE, "only what concerns grant ID",
+	  OPT_CALL(struct audit_options, grant, uint64_t, take_id) },
+	{ "since", 0, "TIME", OV_NONE, "from TIME on: 2026-11-22T10:00:00Z, 2026-11-22, or 7d (the last 7 days)",
+	  OPT_CALL(struct audit_options, since, struct audit_since, take_since) },
+	{ "csv", 0, NULL, OV_NONE, "RFC 4180 CSV with a header row",
+	  OPT_FLAG(struct audit_options, csv) },
+	{ "fhir", 0, "FILE", OV_FILE, "write the history as FHIR R4 AuditEvent and Consent resources to FILE",
+	  OPT_STR(struct audit_options, fhir) },
+	{ "force", 'f', NULL, OV_NONE, "--fhir: replace an existing FILE",
+	  OPT_FLAG(struct audit_options, force) },
+	{ "no-titles", 0, NULL, OV_NONE, "do not unlock the wallet for record titles",
+	  OPT_FLAG(struct audit_options, no_titles) },
+	{ "wide", 0, NULL, OV_NONE, "on a terminal too, print every column whole (lines as long as they need)",
+	  OPT_FLAG(struct audit_options, wide) },
+	{ 0 }
 };
 
 struct name {
@@ -85,6 +106,32 @@ static int parse_since(const char *s, uint64_t *at, uint64_t *ago, bool *relativ
 
 	*relative = !duration_parse(s, ago, &ignored);
 	return *relative ? 0 : time_parse(s, at, e);
+}
+
+/* --record ID, --grant ID */
+static int take_id(const struct opt_parser *p, const struct opt *o, void *field, const char *val)
+{
+	(void)p;
+	if (!opt_id(val, field))
+		return 0;
+	usage_error("audit", "--%s takes a %s id (a number from 1), not '%s'", o->name, o->name, val);
+	return -1;
+}
+
+static int take_since(const struct opt_parser *p, const struct opt *o, void *field,
+		      const char *val)
+{
+	struct audit_since *since = field;
+	ehr_err e = { 0 };
+
+	(void)p;
+	(void)o;
+	if (parse_since(val, &since->at, &since->ago, &since->relative, &e)) {
+		usage_error("audit", "--since: %s, or a duration like 7d", e.msg);
+		return -1;
+	}
+	since->given = true;
+	return 0;
 }
 
 /* ---- names and tokens ------------------------------------------------------ */
@@ -604,37 +651,24 @@ static void audit_free(struct audit *a)
  * *since_ago (since_relative set). 0, or the usage error's exit status. */
 static int take_options(struct audit *a, struct opt_parser *p, uint64_t *since_ago, bool *since_relative)
 {
-	const char *val;
-	bool any_option = false;
-	ehr_err e = { 0 };
-	int key;
+	struct audit_options o = { 0 };
 
-	while ((key = opt_next(p, &val)) > 0) {
-		any_option = true;
-		switch (key) {
-		case O_RECORD:
-			if (opt_id(val, &a->only.only_record))
-				return usage_error("audit", "--record takes a record id (a number from 1), not '%s'", val);
-			break;
-		case O_GRANT:
-			if (opt_id(val, &a->only.only_grant))
-				return usage_error("audit", "--grant takes a grant id (a number from 1), not '%s'", val);
-			break;
-		case O_SINCE:
-			if (parse_since(val, &a->only.since, since_ago, since_relative, &e))
-				return usage_error("audit", "--since: %s, or a duration like 7d", e.msg);
-			a->only.has_since = true;
-			break;
-		case O_CSV: a->csv = true; break;
-		case O_FHIR: a->fhir = val; break;
-		case O_FORCE: a->force = true; break;
-		case O_NO_TITLES: a->titles = false; break;
-		case O_WIDE: a->wide = true; break;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(p, &o))
 		return EHR_EUSAGE;
-	if (p->npos == 1 && !strcmp(p->pos[0], "verify") && any_option)
+	a->only.only_record = o.record;
+	a->only.only_grant = o.grant;
+	a->only.since = o.since.at;
+	a->only.has_since = o.since.given;
+	*since_ago = o.since.ago;
+	*since_relative = o.since.relative;
+	a->csv = o.csv;
+	a->fhir = o.fhir;
+	a->force = o.force;
+	a->wide = o.wide;
+	if (o.no_titles)
+		a->titles = false;
+	if (p->npos == 1 && !strcmp(p->pos[0], "verify") &&
+	    (o.record || o.grant || o.since.given || o.fhir || o.csv || o.force || o.no_titles || o.wide))
 		return usage_error("audit", "'audit verify' takes no options of its own");
 	return 0;
 }

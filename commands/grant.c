@@ -21,31 +21,41 @@
 #include "wallet/registry/grants.h"
 #include "wallet/registry/records.h"
 
-enum { O_RECORDS = 1, O_ALL, O_TYPE, O_FOR, O_UNTIL, O_WRITE, O_BEARER, O_PASSCODE,
-       O_PASSCODE_FILE, O_QR, O_QR_PNG, O_QR_SVG, O_ACTIVE };
-
-const struct opt cmd_grant_opts[] = {
-	{ "records", 0, O_RECORDS, "IDS", "the records to share, e.g. 3,7,12" },
-	{ "all", 0, O_ALL, NULL, "every record, also those added while the grant is active" },
-	{ "type", 0, O_TYPE, "TYPE", "every record of this type" },
-	{ "for", 0, O_FOR, "DURATION", "how long: 30m, 2h, 7d" },
-	{ "until", 0, O_UNTIL, "TIME", "until when: 2026-11-22T14:30:00Z or \"2026-11-22 14:30\" (UTC)" },
-	{ "write", 0, O_WRITE, NULL, "the grantee may also add records to this patient's chart" },
-	{ "bearer", 0, O_BEARER, NULL, "a grant for whoever holds the QR code (no GRANTEE)" },
-	{ "passcode", 0, O_PASSCODE, NULL, "bearer: also ask for a passcode said aloud (asked twice)" },
-	{ "passcode-file", 0, O_PASSCODE_FILE, "FILE", "bearer: the passcode from FILE's first line" },
-	{ "qr", 0, O_QR, NULL, "show the grant as a QR code in the terminal" },
-	{ "qr-png", 0, O_QR_PNG, "FILE", "write the QR code as a PNG image (0600)" },
-	{ "qr-svg", 0, O_QR_SVG, "FILE", "write the QR code as an SVG image (0600)" },
-	{ "active", 0, O_ACTIVE, NULL, "list: only grants that are active now" },
-	TX_WAIT_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
-};
-
 struct grant_args {
 	const char *records, *type, *dur, *until, *passfile, *png, *svg;
 	bool all, write, bearer, passcode, qr, active;
 	struct tx_opts tx;
+};
+
+const struct opt cmd_grant_opts[] = {
+	{ "records", 0, "IDS", OV_NONE, "the records to share, e.g. 3,7,12",
+	  OPT_STR(struct grant_args, records) },
+	{ "all", 0, NULL, OV_NONE, "every record, also those added while the grant is active",
+	  OPT_FLAG(struct grant_args, all) },
+	{ "type", 0, "TYPE", OV_NONE, "every record of this type",
+	  OPT_STR(struct grant_args, type) },
+	{ "for", 0, "DURATION", OV_DURATION, "how long: 30m, 2h, 7d",
+	  OPT_STR(struct grant_args, dur) },
+	{ "until", 0, "TIME", OV_NONE, "until when: 2026-11-22T14:30:00Z or \"2026-11-22 14:30\" (UTC)",
+	  OPT_STR(struct grant_args, until) },
+	{ "write", 0, NULL, OV_NONE, "the grantee may also add records to this patient's chart",
+	  OPT_FLAG(struct grant_args, write) },
+	{ "bearer", 0, NULL, OV_NONE, "a grant for whoever holds the QR code (no GRANTEE)",
+	  OPT_FLAG(struct grant_args, bearer) },
+	{ "passcode", 0, NULL, OV_NONE, "bearer: also ask for a passcode said aloud (asked twice)",
+	  OPT_FLAG(struct grant_args, passcode) },
+	{ "passcode-file", 0, "FILE", OV_FILE, "bearer: the passcode from FILE's first line",
+	  OPT_STR(struct grant_args, passfile) },
+	{ "qr", 0, NULL, OV_NONE, "show the grant as a QR code in the terminal",
+	  OPT_FLAG(struct grant_args, qr) },
+	{ "qr-png", 0, "FILE", OV_FILE, "write the QR code as a PNG image (0600)",
+	  OPT_STR(struct grant_args, png) },
+	{ "qr-svg", 0, "FILE", OV_FILE, "write the QR code as an SVG image (0600)",
+	  OPT_STR(struct grant_args, svg) },
+	{ "active", 0, NULL, OV_NONE, "list: only grants that are active now",
+	  OPT_FLAG(struct grant_args, active) },
+	TX_WAIT_OPTS(struct grant_args, tx),
+	{ 0 }
 };
 
 /* The records a grant names: the listed ones (each this patient's, not
@@ -96,6 +106,66 @@ static int show_qr(const struct grant_args *a, const char *uri, const char *capt
 	return rc;
 }
 
+/* The grantee's X25519 key and a name for the question: a new bearer key
+ * (*key32, with *passcode when asked for), or grantee's registered key. */
+static int grantee_keys(chain *c, const uint8_t registry[20], const struct grant_args *a,
+			uint8_t grantee[20], uint8_t grantee_pk[32], uint8_t **key32, char **passcode,
+			char *name, size_t name_cap, ehr_err *e)
+{
+	registry_account acct;
+	char addr[43];
+	size_t passlen;
+	int rc;
+
+	if (a->bearer) {
+		if (!(*key32 = sodium_malloc(32)))
+			return ehr_fail(e, EHR_EFAIL, "out of secure memory");
+		if (a->passcode || a->passfile) {
+			rc = a->passfile ? passphrase_from_file(a->passfile, passcode, &passlen, e)
+					 : prompt_secret_twice("passcode to say aloud", passcode, &passlen, e);
+			if (rc)
+				return rc;
+		}
+		if ((rc = bearer_new(*key32, *passcode, grantee, grantee_pk, e)))
+			return rc;
+		snprintf(name, name_cap, "whoever holds the QR code%s", *passcode ? " and the passcode" : "");
+		return 0;
+	}
+	if ((rc = registry_account_of(c, registry, grantee, &acct, e)))
+		return rc;
+	eip55_format(grantee, addr);
+	if (!acct.registered)
+		return ehr_fail(e, EHR_EUSAGE, "%s has not registered an encryption key: ask them to run "
+				"'ehr register' first", addr);
+	memcpy(grantee_pk, acct.enc_key, 32);
+	snprintf(name, name_cap, "%s (%s)", acct.name[0] ? acct.name : "unnamed", addr);
+	return 0;
+}
+
+/* Shows the new grant: its id, expiry and URI (and its QR code). */
+static int grant_print(const struct grant_args *a, uint64_t grant_id, uint64_t expiry, size_t nrecords,
+		       const char *uri, ehr_err *e)
+{
+	char until[40], caption[200];
+
+	time_format(expiry, until, sizeof(until));
+	snprintf(caption, sizeof(caption), "ehr grant %llu - until %s", (unsigned long long)grant_id, until);
+	if (g.json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(o, "grant", (double)grant_id);
+		cJSON_AddStringToObject(o, "uri", uri);
+		cJSON_AddNumberToObject(o, "expiry", (double)expiry);
+		cJSON_AddNumberToObject(o, "records", (double)nrecords);
+		cJSON_AddBoolToObject(o, "bearer", a->bearer);
+		output_json(o);
+	} else {
+		printf("grant %llu until %s\n%s\n", (unsigned long long)grant_id, until, uri);
+	}
+	fflush(stdout);
+	return show_qr(a, uri, caption, e);
+}
+
 static int grant_new(struct grant_args *a, int npos, char **pos)
 {
 	struct target t;
@@ -103,9 +173,8 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 	struct pick pk;
 	chain *c = NULL;
 	uint8_t registry[20], grantee[20], grantee_pk[32], *key32 = NULL;
-	char name[REG_NAME_MAX + 64], uri[GRANT_URI_MAX + 1], until[40], caption[200], *passcode = NULL;
+	char name[REG_NAME_MAX + 64], uri[GRANT_URI_MAX + 1], *passcode = NULL;
 	uint64_t now, expiry = 0, dur, grant_id;
-	size_t passlen;
 	uint8_t flags = 0;
 	ehr_err e = { 0 };
 	int rc, sel = !!a->records + a->all + !!a->type;
@@ -143,36 +212,10 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 			      a->until, (unsigned long long)now);
 		goto out;
 	}
-	if (a->bearer) {
-		if (!(key32 = sodium_malloc(32))) {
-			rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
-			goto out;
-		}
-		if (a->passcode || a->passfile) {
-			rc = a->passfile ? passphrase_from_file(a->passfile, &passcode, &passlen, &e)
-					 : prompt_secret_twice("passcode to say aloud", &passcode, &passlen, &e);
-			if (rc)
-				goto out;
-		}
-		if ((rc = bearer_new(key32, passcode, grantee, grantee_pk, &e)))
-			goto out;
+	if ((rc = grantee_keys(c, registry, a, grantee, grantee_pk, &key32, &passcode, name, sizeof(name), &e)))
+		goto out;
+	if (a->bearer)
 		flags |= REG_GRANT_BEARER;
-		snprintf(name, sizeof(name), "whoever holds the QR code%s", passcode ? " and the passcode" : "");
-	} else {
-		registry_account acct;
-		char addr[43];
-
-		if ((rc = registry_account_of(c, registry, grantee, &acct, &e)))
-			goto out;
-		eip55_format(grantee, addr);
-		if (!acct.registered) {
-			rc = ehr_fail(&e, EHR_EUSAGE, "%s has not registered an encryption key: ask them to run "
-				      "'ehr register' first", addr);
-			goto out;
-		}
-		memcpy(grantee_pk, acct.enc_key, 32);
-		snprintf(name, sizeof(name), "%s (%s)", acct.name[0] ? acct.name : "unnamed", addr);
-	}
 	if (a->all)
 		flags |= REG_GRANT_ALL;
 	if (a->write)
@@ -202,22 +245,7 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		if ((rc = grant_uri_format(&u, key32, uri, sizeof(uri), &e)))
 			goto out;
 	}
-	time_format(expiry, until, sizeof(until));
-	snprintf(caption, sizeof(caption), "ehr grant %llu - until %s", (unsigned long long)grant_id, until);
-	if (g.json) {
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddNumberToObject(o, "grant", (double)grant_id);
-		cJSON_AddStringToObject(o, "uri", uri);
-		cJSON_AddNumberToObject(o, "expiry", (double)expiry);
-		cJSON_AddNumberToObject(o, "records", (double)pk.n);
-		cJSON_AddBoolToObject(o, "bearer", a->bearer);
-		output_json(o);
-	} else {
-		printf("grant %llu until %s\n%s\n", (unsigned long long)grant_id, until, uri);
-	}
-	fflush(stdout);
-	rc = show_qr(a, uri, caption, &e);
+	rc = grant_print(a, grant_id, expiry, pk.n, uri, &e);
 	sodium_memzero(uri, sizeof(uri));
 out:
 	free(pk.ids);
@@ -334,33 +362,11 @@ int cmd_grant(int argc, char **argv)
 {
 	struct opt_parser p;
 	struct grant_args a;
-	const char *val;
-	int key;
 
 	memset(&a, 0, sizeof(a));
 	tx_opts_init(&a.tx);
 	opt_init(&p, "grant", argc, argv, cmd_grant_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_RECORDS: a.records = val; break;
-		case O_ALL: a.all = true; break;
-		case O_TYPE: a.type = val; break;
-		case O_FOR: a.dur = val; break;
-		case O_UNTIL: a.until = val; break;
-		case O_WRITE: a.write = true; break;
-		case O_BEARER: a.bearer = true; break;
-		case O_PASSCODE: a.passcode = true; break;
-		case O_PASSCODE_FILE: a.passfile = val; break;
-		case O_QR: a.qr = true; break;
-		case O_QR_PNG: a.png = val; break;
-		case O_QR_SVG: a.svg = val; break;
-		case O_ACTIVE: a.active = true; break;
-		default:
-			if (tx_opts_take(&a.tx, &p, key, val) < 0)
-				return EHR_EUSAGE;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &a))
 		return EHR_EUSAGE;
 	if (p.npos && !strcmp(p.pos[0], "list"))
 		return grant_list(&a, p.npos - 1);

@@ -4,6 +4,7 @@
  * them back. Every fetch is checked against its anchor before anything is
  * decrypted, and plaintext reaches its name only whole. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/submit.h"
 #include "cli/table.h"
 
@@ -28,23 +29,6 @@
 #include "wallet/registry/records.h"
 #include "wallet/registry/ingest.h"
 
-enum { O_TITLE = 1, O_TYPE, O_STORE, O_SPLIT, O_OUT, O_FORCE, O_ALL, O_FHIR, O_MEDIA, O_WIDE };
-
-const struct opt cmd_record_opts[] = {
-	{ "title", 0, O_TITLE, "TITLE", "add: the record's title (default: the file name)" },
-	{ "type", 0, O_TYPE, "TYPE", "add: the record's type (default: the FHIR resourceType); list: only this type" },
-	{ "media-type", 0, O_MEDIA, "TYPE", "add: the media type (default: from the file name)" },
-	{ "store", 0, O_STORE, "STORE", "add: chain (default: ciphertext in calldata) or dir:PATH" },
-	{ "split-bundle", 0, O_SPLIT, NULL, "add: a FHIR Bundle becomes one record per entry" },
-	{ "output", 'o', O_OUT, "FILE", "get: write to FILE ('-': standard output)" },
-	{ "force", 'f', O_FORCE, NULL, "get: replace an existing file" },
-	{ "all", 0, O_ALL, NULL, "list: erased records too; verify: every record" },
-	{ "fhir", 0, O_FHIR, "FILE", "export: write a FHIR R4 collection Bundle to FILE" },
-	{ "wide", 0, O_WIDE, NULL, "list: on a terminal too, print every column whole" },
-	TX_WAIT_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
-};
-
 struct args {
 	const char *title, *type, *media, *store, *out, *fhir;
 	bool split, force, all, wide;
@@ -53,30 +37,30 @@ struct args {
 	char **pos;
 };
 
-/* What every subcommand needs: the registry, the node and this account. */
-struct ctx {
-	struct target t;
-	uint8_t registry[20];
-	chain *c;
-	struct signer s;
+const struct opt cmd_record_opts[] = {
+	{ "title", 0, "TITLE", OV_NONE, "add: the record's title (default: the file name)",
+	  OPT_STR(struct args, title) },
+	{ "type", 0, "TYPE", OV_NONE, "add: the record's type (default: the FHIR resourceType); list: only this type",
+	  OPT_STR(struct args, type) },
+	{ "media-type", 0, "TYPE", OV_NONE, "add: the media type (default: from the file name)",
+	  OPT_STR(struct args, media) },
+	{ "store", 0, "STORE", OV_STORE, "add: chain (default: ciphertext in calldata) or dir:PATH",
+	  OPT_STR(struct args, store) },
+	{ "split-bundle", 0, NULL, OV_NONE, "add: a FHIR Bundle becomes one record per entry",
+	  OPT_FLAG(struct args, split) },
+	{ "output", 'o', "FILE", OV_FILE, "get: write to FILE ('-': standard output)",
+	  OPT_STR(struct args, out) },
+	{ "force", 'f', NULL, OV_NONE, "get: replace an existing file",
+	  OPT_FLAG(struct args, force) },
+	{ "all", 0, NULL, OV_NONE, "list: erased records too; verify: every record",
+	  OPT_FLAG(struct args, all) },
+	{ "wide", 0, NULL, OV_NONE, "list: on a terminal too, print every column whole",
+	  OPT_FLAG(struct args, wide) },
+	{ "fhir", 0, "FILE", OV_FILE, "export: write a FHIR R4 collection Bundle to FILE",
+	  OPT_STR(struct args, fhir) },
+	TX_WAIT_OPTS(struct args, tx),
+	{ 0 }
 };
-
-static int ctx_open(struct ctx *x, ehr_err *e)
-{
-	int rc;
-
-	memset(x, 0, sizeof(*x));
-	if ((rc = target_resolve(&x->t, e)) || (rc = target_registry(&x->t, x->registry, e)) ||
-	    (rc = signer_open(&x->s, e)))
-		return rc;
-	return target_connect(&x->t, &x->c, e);
-}
-
-static void ctx_close(struct ctx *x)
-{
-	signer_close(&x->s);
-	chain_close(x->c);
-}
 
 /* ---- add ---------------------------------------------------------------- */
 
@@ -855,31 +839,13 @@ int cmd_record(int argc, char **argv)
 {
 	struct opt_parser p;
 	struct args a;
-	const char *val, *sub;
-	int key, r;
+	const char *sub;
 
 	memset(&a, 0, sizeof(a));
 	a.store = "chain";
 	tx_opts_init(&a.tx);
 	opt_init(&p, "record", argc, argv, cmd_record_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_TITLE: a.title = val; break;
-		case O_TYPE: a.type = val; break;
-		case O_MEDIA: a.media = val; break;
-		case O_STORE: a.store = val; break;
-		case O_SPLIT: a.split = true; break;
-		case O_OUT: a.out = val; break;
-		case O_FORCE: a.force = true; break;
-		case O_ALL: a.all = true; break;
-		case O_WIDE: a.wide = true; break;
-		case O_FHIR: a.fhir = val; break;
-		default:
-			if ((r = tx_opts_take(&a.tx, &p, key, val)) < 0)
-				return EHR_EUSAGE;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &a))
 		return EHR_EUSAGE;
 	if (!p.npos)
 		return usage_error("record", "give a subcommand: add, list, get, verify, erase or export");

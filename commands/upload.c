@@ -37,18 +37,41 @@
 #include "wallet/registry/sender.h"
 #include "wallet/registry/upload_list.h"
 
-enum { O_PATIENT = 1, O_MANIFEST, O_TITLE, O_TYPE, O_STORE, O_JOURNAL, O_WINDOW };
+struct upload_options {
+	const char *patient, *manifest, *title, *type, *store, *jpath;
+	unsigned long window;
+	struct tx_opts tx;
+};
+
+static int take_window(const struct opt_parser *p, const struct opt *o, void *field,
+		       const char *val)
+{
+	unsigned long *window = field;
+
+	(void)o;
+	if (!opt_ulong(p, "--window", val, 10000, window) && *window)
+		return 0;
+	usage_error("upload", "--window is 1 to 10000");
+	return -1;
+}
 
 const struct opt cmd_upload_opts[] = {
-	{ "patient", 0, O_PATIENT, "ADDR", "the patient whose chart the FILEs go into" },
-	{ "manifest", 0, O_MANIFEST, "FILE", "JSON lines: {\"patient\": ADDR, \"file\": PATH, \"title\": ..., \"type\": ...}" },
-	{ "title", 0, O_TITLE, "TITLE", "title of each record (default: the file name)" },
-	{ "type", 0, O_TYPE, "TYPE", "type of each record (default: the FHIR resourceType, else document)" },
-	{ "store", 0, O_STORE, "STORE", "chain (default) or dir:PATH" },
-	{ "journal", 0, O_JOURNAL, "FILE", "the journal (default: under the state directory, named by the job)" },
-	{ "window", 0, O_WINDOW, "N", "records sealed and sent together (default 250)" },
-	TX_WAIT_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	{ "patient", 0, "ADDR", OV_NONE, "the patient whose chart the FILEs go into",
+	  OPT_STR(struct upload_options, patient) },
+	{ "manifest", 0, "FILE", OV_FILE, "JSON lines: {\"patient\": ADDR, \"file\": PATH, \"title\": ..., \"type\": ...}",
+	  OPT_STR(struct upload_options, manifest) },
+	{ "title", 0, "TITLE", OV_NONE, "title of each record (default: the file name)",
+	  OPT_STR(struct upload_options, title) },
+	{ "type", 0, "TYPE", OV_NONE, "type of each record (default: the FHIR resourceType, else document)",
+	  OPT_STR(struct upload_options, type) },
+	{ "store", 0, "STORE", OV_STORE, "chain (default) or dir:PATH",
+	  OPT_STR(struct upload_options, store) },
+	{ "journal", 0, "FILE", OV_FILE, "the journal (default: under the state directory, named by the job)",
+	  OPT_STR(struct upload_options, jpath) },
+	{ "window", 0, "N", OV_NONE, "records sealed and sent together (default 250)",
+	  OPT_CALL(struct upload_options, window, unsigned long, take_window) },
+	TX_WAIT_OPTS(struct upload_options, tx),
+	{ 0 }
 };
 
 struct job {
@@ -813,34 +836,25 @@ int cmd_upload(int argc, char **argv)
 {
 	struct opt_parser p;
 	struct job j;
-	const char *val, *patient = NULL, *manifest = NULL, *jpath = NULL;
-	unsigned long window = 250;
+	struct upload_options opts = { .store = "chain", .window = 250 };
+	const char *patient, *manifest, *jpath;
+	unsigned long window;
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
 	memset(&j, 0, sizeof(j));
-	tx_opts_init(&j.tx);
-	j.store = "chain";
+	tx_opts_init(&opts.tx);
 	opt_init(&p, "upload", argc, argv, cmd_upload_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_PATIENT: patient = val; break;
-		case O_MANIFEST: manifest = val; break;
-		case O_TITLE: j.title = val; break;
-		case O_TYPE: j.type = val; break;
-		case O_STORE: j.store = val; break;
-		case O_JOURNAL: jpath = val; break;
-		case O_WINDOW:
-			if (opt_ulong(&p, "--window", val, 10000, &window) || !window)
-				return usage_error("upload", "--window is 1 to 10000");
-			break;
-		default:
-			if (tx_opts_take(&j.tx, &p, key, val) < 0)
-				return EHR_EUSAGE;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	patient = opts.patient;
+	manifest = opts.manifest;
+	j.title = opts.title;
+	j.type = opts.type;
+	j.store = opts.store;
+	jpath = opts.jpath;
+	window = opts.window;
+	j.tx = opts.tx;
 	if (!manifest == !patient)
 		return usage_error("upload", "give --patient ADDR with FILEs, or --manifest FILE");
 	if (manifest && p.npos)

@@ -15,7 +15,7 @@
 #include "wallet/base/paths.h"
 
 const struct opt cmd_wallets_opts[] = {
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 static int by_name(const void *a, const void *b)
@@ -120,22 +120,18 @@ static int remove_wallet(const char *name)
 int cmd_wallets(int argc, char **argv)
 {
 	struct opt_parser p;
-	const char *val;
-	int key;
 
 	opt_init(&p, "wallets", argc, argv, cmd_wallets_opts);
-	while ((key = opt_next(&p, &val)) > 0)
-		;
-	if (key < 0)
+	if (opt_parse(&p, NULL))
 		return EHR_EUSAGE;
 	if (p.npos == 0 || (p.npos == 1 && !strcmp(p.pos[0], "list")))
 		return list();
-	if (!strcmp(p.pos[0], "remove")) {
+	if (!strcmp(p.pos[0], "remove") || !strcmp(p.pos[0], "rm")) {  /* rm: as in a shell */
 		if (p.npos != 2)
-			return usage_error("wallets", "'wallets remove' takes one wallet name");
+			return usage_error("wallets", "'wallets %s' takes one wallet name", p.pos[0]);
 		return remove_wallet(p.pos[1]);
 	}
-	if (p.npos == 1 && strcmp(p.pos[0], "list") && strcmp(p.pos[0], "remove"))
+	if (p.npos == 1 && strcmp(p.pos[0], "list"))
 		return usage_error("wallets", "unknown subcommand '%s' (use list or remove)", p.pos[0]);
 	return usage_error("wallets", "unexpected argument '%s'", p.pos[p.npos - 1]);
 }

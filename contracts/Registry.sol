@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.30;
 
-/// @title ehr registry: key directory, record anchors, grants, access log, invoices
+/// @title ehr registry: key directory, record anchors, grants, consent, access log, invoices
 /// @notice Every state change emits an event; the events are the audit trail.
+/// Grants authorise; data keys reach a grantee only in a release that answers
+/// the grantee's logged access request (requestAccess, then release).
 /// Every patient-related event has the patient as its first indexed field
 /// (topic 1), the record, grant or invoice id second (topic 2) and the other
 /// party (author, grantee, accessor, issuer) third (topic 3), so one
@@ -34,9 +36,33 @@ contract Registry {
 		address patient;	// slot 0
 		uint64 expiry;		// active while block.timestamp < expiry
 		uint8 flags;		// GRANT_* and REVOKED
+		uint8 purpose;		// PURPOSE_*; 0 for grants made with grant()
 		address grantee;	// slot 1; for bearer grants the ephemeral key's address
 		uint64 issuedBlock;
 		address redeemer;	// slot 2; the one redeemer of a single-use bearer grant
+	}
+
+	/// A grantee's request to read records under a grant: the access log
+	/// entry, and what a release may answer (the records still unreleased
+	/// are in _requested).
+	struct AccessRequest {
+		address requester;	// slot 0: the grantee, or a redeemer of a bearer grant
+		uint64 grantId;
+		uint8 status;		// REQUEST_OPEN or REQUEST_DENIED
+		uint64 requestedBlock;	// slot 1
+	}
+
+	/// A provider asking a patient for a grant (provider first).
+	struct GrantRequest {
+		address requester;	// slot 0: the future grantee
+		uint64 duration;	// seconds from approval
+		uint8 flags;		// GRANT_WRITE, GRANT_ALL
+		uint8 purpose;		// PURPOSE_*
+		uint8 status;		// REQUEST_OPEN, REQUEST_APPROVED or REQUEST_DENIED
+		address patient;	// slot 1
+		uint64 requestedBlock;
+		bytes32 recordsHash;	// slot 2: keccak256(abi.encode(recordIds))
+		uint256 grantId;	// slot 3: the grant approval created
 	}
 
 	struct Invoice {
@@ -75,7 +101,23 @@ contract Registry {
 	uint8 public constant GRANT_BEARER = 4;	// grantee is an ephemeral key; redeem with its signature
 	uint8 public constant GRANT_MULTI = 8;	// bearer grant redeemable by many accounts (emergency card)
 	uint8 private constant GRANT_INPUT_FLAGS = 15;
+	uint8 private constant GRANT_REQUEST_FLAGS = 3;	// what a provider may ask for: write, all
 	uint8 private constant REVOKED = 128;
+
+	/// Purpose of use, public in the grant and its event.
+	uint8 public constant PURPOSE_TREATMENT = 1;
+	uint8 public constant PURPOSE_EMERGENCY = 2;
+	uint8 public constant PURPOSE_RESEARCH = 3;
+	uint8 public constant PURPOSE_PAYMENT = 4;
+
+	uint8 public constant REQUEST_OPEN = 1;
+	uint8 public constant REQUEST_APPROVED = 2;	// grant requests only
+	uint8 public constant REQUEST_DENIED = 3;
+
+	/// A grant request's sealed purpose text, and its longest duration
+	/// (100 years, so approval time + duration fits the expiry's 64 bits).
+	uint256 public constant MAX_NOTE_BYTES = 1024;
+	uint64 public constant MAX_DURATION = 36525 days;
 
 	uint8 public constant INVOICE_OPEN = 1;
 	uint8 public constant INVOICE_PAID = 2;
@@ -96,6 +138,8 @@ contract Registry {
 	uint256 public recordCount;
 	uint256 public grantCount;
 	uint256 public invoiceCount;
+	uint256 public requestCount;		// access requests
+	uint256 public grantRequestCount;	// grant requests (provider first)
 
 	mapping(address => Account) private _accounts;
 	mapping(uint256 => Record) private _records;
@@ -105,6 +149,10 @@ contract Registry {
 	/// grantId => account => redeemed (bearer grants with GRANT_MULTI)
 	mapping(uint256 => mapping(address => bool)) private _redeemers;
 	mapping(uint256 => Invoice) private _invoices;
+	mapping(uint256 => AccessRequest) private _requests;
+	/// requestId => recordId / 256 => bitmap of records requested and not yet released
+	mapping(uint256 => mapping(uint256 => uint256)) private _requested;
+	mapping(uint256 => GrantRequest) private _grantRequests;
 
 	/* ---------------------------------------------------------------- */
 	/* Events                                                           */
@@ -120,14 +168,33 @@ contract Registry {
 	/// the transaction that emitted it.
 	event ChunkStored(bytes32 indexed contentHash, address indexed sender, uint32 index, uint32 count);
 
+	/// sealedKeys is empty for grants that authorise only (grantAccess,
+	/// approveGrant); pre-released keys (grant(): bearer grants, the
+	/// emergency card) travel here.
 	event GrantIssued(address indexed patient, uint256 indexed grantId, address indexed grantee,
-		uint64 expiry, uint8 flags, uint256[] recordIds, bytes[] sealedKeys);
+		uint64 expiry, uint8 flags, uint8 purpose, uint256[] recordIds, bytes[] sealedKeys);
 	event GrantKeysAdded(address indexed patient, uint256 indexed grantId, address indexed grantee,
 		uint256[] recordIds, bytes[] sealedKeys);
 	event GrantRevoked(address indexed patient, uint256 indexed grantId, address indexed grantee);
 	event BearerRedeemed(address indexed patient, uint256 indexed grantId, address indexed redeemer);
 	event AccessLogged(address indexed patient, uint256 indexed grantId, address indexed accessor,
 		uint256[] recordIds);
+
+	/// Consent: a grantee asks to read (the access log entry), the patient
+	/// releases keys sealed to the requester's registered X25519 key, or denies.
+	event AccessRequested(address indexed patient, uint256 indexed grantId, address indexed requester,
+		uint256 requestId, uint256[] recordIds);
+	event KeysReleased(address indexed patient, uint256 indexed grantId, address indexed requester,
+		uint256 requestId, uint256[] recordIds, bytes[] sealedKeys);
+	event AccessDenied(address indexed patient, uint256 indexed grantId, address indexed requester,
+		uint256 requestId);
+	/// Provider first: topic 2 is the grant request's id.
+	event GrantRequested(address indexed patient, uint256 indexed grantRequestId, address indexed requester,
+		uint8 flags, uint64 duration, uint8 purpose, uint256[] recordIds, bytes sealedPurpose);
+	event GrantRequestApproved(address indexed patient, uint256 indexed grantRequestId,
+		address indexed requester, uint256 grantId);
+	event GrantRequestDenied(address indexed patient, uint256 indexed grantRequestId,
+		address indexed requester);
 
 	event InvoiceIssued(address indexed patient, uint256 indexed invoiceId, address indexed issuer,
 		address token, uint256 amount, uint64 due, bytes memo);
@@ -163,6 +230,15 @@ contract Registry {
 	error NotBearer();
 	error BadSignature();
 	error AlreadyRedeemed();
+
+	error BadPurpose();
+	error NotPatientsGrant();
+	error NoEncryptionKey();
+	error NoSuchRequest();
+	error RequestClosed();
+	error NotRequested(uint256 recordId);
+	error RecordsMismatch();
+	error NoteTooLong();
 
 	error NoSuchInvoice();
 	error ZeroAmount();
@@ -274,37 +350,39 @@ contract Registry {
 	/* Grants                                                           */
 	/* ---------------------------------------------------------------- */
 
-	/// The caller (the patient) grants `grantee` access until `expiry`
-	/// (unix seconds). flags: GRANT_WRITE, GRANT_ALL, GRANT_BEARER,
-	/// GRANT_MULTI (bearer only). sealedKeys[i] is the data key of
-	/// recordIds[i] sealed to the grantee. Returns the grant id.
+	/// The caller (the patient) authorises `grantee` until `expiry` (unix
+	/// seconds) for `purpose` (PURPOSE_*). flags: GRANT_WRITE, GRANT_ALL,
+	/// GRANT_BEARER, GRANT_MULTI (bearer only). No key travels: the grantee
+	/// asks with requestAccess and the patient answers with release.
+	function grantAccess(address grantee, uint64 expiry, uint8 flags, uint8 purpose,
+		uint256[] calldata recordIds) external returns (uint256 grantId)
+	{
+		if (purpose == 0 || purpose > PURPOSE_PAYMENT)
+			revert BadPurpose();
+		_checkGrant(grantee, expiry, flags);
+		grantId = _newGrant(grantee, expiry, flags, purpose, recordIds);
+		emit GrantIssued(msg.sender, grantId, grantee, expiry, flags, purpose, recordIds, new bytes[](0));
+	}
+
+	/// A grant with its keys released up front: sealedKeys[i] is the data
+	/// key of recordIds[i] sealed to the grantee, public from this block on.
+	/// For bearer grants and the emergency card, where nobody may be there
+	/// to answer a request; no purpose (0). Returns the grant id.
 	function grant(address grantee, uint64 expiry, uint8 flags,
 		uint256[] calldata recordIds, bytes[] calldata sealedKeys)
 		external returns (uint256 grantId)
 	{
-		if (grantee == address(0))
-			revert ZeroAddress();
-		if (flags & ~GRANT_INPUT_FLAGS != 0 ||
-		    (flags & GRANT_MULTI != 0 && flags & GRANT_BEARER == 0))
-			revert BadFlags();
-		if (expiry <= block.timestamp)
-			revert BadExpiry();
+		_checkGrant(grantee, expiry, flags);
 		if (recordIds.length != sealedKeys.length)
 			revert LengthMismatch();
-		grantId = ++grantCount;
-		Grant storage g = _grants[grantId];
-		g.patient = msg.sender;
-		g.expiry = expiry;
-		g.flags = flags;
-		g.grantee = grantee;
-		g.issuedBlock = uint64(block.number);
-		_cover(grantId, flags, recordIds);
-		emit GrantIssued(msg.sender, grantId, grantee, expiry, flags, recordIds, sealedKeys);
+		grantId = _newGrant(grantee, expiry, flags, 0, recordIds);
+		emit GrantIssued(msg.sender, grantId, grantee, expiry, flags, 0, recordIds, sealedKeys);
 	}
 
-	/// The patient adds records (and their keys sealed to the grantee) to
-	/// an active grant: new records for a GRANT_ALL grantee, or more
-	/// records for a grant over a list.
+	/// The patient adds records to an active grant: more records for a
+	/// grant over a list, or new records for a GRANT_ALL grant. sealedKeys
+	/// is empty (authorisation only: the grantee requests them) or one key
+	/// sealed to the grantee per record (released up front).
 	function addGrantKeys(uint256 grantId, uint256[] calldata recordIds, bytes[] calldata sealedKeys)
 		external
 	{
@@ -314,7 +392,7 @@ contract Registry {
 		if (g.patient != msg.sender)
 			revert NotPatient();
 		_requireActive(g);
-		if (recordIds.length != sealedKeys.length)
+		if (sealedKeys.length != 0 && recordIds.length != sealedKeys.length)
 			revert LengthMismatch();
 		if (recordIds.length == 0)
 			revert EmptyBatch();
@@ -386,6 +464,22 @@ contract Registry {
 		return _covered[grantId][recordId >> 8] & (uint256(1) << (recordId & 255)) != 0;
 	}
 
+	/// A grant with its purpose of use and whether it is active now.
+	/// flags includes REVOKED (128) once revoked.
+	function consentOf(uint256 grantId) external view returns (address patient, address grantee,
+		uint64 expiry, uint8 flags, uint8 purpose, uint64 issuedBlock, address redeemer, bool active)
+	{
+		Grant storage g = _grants[grantId];
+		patient = g.patient;
+		grantee = g.grantee;
+		expiry = g.expiry;
+		flags = g.flags;
+		purpose = g.purpose;
+		issuedBlock = g.issuedBlock;
+		redeemer = g.redeemer;
+		active = isActive(grantId);
+	}
+
 	/// flags includes REVOKED (128) once revoked.
 	function grantOf(uint256 grantId) external view returns (address patient, address grantee,
 		uint64 expiry, uint8 flags, uint64 issuedBlock, address redeemer)
@@ -409,17 +503,187 @@ contract Registry {
 		if (!_isAccessor(grantId, g, msg.sender))
 			revert NotGrantee();
 		_requireActive(g);
-		bool all = g.flags & GRANT_ALL != 0;
+		for (uint256 i = 0; i < recordIds.length; i++)
+			_requireCovered(grantId, g, recordIds[i]);
+		emit AccessLogged(patient, grantId, msg.sender, recordIds);
+	}
+
+	/* ---------------------------------------------------------------- */
+	/* Consent: request, then release                                   */
+	/* ---------------------------------------------------------------- */
+
+	/// The grantee (or a redeemer of a bearer grant) asks `patient` for the
+	/// keys of records under a grant. This is the access log entry; it is
+	/// refused for a grant that is revoked or expired, for records it does
+	/// not cover or that are erased, and for a requester without a
+	/// registered encryption key (nothing could be sealed to it).
+	function requestAccess(address patient, uint256 grantId, uint256[] calldata recordIds)
+		external returns (uint256 requestId)
+	{
+		Grant storage g = _grants[grantId];
+		if (g.patient == address(0))
+			revert NoSuchGrant();
+		if (g.patient != patient)
+			revert NotPatientsGrant();
+		if (!_isAccessor(grantId, g, msg.sender))
+			revert NotGrantee();
+		_requireActive(g);
+		if (recordIds.length == 0)
+			revert EmptyBatch();
+		if (_accounts[msg.sender].encryptionKey == bytes32(0))
+			revert NoEncryptionKey();
+		requestId = _newRequest(msg.sender, grantId);
 		for (uint256 i = 0; i < recordIds.length; i++) {
 			uint256 id = recordIds[i];
-			Record storage rec = _records[id];
-			if (all ? rec.patient != patient
-			        : _covered[grantId][id >> 8] & (uint256(1) << (id & 255)) == 0)
-				revert NotCovered(id);
-			if (rec.erased)
+			_requireCovered(grantId, g, id);
+			_requested[requestId][id >> 8] |= uint256(1) << (id & 255);
+		}
+		emit AccessRequested(patient, grantId, msg.sender, requestId, recordIds);
+	}
+
+	/// The patient answers a request: sealedKeys[i] is the data key of
+	/// recordIds[i] sealed to the requester's registered X25519 key. Refused
+	/// once the grant is revoked or expired, for a denied request, and for
+	/// a record the request did not name or that was released already.
+	function release(uint256 requestId, uint256[] calldata recordIds, bytes[] calldata sealedKeys)
+		external
+	{
+		AccessRequest storage q = _requests[requestId];
+		if (q.requester == address(0))
+			revert NoSuchRequest();
+		uint256 grantId = q.grantId;
+		Grant storage g = _grants[grantId];
+		if (g.patient != msg.sender)
+			revert NotPatient();
+		if (q.status != REQUEST_OPEN)
+			revert RequestClosed();
+		_requireActive(g);
+		if (recordIds.length != sealedKeys.length)
+			revert LengthMismatch();
+		if (recordIds.length == 0)
+			revert EmptyBatch();
+		for (uint256 i = 0; i < recordIds.length; i++) {
+			uint256 id = recordIds[i];
+			uint256 bit = uint256(1) << (id & 255);
+			if (_requested[requestId][id >> 8] & bit == 0)
+				revert NotRequested(id);
+			_requested[requestId][id >> 8] &= ~bit;
+			if (_records[id].erased)
 				revert RecordIsErased(id);
 		}
-		emit AccessLogged(patient, grantId, msg.sender, recordIds);
+		emit KeysReleased(msg.sender, grantId, q.requester, requestId, recordIds, sealedKeys);
+	}
+
+	/// The patient refuses a request; nothing can be released for it after.
+	function denyAccess(uint256 requestId) external {
+		AccessRequest storage q = _requests[requestId];
+		if (q.requester == address(0))
+			revert NoSuchRequest();
+		if (_grants[q.grantId].patient != msg.sender)
+			revert NotPatient();
+		if (q.status != REQUEST_OPEN)
+			revert RequestClosed();
+		q.status = REQUEST_DENIED;
+		emit AccessDenied(msg.sender, q.grantId, q.requester, requestId);
+	}
+
+	/// What a request is: its grant's patient, the grant, who asked, when,
+	/// its status, and whether the grant is active now.
+	function requestOf(uint256 requestId) external view returns (address patient, uint256 grantId,
+		address requester, uint64 requestedBlock, uint8 status, bool grantActive)
+	{
+		AccessRequest storage q = _requests[requestId];
+		return (_grants[q.grantId].patient, q.grantId, q.requester, q.requestedBlock, q.status,
+			q.requester != address(0) && isActive(q.grantId));
+	}
+
+	/// Whether a release may still answer the request for this record.
+	function isRequested(uint256 requestId, uint256 recordId) external view returns (bool) {
+		return _requested[requestId][recordId >> 8] & (uint256(1) << (recordId & 255)) != 0;
+	}
+
+	/* ---------------------------------------------------------------- */
+	/* Provider first: grant requests                                   */
+	/* ---------------------------------------------------------------- */
+
+	/// A provider (the caller) asks `patient` for a grant over recordIds (or
+	/// all records, GRANT_ALL), read or read+write (GRANT_WRITE), for
+	/// `duration` seconds from approval, for `purpose`; sealedPurpose is the
+	/// provider's words sealed to the patient. Returns the request's id.
+	function requestGrant(address patient, uint256[] calldata recordIds, uint8 flags, uint64 duration,
+		uint8 purpose, bytes calldata sealedPurpose) external returns (uint256 grantRequestId)
+	{
+		if (patient == address(0))
+			revert ZeroAddress();
+		if (flags & ~GRANT_REQUEST_FLAGS != 0)
+			revert BadFlags();
+		if (duration == 0 || duration > MAX_DURATION)
+			revert BadExpiry();
+		if (purpose == 0 || purpose > PURPOSE_PAYMENT)
+			revert BadPurpose();
+		if (sealedPurpose.length > MAX_NOTE_BYTES)
+			revert NoteTooLong();
+		if (_accounts[msg.sender].encryptionKey == bytes32(0))
+			revert NoEncryptionKey();
+		grantRequestId = ++grantRequestCount;
+		_grantRequests[grantRequestId] = GrantRequest({
+			requester: msg.sender,
+			duration: duration,
+			flags: flags,
+			purpose: purpose,
+			status: REQUEST_OPEN,
+			patient: patient,
+			requestedBlock: uint64(block.number),
+			recordsHash: keccak256(abi.encode(recordIds)),
+			grantId: 0
+		});
+		emit GrantRequested(patient, grantRequestId, msg.sender, flags, duration, purpose, recordIds,
+			sealedPurpose);
+	}
+
+	/// The patient approves a grant request: the grant is made for the
+	/// requested duration from now. recordIds are the requested records
+	/// exactly (for GRANT_ALL: the records whose keys are released now);
+	/// sealedKeys is empty, or the keys of recordIds sealed to the requester,
+	/// released at once in answer to the request. Returns the grant id.
+	function approveGrant(uint256 grantRequestId, uint256[] calldata recordIds, bytes[] calldata sealedKeys)
+		external returns (uint256 grantId)
+	{
+		GrantRequest storage q = _openGrantRequest(grantRequestId);
+		uint8 flags = q.flags;
+		if (flags & GRANT_ALL == 0 && keccak256(abi.encode(recordIds)) != q.recordsHash)
+			revert RecordsMismatch();
+		if (sealedKeys.length != 0 && sealedKeys.length != recordIds.length)
+			revert LengthMismatch();
+		address grantee = q.requester;
+		uint64 expiry = uint64(block.timestamp) + q.duration;
+		q.status = REQUEST_APPROVED;
+		grantId = _newGrant(grantee, expiry, flags, q.purpose, recordIds);
+		q.grantId = grantId;
+		emit GrantIssued(msg.sender, grantId, grantee, expiry, flags, q.purpose, recordIds, new bytes[](0));
+		emit GrantRequestApproved(msg.sender, grantRequestId, grantee, grantId);
+		if (sealedKeys.length != 0) {
+			uint256 requestId = _newRequest(grantee, grantId);
+			emit AccessRequested(msg.sender, grantId, grantee, requestId, recordIds);
+			emit KeysReleased(msg.sender, grantId, grantee, requestId, recordIds, sealedKeys);
+		}
+	}
+
+	/// The patient refuses a grant request (logged).
+	function denyGrant(uint256 grantRequestId) external {
+		GrantRequest storage q = _openGrantRequest(grantRequestId);
+		q.status = REQUEST_DENIED;
+		emit GrantRequestDenied(msg.sender, grantRequestId, q.requester);
+	}
+
+	/// grantId is 0 until approved; recordsHash is keccak256(abi.encode(recordIds)).
+	function grantRequestOf(uint256 grantRequestId) external view returns (address patient,
+		address requester, uint8 flags, uint8 purpose, uint64 duration, uint8 status,
+		uint64 requestedBlock, uint256 grantId, bytes32 recordsHash)
+	{
+		GrantRequest storage q = _grantRequests[grantRequestId];
+		return (q.patient, q.requester, q.flags, q.purpose, q.duration, q.status, q.requestedBlock,
+			q.grantId, q.recordsHash);
 	}
 
 	/* ---------------------------------------------------------------- */
@@ -540,6 +804,63 @@ contract Registry {
 		});
 		emit RecordAnchored(patient, recordId, msg.sender, grantId, r.contentHash, r.size,
 			r.locator, r.patientKey, r.authorKey, r.meta);
+	}
+
+	function _checkGrant(address grantee, uint64 expiry, uint8 flags) private view {
+		if (grantee == address(0))
+			revert ZeroAddress();
+		if (flags & ~GRANT_INPUT_FLAGS != 0 ||
+		    (flags & GRANT_MULTI != 0 && flags & GRANT_BEARER == 0))
+			revert BadFlags();
+		if (expiry <= block.timestamp)
+			revert BadExpiry();
+	}
+
+	/// Stores a grant of the caller's; the caller emits GrantIssued.
+	function _newGrant(address grantee, uint64 expiry, uint8 flags, uint8 purpose,
+		uint256[] calldata recordIds) private returns (uint256 grantId)
+	{
+		grantId = ++grantCount;
+		Grant storage g = _grants[grantId];
+		g.patient = msg.sender;
+		g.expiry = expiry;
+		g.flags = flags;
+		g.purpose = purpose;
+		g.grantee = grantee;
+		g.issuedBlock = uint64(block.number);
+		_cover(grantId, flags, recordIds);
+	}
+
+	function _newRequest(address requester, uint256 grantId) private returns (uint256 requestId) {
+		requestId = ++requestCount;
+		_requests[requestId] = AccessRequest({
+			requester: requester,
+			grantId: uint64(grantId),
+			status: REQUEST_OPEN,
+			requestedBlock: uint64(block.number)
+		});
+	}
+
+	/// The grant request, when it exists, is the caller's and still open.
+	function _openGrantRequest(uint256 grantRequestId) private view returns (GrantRequest storage q) {
+		q = _grantRequests[grantRequestId];
+		if (q.requester == address(0))
+			revert NoSuchRequest();
+		if (q.patient != msg.sender)
+			revert NotPatient();
+		if (q.status != REQUEST_OPEN)
+			revert RequestClosed();
+	}
+
+	/// The grant names the record (for GRANT_ALL: it is the patient's) and
+	/// the record is not erased.
+	function _requireCovered(uint256 grantId, Grant storage g, uint256 id) private view {
+		Record storage rec = _records[id];
+		if (g.flags & GRANT_ALL != 0 ? rec.patient != g.patient
+		                            : _covered[grantId][id >> 8] & (uint256(1) << (id & 255)) == 0)
+			revert NotCovered(id);
+		if (rec.erased)
+			revert RecordIsErased(id);
 	}
 
 	/// Returns the grant the write happens under: 0 when the patient writes.

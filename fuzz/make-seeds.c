@@ -305,7 +305,7 @@ static void seeds_registry(void)
 		   "record-anchored");
 	event_seed(REG_EV_RECORD_ERASED, 3, NULL, "record-erased");
 	event_seed(REG_EV_CHUNK_STORED, 3, "(uint32,uint32)", "chunk-stored");
-	event_seed(REG_EV_GRANT_ISSUED, 4, "(uint64,uint8,uint256[],bytes[])", "grant-issued");
+	event_seed(REG_EV_GRANT_ISSUED, 4, "(uint64,uint8,uint8,uint256[],bytes[])", "grant-issued");
 	event_seed(REG_EV_GRANT_KEYS_ADDED, 4, "(uint256[],bytes[])", "grant-keys-added");
 	event_seed(REG_EV_ACCESS_LOGGED, 4, "(uint256[])", "access-logged");
 	event_seed(REG_EV_INVOICE_ISSUED, 4, "(address,uint256,uint64,bytes)", "invoice-issued");

@@ -131,7 +131,7 @@ check_eq "the doctor's record: author, write grant, no title for the patient" \
 ## cross-check against cast logs over the same blocks
 for sig in 'KeyRegistered(address,bytes32,uint8,string)' \
 	'RecordAnchored(address,uint256,address,uint256,bytes32,uint64,string,bytes,bytes,bytes)' \
-	'RecordErased(address,uint256)' 'GrantIssued(address,uint256,address,uint64,uint8,uint256[],bytes[])' \
+	'RecordErased(address,uint256)' 'GrantIssued(address,uint256,address,uint64,uint8,uint8,uint256[],bytes[])' \
 	'GrantKeysAdded(address,uint256,address,uint256[],bytes[])' 'GrantRevoked(address,uint256,address)' \
 	'BearerRedeemed(address,uint256,address)' 'AccessLogged(address,uint256,address,uint256[])' \
 	'InvoiceIssued(address,uint256,address,address,uint256,uint64,bytes)' \

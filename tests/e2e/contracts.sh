@@ -376,6 +376,159 @@ check_eq "canAccess for a redeemer of the card" "$(call "$R" "canAccess(uint256,
 send "patient revokes the card" "$KP" "$R" "revoke(uint256)" "$GM"
 reverts "redeem a revoked card" "GrantIsRevoked()" "$KC" "$R" "redeemBearer(uint256,bytes)" "$GM" "$(sign "$EK" "$GM" "$C")"
 
+# ---- consent: grants authorise, keys answer a logged request -----------------
+
+GRANT_ACCESS="grantAccess(address,uint64,uint8,uint8,uint256[])"
+REQUEST="requestAccess(address,uint256,uint256[])"
+RELEASE="release(uint256,uint256[],bytes[])"
+REQUESTED_EV="AccessRequested(address indexed,uint256 indexed,address indexed,uint256,uint256[])"
+RELEASED_EV="KeysReleased(address indexed,uint256 indexed,address indexed,uint256,uint256[],bytes[])"
+REQUEST_OF="requestOf(uint256)(address,uint256,address,uint64,uint8,bool)"
+CONSENT_OF="consentOf(uint256)(address,address,uint64,uint8,uint8,uint64,address,bool)"
+# logged SIGNATURE TOPICS...: how many registry logs match
+logged() {
+	_sig=$1
+	shift
+	"$CAST" logs --from-block 0 --address "$R" "$_sig" "$@" | grep -c transactionHash
+}
+SK3=0x$(rand_hex 80)
+
+send "patient grants provider treatment access to records 1 and 2 (no keys)" "$KP" "$R" "$GRANT_ACCESS" \
+	"$B" "$(($(now) + 3600))" 0 1 "[1,2]" && gas "grantAccess (2 records)"
+GC=$(call "$R" "grantCount()(uint256)")
+check_eq "no sealed key travels with the grant" \
+	"$("$CAST" receipt --json "$TX" | sed -n 's/.*"data":"0x\([0-9a-f]*\)".*/\1/p' | wc -c)" $((64 * 9 + 1))
+check_eq "consentOf: grantee, purpose treatment, active" \
+	"$(call "$R" "$CONSENT_OF" "$GC" | cut -d' ' -f2,5,8)" "$B 1 true"
+reverts "grantAccess without a purpose" "BadPurpose()" "$KP" "$R" "$GRANT_ACCESS" "$B" "$(($(now) + 60))" 0 0 "[1]"
+reverts "grantAccess with an unknown purpose" "BadPurpose()" "$KP" "$R" "$GRANT_ACCESS" "$B" "$(($(now) + 60))" 0 5 "[1]"
+reverts "grantAccess over another patient's record" "NotPatientsRecord(uint256)" "$KP" "$R" "$GRANT_ACCESS" \
+	"$B" "$(($(now) + 60))" 0 1 "[12]"
+
+# Requests: the access log entry.
+send "grantee requests records 1 and 2" "$KB" "$R" "$REQUEST" "$P" "$GC" "[1,2]" && gas "requestAccess (2 records)"
+RQ=$(call "$R" "requestCount()(uint256)")
+check_eq "request ids start at 1" "$RQ" 1
+check_eq "AccessRequested names patient, grant, requester" "$(logged "$REQUESTED_EV" "$P" "$GC" "$B")" 1
+check_eq "requestOf: patient, grant, requester, open, grant active" \
+	"$(call "$R" "$REQUEST_OF" "$RQ" | cut -d' ' -f1-3,5,6)" "$P $GC $B 1 true"
+check_eq "record 2 awaits its release" "$(call "$R" "isRequested(uint256,uint256)(bool)" "$RQ" 2)" true
+reverts "a stranger requests under the grant" "NotGrantee()" "$KC" "$R" "$REQUEST" "$P" "$GC" "[1]"
+reverts "request naming another patient" "NotPatientsGrant()" "$KB" "$R" "$REQUEST" "$Q" "$GC" "[1]"
+reverts "request of a record the grant does not cover" "NotCovered(uint256)" "$KB" "$R" "$REQUEST" "$P" "$GC" "[3]"
+reverts "request of nothing" "EmptyBatch()" "$KB" "$R" "$REQUEST" "$P" "$GC" "[]"
+reverts "request under a grant that does not exist" "NoSuchGrant()" "$KB" "$R" "$REQUEST" "$P" 999 "[1]"
+send "patient grants an account without an encryption key" "$KP" "$R" "$GRANT_ACCESS" "$D" "$(($(now) + 3600))" 0 1 "[1]"
+reverts "request by a grantee with no registered key" "NoEncryptionKey()" "$KD" "$R" "$REQUEST" "$P" \
+	"$(call "$R" "grantCount()(uint256)")" "[1]"
+check_eq "refused requests logged nothing" "$(call "$R" "requestCount()(uint256)")" "$RQ"
+
+# Releases: only the patient, only what was requested, only once.
+reverts "release by the grantee" "NotPatient()" "$KB" "$R" "$RELEASE" "$RQ" "[1]" "[$SK1]"
+reverts "release by a stranger" "NotPatient()" "$KC" "$R" "$RELEASE" "$RQ" "[1]" "[$SK1]"
+reverts "release of a record not requested" "NotRequested(uint256)" "$KP" "$R" "$RELEASE" "$RQ" "[1,3]" "[$SK1,$SK2]"
+reverts "release with fewer keys than records" "LengthMismatch()" "$KP" "$R" "$RELEASE" "$RQ" "[1,2]" "[$SK1]"
+reverts "release of nothing" "EmptyBatch()" "$KP" "$R" "$RELEASE" "$RQ" "[]" "[]"
+reverts "release for a request that does not exist" "NoSuchRequest()" "$KP" "$R" "$RELEASE" 999 "[1]" "[$SK1]"
+check_eq "nothing was released by the refusals" "$(logged "$RELEASED_EV" "$P")" 0
+send "patient releases records 1 and 2" "$KP" "$R" "$RELEASE" "$RQ" "[1,2]" "[$SK1,$SK3]" && gas "release (2 records)"
+check_eq "KeysReleased names patient, grant, requester" "$(logged "$RELEASED_EV" "$P" "$GC" "$B")" 1
+check_eq "the sealed keys travel in KeysReleased" "$("$CAST" receipt --json "$TX" | grep -o "${SK3#0x}" | grep -c .)" 1
+check_eq "a released record no longer awaits" "$(call "$R" "isRequested(uint256,uint256)(bool)" "$RQ" 2)" false
+reverts "release replayed" "NotRequested(uint256)" "$KP" "$R" "$RELEASE" "$RQ" "[1]" "[$SK1]"
+
+# Revoked and expired grants: no request, no release.
+send "grantee requests record 1 again" "$KB" "$R" "$REQUEST" "$P" "$GC" "[1]"
+RQ2=$(call "$R" "requestCount()(uint256)")
+send "patient revokes the consent grant" "$KP" "$R" "revoke(uint256)" "$GC"
+reverts "request under a revoked grant" "GrantIsRevoked()" "$KB" "$R" "$REQUEST" "$P" "$GC" "[1]"
+reverts "release for a revoked grant" "GrantIsRevoked()" "$KP" "$R" "$RELEASE" "$RQ2" "[1]" "[$SK1]"
+check_eq "requestOf says the grant is no longer active" "$(call "$R" "$REQUEST_OF" "$RQ2" | cut -d' ' -f6)" false
+send "patient grants 60 s of access to record 3" "$KP" "$R" "$GRANT_ACCESS" "$B" "$(($(now) + 60))" 0 1 "[3]"
+GX=$(call "$R" "grantCount()(uint256)")
+send "grantee requests record 3 in time" "$KB" "$R" "$REQUEST" "$P" "$GX" "[3]"
+RQ3=$(call "$R" "requestCount()(uint256)")
+travel 61
+reverts "request under an expired grant" "GrantExpired()" "$KB" "$R" "$REQUEST" "$P" "$GX" "[3]"
+reverts "release for an expired grant" "GrantExpired()" "$KP" "$R" "$RELEASE" "$RQ3" "[3]" "[$SK1]"
+
+# Denied requests.
+send "patient grants access to record 4 for 1 h" "$KP" "$R" "$GRANT_ACCESS" "$B" "$(($(now) + 3600))" 0 3 "[4]"
+GY=$(call "$R" "grantCount()(uint256)")
+send "grantee requests record 4" "$KB" "$R" "$REQUEST" "$P" "$GY" "[4]"
+RQ4=$(call "$R" "requestCount()(uint256)")
+reverts "deny by the grantee" "NotPatient()" "$KB" "$R" "denyAccess(uint256)" "$RQ4"
+reverts "deny by a stranger" "NotPatient()" "$KC" "$R" "denyAccess(uint256)" "$RQ4"
+send "patient denies the request" "$KP" "$R" "denyAccess(uint256)" "$RQ4" && gas "denyAccess"
+check_eq "AccessDenied is logged" \
+	"$(logged "AccessDenied(address indexed,uint256 indexed,address indexed,uint256)" "$P" "$GY" "$B")" 1
+check_eq "requestOf says denied" "$(call "$R" "$REQUEST_OF" "$RQ4" | cut -d' ' -f5)" 3
+reverts "release after a deny" "RequestClosed()" "$KP" "$R" "$RELEASE" "$RQ4" "[4]" "[$SK1]"
+reverts "deny twice" "RequestClosed()" "$KP" "$R" "denyAccess(uint256)" "$RQ4"
+send "patient adds record 5 to the grant, no key" "$KP" "$R" "addGrantKeys(uint256,uint256[],bytes[])" "$GY" "[5]" "[]"
+check_eq "the grant now covers record 5" "$(call "$R" "covers(uint256,uint256)(bool)" "$GY" 5)" true
+
+# Provider first: a grant request, approved or denied by the patient.
+REQ_GRANT="requestGrant(address,uint256[],uint8,uint64,uint8,bytes)"
+APPROVE="approveGrant(uint256,uint256[],bytes[])"
+GRANT_REQUEST_OF="grantRequestOf(uint256)(address,address,uint8,uint8,uint64,uint8,uint64,uint256,bytes32)"
+send "provider asks for records 4 and 5 for 1 h, treatment" "$KB" "$R" "$REQ_GRANT" "$P" "[4,5]" 0 3600 1 \
+	"0x$(rand_hex 120)" && gas "requestGrant (2 records)"
+GQ=$(call "$R" "grantRequestCount()(uint256)")
+check_eq "grant request ids start at 1" "$GQ" 1
+check_eq "GrantRequested names patient, request, provider" \
+	"$(logged "GrantRequested(address indexed,uint256 indexed,address indexed,uint8,uint64,uint8,uint256[],bytes)" \
+		"$P" "$GQ" "$B")" 1
+check_eq "grantRequestOf: patient, provider, flags, purpose, duration, open, no grant yet" \
+	"$(call "$R" "$GRANT_REQUEST_OF" "$GQ" | cut -d' ' -f1-6,8)" "$P $B 0 1 3600 1 0"
+reverts "grant request for a bearer grant" "BadFlags()" "$KB" "$R" "$REQ_GRANT" "$P" "[4]" 4 3600 1 0x
+reverts "grant request of no duration" "BadExpiry()" "$KB" "$R" "$REQ_GRANT" "$P" "[4]" 0 0 1 0x
+reverts "grant request over 100 years" "BadExpiry()" "$KB" "$R" "$REQ_GRANT" "$P" "[4]" 0 3155760001 1 0x
+reverts "grant request without a purpose" "BadPurpose()" "$KB" "$R" "$REQ_GRANT" "$P" "[4]" 0 3600 0 0x
+reverts "grant request with a 1025-byte note" "NoteTooLong()" "$KB" "$R" "$REQ_GRANT" "$P" "[4]" 0 3600 1 \
+	"0x$(rand_hex 1025)"
+reverts "grant request to the zero address" "ZeroAddress()" "$KB" "$R" "$REQ_GRANT" 0x0000000000000000000000000000000000000000 "[4]" 0 3600 1 0x
+reverts "grant request by an account with no key" "NoEncryptionKey()" "$KC" "$R" "$REQ_GRANT" "$P" "[4]" 0 3600 1 0x
+reverts "approve by the provider" "NotPatient()" "$KB" "$R" "$APPROVE" "$GQ" "[4,5]" "[]"
+reverts "approve by a stranger" "NotPatient()" "$KC" "$R" "$APPROVE" "$GQ" "[4,5]" "[]"
+reverts "approve over other records than asked" "RecordsMismatch()" "$KP" "$R" "$APPROVE" "$GQ" "[4]" "[$SK1]"
+reverts "approve with fewer keys than records" "LengthMismatch()" "$KP" "$R" "$APPROVE" "$GQ" "[4,5]" "[$SK1]"
+reverts "approve a request that does not exist" "NoSuchRequest()" "$KP" "$R" "$APPROVE" 999 "[]" "[]"
+n_grants=$(call "$R" "grantCount()(uint256)")
+send "patient approves and releases both keys" "$KP" "$R" "$APPROVE" "$GQ" "[4,5]" "[$SK1,$SK3]" &&
+	gas "approveGrant (2 records, released)"
+GP=$(call "$R" "grantCount()(uint256)")
+check_eq "approval created one grant" "$GP" $((n_grants + 1))
+check_eq "grantRequestOf: approved, with the grant's id" "$(call "$R" "$GRANT_REQUEST_OF" "$GQ" | cut -d' ' -f6,8)" "2 $GP"
+check_eq "the grant: the provider's, treatment, active" "$(call "$R" "$CONSENT_OF" "$GP" | cut -d' ' -f2,5,8)" "$B 1 true"
+approved_at=$("$CAST" block "$(printf '%d' "$(json_field blockNumber)")" --field timestamp)
+check_eq "the grant runs the requested hour from approval" "$(call "$R" "$CONSENT_OF" "$GP" | cut -d' ' -f3)" \
+	$((approved_at + 3600))
+check_eq "GrantRequestApproved is logged" \
+	"$(logged "GrantRequestApproved(address indexed,uint256 indexed,address indexed,uint256)" "$P" "$GQ" "$B")" 1
+check_eq "the keys are released to the provider under the new grant" "$(logged "$RELEASED_EV" "$P" "$GP" "$B")" 1
+check_eq "the release answers a logged request" "$(logged "$REQUESTED_EV" "$P" "$GP" "$B")" 1
+reverts "approve twice" "RequestClosed()" "$KP" "$R" "$APPROVE" "$GQ" "[4,5]" "[]"
+
+send "provider asks again, for record 7" "$KB" "$R" "$REQ_GRANT" "$P" "[7]" 0 3600 3 "0x$(rand_hex 120)"
+GQ2=$(call "$R" "grantRequestCount()(uint256)")
+reverts "deny by a stranger" "NotPatient()" "$KC" "$R" "denyGrant(uint256)" "$GQ2"
+n_grants=$(call "$R" "grantCount()(uint256)")
+send "patient denies the grant request" "$KP" "$R" "denyGrant(uint256)" "$GQ2" && gas "denyGrant"
+check_eq "GrantRequestDenied is logged" \
+	"$(logged "GrantRequestDenied(address indexed,uint256 indexed,address indexed)" "$P" "$GQ2" "$B")" 1
+check_eq "grantRequestOf says denied" "$(call "$R" "$GRANT_REQUEST_OF" "$GQ2" | cut -d' ' -f6)" 3
+check_eq "a deny creates no grant" "$(call "$R" "grantCount()(uint256)")" "$n_grants"
+reverts "approve after a deny" "RequestClosed()" "$KP" "$R" "$APPROVE" "$GQ2" "[7]" "[]"
+reverts "deny twice" "RequestClosed()" "$KP" "$R" "denyGrant(uint256)" "$GQ2"
+
+send "provider asks for read and write on all records for 1 h" "$KB" "$R" "$REQ_GRANT" "$P" "[]" 3 3600 1 0x
+GQ3=$(call "$R" "grantRequestCount()(uint256)")
+send "patient approves without releasing" "$KP" "$R" "$APPROVE" "$GQ3" "[]" "[]" && gas "approveGrant (all, write, no release)"
+GW3=$(call "$R" "grantCount()(uint256)")
+send "the approved write grant lets the provider anchor" "$KB" "$R" "$ANCHOR" "$P" "$GW3" "$(record "$H1" "$(rand_hex 80)")"
+send "the provider requests under the approved all-records grant" "$KB" "$R" "$REQUEST" "$P" "$GW3" "[1,7]"
+
 # ---- invoices --------------------------------------------------------------
 
 ISSUE="issueInvoice(address,address,uint256,uint64,bytes)"

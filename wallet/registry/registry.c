@@ -28,6 +28,14 @@ const revert_error registry_errors[] = {
 	{ "NotBearer()", "the grant is not a bearer grant" },
 	{ "BadSignature()", "the bearer signature is not valid for this grant" },
 	{ "AlreadyRedeemed()", "the bearer grant was already redeemed by another account" },
+	{ "BadPurpose()", "the purpose of use must be treatment, emergency, research or payment" },
+	{ "NotPatientsGrant()", "the grant is not this patient's" },
+	{ "NoEncryptionKey()", "this account has no registered encryption key (run 'ehr register')" },
+	{ "NoSuchRequest()", "there is no such request" },
+	{ "RequestClosed()", "the request was already answered" },
+	{ "NotRequested(uint256)", "record %1 was not requested, or its key was already released" },
+	{ "RecordsMismatch()", "the records are not the ones requested" },
+	{ "NoteTooLong()", "the sealed purpose is longer than 1024 bytes" },
 	{ "NoSuchInvoice()", "there is no such invoice" },
 	{ "ZeroAmount()", "the amount is zero" },
 	{ "AmountTooLarge()", "the amount is too large" },
@@ -45,8 +53,8 @@ const size_t registry_n_errors = sizeof(registry_errors) / sizeof(registry_error
 /* Calls a view of the registry and decodes its answer as types. An empty
  * answer means no contract there: the usual cause is a registry address
  * from another chain. */
-static int view(chain *c, const uint8_t registry[20], const char *sig, abi_value *args,
-		const char *types, abi_value **res, ehr_err *e)
+int registry_view(chain *c, const uint8_t registry[20], const char *sig, abi_value *args,
+		  const char *types, abi_value **res, ehr_err *e)
 {
 	uint8_t *data = NULL, *ret = NULL;
 	size_t len, ret_len = 0;
@@ -97,7 +105,7 @@ int registry_account_of(chain *c, const uint8_t registry[20], const uint8_t acco
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = view(c, registry, "accountOf(address)", abi_tuple(1, abi_address(account)),
+	if ((rc = registry_view(c, registry, "accountOf(address)", abi_tuple(1, abi_address(account)),
 		       "(bytes32,string,uint8)", &res, e)))
 		return rc;
 	key = abi_get_bytes(abi_item(res, 0), NULL);
@@ -185,7 +193,7 @@ int registry_record_of(chain *c, const uint8_t registry[20], uint64_t record_id,
 	int rc, erased = 0;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = view(c, registry, "recordOf(uint256)", abi_tuple(1, abi_uint64(record_id)),
+	if ((rc = registry_view(c, registry, "recordOf(uint256)", abi_tuple(1, abi_uint64(record_id)),
 		       "(address,uint64,bool)", &res, e)))
 		return rc;
 	if (!(patient = abi_get_address(abi_item(res, 0))) ||
@@ -206,7 +214,7 @@ static const char *const event_sigs[REG_EV_COUNT] = {
 	"RecordAnchored(address,uint256,address,uint256,bytes32,uint64,string,bytes,bytes,bytes)",
 	"RecordErased(address,uint256)",
 	"ChunkStored(bytes32,address,uint32,uint32)",
-	"GrantIssued(address,uint256,address,uint64,uint8,uint256[],bytes[])",
+	"GrantIssued(address,uint256,address,uint64,uint8,uint8,uint256[],bytes[])",
 	"GrantKeysAdded(address,uint256,address,uint256[],bytes[])",
 	"GrantRevoked(address,uint256,address)",
 	"BearerRedeemed(address,uint256,address)",
@@ -375,19 +383,23 @@ int registry_decode_event(const chain_log *log, const uint8_t registry[20],
 		}
 		break;
 	case REG_EV_GRANT_ISSUED: {
-		uint64_t flags;
+		uint64_t flags, purpose;
 
+		/* no keys at all: a grant that authorises only */
 		if (log->n_topics != 4 ||
-		    abi_decode("(uint64,uint8,uint256[],bytes[])", log->data, log->data_len, &v, NULL) ||
+		    abi_decode("(uint64,uint8,uint8,uint256[],bytes[])", log->data, log->data_len, &v, NULL) ||
 		    abi_get_u64(abi_item(v, 0), &out->expiry) || abi_get_u64(abi_item(v, 1), &flags) ||
-		    ids_of(abi_item(v, 2), out) || abi_count(abi_item(v, 3)) != out->n_ids)
+		    abi_get_u64(abi_item(v, 2), &purpose) || ids_of(abi_item(v, 3), out) ||
+		    (abi_count(abi_item(v, 4)) != out->n_ids && abi_count(abi_item(v, 4)) != 0))
 			goto bad;
 		out->flags = (uint8_t)flags;
+		out->purpose = (uint8_t)purpose;
 		break;
 	}
 	case REG_EV_GRANT_KEYS_ADDED:
 		if (log->n_topics != 4 || abi_decode("(uint256[],bytes[])", log->data, log->data_len, &v, NULL) ||
-		    ids_of(abi_item(v, 0), out) || abi_count(abi_item(v, 1)) != out->n_ids)
+		    ids_of(abi_item(v, 0), out) ||
+		    (abi_count(abi_item(v, 1)) != out->n_ids && abi_count(abi_item(v, 1)) != 0))
 			goto bad;
 		break;
 	case REG_EV_ACCESS_LOGGED:
@@ -438,7 +450,7 @@ void registry_event_free(registry_event_data *ev)
 
 const uint8_t *registry_event_sealed_key(const registry_event_data *ev, size_t i, size_t *len)
 {
-	size_t col = ev->kind == REG_EV_GRANT_ISSUED ? 3 : 1;
+	size_t col = ev->kind == REG_EV_GRANT_ISSUED ? 4 : 1;
 
 	if (ev->kind != REG_EV_GRANT_ISSUED && ev->kind != REG_EV_GRANT_KEYS_ADDED)
 		return NULL;
@@ -447,7 +459,7 @@ const uint8_t *registry_event_sealed_key(const registry_event_data *ev, size_t i
 
 /* ---- grants ---------------------------------------------------------------- */
 
-static abi_value *id_array(const uint64_t *ids, size_t n)
+abi_value *registry_id_array(const uint64_t *ids, size_t n)
 {
 	abi_value *a = abi_array_new();
 	size_t i;
@@ -457,7 +469,7 @@ static abi_value *id_array(const uint64_t *ids, size_t n)
 	return a;
 }
 
-static abi_value *key_array(const uint8_t *const *keys, size_t len, size_t n)
+abi_value *registry_key_array(const uint8_t *const *keys, size_t len, size_t n)
 {
 	abi_value *a = abi_array_new();
 	size_t i;
@@ -467,7 +479,7 @@ static abi_value *key_array(const uint8_t *const *keys, size_t len, size_t n)
 	return a;
 }
 
-static int encode(const char *sig, abi_value *args, uint8_t **data, size_t *len, ehr_err *e)
+int registry_encode(const char *sig, abi_value *args, uint8_t **data, size_t *len, ehr_err *e)
 {
 	int rc;
 
@@ -482,9 +494,9 @@ int registry_call_grant(const uint8_t grantee[20], uint64_t expiry, uint8_t flag
 			const uint64_t *record_ids, const uint8_t *const *sealed_keys,
 			size_t sealed_len, size_t n, uint8_t **data, size_t *len, ehr_err *e)
 {
-	return encode("grant(address,uint64,uint8,uint256[],bytes[])",
+	return registry_encode("grant(address,uint64,uint8,uint256[],bytes[])",
 		      abi_tuple(5, abi_address(grantee), abi_uint64(expiry), abi_uint64(flags),
-				id_array(record_ids, n), key_array(sealed_keys, sealed_len, n)),
+				registry_id_array(record_ids, n), registry_key_array(sealed_keys, sealed_len, n)),
 		      data, len, e);
 }
 
@@ -492,28 +504,28 @@ int registry_call_add_grant_keys(uint64_t grant_id, const uint64_t *record_ids,
 				 const uint8_t *const *sealed_keys, size_t sealed_len, size_t n,
 				 uint8_t **data, size_t *len, ehr_err *e)
 {
-	return encode("addGrantKeys(uint256,uint256[],bytes[])",
-		      abi_tuple(3, abi_uint64(grant_id), id_array(record_ids, n),
-				key_array(sealed_keys, sealed_len, n)), data, len, e);
+	return registry_encode("addGrantKeys(uint256,uint256[],bytes[])",
+		      abi_tuple(3, abi_uint64(grant_id), registry_id_array(record_ids, n),
+				registry_key_array(sealed_keys, sealed_len, n)), data, len, e);
 }
 
 int registry_call_revoke(uint64_t grant_id, uint8_t **data, size_t *len, ehr_err *e)
 {
-	return encode("revoke(uint256)", abi_tuple(1, abi_uint64(grant_id)), data, len, e);
+	return registry_encode("revoke(uint256)", abi_tuple(1, abi_uint64(grant_id)), data, len, e);
 }
 
 int registry_call_redeem(uint64_t grant_id, const uint8_t sig[65], uint8_t **data, size_t *len,
 			 ehr_err *e)
 {
-	return encode("redeemBearer(uint256,bytes)", abi_tuple(2, abi_uint64(grant_id), abi_bytes(sig, 65)),
+	return registry_encode("redeemBearer(uint256,bytes)", abi_tuple(2, abi_uint64(grant_id), abi_bytes(sig, 65)),
 		      data, len, e);
 }
 
 int registry_call_log_access(uint64_t grant_id, const uint64_t *record_ids, size_t n,
 			     uint8_t **data, size_t *len, ehr_err *e)
 {
-	return encode("logAccess(uint256,uint256[])",
-		      abi_tuple(2, abi_uint64(grant_id), id_array(record_ids, n)), data, len, e);
+	return registry_encode("logAccess(uint256,uint256[])",
+		      abi_tuple(2, abi_uint64(grant_id), registry_id_array(record_ids, n)), data, len, e);
 }
 
 int registry_grant_of(chain *c, const uint8_t registry[20], uint64_t grant_id,
@@ -525,9 +537,9 @@ int registry_grant_of(chain *c, const uint8_t registry[20], uint64_t grant_id,
 	int rc, active = 0;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = view(c, registry, "grantOf(uint256)", abi_tuple(1, abi_uint64(grant_id)),
+	if ((rc = registry_view(c, registry, "grantOf(uint256)", abi_tuple(1, abi_uint64(grant_id)),
 		       "(address,address,uint64,uint8,uint64,address)", &res, e)) ||
-	    (rc = view(c, registry, "isActive(uint256)", abi_tuple(1, abi_uint64(grant_id)),
+	    (rc = registry_view(c, registry, "isActive(uint256)", abi_tuple(1, abi_uint64(grant_id)),
 		       "(bool)", &act, e)))
 		goto out;
 	if (!(patient = abi_get_address(abi_item(res, 0))) || !(grantee = abi_get_address(abi_item(res, 1))) ||
@@ -555,7 +567,7 @@ int registry_can_access(chain *c, const uint8_t registry[20], uint64_t grant_id,
 	abi_value *res = NULL;
 	int rc;
 
-	if ((rc = view(c, registry, "canAccess(uint256,address)",
+	if ((rc = registry_view(c, registry, "canAccess(uint256,address)",
 		       abi_tuple(2, abi_uint64(grant_id), abi_address(account)), "(bool)", &res, e)))
 		return rc;
 	if (abi_get_bool(abi_item(res, 0), yes))
@@ -571,7 +583,7 @@ int registry_redeem_digest(chain *c, const uint8_t registry[20], uint64_t grant_
 	const uint8_t *d;
 	int rc;
 
-	if ((rc = view(c, registry, "redeemDigest(uint256,address)",
+	if ((rc = registry_view(c, registry, "redeemDigest(uint256,address)",
 		       abi_tuple(2, abi_uint64(grant_id), abi_address(redeemer)), "(bytes32)", &res, e)))
 		return rc;
 	if (!(d = abi_get_bytes(abi_item(res, 0), NULL)))

@@ -23,9 +23,32 @@
 #define REG_GRANT_MULTI 8
 #define REG_GRANT_REVOKED 128
 
+/* Purpose of use (grantAccess, requestGrant). */
+#define REG_PURPOSE_TREATMENT 1
+#define REG_PURPOSE_EMERGENCY 2
+#define REG_PURPOSE_RESEARCH 3
+#define REG_PURPOSE_PAYMENT 4
+
 #define REG_INVOICE_OPEN 1
 #define REG_INVOICE_PAID 2
 #define REG_INVOICE_CANCELLED 3
+
+struct abi_value;
+
+/* Calls view sig of the registry with args (a tuple, taken and freed) and
+ * decodes its answer as types into *res (abi_free it). No code at the
+ * address: EHR_EUSAGE naming it; an answer that does not parse:
+ * EHR_EINTEGRITY. */
+int registry_view(chain *c, const uint8_t registry[20], const char *sig, struct abi_value *args,
+		  const char *types, struct abi_value **res, ehr_err *e);
+
+/* Call data of sig with args (taken and freed; NULL: out of memory). */
+int registry_encode(const char *sig, struct abi_value *args, uint8_t **data, size_t *len, ehr_err *e);
+
+/* uint256[] of ids, and bytes[] of n keys of len bytes each (NULL when
+ * memory runs out). */
+struct abi_value *registry_id_array(const uint64_t *ids, size_t n);
+struct abi_value *registry_key_array(const uint8_t *const *keys, size_t len, size_t n);
 
 /* The registry's custom errors as plain sentences, for chain_set_errors. */
 extern const revert_error registry_errors[];
@@ -95,7 +118,6 @@ int registry_record_of(chain *c, const uint8_t registry[20], uint64_t record_id,
 
 /* A RecordAnchored event, decoded. The byte fields point into *owner,
  * which the caller frees with abi_free (it may outlive the chain_log). */
-struct abi_value;
 typedef struct registry_record {
 	uint64_t id;
 	uint8_t patient[20];
@@ -146,6 +168,7 @@ typedef struct registry_event_data {
 	uint8_t tx_hash[32];
 	uint64_t expiry;            /* GrantIssued */
 	uint8_t flags;              /* GrantIssued */
+	uint8_t purpose;            /* GrantIssued: REG_PURPOSE_*, 0 for grant() */
 	uint64_t *record_ids;       /* GrantIssued, GrantKeysAdded, AccessLogged */
 	size_t n_ids;
 	uint8_t token[20];          /* invoices: zero for the native coin */
@@ -164,7 +187,8 @@ int registry_decode_event(const chain_log *log, const uint8_t registry[20],
 			  registry_event_data *out, ehr_err *e);
 void registry_event_free(registry_event_data *ev);
 
-/* The i-th sealed key of a GrantIssued or GrantKeysAdded event. */
+/* The i-th sealed key of a GrantIssued or GrantKeysAdded event; NULL past
+ * the end (an event that authorises only carries no key). */
 const uint8_t *registry_event_sealed_key(const registry_event_data *ev, size_t i, size_t *len);
 
 /* Grants: call data. sealed_keys[i] (sealed_len bytes each) goes with
