@@ -329,27 +329,9 @@ if have_tty; then
 	check_eq "on a 100-column terminal: exit 0" $? 0
 	check_eq "every line within 100 columns" "$(test "$(widest_line "$T/tty.txt")" -le 100 && echo yes)" yes
 	check_eq "piped, the widest line is wider than that" "$(test "$(widest_line "$T/piped.txt")" -gt 100 && echo yes)" yes
-	check_eq "the long title wrapped, no word lost" "$(python3 - "$T/tty.txt" "$LONG" << 'EOF2'
-import sys
-lines = open(sys.argv[1]).read().split("\n")
-start = [i for i, l in enumerate(lines) if 'record 5 "Discharge' in l]
-words = sys.argv[2].split()
-if not start:
-	print("not found")
-else:
-	i = start[0]
-	# the WHAT column of the row and of its continuation lines (blank TIME)
-	col = lines[i].index('record 5 "')
-	text = lines[i][col:]
-	for l in lines[i + 1:]:
-		if l[:20].strip():
-			break
-		text += " " + l[col:]
-	got = text.split()
-	print("wrapped" if i + 1 < len(lines) and not lines[i + 1][:20].strip() else "one line",
-	      all(w in " ".join(got) for w in words))
-EOF2
-)" "wrapped True"
+	cell=$(wrapped_cell "$T/tty.txt" 'record 5 "' 20)
+	check_eq "the long title wrapped onto continuation lines, no word lost" \
+		"$(test "${cell##* }" -gt 1 && echo "${cell% *}")" "record 5 \"$LONG\""
 	check_eq "the access's transaction hash is shortened, head and tail kept" \
 		"$(grep -c "access .* $(printf %.5s "$ACCESS_TX")\.\.\.${ACCESS_TX#"${ACCESS_TX%?????}"}\$" "$T/tty.txt")" 1
 	check_eq "the header is the same" "$(head -n 1 "$T/tty.txt" | tr -s ' ')" "TIME EVENT WHO WHAT TX"

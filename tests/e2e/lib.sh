@@ -193,6 +193,31 @@ widest_line() {
 	python3 -c 'import sys; print(max([len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")] + [0]))' "$1"
 }
 
+# wrapped_cell FILE TEXT KEY: the table cell of FILE that starts with TEXT,
+# joined with its continuation lines (those whose first KEY columns are
+# blank) and its spaces collapsed, then the number of lines it took. A cell
+# ends where two spaces are (before the next column).
+wrapped_cell() {
+	python3 - "$@" << 'EOF'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+start, key = sys.argv[2], int(sys.argv[3])
+hits = [n for n, l in enumerate(lines) if start in l]
+if not hits:
+	print("not found")
+	sys.exit()
+i = hits[0]
+col = lines[i].index(start)
+text, n = lines[i][col:].split("  ")[0], 1
+for l in lines[i + 1:]:
+	if l[:key].strip():
+		break
+	text += " " + l[col:].split("  ")[0]
+	n += 1
+print(" ".join(text.split()), n)
+EOF
+}
+
 # rand_hex N: N random bytes as hex, without 0x.
 rand_hex() {
 	od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'
