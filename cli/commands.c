@@ -80,8 +80,8 @@ const struct command commands[] = {
 	  "audit verify",
 	  cmd_audit_opts, W | U | N | R, "verify" },
 	{ "upload", cmd_upload, "a provider's batch upload into patients' charts, resumable",
-	  "upload --patient ADDR (FILE|DIR)... [--title TITLE] [--type TYPE] [--store chain|dir:PATH] [--journal FILE] [--window N] [--confirmations N] [--timeout SECONDS]\n"
-	  "upload --manifest FILE [--store chain|dir:PATH] [--journal FILE] [--window N] [--confirmations N] [--timeout SECONDS]",
+	  "upload --patient ADDR (FILE|DIR)... [--title TITLE] [--type TYPE] [--store chain|dir:PATH] [--journal FILE] [--window N] [--keep-going] [--dry-run] [--confirmations N] [--timeout SECONDS]\n"
+	  "upload --manifest FILE [--store chain|dir:PATH] [--journal FILE] [--window N] [--keep-going] [--dry-run] [--confirmations N] [--timeout SECONDS]",
 	  cmd_upload_opts, W | U | N | R, ":FILE..." },
 	{ "invoice", cmd_invoice, "bill a patient in a token or the native coin; list and pay invoices",
 	  "invoice issue --patient ADDR --amount AMOUNT [--token ADDR|default | --native] [--due TIME] [--memo TEXT | --memo-file FILE]"
