@@ -156,7 +156,7 @@ int chain_send_batch(chain *c, chain_raw_tx *txs, size_t n, ehr_err *e)
 		if (!m)
 			break;
 		if (attempt) {
-			chain_sleep_ms(pause);
+			rpc_sleep_ms(pause);
 			pause *= 2;
 		}
 		if ((st = send_round(c, txs, idx, m, known, e)))
@@ -464,9 +464,9 @@ static int wait_all(chain *c, struct wait *w, long timeout_ms, ehr_err *e)
 		delay = (long)((chain_now_ms() - start) / 4);
 		delay = delay < POLL_FIRST_MS ? POLL_FIRST_MS : delay > POLL_MAX_MS ? POLL_MAX_MS : delay;
 		if (timeout_ms >= 0 && chain_now_ms() + delay > deadline)
-			chain_sleep_ms((long)(deadline - chain_now_ms()));
+			rpc_sleep_ms((long)(deadline - chain_now_ms()));
 		else
-			chain_sleep_ms(delay);
+			rpc_sleep_ms(delay);
 	}
 }
 
