@@ -269,6 +269,16 @@ static int decode_fields(const abi_value *v, consent_event_data *out)
 	}
 }
 
+void consent_event_free(consent_event_data *ev)
+{
+	free(ev->record_ids);
+	ev->record_ids = NULL;
+	ev->n_ids = 0;
+	abi_free(ev->owner);
+	ev->owner = NULL;
+	ev->sealed_purpose = NULL;
+}
+
 int consent_decode_event(const chain_log *log, const uint8_t registry[20],
 			 consent_event_data *out, ehr_err *e)
 {
@@ -299,18 +309,7 @@ int consent_decode_event(const chain_log *log, const uint8_t registry[20],
 bad:
 	abi_free(v);
 	consent_event_free(out);
-	return ehr_fail(e, EHR_EINTEGRITY, "a %.40s event in block %llu does not parse",
-			event_sigs[kind], (unsigned long long)log->block_number);
-}
-
-void consent_event_free(consent_event_data *ev)
-{
-	free(ev->record_ids);
-	ev->record_ids = NULL;
-	ev->n_ids = 0;
-	abi_free(ev->owner);
-	ev->owner = NULL;
-	ev->sealed_purpose = NULL;
+	return registry_events_malformed(&consent_events, kind, log, e);
 }
 
 const uint8_t *consent_event_sealed_key(const consent_event_data *ev, size_t i, size_t *len)

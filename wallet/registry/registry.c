@@ -293,6 +293,12 @@ const uint8_t *registry_events_topic(registry_events *t, size_t i)
 	return i < t->count ? t->topics[i] : NULL;
 }
 
+int registry_events_malformed(const registry_events *t, int kind, const chain_log *log, ehr_err *e)
+{
+	return ehr_fail(e, EHR_EINTEGRITY, "a %.40s event in block %llu does not parse",
+			registry_events_signature(t, (size_t)kind), (unsigned long long)log->block_number);
+}
+
 int registry_events_match(registry_events *t, const chain_log *log, const uint8_t registry[20])
 {
 	size_t i;
@@ -401,6 +407,16 @@ static int ids_of(const abi_value *arr, registry_event_data *out)
 	return registry_ids_of(arr, &out->record_ids, &out->n_ids);
 }
 
+void registry_event_free(registry_event_data *ev)
+{
+	free(ev->record_ids);
+	ev->record_ids = NULL;
+	abi_free(ev->owner);
+	ev->owner = NULL;
+	abi_free(ev->record.owner);
+	ev->record.owner = NULL;
+}
+
 int registry_decode_event(const chain_log *log, const uint8_t registry[20],
 			  registry_event_data *out, ehr_err *e)
 {
@@ -505,18 +521,7 @@ int registry_decode_event(const chain_log *log, const uint8_t registry[20],
 bad:
 	abi_free(v);
 	registry_event_free(out);
-	return ehr_fail(e, EHR_EINTEGRITY, "a %.40s event in block %llu does not parse",
-			event_sigs[kind], (unsigned long long)log->block_number);
-}
-
-void registry_event_free(registry_event_data *ev)
-{
-	free(ev->record_ids);
-	ev->record_ids = NULL;
-	abi_free(ev->owner);
-	ev->owner = NULL;
-	abi_free(ev->record.owner);
-	ev->record.owner = NULL;
+	return registry_events_malformed(&events, kind, log, e);
 }
 
 const uint8_t *registry_event_sealed_key(const registry_event_data *ev, size_t i, size_t *len)

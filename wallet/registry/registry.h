@@ -83,6 +83,10 @@ typedef struct registry_events {
 /* The i-th event's signature and topic 0; NULL past the end. */
 const char *registry_events_signature(const registry_events *t, size_t i);
 const uint8_t *registry_events_topic(registry_events *t, size_t i);
+/* EHR_EINTEGRITY "a SIGNATURE event in block N does not parse" for log,
+ * t's event number kind. */
+int registry_events_malformed(const registry_events *t, int kind, const chain_log *log, ehr_err *e);
+
 /* Which of t's events log is (by topic 0, emitted at the address
  * registry), or -1 when none. */
 int registry_events_match(registry_events *t, const chain_log *log, const uint8_t registry[20]);
