@@ -54,7 +54,7 @@ const struct command commands[] = {
 	  cmd_register_opts, W | U | N | R, NULL },
 	{ "record", cmd_record, "add, list, get, verify, erase and export health records",
 	  "record add FILE... [--title TITLE] [--type TYPE] [--media-type TYPE] [--store chain|dir:PATH] [--split-bundle] [--confirmations N] [--timeout SECONDS]\n"
-	  "record list [--type TYPE] [--all]\n"
+	  "record list [--type TYPE] [--all] [--wide]\n"
 	  "record get ID [-o FILE|-] [--force]\n"
 	  "record verify (ID... | --all)\n"
 	  "record erase ID [--confirmations N] [--timeout SECONDS]\n"
@@ -76,12 +76,12 @@ const struct command commands[] = {
 	  "emergency revoke [--confirmations N] [--timeout SECONDS]",
 	  cmd_emergency_opts, W | U | N | R, "set card show revoke" },
 	{ "audit", cmd_audit, "who did what with this account's records, grants and invoices, and when",
-	  "audit [--record ID] [--grant ID] [--since TIME] [--csv] [--fhir FILE [--force]] [--no-titles]\n"
+	  "audit [--record ID] [--grant ID] [--since TIME] [--csv] [--fhir FILE [--force]] [--no-titles] [--wide]\n"
 	  "audit verify",
 	  cmd_audit_opts, W | U | N | R, "verify" },
 	{ "upload", cmd_upload, "a provider's batch upload into patients' charts, resumable",
-	  "upload --patient ADDR (FILE|DIR)... [--title TITLE] [--type TYPE] [--store chain|dir:PATH] [--journal FILE] [--window N] [--confirmations N] [--timeout SECONDS]\n"
-	  "upload --manifest FILE [--store chain|dir:PATH] [--journal FILE] [--window N] [--confirmations N] [--timeout SECONDS]",
+	  "upload --patient ADDR (FILE|DIR)... [--title TITLE] [--type TYPE] [--store chain|dir:PATH] [--journal FILE] [--window N] [--keep-going] [--dry-run] [--confirmations N] [--timeout SECONDS]\n"
+	  "upload --manifest FILE [--store chain|dir:PATH] [--journal FILE] [--window N] [--keep-going] [--dry-run] [--confirmations N] [--timeout SECONDS]",
 	  cmd_upload_opts, W | U | N | R, ":FILE..." },
 	{ "invoice", cmd_invoice, "bill a patient in a token or the native coin; list and pay invoices",
 	  "invoice issue --patient ADDR --amount AMOUNT [--token ADDR|default | --native] [--due TIME] [--memo TEXT | --memo-file FILE]"
