@@ -121,7 +121,7 @@ static int on_log(void *ctx, const chain_log *log)
 		return ehr_fail(s->e, EHR_EFAIL, "out of memory");
 	w = &s->evs[s->n];
 	memset(w, 0, sizeof(*w));
-	if (consent_event_of(log, s->registry) >= 0) {
+	if (registry_events_match(&consent_events, log, s->registry) >= 0) {
 		if (consent_decode_event(log, s->registry, &cev, NULL))
 			goto skip;
 		rc = from_consent(&cev, w);
@@ -180,7 +180,7 @@ static size_t watched_topics(uint8_t (*t0)[32], bool as_party)
 		if (!as_party || registry_kinds[i] != REG_EV_RECORD_ANCHORED)
 			memcpy(t0[n++], registry_event_topic(registry_kinds[i]), 32);
 	for (i = 0; i < CONSENT_EV_COUNT; i++)
-		memcpy(t0[n++], consent_event_topic((enum consent_event)i), 32);
+		memcpy(t0[n++], registry_events_topic(&consent_events, i), 32);
 	return n;
 }
 
