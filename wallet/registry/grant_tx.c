@@ -10,8 +10,7 @@
 #include "wallet/registry/grants.h"
 #include "wallet/registry/records.h"
 
-/* Seals the data key of each record to the grantee's X25519 key. */
-static int seal_keys(chain *c, const uint8_t registry[20], const struct grant_patient *p,
+int grant_seal_keys(chain *c, const uint8_t registry[20], const struct grant_patient *p,
 		     const uint64_t *ids, size_t n, const uint8_t grantee_pk[32],
 		     uint8_t (*sealed)[ENVELOPE_SEALED_KEY_BYTES], ehr_err *e)
 {
@@ -63,7 +62,7 @@ int grant_tx_issue(chain *c, const uint8_t registry[20], const struct grant_pati
 		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
 		goto out;
 	}
-	if ((rc = seal_keys(c, registry, p, ids, n, grantee_pk, sealed, e)))
+	if ((rc = grant_seal_keys(c, registry, p, ids, n, grantee_pk, sealed, e)))
 		goto out;
 	for (i = 0; i < n; i++)
 		keys[i] = sealed[i];

@@ -10,6 +10,7 @@
 
 #include "wallet/chain/chain.h"
 #include "wallet/registry/registry.h"
+#include "wallet/vault/envelope.h"
 
 /* The patient's side of a grant: the address the records belong to and
  * the X25519 pair their data keys are sealed to. */
@@ -18,6 +19,13 @@ struct grant_patient {
 	const uint8_t *enc_public;  /* 32 bytes */
 	const uint8_t *enc_secret;  /* 32 bytes, the caller's secure memory */
 };
+
+/* The data key of each record ids[i] (each p's, not erased: else
+ * EHR_ECHAIN), opened with p's X25519 secret and sealed to grantee_pk
+ * into sealed[i]. Keys live in sodium memory only, wiped after. */
+int grant_seal_keys(chain *c, const uint8_t registry[20], const struct grant_patient *p,
+		    const uint64_t *ids, size_t n, const uint8_t grantee_pk[32],
+		    uint8_t (*sealed)[ENVELOPE_SEALED_KEY_BYTES], ehr_err *e);
 
 /* The transaction (to registry) that grants grantee, whose X25519 key is
  * grantee_pk, access to records ids until expiry. Each record must be the
