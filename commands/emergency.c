@@ -262,7 +262,7 @@ int cmd_emergency(int argc, char **argv)
 		if ((rc = chain_block_time(c, CHAIN_LATEST, &now, &e)) ||
 		    (rc = bearer_new(key32, NULL, grantee, xpk, &e)) ||
 		    (rc = grant_issue(c, registry, &s, grantee, xpk, "any clinician who scans the emergency card",
-				      em.records, em.n, now + seconds, REG_GRANT_BEARER | REG_GRANT_MULTI, &to,
+				      em.records, em.n, now + seconds, REG_GRANT_BEARER | REG_GRANT_MULTI, 0, &to,
 				      &id, &e)))
 			goto out;
 		em.card = id;

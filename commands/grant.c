@@ -1,7 +1,10 @@
-/* ehr grant: share records with one clinician (their registered key) or
- * with whoever scans a QR code (a bearer grant), until a time; the data
- * keys of the records travel sealed to the grantee in the transaction.
- * ehr grant list shows the patient's grants. */
+/* ehr grant: authorise one clinician (their registered key) to read
+ * records until a time, for a purpose of use: no data key goes with the
+ * grant; the clinician's `ehr access` logs a request and the patient's
+ * side releases the keys in answer (wallet/registry/release.h). A bearer
+ * grant (whoever scans the QR code) keeps its keys in the transaction:
+ * nobody may be there to answer. ehr grant list shows the patient's
+ * grants, --received the grants to this account. */
 #include "commands/commands.h"
 #include "cli/qr.h"
 #include "cli/grant_send.h"
@@ -17,12 +20,13 @@
 
 #include "wallet/base/amount.h"
 #include "wallet/keys/eth.h"
+#include "wallet/registry/consent.h"
 #include "wallet/registry/grant_uri.h"
 #include "wallet/registry/grants.h"
 #include "wallet/registry/records.h"
 
 enum { O_RECORDS = 1, O_ALL, O_TYPE, O_FOR, O_UNTIL, O_WRITE, O_BEARER, O_PASSCODE,
-       O_PASSCODE_FILE, O_QR, O_QR_PNG, O_QR_SVG, O_ACTIVE };
+       O_PASSCODE_FILE, O_QR, O_QR_PNG, O_QR_SVG, O_ACTIVE, O_PURPOSE, O_RECEIVED };
 
 const struct opt cmd_grant_opts[] = {
 	{ "records", 0, O_RECORDS, "IDS", "the records to share, e.g. 3,7,12" },
@@ -37,14 +41,16 @@ const struct opt cmd_grant_opts[] = {
 	{ "qr", 0, O_QR, NULL, "show the grant as a QR code in the terminal" },
 	{ "qr-png", 0, O_QR_PNG, "FILE", "write the QR code as a PNG image (0600)" },
 	{ "qr-svg", 0, O_QR_SVG, "FILE", "write the QR code as an SVG image (0600)" },
+	{ "purpose", 0, O_PURPOSE, "PURPOSE", "treatment (default), emergency, research or payment" },
 	{ "active", 0, O_ACTIVE, NULL, "list: only grants that are active now" },
+	{ "received", 0, O_RECEIVED, NULL, "list: the grants to this account, not from it" },
 	TX_WAIT_OPTS,
 	{ NULL, 0, 0, NULL, NULL }
 };
 
 struct grant_args {
-	const char *records, *type, *dur, *until, *passfile, *png, *svg;
-	bool all, write, bearer, passcode, qr, active;
+	const char *records, *type, *dur, *until, *passfile, *png, *svg, *purpose;
+	bool all, write, bearer, passcode, qr, active, received;
 	struct tx_opts tx;
 };
 
@@ -106,7 +112,7 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 	char name[REG_NAME_MAX + 64], uri[GRANT_URI_MAX + 1], until[40], caption[200], *passcode = NULL;
 	uint64_t now, expiry = 0, dur, grant_id;
 	size_t passlen;
-	uint8_t flags = 0;
+	uint8_t flags = 0, purpose = REG_PURPOSE_TREATMENT;
 	ehr_err e = { 0 };
 	int rc, sel = !!a->records + a->all + !!a->type;
 
@@ -123,6 +129,12 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		return usage_error("grant", "say for how long: --for 30m|2h|7d or --until TIME");
 	if ((a->passcode || a->passfile) && !a->bearer)
 		return usage_error("grant", "a passcode goes with --bearer");
+	if (a->purpose && a->bearer)
+		return usage_error("grant", "a --bearer grant carries its keys and no purpose of use");
+	if (a->purpose && !(purpose = consent_purpose_parse(a->purpose)))
+		return usage_error("grant", "--purpose is treatment, emergency, research or payment");
+	if (a->bearer)
+		purpose = 0;
 	if (a->dur && (rc = duration_parse(a->dur, &dur, &e)))
 		return report(&e);
 	if (a->until && (rc = time_parse(a->until, &expiry, &e)))
@@ -193,7 +205,7 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		}
 	}
 	if ((rc = grant_issue(c, registry, &s, grantee, grantee_pk, name, pk.ids, pk.n, expiry, flags,
-			      &a->tx, &grant_id, &e)))
+			      purpose, &a->tx, &grant_id, &e)))
 		goto out;
 	{
 		grant_uri u = { chain_chain_id(c), { 0 }, grant_id, a->bearer, passcode != NULL };
@@ -212,6 +224,8 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		cJSON_AddNumberToObject(o, "expiry", (double)expiry);
 		cJSON_AddNumberToObject(o, "records", (double)pk.n);
 		cJSON_AddBoolToObject(o, "bearer", a->bearer);
+		if (purpose)
+			cJSON_AddStringToObject(o, "purpose", consent_purpose_name(purpose));
 		output_json(o);
 	} else {
 		printf("grant %llu until %s\n%s\n", (unsigned long long)grant_id, until, uri);
@@ -235,7 +249,7 @@ out:
 struct list_state {
 	chain *c;
 	const uint8_t *registry;
-	bool active_only;
+	bool active_only, received;
 	cJSON *arr;
 	uint64_t now;
 	size_t shown;
@@ -257,13 +271,15 @@ static int list_cb(void *ctx, const grant_view *gv)
 	char who[REG_NAME_MAX + 1] = "", addr[43], until[40], recs[64];
 	const char *state = state_of(gv, ls->now);
 
+	const uint8_t *party = ls->received ? gv->st.patient : gv->st.grantee;
+
 	if (ls->active_only && strcmp(state, "active"))
 		return 0;
 	ls->shown++;
-	eip55_format(gv->st.grantee, addr);
-	if (gv->st.flags & REG_GRANT_BEARER)
+	eip55_format(party, addr);
+	if ((gv->st.flags & REG_GRANT_BEARER) && !ls->received)
 		snprintf(who, sizeof(who), "(bearer QR)");
-	else if (!registry_account_of(ls->c, ls->registry, gv->st.grantee, &acct, NULL))
+	else if (!registry_account_of(ls->c, ls->registry, party, &acct, NULL))
 		snprintf(who, sizeof(who), "%s", acct.name);
 	time_format(gv->st.expiry, until, sizeof(until));
 	if (gv->st.flags & REG_GRANT_ALL)
@@ -275,7 +291,9 @@ static int list_cb(void *ctx, const grant_view *gv)
 		size_t i;
 
 		cJSON_AddNumberToObject(o, "grant", (double)gv->id);
-		cJSON_AddStringToObject(o, "grantee", addr);
+		cJSON_AddStringToObject(o, ls->received ? "patient" : "grantee", addr);
+		if (consent_purpose_name(gv->purpose))
+			cJSON_AddStringToObject(o, "purpose", consent_purpose_name(gv->purpose));
 		cJSON_AddStringToObject(o, "name", who);
 		cJSON_AddNumberToObject(o, "expiry", (double)gv->st.expiry);
 		cJSON_AddStringToObject(o, "state", state);
@@ -297,7 +315,7 @@ static int grant_list(struct grant_args *a, int npos)
 {
 	struct target t;
 	struct signer s;
-	struct list_state ls = { NULL, NULL, a->active, NULL, 0, 0 };
+	struct list_state ls = { NULL, NULL, a->active, a->received, NULL, 0, 0 };
 	uint8_t registry[20];
 	chain *c = NULL;
 	ehr_err e = { 0 };
@@ -316,14 +334,15 @@ static int grant_list(struct grant_args *a, int npos)
 		ls.arr = cJSON_CreateArray();
 	else
 		printf("%-6s %-8s %-20s %-5s %-8s %-42s %s\n", "GRANT", "STATE", "UNTIL", "MODE", "RECORDS",
-		       "GRANTEE", "NAME");
-	rc = grants_of_patient(c, registry, s.address, list_cb, &ls, &e);
+		       a->received ? "PATIENT" : "GRANTEE", "NAME");
+	rc = a->received ? grants_of_grantee(c, registry, s.address, list_cb, &ls, &e)
+			 : grants_of_patient(c, registry, s.address, list_cb, &ls, &e);
 	if (!rc && ls.arr)
 		output_json(ls.arr);
 	else
 		cJSON_Delete(ls.arr);
 	if (!rc && !ls.shown && !g.json)
-		note("no grants%s", a->active ? " active" : "");
+		note("no grants%s%s", a->active ? " active" : "", a->received ? " to this account" : "");
 out:
 	signer_close(&s);
 	chain_close(c);
@@ -355,6 +374,8 @@ int cmd_grant(int argc, char **argv)
 		case O_QR_PNG: a.png = val; break;
 		case O_QR_SVG: a.svg = val; break;
 		case O_ACTIVE: a.active = true; break;
+		case O_PURPOSE: a.purpose = val; break;
+		case O_RECEIVED: a.received = true; break;
 		default:
 			if (tx_opts_take(&a.tx, &p, key, val) < 0)
 				return EHR_EUSAGE;
@@ -364,7 +385,8 @@ int cmd_grant(int argc, char **argv)
 		return EHR_EUSAGE;
 	if (p.npos && !strcmp(p.pos[0], "list"))
 		return grant_list(&a, p.npos - 1);
-	if (a.active)
-		return usage_error("grant", "--active goes with 'grant list'");
+	if (a.active || a.received)
+		return usage_error("grant", a.active ? "--active goes with 'grant list'"
+				   : "--received goes with 'grant list'");
 	return grant_new(&a, p.npos, p.pos);
 }

@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "wallet/keys/eth.h"
+#include "wallet/registry/consent.h"
 #include "wallet/registry/grant_uri.h"
 #include "wallet/registry/grants.h"
 #include "wallet/registry/records.h"
@@ -39,6 +40,29 @@ int grant_seal_keys(chain *c, const uint8_t registry[20], const struct grant_pat
 	return rc;
 }
 
+/* Each record is the patient's and not erased (what the contract would
+ * refuse, said before anything is sent). */
+static int grant_check_records(chain *c, const uint8_t registry[20], const uint8_t patient[20],
+			       const uint64_t *ids, size_t n, ehr_err *e)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && !rc; i++) {
+		registry_record_state st;
+
+		if ((rc = registry_record_of(c, registry, ids[i], &st, e)))
+			break;
+		if (!st.exists)
+			rc = ehr_fail(e, EHR_EFAIL, "there is no record %llu", (unsigned long long)ids[i]);
+		else if (memcmp(st.patient, patient, 20))
+			rc = ehr_fail(e, EHR_ECHAIN, "record %llu is not this patient's", (unsigned long long)ids[i]);
+		else if (st.erased)
+			rc = ehr_fail(e, EHR_ECHAIN, "record %llu is erased", (unsigned long long)ids[i]);
+	}
+	return rc;
+}
+
 /* A transaction to registry, its call data not yet set. */
 static void registry_tx(eth_tx *tx, const uint8_t registry[20])
 {
@@ -49,7 +73,8 @@ static void registry_tx(eth_tx *tx, const uint8_t registry[20])
 
 int grant_tx_issue(chain *c, const uint8_t registry[20], const struct grant_patient *p,
 		   const uint8_t grantee[20], const uint8_t grantee_pk[32], const uint64_t *ids,
-		   size_t n, uint64_t expiry, uint8_t flags, eth_tx *tx, uint8_t **data, ehr_err *e)
+		   size_t n, uint64_t expiry, uint8_t flags, uint8_t purpose, eth_tx *tx,
+		   uint8_t **data, ehr_err *e)
 {
 	uint8_t (*sealed)[ENVELOPE_SEALED_KEY_BYTES] = calloc(n ? n : 1, sizeof(*sealed));
 	const uint8_t **keys = calloc(n ? n : 1, sizeof(*keys));
@@ -58,6 +83,13 @@ int grant_tx_issue(chain *c, const uint8_t registry[20], const struct grant_pati
 
 	*data = NULL;
 	registry_tx(tx, registry);
+	if (purpose) {
+		if (!(rc = grant_check_records(c, registry, p->address, ids, n, e)) &&
+		    !(rc = consent_call_grant_access(grantee, expiry, flags, purpose, ids, n, data,
+						     &tx->data_len, e)))
+			tx->data = *data;
+		goto out;
+	}
 	if (!sealed || !keys) {
 		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
 		goto out;
