@@ -103,6 +103,119 @@ int consent_find_request(chain *c, const uint8_t registry[20], uint64_t request_
 	return 0;
 }
 
+/* ---- the grantee's side ------------------------------------------------------------ */
+
+struct pending {
+	uint64_t *req_ids;
+	size_t n, cap;
+	ehr_err *e;
+};
+
+static int pending_cb(void *ctx, const consent_event_data *ev)
+{
+	struct pending *p = ctx;
+
+	if (ev->kind != CONSENT_EV_ACCESS_REQUESTED)
+		return 0;
+	if (array_grow((void **)&p->req_ids, &p->cap, p->n + 1, sizeof(*p->req_ids)))
+		return ehr_fail(p->e, EHR_EFAIL, "out of memory");
+	p->req_ids[p->n++] = ev->request_id;
+	return 0;
+}
+
+/* Request id is open and asks for every record of ids still. */
+static int still_asks(chain *c, const uint8_t registry[20], uint64_t id, const uint64_t *ids, size_t n,
+		      int *yes, ehr_err *e)
+{
+	consent_request q;
+	size_t i;
+	int rc;
+
+	*yes = 0;
+	if ((rc = consent_request_of(c, registry, id, &q, e)) || !q.exists || q.status != CONSENT_REQUEST_OPEN)
+		return rc;
+	for (i = 0; i < n; i++)
+		if ((rc = consent_is_requested(c, registry, id, ids[i], yes, e)) || !*yes)
+			return rc;
+	return 0;
+}
+
+int consent_pending_request(chain *c, const uint8_t registry[20], const uint8_t patient[20],
+			    uint64_t grant_id, const uint8_t requester[20], const uint64_t *ids,
+			    size_t n, uint64_t from, uint64_t *request_id, ehr_err *e)
+{
+	static const enum consent_event kind = CONSENT_EV_ACCESS_REQUESTED;
+	struct consent_filter f = { &kind, 1, patient, &grant_id, requester };
+	struct pending p = { NULL, 0, 0, e };
+	size_t i;
+	int rc, yes = 0;
+
+	*request_id = 0;
+	rc = consent_scan(c, registry, &f, from, CHAIN_LATEST, pending_cb, &p, e);
+	for (i = p.n; !rc && i-- > 0 && !*request_id;)
+		if (!(rc = still_asks(c, registry, p.req_ids[i], ids, n, &yes, e)) && yes)
+			*request_id = p.req_ids[i];
+	free(p.req_ids);
+	return rc;
+}
+
+struct answer_scan {
+	uint64_t request_id;
+	consent_answer *a;
+	size_t cap;
+	ehr_err *e;
+};
+
+static int answer_cb(void *ctx, const consent_event_data *ev)
+{
+	struct answer_scan *s = ctx;
+	consent_answer *a = s->a;
+	size_t i, len;
+
+	if (ev->request_id != s->request_id)
+		return 0;
+	if (ev->kind == CONSENT_EV_ACCESS_DENIED) {
+		a->denied = 1;
+		return 0;
+	}
+	if (ev->kind != CONSENT_EV_KEYS_RELEASED)
+		return 0;
+	for (i = 0; i < ev->n_ids; i++) {
+		const uint8_t *k = consent_event_sealed_key(ev, i, &len);
+		size_t cap = s->cap;
+
+		if (!k || len != ENVELOPE_SEALED_KEY_BYTES)
+			continue;
+		if (array_grow((void **)&a->record_ids, &s->cap, a->n + 1, sizeof(*a->record_ids)) ||
+		    array_grow((void **)&a->sealed, &cap, a->n + 1, sizeof(*a->sealed)))
+			return ehr_fail(s->e, EHR_EFAIL, "out of memory");
+		a->record_ids[a->n] = ev->record_ids[i];
+		memcpy(a->sealed[a->n++], k, len);
+	}
+	return 0;
+}
+
+int consent_answer_of(chain *c, const uint8_t registry[20], const consent_request *q,
+		      uint64_t request_id, consent_answer *out, ehr_err *e)
+{
+	static const enum consent_event kinds[2] = { CONSENT_EV_KEYS_RELEASED, CONSENT_EV_ACCESS_DENIED };
+	struct consent_filter f = { kinds, 2, q->patient, &q->grant_id, q->requester };
+	struct answer_scan s = { request_id, out, 0, e };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = consent_scan(c, registry, &f, q->requested_block, CHAIN_LATEST, answer_cb, &s, e)))
+		consent_answer_free(out);
+	return rc;
+}
+
+void consent_answer_free(consent_answer *a)
+{
+	free(a->record_ids);
+	free(a->sealed);
+	memset(a, 0, sizeof(*a));
+}
+
 /* ---- sealing -------------------------------------------------------------------- */
 
 /* covers(grantId, recordId). */

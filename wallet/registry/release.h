@@ -49,6 +49,31 @@ int consent_scan(chain *c, const uint8_t registry[20], const struct consent_filt
 int consent_find_request(chain *c, const uint8_t registry[20], uint64_t request_id,
 			 consent_request *q, consent_event_data *out, ehr_err *e);
 
+/* ---- the grantee's side: a pending request, and its answer ------------------- */
+
+/* The newest access request of requester under grant_id (of patient) that
+ * is open and still asks for every record of ids (none released yet), in
+ * *request_id; 0 when there is none. Looks from block `from` on. So a
+ * grantee that gave up waiting asks again without logging a second
+ * request. */
+int consent_pending_request(chain *c, const uint8_t registry[20], const uint8_t patient[20],
+			    uint64_t grant_id, const uint8_t requester[20], const uint64_t *ids,
+			    size_t n, uint64_t from, uint64_t *request_id, ehr_err *e);
+
+/* What the patient has answered to request q (id request_id) so far:
+ * denied (AccessDenied), and the sealed keys its KeysReleased events carry
+ * (a key of the wrong size is passed over). Free with consent_answer_free. */
+typedef struct consent_answer {
+	int denied;
+	uint64_t *record_ids;
+	uint8_t (*sealed)[ENVELOPE_SEALED_KEY_BYTES];
+	size_t n;
+} consent_answer;
+
+int consent_answer_of(chain *c, const uint8_t registry[20], const consent_request *q,
+		      uint64_t request_id, consent_answer *out, ehr_err *e);
+void consent_answer_free(consent_answer *a);
+
 /* ---- the patient's release --------------------------------------------------- */
 
 /* What a release answers and carries. */
