@@ -60,14 +60,20 @@ const struct command commands[] = {
 	  "record export --fhir FILE [--force]",
 	  cmd_record_opts, W | U | N },
 	{ "grant", cmd_grant, "share records until a time, with a clinician or a QR code; list grants",
-	  "grant ADDR (--records IDS | --all | --type TYPE) (--for DURATION | --until TIME) [--write] [--qr] [--qr-png FILE] [--qr-svg FILE]\n"
+	  "grant ADDR (--records IDS | --all | --type TYPE) (--for DURATION | --until TIME) [--write] [--purpose PURPOSE] [--qr] [--qr-png FILE] [--qr-svg FILE]\n"
 	  "grant --bearer (--records IDS | --all | --type TYPE) (--for DURATION | --until TIME) [--passcode | --passcode-file FILE] [--qr] [--qr-png FILE] [--qr-svg FILE]\n"
-	  "grant list [--active]",
+	  "grant list [--active] [--received]",
 	  cmd_grant_opts, W | U | N },
 	{ "revoke", cmd_revoke, "end a grant at once",
 	  "revoke GRANT_ID [--confirmations N] [--async] [--timeout SECONDS]", cmd_revoke_opts, W | U | N },
 	{ "access", cmd_access, "open a grant: check it, log the access, fetch, verify and decrypt",
-	  "access (URI | - | GRANT_ID) [-o DIR] [--passcode-file FILE] [--force]", cmd_access_opts, W | U | N },
+	  "access (URI | - | GRANT_ID) [-o DIR] [--passcode-file FILE] [--force] [--wait DURATION]", cmd_access_opts, W | U | N },
+	{ "request", cmd_request, "ask a patient for access; list, approve or deny what is asked of you",
+	  "request --patient ADDR (--records IDS | --all) --for DURATION [--purpose PURPOSE] [--write] [--note TEXT]\n"
+	  "request list\n"
+	  "request approve ID\n"
+	  "request deny ID",
+	  cmd_request_opts, W | U | N },
 	{ "emergency", cmd_emergency, "the emergency card: records, a long-lived QR any clinician can open",
 	  "emergency set --records IDS\nemergency card [--for DURATION] [--qr] [--qr-png FILE] [--qr-svg FILE]\nemergency show\nemergency revoke",
 	  cmd_emergency_opts, W | U | N },

@@ -166,6 +166,34 @@ new_wallets() {
 	done
 }
 
+# pending_request PATIENT_WALLET [KIND]: waits until the patient has a
+# request of KIND (access or grant; default access) waiting and prints its
+# id (a12, g3); prints nothing when none came (after about a minute).
+pending_request() {
+	_kind=${2:-access} _n=0
+	while [ $_n -lt 240 ]; do
+		_id=$("$EHR" --wallet "$1" request list --json 2> /dev/null | tr -d '\n\t' |
+			tr '{' '\n' | grep "\"kind\":\"$_kind\"" | sed -n 's/.*"id":"\([ag][0-9]*\)".*/\1/p' | head -n 1)
+		[ -n "$_id" ] && { echo "$_id"; return 0; }
+		_n=$((_n + 1))
+		sleep 0.25
+	done
+}
+
+# access_released WALLET PATIENT_WALLET ACCESS_ARGS...: `ehr --wallet WALLET
+# access ACCESS_ARGS` in the background; the patient approves its request
+# (`request approve`) once it is logged; the access's stdout goes to
+# $E2E_OUT, its stderr to $E2E_ERR, and its exit status is returned.
+access_released() {
+	_w=$1 _p=$2
+	shift 2
+	"$EHR" --wallet "$_w" access "$@" > "$E2E_OUT" 2> "$E2E_ERR" &
+	_pid=$!
+	_id=$(pending_request "$_p")
+	[ -n "$_id" ] && "$EHR" --wallet "$_p" request approve "$_id" --yes -q > /dev/null 2>&1
+	wait $_pid
+}
+
 # rand_hex N: N random bytes as hex, without 0x.
 rand_hex() {
 	od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'
