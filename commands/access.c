@@ -93,6 +93,7 @@ struct opening {
 	uint8_t (*keys)[ENVELOPE_SEALED_KEY_BYTES]; /* their data keys, sealed to xpk */
 	size_t n;
 	bool ask;                   /* no key in the grant: request, then release */
+	bool released;              /* the keys are here (an approval released them) */
 	uint64_t request_id;
 	struct opened *done;        /* what was written, one per id */
 };
@@ -363,6 +364,35 @@ static int request_id_of(const struct opening *x, const chain_receipt *r, uint64
 	return *id ? 0 : ehr_fail(e, EHR_ECHAIN, "the receipt has no AccessRequested event");
 }
 
+static int take_released(struct opening *x, const consent_answer *a);
+
+/* A grant made by approving this account's grant request released its
+ * keys with it, under a request the approval logged in the grant's own
+ * block: the first access uses those keys, asking nothing more. Later
+ * accesses (any other request of this account's under the grant) ask. */
+static int approval_keys(struct opening *x, ehr_err *e)
+{
+	consent_request q;
+	consent_answer a;
+	uint64_t *reqs;
+	size_t nreqs;
+	int rc;
+
+	if ((rc = consent_requests_by(x->c, x->registry, x->gv.st.patient, x->u.grant_id, x->s.address,
+				      x->gv.st.issued_block, &reqs, &nreqs, e)))
+		return rc;
+	if (nreqs == 1 && !(rc = consent_request_of(x->c, x->registry, reqs[0], &q, e)) &&
+	    q.requested_block == x->gv.st.issued_block &&
+	    !(rc = consent_answer_of(x->c, x->registry, &q, reqs[0], &a, e))) {
+		if ((x->released = take_released(x, &a)))
+			note("the keys came with the approval of your grant request (its request %llu is the "
+			     "log entry)", (unsigned long long)reqs[0]);
+		consent_answer_free(&a);
+	}
+	free(reqs);
+	return rc;
+}
+
 /* Sends the access request (the log entry), unless one of this account's
  * for the same records is still open: then that one is answered. */
 static int access_request(struct opening *x, const struct tx_opts *to, ehr_err *e)
@@ -461,7 +491,7 @@ static int access_open(struct opening *x, const struct tx_opts *to, uint64_t wai
 		return rc;
 	if (!x->ask)
 		return access_log(x, to, e);
-	if ((rc = access_request(x, to, e)))
+	if ((rc = approval_keys(x, e)) || x->released || (rc = access_request(x, to, e)))
 		return rc;
 	return access_wait(x, wait_s, e);
 }

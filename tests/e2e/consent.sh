@@ -139,9 +139,14 @@ check_exit "the patient approves" 0 "$EHR" --wallet pat request approve "$ID" --
 GID4=$("$EHR" --wallet doc grant list --received --active --json | tr -d '\n\t' | tr '{' '\n' |
 	grep '"purpose":"research"' | sed -n 's/.*"grant":\([0-9]*\).*/\1/p' | tail -n 1)
 check_eq "the grant exists, for research" "$([ -n "$GID4" ] && echo yes)" yes
-access_released doc pat "$GID4" -o "$T/doc-4" --yes
-check_eq "the doctor reads record 3" "$?" 0
+r3=$(requests)
+check_exit "the doctor reads record 3 with the keys the approval released" 0 "$EHR" --wallet doc access "$GID4" \
+	-o "$T/doc-4" --yes
 check_eq "  identical bytes" "$(cmp -s "$T/in/lab.txt" "$T/doc-4/lab.txt" && echo same)" same
+check_eq "  no further request (the approval logged one)" "$(requests)" "$r3"
+access_released doc pat "$GID4" -o "$T/doc-5" --yes
+check_eq "a second read asks again and is released" "$?" 0
+check_eq "  one more request logged" "$(requests)" $((r3 + 1))
 check_exit "the doctor asks again" 0 "$EHR" --wallet doc request --patient "$PAT" --all --for 1d --yes
 ID=$(pending_request pat grant)
 check_exit "the patient denies it" 0 "$EHR" --wallet pat request deny "$ID" --yes

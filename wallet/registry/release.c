@@ -140,22 +140,40 @@ static int still_asks(chain *c, const uint8_t registry[20], uint64_t id, const u
 	return 0;
 }
 
-int consent_pending_request(chain *c, const uint8_t registry[20], const uint8_t patient[20],
-			    uint64_t grant_id, const uint8_t requester[20], const uint64_t *ids,
-			    size_t n, uint64_t from, uint64_t *request_id, ehr_err *e)
+int consent_requests_by(chain *c, const uint8_t registry[20], const uint8_t patient[20],
+			uint64_t grant_id, const uint8_t requester[20], uint64_t from,
+			uint64_t **ids, size_t *n, ehr_err *e)
 {
 	static const enum consent_event kind = CONSENT_EV_ACCESS_REQUESTED;
 	struct consent_filter f = { &kind, 1, patient, &grant_id, requester };
 	struct pending p = { NULL, 0, 0, e };
-	size_t i;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if ((rc = consent_scan(c, registry, &f, from, CHAIN_LATEST, pending_cb, &p, e))) {
+		free(p.req_ids);
+		return rc;
+	}
+	*ids = p.req_ids;
+	*n = p.n;
+	return 0;
+}
+
+int consent_pending_request(chain *c, const uint8_t registry[20], const uint8_t patient[20],
+			    uint64_t grant_id, const uint8_t requester[20], const uint64_t *ids,
+			    size_t n, uint64_t from, uint64_t *request_id, ehr_err *e)
+{
+	uint64_t *reqs;
+	size_t i, nreqs;
 	int rc, yes = 0;
 
 	*request_id = 0;
-	rc = consent_scan(c, registry, &f, from, CHAIN_LATEST, pending_cb, &p, e);
-	for (i = p.n; !rc && i-- > 0 && !*request_id;)
-		if (!(rc = still_asks(c, registry, p.req_ids[i], ids, n, &yes, e)) && yes)
-			*request_id = p.req_ids[i];
-	free(p.req_ids);
+	rc = consent_requests_by(c, registry, patient, grant_id, requester, from, &reqs, &nreqs, e);
+	for (i = nreqs; !rc && i-- > 0 && !*request_id;)
+		if (!(rc = still_asks(c, registry, reqs[i], ids, n, &yes, e)) && yes)
+			*request_id = reqs[i];
+	free(reqs);
 	return rc;
 }
 

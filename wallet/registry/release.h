@@ -51,6 +51,12 @@ int consent_find_request(chain *c, const uint8_t registry[20], uint64_t request_
 
 /* ---- the grantee's side: a pending request, and its answer ------------------- */
 
+/* The ids of every access request of requester under grant_id (of
+ * patient), oldest first, from block `from` on; *ids malloc'd (free it). */
+int consent_requests_by(chain *c, const uint8_t registry[20], const uint8_t patient[20],
+			uint64_t grant_id, const uint8_t requester[20], uint64_t from,
+			uint64_t **ids, size_t *n, ehr_err *e);
+
 /* The newest access request of requester under grant_id (of patient) that
  * is open and still asks for every record of ids (none released yet), in
  * *request_id; 0 when there is none. Looks from block `from` on. So a
