@@ -368,8 +368,9 @@ static int take_released(struct opening *x, const consent_answer *a);
 
 /* A grant made by approving this account's grant request released its
  * keys with it, under a request the approval logged in the grant's own
- * block: the first access uses those keys, asking nothing more. Later
- * accesses (any other request of this account's under the grant) ask. */
+ * block: an access uses those keys and is logged with logAccess (refused,
+ * like a request, once the grant is revoked or expired), asking nothing
+ * the patient would have to answer again. */
 static int approval_keys(struct opening *x, ehr_err *e)
 {
 	consent_request q;
@@ -385,8 +386,8 @@ static int approval_keys(struct opening *x, ehr_err *e)
 	    q.requested_block == x->gv.st.issued_block &&
 	    !(rc = consent_answer_of(x->c, x->registry, &q, reqs[0], &a, e))) {
 		if ((x->released = take_released(x, &a)))
-			note("the keys came with the approval of your grant request (its request %llu is the "
-			     "log entry)", (unsigned long long)reqs[0]);
+			note("the keys came with the approval of your grant request (request %llu); this "
+			     "access is logged on chain", (unsigned long long)reqs[0]);
 		consent_answer_free(&a);
 	}
 	free(reqs);
@@ -491,7 +492,11 @@ static int access_open(struct opening *x, const struct tx_opts *to, uint64_t wai
 		return rc;
 	if (!x->ask)
 		return access_log(x, to, e);
-	if ((rc = approval_keys(x, e)) || x->released || (rc = access_request(x, to, e)))
+	if ((rc = approval_keys(x, e)))
+		return rc;
+	if (x->released)
+		return access_log(x, to, e);
+	if ((rc = access_request(x, to, e)))
 		return rc;
 	return access_wait(x, wait_s, e);
 }
