@@ -28,7 +28,7 @@ const struct command commands[] = {
 	{ "passwd", cmd_passwd, "change the wallet's passphrase",
 	  "passwd [--new-passphrase-file FILE] [--kdf LEVEL]", cmd_passwd_opts, W | U },
 	{ "wallets", cmd_wallets, "list or remove named wallets",
-	  "wallets [list]\nwallets remove NAME", cmd_wallets_opts, 0 },
+	  "wallets [list]\nwallets remove|rm NAME", cmd_wallets_opts, 0 },
 	{ "sign", cmd_sign, "sign a message (EIP-191 personal_sign)",
 	  "sign [--index N] (MESSAGE | --file FILE | --hex HEX)", cmd_sign_opts, W | U },
 	{ "verify", cmd_verify, "check an EIP-191 signature against an address",

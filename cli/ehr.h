@@ -49,6 +49,11 @@ const struct command *command_find(const char *name);
  * as part of a usage error, to stderr. */
 void command_usage(const struct command *cmd, bool to_stderr);
 
+/* `ehr` with no command (commands/help.c): what to do first on this
+ * machine (no wallet: init or restore; no network: network add), else the
+ * usage line; all on stderr. Returns EHR_EUSAGE. */
+int help_first_steps(void);
+
 /* Prints j (--json output) on stdout and frees it. */
 struct cJSON;
 void output_json(struct cJSON *j);

@@ -9,6 +9,8 @@
 
 #include <sodium.h>
 
+#include "wallet/base/text.h"
+
 struct ehr_globals g = { .account = -1, .passphrase_fd = -1 };
 
 enum { G_WALLET = 1, G_ACCOUNT, G_NETWORK, G_RPC, G_REGISTRY, G_PASSFILE,
@@ -160,9 +162,7 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		if (g.help)
 			return command_find("help")->fn(1, (char *[]){ (char *)"help", NULL });
-		fputs("usage: ehr [global options] COMMAND [options] [args]\n"
-		      "(see 'ehr help' for the commands)\n", stderr);
-		return EHR_EUSAGE;
+		return help_first_steps();
 	}
 	if (!(cmd = command_find(argv[1]))) {
 		const struct command *best = NULL;

@@ -51,7 +51,4 @@ int opt_id(const char *s, uint64_t *id);
  * it). Returns 0, or -1 for an empty or malformed list. */
 int opt_id_list(const char *s, uint64_t **ids, size_t *n);
 
-/* The Damerau-Levenshtein-ish distance used for "did you mean". */
-unsigned edit_distance(const char *a, const char *b);
-
 #endif

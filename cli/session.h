@@ -49,6 +49,12 @@ int secret_line_from_file(const char *path, char **out, size_t *len, ehr_err *e)
 int create_wallet(const keystore_secret *secret, const char *kdf, unsigned long naccounts,
 		  bool force);
 
+/* create_wallet, with before_write(arg) called once the passphrase is
+ * accepted and before anything is written: a non-zero return (it has
+ * reported its error) stops there, nothing written, and is returned. */
+int create_wallet_confirmed(const keystore_secret *secret, const char *kdf, unsigned long naccounts,
+			    bool force, int (*before_write)(void *arg), void *arg);
+
 /* Prints the accounts of ks: a table, or with --json an array. */
 void print_accounts(const keystore *ks);
 /* Reads the optional BIP39 passphrase ('25th word') from file, if given,

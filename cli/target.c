@@ -82,8 +82,10 @@ int target_registry(const struct target *t, uint8_t out[20], ehr_err *e)
 {
 	if (!t->has_registry)
 		return ehr_fail(e, EHR_EUSAGE,
-				"no registry for %s: deploy one with 'ehr deploy', or give --registry ADDR",
-				t->network[0] ? t->network : t->rpc);
+				"no registry for %s. The registry comes with the network's configuration: "
+				"the clinic or network operator gives its address ('ehr network add NAME "
+				"--rpc URL --registry ADDR', or --registry ADDR). Only to run a chain of your "
+				"own, 'ehr deploy' deploys one", t->network[0] ? t->network : t->rpc);
 	memcpy(out, t->registry, 20);
 	return 0;
 }

@@ -55,6 +55,12 @@ void print_accounts(const keystore *ks)
 int create_wallet(const keystore_secret *secret, const char *kdf, unsigned long naccounts,
 		  bool force)
 {
+	return create_wallet_confirmed(secret, kdf, naccounts, force, NULL, NULL);
+}
+
+int create_wallet_confirmed(const keystore_secret *secret, const char *kdf, unsigned long naccounts,
+			    bool force, int (*before_write)(void *arg), void *arg)
+{
 	enum keystore_kdf_level level = KDF_MODERATE;
 	char path[4096], *pass = NULL;
 	size_t len;
@@ -73,6 +79,10 @@ int create_wallet(const keystore_secret *secret, const char *kdf, unsigned long 
 	if ((rc = strength_check(pass, len, &e))) {
 		sodium_free(pass);
 		return report(&e);
+	}
+	if (before_write && (rc = before_write(arg))) {
+		sodium_free(pass);
+		return rc;
 	}
 	rc = keystore_create(path, secret, pass, len, level, naccounts, force, &e);
 	sodium_free(pass);

@@ -126,25 +126,218 @@ static int parse_ids(const char *s, struct emergency *em)
 	return 0;
 }
 
+/* What every subcommand works on: the chain, the signer, and the state
+ * file with this patient's emergency records and card. */
+struct em_ctx {
+	struct target t;
+	struct signer s;
+	chain *c;
+	uint8_t registry[20];
+	char path[4300];
+	struct emergency em;
+	const struct tx_opts *to;
+};
+
+static int em_open(struct em_ctx *x, ehr_err *e)
+{
+	int rc;
+
+	if ((rc = target_resolve(&x->t, e)) || (rc = target_registry(&x->t, x->registry, e)) ||
+	    (rc = signer_open(&x->s, e)) || (rc = target_connect(&x->t, &x->c, e)) ||
+	    (rc = chain_check_id(x->c, e)) ||
+	    (rc = state_path(&x->s, x->registry, chain_chain_id(x->c), x->path, sizeof(x->path), e)))
+		return rc;
+	return state_load(x->path, &x->em, e);
+}
+
+/* emergency set: the records, each this patient's, replace the old ones
+ * (the card stays as it is). */
+static int em_set(struct em_ctx *x, struct emergency *want, ehr_err *e)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < want->n; i++) {
+		registry_record_state st;
+
+		if ((rc = registry_record_of(x->c, x->registry, want->records[i], &st, e)))
+			return rc;
+		if (!st.exists || st.erased || memcmp(st.patient, x->s.address, 20))
+			return ehr_fail(e, EHR_EUSAGE, "record %llu is not one of this patient's records",
+					(unsigned long long)want->records[i]);
+	}
+	want->card = x->em.card;
+	if ((rc = state_save(x->path, want, e)))
+		return rc;
+	note("%zu emergency record%s set; 'ehr emergency card' makes the card", want->n,
+	     want->n == 1 ? "" : "s");
+	return 0;
+}
+
+static void em_show(struct em_ctx *x, ehr_err *e)
+{
+	const struct emergency *em = &x->em;
+	grant_view gv = { 0 };
+	const char *state = "none";
+	char until[40];
+	size_t i;
+
+	if (em->card && !grants_get(x->c, x->registry, em->card, &gv, e)) {
+		state = gv.st.flags & REG_GRANT_REVOKED ? "revoked" : gv.st.active ? "active" : "expired";
+		time_format(gv.st.expiry, until, sizeof(until));
+		grants_free(&gv);
+	}
+	if (g.json) {
+		cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "records");
+
+		for (i = 0; i < em->n; i++)
+			cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)em->records[i]));
+		cJSON_AddNumberToObject(o, "card", (double)em->card);
+		cJSON_AddStringToObject(o, "state", state);
+		output_json(o);
+		return;
+	}
+	printf("records   ");
+	for (i = 0; i < em->n; i++)
+		printf("%s%llu", i ? "," : "", (unsigned long long)em->records[i]);
+	printf("%s\ncard      %s", em->n ? "" : "(none: ehr emergency set --records IDS)", state);
+	if (em->card)
+		printf(" (grant %llu%s%s)", (unsigned long long)em->card,
+		       strcmp(state, "none") ? ", until " : "", strcmp(state, "none") ? until : "");
+	putchar('\n');
+}
+
+/* card and revoke: the old card goes first (*revoked: it was active). */
+static int em_revoke_old(struct em_ctx *x, const char *sub, bool *revoked, ehr_err *e)
+{
+	registry_grant st;
+	chain_receipt r = { 0 };
+	uint8_t hash[32];
+	int rc;
+
+	*revoked = false;
+	if (!x->em.card)
+		return 0;
+	if ((rc = registry_grant_of(x->c, x->registry, x->em.card, &st, e)))
+		return rc;
+	if (st.active && !(st.flags & REG_GRANT_REVOKED)) {
+		rc = grant_revoke(x->c, x->registry, &x->s, x->em.card, x->to, hash, &r, e);
+		chain_receipt_free(&r);
+		if (rc)
+			return rc;
+		note("the %s card (grant %llu) is revoked", strcmp(sub, "card") ? "emergency" : "previous",
+		     (unsigned long long)x->em.card);
+		*revoked = true;
+		g.yes = true;  /* asked once for the revoke and the new card */
+	}
+	x->em.card = 0;
+	return state_save(x->path, &x->em, e);
+}
+
+/* Where the card goes besides standard output. */
+struct em_qr {
+	bool terminal;
+	const char *png, *svg;
+};
+
+/* Shows the card (grant id, until expiry) whose URI is uri, with its QR
+ * code where q says. */
+static int em_card_print(uint64_t id, uint64_t expiry, const char *uri, const struct em_qr *q,
+			 ehr_err *e)
+{
+	char caption[256], until[40];
+	int rc = 0;
+
+	time_format(expiry, until, sizeof(until));
+	snprintf(caption, sizeof(caption), "EMERGENCY - scan with: ehr access - - valid until %s", until);
+	if (g.json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(o, "grant", (double)id);
+		cJSON_AddStringToObject(o, "uri", uri);
+		cJSON_AddNumberToObject(o, "expiry", (double)expiry);
+		output_json(o);
+	} else {
+		printf("emergency card: grant %llu, until %s\n%s\n", (unsigned long long)id, until, uri);
+	}
+	fflush(stdout);
+	if ((q->terminal && (rc = qr_print_terminal(stdout, 1, uri, qr_term_style_for(g.color), e))) ||
+	    (q->png && (rc = qr_write_png(q->png, uri, e))) ||
+	    (q->svg && (rc = qr_write_svg(q->svg, uri, caption, e))))
+		return rc;
+	return 0;
+}
+
+/* emergency card: a new bearer grant over the emergency records for
+ * seconds, its URI shown (and its QR code where q says). */
+static int em_card(struct em_ctx *x, uint64_t seconds, const struct em_qr *q, ehr_err *e)
+{
+	uint8_t grantee[20], xpk[32], *key32 = sodium_malloc(32);
+	char uri[GRANT_URI_MAX + 1];
+	uint64_t now, id;
+	int rc;
+
+	if (!key32)
+		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
+	if ((rc = chain_block_time(x->c, CHAIN_LATEST, &now, e)) ||
+	    (rc = bearer_new(key32, NULL, grantee, xpk, e)) ||
+	    (rc = grant_issue(x->c, x->registry, &x->s, grantee, xpk, "any clinician who scans the emergency card",
+			      x->em.records, x->em.n, now + seconds, REG_GRANT_BEARER | REG_GRANT_MULTI, 0, x->to,
+			      &id, e)))
+		goto out;
+	x->em.card = id;
+	if ((rc = state_save(x->path, &x->em, e)))
+		goto out;
+	{
+		grant_uri u = { chain_chain_id(x->c), { 0 }, id, 1, 0 };
+
+		memcpy(u.registry, x->registry, 20);
+		if ((rc = grant_uri_format(&u, key32, uri, sizeof(uri), e)))
+			goto out;
+	}
+	rc = em_card_print(id, now + seconds, uri, q, e);
+	sodium_memzero(uri, sizeof(uri));
+out:
+	sodium_free(key32);
+	return rc;
+}
+
+/* The subcommand sub, after its arguments were checked. */
+static int em_run(struct em_ctx *x, const char *sub, struct emergency *want, uint64_t seconds,
+		  const struct em_qr *q, ehr_err *e)
+{
+	bool revoked;
+	int rc;
+
+	if (!strcmp(sub, "set"))
+		return em_set(x, want, e);
+	if (!strcmp(sub, "show")) {
+		em_show(x, e);
+		return 0;
+	}
+	if ((rc = em_revoke_old(x, sub, &revoked, e)))
+		return rc;
+	if (!strcmp(sub, "revoke"))
+		return revoked ? 0 : ehr_fail(e, EHR_EFAIL, "there is no active emergency card");
+	if (!x->em.n)
+		return ehr_fail(e, EHR_EUSAGE, "no emergency records: choose them with 'ehr emergency set --records IDS'");
+	return em_card(x, seconds, q, e);
+}
+
 int cmd_emergency(int argc, char **argv)
 {
 	struct opt_parser p;
-	struct target t;
-	struct signer s;
+	struct em_ctx x;
 	struct tx_opts to;
-	struct emergency em, want;
+	struct emergency want;
 	const char *val, *ids = NULL, *dur = "365d", *png = NULL, *svg = NULL, *sub;
 	bool qr = false;
-	chain *c = NULL;
-	uint8_t registry[20], grantee[20], xpk[32], *key32 = NULL, hash[32];
-	char path[4300], uri[GRANT_URI_MAX + 1], caption[256], until[40];
-	uint64_t now, seconds, id;
-	size_t i;
+	uint64_t seconds;
 	ehr_err e = { 0 };
 	int key, rc;
 
 	tx_opts_init(&to);
-	memset(&s, 0, sizeof(s));
+	memset(&x, 0, sizeof(x));
 	opt_init(&p, "emergency", argc, argv, cmd_emergency_opts);
 	while ((key = opt_next(&p, &val)) > 0) {
 		switch (key) {
@@ -172,131 +365,13 @@ int cmd_emergency(int argc, char **argv)
 		return usage_error("emergency", "--records goes with 'emergency set'");
 	if ((rc = duration_parse(dur, &seconds, &e)))
 		return report(&e);
-	if ((rc = target_resolve(&t, &e)) || (rc = target_registry(&t, registry, &e)) ||
-	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)) ||
-	    (rc = chain_check_id(c, &e)) || (rc = state_path(&s, registry, chain_chain_id(c), path, sizeof(path), &e)) ||
-	    (rc = state_load(path, &em, &e)))
-		goto out;
+	x.to = &to;
+	if (!(rc = em_open(&x, &e))) {
+		struct em_qr q = { qr, png, svg };
 
-	if (!strcmp(sub, "set")) {
-		for (i = 0; i < want.n && !rc; i++) {
-			registry_record_state st;
-
-			if ((rc = registry_record_of(c, registry, want.records[i], &st, &e)))
-				break;
-			if (!st.exists || st.erased || memcmp(st.patient, s.address, 20))
-				rc = ehr_fail(&e, EHR_EUSAGE, "record %llu is not one of this patient's records",
-					      (unsigned long long)want.records[i]);
-		}
-		if (rc)
-			goto out;
-		want.card = em.card;
-		if ((rc = state_save(path, &want, &e)))
-			goto out;
-		note("%zu emergency record%s set; 'ehr emergency card' makes the card", want.n,
-		     want.n == 1 ? "" : "s");
-	} else if (!strcmp(sub, "show")) {
-		grant_view gv = { 0 };
-		const char *state = "none";
-
-		if (em.card && !grants_get(c, registry, em.card, &gv, &e)) {
-			state = gv.st.flags & REG_GRANT_REVOKED ? "revoked" : gv.st.active ? "active" : "expired";
-			time_format(gv.st.expiry, until, sizeof(until));
-			grants_free(&gv);
-		}
-		if (g.json) {
-			cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "records");
-
-			for (i = 0; i < em.n; i++)
-				cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)em.records[i]));
-			cJSON_AddNumberToObject(o, "card", (double)em.card);
-			cJSON_AddStringToObject(o, "state", state);
-			output_json(o);
-		} else {
-			printf("records   ");
-			for (i = 0; i < em.n; i++)
-				printf("%s%llu", i ? "," : "", (unsigned long long)em.records[i]);
-			printf("%s\ncard      %s", em.n ? "" : "(none: ehr emergency set --records IDS)", state);
-			if (em.card)
-				printf(" (grant %llu%s%s)", (unsigned long long)em.card,
-				       strcmp(state, "none") ? ", until " : "", strcmp(state, "none") ? until : "");
-			putchar('\n');
-		}
-	} else {
-		/* card and revoke: the old card goes first */
-		bool revoked = false;
-
-		if (em.card) {
-			registry_grant st;
-			chain_receipt r = { 0 };
-
-			if ((rc = registry_grant_of(c, registry, em.card, &st, &e)))
-				goto out;
-			if (st.active && !(st.flags & REG_GRANT_REVOKED)) {
-				rc = grant_revoke(c, registry, &s, em.card, &to, hash, &r, &e);
-				chain_receipt_free(&r);
-				if (rc)
-					goto out;
-				note("the %s card (grant %llu) is revoked", strcmp(sub, "card") ? "emergency" : "previous",
-				     (unsigned long long)em.card);
-				revoked = true;
-				g.yes = true;  /* asked once for the revoke and the new card */
-			}
-			em.card = 0;
-			if ((rc = state_save(path, &em, &e)))
-				goto out;
-		}
-		if (!strcmp(sub, "revoke")) {
-			if (!revoked)
-				rc = ehr_fail(&e, EHR_EFAIL, "there is no active emergency card");
-			goto out;
-		}
-		if (!em.n) {
-			rc = ehr_fail(&e, EHR_EUSAGE, "no emergency records: choose them with 'ehr emergency set --records IDS'");
-			goto out;
-		}
-		if (!(key32 = sodium_malloc(32))) {
-			rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
-			goto out;
-		}
-		if ((rc = chain_block_time(c, CHAIN_LATEST, &now, &e)) ||
-		    (rc = bearer_new(key32, NULL, grantee, xpk, &e)) ||
-		    (rc = grant_issue(c, registry, &s, grantee, xpk, "any clinician who scans the emergency card",
-				      em.records, em.n, now + seconds, REG_GRANT_BEARER | REG_GRANT_MULTI, 0, &to,
-				      &id, &e)))
-			goto out;
-		em.card = id;
-		if ((rc = state_save(path, &em, &e)))
-			goto out;
-		{
-			grant_uri u = { chain_chain_id(c), { 0 }, id, 1, 0 };
-
-			memcpy(u.registry, registry, 20);
-			if ((rc = grant_uri_format(&u, key32, uri, sizeof(uri), &e)))
-				goto out;
-		}
-		time_format(now + seconds, until, sizeof(until));
-		snprintf(caption, sizeof(caption), "EMERGENCY - scan with: ehr access - - valid until %s", until);
-		if (g.json) {
-			cJSON *o = cJSON_CreateObject();
-
-			cJSON_AddNumberToObject(o, "grant", (double)id);
-			cJSON_AddStringToObject(o, "uri", uri);
-			cJSON_AddNumberToObject(o, "expiry", (double)(now + seconds));
-			output_json(o);
-		} else {
-			printf("emergency card: grant %llu, until %s\n%s\n", (unsigned long long)id, until, uri);
-		}
-		fflush(stdout);
-		if ((qr && (rc = qr_print_terminal(stdout, 1, uri, qr_term_style_for(g.color), &e))) ||
-		    (png && (rc = qr_write_png(png, uri, &e))) ||
-		    (svg && (rc = qr_write_svg(svg, uri, caption, &e))))
-			goto out;
-		sodium_memzero(uri, sizeof(uri));
+		rc = em_run(&x, sub, &want, seconds, &q, &e);
 	}
-out:
-	sodium_free(key32);
-	signer_close(&s);
-	chain_close(c);
+	signer_close(&x.s);
+	chain_close(x.c);
 	return rc ? report(&e) : 0;
 }

@@ -102,6 +102,68 @@ static int show_qr(const struct grant_args *a, const char *uri, const char *capt
 	return rc;
 }
 
+/* The grantee's X25519 key and a name for the question: a new bearer key
+ * (*key32, with *passcode when asked for), or grantee's registered key. */
+static int grantee_keys(chain *c, const uint8_t registry[20], const struct grant_args *a,
+			uint8_t grantee[20], uint8_t grantee_pk[32], uint8_t **key32, char **passcode,
+			char *name, size_t name_cap, ehr_err *e)
+{
+	registry_account acct;
+	char addr[43];
+	size_t passlen;
+	int rc;
+
+	if (a->bearer) {
+		if (!(*key32 = sodium_malloc(32)))
+			return ehr_fail(e, EHR_EFAIL, "out of secure memory");
+		if (a->passcode || a->passfile) {
+			rc = a->passfile ? passphrase_from_file(a->passfile, passcode, &passlen, e)
+					 : prompt_secret_twice("passcode to say aloud", passcode, &passlen, e);
+			if (rc)
+				return rc;
+		}
+		if ((rc = bearer_new(*key32, *passcode, grantee, grantee_pk, e)))
+			return rc;
+		snprintf(name, name_cap, "whoever holds the QR code%s", *passcode ? " and the passcode" : "");
+		return 0;
+	}
+	if ((rc = registry_account_of(c, registry, grantee, &acct, e)))
+		return rc;
+	eip55_format(grantee, addr);
+	if (!acct.registered)
+		return ehr_fail(e, EHR_EUSAGE, "%s has not registered an encryption key: ask them to run "
+				"'ehr register' first", addr);
+	memcpy(grantee_pk, acct.enc_key, 32);
+	snprintf(name, name_cap, "%s (%s)", acct.name[0] ? acct.name : "unnamed", addr);
+	return 0;
+}
+
+/* Shows the new grant: its id, expiry and URI (and its QR code). */
+static int grant_print(const struct grant_args *a, uint64_t grant_id, uint64_t expiry, size_t nrecords,
+		       uint8_t purpose, const char *uri, ehr_err *e)
+{
+	char until[40], caption[200];
+
+	time_format(expiry, until, sizeof(until));
+	snprintf(caption, sizeof(caption), "ehr grant %llu - until %s", (unsigned long long)grant_id, until);
+	if (g.json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(o, "grant", (double)grant_id);
+		cJSON_AddStringToObject(o, "uri", uri);
+		cJSON_AddNumberToObject(o, "expiry", (double)expiry);
+		cJSON_AddNumberToObject(o, "records", (double)nrecords);
+		cJSON_AddBoolToObject(o, "bearer", a->bearer);
+		if (purpose)
+			cJSON_AddStringToObject(o, "purpose", consent_purpose_name(purpose));
+		output_json(o);
+	} else {
+		printf("grant %llu until %s\n%s\n", (unsigned long long)grant_id, until, uri);
+	}
+	fflush(stdout);
+	return show_qr(a, uri, caption, e);
+}
+
 static int grant_new(struct grant_args *a, int npos, char **pos)
 {
 	struct target t;
@@ -109,9 +171,8 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 	struct pick pk;
 	chain *c = NULL;
 	uint8_t registry[20], grantee[20], grantee_pk[32], *key32 = NULL;
-	char name[REG_NAME_MAX + 64], uri[GRANT_URI_MAX + 1], until[40], caption[200], *passcode = NULL;
+	char name[REG_NAME_MAX + 64], uri[GRANT_URI_MAX + 1], *passcode = NULL;
 	uint64_t now, expiry = 0, dur, grant_id;
-	size_t passlen;
 	uint8_t flags = 0, purpose = REG_PURPOSE_TREATMENT;
 	ehr_err e = { 0 };
 	int rc, sel = !!a->records + a->all + !!a->type;
@@ -155,36 +216,10 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 			      a->until, (unsigned long long)now);
 		goto out;
 	}
-	if (a->bearer) {
-		if (!(key32 = sodium_malloc(32))) {
-			rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
-			goto out;
-		}
-		if (a->passcode || a->passfile) {
-			rc = a->passfile ? passphrase_from_file(a->passfile, &passcode, &passlen, &e)
-					 : prompt_secret_twice("passcode to say aloud", &passcode, &passlen, &e);
-			if (rc)
-				goto out;
-		}
-		if ((rc = bearer_new(key32, passcode, grantee, grantee_pk, &e)))
-			goto out;
+	if ((rc = grantee_keys(c, registry, a, grantee, grantee_pk, &key32, &passcode, name, sizeof(name), &e)))
+		goto out;
+	if (a->bearer)
 		flags |= REG_GRANT_BEARER;
-		snprintf(name, sizeof(name), "whoever holds the QR code%s", passcode ? " and the passcode" : "");
-	} else {
-		registry_account acct;
-		char addr[43];
-
-		if ((rc = registry_account_of(c, registry, grantee, &acct, &e)))
-			goto out;
-		eip55_format(grantee, addr);
-		if (!acct.registered) {
-			rc = ehr_fail(&e, EHR_EUSAGE, "%s has not registered an encryption key: ask them to run "
-				      "'ehr register' first", addr);
-			goto out;
-		}
-		memcpy(grantee_pk, acct.enc_key, 32);
-		snprintf(name, sizeof(name), "%s (%s)", acct.name[0] ? acct.name : "unnamed", addr);
-	}
 	if (a->all)
 		flags |= REG_GRANT_ALL;
 	if (a->write)
@@ -214,24 +249,7 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		if ((rc = grant_uri_format(&u, key32, uri, sizeof(uri), &e)))
 			goto out;
 	}
-	time_format(expiry, until, sizeof(until));
-	snprintf(caption, sizeof(caption), "ehr grant %llu - until %s", (unsigned long long)grant_id, until);
-	if (g.json) {
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddNumberToObject(o, "grant", (double)grant_id);
-		cJSON_AddStringToObject(o, "uri", uri);
-		cJSON_AddNumberToObject(o, "expiry", (double)expiry);
-		cJSON_AddNumberToObject(o, "records", (double)pk.n);
-		cJSON_AddBoolToObject(o, "bearer", a->bearer);
-		if (purpose)
-			cJSON_AddStringToObject(o, "purpose", consent_purpose_name(purpose));
-		output_json(o);
-	} else {
-		printf("grant %llu until %s\n%s\n", (unsigned long long)grant_id, until, uri);
-	}
-	fflush(stdout);
-	rc = show_qr(a, uri, caption, &e);
+	rc = grant_print(a, grant_id, expiry, pk.n, purpose, uri, &e);
 	sodium_memzero(uri, sizeof(uri));
 out:
 	free(pk.ids);

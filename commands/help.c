@@ -1,8 +1,13 @@
 /* ehr help: the commands, or one command's usage. */
 #include "commands/commands.h"
+#include "cli/session.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "wallet/base/fileio.h"
+#include "wallet/chain/config.h"
 
 enum { O_COMMANDS = 1 };
 
@@ -59,4 +64,45 @@ int cmd_help(int argc, char **argv)
 	     "Exit status: 0 ok, 1 failed or negative, 2 usage, 3 authentication,\n"
 	     "4 node unreachable, 5 refused by the chain, 6 integrity.");
 	return 0;
+}
+
+/* Whether a node is named without a configured network: --rpc or the
+ * environment (what cli/target.c would use). */
+static bool rpc_given(void)
+{
+	const char *v;
+
+	return g.rpc || g.network || ((v = getenv("EHR_RPC_URL")) && *v) || ((v = getenv("ETH_RPC_URL")) && *v);
+}
+
+int help_first_steps(void)
+{
+	char path[4096];
+	config *cfg = NULL;
+	ehr_err e = { 0 };
+	bool no_network;
+
+	if (!session_wallet_path(path, sizeof(path), &e) && !file_exists(path)) {
+		const char *w = strcmp(g.wallet, "default") ? g.wallet : NULL;
+
+		fprintf(stderr, "ehr: there is no wallet '%s' yet. To begin:\n"
+			"  ehr %s%s%sinit       a new wallet: 24 words to write down, a passphrase to choose\n"
+			"  ehr %s%s%srestore    a wallet from the words you already have\n"
+			"('ehr wallets' lists the wallets here; 'ehr help' shows every command)\n", g.wallet,
+			w ? "--wallet " : "", w ? w : "", w ? " " : "", w ? "--wallet " : "", w ? w : "", w ? " " : "");
+		return EHR_EUSAGE;
+	}
+	no_network = !rpc_given() && !config_load(&cfg, &e) && cfg->nnetworks == 0;
+	config_free(cfg);
+	if (no_network) {
+		fputs("ehr: the wallet is ready; next, the network that keeps the records:\n"
+		      "  ehr network add NAME --rpc URL [--registry ADDR]\n"
+		      "The clinic or network operator gives the URL and the registry; a public chain\n"
+		      "by its name (sepolia, polygon, gnosis...: see 'man ehr-network') fills in the\n"
+		      "rest. 'ehr help' shows every command.\n", stderr);
+		return EHR_EUSAGE;
+	}
+	fputs("usage: ehr [global options] COMMAND [options] [args]\n"
+	      "(see 'ehr help' for the commands)\n", stderr);
+	return EHR_EUSAGE;
 }

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +42,117 @@ static void show_mnemonic(const char *m)
 	puts(i % 4 ? "\n" : "");
 }
 
+/* How many words the check after showing them asks for, and how many
+ * tries each gets. */
+#define QUIZ_WORDS 3
+#define QUIZ_TRIES 3
+
+/* Word number pos (1-based) of m into word (wiped by the caller); false if
+ * there is no such word. */
+static bool nth_word(const char *m, unsigned pos, char word[16])
+{
+	unsigned i;
+	int n;
+
+	for (i = 1; sscanf(m, "%15s%n", word, &n) == 1; i++, m += n)
+		if (i == pos)
+			return true;
+	return false;
+}
+
+/* QUIZ_WORDS distinct positions of the nwords words, in increasing order. */
+static void quiz_positions(unsigned nwords, unsigned pos[QUIZ_WORDS])
+{
+	unsigned k = 0, i, p;
+
+	while (k < QUIZ_WORDS) {
+		p = 1 + randombytes_uniform(nwords);
+		for (i = 0; i < k && pos[i] != p; i++)
+			;
+		if (i == k)
+			pos[k++] = p;
+	}
+	for (i = 1; i < QUIZ_WORDS; i++)
+		for (k = i; k > 0 && pos[k - 1] > pos[k]; k--) {
+			p = pos[k];
+			pos[k] = pos[k - 1];
+			pos[k - 1] = p;
+		}
+}
+
+/* Asks for one word on the terminal (echo off), QUIZ_TRIES tries: 0 when
+ * it was given, else a reported failure. */
+static int ask_word(const char *want, unsigned pos)
+{
+	char prompt[32], *got = NULL;
+	size_t len = 0;
+	ehr_err e = { 0 };
+	unsigned t;
+	bool right;
+	int rc;
+
+	snprintf(prompt, sizeof(prompt), "word #%u", pos);
+	for (t = 1; t <= QUIZ_TRIES; t++) {
+		/* an empty or overlong answer (EHR_EUSAGE) is a wrong one */
+		if ((rc = prompt_secret(prompt, &got, &len, &e)) && rc != EHR_EUSAGE)
+			return report(&e);
+		right = !rc && len == strlen(want) && !strncasecmp(got, want, len);
+		if (!rc)
+			sodium_free(got);
+		if (right)
+			return 0;
+		if (t < QUIZ_TRIES)
+			fprintf(stderr, "That is not word #%u; try again (%u more %s).\n", pos,
+				QUIZ_TRIES - t, QUIZ_TRIES - t == 1 ? "try" : "tries");
+	}
+	return fail(EHR_EFAIL, "word #%u was not confirmed: no wallet written. Run 'ehr init' again "
+		    "(new words), and write them down in order", pos);
+}
+
+/* Before the wallet is written, on a terminal: the words, then a check
+ * that they were written down (ehr-init(1), CHECKING THE WORDS). */
+static int show_and_check(void *arg)
+{
+	const char *m = arg;
+	unsigned pos[QUIZ_WORDS], nwords = 0, i;
+	char word[16], line[8];
+	FILE *tty;
+	int rc = 0;
+
+	show_mnemonic(m);
+	while (nth_word(m, nwords + 1, word))
+		nwords++;
+	if (!(tty = fopen("/dev/tty", "r+")))
+		return fail(EHR_EUSAGE, "no terminal to check the words on (use --mnemonic-out FILE or --yes)");
+	fputs("Press Enter once they are written down; the screen is then cleared and three of them\n"
+	      "are asked for.", tty);
+	fflush(tty);
+	if (!fgets(line, sizeof(line), tty))
+		line[0] = '\0';
+	fclose(tty);
+	if (isatty(STDOUT_FILENO))
+		fputs("\033[H\033[2J\033[3J", stdout);   /* the words off the screen and its scrollback */
+	fflush(stdout);
+	quiz_positions(nwords, pos);
+	fputs("To check the written copy, type these words (they are not shown):\n", stderr);
+	for (i = 0; i < QUIZ_WORDS && !rc; i++) {
+		nth_word(m, pos[i], word);
+		rc = ask_word(word, pos[i]);
+	}
+	sodium_memzero(word, sizeof(word));
+	return rc;
+}
+
+static void next_steps(void)
+{
+	note("\nNext steps:\n"
+	     "  ehr network add NAME --rpc URL   the network that keeps the records (the clinic or\n"
+	     "                                   network operator gives it; 'man ehr-network' lists\n"
+	     "                                   public chains such as sepolia)\n"
+	     "  ehr register --name \"NAME\"       publish this account's encryption key\n"
+	     "  ehr record add FILE              encrypt a record and store it");
+}
+
 /* Whether another file than the one before (none: had is false) is now at
  * path: the new wallet went into place. */
 static bool wallet_replaced(const char *path, bool had, const struct stat *before)
@@ -61,7 +173,7 @@ int cmd_init(int argc, char **argv)
 	keystore_secret *s = NULL;
 	char *mnemonic = NULL, path[4096];
 	struct stat before;
-	bool had;
+	bool had, check;
 	size_t len;
 	ehr_err e = { 0 };
 	int key, rc;
@@ -131,7 +243,9 @@ int cmd_init(int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((rc = create_wallet(s, kdf, naccounts, force))) {
+	check = !out && !g.yes && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	if ((rc = create_wallet_confirmed(s, kdf, naccounts, force, check ? show_and_check : NULL,
+					  mnemonic))) {
 		/* A mnemonic for a wallet that does not exist helps no one; but a
 		 * failure after the new wallet went into place (syncing its
 		 * directory, reading it back) leaves a wallet whose only backup is
@@ -142,8 +256,9 @@ int cmd_init(int argc, char **argv)
 			warn("the wallet was written all the same; its mnemonic is in %s", out);
 		goto out;
 	}
-	if (!out)
+	if (!out && !check)
 		show_mnemonic(mnemonic);
+	next_steps();
 out:
 	keystore_secret_free(s);
 	sodium_free(mnemonic);

@@ -212,25 +212,152 @@ static int read_memo_file(const char *path, char **memo, ehr_err *e)
 	return 0;
 }
 
+/* An invoice on its way to being issued. */
+struct bill {
+	uint8_t patient[20], token[20];   /* token: all zero for the native coin */
+	uint8_t enc_key[32];              /* the patient's: the memo is sealed to it */
+	char patient_text[43], who[REG_NAME_MAX + 64], amount_text[AMOUNT_FMT_MAX];
+	struct token_info ti;
+	u256 amount;
+	uint64_t due, id;
+	const char *memo;
+};
+
+/* The token: --token, the network's default, or none with --native. */
+static int bill_token(const struct ctx *x, const struct invoice_args *a, struct bill *b, ehr_err *e)
+{
+	memset(b->token, 0, 20);
+	if (a->native)
+		return 0;
+	if (a->token && strcmp(a->token, "default"))
+		return eip55_parse(a->token, b->token, e);
+	if (!x->t.has_token)
+		return ehr_fail(e, EHR_EUSAGE, "network %s has no default token: say what the invoice "
+				"is in with --token ADDR or --native", x->t.network[0] ? x->t.network : "(none)");
+	memcpy(b->token, x->t.token, 20);
+	return 0;
+}
+
+/* The patient, who must have registered a key; the amount, in the token's
+ * units and more than 0; the due time. */
+static int bill_check(const struct ctx *x, const struct invoice_args *a, struct bill *b, ehr_err *e)
+{
+	registry_account acct;
+	uint64_t now;
+	int rc;
+
+	if ((rc = registry_account_of(x->c, x->registry, b->patient, &acct, e)))
+		return rc;
+	eip55_format(b->patient, b->patient_text);
+	if (!acct.registered)
+		return ehr_fail(e, EHR_EUSAGE, "%s has not registered an encryption key: ask them to run "
+				"'ehr register' first (an invoice's memo is sealed to that key)", b->patient_text);
+	memcpy(b->enc_key, acct.enc_key, 32);
+	snprintf(b->who, sizeof(b->who), "%s (%s)", acct.name[0] ? acct.name : "unnamed", b->patient_text);
+	memset(&b->ti, 0, sizeof(b->ti));
+	if (a->native) {
+		b->ti.decimals = 18;
+		snprintf(b->ti.symbol, sizeof(b->ti.symbol), "%s", x->t.symbol);
+		if ((rc = amount_parse(a->amount, 18, AMOUNT_UNITS, &b->amount, e)))
+			return rc;
+	} else if ((rc = token_info_get(x->c, b->token, x->s.address, &b->ti, e)) ||
+		   (rc = amount_parse(a->amount, b->ti.decimals, 0, &b->amount, e))) {
+		return rc;
+	}
+	if (u256_is_zero(&b->amount))
+		return ehr_fail(e, EHR_EUSAGE, "the amount must be more than 0");
+	amount_format(&b->amount, b->ti.decimals, b->amount_text, sizeof(b->amount_text));
+	if ((rc = chain_block_time(x->c, CHAIN_LATEST, &now, e)) ||
+	    (a->due && (rc = due_parse(a->due, now, &b->due, e))))
+		return rc;
+	return 0;
+}
+
+/* Asks, signs and sends the invoice; its id from the receipt (0 with
+ * --async). */
+static int bill_send(struct ctx *x, const struct invoice_args *a, struct bill *b, uint8_t hash[32],
+		     chain_receipt *r, ehr_err *e)
+{
+	uint8_t *data = NULL, *sealed = NULL;
+	size_t sealed_len = 0, i;
+	char what[512], due_text[40];
+	eth_tx tx;
+	int rc;
+
+	memset(&tx, 0, sizeof(tx));
+	if ((b->memo && (rc = invoice_memo_seal(b->memo, b->enc_key, &sealed, &sealed_len, e))) ||
+	    (rc = invoice_call_issue(b->patient, a->native ? NULL : b->token, &b->amount, b->due, sealed,
+				     sealed_len, &data, &tx.data_len, e)))
+		goto out;
+	if (b->due)
+		time_format(b->due, due_text, sizeof(due_text));
+	snprintf(what, sizeof(what), "Bill %s %s %s%s%s%s", b->who, b->amount_text, b->ti.symbol,
+		 b->due ? ", due " : "", b->due ? due_text : "", b->memo ? ", with a memo sealed to them" : "");
+	tx.has_to = 1;
+	memcpy(tx.to, x->registry, 20);
+	tx.data = data;
+	if ((rc = tx_submit(x->c, &x->s, &tx, what, &a->tx, hash, r, e)))
+		goto out;
+	for (i = 0; i < r->n_logs && !b->id; i++) {
+		registry_event_data ev;
+
+		if (registry_event_of(&r->logs[i], x->registry) != REG_EV_INVOICE_ISSUED)
+			continue;
+		if ((rc = registry_decode_event(&r->logs[i], x->registry, &ev, e)))
+			goto out;
+		b->id = ev.id;
+		registry_event_free(&ev);
+	}
+	if (r->found && !b->id)
+		rc = ehr_fail(e, EHR_EINTEGRITY, "the transaction has no InvoiceIssued event");
+out:
+	free(sealed);
+	free(data);
+	return rc;
+}
+
+static void bill_print(const struct invoice_args *a, const struct bill *b, const uint8_t hash[32],
+		       const chain_receipt *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	char tok_text[43];
+
+	if (b->id)
+		cJSON_AddNumberToObject(o, "invoice", (double)b->id);
+	else
+		cJSON_AddNullToObject(o, "invoice");
+	cJSON_AddStringToObject(o, "patient", b->patient_text);
+	cJSON_AddStringToObject(o, "amount", b->amount_text);
+	cJSON_AddStringToObject(o, "symbol", b->ti.symbol);
+	if (a->native) {
+		cJSON_AddNullToObject(o, "token");
+	} else {
+		eip55_format(b->token, tok_text);
+		cJSON_AddStringToObject(o, "token", tok_text);
+	}
+	if (b->due)
+		cJSON_AddNumberToObject(o, "due", (double)b->due);
+	else
+		cJSON_AddNullToObject(o, "due");
+	cJSON_AddBoolToObject(o, "memo", b->memo != NULL);
+	print_tx_result(hash, r, o);
+	if (!g.json && b->id)
+		printf("invoice %llu: %s %s to %s\n", (unsigned long long)b->id, b->amount_text, b->ti.symbol,
+		       b->who);
+}
+
 static int invoice_issue(struct invoice_args *a, int npos)
 {
 	struct ctx x;
-	struct token_info info, *ti = &info;
-	registry_account acct;
-	uint8_t patient[20], token[20], hash[32], *data = NULL, *sealed = NULL;
-	size_t data_len, sealed_len = 0;
-	char who[REG_NAME_MAX + 64], patient_text[43], amount_text[AMOUNT_FMT_MAX], what[512], due_text[40];
+	struct bill b;
+	uint8_t hash[32];
 	char *memo_buf = NULL;
-	const char *memo = a->memo;
-	uint64_t now, due = 0, id = 0;
 	chain_receipt r = { 0 };
-	eth_tx tx;
-	u256 amount;
 	ehr_err e = { 0 };
-	size_t i;
 	int rc;
 
 	memset(&x, 0, sizeof(x));
+	memset(&b, 0, sizeof(b));
 	if (npos)
 		return usage_error("invoice", "'invoice issue' takes options only: --patient ADDR --amount AMOUNT");
 	if (!a->patient || !a->amount)
@@ -241,119 +368,20 @@ static int invoice_issue(struct invoice_args *a, int npos)
 		return usage_error("invoice", "give --memo or --memo-file, not both");
 	if (a->memo_file && (rc = read_memo_file(a->memo_file, &memo_buf, &e)))
 		goto out;
-	if (memo_buf)
-		memo = memo_buf;
-	if (memo && !*memo) {
+	b.memo = memo_buf ? memo_buf : a->memo;
+	if (b.memo && !*b.memo) {
 		rc = ehr_fail(&e, EHR_EUSAGE, "the memo is empty");
 		goto out;
 	}
-	if ((rc = eip55_parse(a->patient, patient, &e)) || (rc = ctx_open(&x, &e)))
-		goto out;
-	if (!a->native) {
-		if (!a->token || !strcmp(a->token, "default")) {
-			if (!x.t.has_token) {
-				rc = ehr_fail(&e, EHR_EUSAGE, "network %s has no default token: say what the invoice "
-					      "is in with --token ADDR or --native",
-					      x.t.network[0] ? x.t.network : "(none)");
-				goto out;
-			}
-			memcpy(token, x.t.token, 20);
-		} else if ((rc = eip55_parse(a->token, token, &e))) {
-			goto out;
-		}
-	} else {
-		memset(token, 0, 20);
-	}
-	if ((rc = registry_account_of(x.c, x.registry, patient, &acct, &e)))
-		goto out;
-	eip55_format(patient, patient_text);
-	if (!acct.registered) {
-		rc = ehr_fail(&e, EHR_EUSAGE, "%s has not registered an encryption key: ask them to run "
-			      "'ehr register' first (an invoice's memo is sealed to that key)", patient_text);
-		goto out;
-	}
-	snprintf(who, sizeof(who), "%s (%s)", acct.name[0] ? acct.name : "unnamed", patient_text);
-	memset(&info, 0, sizeof(info));
-	if (a->native) {
-		info.decimals = 18;
-		snprintf(info.symbol, sizeof(info.symbol), "%s", x.t.symbol);
-		if ((rc = amount_parse(a->amount, 18, AMOUNT_UNITS, &amount, &e)))
-			goto out;
-	} else if ((rc = token_info_get(x.c, token, x.s.address, &info, &e)) ||
-		   (rc = amount_parse(a->amount, info.decimals, 0, &amount, &e))) {
-		goto out;
-	}
-	if (u256_is_zero(&amount)) {
-		rc = ehr_fail(&e, EHR_EUSAGE, "the amount must be more than 0");
-		goto out;
-	}
-	if ((rc = chain_block_time(x.c, CHAIN_LATEST, &now, &e)) ||
-	    (a->due && (rc = due_parse(a->due, now, &due, &e))))
-		goto out;
-	if (memo && (rc = invoice_memo_seal(memo, acct.enc_key, &sealed, &sealed_len, &e)))
-		goto out;
-	if ((rc = invoice_call_issue(patient, a->native ? NULL : token, &amount, due, sealed, sealed_len,
-				     &data, &data_len, &e)))
-		goto out;
-	amount_format(&amount, ti->decimals, amount_text, sizeof(amount_text));
-	if (due)
-		time_format(due, due_text, sizeof(due_text));
-	snprintf(what, sizeof(what), "Bill %s %s %s%s%s%s", who, amount_text, ti->symbol,
-		 due ? ", due " : "", due ? due_text : "", memo ? ", with a memo sealed to them" : "");
-	memset(&tx, 0, sizeof(tx));
-	tx.has_to = 1;
-	memcpy(tx.to, x.registry, 20);
-	tx.data = data;
-	tx.data_len = data_len;
-	if ((rc = tx_submit(x.c, &x.s, &tx, what, &a->tx, hash, &r, &e)))
-		goto out;
-	for (i = 0; i < r.n_logs && !id; i++) {
-		registry_event_data ev;
-
-		if (registry_event_of(&r.logs[i], x.registry) != REG_EV_INVOICE_ISSUED)
-			continue;
-		if ((rc = registry_decode_event(&r.logs[i], x.registry, &ev, &e)))
-			goto out;
-		id = ev.id;
-		registry_event_free(&ev);
-	}
-	if (r.found && !id) {
-		rc = ehr_fail(&e, EHR_EINTEGRITY, "the transaction has no InvoiceIssued event");
-		goto out;
-	}
-	{
-		cJSON *o = cJSON_CreateObject();
-		char tok_text[43];
-
-		if (id)
-			cJSON_AddNumberToObject(o, "invoice", (double)id);
-		else
-			cJSON_AddNullToObject(o, "invoice");
-		cJSON_AddStringToObject(o, "patient", patient_text);
-		cJSON_AddStringToObject(o, "amount", amount_text);
-		cJSON_AddStringToObject(o, "symbol", ti->symbol);
-		if (a->native) {
-			cJSON_AddNullToObject(o, "token");
-		} else {
-			eip55_format(token, tok_text);
-			cJSON_AddStringToObject(o, "token", tok_text);
-		}
-		if (due)
-			cJSON_AddNumberToObject(o, "due", (double)due);
-		else
-			cJSON_AddNullToObject(o, "due");
-		cJSON_AddBoolToObject(o, "memo", memo != NULL);
-		print_tx_result(hash, &r, o);
-	}
-	if (!g.json && id)
-		printf("invoice %llu: %s %s to %s\n", (unsigned long long)id, amount_text, ti->symbol, who);
+	if (!(rc = eip55_parse(a->patient, b.patient, &e)) && !(rc = ctx_open(&x, &e)) &&
+	    !(rc = bill_token(&x, a, &b, &e)) && !(rc = bill_check(&x, a, &b, &e)) &&
+	    !(rc = bill_send(&x, a, &b, hash, &r, &e)))
+		bill_print(a, &b, hash, &r);
 out:
 	if (memo_buf) {
 		sodium_memzero(memo_buf, strlen(memo_buf));
 		free(memo_buf);
 	}
-	free(sealed);
-	free(data);
 	chain_receipt_free(&r);
 	ctx_close(&x);
 	return rc ? report(&e) : 0;

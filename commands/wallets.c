@@ -130,12 +130,12 @@ int cmd_wallets(int argc, char **argv)
 		return EHR_EUSAGE;
 	if (p.npos == 0 || (p.npos == 1 && !strcmp(p.pos[0], "list")))
 		return list();
-	if (!strcmp(p.pos[0], "remove")) {
+	if (!strcmp(p.pos[0], "remove") || !strcmp(p.pos[0], "rm")) {  /* rm: as in a shell */
 		if (p.npos != 2)
-			return usage_error("wallets", "'wallets remove' takes one wallet name");
+			return usage_error("wallets", "'wallets %s' takes one wallet name", p.pos[0]);
 		return remove_wallet(p.pos[1]);
 	}
-	if (p.npos == 1 && strcmp(p.pos[0], "list") && strcmp(p.pos[0], "remove"))
+	if (p.npos == 1 && strcmp(p.pos[0], "list"))
 		return usage_error("wallets", "unknown subcommand '%s' (use list or remove)", p.pos[0]);
 	return usage_error("wallets", "unexpected argument '%s'", p.pos[p.npos - 1]);
 }

@@ -1,17 +1,21 @@
-/* Node results the chain layer reads (wallet/chain/chain.c): transaction
+/* Node results the chain layer reads (wallet/chain/chain*.c): transaction
  * receipts and their logs, eth_getLogs entries, fee histories, and the
  * words of node errors (log range limits with a suggested range, revert
  * data). The input is a JSON result as a node would send it.
  *
- * The readers are static in chain.c, so this target compiles chain.c into
- * itself (its public symbols then come from here, not from libehr.a's
- * chain.o). If chain.c renames them, change this file with it.
+ * The readers are static in the chain client's files, so this target
+ * compiles all four into itself (their public symbols then come from here,
+ * not from libehr.a's chain*.o). If they rename them, change this file
+ * with them.
  *
  * Each log of a receipt that parses is handed on to registry_decode_event
  * with its own address as the registry's, as `ehr audit` does. */
 #include "fuzz.h"
 
 #include "wallet/chain/chain.c"
+#include "wallet/chain/chain_prepare.c"
+#include "wallet/chain/chain_read.c"
+#include "wallet/chain/chain_send.c"
 #include "wallet/chain/abi.h"
 #include "wallet/registry/registry.h"
 
@@ -59,9 +63,9 @@ static void words(const char *msg)
 	if ((p = strstr(msg, "[0x")))
 		span = suggested_span(msg, strtoull(p + 1, NULL, 16));
 	(void)span;
-	revert_reason(&c, msg, msg, out, sizeof(out));
+	chain_revert_reason(&c, msg, msg, out, sizeof(out));
 	FUZZ_ASSERT(memchr(out, '\0', sizeof(out)));
-	revert_reason(&c, NULL, msg, out, sizeof(out));
+	chain_revert_reason(&c, NULL, msg, out, sizeof(out));
 	FUZZ_ASSERT(memchr(out, '\0', sizeof(out)));
 }
 
@@ -96,14 +100,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* eth_getLogs: an array of logs, or one */
 	if (cJSON_IsArray(root)) {
 		cJSON_ArrayForEach(el, root) {
-			if (!parse_log(el, &l, &e))
+			if (!chain_parse_log(el, &l, &e))
 				one_log(&l);
-			log_free(&l);
+			chain_log_free(&l);
 		}
 	} else {
-		if (!parse_log(root, &l, &e))
+		if (!chain_parse_log(root, &l, &e))
 			one_log(&l);
-		log_free(&l);
+		chain_log_free(&l);
 	}
 
 	(void)history_tip(root, &fee);

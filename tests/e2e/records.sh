@@ -124,7 +124,7 @@ assert att["size"] == len(data) and base64.b64decode(att["hash"]) == hashlib.sha
 # A FHIR record goes in as it is, described by a DocumentReference that
 # carries its record id; `audit --fhir` names records by the same
 # identifier, so the two join.
-printf '{"resourceType": "Observation", "status": "final",\n "valueQuantity": {"value": 1.50, "unit": "%%"}}\n' \
+printf '{"resourceType": "Observation", "status": "final", "code": {"text": "HbA1c"},\n "valueQuantity": {"value": 1.50, "unit": "%%"}}\n' \
 	> "$T/obs.json"
 check_exit "bob adds a FHIR record" 0 "$EHR" --wallet bob record add "$T/obs.json" --title "HbA1c" --yes --json
 obs_id=$(sed -n 's/.*"id":[^0-9]*\([0-9]*\).*/\1/p' "$E2E_OUT")
@@ -157,7 +157,33 @@ n0=$(count)
 check_exit "invalid JSON in a .json file is refused (2)" 2 "$EHR" --wallet alice record add "$T/bad.json" --yes
 grep_err "says where it breaks" "line 2, column"
 check_eq "nothing anchored" "$(count)" "$n0"
+printf '{"resourceType": "Patinet", "name": [{"family": "Doe"}]}\n' > "$T/patinet.json"
+check_exit "a resourceType that is not R4 is refused (2)" 2 "$EHR" --wallet alice record add \
+	"$T/files/r1.bin" "$T/patinet.json" --yes
+grep_err "names the file, the type and a guess" "patinet.json: \"Patinet\" is not a FHIR R4 resource type (did you mean \"Patient\"?)"
+check_eq "nothing anchored, the good file neither" "$(count)" "$n0"
+printf '{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": "Patient"}},\n {"fullUrl": "urn:x"}]}\n' \
+	> "$T/bundle-bad.json"
+check_exit "a Bundle entry without a resource is refused (2)" 2 "$EHR" --wallet alice record add "$T/bundle-bad.json" --yes
+grep_err "names the entry" "bundle-bad.json: entry\[1\]: an entry of a collection Bundle needs a \"resource\""
+check_exit "and with --split-bundle too (2)" 2 "$EHR" --wallet alice record add "$T/bundle-bad.json" --split-bundle --yes
+grep_err "the same message" "entry\[1\]: an entry of a collection Bundle"
+printf '{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": "Patient", "gender": "f"}}]}\n' \
+	> "$T/bundle-gender.json"
+check_exit "a Patient's bad gender inside a Bundle is refused (2)" 2 "$EHR" --wallet alice record add \
+	"$T/bundle-gender.json" --split-bundle --yes
+grep_err "names the path and the values allowed" "entry\[0\].resource: Patient.gender must be one of male, female, other, unknown"
+check_eq "still nothing anchored" "$(count)" "$n0"
 check_exit "a missing file is refused (2)" 2 "$EHR" --wallet alice record add "$T/nope.pdf" --yes
+mkdir -p -m 700 "$T/noreg/wallets"
+cp "$EHR_HOME/wallets/alice.json" "$T/noreg/wallets/"
+check_exit "record add with no registry configured (2)" 2 env EHR_HOME="$T/noreg" "$EHR" --wallet alice \
+	--rpc "$EHR_RPC_URL" record add "$T/files/r1.bin" --yes
+grep_err "says a registry comes from the network's configuration" \
+	"The registry comes with the network's configuration: the clinic or network operator gives its address"
+grep_err "then mentions deploy" "operator gives its address.*Only to run a chain of your own, 'ehr deploy'"
+check_eq "nothing anchored without a registry" "$(count)" "$n0"
+check_eq "and no config written" "$(test -e "$T/noreg/config.json" || echo none)" none
 check_exit "a record that does not exist (1)" 1 "$EHR" --wallet alice record get 9999 -o "$T/out/x"
 grep_err "says so" "no record 9999"
 check_exit "another patient's record without a grant (5)" 5 "$EHR" --wallet bob record get 1 -o "$T/out/x"

@@ -134,4 +134,19 @@ check_exit "a bad manifest line is refused before anything is sent (2)" 2 sh -c 
 grep_err "names the line" "line 1"
 check_exit "a missing file is refused (2)" 2 "$EHR" --wallet lab upload --patient "$P1" "$T/nope" --yes
 
+## FHIR that is not R4: refused before it is sealed, nothing sent
+mkdir -p "$T/fhir-bad"
+printf '{"resourceType": "Patinet", "name": [{"family": "Doe"}]}\n' > "$T/fhir-bad/patient.json"
+before=$(by_lab)
+check_exit "a misspelt resourceType is refused (2)" 2 "$EHR" --wallet lab upload --patient "$P1" \
+	"$T/fhir-bad/patient.json" --journal "$T/j-fhir" --yes
+grep_err "names the file and the problem" "fhir-bad/patient.json: \"Patinet\" is not a FHIR R4 resource type (did you mean \"Patient\"?)"
+check_eq "nothing anchored for it" "$(by_lab)" "$before"
+printf '{"patient": "%s", "file": "fhir-bad/obs.json"}\n' "$P1" > "$T/m-fhir"
+printf '{"resourceType": "Observation", "code": {"text": "HbA1c"}}\n' > "$T/fhir-bad/obs.json"
+check_exit "an Observation without status in a manifest is refused (2)" 2 "$EHR" --wallet lab upload \
+	--manifest "$T/m-fhir" --journal "$T/j-fhir2" --yes
+grep_err "names the file and the field" "fhir-bad/obs.json: Observation has no \"status\""
+check_eq "nothing anchored for that either" "$(by_lab)" "$before"
+
 finish

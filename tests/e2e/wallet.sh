@@ -123,6 +123,13 @@ check_exit "wallets remove without a terminal needs --yes" 2 "$EHR" wallets remo
 check_eq "so w4 is still there" "$(test -f "$W/w4.json" && echo yes)" yes
 check_exit "wallets remove --yes" 0 "$EHR" wallets remove w4 --yes
 check_eq "w4 is gone" "$(test -f "$W/w4.json" || echo gone)" gone
+check_exit "wallets rm without a terminal needs --yes too" 2 "$EHR" wallets rm raw < /dev/null
+check_eq "so raw is still there" "$(test -f "$W/raw.json" && echo yes)" yes
+check_exit "wallets rm with no name (2)" 2 "$EHR" wallets rm
+grep_err "names the alias" "'wallets rm' takes one wallet name"
+check_exit "wallets rm --yes, as remove" 0 "$EHR" wallets rm raw --yes
+grep_err "says it removed it" "removed wallet 'raw'"
+check_eq "raw is gone" "$(test -f "$W/raw.json" || echo gone)" gone
 
 ## refusals: message, exit status, nothing changed
 cp "$W/dev.json" "$T/dev.before"
@@ -183,6 +190,57 @@ grep_err "suggests the command" "did you mean 'init'"
 check_exit "no such wallet is exit 3" 3 "$EHR" --wallet nosuch accounts
 grep_err "names the wallet" "nosuch"
 check_exit "bad wallet name is exit 2" 2 "$EHR" --wallet ../evil accounts
+
+## ehr alone: what to do first, then next, then the usual usage
+FRESH="env -u EHR_RPC_URL -u ETH_RPC_URL -u EHR_WALLET EHR_HOME=$T/fresh"
+mkdir -m 700 "$T/fresh"
+check_exit "ehr alone on a fresh machine (2)" 2 $FRESH "$EHR"
+grep_err "says to init" "there is no wallet 'default' yet"
+grep_err "or restore" "ehr restore    a wallet from the words you already have"
+check_exit "ehr alone with another wallet name (2)" 2 $FRESH "$EHR" --wallet clinic
+grep_err "with that name" "ehr --wallet clinic init"
+check_eq "it wrote nothing" "$(ls -A "$T/fresh")" ""
+$FRESH "$EHR" init --kdf interactive --mnemonic-out "$T/fresh-m" -q
+check_exit "ehr alone with a wallet but no network (2)" 2 $FRESH "$EHR"
+grep_err "says network add comes next" "ehr network add NAME --rpc URL"
+grep_err "says who gives the URL" "clinic or network operator"
+check_exit "with --rpc it is the usual usage (2)" 2 $FRESH "$EHR" --rpc http://127.0.0.1:1
+grep_err "the usage line" "^usage: ehr"
+$FRESH "$EHR" network add here --rpc http://127.0.0.1:1 --chain-id 31337 2> /dev/null
+check_exit "with a network it is the usual usage (2)" 2 $FRESH "$EHR"
+grep_err "the usage line" "^usage: ehr \[global options\] COMMAND"
+
+## init on a terminal: the words shown, then three of them asked for
+TTY="python3 $E2E_ROOT/tests/e2e/init-tty.py"
+check_exit "init on a terminal, the words typed back" 0 $FRESH $TTY right "$T/q1-words" \
+	"$EHR" --wallet q1 init --kdf interactive
+grep_out "the words were shown" " 24\. [a-z]"
+check_eq "three were asked for" "$(grep -c "^word #[0-9]*: " "$E2E_OUT")" 3
+grep_out "and the next steps" "ehr network add NAME --rpc URL"
+$FRESH "$EHR" --wallet q1r restore --kdf interactive --mnemonic-file "$T/q1-words" -q
+check_eq "the words shown are the wallet's" "$($FRESH "$EHR" --wallet q1r address)" "$($FRESH "$EHR" --wallet q1 address)"
+check_exit "one wrong answer, then right" 0 $FRESH $TTY once "$T/q2-words" "$EHR" --wallet q2 init --kdf interactive
+grep_out "says it was wrong" "That is not word #[0-9]*; try again (2 more tries)"
+check_eq "q2 written" "$(test -f "$T/fresh/wallets/q2.json" && echo yes)" yes
+check_exit "three wrong answers abort (1)" 1 $FRESH $TTY wrong "$T/q3-words" "$EHR" --wallet q3 init --kdf interactive
+grep_out "says nothing was written" "was not confirmed: no wallet written"
+check_eq "no q3 wallet" "$(test -e "$T/fresh/wallets/q3.json" || echo none)" none
+cp "$T/fresh/wallets/q1.json" "$T/q1.before"
+check_exit "a wrong check leaves a --force'd wallet alone (1)" 1 $FRESH $TTY wrong "$T/q1b-words" \
+	"$EHR" --wallet q1 init --kdf interactive --force
+cmp -s "$T/fresh/wallets/q1.json" "$T/q1.before"; check_eq "q1 unchanged" $? 0
+check_exit "--yes on a terminal skips the check" 0 $FRESH $TTY none "$T/q4-words" \
+	"$EHR" --wallet q4 init --kdf interactive --yes
+grep -q "word #" "$E2E_OUT" && fail "asked for words with --yes" || ok "no words asked for with --yes"
+check_eq "the words still shown" "$(wc -w < "$T/q4-words")" 24
+check_exit "--mnemonic-out on a terminal skips it too" 0 $FRESH $TTY none "$T/q5-words" \
+	"$EHR" --wallet q5 init --kdf interactive --mnemonic-out "$T/q5-m"
+grep -q "word #" "$E2E_OUT" && fail "asked for words with --mnemonic-out" || ok "no words asked for with --mnemonic-out"
+check_exit "without a terminal: no check, the next steps on stderr" 0 $FRESH "$EHR" --wallet q6 init \
+	--kdf interactive --mnemonic-out "$T/q6-m"
+grep_err "next steps" "ehr register --name"
+check_exit "-q leaves them out" 0 $FRESH "$EHR" --wallet q7 init --kdf interactive --mnemonic-out "$T/q7-m" -q
+check_eq "nothing on stderr with -q" "$(cat "$E2E_ERR")" ""
 
 ## weak passphrases: refused, exit 2, nothing written
 printf 'a\n' > "$T/weak1"

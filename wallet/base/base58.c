@@ -2,8 +2,9 @@
 
 #include <string.h>
 
-#include <openssl/sha.h>
 #include <sodium.h>
+
+#include "wallet/base/sha256.h"
 
 static const char alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
@@ -99,10 +100,10 @@ out:
 
 static void checksum(const uint8_t *in, size_t len, uint8_t sum[4])
 {
-	uint8_t h[SHA256_DIGEST_LENGTH];
+	uint8_t h[32];
 
-	SHA256(in, len, h);
-	SHA256(h, sizeof(h), h);
+	sha256(in, len, h);
+	sha256(h, sizeof(h), h);
 	memcpy(sum, h, 4);
 }
 

@@ -22,7 +22,7 @@ void hex_encode0x(const uint8_t *in, size_t len, char *out)
 	hex_encode(in, len, out + 2);
 }
 
-static int nibble(int c)
+int hex_digit_value(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -43,7 +43,7 @@ long hex_decode(const char *hex, uint8_t *out, size_t cap)
 	if (n % 2 || n / 2 > cap)
 		return -1;
 	for (i = 0; i < n / 2; i++) {
-		int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+		int hi = hex_digit_value(hex[2 * i]), lo = hex_digit_value(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -11,6 +11,9 @@ void hex_encode(const uint8_t *in, size_t len, char *out);
 /* Same, prefixed with "0x" (2*len+3 bytes). */
 void hex_encode0x(const uint8_t *in, size_t len, char *out);
 
+/* The value of one hex digit (either case), or -1 for any other char. */
+int hex_digit_value(int c);
+
 /* Decodes hex with an optional 0x prefix into out (cap bytes). Returns the
  * number of bytes written, or -1 on odd length, a non-hex digit or overflow. */
 long hex_decode(const char *hex, uint8_t *out, size_t cap);

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "wallet/base/hex.h"
+
 typedef unsigned __int128 u128;
 
 u256 u256_max(void)
@@ -201,17 +203,6 @@ size_t u256_to_be_min(const u256 *a, uint8_t out[32])
 	return n;
 }
 
-static int hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int u256_parse(const char *s, u256 *r)
 {
 	u256 t = { { 0, 0, 0, 0 } };
@@ -226,7 +217,7 @@ int u256_parse(const char *s, u256 *r)
 		if (!*p)
 			return -1;
 		for (; *p; p++) {
-			int d = hex_digit((unsigned char)*p);
+			int d = hex_digit_value((unsigned char)*p);
 
 			if (d < 0)
 				return -1;

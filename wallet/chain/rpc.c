@@ -1271,13 +1271,6 @@ static int quantity_digits(const cJSON *j, const char **digits, size_t *n, ehr_e
 	return 0;
 }
 
-static int digit_value(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	return (ch | 0x20) - 'a' + 10;
-}
-
 int rpc_parse_quantity(const cJSON *j, uint8_t be32[32], ehr_err *e)
 {
 	const char *d;
@@ -1292,7 +1285,7 @@ int rpc_parse_quantity(const cJSON *j, uint8_t be32[32], ehr_err *e)
 	for (i = 0; i < n; i++) {
 		size_t nib = n - 1 - i;	/* nibble index from the right */
 
-		be32[31 - nib / 2] |= (uint8_t)(digit_value(d[i]) << (nib % 2 ? 4 : 0));
+		be32[31 - nib / 2] |= (uint8_t)(hex_digit_value((unsigned char)d[i]) << (nib % 2 ? 4 : 0));
 	}
 	return 0;
 }
@@ -1309,7 +1302,7 @@ int rpc_parse_u64(const cJSON *j, uint64_t *out, ehr_err *e)
 	if (n > 16)
 		return bad_quantity(j, "more than 64 bits", e);
 	for (i = 0; i < n; i++)
-		v = v << 4 | (uint64_t)digit_value(d[i]);
+		v = v << 4 | (uint64_t)hex_digit_value((unsigned char)d[i]);
 	*out = v;
 	return 0;
 }

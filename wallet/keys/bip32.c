@@ -3,10 +3,10 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <sodium.h>
 
 #include "wallet/base/base58.h"
+#include "wallet/base/sha256.h"
 #include "wallet/keys/secp.h"
 
 #define VERSION_XPRV 0x0488ade4u
@@ -84,10 +84,10 @@ static void hmac512(struct scratch *s, const uint8_t *key, size_t keylen, const 
 
 void bip32_fingerprint(const bip32_key *k, uint8_t fp[4])
 {
-	uint8_t sha[SHA256_DIGEST_LENGTH], rmd[EVP_MAX_MD_SIZE];
+	uint8_t sha[32], rmd[EVP_MAX_MD_SIZE];
 	unsigned int rlen = 0;
 
-	SHA256(k->pub, 33, sha);
+	sha256(k->pub, 33, sha);
 	if (EVP_Digest(sha, sizeof(sha), rmd, &rlen, EVP_ripemd160(), NULL) != 1 || rlen != 20)
 		memset(rmd, 0, 4);	/* RIPEMD-160 is in OpenSSL 3's default provider; cannot happen */
 	memcpy(fp, rmd, 4);

@@ -3,8 +3,10 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <sodium.h>
+
+#include "wallet/base/sha256.h"
+#include "wallet/base/text.h"
 
 #define MAX_WORDS 24
 #define LIST_WORD_MAX 8		/* the longest English word has 8 letters */
@@ -13,7 +15,7 @@
  * from the mnemonic or the entropy. */
 struct scratch {
 	uint8_t bits[36];	/* entropy || checksum, big-endian bit string */
-	uint8_t hash[SHA256_DIGEST_LENGTH];
+	uint8_t hash[32];
 	uint16_t index[MAX_WORDS];
 	char word[LIST_WORD_MAX + 1];	/* one lowercased word, NUL padded */
 };
@@ -79,7 +81,7 @@ int bip39_from_entropy(const uint8_t *entropy, size_t len, char *out, size_t cap
 		return EHR_EFAIL;
 	words = len * 3 / 4;
 	memcpy(s->bits, entropy, len);
-	SHA256(entropy, len, s->hash);
+	sha256(entropy, len, s->hash);
 	s->bits[len] = s->hash[0];	/* the first len/4 bits of it are used */
 	for (i = 0; i < words; i++) {
 		const char *w = bip39_english[get11(s->bits, i)];
@@ -131,34 +133,6 @@ static int lookup_word(const struct scratch *s, unsigned *index)
 	return (int)found;
 }
 
-/* Optimal-string-alignment distance (Levenshtein plus adjacent swaps),
- * capped: returns at most limit + 1. Only used to phrase an error. */
-static unsigned edit_distance(const char *a, const char *b, unsigned limit)
-{
-	unsigned d[24][24], i, j, la = (unsigned)strlen(a), lb = (unsigned)strlen(b);
-
-	if (la > 23 || lb > 23)
-		return limit + 1;
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++) {
-		for (j = 1; j <= lb; j++) {
-			unsigned cost = a[i - 1] != b[j - 1], v = d[i - 1][j - 1] + cost;
-
-			if (d[i - 1][j] + 1 < v)
-				v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb] > limit ? limit + 1 : d[la][lb];
-}
-
 /*
  * Writes " (did you mean 'x'?)" or "... 'x', 'y' or 'z'?" to hint: the list
  * words closest to word within two edits, when there are at most three of
@@ -173,7 +147,7 @@ static void suggest(const char *word, char *hint, size_t cap)
 
 	hint[0] = '\0';
 	for (i = 0; i < 2048; i++) {
-		dist = edit_distance(word, bip39_english[i], 2);
+		dist = edit_distance(word, bip39_english[i]);
 		if (dist > 2 || dist > best)
 			continue;
 		if (dist < best) {
@@ -260,7 +234,7 @@ static int decode(const char *m, struct scratch *s, size_t *words, ehr_err *e)
 		put11(s->bits, i, s->index[i]);
 	len = count * 4 / 3;
 	cs_bits = count / 3;
-	SHA256(s->bits, len, s->hash);
+	sha256(s->bits, len, s->hash);
 	/* Compare only the checksum bits, without an early exit. */
 	if ((((s->hash[0] ^ s->bits[len]) & (0xff00u >> cs_bits)) & 0xff) != 0)
 		return ehr_fail(e, EHR_EUSAGE, "checksum does not match: a word is wrong or the order is");

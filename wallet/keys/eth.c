@@ -8,6 +8,7 @@
 
 #include "wallet/keys/keccak.h"
 #include "wallet/keys/secp.h"
+#include "wallet/base/hex.h"
 
 int eth_pubkey_from_priv(const uint8_t priv[32], uint8_t pub65[65], ehr_err *e)
 {
@@ -63,17 +64,6 @@ void eip55_format(const uint8_t addr[20], char out[43])
 	}
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int eip55_parse(const char *s, uint8_t addr[20], ehr_err *e)
 {
 	const char *h;
@@ -87,7 +77,7 @@ int eip55_parse(const char *s, uint8_t addr[20], ehr_err *e)
 	if (strlen(h) != 40)
 		return ehr_fail(e, EHR_EUSAGE, "address '%.50s' is not 0x and 40 hex digits", s);
 	for (i = 0; i < 40; i++) {
-		int v = hexval((unsigned char)h[i]);
+		int v = hex_digit_value((unsigned char)h[i]);
 
 		if (v < 0)
 			return ehr_fail(e, EHR_EUSAGE, "address '%.50s' is not 0x and 40 hex digits", s);

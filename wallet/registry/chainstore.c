@@ -11,6 +11,7 @@
 #include "wallet/chain/abi.h"
 #include "wallet/registry/chainstore.h"
 #include "wallet/base/hex.h"
+#include "wallet/base/sha256.h"
 
 /* ---- putting ------------------------------------------------------------- */
 
@@ -612,7 +613,7 @@ static int take_chunk(struct assembly *a, uint32_t index, const uint8_t *data, s
 	uint8_t d[32];
 	int st;
 
-	crypto_hash_sha256(d, data ? data : (const uint8_t *)"", len);
+	sha256(data, len, d);
 	if (a->seen[index]) {
 		if (sodium_memcmp(d, a->digest[index], 32))
 			return ehr_fail(a->e, EHR_EINTEGRITY, "record %s on chain has conflicting "

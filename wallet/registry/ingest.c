@@ -15,6 +15,7 @@
 
 #include "wallet/base/array.h"
 #include "wallet/vault/fhir.h"
+#include "wallet/vault/fhir_validate.h"
 #include "wallet/base/fileio.h"
 #include "wallet/registry/records.h"
 #include "wallet/registry/registry.h"
@@ -87,6 +88,11 @@ int ingest_inspect(struct incoming *in, char **json, size_t *json_len, ehr_err *
 		*json = NULL;
 		if (!ends_with(in->path, ".json"))
 			return 0;  /* it only looked like JSON: an opaque file */
+		return ehr_wrap(e, "%s", in->path);
+	}
+	if (in->meta.resource_type[0] && fhir_validate(*json, *json_len, e)) {
+		free(*json);
+		*json = NULL;
 		return ehr_wrap(e, "%s", in->path);
 	}
 	return 0;

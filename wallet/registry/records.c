@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "wallet/chain/abi.h"
@@ -17,6 +16,7 @@
 #include "wallet/base/fileio.h"
 #include "wallet/base/hex.h"
 #include "wallet/base/paths.h"
+#include "wallet/base/sha256.h"
 #include "wallet/vault/store.h"
 
 void records_free(registry_record *r)
@@ -213,16 +213,14 @@ int records_tmpfile_small(int *fd, ehr_err *e)
 
 int records_sha256_fd(int fd, uint8_t out[32], uint64_t *size, ehr_err *e)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	sha256_ctx *md = sha256_new();
 	static uint8_t buf[1 << 16];
 	uint64_t total = 0;
 	ssize_t n;
 	int rc = 0;
 
-	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-		EVP_MD_CTX_free(md);
+	if (!md)
 		return ehr_fail(e, EHR_EFAIL, "sha-256 is not available");
-	}
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -230,12 +228,12 @@ int records_sha256_fd(int fd, uint8_t out[32], uint64_t *size, ehr_err *e)
 			rc = ehr_fail(e, EHR_EFAIL, "cannot read the record: %s", strerror(errno));
 			break;
 		}
-		EVP_DigestUpdate(md, buf, (size_t)n);
+		sha256_update(md, buf, (size_t)n);
 		total += (uint64_t)n;
 	}
 	if (!rc)
-		EVP_DigestFinal_ex(md, out, NULL);
-	EVP_MD_CTX_free(md);
+		sha256_final(md, out);
+	sha256_free(md);
 	if (size)
 		*size = total;
 	return rc;

@@ -1,20 +1,19 @@
 /* The record envelope; the format is documented in envelope.h.
  *
  * Sealing and opening are streams in constant memory. The SHA-256 of the
- * envelope and the reading of the input run on a second thread (the pump
- * below), so the calling thread does nothing but the cipher: hashing
+ * envelope and the reading of the input run on a second thread (the pump,
+ * envelope_pump.c), so the calling thread does nothing but the cipher: hashing
  * inline after each chunk made sealing 1 GiB almost twice as slow as a
  * bare secretstream loop; this way it runs at about the loop's speed. When
  * no thread can be started the same steps run inline. */
 #include "wallet/vault/envelope.h"
 #include "wallet/base/fileio.h"
+#include "wallet/base/sha256.h"
+#include "wallet/vault/envelope_pump.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
-#include <semaphore.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,556 +22,14 @@
 #include <unistd.h>
 
 #include <cJSON.h>
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #define SS_HEADER crypto_secretstream_xchacha20poly1305_HEADERBYTES
 #define TAG_MESSAGE crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
 #define TAG_FINAL crypto_secretstream_xchacha20poly1305_TAG_FINAL
-#define CT_CHUNK (ENVELOPE_CHUNK + ENVELOPE_ABYTES)
 #define SIZE_LIMIT (UINT64_C(1) << 53)   /* exact in a JSON number (a double) */
 
 typedef crypto_secretstream_xchacha20poly1305_state ss_state;
-
-/* ---- reading and writing whole buffers ---- */
-
-/* A place to read an envelope from: a file descriptor, or memory. */
-struct src {
-	int fd;
-	const uint8_t *mem;
-	size_t len, pos;
-};
-
-/* Reads until n bytes or EOF; returns the count, or -1 with errno. */
-static ssize_t src_read(struct src *s, uint8_t *buf, size_t n)
-{
-	if (!s->mem)
-		return read_full(s->fd, buf, n);
-	if (n > s->len - s->pos)
-		n = s->len - s->pos;
-	memcpy(buf, s->mem + s->pos, n);
-	s->pos += n;
-	return (ssize_t)n;
-}
-
-/* ---- the pump: a second thread that reads and hashes ---- */
-
-/* Work is split so that both cores are busy: the calling thread only
- * encrypts (or decrypts and writes); the worker reads the input and hashes
- * the envelope (and, when sealing, writes it). Reading and hashing cost
- * about what the cipher costs, so the two threads keep pace.
- *
- * Sealing:  worker reads plaintext -> [in ring] -> caller encrypts
- *           -> [out ring] -> worker hashes and writes the envelope.
- * Opening:  worker reads and hashes the envelope -> [in ring] -> caller
- *           decrypts and writes the plaintext.
- *
- * Each ring is a fixed set of slots handed back and forth through two
- * counting semaphores, in order. The worker reads until a read returns
- * nothing and passes that empty slot on too, so the caller always learns
- * where the input ends. When no thread can be started the worker's steps
- * run inline, on demand. */
-
-#define SLOTS 8
-#define SLOT_STRIDE ((CT_CHUNK + 63) & ~(size_t)63)
-#define SLOT_STOP SIZE_MAX
-
-struct ring {
-	uint8_t *mem;
-	size_t len[SLOTS];
-	unsigned head, tail;       /* next slot to fill, next slot to take filled */
-	sem_t filled, vacant;
-	bool sems;
-};
-
-struct pump {
-	struct src *src;
-	size_t read_size;          /* bytes per input slot */
-	struct ring in, out;
-	bool has_out;              /* sealing: the out ring exists */
-	EVP_MD_CTX *md;
-	bool hash_in;              /* opening: hash what is read */
-	int out_fd;                /* sealing: where the envelope goes, or -1 */
-	bool eof;                  /* worker's: the empty read was passed on */
-	int read_errno;            /* worker's, read by the caller after the empty slot */
-	atomic_int write_errno;
-	atomic_bool abort;
-	bool threaded;
-	pthread_t thread;
-};
-
-static void sem_wait_nointr(sem_t *s)
-{
-	while (sem_wait(s) < 0 && errno == EINTR)
-		;
-}
-
-static int ring_init(struct ring *r)
-{
-	memset(r, 0, sizeof(*r));
-	if (!(r->mem = malloc(SLOTS * SLOT_STRIDE)))
-		return -1;
-	if (sem_init(&r->filled, 0, 0) < 0 || sem_init(&r->vacant, 0, SLOTS) < 0)
-		return -1;
-	r->sems = true;
-	return 0;
-}
-
-static void ring_free(struct ring *r)
-{
-	if (r->sems) {
-		sem_destroy(&r->filled);
-		sem_destroy(&r->vacant);
-	}
-	if (r->mem) {
-		/* plaintext passes through the rings when sealing */
-		sodium_memzero(r->mem, SLOTS * SLOT_STRIDE);
-		free(r->mem);
-	}
-	memset(r, 0, sizeof(*r));
-}
-
-static uint8_t *ring_slot(struct ring *r, unsigned i)
-{
-	return r->mem + (size_t)i * SLOT_STRIDE;
-}
-
-/* Producer side: wait for the next slot, fill it, hand it over. */
-static uint8_t *ring_take_vacant(struct ring *r)
-{
-	sem_wait_nointr(&r->vacant);
-	return ring_slot(r, r->head);
-}
-
-static void ring_give_filled(struct ring *r, size_t len)
-{
-	r->len[r->head] = len;
-	r->head = (r->head + 1) % SLOTS;
-	sem_post(&r->filled);
-}
-
-/* Consumer side: wait for the next filled slot, use it, give it back. */
-static uint8_t *ring_take_filled(struct ring *r, size_t *len)
-{
-	unsigned i = r->tail;
-
-	sem_wait_nointr(&r->filled);
-	r->tail = (i + 1) % SLOTS;
-	*len = r->len[i];
-	return ring_slot(r, i);
-}
-
-/* Slots are given back in the order they were taken (the caller may hold
- * two: a chunk and the one after it). */
-static void ring_give_vacant(struct ring *r)
-{
-	sem_post(&r->vacant);
-}
-
-/* Worker step: read into the slot from ring_take_vacant (hashing it when
- * opening) and pass it on. */
-static void pump_read_into(struct pump *p, uint8_t *slot)
-{
-	ssize_t n;
-
-	if (atomic_load(&p->abort)) {
-		ring_give_filled(&p->in, 0);
-		p->eof = true;
-		return;
-	}
-	n = src_read(p->src, slot, p->read_size);
-	if (n < 0) {
-		p->read_errno = errno ? errno : EIO;
-		n = 0;
-	}
-	if (p->hash_in)
-		EVP_DigestUpdate(p->md, slot, (size_t)n);
-	ring_give_filled(&p->in, (size_t)n);
-	if (n == 0)
-		p->eof = true;
-}
-
-static void pump_read(struct pump *p)
-{
-	if (!p->eof)
-		pump_read_into(p, ring_take_vacant(&p->in));
-}
-
-/* Worker step: hash and write the envelope slot from ring_take_filled;
- * false at the end. */
-static bool pump_write_from(struct pump *p, const uint8_t *slot, size_t len)
-{
-	if (len == SLOT_STOP || atomic_load(&p->abort))
-		return false;
-	EVP_DigestUpdate(p->md, slot, len);
-	if (p->out_fd >= 0 && !atomic_load(&p->write_errno) &&
-	    write_full(p->out_fd, slot, len) < 0)
-		atomic_store(&p->write_errno, errno ? errno : EIO);
-	ring_give_vacant(&p->out);
-	return true;
-}
-
-static bool pump_write(struct pump *p)
-{
-	size_t len;
-	const uint8_t *slot = ring_take_filled(&p->out, &len);
-
-	return pump_write_from(p, slot, len);
-}
-
-static void *pump_worker(void *arg)
-{
-	struct pump *p = arg;
-
-	if (!p->has_out) {
-		while (!p->eof && !atomic_load(&p->abort))
-			pump_read(p);
-		return NULL;
-	}
-	/* Sealing: write what is ready, else read ahead while there is room,
-	 * else wait for something to write. It never waits for room to read,
-	 * and the caller, holding at most two input slots, always has a filled
-	 * one to work on while the input ring is full, so neither waits on the
-	 * other for ever. */
-	for (;;) {
-		size_t len;
-
-		if (sem_trywait(&p->out.filled) == 0) {
-			unsigned i = p->out.tail;
-
-			p->out.tail = (i + 1) % SLOTS;
-			if (!pump_write_from(p, ring_slot(&p->out, i), p->out.len[i]))
-				break;
-		} else if (!p->eof && sem_trywait(&p->in.vacant) == 0) {
-			pump_read_into(p, ring_slot(&p->in, p->in.head));
-		} else {
-			const uint8_t *slot = ring_take_filled(&p->out, &len);
-
-			if (!pump_write_from(p, slot, len))
-				break;
-		}
-	}
-	return NULL;
-}
-
-static void pump_free(struct pump *p)
-{
-	ring_free(&p->in);
-	if (p->has_out)
-		ring_free(&p->out);
-}
-
-/* Below this many bytes a second thread costs more than it saves: the
- * steps run inline (a provider's upload seals thousands of small files). */
-#define PUMP_THREAD_MIN (1u << 20)
-
-/* Whether the input is worth a thread: unknown sizes (pipes) and large
- * files are. */
-static bool worth_a_thread(const struct src *s)
-{
-	struct stat sb;
-
-	if (s->mem)
-		return s->len - s->pos >= PUMP_THREAD_MIN;
-	if (fstat(s->fd, &sb) || !S_ISREG(sb.st_mode))
-		return true;
-	return sb.st_size - lseek(s->fd, 0, SEEK_CUR) >= (off_t)PUMP_THREAD_MIN;
-}
-
-static int pump_start(struct pump *p, struct src *s, size_t read_size, EVP_MD_CTX *md,
-		      bool sealing, int out_fd)
-{
-	memset(p, 0, sizeof(*p));
-	p->src = s;
-	p->read_size = read_size;
-	p->md = md;
-	p->has_out = sealing;
-	p->hash_in = !sealing;
-	p->out_fd = out_fd;
-	atomic_init(&p->write_errno, 0);
-	atomic_init(&p->abort, false);
-	if (ring_init(&p->in) < 0 || (sealing && ring_init(&p->out) < 0)) {
-		pump_free(p);
-		return -1;
-	}
-	p->threaded = worth_a_thread(s) && pthread_create(&p->thread, NULL, pump_worker, p) == 0;
-	return 0;
-}
-
-/* Caller: the next input slot; its length is 0 at the end of the input. */
-static uint8_t *pump_in(struct pump *p, size_t *len)
-{
-	if (!p->threaded)
-		pump_read(p);
-	return ring_take_filled(&p->in, len);
-}
-
-static void pump_in_done(struct pump *p)
-{
-	ring_give_vacant(&p->in);
-}
-
-/* Caller, sealing: a slot for envelope bytes, then hand it over. */
-static uint8_t *pump_out(struct pump *p)
-{
-	return ring_take_vacant(&p->out);
-}
-
-static void pump_out_done(struct pump *p, size_t len)
-{
-	ring_give_filled(&p->out, len);
-	if (!p->threaded)
-		pump_write(p);
-}
-
-/* Caller: waits for the worker to finish; with abort, stops it early
- * (whatever it has not done is left undone). Returns the errno of the first
- * failed write, or 0. The rings stay allocated until pump_free. */
-static int pump_finish(struct pump *p, bool abort)
-{
-	if (abort)
-		atomic_store(&p->abort, true);
-	if (p->threaded) {
-		if (abort) {
-			sem_post(&p->in.vacant);
-			if (p->has_out)
-				sem_post(&p->out.filled);
-		} else if (p->has_out) {
-			ring_take_vacant(&p->out);
-			ring_give_filled(&p->out, SLOT_STOP);
-		}
-		pthread_join(p->thread, NULL);
-		p->threaded = false;
-	}
-	return atomic_load(&p->write_errno);
-}
-
-/* ---- metadata ---- */
-
-void envelope_meta_init(envelope_meta *meta)
-{
-	memset(meta, 0, sizeof(*meta));
-	meta->size = ENVELOPE_SIZE_UNKNOWN;
-}
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-/* Checks a metadata string for envelope_meta_encode. */
-static int check_text(const char *name, const char *s, size_t cap, ehr_err *e)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strnlen(s, cap), i, k;
-
-	if (n == cap)
-		return ehr_fail(e, EHR_EUSAGE, "record %s is longer than %zu bytes", name, cap - 1);
-	for (i = 0; i < n; i += k) {
-		if (p[i] < 0x20 || p[i] == 0x7f)
-			return ehr_fail(e, EHR_EUSAGE, "record %s contains a control character", name);
-		if (!(k = utf8_seq(p + i, n - i)))
-			return ehr_fail(e, EHR_EUSAGE, "record %s is not valid UTF-8", name);
-	}
-	return 0;
-}
-
-static bool is_resource_type(const char *s)
-{
-	size_t i;
-
-	if (!(s[0] >= 'A' && s[0] <= 'Z'))
-		return false;
-	for (i = 1; s[i]; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z')))
-			return false;
-	return i < 64;
-}
-
-/* "YYYY-MM-DDTHH:MM:SSZ" with plausible fields. */
-static bool is_rfc3339_utc(const char *s)
-{
-	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
-	size_t i;
-	int mon, day, h, m, sec;
-
-	if (strlen(s) != sizeof(shape) - 1)
-		return false;
-	for (i = 0; shape[i]; i++)
-		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i])
-			return false;
-	mon = atoi(s + 5), day = atoi(s + 8), h = atoi(s + 11), m = atoi(s + 14), sec = atoi(s + 17);
-	return mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && h <= 23 && m <= 59 && sec <= 60;
-}
-
-int envelope_meta_encode(const envelope_meta *meta, char **json, size_t *len, ehr_err *e)
-{
-	static const struct { const char *key; size_t off, cap; } texts[] = {
-		{ "title", offsetof(envelope_meta, title), sizeof(((envelope_meta *)0)->title) },
-		{ "type", offsetof(envelope_meta, type), sizeof(((envelope_meta *)0)->type) },
-		{ "mediaType", offsetof(envelope_meta, media_type), sizeof(((envelope_meta *)0)->media_type) },
-		{ "fileName", offsetof(envelope_meta, file_name), sizeof(((envelope_meta *)0)->file_name) },
-		{ "created", offsetof(envelope_meta, created), sizeof(((envelope_meta *)0)->created) },
-		{ "resourceType", offsetof(envelope_meta, resource_type), sizeof(((envelope_meta *)0)->resource_type) },
-	};
-	cJSON *o;
-	char *s;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		if ((rc = check_text(texts[i].key, (const char *)meta + texts[i].off, texts[i].cap, e)))
-			return rc;
-	if (meta->created[0] && !is_rfc3339_utc(meta->created))
-		return ehr_fail(e, EHR_EUSAGE, "record creation time '%s' is not of the form "
-				"YYYY-MM-DDTHH:MM:SSZ", meta->created);
-	if (meta->resource_type[0] && !is_resource_type(meta->resource_type))
-		return ehr_fail(e, EHR_EUSAGE, "'%s' is not a FHIR resource type", meta->resource_type);
-	if (meta->size != ENVELOPE_SIZE_UNKNOWN && meta->size > SIZE_LIMIT)
-		return ehr_fail(e, EHR_EUSAGE, "record is too large (%llu bytes)",
-				(unsigned long long)meta->size);
-	if (!(o = cJSON_CreateObject()))
-		return ehr_fail(e, EHR_EFAIL, "out of memory");
-	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		const char *v = (const char *)meta + texts[i].off;
-
-		if (*v && !cJSON_AddStringToObject(o, texts[i].key, v))
-			goto oom;
-	}
-	/* Written as digits: cJSON prints a double with 15 significant digits
-	 * when that reads back within a relative 2^-52, which is not exact
-	 * for integers near 2^53. */
-	if (meta->size != ENVELOPE_SIZE_UNKNOWN) {
-		char digits[24];
-
-		snprintf(digits, sizeof(digits), "%llu", (unsigned long long)meta->size);
-		if (!cJSON_AddRawToObject(o, "size", digits))
-			goto oom;
-	}
-	if (!(s = cJSON_PrintUnformatted(o)))
-		goto oom;
-	cJSON_Delete(o);
-	*len = strlen(s);
-	if (*len > ENVELOPE_META_MAX) {
-		cJSON_free(s);
-		return ehr_fail(e, EHR_EUSAGE, "record metadata is longer than %d bytes",
-				ENVELOPE_META_MAX);
-	}
-	*json = s;
-	return 0;
-oom:
-	cJSON_Delete(o);
-	return ehr_fail(e, EHR_EFAIL, "out of memory");
-}
-
-/* Copies a metadata string, turning control characters and invalid UTF-8
- * into '?': a title is shown on terminals, where they could do harm. */
-static int take_text(const cJSON *item, const char *key, char *out, size_t cap, ehr_err *e)
-{
-	const unsigned char *s;
-	size_t n, i, k;
-
-	if (!item)
-		return 0;
-	if (!cJSON_IsString(item) || !item->valuestring)
-		return ehr_fail(e, EHR_EINTEGRITY, "record metadata is malformed: %s is not a string", key);
-	s = (const unsigned char *)item->valuestring;
-	if ((n = strlen(item->valuestring)) >= cap)
-		return ehr_fail(e, EHR_EINTEGRITY, "record metadata is malformed: %s is longer "
-				"than %zu bytes", key, cap - 1);
-	for (i = 0; i < n; i += k) {
-		k = utf8_seq(s + i, n - i);
-		if (!k || s[i] < 0x20 || s[i] == 0x7f) {
-			out[i] = '?';
-			k = 1;
-		} else {
-			memcpy(out + i, s + i, k);
-		}
-	}
-	out[n] = '\0';
-	return 0;
-}
-
-int envelope_meta_parse(const char *json, size_t len, envelope_meta *meta, ehr_err *e)
-{
-	const char *end = NULL;
-	const cJSON *size;
-	cJSON *o;
-	int rc;
-
-	envelope_meta_init(meta);
-	if (len > ENVELOPE_META_MAX)
-		return ehr_fail(e, EHR_EINTEGRITY, "record metadata is malformed: longer than %d bytes",
-				ENVELOPE_META_MAX);
-	o = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-	if (!o)
-		return ehr_fail(e, EHR_EINTEGRITY, "record metadata is malformed: not JSON");
-	while (end && end < json + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
-		end++;
-	if (!cJSON_IsObject(o) || !end || end != json + len) {
-		cJSON_Delete(o);
-		return ehr_fail(e, EHR_EINTEGRITY, "record metadata is malformed: not one JSON object");
-	}
-	if ((rc = take_text(cJSON_GetObjectItemCaseSensitive(o, "title"), "title",
-			    meta->title, sizeof(meta->title), e)) ||
-	    (rc = take_text(cJSON_GetObjectItemCaseSensitive(o, "type"), "type",
-			    meta->type, sizeof(meta->type), e)) ||
-	    (rc = take_text(cJSON_GetObjectItemCaseSensitive(o, "mediaType"), "mediaType",
-			    meta->media_type, sizeof(meta->media_type), e)) ||
-	    (rc = take_text(cJSON_GetObjectItemCaseSensitive(o, "fileName"), "fileName",
-			    meta->file_name, sizeof(meta->file_name), e)) ||
-	    (rc = take_text(cJSON_GetObjectItemCaseSensitive(o, "created"), "created",
-			    meta->created, sizeof(meta->created), e)) ||
-	    (rc = take_text(cJSON_GetObjectItemCaseSensitive(o, "resourceType"), "resourceType",
-			    meta->resource_type, sizeof(meta->resource_type), e)))
-		goto out;
-	if (meta->resource_type[0] && !is_resource_type(meta->resource_type)) {
-		rc = ehr_fail(e, EHR_EINTEGRITY, "record metadata is malformed: resourceType "
-			      "is not a FHIR type name");
-		goto out;
-	}
-	if ((size = cJSON_GetObjectItemCaseSensitive(o, "size"))) {
-		double d = size->valuedouble;
-
-		if (!cJSON_IsNumber(size) || !(d >= 0 && d <= (double)SIZE_LIMIT) ||
-		    d != (double)(uint64_t)d) {
-			rc = ehr_fail(e, EHR_EINTEGRITY, "record metadata is malformed: size is "
-				      "not a byte count");
-			goto out;
-		}
-		meta->size = (uint64_t)d;
-	}
-	rc = 0;
-out:
-	cJSON_Delete(o);
-	if (rc)
-		envelope_meta_init(meta);
-	return rc;
-}
 
 /* ---- header ---- */
 
@@ -669,7 +126,7 @@ int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_
 	envelope_meta m = *meta;
 	struct src s = { .fd = in_fd };
 	ss_state *st = NULL;
-	EVP_MD_CTX *md = NULL;
+	sha256_ctx *md = NULL;
 	struct pump pump;
 	bool started = false, pumping = false;
 	uint8_t *slot, *pt, *next_pt = NULL, hdr[ENVELOPE_HEADER_BYTES];
@@ -689,7 +146,7 @@ int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_
 		return ehr_fail(e, EHR_EFAIL, "out of memory sealing the record");
 	if ((rc = seal_begin(&m, st, key, hdr, &json, &json_len, e)))
 		goto out;
-	if (!(md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	if (!(md = sha256_new()) ||
 	    pump_start(&pump, &s, ENVELOPE_CHUNK, md, true, out_fd) < 0) {
 		rc = ehr_fail(e, EHR_EFAIL, "out of memory sealing the record");
 		goto out;
@@ -748,10 +205,8 @@ int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_
 			      (unsigned long long)m.size);
 		goto out;
 	}
-	if (content_hash && EVP_DigestFinal_ex(md, content_hash, NULL) != 1) {
-		rc = ehr_fail(e, EHR_EFAIL, "sha-256 failed");
-		goto out;
-	}
+	if (content_hash)
+		sha256_final(md, content_hash);
 	if (envelope_size)
 		*envelope_size = out_bytes;
 	rc = 0;
@@ -761,7 +216,7 @@ out:
 	if (started)
 		pump_free(&pump);
 	free_json(json, json_len);
-	EVP_MD_CTX_free(md);
+	sha256_free(md);
 	sodium_free(st);
 	return rc;
 }
@@ -832,10 +287,8 @@ int envelope_seal_mem(envelope_sealer *s, const uint8_t *data, size_t len,
 		off += n;
 		at += n + ENVELOPE_ABYTES;
 	} while (off < len);
-	if (content_hash && EVP_Digest(env, total, content_hash, NULL, EVP_sha256(), NULL) != 1) {
-		rc = ehr_fail(e, EHR_EFAIL, "sha-256 failed");
-		goto out;
-	}
+	if (content_hash)
+		sha256(env, total, content_hash);
 	*out = env;
 	*out_len = total;
 	env = NULL;
@@ -849,7 +302,7 @@ out:
 
 /* Reads and checks the header and the metadata message, hashing them into
  * md when it is not NULL, and leaves st ready for the first data chunk. */
-static int open_prefix(struct src *s, const uint8_t key[32], ss_state *st, EVP_MD_CTX *md,
+static int open_prefix(struct src *s, const uint8_t key[32], ss_state *st, sha256_ctx *md,
 		       envelope_meta *meta, ehr_err *e)
 {
 	uint8_t hdr[ENVELOPE_HEADER_BYTES], *ct = NULL, *pt = NULL, tag = 0;
@@ -875,8 +328,8 @@ static int open_prefix(struct src *s, const uint8_t key[32], ss_state *st, EVP_M
 		goto out;
 	}
 	if (md) {
-		EVP_DigestUpdate(md, hdr, sizeof(hdr));
-		EVP_DigestUpdate(md, ct, (size_t)n);
+		sha256_update(md, hdr, sizeof(hdr));
+		sha256_update(md, ct, (size_t)n);
 	}
 	if (crypto_secretstream_xchacha20poly1305_init_pull(st, hdr + 20, key) != 0 ||
 	    crypto_secretstream_xchacha20poly1305_pull(st, pt, &pt_len, &tag, ct, (size_t)n,
@@ -900,139 +353,148 @@ out:
 	return rc;
 }
 
+/* One envelope being opened, chunk by chunk. */
+struct opening {
+	struct pump pump;
+	ss_state *st;
+	uint8_t *plain;
+	envelope_meta meta;
+	uint64_t total;		/* plaintext bytes so far */
+};
+
+/* Why chunk (n bytes at slot) failed authentication. The last chunk is
+ * short, so bytes appended after it land in its read. Where the metadata
+ * gives the size, the chunk's own length is known: if that much opens as
+ * the final chunk, the rest is trailing. (A failed pull leaves the state
+ * as it was.) */
+static int open_chunk_refused(struct opening *o, const uint8_t *slot, size_t n, unsigned chunk,
+			      ehr_err *e)
+{
+	uint64_t left = o->meta.size - o->total;
+	unsigned long long plen = 0;
+	uint8_t tag = 0;
+
+	if (o->meta.size != ENVELOPE_SIZE_UNKNOWN && left < ENVELOPE_CHUNK &&
+	    n > left + ENVELOPE_ABYTES &&
+	    crypto_secretstream_xchacha20poly1305_pull(o->st, o->plain, &plen, &tag, slot,
+						       left + ENVELOPE_ABYTES, NULL, 0) == 0 &&
+	    tag == TAG_FINAL)
+		return ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered "
+				"with: trailing bytes after the final chunk");
+	if (n < CT_CHUNK)
+		return ehr_fail(e, EHR_EINTEGRITY, "record is damaged, tampered with "
+				"or truncated: chunk %u fails authentication", chunk);
+	return ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered "
+			"with: chunk %u fails authentication", chunk);
+}
+
+/* Opens the data chunks, writing each to out_fd (when >= 0), up to the
+ * final one; then nothing may follow. */
+static int open_chunks(struct opening *o, int out_fd, ehr_err *e)
+{
+	unsigned chunk;
+	size_t n;
+
+	for (chunk = 1; ; chunk++) {
+		const uint8_t *slot = pump_in(&o->pump, &n);
+		unsigned long long plen = 0;
+		uint8_t tag = 0;
+
+		if (n == 0 && o->pump.read_errno)
+			return ehr_fail(e, EHR_EFAIL, "cannot read the record: %s",
+					strerror(o->pump.read_errno));
+		if (n == 0)
+			return ehr_fail(e, EHR_EINTEGRITY, "record is truncated: no final chunk");
+		if (crypto_secretstream_xchacha20poly1305_pull(o->st, o->plain, &plen, &tag, slot, n,
+							       NULL, 0) != 0)
+			return open_chunk_refused(o, slot, n, chunk, e);
+		pump_in_done(&o->pump);
+		o->total += plen;
+		if (o->meta.size != ENVELOPE_SIZE_UNKNOWN && o->total > o->meta.size)
+			return ehr_fail(e, EHR_EINTEGRITY, "record is damaged: it holds more than "
+					"the %llu bytes its metadata says",
+					(unsigned long long)o->meta.size);
+		if (out_fd >= 0 && write_full(out_fd, o->plain, (size_t)plen) < 0)
+			return ehr_fail(e, EHR_EFAIL, "cannot write the opened record: %s",
+					strerror(errno));
+		if (tag == TAG_FINAL)
+			break;
+		if (tag != TAG_MESSAGE)
+			return ehr_fail(e, EHR_EINTEGRITY, "record is damaged: chunk %u has tag %u",
+					chunk, tag);
+		if (n < CT_CHUNK)
+			return ehr_fail(e, EHR_EINTEGRITY, "record is damaged: chunk %u is short "
+					"but not the final chunk", chunk);
+	}
+	pump_in(&o->pump, &n);
+	if (n > 0)
+		return ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered with: "
+				"trailing bytes after the final chunk");
+	if (o->pump.read_errno)
+		return ehr_fail(e, EHR_EFAIL, "cannot read the record: %s",
+				strerror(o->pump.read_errno));
+	return 0;
+}
+
+/* The envelope's hash and size against what was expected of it. */
+static int open_verify(const struct opening *o, const uint8_t digest[32],
+		       const uint8_t expected_hash[32], ehr_err *e)
+{
+	if (expected_hash && sodium_memcmp(digest, expected_hash, 32) != 0)
+		return ehr_fail(e, EHR_EINTEGRITY, "record does not match its content hash "
+				"(damaged, tampered with or replaced)");
+	if (o->meta.size != ENVELOPE_SIZE_UNKNOWN && o->total != o->meta.size)
+		return ehr_fail(e, EHR_EINTEGRITY, "record is damaged: %llu bytes where its "
+				"metadata says %llu", (unsigned long long)o->total,
+				(unsigned long long)o->meta.size);
+	return 0;
+}
+
 static int open_stream(struct src *s, int out_fd, const uint8_t key[32],
 		       const uint8_t expected_hash[32], uint8_t content_hash[32],
 		       envelope_meta *meta_out, ehr_err *e)
 {
-	envelope_meta meta;
-	ss_state *st = NULL;
-	EVP_MD_CTX *md = NULL;
-	struct pump pump;
+	struct opening o;
+	sha256_ctx *md = NULL;
 	bool started = false, pumping = false;
-	uint8_t *plain = NULL, digest[32];
-	uint64_t total = 0;
-	unsigned chunk;
-	size_t n;
+	uint8_t digest[32];
 	int rc;
 
-	if (!(st = sodium_malloc(sizeof(*st))) || !(md = EVP_MD_CTX_new()) ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+	memset(&o, 0, sizeof(o));
+	if (!(o.st = sodium_malloc(sizeof(*o.st))) || !(md = sha256_new())) {
 		rc = ehr_fail(e, EHR_EFAIL, "out of memory opening the record");
 		goto out;
 	}
-	if ((rc = open_prefix(s, key, st, md, &meta, e)))
+	if ((rc = open_prefix(s, key, o.st, md, &o.meta, e)))
 		goto out;
-	if (!(plain = malloc(ENVELOPE_CHUNK)) ||
-	    pump_start(&pump, s, CT_CHUNK, md, false, -1) < 0) {
+	if (!(o.plain = malloc(ENVELOPE_CHUNK)) ||
+	    pump_start(&o.pump, s, CT_CHUNK, md, false, -1) < 0) {
 		rc = ehr_fail(e, EHR_EFAIL, "out of memory opening the record");
 		goto out;
 	}
 	started = pumping = true;
-	for (chunk = 1; ; chunk++) {
-		const uint8_t *slot = pump_in(&pump, &n);
-		unsigned long long plen = 0;
-		uint8_t tag = 0;
-
-		if (n == 0 && pump.read_errno) {
-			rc = ehr_fail(e, EHR_EFAIL, "cannot read the record: %s",
-				      strerror(pump.read_errno));
-			goto out;
-		}
-		if (n == 0) {
-			rc = ehr_fail(e, EHR_EINTEGRITY, "record is truncated: no final chunk");
-			goto out;
-		}
-		if (crypto_secretstream_xchacha20poly1305_pull(st, plain, &plen, &tag, slot, n,
-							       NULL, 0) != 0) {
-			/* The last chunk is short, so bytes appended after it land in
-			 * its read. Where the metadata gives the size, the chunk's own
-			 * length is known: if that much opens as the final chunk, the
-			 * rest is trailing. (A failed pull leaves the state as it was.) */
-			uint64_t left = meta.size - total;
-
-			if (meta.size != ENVELOPE_SIZE_UNKNOWN && left < ENVELOPE_CHUNK &&
-			    n > left + ENVELOPE_ABYTES &&
-			    crypto_secretstream_xchacha20poly1305_pull(st, plain, &plen, &tag, slot,
-					left + ENVELOPE_ABYTES, NULL, 0) == 0 && tag == TAG_FINAL)
-				rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered "
-					      "with: trailing bytes after the final chunk");
-			else if (n < CT_CHUNK)
-				rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged, tampered with "
-					      "or truncated: chunk %u fails authentication", chunk);
-			else
-				rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered "
-					      "with: chunk %u fails authentication", chunk);
-			goto out;
-		}
-		pump_in_done(&pump);
-		total += plen;
-		if (meta.size != ENVELOPE_SIZE_UNKNOWN && total > meta.size) {
-			rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged: it holds more than "
-				      "the %llu bytes its metadata says",
-				      (unsigned long long)meta.size);
-			goto out;
-		}
-		if (out_fd >= 0 && write_full(out_fd, plain, (size_t)plen) < 0) {
-			rc = ehr_fail(e, EHR_EFAIL, "cannot write the opened record: %s",
-				      strerror(errno));
-			goto out;
-		}
-		if (tag == TAG_FINAL)
-			break;
-		if (tag != TAG_MESSAGE) {
-			rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged: chunk %u has tag %u",
-				      chunk, tag);
-			goto out;
-		}
-		if (n < CT_CHUNK) {
-			rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged: chunk %u is short "
-				      "but not the final chunk", chunk);
-			goto out;
-		}
-	}
-	pump_in(&pump, &n);
-	if (n > 0) {
-		rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered with: "
-			      "trailing bytes after the final chunk");
+	if ((rc = open_chunks(&o, out_fd, e)))
 		goto out;
-	}
-	if (pump.read_errno) {
-		rc = ehr_fail(e, EHR_EFAIL, "cannot read the record: %s", strerror(pump.read_errno));
-		goto out;
-	}
 	pumping = false;
-	pump_finish(&pump, false);
-	if (EVP_DigestFinal_ex(md, digest, NULL) != 1) {
-		rc = ehr_fail(e, EHR_EFAIL, "sha-256 failed");
+	pump_finish(&o.pump, false);
+	sha256_final(md, digest);
+	if ((rc = open_verify(&o, digest, expected_hash, e)))
 		goto out;
-	}
-	if (expected_hash && sodium_memcmp(digest, expected_hash, 32) != 0) {
-		rc = ehr_fail(e, EHR_EINTEGRITY, "record does not match its content hash "
-			      "(damaged, tampered with or replaced)");
-		goto out;
-	}
-	if (meta.size != ENVELOPE_SIZE_UNKNOWN && total != meta.size) {
-		rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged: %llu bytes where its "
-			      "metadata says %llu", (unsigned long long)total,
-			      (unsigned long long)meta.size);
-		goto out;
-	}
 	if (content_hash)
 		memcpy(content_hash, digest, 32);
 	if (meta_out)
-		*meta_out = meta;
-	rc = 0;
+		*meta_out = o.meta;
 out:
 	if (pumping)
-		pump_finish(&pump, true);
+		pump_finish(&o.pump, true);
 	if (started)
-		pump_free(&pump);
-	if (plain) {
-		sodium_memzero(plain, ENVELOPE_CHUNK);
-		free(plain);
+		pump_free(&o.pump);
+	if (o.plain) {
+		sodium_memzero(o.plain, ENVELOPE_CHUNK);
+		free(o.plain);
 	}
-	EVP_MD_CTX_free(md);
-	sodium_free(st);
+	sha256_free(md);
+	sodium_free(o.st);
 	return rc;
 }
 
