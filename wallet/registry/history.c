@@ -11,6 +11,7 @@
 
 #include "wallet/base/array.h"
 #include "wallet/registry/event_scan.h"
+#include "wallet/registry/release.h"
 
 static const char *const event_words[] = {
 	[REG_EV_KEY_REGISTERED] = "key registered",
@@ -26,11 +27,17 @@ static const char *const event_words[] = {
 	[REG_EV_INVOICE_PAID] = "invoice paid",
 	[REG_EV_INVOICE_CANCELLED] = "invoice cancelled",
 	[HISTORY_EXPIRED] = "grant expired",
+	[HISTORY_CONSENT + CONSENT_EV_ACCESS_REQUESTED] = "access requested",
+	[HISTORY_CONSENT + CONSENT_EV_KEYS_RELEASED] = "keys released",
+	[HISTORY_CONSENT + CONSENT_EV_ACCESS_DENIED] = "access denied",
+	[HISTORY_CONSENT + CONSENT_EV_GRANT_REQUESTED] = "grant requested",
+	[HISTORY_CONSENT + CONSENT_EV_GRANT_REQUEST_APPROVED] = "grant request approved",
+	[HISTORY_CONSENT + CONSENT_EV_GRANT_REQUEST_DENIED] = "grant request denied",
 };
 
 const char *history_event_words(int kind)
 {
-	return kind >= 0 && kind <= HISTORY_EXPIRED ? event_words[kind] : "?";
+	return kind >= 0 && kind < HISTORY_KINDS ? event_words[kind] : "?";
 }
 
 void history_iso_time(uint64_t t, char out[32])
@@ -288,6 +295,56 @@ static int scan_history(history *h, ehr_err *e)
 	return rc;
 }
 
+/* A consent event as a row: the requester is the other party; the grant
+ * (access events, an approval's grant) links it to its grant. */
+static int take_consent_row(void *ctx, const consent_event_data *ev)
+{
+	struct scan *sc = ctx;
+	history *h = sc->h;
+	history_row *w;
+
+	if (array_grow((void **)&h->rows, &h->caprows, h->nrows + 1, sizeof(*h->rows)))
+		return oom(sc->e);
+	w = &h->rows[h->nrows];
+	memset(w, 0, sizeof(*w));
+	w->kind = HISTORY_CONSENT + (int)ev->kind;
+	w->block = ev->block;
+	w->log_index = ev->log_index;
+	w->gi = -1;
+	memcpy(w->tx, ev->tx_hash, 32);
+	memcpy(w->patient, ev->patient, 20);
+	memcpy(w->party, ev->requester, 20);
+	w->has_party = true;
+	w->grant = ev->grant_id;
+	if (ev->n_ids) {
+		if (!(w->records = malloc(ev->n_ids * sizeof(*w->records))))
+			return oom(sc->e);
+		memcpy(w->records, ev->record_ids, ev->n_ids * sizeof(*w->records));
+		w->n_records = ev->n_ids;
+	}
+	h->nrows++;
+	return 0;
+}
+
+/* The consent events with this account as the patient, then as the
+ * requester (merge_rows drops a log both scans bring). */
+static int scan_consent(history *h, ehr_err *e)
+{
+	static const enum consent_event kinds[] = {
+		CONSENT_EV_ACCESS_REQUESTED, CONSENT_EV_KEYS_RELEASED, CONSENT_EV_ACCESS_DENIED,
+		CONSENT_EV_GRANT_REQUESTED, CONSENT_EV_GRANT_REQUEST_APPROVED, CONSENT_EV_GRANT_REQUEST_DENIED };
+	struct consent_filter f = { kinds, sizeof(kinds) / sizeof(kinds[0]), NULL, NULL, NULL };
+	struct scan s = { h, SCAN_PATIENT, e };
+	int rc;
+
+	f.patient = h->me;
+	if ((rc = consent_scan(h->c, h->registry, &f, 0, h->head, take_consent_row, &s, e)))
+		return rc;
+	f.patient = NULL;
+	f.requester = h->me;
+	return consent_scan(h->c, h->registry, &f, 0, h->head, take_consent_row, &s, e);
+}
+
 /* ---- putting the history in order ------------------------------------------ */
 
 static int row_cmp(const void *pa, const void *pb)
@@ -488,7 +545,7 @@ int history_load(history *h, chain *c, const uint8_t registry[20], const uint8_t
 	memcpy(h->registry, registry, 20);
 	memcpy(h->me, me, 20);
 	h->head = head;
-	if ((rc = scan_history(h, e)))
+	if ((rc = scan_history(h, e)) || (rc = scan_consent(h, e)))
 		return rc;
 	merge_rows(h);
 	if ((rc = stamp_rows(h, e)) || (rc = follow_grants(h, e)))
