@@ -220,8 +220,14 @@ static int access_to_request(struct opening *x, ehr_err *e)
 		if ((rc = records_of_patient(x->c, x->registry, gv->st.patient, patient_record_cb, &pr, e)))
 			return free(pr.ids), rc;
 		free(x->ids);
+		free(x->keys);
+		free(x->done);
 		x->ids = pr.ids;
 		x->n = pr.n;
+		x->keys = calloc(pr.n ? pr.n : 1, sizeof(*x->keys));
+		x->done = calloc(pr.n ? pr.n : 1, sizeof(*x->done));
+		if (!x->keys || !x->done)
+			return ehr_fail(e, EHR_EFAIL, "out of memory");
 	} else {
 		for (i = 0; i < gv->n; i++) {
 			registry_record_state st;

@@ -183,11 +183,12 @@ pending_request() {
 # access_released WALLET PATIENT_WALLET ACCESS_ARGS...: `ehr --wallet WALLET
 # access ACCESS_ARGS` in the background; the patient approves its request
 # (`request approve`) once it is logged; the access's stdout goes to
-# $E2E_OUT, its stderr to $E2E_ERR, and its exit status is returned.
+# $E2E_OUT, its stderr to $E2E_ERR, and its exit status is returned. Its
+# standard input is the file $ACCESS_STDIN when set (for `access -`).
 access_released() {
 	_w=$1 _p=$2
 	shift 2
-	"$EHR" --wallet "$_w" access "$@" > "$E2E_OUT" 2> "$E2E_ERR" &
+	"$EHR" --wallet "$_w" access "$@" < "${ACCESS_STDIN:-/dev/null}" > "$E2E_OUT" 2> "$E2E_ERR" &
 	_pid=$!
 	_id=$(pending_request "$_p")
 	[ -n "$_id" ] && "$EHR" --wallet "$_p" request approve "$_id" --yes -q > /dev/null 2>&1
