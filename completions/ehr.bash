@@ -22,7 +22,7 @@
 # shellcheck disable=SC2086,SC2046,SC2207
 
 _ehr_commands="init restore import export accounts address passwd wallets sign verify config network
-	node balance send deploy register record grant revoke access emergency audit upload invoice help"
+	node balance send deploy register record grant revoke access request emergency audit upload invoice help"
 
 _ehr_opts_global="--wallet:WALLET --account:N --network:NETWORK --rpc:URL --registry:ADDR
 	--passphrase-file:FILE --passphrase-fd:N --json --yes -y --quiet -q --help -h --version"
@@ -54,12 +54,15 @@ _ehr_opts_record="--title:TITLE --type:TYPE --media-type:TYPE --store:STORE --sp
 	--output:FILE -o:FILE --force -f --all --fhir:FILE --confirmations:N --timeout:SECONDS"
 _ehr_subs_record="add list get verify erase export"
 _ehr_opts_grant="--records:IDS --all --type:TYPE --for:DURATION --until:TIME --write --bearer
-	--passcode --passcode-file:FILE --qr --qr-png:FILE --qr-svg:FILE --active --confirmations:N
-	--timeout:SECONDS"
+	--passcode --passcode-file:FILE --qr --qr-png:FILE --qr-svg:FILE --purpose:PURPOSE --active
+	--received --confirmations:N --timeout:SECONDS"
 _ehr_subs_grant="list"
 _ehr_opts_revoke="--confirmations:N --timeout:SECONDS --async"
-_ehr_opts_access="--output:DIR -o:DIR --passcode-file:FILE --force -f --confirmations:N
-	--timeout:SECONDS"
+_ehr_opts_access="--output:DIR -o:DIR --passcode-file:FILE --force -f --wait:DURATION
+	--confirmations:N --timeout:SECONDS"
+_ehr_opts_request="--patient:ADDR --records:IDS --all --for:DURATION --purpose:PURPOSE --write
+	--note:TEXT --confirmations:N --timeout:SECONDS"
+_ehr_subs_request="list approve deny"
 _ehr_opts_emergency="--records:IDS --for:DURATION --qr --qr-png:FILE --qr-svg:FILE
 	--confirmations:N --timeout:SECONDS"
 _ehr_subs_emergency="set card show revoke"

@@ -91,6 +91,7 @@ complete -c ehr -n __ehr_needs_command -a record -d 'add, list, get, verify, era
 complete -c ehr -n __ehr_needs_command -a grant -d 'share records until a time; list grants'
 complete -c ehr -n __ehr_needs_command -a revoke -d 'end a grant at once'
 complete -c ehr -n __ehr_needs_command -a access -d 'open a grant: log, fetch, verify, decrypt'
+complete -c ehr -n __ehr_needs_command -a request -d 'ask for access; list, approve, deny requests'
 complete -c ehr -n __ehr_needs_command -a emergency -d 'the emergency card'
 complete -c ehr -n __ehr_needs_command -a audit -d 'who did what with the records, and when'
 complete -c ehr -n __ehr_needs_command -a upload -d 'a provider\'s batch upload into patients\' charts'
@@ -242,7 +243,9 @@ complete -c ehr -n '__ehr_using grant' -l passcode-file -r -F -d 'bearer: the pa
 complete -c ehr -n '__ehr_using grant' -l qr -d 'show the QR code in the terminal'
 complete -c ehr -n '__ehr_using grant' -l qr-png -r -F -d 'write the QR code as PNG (0600)'
 complete -c ehr -n '__ehr_using grant' -l qr-svg -r -F -d 'write the QR code as SVG (0600)'
+complete -c ehr -n '__ehr_using grant' -l purpose -x -a 'treatment emergency research payment' -d 'the purpose of use'
 complete -c ehr -n '__ehr_using grant' -l active -d 'list: only active grants'
+complete -c ehr -n '__ehr_using grant' -l received -d 'list: the grants to this account'
 complete -c ehr -n '__ehr_using grant' -l confirmations -x -d 'wait for N confirmations'
 complete -c ehr -n '__ehr_using grant' -l timeout -x -d 'give up waiting after SECONDS'
 
@@ -255,8 +258,21 @@ complete -c ehr -n '__ehr_using revoke' -l timeout -x -d 'give up waiting after 
 complete -c ehr -n '__ehr_using access' -s o -l output -x -a '(__fish_complete_directories)' -d 'write the records into DIR'
 complete -c ehr -n '__ehr_using access' -l passcode-file -r -F -d 'the passcode, from FILE'
 complete -c ehr -n '__ehr_using access' -s f -l force -d 'replace existing files'
+complete -c ehr -n '__ehr_using access' -l wait -x -d 'how long to wait for the release (default 5m)'
 complete -c ehr -n '__ehr_using access' -l confirmations -x -d 'wait for N confirmations'
 complete -c ehr -n '__ehr_using access' -l timeout -x -d 'give up waiting after SECONDS'
+
+# request
+complete -c ehr -n '__ehr_using request 0' -a 'list approve deny' -d 'answer what is asked of you'
+complete -c ehr -n '__ehr_using request' -l patient -x -d 'ask this patient'
+complete -c ehr -n '__ehr_using request' -l records -x -d 'the records to ask for, e.g. 3,7,12'
+complete -c ehr -n '__ehr_using request' -l all -d 'ask for every record'
+complete -c ehr -n '__ehr_using request' -l for -x -d 'for how long from approval'
+complete -c ehr -n '__ehr_using request' -l purpose -x -a 'treatment emergency research payment' -d 'the purpose of use'
+complete -c ehr -n '__ehr_using request' -l write -d 'ask to add records too'
+complete -c ehr -n '__ehr_using request' -l note -x -d 'words for the patient, sealed'
+complete -c ehr -n '__ehr_using request' -l confirmations -x -d 'wait for N confirmations'
+complete -c ehr -n '__ehr_using request' -l timeout -x -d 'give up waiting after SECONDS'
 
 # emergency
 complete -c ehr -n '__ehr_using emergency 0' -a set -d 'choose the emergency records'
