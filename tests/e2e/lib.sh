@@ -166,13 +166,21 @@ new_wallets() {
 	done
 }
 
-# pending_request PATIENT_WALLET [KIND]: waits until the patient has a
+# who_opts WHO: the options that select an account: WHO itself when it is
+# options ("--wallet dev --account 1"), else --wallet WHO.
+who_opts() {
+	case $1 in -*) printf '%s\n' "$1" ;; *) printf -- '--wallet %s\n' "$1" ;; esac
+}
+
+# pending_request PATIENT [KIND]: (PATIENT: a wallet name or who_opts'
+# options) waits until the patient has a
 # request of KIND (access or grant; default access) waiting and prints its
 # id (a12, g3); prints nothing when none came (after about a minute).
 pending_request() {
 	_kind=${2:-access} _n=0
 	while [ $_n -lt 240 ]; do
-		_id=$("$EHR" --wallet "$1" request list --json 2> /dev/null | tr -d '\n\t' |
+		# shellcheck disable=SC2046 # options, split on purpose
+		_id=$("$EHR" $(who_opts "$1") request list --json 2> /dev/null | tr -d '\n\t' |
 			tr '{' '\n' | grep "\"kind\":\"$_kind\"" | sed -n 's/.*"id":"\([ag][0-9]*\)".*/\1/p' | head -n 1)
 		[ -n "$_id" ] && { echo "$_id"; return 0; }
 		_n=$((_n + 1))
@@ -180,18 +188,20 @@ pending_request() {
 	done
 }
 
-# access_released WALLET PATIENT_WALLET ACCESS_ARGS...: `ehr --wallet WALLET
-# access ACCESS_ARGS` in the background; the patient approves its request
+# access_released WHO PATIENT ACCESS_ARGS...: `ehr access ACCESS_ARGS` as
+# WHO (a wallet name or who_opts' options) in the background; the patient approves its request
 # (`request approve`) once it is logged; the access's stdout goes to
 # $E2E_OUT, its stderr to $E2E_ERR, and its exit status is returned. Its
 # standard input is the file $ACCESS_STDIN when set (for `access -`).
 access_released() {
 	_w=$1 _p=$2
 	shift 2
-	"$EHR" --wallet "$_w" access "$@" < "${ACCESS_STDIN:-/dev/null}" > "$E2E_OUT" 2> "$E2E_ERR" &
+	# shellcheck disable=SC2046 # options, split on purpose
+	"$EHR" $(who_opts "$_w") access "$@" < "${ACCESS_STDIN:-/dev/null}" > "$E2E_OUT" 2> "$E2E_ERR" &
 	_pid=$!
 	_id=$(pending_request "$_p")
-	[ -n "$_id" ] && "$EHR" --wallet "$_p" request approve "$_id" --yes -q > /dev/null 2>&1
+	# shellcheck disable=SC2046
+	[ -n "$_id" ] && "$EHR" $(who_opts "$_p") request approve "$_id" --yes -q > /dev/null 2>&1
 	wait $_pid
 }
 

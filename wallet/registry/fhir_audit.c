@@ -148,6 +148,8 @@ static cJSON *event_type(const history_row *w)
 	case REG_EV_RECORD_ANCHORED:
 	case REG_EV_RECORD_ERASED:
 	case REG_EV_ACCESS_LOGGED:
+	case HISTORY_CONSENT + CONSENT_EV_ACCESS_REQUESTED:
+	case HISTORY_CONSENT + CONSENT_EV_KEYS_RELEASED:
 		return coding(DCM, "110110", "Patient Record");
 	case REG_EV_INVOICE_ISSUED:
 	case REG_EV_INVOICE_PAID:
@@ -169,6 +171,7 @@ static const char *event_action(const history_row *w)
 	case REG_EV_KEY_REGISTERED:
 		return "C";
 	case REG_EV_ACCESS_LOGGED:
+	case HISTORY_CONSENT + CONSENT_EV_ACCESS_REQUESTED:
 		return "R";
 	case REG_EV_RECORD_ERASED:
 	case REG_EV_GRANT_REVOKED:

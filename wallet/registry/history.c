@@ -295,6 +295,26 @@ static int scan_history(history *h, ehr_err *e)
 	return rc;
 }
 
+/* The data keys a release to this account carries, for the titles. */
+static int take_released_keys(history *h, const consent_event_data *ev, ehr_err *e)
+{
+	size_t i, len;
+
+	for (i = 0; i < ev->n_ids; i++) {
+		const uint8_t *k = consent_event_sealed_key(ev, i, &len);
+
+		if (!k || len != ENVELOPE_SEALED_KEY_BYTES)
+			continue;
+		if (array_grow((void **)&h->gkeys, &h->capgkeys, h->ngkeys + 1, sizeof(*h->gkeys)))
+			return oom(e);
+		h->gkeys[h->ngkeys].id = ev->record_ids[i];
+		memcpy(h->gkeys[h->ngkeys].patient, ev->patient, 20);
+		memcpy(h->gkeys[h->ngkeys].sealed, k, len);
+		h->ngkeys++;
+	}
+	return 0;
+}
+
 /* A consent event as a row: the requester is the other party; the grant
  * (access events, an approval's grant) links it to its grant. */
 static int take_consent_row(void *ctx, const consent_event_data *ev)
@@ -323,7 +343,8 @@ static int take_consent_row(void *ctx, const consent_event_data *ev)
 		w->n_records = ev->n_ids;
 	}
 	h->nrows++;
-	return 0;
+	return ev->kind == CONSENT_EV_KEYS_RELEASED && !memcmp(ev->requester, h->me, 20)
+		? take_released_keys(h, ev, sc->e) : 0;
 }
 
 /* The consent events with this account as the patient, then as the
