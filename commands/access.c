@@ -615,7 +615,7 @@ int cmd_access(int argc, char **argv)
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
 	else if (!(rc = access_find(&x, p.pos[0], &e)) && !(rc = access_keys(&x, passfile, &e)) &&
 		 !(rc = access_readable(&x, &e)) && !(rc = access_own_keys(&x, &e)) &&
-		 !(rc = dir_ensure(dir, 0700, &e)) && !(rc = access_open(&x, &to, wait_s, &e))) {
+		 !(rc = access_open(&x, &to, wait_s, &e)) && !(rc = dir_ensure(dir, 0700, &e))) {
 		/* the access is logged and the keys are here: fetch, check, decrypt */
 		for (i = 0; i < x.n && !rc; i++)
 			rc = access_fetch(&x, i, dir, force, &e);

@@ -174,14 +174,14 @@ who_opts() {
 
 # pending_request PATIENT [KIND]: (PATIENT: a wallet name or who_opts'
 # options) waits until the patient has a
-# request of KIND (access or grant; default access) waiting and prints its
-# id (a12, g3); prints nothing when none came (after about a minute).
+# request of KIND (access or grant; default access) waiting and prints the
+# id of the newest (a12, g3); prints nothing when none came (after about a minute).
 pending_request() {
 	_kind=${2:-access} _n=0
 	while [ $_n -lt 240 ]; do
 		# shellcheck disable=SC2046 # options, split on purpose
 		_id=$("$EHR" $(who_opts "$1") request list --json 2> /dev/null | tr -d '\n\t' |
-			tr '{' '\n' | grep "\"kind\":\"$_kind\"" | sed -n 's/.*"id":"\([ag][0-9]*\)".*/\1/p' | head -n 1)
+			tr '{' '\n' | grep "\"kind\":\"$_kind\"" | sed -n 's/.*"id":"\([ag][0-9]*\)".*/\1/p' | tail -n 1)
 		[ -n "$_id" ] && { echo "$_id"; return 0; }
 		_n=$((_n + 1))
 		sleep 0.25
