@@ -5,9 +5,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cli/opt.h"
 #include "wallet/base/err.h"
+
+struct command;
 
 /* Global options and their environment variables (DESIGN.md section 10). */
 struct ehr_globals {
@@ -20,6 +23,7 @@ struct ehr_globals {
 	int passphrase_fd;           /* --passphrase-fd N, -1 when not given */
 	bool json, yes, quiet, help;
 	bool color;                  /* stdout is a tty and NO_COLOR is unset */
+	const struct command *command;  /* the one running (set by main) */
 };
 
 extern struct ehr_globals g;
@@ -28,7 +32,8 @@ extern const struct opt global_opts[];
 enum command_flags {
 	CMD_NEEDS_WALLET = 1 << 0,   /* reads a wallet file */
 	CMD_NEEDS_UNLOCK = 1 << 1,   /* may ask for the passphrase */
-	CMD_NEEDS_NODE = 1 << 2      /* talks to a node */
+	CMD_NEEDS_NODE = 1 << 2,     /* talks to a node */
+	CMD_NEEDS_REGISTRY = 1 << 3  /* uses the registry contract */
 };
 
 struct command {
@@ -38,12 +43,30 @@ struct command {
 	const char *synopsis;        /* usage lines after "ehr ", '\n'-separated */
 	const struct opt *opts;      /* the command's own options, for -h */
 	unsigned flags;
+	/* The subcommands and what completes the operands, space-separated:
+	 * "sub" a subcommand; "sub:KIND" one whose first operand is a KIND
+	 * (an opt_value name: FILE, WALLET, NETWORK, COMMAND...); "KIND..."
+	 * every operand; ":KIND" the command's own operands. NULL: none. */
+	const char *words;
 };
 
 extern const struct command commands[];
 extern const unsigned ncommands;
 
 const struct command *command_find(const char *name);
+
+/* `ehr __complete [--describe] WORD...` (hidden): prints what completes
+ * the last WORD of the command line WORD... (without "ehr"), one candidate
+ * a line; with --describe, a tab and a description after the names of
+ * commands and options. A value the shell
+ * must complete itself is one line ":file PATH" or ":dir PATH", PATH being
+ * the end of the last word to complete. Returns the exit status. */
+int complete_main(int argc, char **argv);
+
+/* Prints cmd's usage lines ("ehr " and a form of its synopsis), the first
+ * after lead, the others after lead_more. */
+void command_synopsis(const struct command *cmd, FILE *f, const char *lead,
+		      const char *lead_more);
 
 /* Prints the short usage of cmd (its synopsis and options) to stdout or,
  * as part of a usage error, to stderr. */

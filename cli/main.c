@@ -17,19 +17,19 @@ enum { G_WALLET = 1, G_ACCOUNT, G_NETWORK, G_RPC, G_REGISTRY, G_PASSFILE,
        G_PASSFD, G_JSON, G_YES, G_QUIET, G_HELP, G_VERSION };
 
 const struct opt global_opts[] = {
-	{ "wallet", 0, G_WALLET, "NAME", "the wallet to use (default: $EHR_WALLET, else 'default')" },
-	{ "account", 0, G_ACCOUNT, "N", "the account index to act as (default 0)" },
-	{ "network", 0, G_NETWORK, "NAME", "a configured network" },
-	{ "rpc", 0, G_RPC, "URL", "the node's JSON-RPC URL (default: $EHR_RPC_URL, $ETH_RPC_URL)" },
-	{ "registry", 0, G_REGISTRY, "ADDR", "the registry contract (default: $EHR_REGISTRY)" },
-	{ "passphrase-file", 0, G_PASSFILE, "FILE", "read the passphrase from FILE's first line" },
-	{ "passphrase-fd", 0, G_PASSFD, "N", "read the passphrase from file descriptor N" },
-	{ "json", 0, G_JSON, NULL, "print JSON instead of tables" },
-	{ "yes", 'y', G_YES, NULL, "answer yes to confirmations" },
-	{ "quiet", 'q', G_QUIET, NULL, "print less" },
-	{ "help", 'h', G_HELP, NULL, "show usage" },
-	{ "version", 0, G_VERSION, NULL, "show the version" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "wallet", 0, "NAME", OV_WALLET, "the wallet to use (default: $EHR_WALLET, else 'default')", .type = OT_KEY, .key = G_WALLET },
+	{ "account", 0, "N", OV_NONE, "the account index to act as (default 0)", .type = OT_KEY, .key = G_ACCOUNT },
+	{ "network", 0, "NAME", OV_NETWORK, "a configured network", .type = OT_KEY, .key = G_NETWORK },
+	{ "rpc", 0, "URL", OV_NONE, "the node's JSON-RPC URL (default: $EHR_RPC_URL, $ETH_RPC_URL)", .type = OT_KEY, .key = G_RPC },
+	{ "registry", 0, "ADDR", OV_NONE, "the registry contract (default: $EHR_REGISTRY)", .type = OT_KEY, .key = G_REGISTRY },
+	{ "passphrase-file", 0, "FILE", OV_FILE, "read the passphrase from FILE's first line", .type = OT_KEY, .key = G_PASSFILE },
+	{ "passphrase-fd", 0, "N", OV_NONE, "read the passphrase from file descriptor N", .type = OT_KEY, .key = G_PASSFD },
+	{ "json", 0, NULL, OV_NONE, "print JSON instead of tables", .type = OT_KEY, .key = G_JSON },
+	{ "yes", 'y', NULL, OV_NONE, "answer yes to confirmations", .type = OT_KEY, .key = G_YES },
+	{ "quiet", 'q', NULL, OV_NONE, "print less", .type = OT_KEY, .key = G_QUIET },
+	{ "help", 'h', NULL, OV_NONE, "show usage", .type = OT_KEY, .key = G_HELP },
+	{ "version", 0, NULL, OV_NONE, "show the version", .type = OT_KEY, .key = G_VERSION },
+	{ 0 }
 };
 
 static const struct opt *match_global(const char *arg, const char **val, int *takes_next)
@@ -152,6 +152,8 @@ int main(int argc, char **argv)
 
 	if (sodium_init() < 0)
 		return fail(EHR_EFAIL, "cannot initialise libsodium");
+	if (argc >= 2 && !strcmp(argv[1], "__complete"))  /* before the globals: they are words */
+		return complete_main(argc - 2, argv + 2);
 	if ((rc = extract_globals(&argc, argv, &version)))
 		return rc;
 	read_environment();
@@ -182,6 +184,7 @@ int main(int argc, char **argv)
 		command_usage(cmd, false);
 		return 0;
 	}
+	g.command = cmd;
 	rc = cmd->fn(argc - 1, argv + 1);
 	if (fflush(stdout) || ferror(stdout))
 		return rc ? rc : fail(EHR_EFAIL, "cannot write to standard output");

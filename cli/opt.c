@@ -69,7 +69,10 @@ static int unknown_option(struct opt_parser *p, const char *arg, size_t len)
 	return -1;
 }
 
-int opt_next(struct opt_parser *p, const char **val)
+/* The next option in *o (its value in *val, or NULL for a flag): returns
+ * 1, 0 when argv is exhausted (positionals are then in p->pos), or -1
+ * after reporting a usage error. */
+static int next_option(struct opt_parser *p, const struct opt **out, const char **val)
 {
 	const struct opt *o;
 	char *arg;
@@ -93,7 +96,8 @@ int opt_next(struct opt_parser *p, const char **val)
 			}
 			p->short_rest = NULL;
 		}
-		return o->key;
+		*out = o;
+		return 1;
 	}
 	while (p->i < p->argc) {
 		arg = p->argv[p->i++];
@@ -124,12 +128,43 @@ int opt_next(struct opt_parser *p, const char **val)
 				usage_error(p->cmd, "option '--%s' takes no value", o->name);
 				return -1;
 			}
-			return o->key;
+			*out = o;
+			return 1;
 		}
 		p->short_rest = arg + 1;
-		return opt_next(p, val);
+		return next_option(p, out, val);
 	}
 	return 0;
+}
+
+int opt_parse(struct opt_parser *p, void *args)
+{
+	const struct opt *o;
+	const char *val;
+	char name[80];
+	void *field;
+	int rc;
+
+	while ((rc = next_option(p, &o, &val)) > 0) {
+		field = args ? (char *)args + o->field : NULL;
+		switch (o->type) {
+		case OT_FLAG: *(bool *)field = true; break;
+		case OT_UNSET: *(bool *)field = false; break;
+		case OT_STR: *(const char **)field = val; break;
+		case OT_ULONG:
+			snprintf(name, sizeof(name), "--%s", o->name);
+			if (opt_ulong(p, name, val, o->max, field))
+				return -1;
+			break;
+		case OT_CALL:
+			if (o->take(p, o, field, val))
+				return -1;
+			break;
+		case OT_KEY:
+			break;
+		}
+	}
+	return rc;
 }
 
 int opt_ulong(const struct opt_parser *p, const char *name, const char *val,

@@ -9,13 +9,64 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What an option's value (or a command's operand) is, so that `ehr
+ * __complete` can offer values: files, wallet names, kdf levels... */
+enum opt_value {
+	OV_NONE,        /* a flag, or free text: nothing to offer */
+	OV_FILE,        /* a file name */
+	OV_DIR,         /* a directory name */
+	OV_WALLET,      /* a wallet in the wallet directory */
+	OV_NETWORK,     /* a configured network */
+	OV_DURATION,    /* 30m, 12h, 7d... (nothing to offer) */
+	OV_LEVEL,       /* an argon2id cost level */
+	OV_WORDS,       /* a mnemonic length */
+	OV_COMMAND,     /* a command name */
+	OV_TOKEN,       /* "default" (the network's token) or an address */
+	OV_ROLE,        /* a register role */
+	OV_STORE        /* chain, or dir:PATH */
+};
+
+/* Where an option puts what it is given, in the command's arguments struct. */
+enum opt_type {
+	OT_FLAG,        /* bool: set to true */
+	OT_UNSET,       /* bool: set to false (--no-...) */
+	OT_STR,         /* const char *: the value (pointing into argv) */
+	OT_ULONG,       /* unsigned long: a whole number from 0 to max */
+	OT_CALL,        /* take(): the value checked and stored by the command */
+	OT_KEY          /* the key only (the global options, cli/main.c) */
+};
+
+struct opt;
+struct opt_parser;
+
+/* Stores val for o in field (the command's arguments plus o->field);
+ * returns 0, or -1 after reporting a usage error. */
+typedef int opt_take_fn(const struct opt_parser *p, const struct opt *o, void *field,
+			const char *val);
+
+/* An option table ends with { 0 }. Entries name the option and its -h line
+ * positionally, then bind it with OPT_FLAG, OPT_STR... (below). */
 struct opt {
 	const char *name;      /* long name without "--"; NULL ends a table */
 	char short_name;       /* 0 for none */
-	int key;               /* returned by opt_next */
 	const char *arg;       /* value name for usage ("FILE"), NULL: a flag */
+	enum opt_value value;  /* what completes the value */
 	const char *help;      /* one line for -h */
+	enum opt_type type;
+	size_t field;          /* offset of its field in the arguments struct */
+	unsigned long max;     /* OT_ULONG: the largest value */
+	opt_take_fn *take;     /* OT_CALL */
+	int key;               /* OT_KEY */
 };
+
+/* The offset of field f of struct S, which must have type T (else the
+ * build fails: an option cannot be bound to a field of the wrong type). */
+#define OPT_FIELD(S, f, T) (offsetof(S, f) + 0 * sizeof((T *){ &((S *)0)->f }))
+#define OPT_FLAG(S, f) .type = OT_FLAG, .field = OPT_FIELD(S, f, bool)
+#define OPT_UNSET(S, f) .type = OT_UNSET, .field = OPT_FIELD(S, f, bool)
+#define OPT_STR(S, f) .type = OT_STR, .field = OPT_FIELD(S, f, const char *)
+#define OPT_ULONG(S, f, hi) .type = OT_ULONG, .field = OPT_FIELD(S, f, unsigned long), .max = (hi)
+#define OPT_CALL(S, f, T, fn) .type = OT_CALL, .field = OPT_FIELD(S, f, T), .take = (fn)
 
 struct opt_parser {
 	const char *cmd;       /* for messages: "ehr <cmd>: ..." */
@@ -33,10 +84,11 @@ struct opt_parser {
 void opt_init(struct opt_parser *p, const char *cmd, int argc, char **argv,
 	      const struct opt *opts);
 
-/* Returns the key of the next option (its value in *val, or NULL for a
- * flag), 0 when argv is exhausted (positionals are then in p->pos), or -1
- * after reporting a usage error on stderr (the caller returns 2). */
-int opt_next(struct opt_parser *p, const char **val);
+/* Parses all of argv: each option's value goes into its field of args
+ * (the struct its table is bound to; NULL for a table without options),
+ * the positional arguments into p->pos. Returns 0, or -1 after reporting
+ * a usage error on stderr (the caller returns 2). */
+int opt_parse(struct opt_parser *p, void *args);
 
 /* Parses a non-negative decimal integer option value no larger than max;
  * reports a usage error and returns -1 otherwise. */

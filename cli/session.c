@@ -117,20 +117,27 @@ int prompt_secret_twice(const char *prompt, char **pass, size_t *len, ehr_err *e
 	return 0;
 }
 
-int session_unlock(keystore **ks, ehr_err *e)
+int session_unlock_open(keystore *ks, ehr_err *e)
 {
 	char *pass, prompt[128];
 	size_t len;
 	int rc;
 
-	if ((rc = session_open(ks, e)))
-		return rc;
 	snprintf(prompt, sizeof(prompt), "passphrase for wallet '%s'", g.wallet);
 	if (!(rc = session_passphrase(prompt, false, &pass, &len, e))) {
-		rc = keystore_unlock(*ks, pass, len, e);
+		rc = keystore_unlock(ks, pass, len, e);
 		sodium_free(pass);
 	}
-	if (rc) {
+	return rc;
+}
+
+int session_unlock(keystore **ks, ehr_err *e)
+{
+	int rc;
+
+	if ((rc = session_open(ks, e)))
+		return rc;
+	if ((rc = session_unlock_open(*ks, e))) {
 		keystore_free(*ks);
 		*ks = NULL;
 	}

@@ -27,6 +27,10 @@ int prompt_secret(const char *prompt, char **out, size_t *len, ehr_err *e);
 /* prompt_secret twice; the two entries must match. */
 int prompt_secret_twice(const char *prompt, char **out, size_t *len, ehr_err *e);
 
+/* Unlocks ks, the selected wallet opened by session_open (not read again),
+ * with the passphrase from the usual sources. */
+int session_unlock_open(keystore *ks, ehr_err *e);
+
 /* Opens and unlocks the selected wallet. */
 int session_unlock(keystore **ks, ehr_err *e);
 

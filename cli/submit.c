@@ -20,24 +20,18 @@ void tx_opts_init(struct tx_opts *o)
 	o->async = false;
 }
 
-int tx_opts_take(struct tx_opts *o, const struct opt_parser *p, int key, const char *val)
+int tx_take_timeout(const struct opt_parser *p, const struct opt *o, void *field,
+		    const char *val)
 {
-	switch (key) {
-	case TX_OPT_CONFIRMATIONS:
-		return opt_ulong(p, "--confirmations", val, 1000, &o->confirmations) ? -1 : 1;
-	case TX_OPT_TIMEOUT:
-		if (opt_ulong(p, "--timeout", val, 86400, &o->timeout_s))
-			return -1;
-		if (o->timeout_s)
-			return 1;
-		usage_error(p->cmd, "--timeout must be at least 1 second");
+	unsigned long *timeout_s = field;
+
+	(void)o;
+	if (opt_ulong(p, "--timeout", val, 86400, timeout_s))
 		return -1;
-	case TX_OPT_ASYNC:
-		o->async = true;
-		return 1;
-	default:
+	if (*timeout_s)
 		return 0;
-	}
+	usage_error(p->cmd, "--timeout must be at least 1 second");
+	return -1;
 }
 
 int signer_open(struct signer *s, ehr_err *e)
@@ -63,9 +57,8 @@ int signer_unlock(struct signer *s, ehr_err *e)
 
 	if (s->keys)
 		return 0;
-	keystore_free(s->ks);
-	s->ks = NULL;
-	if ((rc = session_unlock(&s->ks, e)))
+	/* the wallet signer_open read: unlocked as it is, not read again */
+	if ((rc = s->ks ? session_unlock_open(s->ks, e) : session_unlock(&s->ks, e)))
 		return rc;
 	if (!(s->keys = keystore_keys_new()))
 		return ehr_fail(e, EHR_EFAIL, "out of secure memory");

@@ -14,16 +14,16 @@
 #include "keystore/keystore.h"
 #include "wallet/chain/chain.h"
 
-/* The options every sending command takes: add TX_OPTS to its table and
- * pass unknown keys to tx_opts_take. */
-#define TX_OPT_CONFIRMATIONS 1000
-#define TX_OPT_ASYNC 1001
-#define TX_OPT_TIMEOUT 1002
-#define TX_WAIT_OPTS \
-	{ "confirmations", 0, TX_OPT_CONFIRMATIONS, "N", "wait for N confirmations (default 1)" }, \
-	{ "timeout", 0, TX_OPT_TIMEOUT, "SECONDS", "give up waiting after SECONDS (default 120)" }
-#define TX_OPTS TX_WAIT_OPTS, \
-	{ "async", 0, TX_OPT_ASYNC, NULL, "print the transaction hash and do not wait" }
+/* The options every sending command takes: TX_OPTS(struct args, tx) in its
+ * table binds them to the struct tx_opts field tx (set by tx_opts_init). */
+#define TX_WAIT_OPTS(S, f) \
+	{ "confirmations", 0, "N", OV_NONE, "wait for N confirmations (default 1)", \
+	  OPT_ULONG(S, f.confirmations, 1000) }, \
+	{ "timeout", 0, "SECONDS", OV_NONE, "give up waiting after SECONDS (default 120)", \
+	  OPT_CALL(S, f.timeout_s, unsigned long, tx_take_timeout) }
+#define TX_OPTS(S, f) TX_WAIT_OPTS(S, f), \
+	{ "async", 0, NULL, OV_NONE, "print the transaction hash and do not wait", \
+	  OPT_FLAG(S, f.async) }
 
 struct tx_opts {
 	unsigned long confirmations;
@@ -33,9 +33,8 @@ struct tx_opts {
 
 void tx_opts_init(struct tx_opts *o);
 
-/* Applies one of the TX_OPTS; returns 1 if key was one of them, 0 if not,
- * -1 on a bad value (reported). */
-int tx_opts_take(struct tx_opts *o, const struct opt_parser *p, int key, const char *val);
+/* --timeout SECONDS: 1 to 86400 (an opt_take_fn for TX_WAIT_OPTS). */
+opt_take_fn tx_take_timeout;
 
 /* The account that signs: its address is known from the wallet header
  * without the passphrase; the keys only after signer_unlock. */

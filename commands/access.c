@@ -32,15 +32,23 @@
 #include "wallet/registry/grants.h"
 #include "wallet/registry/records.h"
 
-enum { O_OUT = 1, O_PASSCODE_FILE, O_FORCE, O_WAIT };
+struct access_options {
+	const char *dir, *passfile, *wait;
+	bool force;
+	struct tx_opts tx;
+};
 
 const struct opt cmd_access_opts[] = {
-	{ "output", 'o', O_OUT, "DIR", "write the records into DIR (default: the current directory)" },
-	{ "passcode-file", 0, O_PASSCODE_FILE, "FILE", "the passcode of a passcode grant, from FILE" },
-	{ "force", 'f', O_FORCE, NULL, "replace existing files" },
-	{ "wait", 0, O_WAIT, "DURATION", "how long to wait for the patient's release (default 5m)" },
-	TX_WAIT_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	{ "output", 'o', "DIR", OV_DIR, "write the records into DIR (default: the current directory)",
+	  OPT_STR(struct access_options, dir) },
+	{ "passcode-file", 0, "FILE", OV_FILE, "the passcode of a passcode grant, from FILE",
+	  OPT_STR(struct access_options, passfile) },
+	{ "force", 'f', NULL, OV_NONE, "replace existing files",
+	  OPT_FLAG(struct access_options, force) },
+	{ "wait", 0, "DURATION", OV_DURATION, "how long to wait for the patient's release (default 5m)",
+	  OPT_STR(struct access_options, wait) },
+	TX_WAIT_OPTS(struct access_options, tx),
+	{ 0 }
 };
 
 #define URI_LINE_MAX 1024
@@ -578,33 +586,26 @@ int cmd_access(int argc, char **argv)
 	struct opt_parser p;
 	struct opening x;
 	struct tx_opts to;
-	const char *val, *dir = ".", *passfile = NULL, *wait = NULL;
+	struct access_options opts = { .dir = "." };
+	const char *dir, *passfile;
 	uint64_t wait_s = 300;
 	size_t i;
-	bool force = false;
+	bool force;
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
-	tx_opts_init(&to);
+	tx_opts_init(&opts.tx);
 	memset(&x, 0, sizeof(x));
 	opt_init(&p, "access", argc, argv, cmd_access_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		if (key == O_OUT)
-			dir = val;
-		else if (key == O_PASSCODE_FILE)
-			passfile = val;
-		else if (key == O_FORCE)
-			force = true;
-		else if (key == O_WAIT)
-			wait = val;
-		else if (tx_opts_take(&to, &p, key, val) < 0)
-			return EHR_EUSAGE;
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	dir = opts.dir;
+	passfile = opts.passfile;
+	force = opts.force;
+	to = opts.tx;
 	if (p.npos != 1)
 		return usage_error("access", "give the grant: a URI from its QR code, '-' to read one, or an id");
-	if (wait && duration_parse(wait, &wait_s, &e))
+	if (opts.wait && duration_parse(opts.wait, &wait_s, &e))
 		return report(&e);
 	x.key32 = sodium_malloc(32);
 	x.secret = sodium_malloc(32);

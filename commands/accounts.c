@@ -5,30 +5,31 @@
 
 #include <sodium.h>
 
-enum { O_ADD = 1 };
+struct accounts_options {
+	unsigned long add;
+};
 
 const struct opt cmd_accounts_opts[] = {
-	{ "add", 0, O_ADD, "N", "derive N more accounts and keep them in the wallet (asks for the passphrase)" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "add", 0, "N", OV_NONE, "derive N more accounts and keep them in the wallet (asks for the passphrase)",
+	  OPT_ULONG(struct accounts_options, add, KEYSTORE_MAX_ACCOUNTS) },
+	{ 0 }
 };
 
 int cmd_accounts(int argc, char **argv)
 {
 	struct opt_parser p;
-	const char *val;
-	unsigned long add = 0;
+	struct accounts_options opts = { 0 };
+	unsigned long add;
 	keystore *ks = NULL;
 	ehr_err e = { 0 };
 	char *pass;
 	size_t len;
-	int key, rc;
+	int rc;
 
 	opt_init(&p, "accounts", argc, argv, cmd_accounts_opts);
-	while ((key = opt_next(&p, &val)) > 0)
-		if (key == O_ADD && opt_ulong(&p, "--add", val, KEYSTORE_MAX_ACCOUNTS, &add))
-			return EHR_EUSAGE;
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	add = opts.add;
 	if (p.npos)
 		return usage_error("accounts", "unexpected argument '%s'", p.pos[0]);
 	if (!add) {

@@ -12,41 +12,41 @@
 #include "wallet/keys/eth.h"
 #include "wallet/base/hex.h"
 
-enum { O_INDEX = 1, O_PATH, O_BECH32 };
+struct address_options {
+	unsigned long index;
+	const char *path, *hrp;
+};
 
 const struct opt cmd_address_opts[] = {
-	{ "index", 0, O_INDEX, "N", "account index at m/44'/60'/0'/0/N (default: --account, else 0)" },
-	{ "path", 0, O_PATH, "PATH", "any BIP32 path, e.g. \"m/44'/60'/1'/0/0\" (asks for the passphrase)" },
-	{ "bech32", 0, O_BECH32, "PREFIX", "also show the bech32 form for a Cosmos EVM chain (evmos, crc, kava...)" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "index", 0, "N", OV_NONE, "account index at m/44'/60'/0'/0/N (default: --account, else 0)",
+	  OPT_ULONG(struct address_options, index, 0x7fffffff) },
+	{ "path", 0, "PATH", OV_NONE, "any BIP32 path, e.g. \"m/44'/60'/1'/0/0\" (asks for the passphrase)",
+	  OPT_STR(struct address_options, path) },
+	{ "bech32", 0, "PREFIX", OV_NONE, "also show the bech32 form for a Cosmos EVM chain (evmos, crc, kava...)",
+	  OPT_STR(struct address_options, hrp) },
+	{ 0 }
 };
 
 int cmd_address(int argc, char **argv)
 {
 	struct opt_parser p;
-	const char *val, *path = NULL, *hrp = NULL;
-	unsigned long index = session_account();
+	struct address_options opts = { .index = session_account() };
+	const char *path, *hrp;
+	unsigned long index;
 	const keystore_account *a;
 	keystore *ks = NULL;
 	keystore_keys *keys = NULL;
 	uint8_t addr[20], enc[32];
 	char text[43], b32[BECH32_MAX + 1], enchex[65];
 	ehr_err e = { 0 };
-	int key, rc = 0;
+	int rc = 0;
 
 	opt_init(&p, "address", argc, argv, cmd_address_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_INDEX:
-			if (opt_ulong(&p, "--index", val, 0x7fffffff, &index))
-				return EHR_EUSAGE;
-			break;
-		case O_PATH: path = val; break;
-		case O_BECH32: hrp = val; break;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	index = opts.index;
+	path = opts.path;
+	hrp = opts.hrp;
 	if (p.npos)
 		return usage_error("address", "unexpected argument '%s'", p.pos[0]);
 	if ((rc = session_open(&ks, &e)))
@@ -55,10 +55,10 @@ int cmd_address(int argc, char **argv)
 		memcpy(addr, a->address, 20);
 		memcpy(enc, a->encryption_key, 32);
 	} else {
-		keystore_free(ks);
-		ks = NULL;
-		if ((rc = session_unlock(&ks, &e)))
+		if ((rc = session_unlock_open(ks, &e))) {
+			keystore_free(ks);
 			return report(&e);
+		}
 		if (!(keys = keystore_keys_new())) {
 			keystore_free(ks);
 			return fail(EHR_EFAIL, "out of secure memory");

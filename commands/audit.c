@@ -7,6 +7,7 @@
  * checks every record's stored ciphertext against its anchor. */
 #include "commands/commands.h"
 #include "cli/submit.h"
+#include "cli/table.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,17 +30,39 @@
 #include "wallet/registry/registry.h"
 #include "wallet/registry/token.h"
 
-enum { O_RECORD = 1, O_GRANT, O_SINCE, O_CSV, O_FHIR, O_FORCE, O_NO_TITLES };
+/* --since: the time, or how long ago (7d), as parse_since reads it */
+struct audit_since {
+	uint64_t at, ago;
+	bool relative, given;
+};
+
+struct audit_options {
+	uint64_t record, grant;
+	struct audit_since since;
+	const char *fhir;
+	bool csv, force, no_titles, wide;
+};
+
+static opt_take_fn take_id, take_since;
 
 const struct opt cmd_audit_opts[] = {
-	{ "record", 0, O_RECORD, "ID", "only what concerns record ID" },
-	{ "grant", 0, O_GRANT, "ID", "only what concerns grant ID" },
-	{ "since", 0, O_SINCE, "TIME", "from TIME on: 2026-11-22T10:00:00Z, 2026-11-22, or 7d (the last 7 days)" },
-	{ "csv", 0, O_CSV, NULL, "RFC 4180 CSV with a header row" },
-	{ "fhir", 0, O_FHIR, "FILE", "write the history as FHIR R4 AuditEvent and Consent resources to FILE" },
-	{ "force", 'f', O_FORCE, NULL, "--fhir: replace an existing FILE" },
-	{ "no-titles", 0, O_NO_TITLES, NULL, "do not unlock the wallet for record titles" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "record", 0, "ID", OV_NONE, "only what concerns record ID",
+	  OPT_CALL(struct audit_options, record, uint64_t, take_id) },
+	{ "grant", 0, "ID", OV_NONE, "only what concerns grant ID",
+	  OPT_CALL(struct audit_options, grant, uint64_t, take_id) },
+	{ "since", 0, "TIME", OV_NONE, "from TIME on: 2026-11-22T10:00:00Z, 2026-11-22, or 7d (the last 7 days)",
+	  OPT_CALL(struct audit_options, since, struct audit_since, take_since) },
+	{ "csv", 0, NULL, OV_NONE, "RFC 4180 CSV with a header row",
+	  OPT_FLAG(struct audit_options, csv) },
+	{ "fhir", 0, "FILE", OV_FILE, "write the history as FHIR R4 AuditEvent and Consent resources to FILE",
+	  OPT_STR(struct audit_options, fhir) },
+	{ "force", 'f', NULL, OV_NONE, "--fhir: replace an existing FILE",
+	  OPT_FLAG(struct audit_options, force) },
+	{ "no-titles", 0, NULL, OV_NONE, "do not unlock the wallet for record titles",
+	  OPT_FLAG(struct audit_options, no_titles) },
+	{ "wide", 0, NULL, OV_NONE, "on a terminal too, print every column whole (lines as long as they need)",
+	  OPT_FLAG(struct audit_options, wide) },
+	{ 0 }
 };
 
 struct name {
@@ -71,6 +94,7 @@ struct audit {
 	bool csv, titles;
 	const char *fhir;
 	bool force;
+	bool wide;
 };
 
 /* --since: a duration back from the chain's head ("7d": the last seven
@@ -82,6 +106,32 @@ static int parse_since(const char *s, uint64_t *at, uint64_t *ago, bool *relativ
 
 	*relative = !duration_parse(s, ago, &ignored);
 	return *relative ? 0 : time_parse(s, at, e);
+}
+
+/* --record ID, --grant ID */
+static int take_id(const struct opt_parser *p, const struct opt *o, void *field, const char *val)
+{
+	(void)p;
+	if (!opt_id(val, field))
+		return 0;
+	usage_error("audit", "--%s takes a %s id (a number from 1), not '%s'", o->name, o->name, val);
+	return -1;
+}
+
+static int take_since(const struct opt_parser *p, const struct opt *o, void *field,
+		      const char *val)
+{
+	struct audit_since *since = field;
+	ehr_err e = { 0 };
+
+	(void)p;
+	(void)o;
+	if (parse_since(val, &since->at, &since->ago, &since->relative, &e)) {
+		usage_error("audit", "--since: %s, or a duration like 7d", e.msg);
+		return -1;
+	}
+	since->given = true;
+	return 0;
 }
 
 /* ---- names and tokens ------------------------------------------------------ */
@@ -475,64 +525,61 @@ static char *what_text(const struct audit *a, const history_row *w)
 	return s;
 }
 
-static int print_table(const struct audit *a, ehr_err *e)
+/* The table's columns: piped, the layout it always had (TIME and EVENT
+ * fixed, WHAT padded to at most 72); on a terminal the names and what
+ * happened wrap and the transaction hash is shortened to fit. */
+static const struct table_col audit_cols[] = {
+	{ "TIME", 20, 20, TABLE_KEEP, 0, NULL },
+	{ "EVENT", 17, 17, TABLE_KEEP, 0, NULL },
+	{ "WHO", 3, 0, TABLE_WRAP, 0, NULL },
+	{ "WHAT", 4, 72, TABLE_WRAP, 0, NULL },
+	{ "TX", 0, 0, TABLE_SHORTEN, 0, NULL },
+};
+
+/* One shown row into t: 0, or -1 when out of memory. */
+static int add_row(const struct audit *a, const history_row *w, struct table *t)
 {
-	char **who = calloc(a->h.nrows ? a->h.nrows : 1, sizeof(*who));
-	char **what = calloc(a->h.nrows ? a->h.nrows : 1, sizeof(*what));
-	size_t i, wwho = 3, wwhat = 4, shown = 0;
-	int rc = 0;
+	char who[200], when[32], hash[67], *what;
+	const char *cells[5];
+	int rc;
 
-	if (!who || !what) {
-		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < a->h.nrows; i++) {
-		const history_row *w = &a->h.rows[i];
-		char buf[200];
-
-		if (!w->shown)
-			continue;
-		/* who: the other party; for the patient's own acts, the patient */
-		if (w->has_party && memcmp(w->party, a->me, 20))
-			who_text(a, w, w->party, buf, sizeof(buf));
-		else
-			who_text(a, w, w->patient, buf, sizeof(buf));
-		if (!(who[i] = strdup(buf)) || !(what[i] = what_text(a, w))) {
-			rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-			goto out;
-		}
-		if (strlen(who[i]) > wwho)
-			wwho = strlen(who[i]);
-		if (strlen(what[i]) > wwhat)
-			wwhat = strlen(what[i]);
-		shown++;
-	}
-	if (!shown) {
-		note("no events%s", a->only.has_since || a->only.only_grant || a->only.only_record ? " match" : " yet");
-		goto out;
-	}
-	if (wwhat > 72)
-		wwhat = 72;
-	printf("%-20s  %-17s  %-*s  %-*s  %s\n", "TIME", "EVENT", (int)wwho, "WHO", (int)wwhat, "WHAT", "TX");
-	for (i = 0; i < a->h.nrows; i++) {
-		const history_row *w = &a->h.rows[i];
-		char when[32], hash[67];
-
-		if (!w->shown)
-			continue;
-		history_iso_time(w->time, when);
-		hex_encode0x(w->tx, 32, hash);
-		printf("%-20s  %-17s  %-*s  %-*s  %s\n", when, history_event_words(w->kind), (int)wwho, who[i],
-		       (int)wwhat, what[i], w->block ? hash : "-");
-	}
-out:
-	for (i = 0; who && what && i < a->h.nrows; i++) {
-		free(who[i]);
-		free(what[i]);
-	}
-	free(who);
+	/* who: the other party; for the patient's own acts, the patient */
+	if (w->has_party && memcmp(w->party, a->me, 20))
+		who_text(a, w, w->party, who, sizeof(who));
+	else
+		who_text(a, w, w->patient, who, sizeof(who));
+	if (!(what = what_text(a, w)))
+		return -1;
+	history_iso_time(w->time, when);
+	hex_encode0x(w->tx, 32, hash);
+	cells[0] = when;
+	cells[1] = history_event_words(w->kind);
+	cells[2] = who;
+	cells[3] = what;
+	cells[4] = w->block ? hash : "-";
+	rc = table_add(t, cells);
 	free(what);
 	return rc;
+}
+
+static int print_table(const struct audit *a, ehr_err *e)
+{
+	struct table *t = table_new(audit_cols, sizeof(audit_cols) / sizeof(audit_cols[0]));
+	size_t i;
+
+	if (!t)
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	for (i = 0; i < a->h.nrows; i++)
+		if (a->h.rows[i].shown && add_row(a, &a->h.rows[i], t)) {
+			table_free(t);
+			return ehr_fail(e, EHR_EFAIL, "out of memory");
+		}
+	if (table_rows(t))
+		table_print(t, stdout, table_width_for(stdout, a->wide));
+	else
+		note("no events%s", a->only.has_since || a->only.only_grant || a->only.only_record ? " match" : " yet");
+	table_free(t);
+	return 0;
 }
 
 /* ---- titles and FHIR ------------------------------------------------------ */
@@ -604,36 +651,24 @@ static void audit_free(struct audit *a)
  * *since_ago (since_relative set). 0, or the usage error's exit status. */
 static int take_options(struct audit *a, struct opt_parser *p, uint64_t *since_ago, bool *since_relative)
 {
-	const char *val;
-	bool any_option = false;
-	ehr_err e = { 0 };
-	int key;
+	struct audit_options o = { 0 };
 
-	while ((key = opt_next(p, &val)) > 0) {
-		any_option = true;
-		switch (key) {
-		case O_RECORD:
-			if (opt_id(val, &a->only.only_record))
-				return usage_error("audit", "--record takes a record id (a number from 1), not '%s'", val);
-			break;
-		case O_GRANT:
-			if (opt_id(val, &a->only.only_grant))
-				return usage_error("audit", "--grant takes a grant id (a number from 1), not '%s'", val);
-			break;
-		case O_SINCE:
-			if (parse_since(val, &a->only.since, since_ago, since_relative, &e))
-				return usage_error("audit", "--since: %s, or a duration like 7d", e.msg);
-			a->only.has_since = true;
-			break;
-		case O_CSV: a->csv = true; break;
-		case O_FHIR: a->fhir = val; break;
-		case O_FORCE: a->force = true; break;
-		case O_NO_TITLES: a->titles = false; break;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(p, &o))
 		return EHR_EUSAGE;
-	if (p->npos == 1 && !strcmp(p->pos[0], "verify") && any_option)
+	a->only.only_record = o.record;
+	a->only.only_grant = o.grant;
+	a->only.since = o.since.at;
+	a->only.has_since = o.since.given;
+	*since_ago = o.since.ago;
+	*since_relative = o.since.relative;
+	a->csv = o.csv;
+	a->fhir = o.fhir;
+	a->force = o.force;
+	a->wide = o.wide;
+	if (o.no_titles)
+		a->titles = false;
+	if (p->npos == 1 && !strcmp(p->pos[0], "verify") &&
+	    (o.record || o.grant || o.since.given || o.fhir || o.csv || o.force || o.no_titles || o.wide))
 		return usage_error("audit", "'audit verify' takes no options of its own");
 	return 0;
 }

@@ -13,11 +13,14 @@
 #include "wallet/chain/rpc.h"
 #include "wallet/registry/token.h"
 
-enum { O_TOKEN = 1 };
+struct balance_options {
+	const char *token;
+};
 
 const struct opt cmd_balance_opts[] = {
-	{ "token", 0, O_TOKEN, "ADDR", "an ERC-20 token instead of the native coin ('default': the network's)" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "token", 0, "ADDR", OV_TOKEN, "an ERC-20 token instead of the native coin ('default': the network's)",
+	  OPT_STR(struct balance_options, token) },
+	{ 0 }
 };
 
 int cmd_balance(int argc, char **argv)
@@ -26,7 +29,8 @@ int cmd_balance(int argc, char **argv)
 	struct target t;
 	struct signer s;
 	struct token_info ti;
-	const char *val, *token = NULL;
+	struct balance_options opts = { 0 };
+	const char *token;
 	chain *c = NULL;
 	uint8_t who[20], be[32], tok[20];
 	char who_text[43], amount[AMOUNT_FMT_MAX], raw[U256_DEC_MAX], tok_text[43];
@@ -34,14 +38,12 @@ int cmd_balance(int argc, char **argv)
 	unsigned decimals = 18;
 	const char *symbol;
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
 	opt_init(&p, "balance", argc, argv, cmd_balance_opts);
-	while ((key = opt_next(&p, &val)) > 0)
-		if (key == O_TOKEN)
-			token = val;
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	token = opts.token;
 	if (p.npos > 1)
 		return usage_error("balance", "unexpected argument '%s'", p.pos[1]);
 	if ((rc = target_resolve(&t, &e)))

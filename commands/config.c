@@ -12,22 +12,18 @@
 #include "wallet/chain/rpc.h"
 
 const struct opt cmd_config_opts[] = {
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 int cmd_config(int argc, char **argv)
 {
 	struct opt_parser p;
 	struct target t;
-	const char *val;
 	char wallets[4096], cfgfile[4096], state[4096], reg[43] = "", chain[24] = "";
 	ehr_err e = { 0 };
-	int key;
 
 	opt_init(&p, "config", argc, argv, cmd_config_opts);
-	while ((key = opt_next(&p, &val)) > 0)
-		;
-	if (key < 0)
+	if (opt_parse(&p, NULL))
 		return EHR_EUSAGE;
 	if (p.npos)
 		return usage_error("config", "unexpected argument '%s' (networks are set with 'ehr network')",

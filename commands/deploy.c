@@ -14,13 +14,19 @@
 #include "wallet/keys/eth.h"
 #include "wallet/base/hex.h"
 
-enum { O_TEST_TOKEN = 1, O_SAVE_AS };
+struct deploy_options {
+	bool test_token;
+	const char *save_as;
+	struct tx_opts tx;
+};
 
 const struct opt cmd_deploy_opts[] = {
-	{ "test-token", 0, O_TEST_TOKEN, NULL, "also deploy the test token (anyone can mint: local chains only)" },
-	{ "save-as", 0, O_SAVE_AS, "NAME", "save the addresses to network NAME (created if new)" },
-	TX_WAIT_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	{ "test-token", 0, NULL, OV_NONE, "also deploy the test token (anyone can mint: local chains only)",
+	  OPT_FLAG(struct deploy_options, test_token) },
+	{ "save-as", 0, "NAME", OV_NETWORK, "save the addresses to network NAME (created if new)",
+	  OPT_STR(struct deploy_options, save_as) },
+	TX_WAIT_OPTS(struct deploy_options, tx),
+	{ 0 }
 };
 
 static int deploy_one(chain *c, struct signer *s, const char *hex, const char *what,
@@ -104,27 +110,23 @@ int cmd_deploy(int argc, char **argv)
 	struct target t;
 	struct signer s;
 	struct tx_opts to;
-	const char *val, *save_as = NULL;
-	bool test_token = false;
+	struct deploy_options opts = { 0 };
+	const char *save_as;
+	bool test_token;
 	chain *c = NULL;
 	uint8_t reg[20], tok[20], hash[32], tok_hash[32];
 	char reg_text[43], tok_text[43], h[67];
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
-	tx_opts_init(&to);
+	tx_opts_init(&opts.tx);
 	memset(&s, 0, sizeof(s));
 	opt_init(&p, "deploy", argc, argv, cmd_deploy_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		if (key == O_TEST_TOKEN)
-			test_token = true;
-		else if (key == O_SAVE_AS)
-			save_as = val;
-		else if (tx_opts_take(&to, &p, key, val) < 0)
-			return EHR_EUSAGE;
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	test_token = opts.test_token;
+	save_as = opts.save_as;
+	to = opts.tx;
 	if (p.npos)
 		return usage_error("deploy", "unexpected argument '%s'", p.pos[0]);
 	if ((save_as && (rc = network_name_check(save_as, &e))) || (rc = target_resolve(&t, &e)) ||

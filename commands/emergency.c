@@ -24,16 +24,25 @@
 #include "wallet/base/paths.h"
 #include "wallet/registry/records.h"
 
-enum { O_RECORDS = 1, O_FOR, O_QR, O_QR_PNG, O_QR_SVG };
+struct emergency_options {
+	const char *ids, *dur, *png, *svg;
+	bool qr;
+	struct tx_opts tx;
+};
 
 const struct opt cmd_emergency_opts[] = {
-	{ "records", 0, O_RECORDS, "IDS", "set: the emergency records, e.g. 3,7" },
-	{ "for", 0, O_FOR, "DURATION", "card: how long the card is valid (default 365d)" },
-	{ "qr", 0, O_QR, NULL, "card: show the QR code in the terminal" },
-	{ "qr-png", 0, O_QR_PNG, "FILE", "card: write the card's QR code as a PNG (0600)" },
-	{ "qr-svg", 0, O_QR_SVG, "FILE", "card: write a printable card as SVG (0600)" },
-	TX_WAIT_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	{ "records", 0, "IDS", OV_NONE, "set: the emergency records, e.g. 3,7",
+	  OPT_STR(struct emergency_options, ids) },
+	{ "for", 0, "DURATION", OV_DURATION, "card: how long the card is valid (default 365d)",
+	  OPT_STR(struct emergency_options, dur) },
+	{ "qr", 0, NULL, OV_NONE, "card: show the QR code in the terminal",
+	  OPT_FLAG(struct emergency_options, qr) },
+	{ "qr-png", 0, "FILE", OV_FILE, "card: write the card's QR code as a PNG (0600)",
+	  OPT_STR(struct emergency_options, png) },
+	{ "qr-svg", 0, "FILE", OV_FILE, "card: write a printable card as SVG (0600)",
+	  OPT_STR(struct emergency_options, svg) },
+	TX_WAIT_OPTS(struct emergency_options, tx),
+	{ 0 }
 };
 
 #define MAX_EMERGENCY_RECORDS 64
@@ -330,29 +339,24 @@ int cmd_emergency(int argc, char **argv)
 	struct em_ctx x;
 	struct tx_opts to;
 	struct emergency want;
-	const char *val, *ids = NULL, *dur = "365d", *png = NULL, *svg = NULL, *sub;
-	bool qr = false;
+	struct emergency_options opts = { .dur = "365d" };
+	const char *ids, *dur, *png, *svg, *sub;
+	bool qr;
 	uint64_t seconds;
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
-	tx_opts_init(&to);
+	tx_opts_init(&opts.tx);
 	memset(&x, 0, sizeof(x));
 	opt_init(&p, "emergency", argc, argv, cmd_emergency_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_RECORDS: ids = val; break;
-		case O_FOR: dur = val; break;
-		case O_QR: qr = true; break;
-		case O_QR_PNG: png = val; break;
-		case O_QR_SVG: svg = val; break;
-		default:
-			if (tx_opts_take(&to, &p, key, val) < 0)
-				return EHR_EUSAGE;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	ids = opts.ids;
+	dur = opts.dur;
+	qr = opts.qr;
+	png = opts.png;
+	svg = opts.svg;
+	to = opts.tx;
 	sub = p.npos ? p.pos[0] : "show";
 	if (p.npos > 1)
 		return usage_error("emergency", "unexpected argument '%s'", p.pos[1]);

@@ -15,16 +15,26 @@
 #include "wallet/keys/eth.h"
 #include "wallet/base/fileio.h"
 
-enum { O_MNEMONIC = 1, O_MNEMONIC_OUT, O_KEYSTORE, O_KSPASS, O_INDEX, O_FORCE };
+struct export_options {
+	bool mnemonic, force;
+	const char *mout, *v3file, *kspass;
+	unsigned long index;
+};
 
 const struct opt cmd_export_opts[] = {
-	{ "mnemonic", 0, O_MNEMONIC, NULL, "show the mnemonic (asks first)" },
-	{ "mnemonic-out", 0, O_MNEMONIC_OUT, "FILE", "with --mnemonic: write it to FILE (0600) instead" },
-	{ "keystore", 0, O_KEYSTORE, "FILE", "write the account's key as a v3 keystore file (0600)" },
-	{ "keystore-passphrase-file", 0, O_KSPASS, "FILE", "password for the v3 file (else the terminal asks twice)" },
-	{ "index", 0, O_INDEX, "N", "the account to export (default: --account, else 0)" },
-	{ "force", 'f', O_FORCE, NULL, "replace an existing output file" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "mnemonic", 0, NULL, OV_NONE, "show the mnemonic (asks first)",
+	  OPT_FLAG(struct export_options, mnemonic) },
+	{ "mnemonic-out", 0, "FILE", OV_FILE, "with --mnemonic: write it to FILE (0600) instead",
+	  OPT_STR(struct export_options, mout) },
+	{ "keystore", 0, "FILE", OV_FILE, "write the account's key as a v3 keystore file (0600)",
+	  OPT_STR(struct export_options, v3file) },
+	{ "keystore-passphrase-file", 0, "FILE", OV_FILE, "password for the v3 file (else the terminal asks twice)",
+	  OPT_STR(struct export_options, kspass) },
+	{ "index", 0, "N", OV_NONE, "the account to export (default: --account, else 0)",
+	  OPT_ULONG(struct export_options, index, 0x7fffffff) },
+	{ "force", 'f', NULL, OV_NONE, "replace an existing output file",
+	  OPT_FLAG(struct export_options, force) },
+	{ 0 }
 };
 
 static int export_mnemonic(keystore *ks, const char *out, ehr_err *e)
@@ -87,29 +97,23 @@ out:
 int cmd_export(int argc, char **argv)
 {
 	struct opt_parser p;
-	const char *val, *mout = NULL, *v3file = NULL, *kspass = NULL;
-	unsigned long index = session_account();
-	bool mnemonic = false, force = false;
+	struct export_options opts = { .index = session_account() };
+	const char *mout, *v3file, *kspass;
+	unsigned long index;
+	bool mnemonic, force;
 	keystore *ks = NULL;
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
 	opt_init(&p, "export", argc, argv, cmd_export_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_MNEMONIC: mnemonic = true; break;
-		case O_MNEMONIC_OUT: mout = val; break;
-		case O_KEYSTORE: v3file = val; break;
-		case O_KSPASS: kspass = val; break;
-		case O_FORCE: force = true; break;
-		case O_INDEX:
-			if (opt_ulong(&p, "--index", val, 0x7fffffff, &index))
-				return EHR_EUSAGE;
-			break;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	mnemonic = opts.mnemonic;
+	mout = opts.mout;
+	v3file = opts.v3file;
+	kspass = opts.kspass;
+	force = opts.force;
+	index = opts.index;
 	if (p.npos)
 		return usage_error("export", "unexpected argument '%s'", p.pos[0]);
 	if (mnemonic == !!v3file)

@@ -25,33 +25,45 @@
 #include "wallet/registry/grants.h"
 #include "wallet/registry/records.h"
 
-enum { O_RECORDS = 1, O_ALL, O_TYPE, O_FOR, O_UNTIL, O_WRITE, O_BEARER, O_PASSCODE,
-       O_PASSCODE_FILE, O_QR, O_QR_PNG, O_QR_SVG, O_ACTIVE, O_PURPOSE, O_RECEIVED };
-
-const struct opt cmd_grant_opts[] = {
-	{ "records", 0, O_RECORDS, "IDS", "the records to share, e.g. 3,7,12" },
-	{ "all", 0, O_ALL, NULL, "every record, also those added while the grant is active" },
-	{ "type", 0, O_TYPE, "TYPE", "every record of this type" },
-	{ "for", 0, O_FOR, "DURATION", "how long: 30m, 2h, 7d" },
-	{ "until", 0, O_UNTIL, "TIME", "until when: 2026-11-22T14:30:00Z or \"2026-11-22 14:30\" (UTC)" },
-	{ "write", 0, O_WRITE, NULL, "the grantee may also add records to this patient's chart" },
-	{ "bearer", 0, O_BEARER, NULL, "a grant for whoever holds the QR code (no GRANTEE)" },
-	{ "passcode", 0, O_PASSCODE, NULL, "bearer: also ask for a passcode said aloud (asked twice)" },
-	{ "passcode-file", 0, O_PASSCODE_FILE, "FILE", "bearer: the passcode from FILE's first line" },
-	{ "qr", 0, O_QR, NULL, "show the grant as a QR code in the terminal" },
-	{ "qr-png", 0, O_QR_PNG, "FILE", "write the QR code as a PNG image (0600)" },
-	{ "qr-svg", 0, O_QR_SVG, "FILE", "write the QR code as an SVG image (0600)" },
-	{ "purpose", 0, O_PURPOSE, "PURPOSE", "treatment (default), emergency, research or payment" },
-	{ "active", 0, O_ACTIVE, NULL, "list: only grants that are active now" },
-	{ "received", 0, O_RECEIVED, NULL, "list: the grants to this account, not from it" },
-	TX_WAIT_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
-};
-
 struct grant_args {
 	const char *records, *type, *dur, *until, *passfile, *png, *svg, *purpose;
 	bool all, write, bearer, passcode, qr, active, received;
 	struct tx_opts tx;
+};
+
+const struct opt cmd_grant_opts[] = {
+	{ "records", 0, "IDS", OV_NONE, "the records to share, e.g. 3,7,12",
+	  OPT_STR(struct grant_args, records) },
+	{ "all", 0, NULL, OV_NONE, "every record, also those added while the grant is active",
+	  OPT_FLAG(struct grant_args, all) },
+	{ "type", 0, "TYPE", OV_NONE, "every record of this type",
+	  OPT_STR(struct grant_args, type) },
+	{ "for", 0, "DURATION", OV_DURATION, "how long: 30m, 2h, 7d",
+	  OPT_STR(struct grant_args, dur) },
+	{ "until", 0, "TIME", OV_NONE, "until when: 2026-11-22T14:30:00Z or \"2026-11-22 14:30\" (UTC)",
+	  OPT_STR(struct grant_args, until) },
+	{ "write", 0, NULL, OV_NONE, "the grantee may also add records to this patient's chart",
+	  OPT_FLAG(struct grant_args, write) },
+	{ "bearer", 0, NULL, OV_NONE, "a grant for whoever holds the QR code (no GRANTEE)",
+	  OPT_FLAG(struct grant_args, bearer) },
+	{ "passcode", 0, NULL, OV_NONE, "bearer: also ask for a passcode said aloud (asked twice)",
+	  OPT_FLAG(struct grant_args, passcode) },
+	{ "passcode-file", 0, "FILE", OV_FILE, "bearer: the passcode from FILE's first line",
+	  OPT_STR(struct grant_args, passfile) },
+	{ "qr", 0, NULL, OV_NONE, "show the grant as a QR code in the terminal",
+	  OPT_FLAG(struct grant_args, qr) },
+	{ "qr-png", 0, "FILE", OV_FILE, "write the QR code as a PNG image (0600)",
+	  OPT_STR(struct grant_args, png) },
+	{ "qr-svg", 0, "FILE", OV_FILE, "write the QR code as an SVG image (0600)",
+	  OPT_STR(struct grant_args, svg) },
+	{ "purpose", 0, "PURPOSE", OV_NONE, "treatment (default), emergency, research or payment",
+	  OPT_STR(struct grant_args, purpose) },
+	{ "active", 0, NULL, OV_NONE, "list: only grants that are active now",
+	  OPT_FLAG(struct grant_args, active) },
+	{ "received", 0, NULL, OV_NONE, "list: the grants to this account, not from it",
+	  OPT_FLAG(struct grant_args, received) },
+	TX_WAIT_OPTS(struct grant_args, tx),
+	{ 0 }
 };
 
 /* The records a grant names: the listed ones (each this patient's, not
@@ -371,35 +383,11 @@ int cmd_grant(int argc, char **argv)
 {
 	struct opt_parser p;
 	struct grant_args a;
-	const char *val;
-	int key;
 
 	memset(&a, 0, sizeof(a));
 	tx_opts_init(&a.tx);
 	opt_init(&p, "grant", argc, argv, cmd_grant_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_RECORDS: a.records = val; break;
-		case O_ALL: a.all = true; break;
-		case O_TYPE: a.type = val; break;
-		case O_FOR: a.dur = val; break;
-		case O_UNTIL: a.until = val; break;
-		case O_WRITE: a.write = true; break;
-		case O_BEARER: a.bearer = true; break;
-		case O_PASSCODE: a.passcode = true; break;
-		case O_PASSCODE_FILE: a.passfile = val; break;
-		case O_QR: a.qr = true; break;
-		case O_QR_PNG: a.png = val; break;
-		case O_QR_SVG: a.svg = val; break;
-		case O_ACTIVE: a.active = true; break;
-		case O_PURPOSE: a.purpose = val; break;
-		case O_RECEIVED: a.received = true; break;
-		default:
-			if (tx_opts_take(&a.tx, &p, key, val) < 0)
-				return EHR_EUSAGE;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &a))
 		return EHR_EUSAGE;
 	if (p.npos && !strcmp(p.pos[0], "list"))
 		return grant_list(&a, p.npos - 1);

@@ -9,27 +9,30 @@
 #include "wallet/base/fileio.h"
 #include "wallet/chain/config.h"
 
-enum { O_COMMANDS = 1 };
+struct help_options {
+	bool names, synopsis;
+};
 
 const struct opt cmd_help_opts[] = {
-	{ "commands", 0, O_COMMANDS, NULL, "list the command names only, one a line (for scripts)" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "commands", 0, NULL, OV_NONE, "list the command names only, one a line (for scripts)",
+	  OPT_FLAG(struct help_options, names) },
+	{ "synopsis", 0, NULL, OV_NONE, "with COMMAND: its usage lines only (for scripts and tests)",
+	  OPT_FLAG(struct help_options, synopsis) },
+	{ 0 }
 };
 
 int cmd_help(int argc, char **argv)
 {
 	struct opt_parser p;
 	const struct opt *o;
-	const char *val;
-	bool names = false;
+	struct help_options opts = { 0 };
+	bool names;
 	unsigned i;
-	int key;
 
 	opt_init(&p, "help", argc, argv, cmd_help_opts);
-	while ((key = opt_next(&p, &val)) > 0)
-		names = true;
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	names = opts.names;
 	if (p.npos > 1)
 		return usage_error("help", "unexpected argument '%s'", p.pos[1]);
 	if (p.npos == 1) {
@@ -37,9 +40,14 @@ int cmd_help(int argc, char **argv)
 
 		if (!cmd)
 			return usage_error("help", "unknown command '%s'", p.pos[0]);
-		command_usage(cmd, false);
+		if (opts.synopsis)
+			command_synopsis(cmd, stdout, "", "");
+		else
+			command_usage(cmd, false);
 		return 0;
 	}
+	if (opts.synopsis)
+		return usage_error("help", "--synopsis wants a COMMAND");
 	if (names) {
 		for (i = 0; i < ncommands; i++)
 			puts(commands[i].name);

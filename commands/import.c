@@ -14,15 +14,23 @@
 #include "wallet/base/hex.h"
 #include "wallet/keys/secp.h"
 
-enum { O_KEYFILE = 1, O_KEYSTORE, O_KSPASS, O_KDF, O_FORCE };
+struct import_options {
+	const char *keyfile, *v3file, *kspass, *kdf;
+	bool force;
+};
 
 const struct opt cmd_import_opts[] = {
-	{ "private-key-file", 0, O_KEYFILE, "FILE", "a file holding the private key as 64 hex digits" },
-	{ "keystore", 0, O_KEYSTORE, "FILE", "a Web3 Secret Storage v3 file" },
-	{ "keystore-passphrase-file", 0, O_KSPASS, "FILE", "the v3 file's password (else the terminal asks)" },
-	{ "kdf", 0, O_KDF, "LEVEL", "argon2id cost: interactive, moderate (default) or sensitive" },
-	{ "force", 'f', O_FORCE, NULL, "replace an existing wallet of that name" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "private-key-file", 0, "FILE", OV_FILE, "a file holding the private key as 64 hex digits",
+	  OPT_STR(struct import_options, keyfile) },
+	{ "keystore", 0, "FILE", OV_FILE, "a Web3 Secret Storage v3 file",
+	  OPT_STR(struct import_options, v3file) },
+	{ "keystore-passphrase-file", 0, "FILE", OV_FILE, "the v3 file's password (else the terminal asks)",
+	  OPT_STR(struct import_options, kspass) },
+	{ "kdf", 0, "LEVEL", OV_LEVEL, "argon2id cost: interactive, moderate (default) or sensitive",
+	  OPT_STR(struct import_options, kdf) },
+	{ "force", 'f', NULL, OV_NONE, "replace an existing wallet of that name",
+	  OPT_FLAG(struct import_options, force) },
+	{ 0 }
 };
 
 static int key_from_file(const char *file, uint8_t priv[32], ehr_err *e)
@@ -66,24 +74,21 @@ static int key_from_v3(const char *file, const char *passfile, uint8_t priv[32],
 int cmd_import(int argc, char **argv)
 {
 	struct opt_parser p;
-	const char *val, *keyfile = NULL, *v3file = NULL, *kspass = NULL, *kdf = NULL;
-	bool force = false;
+	struct import_options opts = { 0 };
+	const char *keyfile, *v3file, *kspass, *kdf;
+	bool force;
 	keystore_secret *s;
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
 	opt_init(&p, "import", argc, argv, cmd_import_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_KEYFILE: keyfile = val; break;
-		case O_KEYSTORE: v3file = val; break;
-		case O_KSPASS: kspass = val; break;
-		case O_KDF: kdf = val; break;
-		case O_FORCE: force = true; break;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	keyfile = opts.keyfile;
+	v3file = opts.v3file;
+	kspass = opts.kspass;
+	kdf = opts.kdf;
+	force = opts.force;
 	if (p.npos)
 		return usage_error("import", "unexpected argument '%s' (a key is never an argument: "
 				   "use --private-key-file)", p.pos[0]);

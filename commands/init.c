@@ -14,16 +14,26 @@
 #include "wallet/keys/bip39.h"
 #include "wallet/base/fileio.h"
 
-enum { O_WORDS = 1, O_OUT, O_KDF, O_FORCE, O_ACCOUNTS, O_BIP39PASS };
+struct init_options {
+	unsigned long words, naccounts;
+	const char *out, *kdf, *bip39pass;
+	bool force;
+};
 
 const struct opt cmd_init_opts[] = {
-	{ "words", 0, O_WORDS, "N", "mnemonic length: 12, 15, 18, 21 or 24 (default 24)" },
-	{ "mnemonic-out", 0, O_OUT, "FILE", "write the mnemonic to FILE (0600) instead of the terminal" },
-	{ "bip39-passphrase-file", 0, O_BIP39PASS, "FILE", "an optional BIP39 passphrase (the '25th word')" },
-	{ "kdf", 0, O_KDF, "LEVEL", "argon2id cost: interactive, moderate (default) or sensitive" },
-	{ "accounts", 0, O_ACCOUNTS, "N", "accounts to derive and list (default 5)" },
-	{ "force", 'f', O_FORCE, NULL, "replace an existing wallet of that name" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "words", 0, "N", OV_WORDS, "mnemonic length: 12, 15, 18, 21 or 24 (default 24)",
+	  OPT_ULONG(struct init_options, words, 24) },
+	{ "mnemonic-out", 0, "FILE", OV_FILE, "write the mnemonic to FILE (0600) instead of the terminal",
+	  OPT_STR(struct init_options, out) },
+	{ "bip39-passphrase-file", 0, "FILE", OV_FILE, "an optional BIP39 passphrase (the '25th word')",
+	  OPT_STR(struct init_options, bip39pass) },
+	{ "kdf", 0, "LEVEL", OV_LEVEL, "argon2id cost: interactive, moderate (default) or sensitive",
+	  OPT_STR(struct init_options, kdf) },
+	{ "accounts", 0, "N", OV_NONE, "accounts to derive and list (default 5)",
+	  OPT_ULONG(struct init_options, naccounts, KEYSTORE_MAX_ACCOUNTS) },
+	{ "force", 'f', NULL, OV_NONE, "replace an existing wallet of that name",
+	  OPT_FLAG(struct init_options, force) },
+	{ 0 }
 };
 
 static void show_mnemonic(const char *m)
@@ -167,36 +177,27 @@ static bool wallet_replaced(const char *path, bool had, const struct stat *befor
 int cmd_init(int argc, char **argv)
 {
 	struct opt_parser p;
-	const char *val, *out = NULL, *kdf = NULL, *bip39pass = NULL;
-	unsigned long words = 24, naccounts = KEYSTORE_DEFAULT_ACCOUNTS;
-	bool force = false;
+	struct init_options opts = { .words = 24, .naccounts = KEYSTORE_DEFAULT_ACCOUNTS };
+	const char *out, *kdf, *bip39pass;
+	unsigned long words, naccounts;
+	bool force;
 	keystore_secret *s = NULL;
 	char *mnemonic = NULL, path[4096];
 	struct stat before;
 	bool had, check;
 	size_t len;
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
 	opt_init(&p, "init", argc, argv, cmd_init_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_WORDS:
-			if (opt_ulong(&p, "--words", val, 24, &words))
-				return EHR_EUSAGE;
-			break;
-		case O_OUT: out = val; break;
-		case O_KDF: kdf = val; break;
-		case O_FORCE: force = true; break;
-		case O_BIP39PASS: bip39pass = val; break;
-		case O_ACCOUNTS:
-			if (opt_ulong(&p, "--accounts", val, KEYSTORE_MAX_ACCOUNTS, &naccounts))
-				return EHR_EUSAGE;
-			break;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	words = opts.words;
+	naccounts = opts.naccounts;
+	out = opts.out;
+	kdf = opts.kdf;
+	bip39pass = opts.bip39pass;
+	force = opts.force;
 	if (p.npos)
 		return usage_error("init", "unexpected argument '%s'", p.pos[0]);
 	if (words < 12 || words % 3)

@@ -4,6 +4,7 @@
  * make the registry refuse a payment (another payer, paid, cancelled,
  * short funds) is refused here first, before anything is signed. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/session.h"
 #include "cli/submit.h"
 
@@ -26,52 +27,32 @@
 #include "wallet/registry/registry.h"
 #include "wallet/registry/token.h"
 
-enum { O_PATIENT = 1, O_AMOUNT, O_TOKEN, O_NATIVE, O_DUE, O_MEMO, O_MEMO_FILE, O_OPEN };
-
-const struct opt cmd_invoice_opts[] = {
-	{ "patient", 0, O_PATIENT, "ADDR", "issue: the patient to bill" },
-	{ "amount", 0, O_AMOUNT, "AMOUNT", "issue: how much, in the token's units (25.50)" },
-	{ "token", 0, O_TOKEN, "ADDR", "issue: in this ERC-20 ('default': the network's token, the default)" },
-	{ "native", 0, O_NATIVE, NULL, "issue: in the native coin" },
-	{ "due", 0, O_DUE, "TIME", "issue: due by a date (2026-12-31) or after a while (30d); informative" },
-	{ "memo", 0, O_MEMO, "TEXT", "issue: a note sealed to the patient (only they can read it)" },
-	{ "memo-file", 0, O_MEMO_FILE, "FILE", "issue: the memo from a file (kept out of the process list)" },
-	{ "open", 0, O_OPEN, NULL, "list: only invoices still open" },
-	TX_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
-};
-
 struct invoice_args {
 	const char *patient, *amount, *token, *due, *memo, *memo_file;
 	bool native, open;
 	struct tx_opts tx;
 };
 
-/* What every subcommand starts from: the registry, the signer and the chain. */
-struct ctx {
-	struct target t;
-	struct signer s;
-	uint8_t registry[20];
-	chain *c;
+const struct opt cmd_invoice_opts[] = {
+	{ "patient", 0, "ADDR", OV_NONE, "issue: the patient to bill",
+	  OPT_STR(struct invoice_args, patient) },
+	{ "amount", 0, "AMOUNT", OV_NONE, "issue: how much, in the token's units (25.50)",
+	  OPT_STR(struct invoice_args, amount) },
+	{ "token", 0, "ADDR", OV_TOKEN, "issue: in this ERC-20 ('default': the network's token, the default)",
+	  OPT_STR(struct invoice_args, token) },
+	{ "native", 0, NULL, OV_NONE, "issue: in the native coin",
+	  OPT_FLAG(struct invoice_args, native) },
+	{ "due", 0, "TIME", OV_NONE, "issue: due by a date (2026-12-31) or after a while (30d); informative",
+	  OPT_STR(struct invoice_args, due) },
+	{ "memo", 0, "TEXT", OV_NONE, "issue: a note sealed to the patient (only they can read it)",
+	  OPT_STR(struct invoice_args, memo) },
+	{ "memo-file", 0, "FILE", OV_FILE, "issue: the memo from a file (kept out of the process list)",
+	  OPT_STR(struct invoice_args, memo_file) },
+	{ "open", 0, NULL, OV_NONE, "list: only invoices still open",
+	  OPT_FLAG(struct invoice_args, open) },
+	TX_OPTS(struct invoice_args, tx),
+	{ 0 }
 };
-
-static int ctx_open(struct ctx *x, ehr_err *e)
-{
-	int rc;
-
-	memset(x, 0, sizeof(*x));
-	if ((rc = target_resolve(&x->t, e)) || (rc = target_registry(&x->t, x->registry, e)) ||
-	    (rc = signer_open(&x->s, e)) || (rc = target_connect(&x->t, &x->c, e)))
-		return rc;
-	return 0;
-}
-
-static void ctx_close(struct ctx *x)
-{
-	signer_close(&x->s);
-	chain_close(x->c);
-	x->c = NULL;
-}
 
 /* An invoice id: a positive decimal. */
 /* Tokens' decimals and symbols, asked once per token. A contract that
@@ -813,28 +794,12 @@ int cmd_invoice(int argc, char **argv)
 {
 	struct opt_parser p;
 	struct invoice_args a;
-	const char *val, *sub;
-	int key;
+	const char *sub;
 
 	memset(&a, 0, sizeof(a));
 	tx_opts_init(&a.tx);
 	opt_init(&p, "invoice", argc, argv, cmd_invoice_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_PATIENT: a.patient = val; break;
-		case O_AMOUNT: a.amount = val; break;
-		case O_TOKEN: a.token = val; break;
-		case O_NATIVE: a.native = true; break;
-		case O_DUE: a.due = val; break;
-		case O_MEMO: a.memo = val; break;
-		case O_MEMO_FILE: a.memo_file = val; break;
-		case O_OPEN: a.open = true; break;
-		default:
-			if (tx_opts_take(&a.tx, &p, key, val) < 0)
-				return EHR_EUSAGE;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &a))
 		return EHR_EUSAGE;
 	if (!p.npos)
 		return usage_error("invoice", "say what to do: issue, list, pay or cancel");

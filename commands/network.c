@@ -12,15 +12,39 @@
 #include "wallet/chain/rpc.h"
 #include "wallet/chain/presets.h"
 
-enum { O_CHAIN_ID = 1, O_TOKEN, O_SYMBOL, O_DEFAULT, O_FORCE };
+struct network_options {
+	unsigned long id;
+	const char *token, *symbol;
+	bool make_default, force;
+};
+
+/* --chain-id N: 1 to 2^53 - 1 (a JSON number stays exact) */
+static int take_chain_id(const struct opt_parser *p, const struct opt *o, void *field,
+			 const char *val)
+{
+	unsigned long *id = field;
+
+	(void)o;
+	if (opt_ulong(p, "--chain-id", val, 9007199254740991UL, id))
+		return -1;
+	if (*id)
+		return 0;
+	usage_error("network", "--chain-id must not be 0");
+	return -1;
+}
 
 const struct opt cmd_network_opts[] = {
-	{ "chain-id", 0, O_CHAIN_ID, "N", "add: pin the chain id (else the node is asked)" },
-	{ "token", 0, O_TOKEN, "ADDR", "add: the ERC-20 token used for payments on this network" },
-	{ "symbol", 0, O_SYMBOL, "SYM", "add: the native coin's symbol (default ETH), e.g. POL or xDAI" },
-	{ "default", 0, O_DEFAULT, NULL, "add: make it the default network" },
-	{ "force", 'f', O_FORCE, NULL, "add: replace a network of the same name" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "chain-id", 0, "N", OV_NONE, "add: pin the chain id (else the node is asked)",
+	  OPT_CALL(struct network_options, id, unsigned long, take_chain_id) },
+	{ "token", 0, "ADDR", OV_NONE, "add: the ERC-20 token used for payments on this network",
+	  OPT_STR(struct network_options, token) },
+	{ "symbol", 0, "SYM", OV_NONE, "add: the native coin's symbol (default ETH), e.g. POL or xDAI",
+	  OPT_STR(struct network_options, symbol) },
+	{ "default", 0, NULL, OV_NONE, "add: make it the default network",
+	  OPT_FLAG(struct network_options, make_default) },
+	{ "force", 'f', NULL, OV_NONE, "add: replace a network of the same name",
+	  OPT_FLAG(struct network_options, force) },
+	{ 0 }
 };
 
 static void print_networks(const config *cfg)
@@ -160,31 +184,23 @@ static int add(config *cfg, const char *name, bool has_id, unsigned long id,
 int cmd_network(int argc, char **argv)
 {
 	struct opt_parser p;
-	const char *val, *token = NULL, *symbol = NULL, *sub;
-	unsigned long id = 0;
-	bool has_id = false, make_default = false, force = false;
+	struct network_options opts = { 0 };
+	const char *token, *symbol, *sub;
+	unsigned long id;
+	bool has_id, make_default, force;
 	config *cfg = NULL;
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
 	opt_init(&p, "network", argc, argv, cmd_network_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_CHAIN_ID:
-			if (opt_ulong(&p, "--chain-id", val, 9007199254740991UL, &id))
-				return EHR_EUSAGE;
-			has_id = id != 0;
-			if (!has_id)
-				return usage_error("network", "--chain-id must not be 0");
-			break;
-		case O_TOKEN: token = val; break;
-		case O_SYMBOL: symbol = val; break;
-		case O_DEFAULT: make_default = true; break;
-		case O_FORCE: force = true; break;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	id = opts.id;
+	has_id = id != 0;
+	token = opts.token;
+	symbol = opts.symbol;
+	make_default = opts.make_default;
+	force = opts.force;
 	sub = p.npos ? p.pos[0] : "list";
 	if (strcmp(sub, "list") && strcmp(sub, "add") && strcmp(sub, "use") && strcmp(sub, "remove"))
 		return usage_error("network", "unknown subcommand '%s' (use list, add, use or remove)", sub);

@@ -13,7 +13,7 @@
 #include "wallet/chain/rpc.h"
 
 const struct opt cmd_node_opts[] = {
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 enum { R_CHAIN, R_HEAD, R_BLOCK, R_CLIENT, R_GASPRICE, R_CODE, R_N };
@@ -25,19 +25,16 @@ int cmd_node(int argc, char **argv)
 	rpc_request r[R_N];
 	rpc_options ro;
 	rpc_client *c = NULL;
-	const char *val;
 	const cJSON *basefee = NULL;
 	uint64_t chain_id = 0, head = 0;
 	uint8_t gas_price[32] = { 0 };
 	char reg[43] = "", client[128] = "?", gwei[64] = "?", basegwei[64] = "-";
 	size_t n = R_CODE, code_len = 0;
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
 	opt_init(&p, "node", argc, argv, cmd_node_opts);
-	while ((key = opt_next(&p, &val)) > 0)
-		;
-	if (key < 0)
+	if (opt_parse(&p, NULL))
 		return EHR_EUSAGE;
 	if (p.npos)
 		return usage_error("node", "unexpected argument '%s'", p.pos[0]);

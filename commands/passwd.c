@@ -9,35 +9,36 @@
 
 #include "keystore/strength.h"
 
-enum { O_NEWFILE = 1, O_KDF };
+struct passwd_options {
+	const char *newfile, *kdf;
+};
 
 const struct opt cmd_passwd_opts[] = {
-	{ "new-passphrase-file", 0, O_NEWFILE, "FILE", "read the new passphrase from FILE (else the terminal asks twice)" },
-	{ "kdf", 0, O_KDF, "LEVEL", "new argon2id cost: interactive, moderate or sensitive" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "new-passphrase-file", 0, "FILE", OV_FILE, "read the new passphrase from FILE (else the terminal asks twice)",
+	  OPT_STR(struct passwd_options, newfile) },
+	{ "kdf", 0, "LEVEL", OV_LEVEL, "new argon2id cost: interactive, moderate or sensitive",
+	  OPT_STR(struct passwd_options, kdf) },
+	{ 0 }
 };
 
 int cmd_passwd(int argc, char **argv)
 {
 	struct opt_parser p;
-	const char *val, *newfile = NULL, *kdf = NULL;
+	struct passwd_options opts = { 0 };
+	const char *newfile, *kdf;
 	enum keystore_kdf_level level;
 	int lvl = -1;
 	keystore *ks = NULL;
 	char *pass = NULL;
 	size_t len;
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
 	opt_init(&p, "passwd", argc, argv, cmd_passwd_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_NEWFILE: newfile = val; break;
-		case O_KDF: kdf = val; break;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	newfile = opts.newfile;
+	kdf = opts.kdf;
 	if (p.npos)
 		return usage_error("passwd", "unexpected argument '%s'", p.pos[0]);
 	if (kdf) {

@@ -4,7 +4,9 @@
  * them back. Every fetch is checked against its anchor before anything is
  * decrypted, and plaintext reaches its name only whole. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/submit.h"
+#include "cli/table.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,54 +29,38 @@
 #include "wallet/registry/records.h"
 #include "wallet/registry/ingest.h"
 
-enum { O_TITLE = 1, O_TYPE, O_STORE, O_SPLIT, O_OUT, O_FORCE, O_ALL, O_FHIR, O_MEDIA };
-
-const struct opt cmd_record_opts[] = {
-	{ "title", 0, O_TITLE, "TITLE", "add: the record's title (default: the file name)" },
-	{ "type", 0, O_TYPE, "TYPE", "add: the record's type (default: the FHIR resourceType); list: only this type" },
-	{ "media-type", 0, O_MEDIA, "TYPE", "add: the media type (default: from the file name)" },
-	{ "store", 0, O_STORE, "STORE", "add: chain (default: ciphertext in calldata) or dir:PATH" },
-	{ "split-bundle", 0, O_SPLIT, NULL, "add: a FHIR Bundle becomes one record per entry" },
-	{ "output", 'o', O_OUT, "FILE", "get: write to FILE ('-': standard output)" },
-	{ "force", 'f', O_FORCE, NULL, "get: replace an existing file" },
-	{ "all", 0, O_ALL, NULL, "list: erased records too; verify: every record" },
-	{ "fhir", 0, O_FHIR, "FILE", "export: write a FHIR R4 collection Bundle to FILE" },
-	TX_WAIT_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
-};
-
 struct args {
 	const char *title, *type, *media, *store, *out, *fhir;
-	bool split, force, all;
+	bool split, force, all, wide;
 	struct tx_opts tx;
 	int npos;
 	char **pos;
 };
 
-/* What every subcommand needs: the registry, the node and this account. */
-struct ctx {
-	struct target t;
-	uint8_t registry[20];
-	chain *c;
-	struct signer s;
+const struct opt cmd_record_opts[] = {
+	{ "title", 0, "TITLE", OV_NONE, "add: the record's title (default: the file name)",
+	  OPT_STR(struct args, title) },
+	{ "type", 0, "TYPE", OV_NONE, "add: the record's type (default: the FHIR resourceType); list: only this type",
+	  OPT_STR(struct args, type) },
+	{ "media-type", 0, "TYPE", OV_NONE, "add: the media type (default: from the file name)",
+	  OPT_STR(struct args, media) },
+	{ "store", 0, "STORE", OV_STORE, "add: chain (default: ciphertext in calldata) or dir:PATH",
+	  OPT_STR(struct args, store) },
+	{ "split-bundle", 0, NULL, OV_NONE, "add: a FHIR Bundle becomes one record per entry",
+	  OPT_FLAG(struct args, split) },
+	{ "output", 'o', "FILE", OV_FILE, "get: write to FILE ('-': standard output)",
+	  OPT_STR(struct args, out) },
+	{ "force", 'f', NULL, OV_NONE, "get: replace an existing file",
+	  OPT_FLAG(struct args, force) },
+	{ "all", 0, NULL, OV_NONE, "list: erased records too; verify: every record",
+	  OPT_FLAG(struct args, all) },
+	{ "wide", 0, NULL, OV_NONE, "list: on a terminal too, print every column whole",
+	  OPT_FLAG(struct args, wide) },
+	{ "fhir", 0, "FILE", OV_FILE, "export: write a FHIR R4 collection Bundle to FILE",
+	  OPT_STR(struct args, fhir) },
+	TX_WAIT_OPTS(struct args, tx),
+	{ 0 }
 };
-
-static int ctx_open(struct ctx *x, ehr_err *e)
-{
-	int rc;
-
-	memset(x, 0, sizeof(*x));
-	if ((rc = target_resolve(&x->t, e)) || (rc = target_registry(&x->t, x->registry, e)) ||
-	    (rc = signer_open(&x->s, e)))
-		return rc;
-	return target_connect(&x->t, &x->c, e);
-}
-
-static void ctx_close(struct ctx *x)
-{
-	signer_close(&x->s);
-	chain_close(x->c);
-}
 
 /* ---- add ---------------------------------------------------------------- */
 
@@ -336,19 +322,104 @@ out:
 
 /* ---- list ---------------------------------------------------------------- */
 
+/* The table: piped, whole values; on a terminal the author and title wrap
+ * at spaces (the type is kept whole, never cut mid-word). */
+static const struct table_col list_cols[] = {
+	{ "ID", 6, 0, TABLE_KEEP, 0, NULL },
+	{ "CREATED", 20, 0, TABLE_KEEP, 0, " " },
+	{ "TYPE", 14, 0, TABLE_KEEP, 0, " " },
+	{ "BYTES", 10, 0, TABLE_KEEP, 1, " " },
+	{ "STORE", 8, 8, TABLE_KEEP, 0, "  " },
+	{ "AUTHOR", 6, 0, TABLE_WRAP, 0, " " },
+	{ "TITLE", 0, 0, TABLE_WRAP, 0, " " },
+};
+
+/* A record's author as a person reads it, looked up once per address. */
+struct author {
+	uint8_t addr[20];
+	char name[REG_NAME_MAX + 1];  /* registered name ("" when none) */
+};
+
 struct list_state {
 	struct ctx *x;
 	const struct args *a;
 	uint8_t *key;
 	cJSON *arr;
-	size_t shown;
+	struct table *t;
+	struct author *authors;
+	size_t nauthors, shown;
 };
+
+/* The registered name of addr ("" when none or the registry does not say),
+ * from the cache or one accountOf. NULL when out of memory. */
+static const char *author_name(struct list_state *ls, const uint8_t addr[20])
+{
+	registry_account acct = { 0 };
+	struct author *more;
+	size_t i;
+
+	for (i = 0; i < ls->nauthors; i++)
+		if (!memcmp(ls->authors[i].addr, addr, 20))
+			return ls->authors[i].name;
+	if (!(more = realloc(ls->authors, (ls->nauthors + 1) * sizeof(*more))))
+		return NULL;
+	ls->authors = more;
+	more = &ls->authors[ls->nauthors++];
+	memcpy(more->addr, addr, 20);
+	more->name[0] = 0;
+	if (!registry_account_of(ls->x->c, ls->x->registry, addr, &acct, NULL) && acct.registered)
+		snprintf(more->name, sizeof(more->name), "%s", acct.name);
+	return more->name;
+}
+
+/* "you", "Dr. Bob (0x...)" as `ehr audit` names people, or the address. */
+static void author_text(const uint8_t me[20], const uint8_t addr[20], const char *name, char *out,
+			size_t cap)
+{
+	char hex[43];
+
+	eip55_format(addr, hex);
+	if (!memcmp(addr, me, 20))
+		snprintf(out, cap, "you");
+	else if (*name)
+		snprintf(out, cap, "%s (%s)", name, hex);
+	else
+		snprintf(out, cap, "%s", hex);
+}
+
+/* s with control characters shown as '?': a title is whatever its author
+ * wrote, and a terminal must not take it for commands. */
+static void printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			*s = '?';
+}
+
+static int list_row(struct list_state *ls, const registry_record *r, const envelope_meta *meta,
+		    bool readable, int erased, const char *name)
+{
+	char id[24], size[24], store[9], author[REG_NAME_MAX + 64];
+	char title[sizeof(meta->title) + 16], type[sizeof(meta->type)];
+	const char *cells[7] = { id, meta->created[0] ? meta->created : "-", type, size, store, author, title };
+
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)r->id);
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)r->size);
+	snprintf(store, sizeof(store), "%.8s", r->locator);
+	snprintf(type, sizeof(type), "%s", readable ? meta->type : "?");
+	author_text(ls->x->s.address, r->author, name, author, sizeof(author));
+	snprintf(title, sizeof(title), "%s%s", readable ? meta->title : "(not readable)", erased ? " (erased)" : "");
+	printable(type);
+	printable(title);
+	return table_add(ls->t, cells);
+}
 
 static int list_one(void *ctx, const registry_record *r, int erased)
 {
 	struct list_state *ls = ctx;
 	envelope_meta meta;
 	ehr_err e = { 0 };
+	const char *name;
 	bool readable;
 
 	if (erased && !ls->a->all)
@@ -358,6 +429,8 @@ static int list_one(void *ctx, const registry_record *r, int erased)
 		   !envelope_read_meta_mem(r->meta, r->meta_len, ls->key, &meta, &e);
 	if (ls->a->type && strcmp(meta.type, ls->a->type))
 		return 0;
+	if (!(name = author_name(ls, r->author)))
+		return EHR_EFAIL;
 	ls->shown++;
 	if (ls->arr) {
 		cJSON *o = cJSON_CreateObject();
@@ -376,16 +449,14 @@ static int list_one(void *ctx, const registry_record *r, int erased)
 		cJSON_AddNumberToObject(o, "size", (double)r->size);
 		cJSON_AddStringToObject(o, "locator", r->locator);
 		cJSON_AddStringToObject(o, "author", author);
+		cJSON_AddStringToObject(o, "author_name", memcmp(r->author, ls->x->s.address, 20) ? name : "you");
 		cJSON_AddStringToObject(o, "content_hash", h);
 		cJSON_AddNumberToObject(o, "block", (double)r->block);
 		cJSON_AddBoolToObject(o, "erased", erased);
 		cJSON_AddBoolToObject(o, "readable", readable);
 		cJSON_AddItemToArray(ls->arr, o);
-	} else {
-		printf("%-6llu %-20.20s %-14.14s %10llu  %-8.8s %s%s\n", (unsigned long long)r->id,
-		       meta.created[0] ? meta.created : "-", readable ? meta.type : "?",
-		       (unsigned long long)r->size, r->locator,
-		       readable ? meta.title : "(not readable)", erased ? " (erased)" : "");
+	} else if (list_row(ls, r, &meta, readable, erased, name)) {
+		return EHR_EFAIL;
 	}
 	return 0;
 }
@@ -393,7 +464,7 @@ static int list_one(void *ctx, const registry_record *r, int erased)
 static int record_list(struct args *a)
 {
 	struct ctx x;
-	struct list_state ls = { &x, a, NULL, NULL, 0 };
+	struct list_state ls = { &x, a, NULL, NULL, NULL, NULL, 0, 0 };
 	ehr_err e = { 0 };
 	int rc;
 
@@ -407,16 +478,24 @@ static int record_list(struct args *a)
 	}
 	if (g.json)
 		ls.arr = cJSON_CreateArray();
-	else
-		printf("%-6s %-20s %-14s %10s  %-8s %s\n", "ID", "CREATED", "TYPE", "BYTES", "STORE", "TITLE");
+	else if (!(ls.t = table_new(list_cols, sizeof(list_cols) / sizeof(list_cols[0])))) {
+		rc = ehr_fail(&e, EHR_EFAIL, "out of memory");
+		goto out;
+	}
 	rc = records_of_patient(x.c, x.registry, x.s.address, list_one, &ls, &e);
+	if (rc == EHR_EFAIL && !e.msg[0])
+		ehr_fail(&e, EHR_EFAIL, "out of memory");
 	if (!rc && ls.arr)
 		output_json(ls.arr);
 	else
 		cJSON_Delete(ls.arr);
+	if (!rc && ls.t)
+		table_print(ls.t, stdout, table_width_for(stdout, a->wide));
 	if (!rc && !ls.shown && !g.json)
 		note("no records (add one with 'ehr record add FILE')");
 out:
+	table_free(ls.t);
+	free(ls.authors);
 	sodium_free(ls.key);
 	ctx_close(&x);
 	return rc ? report(&e) : 0;
@@ -763,30 +842,13 @@ int cmd_record(int argc, char **argv)
 {
 	struct opt_parser p;
 	struct args a;
-	const char *val, *sub;
-	int key, r;
+	const char *sub;
 
 	memset(&a, 0, sizeof(a));
 	a.store = "chain";
 	tx_opts_init(&a.tx);
 	opt_init(&p, "record", argc, argv, cmd_record_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_TITLE: a.title = val; break;
-		case O_TYPE: a.type = val; break;
-		case O_MEDIA: a.media = val; break;
-		case O_STORE: a.store = val; break;
-		case O_SPLIT: a.split = true; break;
-		case O_OUT: a.out = val; break;
-		case O_FORCE: a.force = true; break;
-		case O_ALL: a.all = true; break;
-		case O_FHIR: a.fhir = val; break;
-		default:
-			if ((r = tx_opts_take(&a.tx, &p, key, val)) < 0)
-				return EHR_EUSAGE;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &a))
 		return EHR_EUSAGE;
 	if (!p.npos)
 		return usage_error("record", "give a subcommand: add, list, get, verify, erase or export");

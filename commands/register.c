@@ -14,14 +14,21 @@
 #include "wallet/base/hex.h"
 #include "wallet/registry/registry.h"
 
-enum { O_NAME = 1, O_ROLE, O_SHOW };
+struct register_options {
+	const char *name, *role_text;
+	bool showing;
+	struct tx_opts tx;
+};
 
 const struct opt cmd_register_opts[] = {
-	{ "name", 0, O_NAME, "NAME", "display name shown to patients (up to 64 bytes)" },
-	{ "role", 0, O_ROLE, "ROLE", "patient (default) or provider" },
-	{ "show", 0, O_SHOW, NULL, "show the directory entry of ADDR (default: this account)" },
-	TX_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	{ "name", 0, "NAME", OV_NONE, "display name shown to patients (up to 64 bytes)",
+	  OPT_STR(struct register_options, name) },
+	{ "role", 0, "ROLE", OV_ROLE, "patient (default) or provider",
+	  OPT_STR(struct register_options, role_text) },
+	{ "show", 0, NULL, OV_NONE, "show the directory entry of ADDR (default: this account)",
+	  OPT_FLAG(struct register_options, showing) },
+	TX_OPTS(struct register_options, tx),
+	{ 0 }
 };
 
 static const char *role_name(uint8_t role)
@@ -62,33 +69,28 @@ int cmd_register(int argc, char **argv)
 	struct target t;
 	struct signer s;
 	struct tx_opts to;
-	const char *val, *name = "", *role_text = "patient";
+	struct register_options opts = { .name = "", .role_text = "patient" };
+	const char *name, *role_text;
 	const keystore_account *acct;
-	bool showing = false;
+	bool showing;
 	uint8_t reg[20], who[20], hash[32], *data = NULL, role;
 	chain *c = NULL;
 	chain_receipt r;
 	eth_tx tx;
 	char what[256];
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
-	tx_opts_init(&to);
+	tx_opts_init(&opts.tx);
 	memset(&s, 0, sizeof(s));
 	memset(&r, 0, sizeof(r));
 	opt_init(&p, "register", argc, argv, cmd_register_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		if (key == O_NAME)
-			name = val;
-		else if (key == O_ROLE)
-			role_text = val;
-		else if (key == O_SHOW)
-			showing = true;
-		else if (tx_opts_take(&to, &p, key, val) < 0)
-			return EHR_EUSAGE;
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	name = opts.name;
+	role_text = opts.role_text;
+	showing = opts.showing;
+	to = opts.tx;
 	if (p.npos > (showing ? 1 : 0))
 		return usage_error("register", "unexpected argument '%s'", p.pos[showing]);
 	if (!strcmp(role_text, "patient"))

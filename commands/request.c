@@ -24,24 +24,29 @@
 #include "wallet/registry/invoices.h"
 #include "wallet/registry/release.h"
 
-enum { O_PATIENT = 1, O_RECORDS, O_ALL, O_FOR, O_PURPOSE, O_WRITE, O_NOTE };
-
-const struct opt cmd_request_opts[] = {
-	{ "patient", 0, O_PATIENT, "ADDR", "ask this patient (a provider's request)" },
-	{ "records", 0, O_RECORDS, "IDS", "the records to ask for, e.g. 3,7,12" },
-	{ "all", 0, O_ALL, NULL, "ask for every record of the patient's" },
-	{ "for", 0, O_FOR, "DURATION", "for how long from approval: 30m, 2h, 7d" },
-	{ "purpose", 0, O_PURPOSE, "PURPOSE", "treatment (default), emergency, research or payment" },
-	{ "write", 0, O_WRITE, NULL, "ask to add records to the patient's chart too" },
-	{ "note", 0, O_NOTE, "TEXT", "a few words for the patient, sealed to the patient's key" },
-	TX_WAIT_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
-};
-
 struct request_args {
 	const char *patient, *records, *dur, *purpose, *note;
 	bool all, write;
 	struct tx_opts tx;
+};
+
+const struct opt cmd_request_opts[] = {
+	{ "patient", 0, "ADDR", OV_NONE, "ask this patient (a provider's request)",
+	  OPT_STR(struct request_args, patient) },
+	{ "records", 0, "IDS", OV_NONE, "the records to ask for, e.g. 3,7,12",
+	  OPT_STR(struct request_args, records) },
+	{ "all", 0, NULL, OV_NONE, "ask for every record of the patient's",
+	  OPT_FLAG(struct request_args, all) },
+	{ "for", 0, "DURATION", OV_DURATION, "for how long from approval: 30m, 2h, 7d",
+	  OPT_STR(struct request_args, dur) },
+	{ "purpose", 0, "PURPOSE", OV_NONE, "treatment (default), emergency, research or payment",
+	  OPT_STR(struct request_args, purpose) },
+	{ "write", 0, NULL, OV_NONE, "ask to add records to the patient's chart too",
+	  OPT_FLAG(struct request_args, write) },
+	{ "note", 0, "TEXT", OV_NONE, "a few words for the patient, sealed to the patient's key",
+	  OPT_STR(struct request_args, note) },
+	TX_WAIT_OPTS(struct request_args, tx),
+	{ 0 }
 };
 
 /* One command's session: the node, the registry, this account. */
@@ -540,27 +545,12 @@ int cmd_request(int argc, char **argv)
 {
 	struct opt_parser p;
 	struct request_args a;
-	const char *val, *sub;
-	int key;
+	const char *sub;
 
 	memset(&a, 0, sizeof(a));
 	tx_opts_init(&a.tx);
 	opt_init(&p, "request", argc, argv, cmd_request_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_PATIENT: a.patient = val; break;
-		case O_RECORDS: a.records = val; break;
-		case O_ALL: a.all = true; break;
-		case O_FOR: a.dur = val; break;
-		case O_PURPOSE: a.purpose = val; break;
-		case O_WRITE: a.write = true; break;
-		case O_NOTE: a.note = val; break;
-		default:
-			if (tx_opts_take(&a.tx, &p, key, val) < 0)
-				return EHR_EUSAGE;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &a))
 		return EHR_EUSAGE;
 	if (a.patient)
 		return request_send(&a, p.npos);

@@ -8,44 +8,47 @@
 
 #include "wallet/keys/bip39.h"
 
-enum { O_FILE = 1, O_KDF, O_FORCE, O_ACCOUNTS, O_BIP39PASS };
+struct restore_options {
+	const char *file, *kdf, *bip39pass;
+	unsigned long naccounts;
+	bool force;
+};
 
 const struct opt cmd_restore_opts[] = {
-	{ "mnemonic-file", 0, O_FILE, "FILE", "read the mnemonic from FILE (else the terminal asks)" },
-	{ "bip39-passphrase-file", 0, O_BIP39PASS, "FILE", "the BIP39 passphrase, if the wallet had one" },
-	{ "kdf", 0, O_KDF, "LEVEL", "argon2id cost: interactive, moderate (default) or sensitive" },
-	{ "accounts", 0, O_ACCOUNTS, "N", "accounts to derive and list (default 5)" },
-	{ "force", 'f', O_FORCE, NULL, "replace an existing wallet of that name" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "mnemonic-file", 0, "FILE", OV_FILE, "read the mnemonic from FILE (else the terminal asks)",
+	  OPT_STR(struct restore_options, file) },
+	{ "bip39-passphrase-file", 0, "FILE", OV_FILE, "the BIP39 passphrase, if the wallet had one",
+	  OPT_STR(struct restore_options, bip39pass) },
+	{ "kdf", 0, "LEVEL", OV_LEVEL, "argon2id cost: interactive, moderate (default) or sensitive",
+	  OPT_STR(struct restore_options, kdf) },
+	{ "accounts", 0, "N", OV_NONE, "accounts to derive and list (default 5)",
+	  OPT_ULONG(struct restore_options, naccounts, KEYSTORE_MAX_ACCOUNTS) },
+	{ "force", 'f', NULL, OV_NONE, "replace an existing wallet of that name",
+	  OPT_FLAG(struct restore_options, force) },
+	{ 0 }
 };
 
 int cmd_restore(int argc, char **argv)
 {
 	struct opt_parser p;
-	const char *val, *file = NULL, *kdf = NULL, *bip39pass = NULL;
-	unsigned long naccounts = KEYSTORE_DEFAULT_ACCOUNTS;
-	bool force = false;
+	struct restore_options opts = { .naccounts = KEYSTORE_DEFAULT_ACCOUNTS };
+	const char *file, *kdf, *bip39pass;
+	unsigned long naccounts;
+	bool force;
 	keystore_secret *s = NULL;
 	char *mnemonic = NULL;
 	size_t len;
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
 	opt_init(&p, "restore", argc, argv, cmd_restore_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_FILE: file = val; break;
-		case O_KDF: kdf = val; break;
-		case O_FORCE: force = true; break;
-		case O_BIP39PASS: bip39pass = val; break;
-		case O_ACCOUNTS:
-			if (opt_ulong(&p, "--accounts", val, KEYSTORE_MAX_ACCOUNTS, &naccounts))
-				return EHR_EUSAGE;
-			break;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	file = opts.file;
+	kdf = opts.kdf;
+	bip39pass = opts.bip39pass;
+	naccounts = opts.naccounts;
+	force = opts.force;
 	if (p.npos)
 		return usage_error("restore", "unexpected argument '%s' (the mnemonic is never an argument: "
 				   "use --mnemonic-file or the prompt)", p.pos[0]);

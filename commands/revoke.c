@@ -13,9 +13,13 @@
 #include "wallet/keys/eth.h"
 #include "wallet/registry/grants.h"
 
+struct revoke_options {
+	struct tx_opts tx;
+};
+
 const struct opt cmd_revoke_opts[] = {
-	TX_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	TX_OPTS(struct revoke_options, tx),
+	{ 0 }
 };
 
 int cmd_revoke(int argc, char **argv)
@@ -24,22 +28,21 @@ int cmd_revoke(int argc, char **argv)
 	struct target t;
 	struct signer s;
 	struct tx_opts to;
-	const char *val;
 	chain *c = NULL;
 	chain_receipt r = { 0 };
 	uint8_t registry[20], hash[32];
 	uint64_t id;
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
-	tx_opts_init(&to);
+	struct revoke_options opts;
+
+	tx_opts_init(&opts.tx);
 	memset(&s, 0, sizeof(s));
 	opt_init(&p, "revoke", argc, argv, cmd_revoke_opts);
-	while ((key = opt_next(&p, &val)) > 0)
-		if (tx_opts_take(&to, &p, key, val) < 0)
-			return EHR_EUSAGE;
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	to = opts.tx;
 	if (p.npos != 1 || opt_id(p.pos[0], &id))
 		return usage_error("revoke", "give one grant id: ehr revoke GRANT_ID");
 	if ((rc = target_resolve(&t, &e)) || (rc = target_registry(&t, registry, &e)) ||

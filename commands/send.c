@@ -16,12 +16,16 @@
 #include "wallet/base/hex.h"
 #include "wallet/registry/token.h"
 
-enum { O_TOKEN = 1 };
+struct send_options {
+	const char *token;
+	struct tx_opts tx;
+};
 
 const struct opt cmd_send_opts[] = {
-	{ "token", 0, O_TOKEN, "ADDR", "send an ERC-20 token ('default': the network's) instead of the native coin" },
-	TX_OPTS,
-	{ NULL, 0, 0, NULL, NULL }
+	{ "token", 0, "ADDR", OV_TOKEN, "send an ERC-20 token ('default': the network's) instead of the native coin",
+	  OPT_STR(struct send_options, token) },
+	TX_OPTS(struct send_options, tx),
+	{ 0 }
 };
 
 int cmd_send(int argc, char **argv)
@@ -31,7 +35,8 @@ int cmd_send(int argc, char **argv)
 	struct signer s;
 	struct tx_opts to;
 	struct token_info ti;
-	const char *val, *token = NULL;
+	struct send_options opts = { 0 };
+	const char *token;
 	chain *c = NULL;
 	eth_tx tx;
 	chain_receipt r;
@@ -40,20 +45,16 @@ int cmd_send(int argc, char **argv)
 	char what[512], dest_text[43], amount_text[AMOUNT_FMT_MAX];
 	u256 amount;
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
-	tx_opts_init(&to);
+	tx_opts_init(&opts.tx);
 	memset(&s, 0, sizeof(s));
 	memset(&r, 0, sizeof(r));
 	opt_init(&p, "send", argc, argv, cmd_send_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		if (key == O_TOKEN)
-			token = val;
-		else if (tx_opts_take(&to, &p, key, val) < 0)
-			return EHR_EUSAGE;
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	token = opts.token;
+	to = opts.tx;
 	if (p.npos != 2)
 		return usage_error("send", "give the recipient and the amount: ehr send ADDR AMOUNT");
 	if ((rc = eip55_parse(p.pos[0], dest, &e)) || (rc = target_resolve(&t, &e)))

@@ -13,23 +13,33 @@
 #include "wallet/base/fileio.h"
 #include "wallet/base/hex.h"
 
-enum { O_FILE = 1, O_HEX, O_INDEX, O_ADDRESS, O_SIG };
-
 #define MESSAGE_MAX (16u << 20)
 
+struct sign_options {
+	const char *file, *hex, *address, *sigtext;
+	unsigned long index;
+};
+
 const struct opt cmd_sign_opts[] = {
-	{ "file", 0, O_FILE, "FILE", "sign the bytes of FILE ('-' for standard input)" },
-	{ "hex", 0, O_HEX, "HEX", "sign the bytes given in hex (0x...)" },
-	{ "index", 0, O_INDEX, "N", "the account to sign with (default: --account, else 0)" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "file", 0, "FILE", OV_FILE, "sign the bytes of FILE ('-' for standard input)",
+	  OPT_STR(struct sign_options, file) },
+	{ "hex", 0, "HEX", OV_NONE, "sign the bytes given in hex (0x...)",
+	  OPT_STR(struct sign_options, hex) },
+	{ "index", 0, "N", OV_NONE, "the account to sign with (default: --account, else 0)",
+	  OPT_ULONG(struct sign_options, index, 0x7fffffff) },
+	{ 0 }
 };
 
 const struct opt cmd_verify_opts[] = {
-	{ "address", 'a', O_ADDRESS, "ADDR", "the address that should have signed" },
-	{ "signature", 's', O_SIG, "SIG", "the 65-byte signature in hex" },
-	{ "file", 0, O_FILE, "FILE", "the message is the bytes of FILE ('-' for standard input)" },
-	{ "hex", 0, O_HEX, "HEX", "the message is the bytes given in hex (0x...)" },
-	{ NULL, 0, 0, NULL, NULL }
+	{ "address", 'a', "ADDR", OV_NONE, "the address that should have signed",
+	  OPT_STR(struct sign_options, address) },
+	{ "signature", 's', "SIG", OV_NONE, "the 65-byte signature in hex",
+	  OPT_STR(struct sign_options, sigtext) },
+	{ "file", 0, "FILE", OV_FILE, "the message is the bytes of FILE ('-' for standard input)",
+	  OPT_STR(struct sign_options, file) },
+	{ "hex", 0, "HEX", OV_NONE, "the message is the bytes given in hex (0x...)",
+	  OPT_STR(struct sign_options, hex) },
+	{ 0 }
 };
 
 /* The message from exactly one of: a positional argument, --file, --hex. */
@@ -70,29 +80,23 @@ static int message_bytes(const char *cmd, int npos, char **pos, const char *file
 int cmd_sign(int argc, char **argv)
 {
 	struct opt_parser p;
-	const char *val, *file = NULL, *hex = NULL;
-	unsigned long index = session_account();
+	struct sign_options opts = { .index = session_account() };
+	const char *file, *hex;
+	unsigned long index;
 	keystore *ks = NULL;
 	keystore_keys *keys = NULL;
 	uint8_t *msg = NULL, hash[32], sig[65];
 	char sighex[133], addr[43];
 	size_t len;
 	ehr_err e = { 0 };
-	int key, rc;
+	int rc;
 
 	opt_init(&p, "sign", argc, argv, cmd_sign_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_FILE: file = val; break;
-		case O_HEX: hex = val; break;
-		case O_INDEX:
-			if (opt_ulong(&p, "--index", val, 0x7fffffff, &index))
-				return EHR_EUSAGE;
-			break;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	file = opts.file;
+	hex = opts.hex;
+	index = opts.index;
 	if ((rc = message_bytes("sign", p.npos, p.pos, file, hex, &msg, &len)))
 		return rc;
 	eip191_hash(msg, len, hash);
@@ -127,24 +131,21 @@ int cmd_sign(int argc, char **argv)
 int cmd_verify(int argc, char **argv)
 {
 	struct opt_parser p;
-	const char *val, *file = NULL, *hex = NULL, *address = NULL, *sigtext = NULL;
+	struct sign_options opts = { 0 };
+	const char *file, *hex, *address, *sigtext;
 	uint8_t *msg = NULL, hash[32], sig[65], want[20], got[20];
 	char gotaddr[43];
 	size_t len;
 	ehr_err e = { 0 };
-	int key, rc, match;
+	int rc, match;
 
 	opt_init(&p, "verify", argc, argv, cmd_verify_opts);
-	while ((key = opt_next(&p, &val)) > 0) {
-		switch (key) {
-		case O_FILE: file = val; break;
-		case O_HEX: hex = val; break;
-		case O_ADDRESS: address = val; break;
-		case O_SIG: sigtext = val; break;
-		}
-	}
-	if (key < 0)
+	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
+	file = opts.file;
+	hex = opts.hex;
+	address = opts.address;
+	sigtext = opts.sigtext;
 	if (!address || !sigtext)
 		return usage_error("verify", "give --address ADDR and --signature SIG");
 	if (eip55_parse(address, want, &e))

@@ -15,7 +15,7 @@
 #include "wallet/base/paths.h"
 
 const struct opt cmd_wallets_opts[] = {
-	{ NULL, 0, 0, NULL, NULL }
+	{ 0 }
 };
 
 static int by_name(const void *a, const void *b)
@@ -120,13 +120,9 @@ static int remove_wallet(const char *name)
 int cmd_wallets(int argc, char **argv)
 {
 	struct opt_parser p;
-	const char *val;
-	int key;
 
 	opt_init(&p, "wallets", argc, argv, cmd_wallets_opts);
-	while ((key = opt_next(&p, &val)) > 0)
-		;
-	if (key < 0)
+	if (opt_parse(&p, NULL))
 		return EHR_EUSAGE;
 	if (p.npos == 0 || (p.npos == 1 && !strcmp(p.pos[0], "list")))
 		return list();

@@ -1,17 +1,20 @@
-/* JSON-RPC replies (wallet/chain/rpc.c): the input is the body a node sent.
+/* JSON-RPC replies (wallet/chain/rpc*.c): the input is the body a node sent.
  *
- * The reply checks of rpc.c (parse_body, check_reply, batch_refused,
- * take_error and error_data) are static and run after an HTTP exchange, so
- * this target compiles rpc.c into itself to reach them without a network
- * (its public symbols then come from here, not from libehr.a's rpc.o). It
- * does with the body what rpc_call and rpc_batch do once curl has read it.
- * If rpc.c renames those functions, change this file with it.
+ * The reply checks of rpc_jsonrpc.c (parse_body, check_reply,
+ * batch_refused, take_error and error_data) are static and run after an
+ * HTTP exchange, so this target compiles the client's three files into
+ * itself to reach them without a network (their public symbols then come
+ * from here, not from libehr.a's rpc*.o). It does with the body what
+ * rpc_call and rpc_batch do once curl has read it. If those functions are
+ * renamed, change this file with them.
  *
  * Every value of the parsed reply is also read as a quantity with
  * rpc_parse_quantity and rpc_parse_u64, which must agree. */
 #include "fuzz.h"
 
 #include "wallet/chain/rpc.c"
+#include "wallet/chain/rpc_jsonrpc.c"
+#include "wallet/chain/rpc_typed.c"
 
 static void check_error_data(const char *data)
 {
@@ -92,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.len = size;
 	c.cap = size + 1;
 
-	clean_text(snip, sizeof(snip), c.body, c.len, 40);
+	rpc_clean_text(snip, sizeof(snip), c.body, c.len, 40);
 	FUZZ_ASSERT(strlen(snip) < sizeof(snip));
 
 	st = parse_body(&c, &root, &e);

@@ -1,10 +1,10 @@
 #!/bin/sh
 # The man pages and shell completions against the binary they describe:
 # for every command `ehr help --commands` prints, its page exists, renders
-# without warnings and names each option `ehr CMD -h` prints; each of the
-# three completion files knows the command and its options; the bash (and,
-# where installed, fish) completion really offers them, and wallet names
-# from the right directory. ehr-formats(5) is checked against a real wallet.
+# without warnings and names each option `ehr CMD -h` prints; the bash (and,
+# where installed, fish) completion, a shim asking `ehr __complete`, really
+# offers them, and wallet names from the right directory. ehr-formats(5) is
+# checked against a real wallet.
 # Word lists ($opts, $globals) are split on purpose; the single-quoted
 # scripts are for other shells.
 # shellcheck disable=SC2086,SC2046,SC2016
@@ -14,6 +14,8 @@
 MAN=$E2E_ROOT/man
 COMP=$E2E_ROOT/completions
 T=$E2E_TMP
+# the completion shims ask the ehr they complete: this one
+mkdir "$T/bin" && ln -s "$EHR" "$T/bin/ehr" && PATH=$T/bin:$PATH
 
 # opts_of HELP_TEXT: the long option names in a usage text, one a line.
 opts_of() {
@@ -56,6 +58,16 @@ man_warnings() {
 bash_complete() {
 	bash -c '. "$0" && COMP_WORDS=("$@") && COMP_CWORD=$(($# - 1)) && _ehr &&
 		printf "%s\n" "${COMPREPLY[@]}"' "$COMP/ehr.bash" "$@"
+}
+
+# synopsis_opts CMD TEXT: the options of CMD that TEXT (a synopsis) names,
+# long ones as they are and short ones by their long names, the global
+# options left out; sorted, one a line.
+synopsis_opts() {
+	_shorts=$("$EHR" "$1" -h | sed -n 's/^ *-\([A-Za-z]\), --\([a-z0-9-]*\).*/s\/^-\1$\/--\2\//p')
+	printf '%s\n' "$2" | grep -oE -- '(^|[^-A-Za-z0-9])--?[A-Za-z][a-z0-9-]*' |
+		sed 's/^[^-]*//' | sed "${_shorts:-p;d}" | grep -- '^--' | sed 's/^--//' |
+		grep -vxF "$(printf '%s\n' $globals)" | sort -u
 }
 
 # same_set WHAT GOT WANT: the two newline-separated lists hold the same words.
@@ -106,9 +118,7 @@ check_grep "ehr-formats.5 gives the envelope's magic" "$formats" '45 48 52 2d 45
 check_grep "ehr-formats.5 gives the envelope's size" "$formats" \
 	'^44 + M + 17 + S + 17 \* max(1, ceil(S / 65536))$'
 
-## every command: its page, its place in ehr(1), and the three completions
-zsh_src=$(cat "$COMP/_ehr")
-fish_src=$(cat "$COMP/ehr.fish")
+## every command: its page, its place in ehr(1), and its completion
 for c in $cmds; do
 	page=$MAN/ehr-$c.1
 	opts=$(opts_of "$("$EHR" "$c" -h)")
@@ -123,6 +133,13 @@ for c in $cmds; do
 		check_eq "ehr-$c.1 has its sections" "${miss# }" ""
 		check_grep "ehr-$c.1 is named ehr-$c" "$src" "^ehr-$c - "
 		check_eq "ehr-$c.1 names every option of $c" "$(missing_opts "$src" "$opts")" ""
+		# the page's SYNOPSIS names the options that of `ehr help
+		# --synopsis` does, which names each option of the table
+		syn=$(synopsis_opts "$c" "$("$EHR" help --synopsis "$c")")
+		same_set "the synopsis of $c names each of its options" "$syn" \
+			"$(printf '%s\n' $opts | grep -vxF "$(printf '%s\n' $globals)")"
+		same_set "ehr-$c.1's SYNOPSIS names the options of 'ehr help --synopsis $c'" \
+			"$(synopsis_opts "$c" "$(printf '%s\n' "$src" | sed -n '/^\.SH SYNOPSIS/,/^\.SH /p')")" "$syn"
 		# a command that sends a transaction: its page says how it is
 		# confirmed and every way it can fail
 		if printf '%s\n' "$opts" | grep -qx confirmations; then
@@ -142,21 +159,9 @@ for c in $cmds; do
 	# bash: offers exactly the command's options and the global ones
 	same_set "bash completes the options of $c" "$(bash_complete ehr "$c" --)" \
 		"$(printf -- '--%s\n' $opts $globals)"
-	# zsh: the command is described, its function names its options
-	check_grep "zsh completion knows $c" "$zsh_src" "^[[:space:]]*'$c:"
-	block=$(printf '%s\n' "$zsh_src" | sed -n "/^_ehr_cmd_$c() {/,/^}/p")
-	check_eq "zsh completion names every option of $c" "$(missing_opts "$block" "$opts")" ""
-	# fish: the command, and its options under its condition
-	check_grep "fish completion knows $c" "$fish_src" "^complete -c ehr -n __ehr_needs_command -a $c "
-	miss=
-	for o in $opts; do
-		printf '%s\n' "$fish_src" | grep "__ehr_using $c'" | grep -Eq -- "-l $o( |\$)" ||
-			miss="$miss --$o"
-	done
-	check_eq "fish completion names every option of $c" "${miss# }" ""
 done
 
-## the global options and command names in the completions
+## the global options and command names in the completion
 same_set "bash completes the command names" "$(bash_complete ehr '')" "$cmds"
 for c in $cmds; do
 	pre=$(printf '%s' "$c" | cut -c1-3)
@@ -164,13 +169,6 @@ for c in $cmds; do
 done
 ok "bash completes command prefixes"
 same_set "bash completes the global options" "$(bash_complete ehr --)" "$(printf -- '--%s\n' $globals)"
-block=$(printf '%s\n' "$zsh_src" | sed -n '/^[[:space:]]*_ehr_global=(/,/^[[:space:]]*)/p')
-check_eq "zsh completion names every global option" "$(missing_opts "$block" "$globals")" ""
-miss=
-for o in $globals; do
-	printf '%s\n' "$fish_src" | grep -v -- ' -n ' | grep -Eq -- "-l $o( |\$)" || miss="$miss --$o"
-done
-check_eq "fish completion names every global option" "${miss# }" ""
 
 ## values: kdf levels, files, subcommands, wallet names from the right place
 same_set "bash completes --kdf levels" "$(bash_complete ehr init --kdf '')" \

@@ -123,8 +123,11 @@ static int split_entry(void *arg, size_t index, const char *resource_type, const
 	in->buf_len = len;
 	snprintf(in->meta.resource_type, sizeof(in->meta.resource_type), "%s", resource_type);
 	snprintf(in->meta.file_name, sizeof(in->meta.file_name), "%.200s#%zu", base_name(sp->path), index + 1);
-	snprintf(in->meta.title, sizeof(in->meta.title), "%s (%s, entry %zu)", resource_type,
-		 base_name(sp->path), index + 1);
+	/* a title that names the content ("Hemoglobin A1c"), else where it came from */
+	fhir_label(json, len, in->meta.title, sizeof(in->meta.title));
+	if (!in->meta.title[0])
+		snprintf(in->meta.title, sizeof(in->meta.title), "%s (%s, entry %zu)", resource_type,
+			 base_name(sp->path), index + 1);
 	return 0;
 }
 

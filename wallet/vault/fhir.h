@@ -45,6 +45,17 @@ typedef int (*fhir_entry_fn)(void *arg, size_t index, const char *resource_type,
 int fhir_bundle_entries(const char *json, size_t len, fhir_entry_fn fn, void *arg,
 			size_t *count, ehr_err *e);
 
+/* What the resource in json names, in a few words, for a record's title:
+ * an Observation's, Condition's or AllergyIntolerance's code (its text,
+ * else its first coding's display; an allergy's reaction substance), a
+ * medication statement's or request's medication, an Immunization's
+ * vaccine, a Patient's or Practitioner's name, a Composition's title; any
+ * other type its title, name, code or type. One line of printable text
+ * (control characters and runs of space made one space), cut at a
+ * character boundary to fit cap. "" when json names nothing (or does not
+ * parse). */
+void fhir_label(const char *json, size_t len, char *out, size_t cap);
+
 /* How FHIR output names an ehr record: an Identifier whose system is
  * "urn:ehr:record:eip155:<chain id>:<registry address, EIP-55>" and whose
  * value is the record id in decimal. Record ids count from 1 in each

@@ -8,6 +8,8 @@
 
 #include <cJSON.h>
 
+#include "wallet/base/text.h"
+
 /* FHIR R4 (4.0.1): every resource type, sorted (bsearch). */
 static const char *const r4_types[] = {
 	"Account", "ActivityDefinition", "AdverseEvent", "AllergyIntolerance", "Appointment",
@@ -79,27 +81,23 @@ static bool in_list(const char *s, const char *const *list)
 	return false;
 }
 
-/* A near miss of a type name for "did you mean": the same but for case, or
- * at most two characters differ between the longest common prefix and the
- * longest common suffix ("Patinet", "Observaton", "Patients"). */
+/* A near miss of a type name for "did you mean": the same but for case,
+ * else the closest type at most two edits away ("Patinet", "Observaton"). */
 static const char *near_type(const char *s)
 {
-	size_t i, ls = strlen(s);
+	const char *best = NULL;
+	unsigned d, bestd = 3;
+	size_t i;
 
 	for (i = 0; i < NTYPES; i++) {
-		const char *t = r4_types[i];
-		size_t lt = strlen(t), pre = 0, suf = 0, shorter = ls < lt ? ls : lt;
-
-		if (!strcasecmp(s, t))
-			return t;
-		while (pre < shorter && s[pre] == t[pre])
-			pre++;
-		while (suf < shorter - pre && s[ls - 1 - suf] == t[lt - 1 - suf])
-			suf++;
-		if (pre > 0 && pre + suf + 2 >= (ls > lt ? ls : lt))
-			return t;
+		if (!strcasecmp(s, r4_types[i]))
+			return r4_types[i];
+		if ((d = edit_distance(s, r4_types[i])) < bestd) {
+			bestd = d;
+			best = r4_types[i];
+		}
 	}
-	return NULL;
+	return best;
 }
 
 /* A FHIR date: YYYY, YYYY-MM or YYYY-MM-DD. */
