@@ -196,44 +196,27 @@ static int access_keys(struct opening *x, const char *passfile, ehr_err *e)
 	return 0;
 }
 
-struct patient_records {
-	uint64_t *ids;
-	size_t n, cap;
-	ehr_err *e;
-};
-
-static int patient_record_cb(void *ctx, const registry_record *r, int erased)
-{
-	struct patient_records *pr = ctx;
-
-	if (erased)
-		return 0;
-	if (array_grow((void **)&pr->ids, &pr->cap, pr->n + 1, sizeof(*pr->ids)))
-		return ehr_fail(pr->e, EHR_EFAIL, "out of memory");
-	pr->ids[pr->n++] = r->id;
-	return 0;
-}
-
 /* A grant that authorises only: the records it names (for GRANT_ALL every
  * record of the patient's), erased ones left out; keys come later. */
 static int access_to_request(struct opening *x, ehr_err *e)
 {
-	struct patient_records pr = { NULL, 0, 0, e };
 	const grant_view *gv = &x->gv;
+	uint64_t *all;
+	size_t nall;
 	size_t i;
 	int rc;
 
 	x->ask = true;
 	if (gv->st.flags & REG_GRANT_ALL) {
-		if ((rc = records_of_patient(x->c, x->registry, gv->st.patient, patient_record_cb, &pr, e)))
-			return free(pr.ids), rc;
+		if ((rc = consent_patient_records(x->c, x->registry, gv->st.patient, &all, &nall, e)))
+			return rc;
 		free(x->ids);
 		free(x->keys);
 		free(x->done);
-		x->ids = pr.ids;
-		x->n = pr.n;
-		x->keys = calloc(pr.n ? pr.n : 1, sizeof(*x->keys));
-		x->done = calloc(pr.n ? pr.n : 1, sizeof(*x->done));
+		x->ids = all;
+		x->n = nall;
+		x->keys = calloc(nall ? nall : 1, sizeof(*x->keys));
+		x->done = calloc(nall ? nall : 1, sizeof(*x->done));
 		if (!x->keys || !x->done)
 			return ehr_fail(e, EHR_EFAIL, "out of memory");
 	} else {

@@ -165,6 +165,21 @@ static int take_row(history *h, const registry_event_data *ev, ehr_err *e)
 	return 0;
 }
 
+/* Keeps a data key sealed to this account (of a grant or a release);
+ * one of the wrong size is passed over. -1 when memory runs out. */
+static int add_gkey(history *h, uint64_t id, const uint8_t patient[20], const uint8_t *k, size_t len)
+{
+	if (!k || len != ENVELOPE_SEALED_KEY_BYTES)
+		return 0;
+	if (array_grow((void **)&h->gkeys, &h->capgkeys, h->ngkeys + 1, sizeof(*h->gkeys)))
+		return -1;
+	h->gkeys[h->ngkeys].id = id;
+	memcpy(h->gkeys[h->ngkeys].patient, patient, 20);
+	memcpy(h->gkeys[h->ngkeys].sealed, k, len);
+	h->ngkeys++;
+	return 0;
+}
+
 /* The data keys ev holds for this account. The same log can come from
  * both scans (a patient's own record names the patient twice): take keys
  * from one scan only. */
@@ -193,14 +208,8 @@ static int take_keys(history *h, enum scan_kind kind, const registry_event_data 
 	for (i = 0; i < ev->n_ids; i++) {
 		const uint8_t *k = registry_event_sealed_key(ev, i, &len);
 
-		if (!k || len != ENVELOPE_SEALED_KEY_BYTES)
-			continue;
-		if (array_grow((void **)&h->gkeys, &h->capgkeys, h->ngkeys + 1, sizeof(*h->gkeys)))
+		if (add_gkey(h, ev->record_ids[i], ev->patient, k, len))
 			return oom(e);
-		h->gkeys[h->ngkeys].id = ev->record_ids[i];
-		memcpy(h->gkeys[h->ngkeys].patient, ev->patient, 20);
-		memcpy(h->gkeys[h->ngkeys].sealed, k, len);
-		h->ngkeys++;
 	}
 	return 0;
 }
@@ -303,14 +312,8 @@ static int take_released_keys(history *h, const consent_event_data *ev, ehr_err 
 	for (i = 0; i < ev->n_ids; i++) {
 		const uint8_t *k = consent_event_sealed_key(ev, i, &len);
 
-		if (!k || len != ENVELOPE_SEALED_KEY_BYTES)
-			continue;
-		if (array_grow((void **)&h->gkeys, &h->capgkeys, h->ngkeys + 1, sizeof(*h->gkeys)))
+		if (add_gkey(h, ev->record_ids[i], ev->patient, k, len))
 			return oom(e);
-		h->gkeys[h->ngkeys].id = ev->record_ids[i];
-		memcpy(h->gkeys[h->ngkeys].patient, ev->patient, 20);
-		memcpy(h->gkeys[h->ngkeys].sealed, k, len);
-		h->ngkeys++;
 	}
 	return 0;
 }

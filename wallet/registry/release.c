@@ -445,6 +445,23 @@ static int all_records_cb(void *ctx, const registry_record *r, int erased)
 	return 0;
 }
 
+int consent_patient_records(chain *c, const uint8_t registry[20], const uint8_t patient[20],
+			    uint64_t **ids, size_t *n, ehr_err *e)
+{
+	struct all_records all = { NULL, 0, 0, e };
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if ((rc = records_of_patient(c, registry, patient, all_records_cb, &all, e))) {
+		free(all.ids);
+		return rc;
+	}
+	*ids = all.ids;
+	*n = all.n;
+	return 0;
+}
+
 /* The records an approval names: the request's list, checked against the
  * hash the contract keeps; for GRANT_ALL every record of p's not erased. */
 static int approval_records(chain *c, const uint8_t registry[20], const struct grant_patient *p,
@@ -453,17 +470,11 @@ static int approval_records(chain *c, const uint8_t registry[20], const struct g
 	static const enum consent_event kind = CONSENT_EV_GRANT_REQUESTED;
 	struct consent_filter f = { &kind, 1, q->patient, &out->grant_request_id, q->requester };
 	struct find_grant_request fr = { out->grant_request_id, NULL, 0, 0, e };
-	struct all_records all = { NULL, 0, 0, e };
 	uint8_t hash[32];
 	int rc;
 
-	if (q->flags & REG_GRANT_ALL) {
-		if ((rc = records_of_patient(c, registry, p->address, all_records_cb, &all, e)))
-			return free(all.ids), rc;
-		out->record_ids = all.ids;
-		out->n = all.n;
-		return 0;
-	}
+	if (q->flags & REG_GRANT_ALL)
+		return consent_patient_records(c, registry, p->address, &out->record_ids, &out->n, e);
 	if ((rc = consent_scan(c, registry, &f, q->requested_block, q->requested_block,
 			       find_grant_request_cb, &fr, e)))
 		return free(fr.ids), rc;

@@ -49,6 +49,11 @@ int consent_scan(chain *c, const uint8_t registry[20], const struct consent_filt
 int consent_find_request(chain *c, const uint8_t registry[20], uint64_t request_id,
 			 consent_request *q, consent_event_data *out, ehr_err *e);
 
+/* The ids of every record of patient's that is not erased, in id order;
+ * *ids malloc'd (free it). What a grant over all records covers now. */
+int consent_patient_records(chain *c, const uint8_t registry[20], const uint8_t patient[20],
+			    uint64_t **ids, size_t *n, ehr_err *e);
+
 /* ---- the grantee's side: a pending request, and its answer ------------------- */
 
 /* The ids of every access request of requester under grant_id (of
