@@ -73,9 +73,36 @@ step "At the consultation: 30 minutes for Dr. Rivera over both records, as a QR 
 "$EHR" $P grant "$CLINIC" --records 1,2 --for 30m --qr --qr-png "$EHR_HOME/grant.png" --yes | tee "$EHR_HOME/grant.txt"
 URI=$(grep '^ehr://' "$EHR_HOME/grant.txt")
 
-step "Dr. Rivera scans it: the grant is checked, the access logged, the records verified and decrypted"
-run $D access "$URI" -o "$EHR_HOME/clinic-inbox" --yes
+step "Dr. Rivera scans it: the grant carries no key; the access request is logged and waits for the patient"
+printf '$ ehr access %s -o clinic-inbox --yes   (in the background)\n' "$URI"
+"$EHR" $D access "$URI" -o "$EHR_HOME/clinic-inbox" --yes &
+ACCESS_PID=$!
+REQ= n=0
+while [ -z "$REQ" ] && [ $n -lt 60 ]; do
+	n=$((n + 1))
+	sleep 1
+	REQ=$("$EHR" $P request list --json 2> /dev/null | tr -d '\n\t' | tr '{' '\n' |
+		sed -n 's/.*"id":"\(a[0-9]*\)".*/\1/p' | tail -n 1)
+done
+
+step "The patient sees the request and releases the keys, sealed to Dr. Rivera"
+run $P request list
+run $P request approve "$REQ" --yes
+wait $ACCESS_PID || true
 cat "$EHR_HOME/clinic-inbox/summary.txt"
+
+step "A request the patient denies: logged, and the access ends with nothing"
+"$EHR" $D access "$URI" -o "$EHR_HOME/clinic-inbox-denied" --yes &
+ACCESS_PID=$!
+REQ= n=0
+while [ -z "$REQ" ] && [ $n -lt 60 ]; do
+	n=$((n + 1))
+	sleep 1
+	REQ=$("$EHR" $P request list --json 2> /dev/null | tr -d '\n\t' | tr '{' '\n' |
+		sed -n 's/.*"id":"\(a[0-9]*\)".*/\1/p' | tail -n 1)
+done
+run $P request deny "$REQ" --yes
+wait $ACCESS_PID || true
 
 step "The patient sees who read what, and ends the grant"
 run $P audit
