@@ -81,26 +81,25 @@ static int open_read(const char *path, ehr_err *e)
 	return fd;
 }
 
-int file_read_all(const char *path, size_t max, char **buf, size_t *len, ehr_err *e)
+static int read_path(const char *path, size_t max, bool secret, char **buf, size_t *len, ehr_err *e)
 {
 	int fd = open_read(path, e), rc;
 
 	if (fd < 0)
 		return -fd;
-	rc = read_fd(fd, path, max, false, buf, len, e);
+	rc = read_fd(fd, path, max, secret, buf, len, e);
 	close(fd);
 	return rc;
 }
 
+int file_read_all(const char *path, size_t max, char **buf, size_t *len, ehr_err *e)
+{
+	return read_path(path, max, false, buf, len, e);
+}
+
 int file_read_secret(const char *path, size_t max, char **buf, size_t *len, ehr_err *e)
 {
-	int fd = open_read(path, e), rc;
-
-	if (fd < 0)
-		return -fd;
-	rc = read_fd(fd, path, max, true, buf, len, e);
-	close(fd);
-	return rc;
+	return read_path(path, max, true, buf, len, e);
 }
 
 int fd_read_all(int fd, size_t max, char **buf, size_t *len, ehr_err *e)

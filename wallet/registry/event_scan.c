@@ -51,6 +51,27 @@ int event_scan(chain *c, const uint8_t registry[20], const chain_topic topics[4]
 	return rc;
 }
 
+int event_scan_issue(chain *c, const uint8_t registry[20], const char *what, uint64_t id,
+		     const enum registry_event *kinds, size_t n_kinds, uint64_t from, uint64_t to,
+		     event_scan_cb cb, void *ctx, const size_t *found, size_t *skipped, ehr_err *e)
+{
+	uint8_t t0[4][32], t2[1][32];
+	chain_topic topics[4] = { { t0, 0 }, { NULL, 0 }, { t2, 1 }, { NULL, 0 } };
+	const char *issued = registry_event_signature(kinds[0]);
+	int rc;
+
+	for (topics[0].n = 0; topics[0].n < n_kinds && topics[0].n < 4; topics[0].n++)
+		memcpy(t0[topics[0].n], registry_event_topic(kinds[topics[0].n]), 32);
+	event_topic_u64(id, t2[0]);
+	if ((rc = event_scan(c, registry, topics, from, to, cb, ctx, skipped, e)))
+		return rc;
+	if (*found != 1)
+		return ehr_fail(e, EHR_EINTEGRITY, "%s %llu: the node has no %.*s event in block %llu", what,
+				(unsigned long long)id, (int)strcspn(issued, "("), issued,
+				(unsigned long long)from);
+	return 0;
+}
+
 void event_topic_address(const uint8_t addr[20], uint8_t out[32])
 {
 	memset(out, 0, 12);

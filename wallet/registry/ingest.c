@@ -10,13 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "wallet/base/array.h"
 #include "wallet/vault/fhir.h"
 #include "wallet/vault/fhir_validate.h"
 #include "wallet/base/fileio.h"
+#include "wallet/base/sha256.h"
 #include "wallet/registry/records.h"
 #include "wallet/registry/registry.h"
 
@@ -223,8 +223,7 @@ static int changed(const struct incoming *in, const uint8_t *data, size_t len, e
 
 	if (!in->check_content)
 		return 0;
-	if (EVP_Digest(data, len, h, NULL, EVP_sha256(), NULL) != 1)
-		return ehr_fail(e, EHR_EFAIL, "sha-256 failed");
+	sha256(data, len, h);
 	return same_content(in, h, e);
 }
 

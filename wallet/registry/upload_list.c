@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include <cJSON.h>
-#include <openssl/evp.h>
 
 #include "wallet/base/fileio.h"
+#include "wallet/base/sha256.h"
 #include "wallet/base/hex.h"
 #include "wallet/keys/eth.h"
 #include "wallet/registry/ingest.h"
@@ -42,7 +42,8 @@ static int add_patient(struct upload_list *l, const uint8_t addr[20], size_t *id
  * contents, the title and the type, so a re-run knows it again. */
 static int item_key(struct upload_item *it, const uint8_t patient[20], ehr_err *e)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	const char *title = it->title ? it->title : "", *type = it->type ? it->type : "";
+	sha256_ctx *md;
 	uint8_t key[32];
 	char real[PATH_MAX];
 	int fd, rc;
@@ -50,24 +51,23 @@ static int item_key(struct upload_item *it, const uint8_t patient[20], ehr_err *
 	if ((fd = open(it->file, O_RDONLY | O_CLOEXEC)) < 0 || !realpath(it->file, real)) {
 		if (fd >= 0)
 			close(fd);
-		EVP_MD_CTX_free(md);
 		return ehr_fail(e, EHR_EUSAGE, "cannot read %s: %s", it->file, strerror(errno));
 	}
 	rc = records_sha256_fd(fd, it->content, &it->size, e);
 	close(fd);
-	if (!rc && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-		EVP_DigestUpdate(md, patient, 20);
-		EVP_DigestUpdate(md, real, strlen(real) + 1);
-		EVP_DigestUpdate(md, it->content, 32);
-		EVP_DigestUpdate(md, it->title ? it->title : "", strlen(it->title ? it->title : "") + 1);
-		EVP_DigestUpdate(md, it->type ? it->type : "", strlen(it->type ? it->type : "") + 1);
-		EVP_DigestFinal_ex(md, key, NULL);
-		hex_encode(key, 32, it->key);
-	} else if (!rc) {
-		rc = ehr_fail(e, EHR_EFAIL, "sha-256 is not available");
-	}
-	EVP_MD_CTX_free(md);
-	return rc;
+	if (rc)
+		return rc;
+	if (!(md = sha256_new()))
+		return ehr_fail(e, EHR_EFAIL, "sha-256 is not available");
+	sha256_update(md, patient, 20);
+	sha256_update(md, real, strlen(real) + 1);
+	sha256_update(md, it->content, 32);
+	sha256_update(md, title, strlen(title) + 1);
+	sha256_update(md, type, strlen(type) + 1);
+	sha256_final(md, key);
+	sha256_free(md);
+	hex_encode(key, 32, it->key);
+	return 0;
 }
 
 /* A new item at the end of l (its patient not set yet), or NULL when out

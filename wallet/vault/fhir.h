@@ -9,6 +9,7 @@
 #ifndef EHR_FHIR_H
 #define EHR_FHIR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,10 @@
 
 #define FHIR_TYPE_MAX 64                  /* a resourceType and its NUL fit */
 #define FHIR_JSON_MAX (64u << 20)
+
+/* Whether s is shaped like a resourceType: [A-Z][A-Za-z]*, under
+ * FHIR_TYPE_MAX bytes (whether FHIR defines it: fhir_validate.h). */
+bool fhir_is_type_name(const char *s);
 
 /* Parses len bytes of JSON (a UTF-8 byte order mark is skipped).
  *   - a JSON object whose "resourceType" is a string naming a type
