@@ -42,7 +42,7 @@ int consent_scan(chain *c, const uint8_t registry[20], const struct consent_filt
 	size_t i;
 
 	for (i = 0; i < f->n_kinds && i < CONSENT_EV_COUNT; i++)
-		memcpy(t0[i], consent_event_topic(f->kinds[i]), 32);
+		memcpy(t0[i], registry_events_topic(&consent_events, f->kinds[i]), 32);
 	topics[0].n = i;
 	if (f->patient)
 		event_topic_address(f->patient, t1[0]), topics[1].n = 1;
