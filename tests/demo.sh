@@ -64,6 +64,18 @@ cat > "$EHR_HOME/files/glucose.json" <<'JSON'
  "valueQuantity": {"value": 5.4, "unit": "mmol/L"}}
 JSON
 P="--wallet patient --passphrase-file $EHR_HOME/patient.pass"
+# waiting_request: the id of the patient's newest access request waiting
+# for an answer, once there is one (a minute at most)
+waiting_request() {
+	_n=0
+	while [ $_n -lt 60 ]; do
+		_n=$((_n + 1))
+		sleep 1
+		_r=$("$EHR" $P request list --json 2> /dev/null | tr -d '\n\t' | tr '{' '\n' |
+			sed -n 's/.*"id":"\(a[0-9]*\)".*/\1/p' | tail -n 1)
+		[ -n "$_r" ] && { echo "$_r"; return; }
+	done
+}
 D="--wallet clinic --passphrase-file $EHR_HOME/provider.pass"
 run $P record add "$EHR_HOME/files/summary.txt" "$EHR_HOME/files/glucose.json" --yes
 run $P record list
@@ -77,13 +89,7 @@ step "Dr. Rivera scans it: the grant carries no key; the access request is logge
 printf '$ ehr access %s -o clinic-inbox --yes   (in the background)\n' "$URI"
 "$EHR" $D access "$URI" -o "$EHR_HOME/clinic-inbox" --yes &
 ACCESS_PID=$!
-REQ= n=0
-while [ -z "$REQ" ] && [ $n -lt 60 ]; do
-	n=$((n + 1))
-	sleep 1
-	REQ=$("$EHR" $P request list --json 2> /dev/null | tr -d '\n\t' | tr '{' '\n' |
-		sed -n 's/.*"id":"\(a[0-9]*\)".*/\1/p' | tail -n 1)
-done
+REQ=$(waiting_request)
 
 step "The patient sees the request and releases the keys, sealed to Dr. Rivera"
 run $P request list
@@ -94,13 +100,7 @@ cat "$EHR_HOME/clinic-inbox/summary.txt"
 step "A request the patient denies: logged, and the access ends with nothing"
 "$EHR" $D access "$URI" -o "$EHR_HOME/clinic-inbox-denied" --yes &
 ACCESS_PID=$!
-REQ= n=0
-while [ -z "$REQ" ] && [ $n -lt 60 ]; do
-	n=$((n + 1))
-	sleep 1
-	REQ=$("$EHR" $P request list --json 2> /dev/null | tr -d '\n\t' | tr '{' '\n' |
-		sed -n 's/.*"id":"\(a[0-9]*\)".*/\1/p' | tail -n 1)
-done
+REQ=$(waiting_request)
 run $P request deny "$REQ" --yes
 wait $ACCESS_PID || true
 
