@@ -172,34 +172,43 @@ who_opts() {
 	case $1 in -*) printf '%s\n' "$1" ;; *) printf -- '--wallet %s\n' "$1" ;; esac
 }
 
-# pending_request PATIENT [KIND]: (PATIENT: a wallet name or who_opts'
-# options) waits until the patient has a
-# request of KIND (access or grant; default access) waiting and prints the
-# id of the newest (a12, g3); prints nothing when none came (after about a minute).
+# request_ids PATIENT [KIND]: the ids of the requests of KIND (access or
+# grant; default access) waiting for the patient's answer, oldest first.
+request_ids() {
+	# shellcheck disable=SC2046 # options, split on purpose
+	"$EHR" $(who_opts "$1") request list --json 2> /dev/null | tr -d '\n\t' | tr '{' '\n' |
+		grep "\"kind\":\"${2:-access}\"" | sed -n 's/.*"id":"\([ag][0-9]*\)".*/\1/p'
+}
+
+# pending_request PATIENT [KIND [OLD_IDS]]: (PATIENT: a wallet name or
+# who_opts' options) waits until the patient has a request of KIND waiting
+# that is not among OLD_IDS and prints the newest such id (a12, g3);
+# prints nothing when none came (after about a minute).
 pending_request() {
-	_kind=${2:-access} _n=0
+	_n=0
 	while [ $_n -lt 240 ]; do
-		# shellcheck disable=SC2046 # options, split on purpose
-		_id=$("$EHR" $(who_opts "$1") request list --json 2> /dev/null | tr -d '\n\t' |
-			tr '{' '\n' | grep "\"kind\":\"$_kind\"" | sed -n 's/.*"id":"\([ag][0-9]*\)".*/\1/p' | tail -n 1)
-		[ -n "$_id" ] && { echo "$_id"; return 0; }
+		for _id in $(request_ids "$1" "${2:-access}" | tac); do
+			case " ${3-} " in *" $_id "*) ;; *) echo "$_id"; return 0 ;; esac
+		done
 		_n=$((_n + 1))
 		sleep 0.25
 	done
 }
 
 # access_released WHO PATIENT ACCESS_ARGS...: `ehr access ACCESS_ARGS` as
-# WHO (a wallet name or who_opts' options) in the background; the patient approves its request
+# WHO (a wallet name or who_opts' options) in the background; the patient
+# approves its request (a new one, not one that was waiting before)
 # (`request approve`) once it is logged; the access's stdout goes to
 # $E2E_OUT, its stderr to $E2E_ERR, and its exit status is returned. Its
 # standard input is the file $ACCESS_STDIN when set (for `access -`).
 access_released() {
 	_w=$1 _p=$2
 	shift 2
+	_old=$(request_ids "$_p" | tr '\n' ' ')
 	# shellcheck disable=SC2046 # options, split on purpose
 	"$EHR" $(who_opts "$_w") access "$@" < "${ACCESS_STDIN:-/dev/null}" > "$E2E_OUT" 2> "$E2E_ERR" &
 	_pid=$!
-	_id=$(pending_request "$_p")
+	_id=$(pending_request "$_p" access "$_old")
 	# shellcheck disable=SC2046
 	[ -n "$_id" ] && "$EHR" $(who_opts "$_p") request approve "$_id" --yes -q > /dev/null 2>&1
 	wait $_pid
