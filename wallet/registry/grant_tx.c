@@ -84,7 +84,12 @@ int grant_tx_issue(chain *c, const uint8_t registry[20], const struct grant_pati
 	*data = NULL;
 	registry_tx(tx, registry);
 	if (purpose) {
-		if (!(rc = grant_check_records(c, registry, p->address, ids, n, e)) &&
+		uint8_t probe[ENVELOPE_KEY_BYTES] = { 0 }, probe_sealed[ENVELOPE_SEALED_KEY_BYTES];
+
+		/* a key nothing can be sealed to (a low-order point) would make a
+		 * grant that no release can ever answer: refused now */
+		if (!(rc = envelope_key_seal(probe, grantee_pk, probe_sealed, e)) &&
+		    !(rc = grant_check_records(c, registry, p->address, ids, n, e)) &&
 		    !(rc = consent_call_grant_access(grantee, expiry, flags, purpose, ids, n, data,
 						     &tx->data_len, e)))
 			tx->data = *data;
