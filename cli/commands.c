@@ -61,14 +61,20 @@ const struct command commands[] = {
 	  "record export --fhir FILE [--force]",
 	  cmd_record_opts, W | U | N | R, "add:FILE... list get verify erase export" },
 	{ "grant", cmd_grant, "share records until a time, with a clinician or a QR code; list grants",
-	  "grant ADDR (--records IDS | --all | --type TYPE) (--for DURATION | --until TIME) [--write] [--qr [--wait DURATION]] [--qr-png FILE] [--qr-svg FILE] [--confirmations N] [--timeout SECONDS]\n"
+	  "grant ADDR (--records IDS | --all | --type TYPE) (--for DURATION | --until TIME) [--write] [--purpose PURPOSE] [--qr [--wait DURATION]] [--qr-png FILE] [--qr-svg FILE] [--confirmations N] [--timeout SECONDS]\n"
 	  "grant --bearer (--records IDS | --all | --type TYPE) (--for DURATION | --until TIME) [--passcode | --passcode-file FILE] [--qr] [--qr-png FILE] [--qr-svg FILE] [--confirmations N] [--timeout SECONDS]\n"
-	  "grant list [--active]",
+	  "grant list [--active] [--received]",
 	  cmd_grant_opts, W | U | N | R, "list" },
 	{ "revoke", cmd_revoke, "end a grant at once",
 	  "revoke GRANT_ID [--confirmations N] [--async] [--timeout SECONDS]", cmd_revoke_opts, W | U | N | R, NULL },
 	{ "access", cmd_access, "open a grant: check it, log the access, fetch, verify and decrypt",
-	  "access (URI | - | GRANT_ID) [-o DIR] [--passcode-file FILE] [--force] [--confirmations N] [--timeout SECONDS]", cmd_access_opts, W | U | N | R, NULL },
+	  "access (URI | - | GRANT_ID) [-o DIR] [--passcode-file FILE] [--force] [--wait DURATION] [--confirmations N] [--timeout SECONDS]", cmd_access_opts, W | U | N | R, NULL },
+	{ "request", cmd_request, "ask a patient for access; list, approve or deny what is asked of you",
+	  "request --patient ADDR (--records IDS | --all) --for DURATION [--purpose PURPOSE] [--write] [--note TEXT] [--confirmations N] [--timeout SECONDS]\n"
+	  "request list\n"
+	  "request approve ID [--confirmations N] [--timeout SECONDS]\n"
+	  "request deny ID [--confirmations N] [--timeout SECONDS]",
+	  cmd_request_opts, W | U | N | R, "list approve deny" },
 	{ "emergency", cmd_emergency, "the emergency card: records, a long-lived QR any clinician can open",
 	  "emergency set --records IDS [--confirmations N] [--timeout SECONDS]\n"
 	  "emergency card [--for DURATION] [--qr] [--qr-png FILE] [--qr-svg FILE] [--confirmations N] [--timeout SECONDS]\n"
