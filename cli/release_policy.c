@@ -83,8 +83,6 @@ int release_by_policy(chain *c, const uint8_t registry[20], struct signer *s,
 	}
 	if (rc)
 		return rc;
-	*out = RELEASE_SENT;
-	follow_say("released %zu record%s to %s (request %llu, grant %llu)", *n, *n == 1 ? "" : "s",
-	    requester_name, (unsigned long long)ev->request, (unsigned long long)ev->grant);
+	*out = RELEASE_SENT;  /* the caller reports it, each in its own way */
 	return 0;
 }

@@ -23,9 +23,10 @@ enum release_outcome {
  * policy: the request's grant must be active now and the request open;
  * then the keys of the records still requested are released (sealed to
  * the requester, sent without asking: the policy is the consent). Says on
- * stderr what it did, naming requester_name. Fails only when sending
- * failed (then nothing is known to be released; EHR_ENODE when the node
- * went away). */
+ * stderr, naming requester_name, why nothing was released (refused, or
+ * answered before); a release sent (RELEASE_SENT, *n keys) is the caller's
+ * to report. Fails only when sending failed (then nothing is known to be
+ * released; EHR_ENODE when the node went away). */
 int release_by_policy(chain *c, const uint8_t registry[20], struct signer *s,
 		      const watch_event *ev, const char *requester_name, const struct tx_opts *to,
 		      enum release_outcome *out, size_t *n, ehr_err *e);

@@ -354,12 +354,16 @@ static int handle(struct watch *w, const watch_event *ev, ehr_err *e)
 	size_t n;
 	int rc;
 
-	if (w->a->release && ev->kind == WATCH_ACCESS_REQUESTED && !memcmp(ev->patient, w->x.s.address, 20) &&
-	    (rc = release_by_policy(w->x.c, w->x.registry, &w->x.s, ev, who(w, ev->party, name, sizeof(name)),
-				    &w->to, &outcome, &n, e))) {
+	if (w->a->release && ev->kind == WATCH_ACCESS_REQUESTED && !memcmp(ev->patient, w->x.s.address, 20)) {
+		rc = release_by_policy(w->x.c, w->x.registry, &w->x.s, ev, who(w, ev->party, name, sizeof(name)),
+				       &w->to, &outcome, &n, e);
 		if (rc == EHR_ENODE)
 			return rc;
-		warn("%s", e->msg);
+		if (rc)
+			warn("%s", e->msg);
+		else if (outcome == RELEASE_SENT)
+			follow_say("released %zu record%s to %s (request %llu, grant %llu)", n, n == 1 ? "" : "s",
+				   name, (unsigned long long)ev->request, (unsigned long long)ev->grant);
 	}
 	if ((rc = watch_grants_note(&w->grants, ev, e)))
 		return rc;

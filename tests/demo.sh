@@ -40,7 +40,9 @@ run wallets
 
 step "A local chain: anvil on 127.0.0.1, the registry and a test token deployed (make devnet)"
 sh tests/devnet.sh > "$EHR_HOME/devnet.env"
-trap 'kill "$(cat "$EHR_HOME/state/devnet.pid")" 2> /dev/null' EXIT
+# on exit: the node, and a waiting grant or access left behind by a failed step
+GRANT_PID='' ACCESS_PID=''
+trap 'kill $GRANT_PID $ACCESS_PID "$(cat "$EHR_HOME/state/devnet.pid")" 2> /dev/null' EXIT
 run node
 
 step "The patient's account gets some coin from the devnet's funded account"
@@ -81,28 +83,40 @@ run $P record add "$EHR_HOME/files/summary.txt" "$EHR_HOME/files/glucose.json" -
 run $P record list
 run $P record get 2 -o -
 
-step "At the consultation: 30 minutes for Dr. Rivera over both records, as a QR code"
-"$EHR" $P grant "$CLINIC" --records 1,2 --for 30m --qr --qr-png "$EHR_HOME/grant.png" --yes | tee "$EHR_HOME/grant.txt"
+step "At the consultation: 30 minutes for Dr. Rivera over both records, as a QR code; ehr waits for the request"
+# grant --qr shows the QR, then waits for Dr. Rivera's request and releases:
+# the consultation is one command on the patient's side (here in the background)
+printf '$ ehr grant %s --records 1,2 --for 30m --qr --yes   (in the background)\n' "$CLINIC"
+"$EHR" $P grant "$CLINIC" --records 1,2 --for 30m --qr --qr-png "$EHR_HOME/grant.png" --yes \
+	> "$EHR_HOME/grant.txt" 2>&1 &
+GRANT_PID=$!
+_n=0
+until grep -q '^waiting for' "$EHR_HOME/grant.txt" || [ $_n -ge 600 ]; do
+	kill -0 $GRANT_PID 2> /dev/null || break
+	sleep 0.1
+	_n=$((_n + 1))
+done
+cat "$EHR_HOME/grant.txt"
+SHOWN=$(wc -l < "$EHR_HOME/grant.txt")
 URI=$(grep '^ehr://' "$EHR_HOME/grant.txt")
 
-step "Dr. Rivera scans it: the grant carries no key; the access request is logged and waits for the patient"
-printf '$ ehr access %s -o clinic-inbox --yes   (in the background)\n' "$URI"
-"$EHR" $D access "$URI" -o "$EHR_HOME/clinic-inbox" --yes &
-ACCESS_PID=$!
-REQ=$(waiting_request)
-
-step "The patient sees the request and releases the keys, sealed to Dr. Rivera"
-run $P request list
-run $P request approve "$REQ" --yes
-wait $ACCESS_PID || true
+step "Dr. Rivera scans it: the grant carries no key; the access request is logged, the patient's ehr releases"
+run $D access "$URI" -o "$EHR_HOME/clinic-inbox" --yes
+wait $GRANT_PID
+GRANT_PID=''
+echo "(meanwhile the patient's ehr grant --qr answered the request, and ended:)"
+tail -n +$((SHOWN + 1)) "$EHR_HOME/grant.txt"
 cat "$EHR_HOME/clinic-inbox/summary.txt"
 
 step "A request the patient denies: logged, and the access ends with nothing"
-"$EHR" $D access "$URI" -o "$EHR_HOME/clinic-inbox-denied" --yes &
+printf '$ ehr access %s -o clinic-inbox-again --yes   (Dr. Rivera again, in the background)\n' "$URI"
+"$EHR" $D access "$URI" -o "$EHR_HOME/clinic-inbox-again" --yes &
 ACCESS_PID=$!
 REQ=$(waiting_request)
+run $P request list
 run $P request deny "$REQ" --yes
-wait $ACCESS_PID || true
+wait $ACCESS_PID || echo "(ehr access ended with status $?)"
+ACCESS_PID=''
 
 step "The patient sees who read what, and ends the grant"
 run $P audit
