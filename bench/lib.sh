@@ -39,9 +39,12 @@ export EHR_HOME
 unset EHR_WALLET EHR_RPC_URL ETH_RPC_URL EHR_REGISTRY EHR_PASSPHRASE_FILE \
 	ETH_FROM ETH_KEYSTORE FOUNDRY_PROFILE 2> /dev/null || true
 ANVIL_PID=
+BENCH_PIDS=
 cd "$BENCH_TMP" || exit 1
 
+# BENCH_PIDS: processes a benchmark left running (a watcher), stopped on exit
 bench_cleanup() {
+	[ -z "$BENCH_PIDS" ] || kill $BENCH_PIDS 2> /dev/null
 	stop_anvil
 	rm -rf "$BENCH_TMP"
 }
