@@ -109,7 +109,8 @@ wait "$co_watch" 2> /dev/null
 co_files=$(find "$BENCH_TMP/consult-out" -name consult-summary.txt | wc -l)
 co_same=$(find "$BENCH_TMP/consult-out" -name consult-summary.txt -exec cmp -s {} "$BENCH_TMP/consult-summary.txt" \; -print | wc -l)
 # every run and both warm-ups
-[ "$co_files" -eq $((co_runs + co_runs_1s + 2)) ] && [ "$co_same" -eq "$co_files" ] ||
+if [ "$co_files" -ne $((co_runs + co_runs_1s + 2)) ] || [ "$co_same" -ne "$co_files" ]; then
 	die "the accesses wrote $co_files plaintexts, $co_same of them right"
+fi
 note "consultation: blocks from each request to its release (min median max), both sides' requests:" \
 	"automining $co_auto, a block a second $co_1s; ehr access polls every 1 s, watch --release every 0.5 s."

@@ -44,6 +44,7 @@ cd "$BENCH_TMP" || exit 1
 
 # BENCH_PIDS: processes a benchmark left running (a watcher), stopped on exit
 bench_cleanup() {
+	# shellcheck disable=SC2086 # a list of pids
 	[ -z "$BENCH_PIDS" ] || kill $BENCH_PIDS 2> /dev/null
 	stop_anvil
 	rm -rf "$BENCH_TMP"

@@ -2,7 +2,7 @@
 # make bench: every benchmark against its peer in the same run, alternating
 # runs, then one table. Timings are reported, never asserted.
 #
-#	sh bench/run.sh [NAME...]	(NAME: startup, address, send; default all)
+#	sh bench/run.sh [NAME...]	(NAME: startup, address, consult...; default all)
 #
 # Each benchmark is a file bench/NN-NAME.sh, sourced in order into this shell
 # with the helpers of bench/lib.sh; to add one, add a file. They share one
