@@ -57,7 +57,15 @@ struct opt {
 	unsigned long max;     /* OT_ULONG: the largest value */
 	opt_take_fn *take;     /* OT_CALL */
 	int key;               /* OT_KEY */
+	/* Where the option stands in the usage lines (the command's forms,
+	 * cli/ehr.h): */
+	unsigned forms;        /* the lines it belongs to, OPT_IN(0) | OPT_IN(2)...; 0: all */
+	unsigned char alt;     /* N > 0: one of alternative group N ("--a | --b") */
+	bool required;         /* shown without brackets (a group: in parentheses) */
 };
+
+/* The bit of usage line n (from 0) for struct opt's forms. */
+#define OPT_IN(n) (1u << (n))
 
 /* The offset of field f of struct S, which must have type T (else the
  * build fails: an option cannot be bound to a field of the wrong type). */

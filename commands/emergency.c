@@ -32,16 +32,16 @@ struct emergency_options {
 
 const struct opt cmd_emergency_opts[] = {
 	{ "records", 0, "IDS", OV_NONE, "set: the emergency records, e.g. 3,7",
-	  OPT_STR(struct emergency_options, ids) },
+	  OPT_STR(struct emergency_options, ids), .forms = OPT_IN(0), .required = true },
 	{ "for", 0, "DURATION", OV_DURATION, "card: how long the card is valid (default 365d)",
-	  OPT_STR(struct emergency_options, dur) },
+	  OPT_STR(struct emergency_options, dur), .forms = OPT_IN(1) },
 	{ "qr", 0, NULL, OV_NONE, "card: show the QR code in the terminal",
-	  OPT_FLAG(struct emergency_options, qr) },
+	  OPT_FLAG(struct emergency_options, qr), .forms = OPT_IN(1) },
 	{ "qr-png", 0, "FILE", OV_FILE, "card: write the card's QR code as a PNG (0600)",
-	  OPT_STR(struct emergency_options, png) },
+	  OPT_STR(struct emergency_options, png), .forms = OPT_IN(1) },
 	{ "qr-svg", 0, "FILE", OV_FILE, "card: write a printable card as SVG (0600)",
-	  OPT_STR(struct emergency_options, svg) },
-	TX_WAIT_OPTS(struct emergency_options, tx),
+	  OPT_STR(struct emergency_options, svg), .forms = OPT_IN(1) },
+	TX_WAIT_OPTS_IN(struct emergency_options, tx, OPT_IN(0) | OPT_IN(1) | OPT_IN(3)),
 	{ 0 }
 };
 

@@ -22,12 +22,12 @@ struct register_options {
 
 const struct opt cmd_register_opts[] = {
 	{ "name", 0, "NAME", OV_NONE, "display name shown to patients (up to 64 bytes)",
-	  OPT_STR(struct register_options, name) },
+	  OPT_STR(struct register_options, name), .forms = OPT_IN(0) },
 	{ "role", 0, "ROLE", OV_ROLE, "patient (default) or provider",
-	  OPT_STR(struct register_options, role_text) },
+	  OPT_STR(struct register_options, role_text), .forms = OPT_IN(0) },
 	{ "show", 0, NULL, OV_NONE, "show the directory entry of ADDR (default: this account)",
-	  OPT_FLAG(struct register_options, showing) },
-	TX_OPTS(struct register_options, tx),
+	  OPT_FLAG(struct register_options, showing), .forms = OPT_IN(1), .required = true },
+	TX_OPTS_IN(struct register_options, tx, OPT_IN(0)),
 	{ 0 }
 };
 

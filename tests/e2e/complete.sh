@@ -67,6 +67,8 @@ mkdir -p "$EHR_HOME/wallets"
 check_eq "wallet names" "$(comp --wallet '')" "alice bob"
 check_eq "wallet names in one word" "$(comp --wallet=a)" "--wallet=alice"
 check_eq "wallet names for wallets remove" "$(comp wallets remove '')" "alice bob"
+check_eq "wallet names for wallets rm (its other name)" "$(comp wallets rm '')" "alice bob"
+check_eq "the subcommands without the other name" "$(comp wallets r)" "remove"
 check_eq "no networks yet" "$(comp --network '')" ""
 "$EHR" -q --rpc http://127.0.0.1:9 network add alpha --chain-id 7
 "$EHR" -q --rpc http://127.0.0.1:9 network add beta --chain-id 8
