@@ -21,7 +21,7 @@ struct ehr_globals {
 	const char *registry;        /* --registry, EHR_REGISTRY */
 	const char *passphrase_file; /* --passphrase-file, EHR_PASSPHRASE_FILE */
 	int passphrase_fd;           /* --passphrase-fd N, -1 when not given */
-	bool json, yes, quiet, help;
+	bool json, yes, quiet, help, version;
 	bool color;                  /* stdout is a tty and NO_COLOR is unset */
 	const struct command *command;  /* the one running (set by main) */
 };
