@@ -60,6 +60,8 @@ const struct command commands[] = {
 	  "@1 (FILE|DIR)... @\n@", cmd_upload_opts, W | U | N | R, ":FILE..." },
 	{ "invoice", cmd_invoice, "bill a patient in a token or the native coin; list and pay invoices",
 	  "issue\nlist\npay ID\ncancel ID", cmd_invoice_opts, W | U | N | R, "issue list pay cancel" },
+	{ "watch", cmd_watch, "follow the chain: requests, releases, accesses, uploads, invoices, expiring grants",
+	  NULL, cmd_watch_opts, W | U | N | R, NULL },
 	{ "help", cmd_help, "show the commands, or one command's usage", "[COMMAND]\n@\n@ COMMAND",
 	  cmd_help_opts, 0, ":COMMAND" },
 };

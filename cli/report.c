@@ -13,16 +13,22 @@ int report(const ehr_err *e)
 	return e->status ? e->status : EHR_EFAIL;
 }
 
+/* One line on stderr: prefix, then the formatted message. */
+static void say(const char *prefix, const char *fmt, va_list ap)
+{
+	fputs(prefix, stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int fail(int status, const char *fmt, ...)
 {
 	va_list ap;
 
 	fflush(stdout);
-	fputs("ehr: error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("ehr: error: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return status;
 }
 
@@ -31,14 +37,13 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
-	fputs("ehr: error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("ehr: error: ", fmt, ap);
 	va_end(ap);
 	if (cmd)
-		fprintf(stderr, "\n(see 'ehr %s -h')\n", cmd);
+		fprintf(stderr, "(see 'ehr %s -h')\n", cmd);
 	else
-		fputs("\n(see 'ehr help')\n", stderr);
+		fputs("(see 'ehr help')\n", stderr);
 	return EHR_EUSAGE;
 }
 
@@ -48,11 +53,9 @@ void warn(const char *fmt, ...)
 
 	if (g.quiet)
 		return;
-	fputs("ehr: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("ehr: warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void note(const char *fmt, ...)
@@ -62,9 +65,8 @@ void note(const char *fmt, ...)
 	if (g.quiet || g.json)
 		return;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void output_json(cJSON *j)

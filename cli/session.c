@@ -54,8 +54,10 @@ int prompt_secret(const char *prompt, char **out, size_t *len, ehr_err *e)
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
-	dprintf(fd, "%s: ", prompt);
+	/* quiet before the prompt: what is typed once the prompt shows must
+	 * not be flushed with what was typed ahead of it */
 	tcsetattr(fd, TCSAFLUSH, &quiet);
+	dprintf(fd, "%s: ", prompt);
 	for (;;) {
 		char c;
 		ssize_t r = read(fd, &c, 1);
@@ -70,7 +72,7 @@ int prompt_secret(const char *prompt, char **out, size_t *len, ehr_err *e)
 		}
 		buf[n++] = c;
 	}
-	tcsetattr(fd, TCSAFLUSH, &old);
+	tcsetattr(fd, TCSANOW, &old);
 	dprintf(fd, "\n");
 	close(fd);
 	if (!rc && n == 0)

@@ -14,13 +14,19 @@ struct table {
 	char **cells;           /* nrows * ncols */
 };
 
+/* Display columns of the first len bytes of s. */
+static size_t columns_of(const char *s, size_t len)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < len && s[i]; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
 size_t text_columns(const char *s)
 {
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
+	return columns_of(s, (size_t)-1);
 }
 
 /* Byte offset of code point n of s (or its end). */
@@ -162,18 +168,15 @@ static void wrap_next(const char **s, unsigned w, size_t *len)
 	*s = p;
 }
 
+/* The first len bytes of s, padded to w columns (cells of any length are
+ * written whole: piped output never cuts a value). */
 static void put_padded(FILE *f, const char *s, size_t len, unsigned w, int right, int last)
 {
-	char buf[4096];
-	size_t n, cols;
+	size_t cols = columns_of(s, len);
 
-	n = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
-	memcpy(buf, s, n);
-	buf[n] = 0;
-	cols = text_columns(buf);
 	if (right)
 		fprintf(f, "%*s", cols < w ? (int)(w - cols) : 0, "");
-	fputs(buf, f);
+	fwrite(s, 1, len, f);
 	if (!right && !last)
 		fprintf(f, "%*s", cols < w ? (int)(w - cols) : 0, "");
 }

@@ -7,6 +7,7 @@
  * checks every record's stored ciphertext against its anchor. */
 #include "commands/commands.h"
 #include "cli/submit.h"
+#include "cli/table.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -39,7 +40,7 @@ struct audit_options {
 	uint64_t record, grant;
 	struct audit_since since;
 	const char *fhir;
-	bool csv, force, no_titles;
+	bool csv, force, no_titles, wide;
 };
 
 static opt_take_fn take_id, take_since;
@@ -59,6 +60,8 @@ const struct opt cmd_audit_opts[] = {
 	  OPT_FLAG(struct audit_options, force), .forms = OPT_IN(0) },
 	{ "no-titles", 0, NULL, OV_NONE, "do not unlock the wallet for record titles",
 	  OPT_FLAG(struct audit_options, no_titles), .forms = OPT_IN(0) },
+	{ "wide", 0, NULL, OV_NONE, "on a terminal too, print every column whole (lines as long as they need)",
+	  OPT_FLAG(struct audit_options, wide), .forms = OPT_IN(0) },
 	{ 0 }
 };
 
@@ -91,6 +94,7 @@ struct audit {
 	bool csv, titles;
 	const char *fhir;
 	bool force;
+	bool wide;
 };
 
 /* --since: a duration back from the chain's head ("7d": the last seven
@@ -521,64 +525,61 @@ static char *what_text(const struct audit *a, const history_row *w)
 	return s;
 }
 
-static int print_table(const struct audit *a, ehr_err *e)
+/* The table's columns: piped, the layout it always had (TIME and EVENT
+ * fixed, WHAT padded to at most 72); on a terminal the names and what
+ * happened wrap and the transaction hash is shortened to fit. */
+static const struct table_col audit_cols[] = {
+	{ "TIME", 20, 20, TABLE_KEEP, 0, NULL },
+	{ "EVENT", 17, 17, TABLE_KEEP, 0, NULL },
+	{ "WHO", 3, 0, TABLE_WRAP, 0, NULL },
+	{ "WHAT", 4, 72, TABLE_WRAP, 0, NULL },
+	{ "TX", 0, 0, TABLE_SHORTEN, 0, NULL },
+};
+
+/* One shown row into t: 0, or -1 when out of memory. */
+static int add_row(const struct audit *a, const history_row *w, struct table *t)
 {
-	char **who = calloc(a->h.nrows ? a->h.nrows : 1, sizeof(*who));
-	char **what = calloc(a->h.nrows ? a->h.nrows : 1, sizeof(*what));
-	size_t i, wwho = 3, wwhat = 4, shown = 0;
-	int rc = 0;
+	char who[200], when[32], hash[67], *what;
+	const char *cells[5];
+	int rc;
 
-	if (!who || !what) {
-		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < a->h.nrows; i++) {
-		const history_row *w = &a->h.rows[i];
-		char buf[200];
-
-		if (!w->shown)
-			continue;
-		/* who: the other party; for the patient's own acts, the patient */
-		if (w->has_party && memcmp(w->party, a->me, 20))
-			who_text(a, w, w->party, buf, sizeof(buf));
-		else
-			who_text(a, w, w->patient, buf, sizeof(buf));
-		if (!(who[i] = strdup(buf)) || !(what[i] = what_text(a, w))) {
-			rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-			goto out;
-		}
-		if (strlen(who[i]) > wwho)
-			wwho = strlen(who[i]);
-		if (strlen(what[i]) > wwhat)
-			wwhat = strlen(what[i]);
-		shown++;
-	}
-	if (!shown) {
-		note("no events%s", a->only.has_since || a->only.only_grant || a->only.only_record ? " match" : " yet");
-		goto out;
-	}
-	if (wwhat > 72)
-		wwhat = 72;
-	printf("%-20s  %-17s  %-*s  %-*s  %s\n", "TIME", "EVENT", (int)wwho, "WHO", (int)wwhat, "WHAT", "TX");
-	for (i = 0; i < a->h.nrows; i++) {
-		const history_row *w = &a->h.rows[i];
-		char when[32], hash[67];
-
-		if (!w->shown)
-			continue;
-		history_iso_time(w->time, when);
-		hex_encode0x(w->tx, 32, hash);
-		printf("%-20s  %-17s  %-*s  %-*s  %s\n", when, history_event_words(w->kind), (int)wwho, who[i],
-		       (int)wwhat, what[i], w->block ? hash : "-");
-	}
-out:
-	for (i = 0; who && what && i < a->h.nrows; i++) {
-		free(who[i]);
-		free(what[i]);
-	}
-	free(who);
+	/* who: the other party; for the patient's own acts, the patient */
+	if (w->has_party && memcmp(w->party, a->me, 20))
+		who_text(a, w, w->party, who, sizeof(who));
+	else
+		who_text(a, w, w->patient, who, sizeof(who));
+	if (!(what = what_text(a, w)))
+		return -1;
+	history_iso_time(w->time, when);
+	hex_encode0x(w->tx, 32, hash);
+	cells[0] = when;
+	cells[1] = history_event_words(w->kind);
+	cells[2] = who;
+	cells[3] = what;
+	cells[4] = w->block ? hash : "-";
+	rc = table_add(t, cells);
 	free(what);
 	return rc;
+}
+
+static int print_table(const struct audit *a, ehr_err *e)
+{
+	struct table *t = table_new(audit_cols, sizeof(audit_cols) / sizeof(audit_cols[0]));
+	size_t i;
+
+	if (!t)
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	for (i = 0; i < a->h.nrows; i++)
+		if (a->h.rows[i].shown && add_row(a, &a->h.rows[i], t)) {
+			table_free(t);
+			return ehr_fail(e, EHR_EFAIL, "out of memory");
+		}
+	if (table_rows(t))
+		table_print(t, stdout, table_width_for(stdout, a->wide));
+	else
+		note("no events%s", a->only.has_since || a->only.only_grant || a->only.only_record ? " match" : " yet");
+	table_free(t);
+	return 0;
 }
 
 /* ---- titles and FHIR ------------------------------------------------------ */
@@ -663,10 +664,11 @@ static int take_options(struct audit *a, struct opt_parser *p, uint64_t *since_a
 	a->csv = o.csv;
 	a->fhir = o.fhir;
 	a->force = o.force;
+	a->wide = o.wide;
 	if (o.no_titles)
 		a->titles = false;
 	if (p->npos == 1 && !strcmp(p->pos[0], "verify") &&
-	    (o.record || o.grant || o.since.given || o.fhir || o.csv || o.force || o.no_titles))
+	    (o.record || o.grant || o.since.given || o.fhir || o.csv || o.force || o.no_titles || o.wide))
 		return usage_error("audit", "'audit verify' takes no options of its own");
 	return 0;
 }

@@ -3,6 +3,7 @@
  * keys of the records travel sealed to the grantee in the transaction.
  * ehr grant list shows the patient's grants. */
 #include "commands/commands.h"
+#include "cli/follow.h"
 #include "cli/qr.h"
 #include "cli/grant_send.h"
 #include "cli/session.h"
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cJSON.h>
 #include <sodium.h>
@@ -22,7 +24,7 @@
 #include "wallet/registry/records.h"
 
 struct grant_args {
-	const char *records, *type, *dur, *until, *passfile, *png, *svg;
+	const char *records, *type, *dur, *until, *passfile, *png, *svg, *wait;
 	bool all, write, bearer, passcode, qr, active;
 	struct tx_opts tx;
 };
@@ -46,8 +48,10 @@ const struct opt cmd_grant_opts[] = {
 	  OPT_FLAG(struct grant_args, passcode), .forms = OPT_IN(1), .alt = 3 },
 	{ "passcode-file", 0, "FILE", OV_FILE, "bearer: the passcode from FILE's first line",
 	  OPT_STR(struct grant_args, passfile), .forms = OPT_IN(1), .alt = 3 },
-	{ "qr", 0, NULL, OV_NONE, "show the grant as a QR code in the terminal",
+	{ "qr", 0, NULL, OV_NONE, "show the grant as a QR code, then wait for the clinician's request and release",
 	  OPT_FLAG(struct grant_args, qr), .forms = OPT_IN(0) | OPT_IN(1) },
+	{ "wait", 0, "DURATION", OV_DURATION, "--qr: wait at most DURATION (default: until the grant ends)",
+	  OPT_STR(struct grant_args, wait), .forms = OPT_IN(0) },
 	{ "qr-png", 0, "FILE", OV_FILE, "write the QR code as a PNG image (0600)",
 	  OPT_STR(struct grant_args, png), .forms = OPT_IN(0) | OPT_IN(1) },
 	{ "qr-svg", 0, "FILE", OV_FILE, "write the QR code as an SVG image (0600)",
@@ -166,6 +170,18 @@ static int grant_print(const struct grant_args *a, uint64_t grant_id, uint64_t e
 	return show_qr(a, uri, caption, e);
 }
 
+/* The consultation: the QR is shown, the clinician's request is waited
+ * for (until the grant ends, or --wait) and answered with the release. */
+static int consult(struct signer *s, chain *c, const uint8_t registry[20], uint64_t grant_id,
+		   const char *name, uint64_t expiry, uint64_t wait_s, ehr_err *e)
+{
+	uint64_t until = expiry, now = (uint64_t)time(NULL);
+
+	if (wait_s && now + wait_s < until)
+		until = now + wait_s;
+	return follow_consultation(c, registry, s, grant_id, name, until, e);
+}
+
 static int grant_new(struct grant_args *a, int npos, char **pos)
 {
 	struct target t;
@@ -174,7 +190,7 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 	chain *c = NULL;
 	uint8_t registry[20], grantee[20], grantee_pk[32], *key32 = NULL;
 	char name[REG_NAME_MAX + 64], uri[GRANT_URI_MAX + 1], *passcode = NULL;
-	uint64_t now, expiry = 0, dur, grant_id;
+	uint64_t now, expiry = 0, dur, grant_id, wait_s = 0;
 	uint8_t flags = 0;
 	ehr_err e = { 0 };
 	int rc, sel = !!a->records + a->all + !!a->type;
@@ -192,6 +208,10 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		return usage_error("grant", "say for how long: --for 30m|2h|7d or --until TIME");
 	if ((a->passcode || a->passfile) && !a->bearer)
 		return usage_error("grant", "a passcode goes with --bearer");
+	if (a->wait && (!a->qr || a->bearer))
+		return usage_error("grant", "--wait goes with --qr, for a grant to a clinician");
+	if (a->wait && (rc = duration_parse(a->wait, &wait_s, &e)))
+		return report(&e);
 	if (a->dur && (rc = duration_parse(a->dur, &dur, &e)))
 		return report(&e);
 	if (a->until && (rc = time_parse(a->until, &expiry, &e)))
@@ -247,6 +267,8 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 	}
 	rc = grant_print(a, grant_id, expiry, pk.n, uri, &e);
 	sodium_memzero(uri, sizeof(uri));
+	if (!rc && a->qr && !a->bearer)
+		rc = consult(&s, c, registry, grant_id, name, expiry, wait_s, &e);
 out:
 	free(pk.ids);
 	sodium_free(pk.key);
@@ -255,7 +277,7 @@ out:
 		sodium_free(passcode);
 	signer_close(&s);
 	chain_close(c);
-	return rc ? report(&e) : 0;
+	return rc && rc != 130 ? report(&e) : rc;
 }
 
 /* ---- grant list ------------------------------------------------------------ */

@@ -6,6 +6,7 @@
 #include "commands/commands.h"
 #include "cli/context.h"
 #include "cli/submit.h"
+#include "cli/table.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +31,7 @@
 
 struct args {
 	const char *title, *type, *media, *store, *out, *fhir;
-	bool split, force, all;
+	bool split, force, all, wide;
 	struct tx_opts tx;
 	int npos;
 	char **pos;
@@ -53,6 +54,8 @@ const struct opt cmd_record_opts[] = {
 	  OPT_FLAG(struct args, force), .forms = OPT_IN(2) | OPT_IN(5) },
 	{ "all", 0, NULL, OV_NONE, "list: erased records too; verify: every record",
 	  OPT_FLAG(struct args, all), .forms = OPT_IN(1) | OPT_IN(3), .alt = 1 },
+	{ "wide", 0, NULL, OV_NONE, "list: on a terminal too, print every column whole",
+	  OPT_FLAG(struct args, wide), .forms = OPT_IN(1) },
 	{ "fhir", 0, "FILE", OV_FILE, "export: write a FHIR R4 collection Bundle to FILE",
 	  OPT_STR(struct args, fhir), .forms = OPT_IN(5), .required = true },
 	TX_WAIT_OPTS_IN(struct args, tx, OPT_IN(0) | OPT_IN(4)),
@@ -316,19 +319,104 @@ out:
 
 /* ---- list ---------------------------------------------------------------- */
 
+/* The table: piped, whole values; on a terminal the author and title wrap
+ * at spaces (the type is kept whole, never cut mid-word). */
+static const struct table_col list_cols[] = {
+	{ "ID", 6, 0, TABLE_KEEP, 0, NULL },
+	{ "CREATED", 20, 0, TABLE_KEEP, 0, " " },
+	{ "TYPE", 14, 0, TABLE_KEEP, 0, " " },
+	{ "BYTES", 10, 0, TABLE_KEEP, 1, " " },
+	{ "STORE", 8, 8, TABLE_KEEP, 0, "  " },
+	{ "AUTHOR", 6, 0, TABLE_WRAP, 0, " " },
+	{ "TITLE", 0, 0, TABLE_WRAP, 0, " " },
+};
+
+/* A record's author as a person reads it, looked up once per address. */
+struct author {
+	uint8_t addr[20];
+	char name[REG_NAME_MAX + 1];  /* registered name ("" when none) */
+};
+
 struct list_state {
 	struct ctx *x;
 	const struct args *a;
 	uint8_t *key;
 	cJSON *arr;
-	size_t shown;
+	struct table *t;
+	struct author *authors;
+	size_t nauthors, shown;
 };
+
+/* The registered name of addr ("" when none or the registry does not say),
+ * from the cache or one accountOf. NULL when out of memory. */
+static const char *author_name(struct list_state *ls, const uint8_t addr[20])
+{
+	registry_account acct = { 0 };
+	struct author *more;
+	size_t i;
+
+	for (i = 0; i < ls->nauthors; i++)
+		if (!memcmp(ls->authors[i].addr, addr, 20))
+			return ls->authors[i].name;
+	if (!(more = realloc(ls->authors, (ls->nauthors + 1) * sizeof(*more))))
+		return NULL;
+	ls->authors = more;
+	more = &ls->authors[ls->nauthors++];
+	memcpy(more->addr, addr, 20);
+	more->name[0] = 0;
+	if (!registry_account_of(ls->x->c, ls->x->registry, addr, &acct, NULL) && acct.registered)
+		snprintf(more->name, sizeof(more->name), "%s", acct.name);
+	return more->name;
+}
+
+/* "you", "Dr. Bob (0x...)" as `ehr audit` names people, or the address. */
+static void author_text(const uint8_t me[20], const uint8_t addr[20], const char *name, char *out,
+			size_t cap)
+{
+	char hex[43];
+
+	eip55_format(addr, hex);
+	if (!memcmp(addr, me, 20))
+		snprintf(out, cap, "you");
+	else if (*name)
+		snprintf(out, cap, "%s (%s)", name, hex);
+	else
+		snprintf(out, cap, "%s", hex);
+}
+
+/* s with control characters shown as '?': a title is whatever its author
+ * wrote, and a terminal must not take it for commands. */
+static void printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			*s = '?';
+}
+
+static int list_row(struct list_state *ls, const registry_record *r, const envelope_meta *meta,
+		    bool readable, int erased, const char *name)
+{
+	char id[24], size[24], store[9], author[REG_NAME_MAX + 64];
+	char title[sizeof(meta->title) + 16], type[sizeof(meta->type)];
+	const char *cells[7] = { id, meta->created[0] ? meta->created : "-", type, size, store, author, title };
+
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)r->id);
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)r->size);
+	snprintf(store, sizeof(store), "%.8s", r->locator);
+	snprintf(type, sizeof(type), "%s", readable ? meta->type : "?");
+	author_text(ls->x->s.address, r->author, name, author, sizeof(author));
+	snprintf(title, sizeof(title), "%s%s", readable ? meta->title : "(not readable)", erased ? " (erased)" : "");
+	printable(type);
+	printable(title);
+	return table_add(ls->t, cells);
+}
 
 static int list_one(void *ctx, const registry_record *r, int erased)
 {
 	struct list_state *ls = ctx;
 	envelope_meta meta;
 	ehr_err e = { 0 };
+	const char *name;
 	bool readable;
 
 	if (erased && !ls->a->all)
@@ -338,6 +426,8 @@ static int list_one(void *ctx, const registry_record *r, int erased)
 		   !envelope_read_meta_mem(r->meta, r->meta_len, ls->key, &meta, &e);
 	if (ls->a->type && strcmp(meta.type, ls->a->type))
 		return 0;
+	if (!(name = author_name(ls, r->author)))
+		return EHR_EFAIL;
 	ls->shown++;
 	if (ls->arr) {
 		cJSON *o = cJSON_CreateObject();
@@ -356,16 +446,14 @@ static int list_one(void *ctx, const registry_record *r, int erased)
 		cJSON_AddNumberToObject(o, "size", (double)r->size);
 		cJSON_AddStringToObject(o, "locator", r->locator);
 		cJSON_AddStringToObject(o, "author", author);
+		cJSON_AddStringToObject(o, "author_name", memcmp(r->author, ls->x->s.address, 20) ? name : "you");
 		cJSON_AddStringToObject(o, "content_hash", h);
 		cJSON_AddNumberToObject(o, "block", (double)r->block);
 		cJSON_AddBoolToObject(o, "erased", erased);
 		cJSON_AddBoolToObject(o, "readable", readable);
 		cJSON_AddItemToArray(ls->arr, o);
-	} else {
-		printf("%-6llu %-20.20s %-14.14s %10llu  %-8.8s %s%s\n", (unsigned long long)r->id,
-		       meta.created[0] ? meta.created : "-", readable ? meta.type : "?",
-		       (unsigned long long)r->size, r->locator,
-		       readable ? meta.title : "(not readable)", erased ? " (erased)" : "");
+	} else if (list_row(ls, r, &meta, readable, erased, name)) {
+		return EHR_EFAIL;
 	}
 	return 0;
 }
@@ -373,7 +461,7 @@ static int list_one(void *ctx, const registry_record *r, int erased)
 static int record_list(struct args *a)
 {
 	struct ctx x;
-	struct list_state ls = { &x, a, NULL, NULL, 0 };
+	struct list_state ls = { &x, a, NULL, NULL, NULL, NULL, 0, 0 };
 	ehr_err e = { 0 };
 	int rc;
 
@@ -387,16 +475,24 @@ static int record_list(struct args *a)
 	}
 	if (g.json)
 		ls.arr = cJSON_CreateArray();
-	else
-		printf("%-6s %-20s %-14s %10s  %-8s %s\n", "ID", "CREATED", "TYPE", "BYTES", "STORE", "TITLE");
+	else if (!(ls.t = table_new(list_cols, sizeof(list_cols) / sizeof(list_cols[0])))) {
+		rc = ehr_fail(&e, EHR_EFAIL, "out of memory");
+		goto out;
+	}
 	rc = records_of_patient(x.c, x.registry, x.s.address, list_one, &ls, &e);
+	if (rc == EHR_EFAIL && !e.msg[0])
+		ehr_fail(&e, EHR_EFAIL, "out of memory");
 	if (!rc && ls.arr)
 		output_json(ls.arr);
 	else
 		cJSON_Delete(ls.arr);
+	if (!rc && ls.t)
+		table_print(ls.t, stdout, table_width_for(stdout, a->wide));
 	if (!rc && !ls.shown && !g.json)
 		note("no records (add one with 'ehr record add FILE')");
 out:
+	table_free(ls.t);
+	free(ls.authors);
 	sodium_free(ls.key);
 	ctx_close(&x);
 	return rc ? report(&e) : 0;

@@ -25,6 +25,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include "wallet/base/amount.h"
 #include "wallet/keys/eth.h"
 #include "wallet/base/fileio.h"
 #include "wallet/registry/grants.h"
@@ -40,6 +41,7 @@
 struct upload_options {
 	const char *patient, *manifest, *title, *type, *store, *jpath;
 	unsigned long window;
+	bool keep_going, dry_run;
 	struct tx_opts tx;
 };
 
@@ -70,6 +72,10 @@ const struct opt cmd_upload_opts[] = {
 	  OPT_STR(struct upload_options, jpath) },
 	{ "window", 0, "N", OV_NONE, "records sealed and sent together (default 250)",
 	  OPT_CALL(struct upload_options, window, unsigned long, take_window) },
+	{ "keep-going", 0, NULL, OV_NONE, "upload the good files, report each bad one as failed (exit 1)",
+	  OPT_FLAG(struct upload_options, keep_going) },
+	{ "dry-run", 0, NULL, OV_NONE, "check and count the files, estimate the fees; send and journal nothing",
+	  OPT_FLAG(struct upload_options, dry_run) },
 	TX_WAIT_OPTS(struct upload_options, tx),
 	{ 0 }
 };
@@ -77,13 +83,14 @@ const struct opt cmd_upload_opts[] = {
 struct job {
 	struct upload_list l;       /* the items and their patients */
 	const char *title, *type, *store;
-	bool on_chain;
+	bool on_chain, dry_run;
 	size_t window;
 	struct tx_opts tx;
 	struct ingest_pool pool;    /* seals the windows ahead */
 	bool pool_started;
-	/* progress */
-	size_t done, skipped, failed;
+	/* progress; done counts already too */
+	size_t done, already, skipped, failed;
+	u256 fee;                   /* dry run: the fees of what would be sent */
 	uint64_t bytes_done;
 	struct timespec start;
 	bool progress;
@@ -122,9 +129,13 @@ static void progress(const struct job *j, bool last)
 static void report_item(struct job *j, struct upload_item *it)
 {
 	static const char *const names[] = { "pending", "uploaded", "skipped", "failed" };
+	const char *status = it->already ? "already uploaded" : names[it->state];
 
+	if (it->state == UPLOAD_PENDING && j->dry_run)
+		status = "would upload";
 	if (it->state == UPLOAD_DONE) {
 		j->done++;
+		j->already += it->already;
 		j->bytes_done += it->size;
 	} else if (it->state == UPLOAD_SKIPPED) {
 		j->skipped++;
@@ -136,10 +147,12 @@ static void report_item(struct job *j, struct upload_item *it)
 		char addr[43], h[67];
 		char *s;
 
-		eip55_format(j->l.patients[it->patient].addr, addr);
 		cJSON_AddStringToObject(o, "file", it->file);
-		cJSON_AddStringToObject(o, "patient", addr);
-		cJSON_AddStringToObject(o, "status", it->already ? "already uploaded" : names[it->state]);
+		if (it->patient != UPLOAD_NO_PATIENT) {
+			eip55_format(j->l.patients[it->patient].addr, addr);
+			cJSON_AddStringToObject(o, "patient", addr);
+		}
+		cJSON_AddStringToObject(o, "status", status);
 		if (it->record)
 			cJSON_AddNumberToObject(o, "record", (double)it->record);
 		if (it->has_tx) {
@@ -153,7 +166,7 @@ static void report_item(struct job *j, struct upload_item *it)
 		cJSON_free(s);
 		cJSON_Delete(o);
 		fflush(stdout);
-	} else if (it->state != UPLOAD_DONE && !j->progress) {
+	} else if (it->state != UPLOAD_DONE && it->state != UPLOAD_PENDING && !j->progress) {
 		fprintf(stderr, "%s: %s: %s\n", it->file, names[it->state], it->why);
 	}
 }
@@ -237,7 +250,8 @@ static int recover(struct job *j, chain *c, const uint8_t registry[20], const ui
 
 	if (!jr->ntxs)
 		return 0;
-	if ((rc = journal_resend(c, jr, (unsigned)j->tx.confirmations, (long)j->tx.timeout_s * 1000, e)))
+	if (!j->dry_run &&
+	    (rc = journal_resend(c, jr, (unsigned)j->tx.confirmations, (long)j->tx.timeout_s * 1000, e)))
 		return rc;
 	if (!(done = calloc(j->l.n + 1, sizeof(*done))))
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
@@ -268,7 +282,7 @@ static int recover(struct job *j, chain *c, const uint8_t registry[20], const ui
 			settle(j, it, UPLOAD_DONE, NULL);
 		}
 	}
-	if (!rc && ndone)
+	if (!rc && ndone && !j->dry_run)
 		rc = journal_add_items(jr, done, ndone, e);
 	free(done);
 	free(a.hashes);
@@ -295,6 +309,7 @@ struct flight {
 	chain_raw_tx *raw;
 	uint8_t (*hashes)[32];
 	chain_receipt *receipts;
+	u256 fee;                   /* of the prepared transactions, at most */
 	struct send_batch send;     /* the above, for the sender */
 };
 
@@ -366,7 +381,7 @@ static int window_seal(struct job *j, struct flight *f, const uint8_t author_pk[
 		in->check_content = true;
 	}
 	if ((rc = ingest_seal_start(&j->pool, &f->batch, f->ins, f->nin, pt->enc_pk, author_pk,
-				    j->on_chain ? NULL : j->store, e)))
+				    j->on_chain || j->dry_run ? NULL : j->store, e)))
 		return rc;
 	f->sealing = true;
 	return 0;
@@ -405,7 +420,6 @@ static int window_prepare(struct job *j, chain *c, const uint8_t registry[20],
 	struct upload_patient *pt = &j->l.patients[f->win[0]->patient];
 	uint8_t (*shapes)[16];
 	size_t t;
-	u256 fee;
 	int rc;
 
 	f->sealing = false;
@@ -439,7 +453,7 @@ static int window_prepare(struct job *j, chain *c, const uint8_t registry[20],
 		f->txs[t].data_len = f->plan.txs[t].len;
 		memcpy(shapes[t], f->plan.txs[t].shape, 16);
 	}
-	rc = txs_prepare(c, from, f->txs, f->plan.ntxs, (const uint8_t (*)[16])shapes, &fee, e);
+	rc = txs_prepare(c, from, f->txs, f->plan.ntxs, (const uint8_t (*)[16])shapes, &f->fee, e);
 	free(shapes);
 	f->send.block_gas = chain_block_gas_limit(c);
 	f->prepared = !rc;
@@ -577,7 +591,8 @@ static int journal_path(const struct job *j, uint64_t chain_id, const uint8_t re
 	crypto_generichash_update(&st, registry, 20);
 	crypto_generichash_update(&st, me, 20);
 	for (i = 0; i < j->l.n; i++)
-		crypto_generichash_update(&st, (const uint8_t *)j->l.items[i].key, JOURNAL_KEY_HEX - 1);
+		if (j->l.items[i].key[0])  /* not one that could not be read */
+			crypto_generichash_update(&st, (const uint8_t *)j->l.items[i].key, JOURNAL_KEY_HEX - 1);
 	crypto_generichash_final(&st, h, sizeof(h));
 	hex_encode(h, sizeof(h), hex);
 	if ((size_t)snprintf(out, cap, "%s/upload-%s.journal", dir, hex) >= cap)
@@ -620,6 +635,28 @@ static int job_collect(struct job *j, const char *manifest, const char *patient,
 	return rc;
 }
 
+/* Checks every file the way sealing will, before anything is sent: the
+ * first bad one stops the job, or with keep_going each is reported
+ * failed (as is each that could not be read). */
+static int job_check(struct job *j, ehr_err *e)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < j->l.n; i++) {
+		struct upload_item *it = &j->l.items[i];
+
+		if (it->state == UPLOAD_FAILED) {
+			report_item(j, it);
+		} else if ((rc = upload_check_item(it, j->on_chain, e))) {
+			if (rc != EHR_EUSAGE || !j->l.keep_going)
+				return rc;
+			settle(j, it, UPLOAD_FAILED, e->msg);
+		}
+	}
+	return 0;
+}
+
 /* The node, the signer's address and the journal (by default named by
  * the job). */
 static int run_open(struct run *r, const char *jpath, ehr_err *e)
@@ -637,7 +674,7 @@ static int run_open(struct run *r, const char *jpath, ehr_err *e)
 		jpath = r->path;
 	}
 	r->jpath = jpath;
-	return journal_open(jpath, &r->jr, e);
+	return r->j->dry_run ? journal_read(jpath, &r->jr, e) : journal_open(jpath, &r->jr, e);
 }
 
 /* Who may be written to: a registered key and an active write grant (else
@@ -680,7 +717,7 @@ static int run_resume(struct run *r, ehr_err *e)
 
 	snprintf(question, sizeof(question), "Upload %zu record%s into %zu patient%s' charts", j->l.n,
 		 j->l.n == 1 ? "" : "s", j->l.np, j->l.np == 1 ? "" : "s");
-	if ((rc = confirm(question, e)))
+	if (!j->dry_run && (rc = confirm(question, e)))
 		return rc;
 	g.yes = true;  /* asked once for the whole job */
 	clock_gettime(CLOCK_MONOTONIC, &j->start);
@@ -690,6 +727,93 @@ static int run_resume(struct run *r, ehr_err *e)
 		if (j->l.items[i].state == UPLOAD_PENDING && j->l.patients[j->l.items[i].patient].why[0])
 			settle(j, &j->l.items[i], UPLOAD_SKIPPED, j->l.patients[j->l.items[i].patient].why);
 	return 0;
+}
+
+/* This account's encryption key (from the wallet's header while it is
+ * locked) and the pool that seals for it. */
+static int run_pool_start(struct run *r, ehr_err *e)
+{
+	int rc;
+
+	if (r->s.keys)
+		memcpy(r->author_pk, r->s.keys->enc_public, 32);
+	else
+		memcpy(r->author_pk, keystore_account_by_index(r->s.ks, r->s.index)->encryption_key, 32);
+	if ((rc = ingest_pool_start(&r->j->pool, e)))
+		return rc;
+	r->j->pool_started = true;
+	return 0;
+}
+
+/* A dry run: each window that would be sent is sealed (in memory) and its
+ * transactions prepared, not signed; their fees add up in j->fee and its
+ * items are reported as they would be. A window that cannot be prepared
+ * (no funds, a grant revoked) is reported failed and stops the run. */
+static int run_estimate(struct run *r, ehr_err *e)
+{
+	struct job *j = r->j;
+	struct flight *f;
+	size_t k;
+	int rc;
+
+	if ((rc = run_pool_start(r, e)))
+		return rc;
+	for (;;) {
+		if ((rc = window_next(j, r->cursor, &f, e)) || !f)
+			return rc;
+		if ((rc = window_seal(j, f, r->author_pk, e)) ||
+		    (rc = window_prepare(j, r->c, r->registry, r->s.address, f, true, e))) {
+			window_fail(j, f, e);
+			return rc;
+		}
+		u256_add(&j->fee, &j->fee, &f->fee);
+		for (k = 0; k < f->n; k++)
+			report_item(j, f->win[k]);
+		flight_free(f);
+	}
+}
+
+/* The counts of the run, on stderr (a dry run's on stdout: its result),
+ * or as one JSON line with stable keys. */
+static void run_summary(const struct run *r)
+{
+	const struct job *j = r->j;
+	size_t sent = j->done - j->already, would = j->l.n - j->done - j->skipped - j->failed;
+	char fee[AMOUNT_FMT_MAX];
+	cJSON *o;
+	char *s;
+
+	amount_format(&j->fee, 18, fee, sizeof(fee));
+	if (!g.json) {
+		if (j->dry_run)
+			printf("dry run: %zu to upload, %zu already there, %zu skipped, %zu failed, of %zu; "
+			       "fees at most %s %s; nothing sent\n", would, j->already, j->skipped, j->failed,
+			       j->l.n, fee, chain_symbol(r->c));
+		else if (!g.quiet)
+			fprintf(stderr, "%zu uploaded, %zu already there, %zu skipped, %zu failed, of %zu "
+				"(%.1fs; journal %s)\n", sent, j->already, j->skipped, j->failed, j->l.n,
+				elapsed(j), r->jpath);
+		return;
+	}
+	if (!(o = cJSON_CreateObject()))
+		return;
+	cJSON_AddStringToObject(o, "summary", j->dry_run ? "dry run" : "upload");
+	cJSON_AddNumberToObject(o, "uploaded", (double)sent);
+	cJSON_AddNumberToObject(o, "already_there", (double)j->already);
+	cJSON_AddNumberToObject(o, "skipped", (double)j->skipped);
+	cJSON_AddNumberToObject(o, "failed", (double)j->failed);
+	cJSON_AddNumberToObject(o, "total", (double)j->l.n);
+	if (j->dry_run) {
+		cJSON_AddNumberToObject(o, "to_upload", (double)would);
+		cJSON_AddStringToObject(o, "fee_max", fee);
+		cJSON_AddStringToObject(o, "coin", chain_symbol(r->c));
+	} else {
+		cJSON_AddStringToObject(o, "journal", r->jpath);
+	}
+	if ((s = cJSON_PrintUnformatted(o)))
+		puts(s);
+	cJSON_free(s);
+	cJSON_Delete(o);
 }
 
 /* Unlocks the signer while the first windows are sealed and the first is
@@ -704,14 +828,7 @@ static int run_unlock(struct run *r, int *window_rc, ehr_err *e)
 	bool early;
 	int rc;
 
-	if (r->s.keys)
-		memcpy(r->author_pk, r->s.keys->enc_public, 32);
-	else
-		memcpy(r->author_pk, keystore_account_by_index(r->s.ks, r->s.index)->encryption_key, 32);
-	if ((rc = ingest_pool_start(&r->j->pool, e)))
-		return rc;
-	r->j->pool_started = true;
-	if ((rc = windows_ahead(r->j, r->cursor, r->ahead, r->author_pk, e)))
+	if ((rc = run_pool_start(r, e)) || (rc = windows_ahead(r->j, r->cursor, r->ahead, r->author_pk, e)))
 		return rc;
 	x.f = r->ahead[0];
 	memcpy(x.from, r->s.address, 20);
@@ -801,23 +918,26 @@ static int upload_run(struct job *j, const char *jpath, ehr_err *e)
 
 	memset(&r, 0, sizeof(r));
 	r.j = j;
-	if ((rc = run_open(&r, jpath, e)) || (rc = patients_check(&r, e)) || (rc = run_resume(&r, e)) ||
-	    (rc = run_unlock(&r, &window_rc, e)))
+	if ((rc = run_open(&r, jpath, e)) || (rc = patients_check(&r, e)) || (rc = run_resume(&r, e)))
 		goto out;
-	j->progress = isatty(STDERR_FILENO) && !g.quiet;
-	progress(j, false);
-	if (!(rc = window_rc) && ((rc = target_connect(&r.t, &r.c2, e)) ||
-				  (rc = tx_sender_start(&r.sd, r.c2, (unsigned)j->tx.confirmations,
-							(long)j->tx.timeout_s * 1000, e))))
-		goto out;
-	rc = run_windows(&r, rc, e);
-	progress(j, true);
-	if (!g.json && !g.quiet)
-		fprintf(stderr, "%zu uploaded, %zu skipped, %zu failed, of %zu (%.1fs; journal %s)\n",
-			j->done, j->skipped, j->failed, j->l.n, elapsed(j), r.jpath);
+	if (j->dry_run) {
+		rc = run_estimate(&r, e);
+	} else {
+		if ((rc = run_unlock(&r, &window_rc, e)))
+			goto out;
+		j->progress = isatty(STDERR_FILENO) && !g.quiet;
+		progress(j, false);
+		if (!(rc = window_rc) && ((rc = target_connect(&r.t, &r.c2, e)) ||
+					  (rc = tx_sender_start(&r.sd, r.c2, (unsigned)j->tx.confirmations,
+								(long)j->tx.timeout_s * 1000, e))))
+			goto out;
+		rc = run_windows(&r, rc, e);
+		progress(j, true);
+	}
+	run_summary(&r);
 	if (!rc && (j->skipped || j->failed))
 		rc = ehr_fail(e, EHR_EFAIL, "%zu of %zu records were not uploaded", j->skipped + j->failed, j->l.n);
-	else if (rc)
+	else if (rc && !j->dry_run)
 		ehr_wrap(e, "stopped (run the same command again to finish)");
 out:
 	tx_sender_stop(&r.sd);
@@ -855,6 +975,8 @@ int cmd_upload(int argc, char **argv)
 	jpath = opts.jpath;
 	window = opts.window;
 	j.tx = opts.tx;
+	j.l.keep_going = opts.keep_going;
+	j.dry_run = opts.dry_run;
 	if (!manifest == !patient)
 		return usage_error("upload", "give --patient ADDR with FILEs, or --manifest FILE");
 	if (manifest && p.npos)
@@ -865,7 +987,7 @@ int cmd_upload(int argc, char **argv)
 	if (!j.on_chain && strncmp(j.store, "dir:", 4))
 		return usage_error("upload", "--store is chain or dir:PATH, not '%s'", j.store);
 	j.window = window;
-	if (!(rc = job_collect(&j, manifest, patient, p.pos, p.npos, &e)))
+	if (!(rc = job_collect(&j, manifest, patient, p.pos, p.npos, &e)) && !(rc = job_check(&j, &e)))
 		rc = upload_run(&j, jpath, &e);
 	upload_list_free(&j.l);
 	return rc ? report(&e) : 0;

@@ -315,6 +315,35 @@ printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc 2> /dev/null
 check_exit "audit verify: a tampered ciphertext (6)" 6 "$EHR" $PAT audit verify
 grep_out "names the damaged record" "record 3: damaged"
 
+## on a terminal: the table fits its width; --wide and pipes print it whole
+LONG="Discharge summary after the cardiology admission, with the echocardiogram and the medication plan"
+"$EHR" $PAT record add "$T/in/lab.txt" --title "$LONG" --yes -q
+check_exit "audit piped" 0 "$EHR" $PAT audit
+cp "$E2E_OUT" "$T/piped.txt"
+if grep -q "record 5 \"$LONG\"" "$T/piped.txt"; then ok "piped: the long title whole on its line"
+else fail "piped: the long title whole: $(cat "$T/piped.txt")"; fi
+check_eq "piped: lines as long as they need" "$(widest_line "$T/piped.txt")" \
+	"$(awk '{ if (length > w) w = length } END { print w }' "$T/piped.txt")"
+if have_tty; then
+	on_tty 100 "$T/tty.txt" "$EHR" $PAT audit
+	check_eq "on a 100-column terminal: exit 0" $? 0
+	check_eq "every line within 100 columns" "$(test "$(widest_line "$T/tty.txt")" -le 100 && echo yes)" yes
+	check_eq "piped, the widest line is wider than that" "$(test "$(widest_line "$T/piped.txt")" -gt 100 && echo yes)" yes
+	cell=$(wrapped_cell "$T/tty.txt" 'record 5 "' 20)
+	check_eq "the long title wrapped onto continuation lines, no word lost" \
+		"$(test "${cell##* }" -gt 1 && echo "${cell% *}")" "record 5 \"$LONG\""
+	check_eq "the access's transaction hash is shortened, head and tail kept" \
+		"$(grep -c "access .* $(printf %.5s "$ACCESS_TX")\.\.\.${ACCESS_TX#"${ACCESS_TX%?????}"}\$" "$T/tty.txt")" 1
+	check_eq "the header is the same" "$(head -n 1 "$T/tty.txt" | tr -s ' ')" "TIME EVENT WHO WHAT TX"
+	on_tty 100 "$T/wide.txt" "$EHR" $PAT audit --wide
+	check_eq "--wide on a terminal: the piped table, byte for byte" "$(cmp "$T/wide.txt" "$T/piped.txt" && echo same)" same
+	on_tty 100 "$T/json.txt" "$EHR" $PAT audit --json
+	"$EHR" $PAT audit --json > "$T/json-piped.txt"
+	check_eq "--json is not fitted" "$(cmp "$T/json.txt" "$T/json-piped.txt" && echo same)" same
+else
+	echo "skip: no script(1) for a terminal"
+fi
+
 ## refusals
 check_exit "a bad --since (2)" 2 "$EHR" $PAT audit --since yesterday
 grep_err "says what --since takes" "duration like 7d"

@@ -6,11 +6,14 @@ usage: init-tty.py MODE WORDS_OUT COMMAND...
   wrong, the rest right; wrong: every answer is wrong; none: no check is
   expected (--yes), nothing is typed.
 The words shown are written to WORDS_OUT (one line), the transcript to
-stdout; the exit status is the command's. Waits for output without a
-deadline of its own; the test run's time limit applies."""
+stdout; the exit status is the command's. A command that prints nothing
+for 120 seconds is killed and the script exits 124, so a prompt that
+never comes fails the test instead of hanging the run."""
 import os
 import pty
 import re
+import select
+import signal
 import sys
 
 mode, words_out, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
@@ -23,6 +26,11 @@ seen = b""
 
 def read_more():
     global seen
+    if not select.select([fd], [], [], 120)[0]:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        sys.stdout.write(seen.decode(errors="replace") + "\n[no output for 120 s: killed]\n")
+        sys.exit(124)
     try:
         data = os.read(fd, 4096)
     except OSError:

@@ -166,6 +166,58 @@ new_wallets() {
 	done
 }
 
+# on_tty COLUMNS OUT COMMAND...: runs COMMAND on a pseudo-terminal (script(1))
+# with COLUMNS set, its output (stdout and stderr together, carriage returns
+# dropped) in OUT; COMMAND's exit status. 127 when there is no script(1):
+# callers skip (have_tty tells beforehand).
+have_tty() {
+	command -v script > /dev/null 2>&1
+}
+on_tty() {
+	_cols=$1 _out=$2
+	shift 2
+	have_tty || return 127
+	_cmd="env COLUMNS=$_cols"
+	for _a in "$@"; do
+		_cmd="$_cmd '$(printf '%s' "$_a" | sed "s/'/'\\\\''/g")'"
+	done
+	script -qec "$_cmd" /dev/null < /dev/null > "$_out.raw" 2>&1
+	_rc=$?
+	tr -d '\r' < "$_out.raw" > "$_out"
+	rm -f "$_out.raw"
+	return $_rc
+}
+
+# widest_line FILE: the display width (characters) of FILE's longest line.
+widest_line() {
+	python3 -c 'import sys; print(max([len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")] + [0]))' "$1"
+}
+
+# wrapped_cell FILE TEXT KEY: the table cell of FILE that starts with TEXT,
+# joined with its continuation lines (those whose first KEY columns are
+# blank) and its spaces collapsed, then the number of lines it took. A cell
+# ends where two spaces are (before the next column).
+wrapped_cell() {
+	python3 - "$@" << 'EOF'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+start, key = sys.argv[2], int(sys.argv[3])
+hits = [n for n, l in enumerate(lines) if start in l]
+if not hits:
+	print("not found")
+	sys.exit()
+i = hits[0]
+col = lines[i].index(start)
+text, n = lines[i][col:].split("  ")[0], 1
+for l in lines[i + 1:]:
+	if l[:key].strip():
+		break
+	text += " " + l[col:].split("  ")[0]
+	n += 1
+print(" ".join(text.split()), n)
+EOF
+}
+
 # rand_hex N: N random bytes as hex, without 0x.
 rand_hex() {
 	od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'

@@ -89,6 +89,63 @@ if [ -d "$V/fhir-r4" ]; then
 	check_exit "split the IPS Bundle" 0 "$EHR" --wallet carol record add "$V/shl/IPS_IG-bundle-01.json" \
 		--split-bundle --yes --json
 	check_eq "one record per entry (20)" "$(grep -c '"id"' "$E2E_OUT")" 20
+	check_exit "list the split entries" 0 "$EHR" --wallet carol record list --json
+	cp "$E2E_OUT" "$T/carol.json"
+	check_eq "each entry titled by what it names" "$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = {(r["resource_type"], r["title"]) for r in d if r["file"].startswith("IPS_IG-bundle-01.json#")}
+want = [("Observation", "Blood typing"), ("Observation", "Hemoglobin A1c/Hemoglobin.total in Blood by HPLC"), ("AllergyIntolerance", "Substance with penicillin structure and antibacterial mechanism of action (substance)"),
+	("Patient", "Martha DeLarosa"), ("Practitioner", "Beetje van Hulp"),
+	("Organization", "Laboratoire de charme"), ("Composition", "Patient Summary as of December 11, 2017 14:30")]
+print([w for w in want if w not in t], sorted(x for _, x in t if " entry " in x))' "$T/carol.json")" \
+		"[] ['AllergyIntolerance (IPS_IG-bundle-01.json, entry 20)', 'MedicationStatement (IPS_IG-bundle-01.json, entry 6)', 'MedicationStatement (IPS_IG-bundle-01.json, entry 7)']"
+	check_eq "every record: author is carol's address, author_name you" "$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print({(r["author"], r["author_name"]) for r in d} == {(sys.argv[2], "you")})' "$T/carol.json" "$CAROL")" True
+	# a provider writes into carol's chart under a write grant (the
+	# registry's anchorRecord through cast, as audit.sh does: an envelope
+	# whose data key is sealed to nobody, so carol cannot read it)
+	DR="--wallet dev --account 2"
+	DR_ADDR=$("$EHR" $DR address)
+	"$EHR" $DR register --name "Dr. Who" --role provider --yes -q
+	first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$T/carol.json")
+	"$EHR" --wallet carol grant "$DR_ADDR" --records "$first" --for 1h --write --yes --json > "$T/wg.json"
+	WG=$(sed -n 's/.*"grant":[^0-9]*\([0-9]*\).*/\1/p' "$T/wg.json")
+	"$CAST" send "$REG" 'anchorRecord(address,uint256,(bytes32,uint64,string,bytes,bytes,bytes))' "$CAROL" "$WG" \
+		"(0x$(rand_hex 32),10,chain,0x$(rand_hex 80),0x,0x$(rand_hex 100))" --private-key "$(anvil_key 2)" > /dev/null
+	check_exit "carol lists her chart" 0 "$EHR" --wallet carol record list --json
+	check_eq "the provider's record: author and registered name" "$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))[-1]
+print(r["author"], r["author_name"], r["readable"])' "$E2E_OUT")" "$DR_ADDR Dr. Who False"
+	check_exit "record list (table)" 0 "$EHR" --wallet carol record list
+	cp "$E2E_OUT" "$T/list.txt"
+	if grep -q "^ID  *CREATED  *TYPE  *BYTES  *STORE  *AUTHOR  *TITLE$" "$T/list.txt"; then ok "the header names the author column"
+	else fail "header: $(head -n 1 "$T/list.txt")"; fi
+	if grep -q " you  *Hemoglobin A1c/Hemoglobin.total in Blood by HPLC$" "$T/list.txt"; then ok "the patient's own records: you"
+	else fail "you: $(cat "$T/list.txt")"; fi
+	if grep -q "Dr. Who ($DR_ADDR)  *(not readable)$" "$T/list.txt"; then ok "the provider's record: name and address"
+	else fail "provider: $(cat "$T/list.txt")"; fi
+	if grep -q " MedicationStatement " "$T/list.txt"; then ok "the type is whole"; else fail "type cut: $(cat "$T/list.txt")"; fi
+	check_eq "piped: one line per record and the header" "$(wc -l < "$T/list.txt")" \
+		"$(($(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$T/carol.json") + 2))" # and the provider's
+	if have_tty; then
+		on_tty 100 "$T/tty.txt" "$EHR" --wallet carol record list
+		check_eq "on a 100-column terminal: exit 0" $? 0
+		check_eq "every line within 100 columns" "$(test "$(widest_line "$T/tty.txt")" -le 100 && echo yes)" yes
+		check_eq "piped, the widest line is wider" "$(test "$(widest_line "$T/list.txt")" -gt 100 && echo yes)" yes
+		if grep -q " MedicationStatement " "$T/tty.txt"; then ok "the type is not cut on a terminal"
+		else fail "type cut on a terminal: $(cat "$T/tty.txt")"; fi
+		cell=$(wrapped_cell "$T/tty.txt" "Patient Summary" 6)
+		check_eq "the long title wrapped onto continuation lines, no word lost" \
+			"$(test "${cell##* }" -gt 1 && echo "${cell% *}")" "Patient Summary as of December 11, 2017 14:30"
+		on_tty 100 "$T/wide.txt" "$EHR" --wallet carol record list --wide
+		check_eq "--wide on a terminal: the piped table, byte for byte" "$(cmp "$T/wide.txt" "$T/list.txt" && echo same)" same
+	else
+		echo "skip: no script(1) for a terminal"
+	fi
 	check_exit "export a FHIR Bundle" 0 "$EHR" --wallet carol record export --fhir "$T/export.json"
 	check_eq "export is 0600" "$(stat -c %a "$T/export.json")" 600
 	want=$((nf + 20))

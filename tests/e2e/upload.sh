@@ -149,4 +149,56 @@ check_exit "an Observation without status in a manifest is refused (2)" 2 "$EHR"
 grep_err "names the file and the field" "fhir-bad/obs.json: Observation has no \"status\""
 check_eq "nothing anchored for that either" "$(by_lab)" "$before"
 
+## --keep-going: the good files go in, each bad one is a failed line (exit 1)
+mkdir -p "$T/mix"
+: > "$T/m-mix"
+for i in 1 2 3; do
+	head -c 1500 /dev/urandom > "$T/mix/good$i.bin"
+	printf '{"patient": "%s", "file": "mix/good%d.bin", "title": "mix %d"}\n' "$P1" $i $i >> "$T/m-mix"
+done
+printf '{"resourceType": "Patinet", "name": [{"family": "Doe"}]}\n' > "$T/mix/bad-fhir.json"
+printf '{"patient": "%s", "file": "mix/bad-fhir.json"}\n' "$P1" >> "$T/m-mix"
+printf '{"patient": "%s", "file": "mix/missing.bin"}\n' "$P1" >> "$T/m-mix"
+printf '{"patient": "0x12", "file": "mix/good1.bin"}\n' >> "$T/m-mix"
+before=$(by_lab "$P1")
+nonce=$("$CAST" nonce "$LAB")
+check_exit "without --keep-going a bad file stops the batch (2)" 2 "$EHR" --wallet lab upload --manifest "$T/m-mix" --journal "$T/j-mix0" --yes --json
+check_eq "nothing sent" "$("$CAST" nonce "$LAB")" "$nonce"
+check_eq "nothing journaled" "$(test -e "$T/j-mix0" || echo none)" none
+check_exit "with --keep-going the good files go in (exit 1)" 1 "$EHR" --wallet lab upload --manifest "$T/m-mix" --journal "$T/j-mix" --keep-going --yes --json
+check_eq "3 uploaded" "$(grep -c '"status":"uploaded"' "$E2E_OUT")" 3
+check_eq "3 failed lines" "$(grep -c '"status":"failed"' "$E2E_OUT")" 3
+if grep '"status":"failed"' "$E2E_OUT" | grep 'bad-fhir.json' | grep -q 'Patinet'; then ok "the invalid FHIR file and why"; else fail "no failed line for the invalid FHIR: $(cat "$E2E_OUT")"; fi
+if grep '"status":"failed"' "$E2E_OUT" | grep 'missing.bin' | grep -q 'not a readable file'; then ok "the missing file and why"; else fail "no failed line for the missing file"; fi
+if grep '"status":"failed"' "$E2E_OUT" | grep -q 'line 6'; then ok "the line with a bad patient"; else fail "no failed line for the bad patient"; fi
+check_eq "the good ones on chain" "$(by_lab "$P1")" $((before + 3))
+check_eq "the JSON summary counts them" "$(grep '"summary":"upload"' "$E2E_OUT" | grep -c '"uploaded":3,"already_there":0,"skipped":0,"failed":3,"total":6')" 1
+
+## a re-run sends nothing and says so
+check_exit "the same command again (exit 1: still the bad files)" 1 "$EHR" --wallet lab upload --manifest "$T/m-mix" --journal "$T/j-mix" --keep-going --yes
+grep_err "the summary counts what was already there" "0 uploaded, 3 already there, 0 skipped, 3 failed, of 6"
+grep_err "a bad file on stderr" "bad-fhir.json: failed: "
+check_eq "still 3 on chain" "$(by_lab "$P1")" $((before + 3))
+check_exit "and in JSON" 1 "$EHR" --wallet lab upload --manifest "$T/m-mix" --journal "$T/j-mix" --keep-going --yes --json
+check_eq "the JSON summary too" "$(grep -c '"uploaded":0,"already_there":3' "$E2E_OUT")" 1
+
+## --dry-run: checks, counts and estimates; sends and journals nothing
+mkdir -p "$T/dry"
+for i in 1 2 3 4; do head -c 3000 /dev/urandom > "$T/dry/f$i.bin"; done
+nonce=$("$CAST" nonce "$LAB")
+check_exit "a dry run (0)" 0 "$EHR" --wallet lab upload --patient "$P1" "$T/dry" --journal "$T/j-dry" --dry-run --json
+check_eq "4 would be uploaded" "$(grep -c '"status":"would upload"' "$E2E_OUT")" 4
+check_eq "nothing sent" "$("$CAST" nonce "$LAB")" "$nonce"
+check_eq "no journal" "$(test -e "$T/j-dry" || echo none)" none
+check_eq "counts and a fee" "$(tail -n 1 "$E2E_OUT" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print(s["summary"], s["to_upload"], s["already_there"], s["uploaded"], float(s["fee_max"]) > 0, s["coin"] != "")')" "dry run 4 0 0 True True"
+check_exit "a dry run of a job done in part (exit 1: the bad files)" 1 "$EHR" --wallet lab upload --manifest "$T/m-mix" --journal "$T/j-mix" --keep-going --dry-run
+if grep -q "dry run: 0 to upload, 3 already there, 0 skipped, 3 failed, of 6; fees at most 0 " "$E2E_OUT"; then ok "says what is already there"; else fail "dry run said: $(cat "$E2E_OUT")"; fi
+sum=$(cksum < "$T/j-mix")
+check_exit "a dry run without --keep-going stops at a bad file (2)" 2 "$EHR" --wallet lab upload --manifest "$T/m-mix" --journal "$T/j-mix" --dry-run
+check_eq "the journal unchanged" "$(cksum < "$T/j-mix")" "$sum"
+check_eq "and nothing sent" "$("$CAST" nonce "$LAB")" "$nonce"
+
 finish

@@ -170,7 +170,7 @@ static chain_log make_log(const uint8_t reg[20], enum consent_event ev, const ui
 	memset(&log, 0, sizeof(log));
 	memcpy(log.address, reg, 20);
 	log.n_topics = 4;
-	memcpy(log.topics[0], consent_event_topic(ev), 32);
+	memcpy(log.topics[0], registry_events_topic(&consent_events, ev), 32);
 	memcpy(log.topics[1] + 12, patient, 20);
 	for (int i = 0; i < 8; i++)
 		log.topics[2][31 - i] = (uint8_t)(id >> (8 * i));
@@ -197,13 +197,13 @@ static void test_topics(void)
 	int i;
 
 	for (i = 0; i < CONSENT_EV_COUNT && with_cast; i++) {
-		ours = hex0x(consent_event_topic((enum consent_event)i), 32);
-		snprintf(args, sizeof(args), "keccak '%s'", consent_event_signature((enum consent_event)i));
+		ours = hex0x(registry_events_topic(&consent_events, (enum consent_event)i), 32);
+		snprintf(args, sizeof(args), "keccak '%s'", registry_events_signature(&consent_events, (enum consent_event)i));
 		CHECK(!cast(args, got, sizeof(got)) && !strcmp(got, ours), "topic of %s",
-		      consent_event_signature((enum consent_event)i));
+		      registry_events_signature(&consent_events, (enum consent_event)i));
 		free(ours);
 	}
-	CHECK(consent_event_signature(CONSENT_EV_COUNT) == NULL, "no signature past the end");
+	CHECK(registry_events_signature(&consent_events, CONSENT_EV_COUNT) == NULL, "no signature past the end");
 }
 
 static void test_events(void)
@@ -224,8 +224,8 @@ static void test_events(void)
 		   abi_tuple(3, abi_uint64(8), abi_array(2, abi_uint64(4), abi_uint64(5)),
 			     abi_array(2, abi_bytes(k, 80), abi_bytes(k, 40))), &len);
 	log = make_log(reg, CONSENT_EV_KEYS_RELEASED, pat, 3, prov, d, len);
-	CHECK(consent_event_of(&log, reg) == CONSENT_EV_KEYS_RELEASED, "KeysReleased recognised");
-	CHECK(consent_event_of(&log, other) == -1, "not from another address");
+	CHECK(registry_events_match(&consent_events, &log, reg) == CONSENT_EV_KEYS_RELEASED, "KeysReleased recognised");
+	CHECK(registry_events_match(&consent_events, &log, other) == -1, "not from another address");
 	CHECK(!consent_decode_event(&log, reg, &ev, &e), "KeysReleased decodes: %s", e.msg);
 	CHECK(ev.grant_id == 3 && ev.request_id == 8 && ev.n_ids == 2 && ev.record_ids[1] == 5 &&
 	      !memcmp(ev.patient, pat, 20) && !memcmp(ev.requester, prov, 20) && ev.block == 42, "its fields");

@@ -465,6 +465,41 @@ done:
 	}
 }
 
+static void check_label(const char *json, const char *want)
+{
+	char out[64];
+
+	fhir_label(json, strlen(json), out, sizeof(out));
+	CHECK(!strcmp(out, want), "label of %s: got '%s', want '%s'", json, out, want);
+}
+
+static void test_label(void)
+{
+	char small[8];
+
+	check_label("{\"resourceType\":\"Observation\",\"code\":{\"text\":\"HbA1c\",\"coding\":[{\"display\":\"x\"}]}}", "HbA1c");
+	check_label("{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"code\":\"1\"},{\"display\":\"Hemoglobin A1c\"}]}}",
+		    "Hemoglobin A1c");
+	check_label("{\"resourceType\":\"AllergyIntolerance\",\"reaction\":[{\"substance\":{\"text\":\"Penicillin\"}}]}",
+		    "Penicillin");
+	check_label("{\"resourceType\":\"MedicationStatement\",\"medicationCodeableConcept\":{\"text\":\"Metformin 500 mg\"}}",
+		    "Metformin 500 mg");
+	check_label("{\"resourceType\":\"MedicationRequest\",\"medicationReference\":{\"display\":\"Aspirin\"}}", "Aspirin");
+	check_label("{\"resourceType\":\"Immunization\",\"vaccineCode\":{\"text\":\"MMR\"}}", "MMR");
+	check_label("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"DeLarosa\",\"given\":[\"Martha\",\"J\"]}]}",
+		    "Martha J DeLarosa");
+	check_label("{\"resourceType\":\"Organization\",\"name\":\"  The\\nclinic\\u001b[31m \"}", "The clinic [31m");
+	check_label("{\"resourceType\":\"Observation\",\"status\":\"final\"}", "");
+	check_label("{\"resourceType\":\"Observation\",\"code\":{\"text\":3}}", "");
+	check_label("not json", "");
+	{
+		const char *j = "{\"resourceType\":\"Condition\",\"code\":{\"text\":\"Zo Zooë\"}}";
+
+		fhir_label(j, strlen(j), small, sizeof(small));
+	}
+	CHECK(!strcmp(small, "Zo Zoo"), "cut at a character boundary, not inside the ë: '%s'", small);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0 || !mkdtemp(tmpdir))
@@ -474,6 +509,7 @@ int main(void)
 	test_split_exact();
 	test_detect_edges();
 	test_export();
+	test_label();
 	rmdir(tmpdir);
 	return tap_done();
 }

@@ -111,6 +111,36 @@ static void test_keep_and_utf8(void)
 	table_free(t);
 }
 
+/* Piped output never cuts a value, however long (a history can hold a
+ * grant over thousands of records). */
+static void test_long_cell(void)
+{
+	static const struct table_col one[] = {
+		{ "N", 0, 0, TABLE_KEEP, 0, NULL },
+		{ "WHAT", 0, 72, TABLE_WRAP, 0, NULL },
+		{ "TX", 0, 0, TABLE_SHORTEN, 0, NULL },
+	};
+	struct table *t = table_new(one, 3);
+	char *what = malloc(9001), *out;
+	const char *r[3] = { "1", what, "0xabc" };
+	size_t i;
+
+	for (i = 0; i < 9000; i++)
+		what[i] = i % 10 == 9 ? ' ' : 'a' + (char)(i % 10);
+	what[9000] = 0;
+	table_add(t, r);
+	out = render(t, 0);
+	CHECK(strstr(out, what) != NULL, "a 9000-byte cell comes out whole when piped");
+	CHECK(strstr(out, "N  WHAT") == out, "the header is padded to the cap: %.20s", out);
+	free(out);
+	out = render(t, 100);
+	CHECK(widest_line(out) <= 100, "fitted to 100 columns, widest %zu", widest_line(out));
+	CHECK(count_lines(out) > 100, "the long cell wraps onto many lines");
+	free(out);
+	free(what);
+	table_free(t);
+}
+
 static void test_width_for(void)
 {
 	FILE *f = tmpfile();
@@ -125,6 +155,7 @@ int main(void)
 	test_plain();
 	test_fitted();
 	test_keep_and_utf8();
+	test_long_cell();
 	test_width_for();
 	return tap_done();
 }

@@ -81,26 +81,25 @@ static int open_read(const char *path, ehr_err *e)
 	return fd;
 }
 
-int file_read_all(const char *path, size_t max, char **buf, size_t *len, ehr_err *e)
+static int read_path(const char *path, size_t max, bool secret, char **buf, size_t *len, ehr_err *e)
 {
 	int fd = open_read(path, e), rc;
 
 	if (fd < 0)
 		return -fd;
-	rc = read_fd(fd, path, max, false, buf, len, e);
+	rc = read_fd(fd, path, max, secret, buf, len, e);
 	close(fd);
 	return rc;
 }
 
+int file_read_all(const char *path, size_t max, char **buf, size_t *len, ehr_err *e)
+{
+	return read_path(path, max, false, buf, len, e);
+}
+
 int file_read_secret(const char *path, size_t max, char **buf, size_t *len, ehr_err *e)
 {
-	int fd = open_read(path, e), rc;
-
-	if (fd < 0)
-		return -fd;
-	rc = read_fd(fd, path, max, true, buf, len, e);
-	close(fd);
-	return rc;
+	return read_path(path, max, true, buf, len, e);
 }
 
 int fd_read_all(int fd, size_t max, char **buf, size_t *len, ehr_err *e)
@@ -303,8 +302,8 @@ static int create_temp(const char *path, mode_t mode, char tmp[PATH_MAX], ehr_er
 	return -ehr_fail(e, EHR_EFAIL, "cannot create a temporary file for %s", path);
 }
 
-int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-		      bool replace, ehr_err *e)
+static int write_atomic(const char *path, const void *data, size_t len, mode_t mode, bool replace,
+			void (*before_rename)(void *), void *ctx, ehr_err *e)
 {
 	char tmp[PATH_MAX];
 	const unsigned char *p = data;
@@ -330,6 +329,8 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 	if (fsync(fd) < 0)
 		goto fail;
 	/* fd stays open, and so locked, until the temporary's name is gone */
+	if (before_rename)
+		before_rename(ctx);
 	if (replace) {
 		if (rename(tmp, path) < 0)
 			goto fail;
@@ -353,6 +354,18 @@ fail:
 	if (err == EEXIST)
 		return ehr_fail(e, EHR_EUSAGE, "%s exists", path);
 	return ehr_fail(e, EHR_EFAIL, "cannot write %s: %s", path, strerror(err));
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+		      bool replace, ehr_err *e)
+{
+	return write_atomic(path, data, len, mode, replace, NULL, NULL, e);
+}
+
+int file_replace_atomic_hook(const char *path, const void *data, size_t len, mode_t mode,
+			     void (*before_rename)(void *), void *ctx, ehr_err *e)
+{
+	return write_atomic(path, data, len, mode, true, before_rename, ctx, e);
 }
 
 int dir_ensure(const char *dir, mode_t mode, ehr_err *e)

@@ -33,6 +33,14 @@ int fd_read_secret(int fd, size_t max, char **buf, size_t *len, ehr_err *e);
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		      bool replace, ehr_err *e);
 
+/* file_write_atomic replacing path, calling before_rename(ctx) once the
+ * new content is on disk in its temporary and just before the rename that
+ * makes it path's: what the hook does and the new content become visible
+ * together, to within one rename (no fsync between them). If the write
+ * fails before that point the hook is not called. */
+int file_replace_atomic_hook(const char *path, const void *data, size_t len, mode_t mode,
+			     void (*before_rename)(void *), void *ctx, ehr_err *e);
+
 /* Removes leftover temporaries of path (named as file_write_atomic names
  * them, in path's directory): regular files of our effective user whose
  * writer is gone, that is whose PID is no process and that no one holds

@@ -42,22 +42,6 @@ int chain_json_add(cJSON *to, const char *key, cJSON *item)
 	return 0;
 }
 
-int chain_valid_tag(const char *tag)
-{
-	static const char *const named[] = { "latest", "pending", "earliest", "safe", "finalized" };
-	size_t i;
-
-	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++)
-		if (!strcmp(tag, named[i]))
-			return 1;
-	if (strncmp(tag, "0x", 2) || !tag[2] || strlen(tag) > 18)
-		return 0;
-	for (tag += 2; *tag; tag++)
-		if (!strchr("0123456789abcdefABCDEF", *tag))
-			return 0;
-	return 1;
-}
-
 /* "0x..." bytes of a reply: *out malloc'd (NULL when empty). */
 int chain_parse_bytes(const cJSON *j, const char *what, uint8_t **out, size_t *len, ehr_err *e)
 {
@@ -90,14 +74,6 @@ long long chain_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void chain_sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (ms > 0 && nanosleep(&ts, &ts) && errno == EINTR)
-		;
 }
 
 void chain_free_requests(rpc_request *r, size_t n)

@@ -72,8 +72,6 @@ cJSON *chain_json_hex(const uint8_t *p, size_t len);
 /* Adds item to array or object (key not NULL); 0 or -1, item freed on failure. */
 int chain_json_add(cJSON *to, const char *key, cJSON *item);
 
-/* 1 when tag is a block tag a node takes ("latest", ..., or a 0x number). */
-int chain_valid_tag(const char *tag);
 
 /* "0x..." bytes of a reply: *out malloc'd (NULL when empty); EHR_ENODE
  * "node sent a malformed WHAT" when they are not bytes. */
@@ -82,9 +80,8 @@ int chain_parse_bytes(const cJSON *j, const char *what, uint8_t **out, size_t *l
 /* Frees the params and answers of n requests (the array itself stays). */
 void chain_free_requests(rpc_request *r, size_t n);
 
-/* A monotonic clock in milliseconds, and a pause that outlasts signals. */
+/* A monotonic clock in milliseconds (rpc_sleep_ms pauses). */
 long long chain_now_ms(void);
-void chain_sleep_ms(long ms);
 
 /* Amounts for people: "1.000042 ETH" (c's coin), "1.5 gwei". */
 void chain_format_coin(const chain *c, const u256 *wei, char *out, size_t cap);

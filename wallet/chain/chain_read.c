@@ -21,7 +21,7 @@ int chain_call_many(chain *c, chain_call_req *calls, size_t n, const char *block
 		e = &scratch;
 	if (!block_tag)
 		block_tag = "latest";
-	if (!chain_valid_tag(block_tag))
+	if (!rpc_valid_block_tag(block_tag, 0))
 		return ehr_fail(e, EHR_EUSAGE, "invalid block tag '%.40s'", block_tag);
 	for (i = 0; i < n; i++) {
 		calls[i].ret = NULL;
@@ -111,7 +111,7 @@ int chain_get_code(chain *c, const uint8_t addr[20], const char *block_tag,
 	*len = 0;
 	if (!block_tag)
 		block_tag = "latest";
-	if (!chain_valid_tag(block_tag)) {
+	if (!rpc_valid_block_tag(block_tag, 0)) {
 		cJSON_Delete(params);
 		return ehr_fail(e, EHR_EUSAGE, "invalid block tag '%.40s'", block_tag);
 	}

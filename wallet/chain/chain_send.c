@@ -37,28 +37,44 @@ int chain_send(chain *c, const eth_tx *tx, const uint8_t priv[32], uint8_t hash[
 	return st;
 }
 
+/* Sends a batch of m calls of method, the i-th with one parameter: the hex
+ * of txs[idx[i]]'s raw bytes (raw) or of its hash; returns the answered
+ * requests (chain_free_requests and free them), NULL when out of memory. */
+static rpc_request *tx_batch(chain *c, const char *method, const chain_raw_tx *txs, const size_t *idx,
+			     size_t m, int raw)
+{
+	rpc_request *q = calloc(m ? m : 1, sizeof(*q));
+	ehr_err batch_err;
+	size_t i;
+
+	for (i = 0; q && i < m; i++) {
+		const chain_raw_tx *t = &txs[idx[i]];
+
+		q[i].method = method;
+		q[i].params = cJSON_CreateArray();
+		if (chain_json_add(q[i].params, NULL, raw ? chain_json_hex(t->raw, t->raw_len)
+							  : chain_json_hex(t->hash, 32))) {
+			chain_free_requests(q, m);
+			free(q);
+			return NULL;
+		}
+	}
+	if (q)
+		rpc_batch(c->rpc, q, m, &batch_err);
+	return q;
+}
+
 /* Sends the transactions in idx[0..m) once, as batches. Each gets status
  * OK, ECHAIN (refused; *known set when the refusal may be our own echo) or
  * ENODE (fate unknown). Returns nonzero only when out of memory. */
 static int send_round(chain *c, chain_raw_tx *txs, const size_t *idx, size_t m, int *known,
 		      ehr_err *e)
 {
-	rpc_request *q = calloc(m ? m : 1, sizeof(*q));
-	ehr_err batch_err;
+	rpc_request *q = tx_batch(c, "eth_sendRawTransaction", txs, idx, m, 1);
 	size_t i;
 
 	if (!q)
 		return out_of_memory(e);
-	for (i = 0; i < m; i++) {
-		q[i].method = "eth_sendRawTransaction";
-		q[i].params = cJSON_CreateArray();
-		if (chain_json_add(q[i].params, NULL, chain_json_hex(txs[idx[i]].raw, txs[idx[i]].raw_len))) {
-			chain_free_requests(q, m);
-			free(q);
-			return out_of_memory(e);
-		}
-	}
-	rpc_batch(c->rpc, q, m, &batch_err);
 	for (i = 0; i < m; i++) {
 		chain_raw_tx *t = &txs[idx[i]];
 		uint8_t got[32];
@@ -87,22 +103,11 @@ static int send_round(chain *c, chain_raw_tx *txs, const size_t *idx, size_t m, 
  * our hash took ours. */
 static int settle_known(chain *c, chain_raw_tx *txs, const size_t *idx, size_t m, ehr_err *e)
 {
-	rpc_request *q = calloc(m ? m : 1, sizeof(*q));
-	ehr_err batch_err;
+	rpc_request *q = tx_batch(c, "eth_getTransactionByHash", txs, idx, m, 0);
 	size_t i;
 
 	if (!q)
 		return out_of_memory(e);
-	for (i = 0; i < m; i++) {
-		q[i].method = "eth_getTransactionByHash";
-		q[i].params = cJSON_CreateArray();
-		if (chain_json_add(q[i].params, NULL, chain_json_hex(txs[idx[i]].hash, 32))) {
-			chain_free_requests(q, m);
-			free(q);
-			return out_of_memory(e);
-		}
-	}
-	rpc_batch(c->rpc, q, m, &batch_err);
 	for (i = 0; i < m; i++) {
 		chain_raw_tx *t = &txs[idx[i]];
 
@@ -151,7 +156,7 @@ int chain_send_batch(chain *c, chain_raw_tx *txs, size_t n, ehr_err *e)
 		if (!m)
 			break;
 		if (attempt) {
-			chain_sleep_ms(pause);
+			rpc_sleep_ms(pause);
 			pause *= 2;
 		}
 		if ((st = send_round(c, txs, idx, m, known, e)))
@@ -459,9 +464,9 @@ static int wait_all(chain *c, struct wait *w, long timeout_ms, ehr_err *e)
 		delay = (long)((chain_now_ms() - start) / 4);
 		delay = delay < POLL_FIRST_MS ? POLL_FIRST_MS : delay > POLL_MAX_MS ? POLL_MAX_MS : delay;
 		if (timeout_ms >= 0 && chain_now_ms() + delay > deadline)
-			chain_sleep_ms((long)(deadline - chain_now_ms()));
+			rpc_sleep_ms((long)(deadline - chain_now_ms()));
 		else
-			chain_sleep_ms(delay);
+			rpc_sleep_ms(delay);
 	}
 }
 

@@ -560,11 +560,11 @@ static uint64_t next_random(rpc_client *c)
 	return c->rng * 0x2545f4914f6cdd1dULL;
 }
 
-static void sleep_ms(long ms)
+void rpc_sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
-	while (nanosleep(&ts, &ts) && errno == EINTR)
+	while (ms > 0 && nanosleep(&ts, &ts) && errno == EINTR)
 		;
 }
 
@@ -583,7 +583,7 @@ void rpc_back_off(rpc_client *c, int attempt)
 	if (c->retry_after_ms > wait)
 		wait = c->retry_after_ms;
 	if (wait > 0)
-		sleep_ms(wait);
+		rpc_sleep_ms(wait);
 }
 
 void rpc_note_attempts(ehr_err *e, int attempts)

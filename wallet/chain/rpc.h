@@ -197,4 +197,13 @@ int rpc_parse_u64(const cJSON *j, uint64_t *out, ehr_err *e);
 /* Formats v as a quantity ("0x0", "0x1a"): out holds at least 19 bytes. */
 void rpc_u64_quantity(uint64_t v, char out[19]);
 
+/* Whether tag names a block: "latest", "pending", "earliest", "safe",
+ * "finalized", or "0x" and 1 to 16 hex digits. canonical: the number only
+ * as JSON-RPC writes quantities (lowercase, no leading zero); otherwise any
+ * case and leading zeros pass. */
+int rpc_valid_block_tag(const char *tag, int canonical);
+
+/* Pauses ms milliseconds, resuming after signals; nothing when ms <= 0. */
+void rpc_sleep_ms(long ms);
+
 #endif

@@ -127,7 +127,7 @@ int rpc_block_number(rpc_client *c, uint64_t *out, ehr_err *e)
 	return call_u64(c, "eth_blockNumber", out, e);
 }
 
-static int valid_tag(const char *tag)
+int rpc_valid_block_tag(const char *tag, int canonical)
 {
 	static const char *const names[] = { "latest", "pending", "earliest", "safe", "finalized" };
 	size_t i, n;
@@ -138,8 +138,11 @@ static int valid_tag(const char *tag)
 	if (tag[0] != '0' || tag[1] != 'x')
 		return 0;
 	n = strlen(tag + 2);
-	return n >= 1 && n <= 16 && strspn(tag + 2, "0123456789abcdef") == n &&
-	       (n == 1 || tag[2] != '0');
+	if (n < 1 || n > 16)
+		return 0;
+	if (!canonical)
+		return strspn(tag + 2, "0123456789abcdefABCDEF") == n;
+	return strspn(tag + 2, "0123456789abcdef") == n && (n == 1 || tag[2] != '0');
 }
 
 int rpc_get_balance(rpc_client *c, const uint8_t addr[20], const char *tag,
@@ -154,7 +157,7 @@ int rpc_get_balance(rpc_client *c, const uint8_t addr[20], const char *tag,
 		e = &scratch;
 	if (!tag)
 		tag = "latest";
-	if (!valid_tag(tag))
+	if (!rpc_valid_block_tag(tag, 1))
 		return ehr_fail(e, EHR_EUSAGE, "invalid block tag '%.40s'", tag);
 	hex_encode0x(addr, 20, addr_hex);
 	params = cJSON_CreateArray();

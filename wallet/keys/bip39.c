@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include "wallet/base/secmem.h"
 #include "wallet/base/sha256.h"
 #include "wallet/base/text.h"
 
@@ -22,22 +23,12 @@ struct scratch {
 
 static struct scratch *scratch_new(ehr_err *e)
 {
-	struct scratch *s = sodium_malloc(sizeof(*s));
-
-	if (!s) {
-		ehr_fail(e, EHR_EFAIL, "out of secure memory");
-		return NULL;
-	}
-	memset(s, 0, sizeof(*s));
-	return s;
+	return secmem_new(sizeof(struct scratch), e);
 }
 
 static void scratch_free(struct scratch *s)
 {
-	if (s) {
-		sodium_memzero(s, sizeof(*s));
-		sodium_free(s);
-	}
+	secmem_free(s, sizeof(*s));
 }
 
 static int is_space(int c)

@@ -142,109 +142,57 @@ static int is_zero20(const uint8_t a[20])
 	return !memcmp(a, (const uint8_t[20]){ 0 }, 20);
 }
 
-/* An address item into out; -1 when it is not one. */
-static int get_address(const abi_value *v, uint8_t out[20])
-{
-	const uint8_t *a = abi_get_address(v);
-
-	if (!a)
-		return -1;
-	memcpy(out, a, 20);
-	return 0;
-}
-
-/* A uint8 item; -1 when it is not one. */
-static int get_u8(const abi_value *v, uint8_t *out)
-{
-	uint64_t x;
-
-	if (abi_get_u64(v, &x) || x > 255)
-		return -1;
-	*out = (uint8_t)x;
-	return 0;
-}
-
 int consent_grant_of(chain *c, const uint8_t registry[20], uint64_t grant_id,
 		     consent_grant *out, ehr_err *e)
 {
-	abi_value *r = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = registry_view(c, registry, "consentOf(uint256)", abi_tuple(1, abi_uint64(grant_id)),
-				"(address,address,uint64,uint8,uint8,uint64,address,bool)", &r, e)))
+	if ((rc = registry_view_read(c, registry, "consentOf(uint256)", abi_tuple(1, abi_uint64(grant_id)),
+				     "(address,address,uint64,uint8,uint8,uint64,address,bool)", e,
+				     out->patient, out->grantee, &out->expiry, &out->flags, &out->purpose,
+				     &out->issued_block, out->redeemer, &out->active)))
 		return rc;
-	if (get_address(abi_item(r, 0), out->patient) || get_address(abi_item(r, 1), out->grantee) ||
-	    abi_get_u64(abi_item(r, 2), &out->expiry) || get_u8(abi_item(r, 3), &out->flags) ||
-	    get_u8(abi_item(r, 4), &out->purpose) || abi_get_u64(abi_item(r, 5), &out->issued_block) ||
-	    get_address(abi_item(r, 6), out->redeemer) || abi_get_bool(abi_item(r, 7), &out->active))
-		rc = ehr_fail(e, EHR_EINTEGRITY, "the registry answered consentOf with nonsense");
-	else
-		out->exists = !is_zero20(out->patient);
-	abi_free(r);
-	return rc;
+	out->exists = !is_zero20(out->patient);
+	return 0;
 }
 
 int consent_request_of(chain *c, const uint8_t registry[20], uint64_t request_id,
 		       consent_request *out, ehr_err *e)
 {
-	abi_value *r = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = registry_view(c, registry, "requestOf(uint256)", abi_tuple(1, abi_uint64(request_id)),
-				"(address,uint256,address,uint64,uint8,bool)", &r, e)))
+	if ((rc = registry_view_read(c, registry, "requestOf(uint256)", abi_tuple(1, abi_uint64(request_id)),
+				     "(address,uint256,address,uint64,uint8,bool)", e, out->patient,
+				     &out->grant_id, out->requester, &out->requested_block, &out->status,
+				     &out->grant_active)))
 		return rc;
-	if (get_address(abi_item(r, 0), out->patient) || abi_get_u64(abi_item(r, 1), &out->grant_id) ||
-	    get_address(abi_item(r, 2), out->requester) ||
-	    abi_get_u64(abi_item(r, 3), &out->requested_block) || get_u8(abi_item(r, 4), &out->status) ||
-	    abi_get_bool(abi_item(r, 5), &out->grant_active))
-		rc = ehr_fail(e, EHR_EINTEGRITY, "the registry answered requestOf with nonsense");
-	else
-		out->exists = !is_zero20(out->requester);
-	abi_free(r);
-	return rc;
+	out->exists = !is_zero20(out->requester);
+	return 0;
 }
 
 int consent_is_requested(chain *c, const uint8_t registry[20], uint64_t request_id,
 			 uint64_t record_id, int *yes, ehr_err *e)
 {
-	abi_value *r = NULL;
-	int rc;
-
-	if ((rc = registry_view(c, registry, "isRequested(uint256,uint256)",
-				abi_tuple(2, abi_uint64(request_id), abi_uint64(record_id)), "(bool)", &r, e)))
-		return rc;
-	if (abi_get_bool(abi_item(r, 0), yes))
-		rc = ehr_fail(e, EHR_EINTEGRITY, "the registry answered isRequested with nonsense");
-	abi_free(r);
-	return rc;
+	return registry_view_read(c, registry, "isRequested(uint256,uint256)",
+				  abi_tuple(2, abi_uint64(request_id), abi_uint64(record_id)), "(bool)", e, yes);
 }
 
 int consent_grant_request_of(chain *c, const uint8_t registry[20], uint64_t grant_request_id,
 			     consent_grant_request *out, ehr_err *e)
 {
-	abi_value *r = NULL;
-	const uint8_t *hash;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = registry_view(c, registry, "grantRequestOf(uint256)",
-				abi_tuple(1, abi_uint64(grant_request_id)),
-				"(address,address,uint8,uint8,uint64,uint8,uint64,uint256,bytes32)", &r, e)))
+	if ((rc = registry_view_read(c, registry, "grantRequestOf(uint256)",
+				     abi_tuple(1, abi_uint64(grant_request_id)),
+				     "(address,address,uint8,uint8,uint64,uint8,uint64,uint256,bytes32)", e,
+				     out->patient, out->requester, &out->flags, &out->purpose, &out->duration,
+				     &out->status, &out->requested_block, &out->grant_id, out->records_hash)))
 		return rc;
-	if (get_address(abi_item(r, 0), out->patient) || get_address(abi_item(r, 1), out->requester) ||
-	    get_u8(abi_item(r, 2), &out->flags) || get_u8(abi_item(r, 3), &out->purpose) ||
-	    abi_get_u64(abi_item(r, 4), &out->duration) || get_u8(abi_item(r, 5), &out->status) ||
-	    abi_get_u64(abi_item(r, 6), &out->requested_block) ||
-	    abi_get_u64(abi_item(r, 7), &out->grant_id) || !(hash = abi_get_bytes(abi_item(r, 8), NULL))) {
-		rc = ehr_fail(e, EHR_EINTEGRITY, "the registry answered grantRequestOf with nonsense");
-	} else {
-		memcpy(out->records_hash, hash, 32);
-		out->exists = !is_zero20(out->requester);
-	}
-	abi_free(r);
-	return rc;
+	out->exists = !is_zero20(out->requester);
+	return 0;
 }
 
 /* ---- events ---------------------------------------------------------------- */
@@ -268,69 +216,32 @@ static const char *const event_data[CONSENT_EV_COUNT] = {
 	"()",
 };
 
-const char *consent_event_signature(enum consent_event ev)
-{
-	return ev < CONSENT_EV_COUNT ? event_sigs[ev] : NULL;
-}
-
-const uint8_t *consent_event_topic(enum consent_event ev)
-{
-	static uint8_t topics[CONSENT_EV_COUNT][32];
-	static int ready;
-	int i;
-
-	if (!ready) {
-		for (i = 0; i < CONSENT_EV_COUNT; i++)
-			abi_event_topic(event_sigs[i], topics[i], NULL);
-		ready = 1;
-	}
-	return ev < CONSENT_EV_COUNT ? topics[ev] : NULL;
-}
-
-int consent_event_of(const chain_log *log, const uint8_t registry[20])
-{
-	int i;
-
-	if (log->n_topics == 0 || memcmp(log->address, registry, 20))
-		return -1;
-	for (i = 0; i < CONSENT_EV_COUNT; i++)
-		if (!memcmp(log->topics[0], consent_event_topic((enum consent_event)i), 32))
-			return i;
-	return -1;
-}
+static uint8_t event_topics[CONSENT_EV_COUNT][32];
+registry_events consent_events = { event_sigs, CONSENT_EV_COUNT, event_topics, 0 };
 
 /* Topics 1..3 are (address patient, uint256 id, address requester) in
  * every consent event; the id is a grant's or a grant request's. */
 static int decode_topics(const chain_log *log, consent_event_data *out, uint64_t *id)
 {
-	abi_value *a = NULL, *b = NULL, *c = NULL;
-	int bad;
-
-	if (log->n_topics != 4)
+	if (log->n_topics != 4 || registry_topic_address(log->topics[1], out->patient) ||
+	    registry_topic_u64(log->topics[2], id) || registry_topic_address(log->topics[3], out->requester))
 		return -1;
-	bad = abi_decode("(address)", log->topics[1], 32, &a, NULL) ||
-	      abi_decode("(uint256)", log->topics[2], 32, &b, NULL) ||
-	      abi_decode("(address)", log->topics[3], 32, &c, NULL) ||
-	      get_address(abi_item(a, 0), out->patient) || abi_get_u64(abi_item(b, 0), id) ||
-	      get_address(abi_item(c, 0), out->requester);
-	abi_free(a);
-	abi_free(b);
-	abi_free(c);
-	return bad ? -1 : 0;
+	return 0;
 }
 
 static int ids_of(const abi_value *arr, consent_event_data *out)
 {
-	size_t i, n = abi_count(arr);
+	return registry_ids_of(arr, &out->record_ids, &out->n_ids);
+}
 
-	if (!arr || abi_kind_of(arr) != ABI_ARRAY)
+/* A uint8 item; -1 when it is not one. */
+static int get_u8(const abi_value *v, uint8_t *out)
+{
+	uint64_t x;
+
+	if (abi_get_u64(v, &x) || x > 255)
 		return -1;
-	if (n && !(out->record_ids = calloc(n, sizeof(*out->record_ids))))
-		return -1;
-	for (i = 0; i < n; i++)
-		if (abi_get_u64(abi_item(arr, i), &out->record_ids[i]))
-			return -1;
-	out->n_ids = n;
+	*out = (uint8_t)x;
 	return 0;
 }
 
@@ -358,12 +269,22 @@ static int decode_fields(const abi_value *v, consent_event_data *out)
 	}
 }
 
+void consent_event_free(consent_event_data *ev)
+{
+	free(ev->record_ids);
+	ev->record_ids = NULL;
+	ev->n_ids = 0;
+	abi_free(ev->owner);
+	ev->owner = NULL;
+	ev->sealed_purpose = NULL;
+}
+
 int consent_decode_event(const chain_log *log, const uint8_t registry[20],
 			 consent_event_data *out, ehr_err *e)
 {
 	abi_value *v = NULL;
 	uint64_t id = 0;
-	int kind = consent_event_of(log, registry);
+	int kind = registry_events_match(&consent_events, log, registry);
 
 	memset(out, 0, sizeof(*out));
 	if (kind < 0)
@@ -388,18 +309,7 @@ int consent_decode_event(const chain_log *log, const uint8_t registry[20],
 bad:
 	abi_free(v);
 	consent_event_free(out);
-	return ehr_fail(e, EHR_EINTEGRITY, "a %.40s event in block %llu does not parse",
-			event_sigs[kind], (unsigned long long)log->block_number);
-}
-
-void consent_event_free(consent_event_data *ev)
-{
-	free(ev->record_ids);
-	ev->record_ids = NULL;
-	ev->n_ids = 0;
-	abi_free(ev->owner);
-	ev->owner = NULL;
-	ev->sealed_purpose = NULL;
+	return registry_events_malformed(&consent_events, kind, log, e);
 }
 
 const uint8_t *consent_event_sealed_key(const consent_event_data *ev, size_t i, size_t *len)

@@ -133,12 +133,10 @@ enum consent_event {
 	CONSENT_EV_COUNT
 };
 
-/* The event's Solidity signature and its topic 0. */
-const char *consent_event_signature(enum consent_event ev);
-const uint8_t *consent_event_topic(enum consent_event ev);
-
-/* Which consent event log is (topic 0 and the registry's address), or -1. */
-int consent_event_of(const chain_log *log, const uint8_t registry[20]);
+/* The consent events' signatures and topics 0, indexed by enum
+ * consent_event: registry_events_signature, registry_events_topic and
+ * registry_events_match (registry.h) read them. */
+extern registry_events consent_events;
 
 /* A consent event, decoded (a log that does not parse: EHR_EINTEGRITY).
  * Fields a kind does not have stay zero. Free with consent_event_free. */

@@ -31,6 +31,23 @@ typedef int (*event_scan_cb)(void *ctx, const registry_event_data *ev);
 int event_scan(chain *c, const uint8_t registry[20], const chain_topic topics[4], uint64_t from,
 	       uint64_t to, event_scan_cb cb, void *ctx, size_t *skipped, ehr_err *e);
 
+/* event_scan without the decoding, for callers that read events of more
+ * than one family (the registry's and the consent flow's): every log the
+ * filter matches, removed ones included (check log->removed), sliced as
+ * event_scan slices. Returns 0, cb's nonzero return, or the failure. */
+int event_scan_logs(chain *c, const uint8_t registry[20], const chain_topic topics[4], uint64_t from,
+		    uint64_t to, chain_log_cb cb, void *ctx, ehr_err *e);
+
+/* The events of one grant or invoice, as event_scan gives them: logs
+ * whose topic 0 is one of kinds[0..n_kinds) (at most 4) and whose topic 2
+ * is id, from block `from` to `to`. cb counts in *found the issuing events
+ * (kinds[0]) it took; when that is not exactly 1 afterwards the scan fails
+ * with EHR_EINTEGRITY "WHAT ID: the node has no EVENT event in block
+ * FROM" (what: "grant", "invoice"). */
+int event_scan_issue(chain *c, const uint8_t registry[20], const char *what, uint64_t id,
+		     const enum registry_event *kinds, size_t n_kinds, uint64_t from, uint64_t to,
+		     event_scan_cb cb, void *ctx, const size_t *found, size_t *skipped, ehr_err *e);
+
 /* A topic word: an address (right-aligned), or a number (big-endian). */
 void event_topic_address(const uint8_t addr[20], uint8_t out[32]);
 void event_topic_u64(uint64_t v, uint8_t out[32]);

@@ -124,11 +124,11 @@ static int fill_state(chain *c, const uint8_t registry[20], grant_view *gs, size
 
 int grants_get(chain *c, const uint8_t registry[20], uint64_t id, grant_view *out, ehr_err *e)
 {
+	static const enum registry_event kinds[] = { REG_EV_GRANT_ISSUED, REG_EV_GRANT_KEYS_ADDED };
 	registry_grant st;
-	uint8_t t0[2][32], t2[1][32];
-	chain_topic topics[4] = { { t0, 2 }, { NULL, 0 }, { t2, 1 }, { NULL, 0 } };
 	struct scan s = { NULL, 0, 0, id, e };
 	size_t skipped = 0;  /* logs that did not decode: passed over */
+	uint64_t t;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -136,25 +136,14 @@ int grants_get(chain *c, const uint8_t registry[20], uint64_t id, grant_view *ou
 		return rc;
 	if (!st.exists)
 		return ehr_fail(e, EHR_EFAIL, "there is no grant %llu", (unsigned long long)id);
-	memcpy(t0[0], registry_event_topic(REG_EV_GRANT_ISSUED), 32);
-	memcpy(t0[1], registry_event_topic(REG_EV_GRANT_KEYS_ADDED), 32);
-	event_topic_u64(id, t2[0]);
-	if ((rc = event_scan(c, registry, topics, st.issued_block, CHAIN_LATEST, scan_cb, &s, &skipped, e)))
+	if ((rc = event_scan_issue(c, registry, "grant", id, kinds, 2, st.issued_block, CHAIN_LATEST, scan_cb,
+				   &s, &s.n, &skipped, e)))
 		goto out;
-	if (s.n != 1) {
-		rc = ehr_fail(e, EHR_EINTEGRITY, "grant %llu: the node has no GrantIssued event in block %llu",
-			      (unsigned long long)id, (unsigned long long)st.issued_block);
-		goto out;
-	}
 	*out = s.grants[0];
 	out->st = st;
 	s.n = 0;
-	{
-		uint64_t t;
-
-		if (!chain_block_time(c, st.issued_block, &t, NULL))
-			out->issued_time = t;
-	}
+	if (!chain_block_time(c, st.issued_block, &t, NULL))
+		out->issued_time = t;
 out:
 	while (s.n)
 		grants_free(&s.grants[--s.n]);

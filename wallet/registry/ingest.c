@@ -10,13 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "wallet/base/array.h"
 #include "wallet/vault/fhir.h"
 #include "wallet/vault/fhir_validate.h"
 #include "wallet/base/fileio.h"
+#include "wallet/base/sha256.h"
 #include "wallet/registry/records.h"
 #include "wallet/registry/registry.h"
 
@@ -123,8 +123,11 @@ static int split_entry(void *arg, size_t index, const char *resource_type, const
 	in->buf_len = len;
 	snprintf(in->meta.resource_type, sizeof(in->meta.resource_type), "%s", resource_type);
 	snprintf(in->meta.file_name, sizeof(in->meta.file_name), "%.200s#%zu", base_name(sp->path), index + 1);
-	snprintf(in->meta.title, sizeof(in->meta.title), "%s (%s, entry %zu)", resource_type,
-		 base_name(sp->path), index + 1);
+	/* a title that names the content ("Hemoglobin A1c"), else where it came from */
+	fhir_label(json, len, in->meta.title, sizeof(in->meta.title));
+	if (!in->meta.title[0])
+		snprintf(in->meta.title, sizeof(in->meta.title), "%s (%s, entry %zu)", resource_type,
+			 base_name(sp->path), index + 1);
 	return 0;
 }
 
@@ -220,8 +223,7 @@ static int changed(const struct incoming *in, const uint8_t *data, size_t len, e
 
 	if (!in->check_content)
 		return 0;
-	if (EVP_Digest(data, len, h, NULL, EVP_sha256(), NULL) != 1)
-		return ehr_fail(e, EHR_EFAIL, "sha-256 failed");
+	sha256(data, len, h);
 	return same_content(in, h, e);
 }
 

@@ -468,8 +468,7 @@ out:
 
 int invoice_get(chain *c, const uint8_t registry[20], uint64_t id, invoice_view *out, ehr_err *e)
 {
-	uint8_t t0[1][32], t2[1][32];
-	chain_topic topics[4] = { { t0, 1 }, { NULL, 0 }, { t2, 1 }, { NULL, 0 } };
+	static const enum registry_event kinds[] = { REG_EV_INVOICE_ISSUED };
 	struct scan s = { NULL, 0, 0, NULL, 0, 0, e };
 	invoice_state st;
 	int rc;
@@ -479,15 +478,9 @@ int invoice_get(chain *c, const uint8_t registry[20], uint64_t id, invoice_view 
 		return rc;
 	if (!st.exists)
 		return ehr_fail(e, EHR_EFAIL, "there is no invoice %llu", (unsigned long long)id);
-	memcpy(t0[0], registry_event_topic(REG_EV_INVOICE_ISSUED), 32);
-	event_topic_u64(id, t2[0]);
-	if ((rc = event_scan(c, registry, topics, st.issued_block, st.issued_block, scan_cb, &s, NULL, e)))
+	if ((rc = event_scan_issue(c, registry, "invoice", id, kinds, 1, st.issued_block, st.issued_block,
+				   scan_cb, &s, &s.n, NULL, e)))
 		goto out;
-	if (s.n != 1) {
-		rc = ehr_fail(e, EHR_EINTEGRITY, "invoice %llu: the node has no InvoiceIssued event in block %llu",
-			      (unsigned long long)id, (unsigned long long)st.issued_block);
-		goto out;
-	}
 	*out = s.v[0];
 	out->st = st;
 	s.n = 0;

@@ -1,5 +1,6 @@
 #include "wallet/registry/registry.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,64 @@ int registry_view(chain *c, const uint8_t registry[20], const char *sig, abi_val
 		rc = ehr_fail(e, EHR_EINTEGRITY, "the registry's answer to %s does not parse", sig);
 	free(data);
 	free(ret);
+	return rc;
+}
+
+/* One answer of type `type` (len bytes, as in a types string) into the
+ * place ap points at next; -1 when it does not fit. */
+static int read_answer(const abi_value *v, const char *type, size_t len, va_list *ap)
+{
+	const uint8_t *p;
+	uint64_t x;
+
+#define IS(lit) (len == sizeof(lit) - 1 && !memcmp(type, lit, len))
+	if (IS("address") || IS("bytes32")) {
+		uint8_t *dst = va_arg(*ap, uint8_t *);
+		size_t n = IS("address") ? 20 : 32;
+
+		if (!(p = n == 20 ? abi_get_address(v) : abi_get_bytes(v, NULL)))
+			return -1;
+		memcpy(dst, p, n);
+		return 0;
+	}
+	if (IS("uint8")) {
+		uint8_t *dst = va_arg(*ap, uint8_t *);
+
+		if (abi_get_u64(v, &x) || x > 255)
+			return -1;
+		*dst = (uint8_t)x;
+		return 0;
+	}
+	if (IS("uint64") || IS("uint256"))
+		return abi_get_u64(v, va_arg(*ap, uint64_t *));
+	if (IS("bool"))
+		return abi_get_bool(v, va_arg(*ap, int *));
+#undef IS
+	return -1;
+}
+
+int registry_view_read(chain *c, const uint8_t registry[20], const char *sig, abi_value *args,
+		       const char *types, ehr_err *e, ...)
+{
+	abi_value *res = NULL;
+	const char *type = types + 1;
+	va_list ap;
+	size_t i, len;
+	int rc;
+
+	if ((rc = registry_view(c, registry, sig, args, types, &res, e)))
+		return rc;
+	va_start(ap, e);
+	for (i = 0; *type && *type != ')'; i++, type += len + (type[len] == ',')) {
+		len = strcspn(type, ",)");
+		if (read_answer(abi_item(res, i), type, len, &ap)) {
+			rc = ehr_fail(e, EHR_EINTEGRITY, "the registry answered %.*s with nonsense",
+				      (int)strcspn(sig, "("), sig);
+			break;
+		}
+	}
+	va_end(ap);
+	abi_free(res);
 	return rc;
 }
 
@@ -188,24 +247,14 @@ int registry_call_erase(uint64_t record_id, uint8_t **data, size_t *len, ehr_err
 int registry_record_of(chain *c, const uint8_t registry[20], uint64_t record_id,
 		       registry_record_state *out, ehr_err *e)
 {
-	abi_value *res = NULL;
-	const uint8_t *patient;
-	int rc, erased = 0;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = registry_view(c, registry, "recordOf(uint256)", abi_tuple(1, abi_uint64(record_id)),
-		       "(address,uint64,bool)", &res, e)))
+	if ((rc = registry_view_read(c, registry, "recordOf(uint256)", abi_tuple(1, abi_uint64(record_id)),
+				     "(address,uint64,bool)", e, out->patient, &out->anchored_block,
+				     &out->erased)))
 		return rc;
-	if (!(patient = abi_get_address(abi_item(res, 0))) ||
-	    abi_get_u64(abi_item(res, 1), &out->anchored_block) ||
-	    abi_get_bool(abi_item(res, 2), &erased)) {
-		abi_free(res);
-		return ehr_fail(e, EHR_EINTEGRITY, "the registry answered recordOf with nonsense");
-	}
-	memcpy(out->patient, patient, 20);
-	out->exists = memcmp(patient, (const uint8_t[20]){ 0 }, 20) != 0;
-	out->erased = erased;
-	abi_free(res);
+	out->exists = memcmp(out->patient, (const uint8_t[20]){ 0 }, 20) != 0;
 	return 0;
 }
 
@@ -224,39 +273,60 @@ static const char *const event_sigs[REG_EV_COUNT] = {
 	"InvoiceCancelled(address,uint256,address)",
 };
 
+static uint8_t event_topics[REG_EV_COUNT][32];
+static registry_events events = { event_sigs, REG_EV_COUNT, event_topics, 0 };
+
+const char *registry_events_signature(const registry_events *t, size_t i)
+{
+	return i < t->count ? t->sigs[i] : NULL;
+}
+
+const uint8_t *registry_events_topic(registry_events *t, size_t i)
+{
+	size_t k;
+
+	if (!t->ready) {
+		for (k = 0; k < t->count; k++)
+			abi_event_topic(t->sigs[k], t->topics[k], NULL);
+		t->ready = 1;
+	}
+	return i < t->count ? t->topics[i] : NULL;
+}
+
+int registry_events_malformed(const registry_events *t, int kind, const chain_log *log, ehr_err *e)
+{
+	return ehr_fail(e, EHR_EINTEGRITY, "a %.40s event in block %llu does not parse",
+			registry_events_signature(t, (size_t)kind), (unsigned long long)log->block_number);
+}
+
+int registry_events_match(registry_events *t, const chain_log *log, const uint8_t registry[20])
+{
+	size_t i;
+
+	if (log->n_topics == 0 || memcmp(log->address, registry, 20))
+		return -1;
+	for (i = 0; i < t->count; i++)
+		if (!memcmp(log->topics[0], registry_events_topic(t, i), 32))
+			return (int)i;
+	return -1;
+}
+
 const char *registry_event_signature(enum registry_event ev)
 {
-	return ev < REG_EV_COUNT ? event_sigs[ev] : NULL;
+	return registry_events_signature(&events, (size_t)ev);
 }
 
 const uint8_t *registry_event_topic(enum registry_event ev)
 {
-	static uint8_t topics[REG_EV_COUNT][32];
-	static int ready;
-	int i;
-
-	if (!ready) {
-		for (i = 0; i < REG_EV_COUNT; i++)
-			abi_event_topic(event_sigs[i], topics[i], NULL);
-		ready = 1;
-	}
-	return ev < REG_EV_COUNT ? topics[ev] : NULL;
+	return registry_events_topic(&events, (size_t)ev);
 }
 
 int registry_event_of(const chain_log *log, const uint8_t registry[20])
 {
-	int i;
-
-	if (log->n_topics == 0 || memcmp(log->address, registry, 20))
-		return -1;
-	for (i = 0; i < REG_EV_COUNT; i++)
-		if (!memcmp(log->topics[0], registry_event_topic((enum registry_event)i), 32))
-			return i;
-	return -1;
+	return registry_events_match(&events, log, registry);
 }
 
-/* An indexed address or uint256 topic. */
-static int topic_address(const uint8_t topic[32], uint8_t out[20])
+int registry_topic_address(const uint8_t topic[32], uint8_t out[20])
 {
 	if (memcmp(topic, (const uint8_t[12]){ 0 }, 12))
 		return -1;
@@ -264,7 +334,7 @@ static int topic_address(const uint8_t topic[32], uint8_t out[20])
 	return 0;
 }
 
-static int topic_u64(const uint8_t topic[32], uint64_t *out)
+int registry_topic_u64(const uint8_t topic[32], uint64_t *out)
 {
 	int i;
 
@@ -283,8 +353,8 @@ int registry_decode_record(const chain_log *log, registry_record *out, ehr_err *
 	size_t loc_len = 0, i;
 
 	memset(out, 0, sizeof(*out));
-	if (log->n_topics != 4 || topic_address(log->topics[1], out->patient) ||
-	    topic_u64(log->topics[2], &out->id) || topic_address(log->topics[3], out->author))
+	if (log->n_topics != 4 || registry_topic_address(log->topics[1], out->patient) ||
+	    registry_topic_u64(log->topics[2], &out->id) || registry_topic_address(log->topics[3], out->author))
 		goto bad;
 	if (abi_decode("(uint256,bytes32,uint64,string,bytes,bytes,bytes)", log->data, log->data_len,
 		       &v, NULL))
@@ -315,19 +385,36 @@ bad:
 
 /* ---- every event ----------------------------------------------------------- */
 
+int registry_ids_of(const abi_value *arr, uint64_t **ids, size_t *n)
+{
+	size_t i, count = abi_count(arr);
+
+	*ids = NULL;
+	*n = 0;
+	if (!arr || abi_kind_of(arr) != ABI_ARRAY)
+		return -1;
+	if (count && !(*ids = calloc(count, sizeof(**ids))))
+		return -1;
+	for (i = 0; i < count; i++)
+		if (abi_get_u64(abi_item(arr, i), &(*ids)[i]))
+			return -1;
+	*n = count;
+	return 0;
+}
+
 static int ids_of(const abi_value *arr, registry_event_data *out)
 {
-	size_t i, n = abi_count(arr);
+	return registry_ids_of(arr, &out->record_ids, &out->n_ids);
+}
 
-	if (abi_kind_of(arr) != ABI_ARRAY)
-		return -1;
-	if (n && !(out->record_ids = calloc(n, sizeof(*out->record_ids))))
-		return -1;
-	for (i = 0; i < n; i++)
-		if (abi_get_u64(abi_item(arr, i), &out->record_ids[i]))
-			return -1;
-	out->n_ids = n;
-	return 0;
+void registry_event_free(registry_event_data *ev)
+{
+	free(ev->record_ids);
+	ev->record_ids = NULL;
+	abi_free(ev->owner);
+	ev->owner = NULL;
+	abi_free(ev->record.owner);
+	ev->record.owner = NULL;
 }
 
 int registry_decode_event(const chain_log *log, const uint8_t registry[20],
@@ -356,12 +443,12 @@ int registry_decode_event(const chain_log *log, const uint8_t registry[20],
 	/* topics: [1] an address (the hash for ChunkStored), [2] an id (the
 	 * sender for ChunkStored), [3] an address */
 	if (kind == REG_EV_CHUNK_STORED) {
-		if (log->n_topics != 3 || topic_address(log->topics[2], out->patient))
+		if (log->n_topics != 3 || registry_topic_address(log->topics[2], out->patient))
 			goto bad;
 	} else {
-		if (log->n_topics < 2 || topic_address(log->topics[1], out->patient) ||
-		    (log->n_topics > 2 && topic_u64(log->topics[2], &out->id)) ||
-		    (log->n_topics > 3 && topic_address(log->topics[3], out->party)))
+		if (log->n_topics < 2 || registry_topic_address(log->topics[1], out->patient) ||
+		    (log->n_topics > 2 && registry_topic_u64(log->topics[2], &out->id)) ||
+		    (log->n_topics > 3 && registry_topic_address(log->topics[3], out->party)))
 			goto bad;
 	}
 	switch (kind) {
@@ -434,18 +521,7 @@ int registry_decode_event(const chain_log *log, const uint8_t registry[20],
 bad:
 	abi_free(v);
 	registry_event_free(out);
-	return ehr_fail(e, EHR_EINTEGRITY, "a %.40s event in block %llu does not parse",
-			event_sigs[kind], (unsigned long long)log->block_number);
-}
-
-void registry_event_free(registry_event_data *ev)
-{
-	free(ev->record_ids);
-	ev->record_ids = NULL;
-	abi_free(ev->owner);
-	ev->owner = NULL;
-	abi_free(ev->record.owner);
-	ev->record.owner = NULL;
+	return registry_events_malformed(&events, kind, log, e);
 }
 
 const uint8_t *registry_event_sealed_key(const registry_event_data *ev, size_t i, size_t *len)
@@ -531,65 +607,29 @@ int registry_call_log_access(uint64_t grant_id, const uint64_t *record_ids, size
 int registry_grant_of(chain *c, const uint8_t registry[20], uint64_t grant_id,
 		      registry_grant *out, ehr_err *e)
 {
-	abi_value *res = NULL, *act = NULL;
-	const uint8_t *patient, *grantee, *redeemer;
-	uint64_t flags;
-	int rc, active = 0;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = registry_view(c, registry, "grantOf(uint256)", abi_tuple(1, abi_uint64(grant_id)),
-		       "(address,address,uint64,uint8,uint64,address)", &res, e)) ||
-	    (rc = registry_view(c, registry, "isActive(uint256)", abi_tuple(1, abi_uint64(grant_id)),
-		       "(bool)", &act, e)))
-		goto out;
-	if (!(patient = abi_get_address(abi_item(res, 0))) || !(grantee = abi_get_address(abi_item(res, 1))) ||
-	    abi_get_u64(abi_item(res, 2), &out->expiry) || abi_get_u64(abi_item(res, 3), &flags) ||
-	    abi_get_u64(abi_item(res, 4), &out->issued_block) ||
-	    !(redeemer = abi_get_address(abi_item(res, 5))) || abi_get_bool(abi_item(act, 0), &active)) {
-		rc = ehr_fail(e, EHR_EINTEGRITY, "the registry answered grantOf with nonsense");
-		goto out;
-	}
-	memcpy(out->patient, patient, 20);
-	memcpy(out->grantee, grantee, 20);
-	memcpy(out->redeemer, redeemer, 20);
-	out->flags = (uint8_t)flags;
-	out->active = active;
-	out->exists = memcmp(patient, (const uint8_t[20]){ 0 }, 20) != 0;
-out:
-	abi_free(res);
-	abi_free(act);
-	return rc;
+	if ((rc = registry_view_read(c, registry, "grantOf(uint256)", abi_tuple(1, abi_uint64(grant_id)),
+				     "(address,address,uint64,uint8,uint64,address)", e, out->patient,
+				     out->grantee, &out->expiry, &out->flags, &out->issued_block, out->redeemer)) ||
+	    (rc = registry_view_read(c, registry, "isActive(uint256)", abi_tuple(1, abi_uint64(grant_id)),
+				     "(bool)", e, &out->active)))
+		return rc;
+	out->exists = memcmp(out->patient, (const uint8_t[20]){ 0 }, 20) != 0;
+	return 0;
 }
 
 int registry_can_access(chain *c, const uint8_t registry[20], uint64_t grant_id,
 			const uint8_t account[20], int *yes, ehr_err *e)
 {
-	abi_value *res = NULL;
-	int rc;
-
-	if ((rc = registry_view(c, registry, "canAccess(uint256,address)",
-		       abi_tuple(2, abi_uint64(grant_id), abi_address(account)), "(bool)", &res, e)))
-		return rc;
-	if (abi_get_bool(abi_item(res, 0), yes))
-		rc = ehr_fail(e, EHR_EINTEGRITY, "the registry answered canAccess with nonsense");
-	abi_free(res);
-	return rc;
+	return registry_view_read(c, registry, "canAccess(uint256,address)",
+				  abi_tuple(2, abi_uint64(grant_id), abi_address(account)), "(bool)", e, yes);
 }
 
 int registry_redeem_digest(chain *c, const uint8_t registry[20], uint64_t grant_id,
 			   const uint8_t redeemer[20], uint8_t digest[32], ehr_err *e)
 {
-	abi_value *res = NULL;
-	const uint8_t *d;
-	int rc;
-
-	if ((rc = registry_view(c, registry, "redeemDigest(uint256,address)",
-		       abi_tuple(2, abi_uint64(grant_id), abi_address(redeemer)), "(bytes32)", &res, e)))
-		return rc;
-	if (!(d = abi_get_bytes(abi_item(res, 0), NULL)))
-		rc = ehr_fail(e, EHR_EINTEGRITY, "the registry answered redeemDigest with nonsense");
-	else
-		memcpy(digest, d, 32);
-	abi_free(res);
-	return rc;
+	return registry_view_read(c, registry, "redeemDigest(uint256,address)",
+				  abi_tuple(2, abi_uint64(grant_id), abi_address(redeemer)), "(bytes32)", e, digest);
 }

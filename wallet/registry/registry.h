@@ -42,6 +42,16 @@ struct abi_value;
 int registry_view(chain *c, const uint8_t registry[20], const char *sig, struct abi_value *args,
 		  const char *types, struct abi_value **res, ehr_err *e);
 
+/* registry_view, then each answer into the place the next argument after
+ * e points at, as scanf does, by the answer's type in types: address and
+ * bytes32 into uint8_t[20] and uint8_t[32], uint8 into uint8_t, uint64
+ * and uint256 into uint64_t (the value must fit), bool into int. An
+ * answer that does not fit: EHR_EINTEGRITY "the registry answered NAME
+ * with nonsense" (NAME: sig up to its parenthesis); places already
+ * written stay. types holds only those five, unnested. */
+int registry_view_read(chain *c, const uint8_t registry[20], const char *sig, struct abi_value *args,
+		       const char *types, ehr_err *e, ...);
+
 /* Call data of sig with args (taken and freed; NULL: out of memory). */
 int registry_encode(const char *sig, struct abi_value *args, uint8_t **data, size_t *len, ehr_err *e);
 
@@ -49,6 +59,37 @@ int registry_encode(const char *sig, struct abi_value *args, uint8_t **data, siz
  * memory runs out). */
 struct abi_value *registry_id_array(const uint64_t *ids, size_t n);
 struct abi_value *registry_key_array(const uint8_t *const *keys, size_t len, size_t n);
+
+/* The ids of a decoded uint256[] into *ids (calloc'd, NULL when there are
+ * none; the caller frees it) and *n; -1 when arr is not an array of
+ * 64-bit ids or memory runs out (*ids may then be set: free it). */
+int registry_ids_of(const struct abi_value *arr, uint64_t **ids, size_t *n);
+
+/* An indexed address topic (12 zero bytes, then the address) and an
+ * indexed uint256 topic that fits 64 bits; -1 otherwise. */
+int registry_topic_address(const uint8_t topic[32], uint8_t out[20]);
+int registry_topic_u64(const uint8_t topic[32], uint64_t *out);
+
+/* A contract's events: their Solidity signatures and, computed on first
+ * use, their topics 0. The registry's own and the consent events share
+ * this. */
+typedef struct registry_events {
+	const char *const *sigs;
+	size_t count;
+	uint8_t (*topics)[32];       /* count entries */
+	int ready;
+} registry_events;
+
+/* The i-th event's signature and topic 0; NULL past the end. */
+const char *registry_events_signature(const registry_events *t, size_t i);
+const uint8_t *registry_events_topic(registry_events *t, size_t i);
+/* EHR_EINTEGRITY "a SIGNATURE event in block N does not parse" for log,
+ * t's event number kind. */
+int registry_events_malformed(const registry_events *t, int kind, const chain_log *log, ehr_err *e);
+
+/* Which of t's events log is (by topic 0, emitted at the address
+ * registry), or -1 when none. */
+int registry_events_match(registry_events *t, const chain_log *log, const uint8_t registry[20]);
 
 /* The registry's custom errors as plain sentences, for chain_set_errors. */
 extern const revert_error registry_errors[];

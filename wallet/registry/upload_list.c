@@ -11,11 +11,12 @@
 #include <unistd.h>
 
 #include <cJSON.h>
-#include <openssl/evp.h>
 
 #include "wallet/base/fileio.h"
+#include "wallet/base/sha256.h"
 #include "wallet/base/hex.h"
 #include "wallet/keys/eth.h"
+#include "wallet/registry/ingest.h"
 #include "wallet/registry/records.h"
 
 static int add_patient(struct upload_list *l, const uint8_t addr[20], size_t *idx, ehr_err *e)
@@ -41,7 +42,8 @@ static int add_patient(struct upload_list *l, const uint8_t addr[20], size_t *id
  * contents, the title and the type, so a re-run knows it again. */
 static int item_key(struct upload_item *it, const uint8_t patient[20], ehr_err *e)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	const char *title = it->title ? it->title : "", *type = it->type ? it->type : "";
+	sha256_ctx *md;
 	uint8_t key[32];
 	char real[PATH_MAX];
 	int fd, rc;
@@ -49,49 +51,98 @@ static int item_key(struct upload_item *it, const uint8_t patient[20], ehr_err *
 	if ((fd = open(it->file, O_RDONLY | O_CLOEXEC)) < 0 || !realpath(it->file, real)) {
 		if (fd >= 0)
 			close(fd);
-		EVP_MD_CTX_free(md);
 		return ehr_fail(e, EHR_EUSAGE, "cannot read %s: %s", it->file, strerror(errno));
 	}
 	rc = records_sha256_fd(fd, it->content, &it->size, e);
 	close(fd);
-	if (!rc && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-		EVP_DigestUpdate(md, patient, 20);
-		EVP_DigestUpdate(md, real, strlen(real) + 1);
-		EVP_DigestUpdate(md, it->content, 32);
-		EVP_DigestUpdate(md, it->title ? it->title : "", strlen(it->title ? it->title : "") + 1);
-		EVP_DigestUpdate(md, it->type ? it->type : "", strlen(it->type ? it->type : "") + 1);
-		EVP_DigestFinal_ex(md, key, NULL);
-		hex_encode(key, 32, it->key);
-	} else if (!rc) {
-		rc = ehr_fail(e, EHR_EFAIL, "sha-256 is not available");
-	}
-	EVP_MD_CTX_free(md);
-	return rc;
+	if (rc)
+		return rc;
+	if (!(md = sha256_new()))
+		return ehr_fail(e, EHR_EFAIL, "sha-256 is not available");
+	sha256_update(md, patient, 20);
+	sha256_update(md, real, strlen(real) + 1);
+	sha256_update(md, it->content, 32);
+	sha256_update(md, title, strlen(title) + 1);
+	sha256_update(md, type, strlen(type) + 1);
+	sha256_final(md, key);
+	sha256_free(md);
+	hex_encode(key, 32, it->key);
+	return 0;
 }
 
-static int add_item(struct upload_list *l, const uint8_t patient[20], const char *file, const char *title,
-		    const char *type, ehr_err *e)
+/* A new item at the end of l (its patient not set yet), or NULL when out
+ * of memory (then e says so). */
+static struct upload_item *new_item(struct upload_list *l, const char *file, const char *title,
+				    const char *type, ehr_err *e)
 {
 	struct upload_item *it, *grown;
-	struct stat st;
-	int rc;
 
-	if (stat(file, &st) || !S_ISREG(st.st_mode))
-		return ehr_fail(e, EHR_EUSAGE, "%s is not a readable file", file);
 	if (l->n == l->cap) {
-		if (!(grown = realloc(l->items, (l->cap * 2 + 64) * sizeof(*grown))))
-			return ehr_fail(e, EHR_EFAIL, "out of memory");
+		if (!(grown = realloc(l->items, (l->cap * 2 + 64) * sizeof(*grown)))) {
+			ehr_fail(e, EHR_EFAIL, "out of memory");
+			return NULL;
+		}
 		l->items = grown;
 		l->cap = l->cap * 2 + 64;
 	}
 	it = &l->items[l->n];
 	memset(it, 0, sizeof(*it));
-	if (!(it->file = strdup(file)) || (title && !(it->title = strdup(title))) ||
-	    (type && !(it->type = strdup(type))))
-		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	it->patient = UPLOAD_NO_PATIENT;
 	l->n++;
-	if ((rc = add_patient(l, patient, &it->patient, e)) || (rc = item_key(it, patient, e)))
+	if (!(it->file = strdup(file)) || (title && !(it->title = strdup(title))) ||
+	    (type && !(it->type = strdup(type)))) {
+		ehr_fail(e, EHR_EFAIL, "out of memory");
+		return NULL;
+	}
+	return it;
+}
+
+/* The item could not be read: with keep_going it stays, failed, saying
+ * why (returns 0); else the job stops (returns rc). */
+static int item_failed(const struct upload_list *l, struct upload_item *it, int rc, const ehr_err *why)
+{
+	if (rc != EHR_EUSAGE || !l->keep_going)
 		return rc;
+	it->state = UPLOAD_FAILED;
+	memset(it->key, 0, sizeof(it->key));
+	snprintf(it->why, sizeof(it->why), "%s", why->msg);
+	return 0;
+}
+
+/* With keep_going, a failed item for what (a DIR or a manifest's line)
+ * that cannot be read, why in e; patient NULL when there is none. */
+static int add_failed(struct upload_list *l, const uint8_t *patient, const char *what, int rc, ehr_err *e)
+{
+	struct upload_item *it;
+	ehr_err oom = { 0 };
+
+	if (rc != EHR_EUSAGE || !l->keep_going)
+		return rc;
+	if (!(it = new_item(l, what, NULL, NULL, &oom)) ||
+	    (patient && (rc = add_patient(l, patient, &it->patient, &oom)))) {
+		*e = oom;
+		return EHR_EFAIL;
+	}
+	return item_failed(l, it, EHR_EUSAGE, e);
+}
+
+static int add_item(struct upload_list *l, const uint8_t patient[20], const char *file, const char *title,
+		    const char *type, ehr_err *e)
+{
+	struct upload_item *it;
+	struct stat st;
+	int rc;
+
+	if (!(it = new_item(l, file, title, type, e)))
+		return EHR_EFAIL;
+	if ((rc = add_patient(l, patient, &it->patient, e)))
+		return rc;
+	if (stat(file, &st) || !S_ISREG(st.st_mode))
+		rc = ehr_fail(e, EHR_EUSAGE, "%s is not a readable file", file);
+	else
+		rc = item_key(it, patient, e);
+	if (rc)
+		return item_failed(l, it, rc, e);
 	l->bytes_total += it->size;
 	return 0;
 }
@@ -114,7 +165,8 @@ int upload_add_path(struct upload_list *l, const uint8_t patient[20], const char
 	if (stat(path, &st) || !S_ISDIR(st.st_mode))
 		return add_item(l, patient, path, title, type, e);
 	if (!(dh = opendir(path)))
-		return ehr_fail(e, EHR_EUSAGE, "cannot read the directory %s: %s", path, strerror(errno));
+		return add_failed(l, patient, path, ehr_fail(e, EHR_EUSAGE, "cannot read the directory %s: %s",
+							     path, strerror(errno)), e);
 	while ((d = readdir(dh))) {
 		char **grown;
 
@@ -140,7 +192,7 @@ int upload_add_path(struct upload_list *l, const uint8_t patient[20], const char
 	}
 	free(names);
 	if (!rc && !n)
-		rc = ehr_fail(e, EHR_EUSAGE, "%s holds no files", path);
+		rc = add_failed(l, patient, path, ehr_fail(e, EHR_EUSAGE, "%s holds no files", path), e);
 	return rc;
 }
 
@@ -170,20 +222,21 @@ int upload_read_manifest(struct upload_list *l, const char *path, const char *ti
 		f = cJSON_GetObjectItemCaseSensitive(o, "file");
 		t = cJSON_GetObjectItemCaseSensitive(o, "title");
 		ty = cJSON_GetObjectItemCaseSensitive(o, "type");
+		if (cJSON_IsString(f) && f->valuestring[0] == '/')
+			snprintf(full, sizeof(full), "%s", f->valuestring);
+		else if (cJSON_IsString(f))
+			snprintf(full, sizeof(full), "%s/%s", dir, f->valuestring);
+		else
+			snprintf(full, sizeof(full), "%s line %zu", path, lineno);
 		if (!cJSON_IsObject(o) || !cJSON_IsString(p) || !cJSON_IsString(f) ||
 		    (t && !cJSON_IsString(t)) || (ty && !cJSON_IsString(ty))) {
-			rc = ehr_fail(e, EHR_EUSAGE, "%s line %zu: want {\"patient\": ADDR, \"file\": PATH, "
-				      "\"title\": TEXT, \"type\": TEXT}", path, lineno);
+			rc = add_failed(l, NULL, full, ehr_fail(e, EHR_EUSAGE, "%s line %zu: want {\"patient\": "
+				      "ADDR, \"file\": PATH, \"title\": TEXT, \"type\": TEXT}", path, lineno), e);
 		} else if ((rc = eip55_parse(p->valuestring, addr, e))) {
+			rc = add_failed(l, NULL, full, ehr_wrap(e, "%s line %zu", path, lineno), e);
+		} else if ((rc = add_item(l, addr, full, t ? t->valuestring : title,
+					  ty ? ty->valuestring : type, e))) {
 			ehr_wrap(e, "%s line %zu", path, lineno);
-		} else {
-			if (f->valuestring[0] == '/')
-				snprintf(full, sizeof(full), "%s", f->valuestring);
-			else
-				snprintf(full, sizeof(full), "%s/%s", dir, f->valuestring);
-			if ((rc = add_item(l, addr, full, t ? t->valuestring : title,
-					   ty ? ty->valuestring : type, e)))
-				ehr_wrap(e, "%s line %zu", path, lineno);
 		}
 		cJSON_Delete(o);
 	}
@@ -191,6 +244,28 @@ int upload_read_manifest(struct upload_list *l, const char *path, const char *ti
 	if (!rc && !l->n)
 		rc = ehr_fail(e, EHR_EUSAGE, "%s lists no files", path);
 	return rc;
+}
+
+int upload_check_item(const struct upload_item *it, bool on_chain, ehr_err *e)
+{
+	struct incoming *ins = NULL;
+	size_t n = 0, cap = 0, i;
+	uint64_t chunks, sealed;
+	int rc = ingest_collect(it->file, it->title, false, &ins, &n, &cap, e);
+
+	for (i = 0; i < n; i++)
+		ingest_free(&ins[i]);
+	free(ins);
+	if (rc || !on_chain)
+		return rc;
+	/* the envelope without its metadata: the least it can be */
+	chunks = it->size ? (it->size + ENVELOPE_CHUNK - 1) / ENVELOPE_CHUNK : 1;
+	sealed = ENVELOPE_HEADER_BYTES + 17 + it->size + 17 * chunks;
+	if (sealed > CHAINSTORE_MAX_RECORD)
+		return ehr_fail(e, EHR_EUSAGE, "%s is %llu bytes: sealed, it is more than the chain store "
+				"takes (%llu MiB; use --store dir:PATH)", it->file,
+				(unsigned long long)it->size, CHAINSTORE_MAX_RECORD >> 20);
+	return 0;
 }
 
 void upload_list_free(struct upload_list *l)

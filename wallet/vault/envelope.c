@@ -27,7 +27,6 @@
 #define SS_HEADER crypto_secretstream_xchacha20poly1305_HEADERBYTES
 #define TAG_MESSAGE crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
 #define TAG_FINAL crypto_secretstream_xchacha20poly1305_TAG_FINAL
-#define SIZE_LIMIT (UINT64_C(1) << 53)   /* exact in a JSON number (a double) */
 
 typedef crypto_secretstream_xchacha20poly1305_state ss_state;
 
@@ -264,7 +263,7 @@ int envelope_seal_mem(envelope_sealer *s, const uint8_t *data, size_t len,
 	*out = NULL;
 	*out_len = 0;
 	m.size = len;
-	if (len > SIZE_LIMIT)
+	if (len > ENVELOPE_SIZE_LIMIT)
 		return ehr_fail(e, EHR_EUSAGE, "the record is too large to seal in memory");
 	if ((rc = seal_begin(&m, s->st, key, hdr, &json, &json_len, e)))
 		goto out;

@@ -89,6 +89,7 @@
 #define ENVELOPE_KEY_BYTES 32
 #define ENVELOPE_SEALED_KEY_BYTES 80          /* crypto_box_SEALBYTES + 32 */
 #define ENVELOPE_SIZE_UNKNOWN UINT64_MAX
+#define ENVELOPE_SIZE_LIMIT (UINT64_C(1) << 53)  /* largest size: exact in a JSON number (a double) */
 
 typedef struct envelope_meta {
 	char title[512];

@@ -7,7 +7,7 @@
 
 #include <cJSON.h>
 
-#define SIZE_LIMIT (UINT64_C(1) << 53)   /* exact in a JSON number (a double) */
+#include "wallet/vault/fhir.h"
 
 void envelope_meta_init(envelope_meta *meta)
 {
@@ -61,18 +61,6 @@ static int check_text(const char *name, const char *s, size_t cap, ehr_err *e)
 	return 0;
 }
 
-static bool is_resource_type(const char *s)
-{
-	size_t i;
-
-	if (!(s[0] >= 'A' && s[0] <= 'Z'))
-		return false;
-	for (i = 1; s[i]; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z')))
-			return false;
-	return i < 64;
-}
-
 /* "YYYY-MM-DDTHH:MM:SSZ" with plausible fields. */
 static bool is_rfc3339_utc(const char *s)
 {
@@ -110,9 +98,9 @@ int envelope_meta_encode(const envelope_meta *meta, char **json, size_t *len, eh
 	if (meta->created[0] && !is_rfc3339_utc(meta->created))
 		return ehr_fail(e, EHR_EUSAGE, "record creation time '%s' is not of the form "
 				"YYYY-MM-DDTHH:MM:SSZ", meta->created);
-	if (meta->resource_type[0] && !is_resource_type(meta->resource_type))
+	if (meta->resource_type[0] && !fhir_is_type_name(meta->resource_type))
 		return ehr_fail(e, EHR_EUSAGE, "'%s' is not a FHIR resource type", meta->resource_type);
-	if (meta->size != ENVELOPE_SIZE_UNKNOWN && meta->size > SIZE_LIMIT)
+	if (meta->size != ENVELOPE_SIZE_UNKNOWN && meta->size > ENVELOPE_SIZE_LIMIT)
 		return ehr_fail(e, EHR_EUSAGE, "record is too large (%llu bytes)",
 				(unsigned long long)meta->size);
 	if (!(o = cJSON_CreateObject()))
@@ -210,7 +198,7 @@ int envelope_meta_parse(const char *json, size_t len, envelope_meta *meta, ehr_e
 	    (rc = take_text(cJSON_GetObjectItemCaseSensitive(o, "resourceType"), "resourceType",
 			    meta->resource_type, sizeof(meta->resource_type), e)))
 		goto out;
-	if (meta->resource_type[0] && !is_resource_type(meta->resource_type)) {
+	if (meta->resource_type[0] && !fhir_is_type_name(meta->resource_type)) {
 		rc = ehr_fail(e, EHR_EINTEGRITY, "record metadata is malformed: resourceType "
 			      "is not a FHIR type name");
 		goto out;
@@ -218,7 +206,7 @@ int envelope_meta_parse(const char *json, size_t len, envelope_meta *meta, ehr_e
 	if ((size = cJSON_GetObjectItemCaseSensitive(o, "size"))) {
 		double d = size->valuedouble;
 
-		if (!cJSON_IsNumber(size) || !(d >= 0 && d <= (double)SIZE_LIMIT) ||
+		if (!cJSON_IsNumber(size) || !(d >= 0 && d <= (double)ENVELOPE_SIZE_LIMIT) ||
 		    d != (double)(uint64_t)d) {
 			rc = ehr_fail(e, EHR_EINTEGRITY, "record metadata is malformed: size is "
 				      "not a byte count");

@@ -69,7 +69,7 @@ static int parse(const char *json, size_t len, cJSON **out, ehr_err *e)
 	return ehr_fail(e, EHR_EUSAGE, "invalid JSON at line %lu, column %lu", line, col);
 }
 
-static bool is_type_name(const char *s)
+bool fhir_is_type_name(const char *s)
 {
 	size_t i;
 
@@ -90,7 +90,7 @@ static int type_of(const cJSON *j, char *out, size_t cap, ehr_err *e)
 		out[0] = '\0';
 	if (!cJSON_IsObject(j) || !(t = cJSON_GetObjectItemCaseSensitive(j, "resourceType")))
 		return 0;
-	if (!cJSON_IsString(t) || !t->valuestring || !is_type_name(t->valuestring))
+	if (!cJSON_IsString(t) || !t->valuestring || !fhir_is_type_name(t->valuestring))
 		return ehr_fail(e, EHR_EUSAGE, "\"resourceType\" is not a FHIR resource type name");
 	if (strlen(t->valuestring) >= cap)
 		return ehr_fail(e, EHR_EUSAGE, "resource type %s is too long", t->valuestring);

@@ -9,6 +9,7 @@
 #ifndef EHR_FHIR_H
 #define EHR_FHIR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,10 @@
 
 #define FHIR_TYPE_MAX 64                  /* a resourceType and its NUL fit */
 #define FHIR_JSON_MAX (64u << 20)
+
+/* Whether s is shaped like a resourceType: [A-Z][A-Za-z]*, under
+ * FHIR_TYPE_MAX bytes (whether FHIR defines it: fhir_validate.h). */
+bool fhir_is_type_name(const char *s);
 
 /* Parses len bytes of JSON (a UTF-8 byte order mark is skipped).
  *   - a JSON object whose "resourceType" is a string naming a type
@@ -44,6 +49,17 @@ typedef int (*fhir_entry_fn)(void *arg, size_t index, const char *resource_type,
  * (may be NULL) receives the number of resources passed to fn. */
 int fhir_bundle_entries(const char *json, size_t len, fhir_entry_fn fn, void *arg,
 			size_t *count, ehr_err *e);
+
+/* What the resource in json names, in a few words, for a record's title:
+ * an Observation's, Condition's or AllergyIntolerance's code (its text,
+ * else its first coding's display; an allergy's reaction substance), a
+ * medication statement's or request's medication, an Immunization's
+ * vaccine, a Patient's or Practitioner's name, a Composition's title; any
+ * other type its title, name, code or type. One line of printable text
+ * (control characters and runs of space made one space), cut at a
+ * character boundary to fit cap. "" when json names nothing (or does not
+ * parse). */
+void fhir_label(const char *json, size_t len, char *out, size_t cap);
 
 /* How FHIR output names an ehr record: an Identifier whose system is
  * "urn:ehr:record:eip155:<chain id>:<registry address, EIP-55>" and whose

@@ -88,21 +88,24 @@ bad:
 	return 0;
 }
 
-int journal_open(const char *path, journal **out, ehr_err *e)
+/* Reads the journal's lines into a journal whose file is not open; the
+ * text, for journal_open to look at its last byte. */
+static int journal_load(const char *path, journal **out, char **text, size_t *len, ehr_err *e)
 {
 	journal *j = calloc(1, sizeof(*j));
-	char *text = NULL, *line, *nl;
-	size_t len;
+	char *line, *nl;
 	int rc = 0;
 
+	*text = NULL;
+	*len = 0;
 	if (!j || !(j->path = strdup(path))) {
 		free(j);
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
 	}
 	j->fd = -1;
-	if (file_exists(path) && (rc = file_read_all(path, JOURNAL_MAX, &text, &len, e)))
+	if (file_exists(path) && (rc = file_read_all(path, JOURNAL_MAX, text, len, e)))
 		goto fail;
-	for (line = text; line && *line; line = nl ? nl + 1 : NULL) {
+	for (line = *text; line && *line; line = nl ? nl + 1 : NULL) {
 		cJSON *o;
 
 		/* a line without its newline was torn by a kill: ignore it */
@@ -110,20 +113,47 @@ int journal_open(const char *path, journal **out, ehr_err *e)
 			break;
 		*nl = '\0';
 		if ((o = cJSON_Parse(line))) {
-			if (load_line(j, o)) {
-				cJSON_Delete(o);
-				rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-				goto fail;
-			}
+			rc = load_line(j, o) ? ehr_fail(e, EHR_EFAIL, "out of memory") : 0;
 			cJSON_Delete(o);
+			if (rc)
+				goto fail;
 		}
+		*nl = '\n';
 	}
+	*out = j;
+	return 0;
+fail:
+	free(*text);
+	*text = NULL;
+	journal_close(j);
+	return rc;
+}
+
+int journal_read(const char *path, journal **out, ehr_err *e)
+{
+	char *text;
+	size_t len;
+	int rc = journal_load(path, out, &text, &len, e);
+
+	free(text);
+	return rc;
+}
+
+int journal_open(const char *path, journal **out, ehr_err *e)
+{
+	journal *j;
+	char *text;
+	size_t len;
+	int rc;
+
+	if ((rc = journal_load(path, &j, &text, &len, e)))
+		return rc;
 	if ((j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0) {
 		rc = ehr_fail(e, EHR_EFAIL, "cannot open the journal %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	/* a torn line from a killed run: end it so the next line stands alone */
-	if (text && len && text[len - 1] != '\n' && len > 0) {
+	if (text && len && text[len - 1] != '\n') {
 		if (write(j->fd, "\n", 1) != 1) {
 			rc = ehr_fail(e, EHR_EFAIL, "cannot write the journal %s: %s", path, strerror(errno));
 			goto fail;

@@ -47,6 +47,11 @@ typedef struct journal {
 
 /* Opens (creating, 0600) and reads the journal at path. */
 int journal_open(const char *path, journal **out, ehr_err *e);
+/* Reads the journal at path without creating or writing anything (no
+ * file: an empty journal); journal_add_tx and journal_add_items refuse
+ * to write to it. */
+int journal_read(const char *path, journal **out, ehr_err *e);
+
 void journal_close(journal *j);
 
 /* The anchored entry of an item, or NULL. */

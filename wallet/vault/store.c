@@ -104,18 +104,11 @@ int store_open_for_locator(const char *locator, void *ctx, store **out, ehr_err 
 	 * read or delete must not create the directories it names (opening a
 	 * dir: store creates them), nor reach them through "." or "..". */
 	{
-		const char *p = locator + 4;
 		struct stat st;
+		int rc;
 
-		while (*p) {
-			size_t len = strcspn(p, "/");
-
-			if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
-				return ehr_fail(e, EHR_EUSAGE, "record locator '%s' escapes its "
-						"directory", locator);
-			p += len;
-			p += *p == '/';
-		}
+		if ((rc = store_dir_check_locator(locator, e)))
+			return rc;
 		if (stat(spec + 4, &st) < 0 || !S_ISDIR(st.st_mode))
 			return ehr_fail(e, EHR_EFAIL, "%s does not exist", spec);
 	}

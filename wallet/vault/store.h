@@ -118,4 +118,8 @@ void store_close(store *s);     /* NULL is fine */
  * erase. */
 extern const struct store_ops store_dir_ops;
 
+/* A "dir:PATH" locator whose PATH has a "." or ".." component: EHR_EUSAGE
+ * "record locator '...' escapes its directory"; else 0. */
+int store_dir_check_locator(const char *locator, ehr_err *e);
+
 #endif

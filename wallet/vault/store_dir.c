@@ -109,25 +109,34 @@ static void dir_describe(store *s, char *out, size_t cap)
 	snprintf(out, cap, "dir:%s", ((struct dir_store *)s)->path);
 }
 
+int store_dir_check_locator(const char *locator, ehr_err *e)
+{
+	const char *p = locator + 4;
+
+	while (*p) {
+		size_t len = strcspn(p, "/");
+
+		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+			return ehr_fail(e, EHR_EUSAGE, "record locator '%s' escapes its directory", locator);
+		p += len;
+		p += *p == '/';
+	}
+	return 0;
+}
+
 /* The file name ("<64 lowercase hex digits>.ehr") a locator names in this
  * store. */
 static int name_of(struct dir_store *d, const char *locator, char name[69], ehr_err *e)
 {
-	const char *base = locator, *p;
+	const char *base = locator;
 	size_t i;
+	int rc;
 
 	if (!strncmp(locator, "dir:", 4)) {
 		/* "." and ".." components would point elsewhere: refused even though
 		 * only the name is used, as the locator is not what it claims. */
-		for (p = locator + 4; *p; ) {
-			size_t len = strcspn(p, "/");
-
-			if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
-				return ehr_fail(e, EHR_EUSAGE, "record locator '%s' escapes its "
-						"directory", locator);
-			p += len;
-			p += *p == '/';
-		}
+		if ((rc = store_dir_check_locator(locator, e)))
+			return rc;
 		if (!(base = strrchr(locator + 4, '/')))
 			return ehr_fail(e, EHR_EUSAGE, "malformed dir locator '%s'", locator);
 		base++;

@@ -1,0 +1,114 @@
+#include "cli/release_policy.h"
+#include "cli/ehr.h"
+#include "cli/follow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wallet/registry/consent.h"
+#include "wallet/registry/grant_tx.h"   /* struct grant_patient; hi's change to it also rebuilds this */
+
+/* The release is built by helper hi's consent_release_build
+ * (wallet/registry/release.h, "the patient's release for a logged
+ * request"), which was not on main when this was written: until it is,
+ * releasing says so. Once it is on main this test goes. */
+#ifdef __has_include
+#if __has_include("wallet/registry/release.h")
+#define HAVE_RELEASE_BUILD
+#include "wallet/registry/release.h"
+#endif
+#endif
+
+/* Why a request gets nothing, or NULL when the policy releases. */
+static int refusal(chain *c, const uint8_t registry[20], const consent_request *q,
+		   const char **why, ehr_err *e)
+{
+	consent_grant gr;
+	int rc;
+
+	*why = NULL;
+	if (q->status == CONSENT_REQUEST_DENIED) {
+		*why = "the request was denied";
+		return 0;
+	}
+	if (q->grant_active)
+		return 0;
+	if ((rc = consent_grant_of(c, registry, q->grant_id, &gr, e)))
+		return rc;
+	*why = (gr.flags & REG_GRANT_REVOKED) ? "its grant is revoked" : "its grant has expired";
+	return 0;
+}
+
+#ifdef HAVE_RELEASE_BUILD
+/* The release: built by consent_release_build (the keys opened and
+ * sealed to the requester), then submitted without asking (the caller set
+ * --yes: the policy is the consent). */
+static int send_release(chain *c, const uint8_t registry[20], struct signer *s, uint64_t request_id,
+			const struct tx_opts *to, size_t *n, ehr_err *e)
+{
+	struct grant_patient p = { s->address, s->keys->enc_public, s->keys->enc_secret };
+	consent_release rel;
+	chain_receipt r = { 0 };
+	uint8_t hash[32], *data = NULL;
+	char what[160];
+	eth_tx tx;
+	int rc;
+
+	*n = 0;
+	if ((rc = consent_release_build(c, registry, &p, request_id, &rel, &tx, &data, e)))
+		return rc;
+	snprintf(what, sizeof(what), "Release %zu key%s in answer to access request %llu", rel.n,
+		 rel.n == 1 ? "" : "s", (unsigned long long)request_id);
+	if (!(rc = tx_submit(c, s, &tx, what, to, hash, &r, e)))
+		*n = rel.n;
+	chain_receipt_free(&r);
+	consent_release_free(&rel);
+	free(data);
+	return rc;
+}
+#else
+static int send_release(chain *c, const uint8_t registry[20], struct signer *s, uint64_t request_id,
+			const struct tx_opts *to, size_t *n, ehr_err *e)
+{
+	(void)c;
+	(void)registry;
+	(void)s;
+	(void)to;
+	*n = 0;
+	return ehr_fail(e, EHR_EFAIL, "request %llu: releasing is not in this build yet "
+			"(it needs consent_release_build)", (unsigned long long)request_id);
+}
+#endif
+
+int release_by_policy(chain *c, const uint8_t registry[20], struct signer *s,
+		      const watch_event *ev, const char *requester_name, const struct tx_opts *to,
+		      enum release_outcome *out, size_t *n, ehr_err *e)
+{
+	consent_request q;
+	const char *why;
+	int rc;
+
+	*out = RELEASE_REFUSED;
+	*n = 0;
+	if ((rc = consent_request_of(c, registry, ev->request, &q, e)) ||
+	    (rc = refusal(c, registry, &q, &why, e)))
+		return rc;
+	if (why) {
+		follow_say("request %llu of %s (grant %llu): nothing released: %s", (unsigned long long)ev->request,
+		    requester_name, (unsigned long long)ev->grant, why);
+		return 0;
+	}
+	rc = send_release(c, registry, s, ev->request, to, n, e);
+	if (rc == EHR_EFAIL && !*n && strstr(e->msg, "nothing left to release")) {
+		*out = RELEASE_ANSWERED;
+		follow_say("request %llu of %s: answered before", (unsigned long long)ev->request, requester_name);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	*out = RELEASE_SENT;
+	follow_say("released %zu record%s to %s (request %llu, grant %llu)", *n, *n == 1 ? "" : "s",
+	    requester_name, (unsigned long long)ev->request, (unsigned long long)ev->grant);
+	return 0;
+}
