@@ -3,6 +3,7 @@
  * keys of the records travel sealed to the grantee in the transaction.
  * ehr grant list shows the patient's grants. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/follow.h"
 #include "cli/qr.h"
 #include "cli/grant_send.h"
@@ -184,18 +185,16 @@ static int consult(struct signer *s, chain *c, const uint8_t registry[20], uint6
 
 static int grant_new(struct grant_args *a, int npos, char **pos)
 {
-	struct target t;
-	struct signer s;
+	struct ctx x;
 	struct pick pk;
-	chain *c = NULL;
-	uint8_t registry[20], grantee[20], grantee_pk[32], *key32 = NULL;
+	uint8_t grantee[20], grantee_pk[32], *key32 = NULL;
 	char name[REG_NAME_MAX + 64], uri[GRANT_URI_MAX + 1], *passcode = NULL;
 	uint64_t now, expiry = 0, dur, grant_id, wait_s = 0;
 	uint8_t flags = 0;
 	ehr_err e = { 0 };
 	int rc, sel = !!a->records + a->all + !!a->type;
 
-	memset(&s, 0, sizeof(s));
+	ctx_start(&x);
 	memset(&pk, 0, sizeof(pk));
 	if (a->bearer ? npos != 0 : npos != 1)
 		return usage_error("grant", a->bearer ? "a --bearer grant names no GRANTEE"
@@ -220,10 +219,9 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		return usage_error("grant", "--records wants record ids separated by commas, like 3,7,12");
 	if (!a->bearer && (rc = eip55_parse(pos[0], grantee, &e)))
 		goto out;
-	if ((rc = target_resolve(&t, &e)) || (rc = target_registry(&t, registry, &e)) ||
-	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)))
+	if ((rc = ctx_open_parts(&x, CTX_ALL, &e)))
 		goto out;
-	if ((rc = chain_block_time(c, CHAIN_LATEST, &now, &e)))
+	if ((rc = chain_block_time(x.c, CHAIN_LATEST, &now, &e)))
 		goto out;
 	if (a->dur)
 		expiry = now + dur;
@@ -232,7 +230,7 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 			      a->until, (unsigned long long)now);
 		goto out;
 	}
-	if ((rc = grantee_keys(c, registry, a, grantee, grantee_pk, &key32, &passcode, name, sizeof(name), &e)))
+	if ((rc = grantee_keys(x.c, x.registry, a, grantee, grantee_pk, &key32, &passcode, name, sizeof(name), &e)))
 		goto out;
 	if (a->bearer)
 		flags |= REG_GRANT_BEARER;
@@ -241,42 +239,41 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 	if (a->write)
 		flags |= REG_GRANT_WRITE;
 	if ((a->all || a->type)) {
-		if ((rc = signer_unlock(&s, &e)) || !(pk.key = sodium_malloc(32))) {
+		if ((rc = signer_unlock(&x.s, &e)) || !(pk.key = sodium_malloc(32))) {
 			rc = rc ? rc : ehr_fail(&e, EHR_EFAIL, "out of secure memory");
 			goto out;
 		}
 		pk.a = a;
-		pk.s = &s;
+		pk.s = &x.s;
 		pk.e = &e;
-		if ((rc = records_of_patient(c, registry, s.address, pick_cb, &pk, &e)))
+		if ((rc = records_of_patient(x.c, x.registry, x.s.address, pick_cb, &pk, &e)))
 			goto out;
 		if (a->type && !pk.n) {
 			rc = ehr_fail(&e, EHR_EFAIL, "no records of type '%s'", a->type);
 			goto out;
 		}
 	}
-	if ((rc = grant_issue(c, registry, &s, grantee, grantee_pk, name, pk.ids, pk.n, expiry, flags,
+	if ((rc = grant_issue(x.c, x.registry, &x.s, grantee, grantee_pk, name, pk.ids, pk.n, expiry, flags,
 			      &a->tx, &grant_id, &e)))
 		goto out;
 	{
-		grant_uri u = { chain_chain_id(c), { 0 }, grant_id, a->bearer, passcode != NULL };
+		grant_uri u = { chain_chain_id(x.c), { 0 }, grant_id, a->bearer, passcode != NULL };
 
-		memcpy(u.registry, registry, 20);
+		memcpy(u.registry, x.registry, 20);
 		if ((rc = grant_uri_format(&u, key32, uri, sizeof(uri), &e)))
 			goto out;
 	}
 	rc = grant_print(a, grant_id, expiry, pk.n, uri, &e);
 	sodium_memzero(uri, sizeof(uri));
 	if (!rc && a->qr && !a->bearer)
-		rc = consult(&s, c, registry, grant_id, name, expiry, wait_s, &e);
+		rc = consult(&x.s, x.c, x.registry, grant_id, name, expiry, wait_s, &e);
 out:
 	free(pk.ids);
 	sodium_free(pk.key);
 	sodium_free(key32);
 	if (passcode)
 		sodium_free(passcode);
-	signer_close(&s);
-	chain_close(c);
+	ctx_close(&x);
 	return rc && rc != 130 ? report(&e) : rc;
 }
 
@@ -345,29 +342,25 @@ static int list_cb(void *ctx, const grant_view *gv)
 
 static int grant_list(struct grant_args *a, int npos)
 {
-	struct target t;
-	struct signer s;
+	struct ctx x;
 	struct list_state ls = { NULL, NULL, a->active, NULL, 0, 0 };
-	uint8_t registry[20];
-	chain *c = NULL;
 	ehr_err e = { 0 };
 	int rc;
 
-	memset(&s, 0, sizeof(s));
+	ctx_start(&x);
 	if (npos)
 		return usage_error("grant", "'grant list' takes no arguments");
-	if ((rc = target_resolve(&t, &e)) || (rc = target_registry(&t, registry, &e)) ||
-	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)) ||
-	    (rc = chain_block_time(c, CHAIN_LATEST, &ls.now, &e)))
+	if ((rc = ctx_open(&x, &e)) ||
+	    (rc = chain_block_time(x.c, CHAIN_LATEST, &ls.now, &e)))
 		goto out;
-	ls.c = c;
-	ls.registry = registry;
+	ls.c = x.c;
+	ls.registry = x.registry;
 	if (g.json)
 		ls.arr = cJSON_CreateArray();
 	else
 		printf("%-6s %-8s %-20s %-5s %-8s %-42s %s\n", "GRANT", "STATE", "UNTIL", "MODE", "RECORDS",
 		       "GRANTEE", "NAME");
-	rc = grants_of_patient(c, registry, s.address, list_cb, &ls, &e);
+	rc = grants_of_patient(x.c, x.registry, x.s.address, list_cb, &ls, &e);
 	if (!rc && ls.arr)
 		output_json(ls.arr);
 	else
@@ -375,8 +368,7 @@ static int grant_list(struct grant_args *a, int npos)
 	if (!rc && !ls.shown && !g.json)
 		note("no grants%s", a->active ? " active" : "");
 out:
-	signer_close(&s);
-	chain_close(c);
+	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
 
