@@ -11,10 +11,13 @@
 
 /* Issues a grant over records ids (each this signer's, not erased) to
  * grantee, whose X25519 key is grantee_pk, until expiry; asks first,
- * naming grantee_name. */
+ * naming grantee_name. With a purpose (REG_PURPOSE_*) an authorisation
+ * only, no key in it; with purpose 0 the keys are released up front
+ * (bearer grants, the emergency card), and the confirmation says so. */
 int grant_issue(chain *c, const uint8_t registry[20], struct signer *s, const uint8_t grantee[20],
 		const uint8_t grantee_pk[32], const char *grantee_name, const uint64_t *ids, size_t n,
-		uint64_t expiry, uint8_t flags, const struct tx_opts *to, uint64_t *grant_id, ehr_err *e);
+		uint64_t expiry, uint8_t flags, uint8_t purpose, const struct tx_opts *to,
+		uint64_t *grant_id, ehr_err *e);
 
 /* Revokes grant id, which must be this signer's and not yet revoked. */
 int grant_revoke(chain *c, const uint8_t registry[20], struct signer *s, uint64_t id,

@@ -7,18 +7,8 @@
 #include <string.h>
 
 #include "wallet/registry/consent.h"
-#include "wallet/registry/grant_tx.h"   /* struct grant_patient; hi's change to it also rebuilds this */
-
-/* The release is built by helper hi's consent_release_build
- * (wallet/registry/release.h, "the patient's release for a logged
- * request"), which was not on main when this was written: until it is,
- * releasing says so. Once it is on main this test goes. */
-#ifdef __has_include
-#if __has_include("wallet/registry/release.h")
-#define HAVE_RELEASE_BUILD
+#include "wallet/registry/grant_tx.h"
 #include "wallet/registry/release.h"
-#endif
-#endif
 
 /* Why a request gets nothing, or NULL when the policy releases. */
 static int refusal(chain *c, const uint8_t registry[20], const consent_request *q,
@@ -40,7 +30,6 @@ static int refusal(chain *c, const uint8_t registry[20], const consent_request *
 	return 0;
 }
 
-#ifdef HAVE_RELEASE_BUILD
 /* The release: built by consent_release_build (the keys opened and
  * sealed to the requester), then submitted without asking (the caller set
  * --yes: the policy is the consent). */
@@ -67,19 +56,6 @@ static int send_release(chain *c, const uint8_t registry[20], struct signer *s, 
 	free(data);
 	return rc;
 }
-#else
-static int send_release(chain *c, const uint8_t registry[20], struct signer *s, uint64_t request_id,
-			const struct tx_opts *to, size_t *n, ehr_err *e)
-{
-	(void)c;
-	(void)registry;
-	(void)s;
-	(void)to;
-	*n = 0;
-	return ehr_fail(e, EHR_EFAIL, "request %llu: releasing is not in this build yet "
-			"(it needs consent_release_build)", (unsigned long long)request_id);
-}
-#endif
 
 int release_by_policy(chain *c, const uint8_t registry[20], struct signer *s,
 		      const watch_event *ev, const char *requester_name, const struct tx_opts *to,

@@ -1,7 +1,11 @@
 /* ehr access: a clinician opens what a patient shared. The grant is
- * checked on chain, the access is logged (the registry refuses an expired
- * or revoked grant, so nothing is written then), and every record is
- * fetched, checked against its anchor, decrypted and written 0600. */
+ * checked on chain; then, for a grant that authorises only, an access
+ * request is sent (the log entry: the registry refuses it for an expired
+ * or revoked grant, so nothing is asked or fetched then) and ehr waits for
+ * the patient's release of the keys, sealed to this account; a bearer
+ * grant or emergency card carries its keys, and its access is logged
+ * (logAccess). Then every record is fetched, checked against its anchor,
+ * decrypted and written 0600. */
 #include "commands/commands.h"
 #include "cli/session.h"
 #include "cli/submit.h"
@@ -12,19 +16,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cJSON.h>
 #include <sodium.h>
 
 #include "wallet/keys/eth.h"
+#include "wallet/base/amount.h"
+#include "wallet/base/array.h"
 #include "wallet/base/fileio.h"
+#include "wallet/registry/consent.h"
 #include "wallet/registry/grant_uri.h"
+#include "wallet/registry/release.h"
 #include "wallet/registry/grants.h"
 #include "wallet/registry/records.h"
 
 struct access_options {
-	const char *dir, *passfile;
+	const char *dir, *passfile, *wait;
 	bool force;
 	struct tx_opts tx;
 };
@@ -36,6 +45,8 @@ const struct opt cmd_access_opts[] = {
 	  OPT_STR(struct access_options, passfile) },
 	{ "force", 'f', NULL, OV_NONE, "replace existing files",
 	  OPT_FLAG(struct access_options, force) },
+	{ "wait", 0, "DURATION", OV_DURATION, "how long to wait for the patient's release (default 5m)",
+	  OPT_STR(struct access_options, wait) },
 	TX_WAIT_OPTS(struct access_options, tx),
 	{ 0 }
 };
@@ -87,7 +98,11 @@ struct opening {
 	uint8_t *key32, *secret, *bpriv, *xsk, *dkey;
 	uint8_t xpk[32];
 	uint64_t *ids;              /* the readable records */
+	uint8_t (*keys)[ENVELOPE_SEALED_KEY_BYTES]; /* their data keys, sealed to xpk */
 	size_t n;
+	bool ask;                   /* no key in the grant: request, then release */
+	bool released;              /* the keys are here (an approval released them) */
+	uint64_t request_id;
 	struct opened *done;        /* what was written, one per id */
 };
 
@@ -181,16 +196,62 @@ static int access_keys(struct opening *x, const char *passfile, ehr_err *e)
 	return 0;
 }
 
-/* The records still readable: erased ones are refused by the registry. */
-static int access_readable(struct opening *x, ehr_err *e)
+/* A grant that authorises only: the records it names (for GRANT_ALL every
+ * record of the patient's), erased ones left out; keys come later. */
+static int access_to_request(struct opening *x, ehr_err *e)
 {
 	const grant_view *gv = &x->gv;
+	uint64_t *all;
+	size_t nall;
 	size_t i;
 	int rc;
 
+	x->ask = true;
+	if (gv->st.flags & REG_GRANT_ALL) {
+		if ((rc = consent_patient_records(x->c, x->registry, gv->st.patient, &all, &nall, e)))
+			return rc;
+		free(x->ids);
+		free(x->keys);
+		free(x->done);
+		x->ids = all;
+		x->n = nall;
+		x->keys = calloc(nall ? nall : 1, sizeof(*x->keys));
+		x->done = calloc(nall ? nall : 1, sizeof(*x->done));
+		if (!x->keys || !x->done)
+			return ehr_fail(e, EHR_EFAIL, "out of memory");
+	} else {
+		for (i = 0; i < gv->n; i++) {
+			registry_record_state st;
+
+			if ((rc = registry_record_of(x->c, x->registry, gv->record_ids[i], &st, e)))
+				return rc;
+			if (st.exists && !st.erased)
+				x->ids[x->n++] = gv->record_ids[i];
+		}
+	}
+	if (!x->n)
+		return ehr_fail(e, EHR_EFAIL, "grant %llu names no readable records",
+				(unsigned long long)x->u.grant_id);
+	return 0;
+}
+
+/* The records still readable: erased ones are refused by the registry.
+ * A grant whose keys were released up front (a bearer grant, the
+ * emergency card) gives them here; one that authorises only is asked. */
+static int access_readable(struct opening *x, ehr_err *e)
+{
+	const grant_view *gv = &x->gv;
+	size_t i, nkeyed = 0;
+	int rc;
+
 	if (!(x->ids = calloc(gv->n ? gv->n : 1, sizeof(*x->ids))) ||
+	    !(x->keys = calloc(gv->n ? gv->n : 1, sizeof(*x->keys))) ||
 	    !(x->done = calloc(gv->n ? gv->n : 1, sizeof(*x->done))))
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	for (i = 0; i < gv->n; i++)
+		nkeyed += gv->keyed[i];
+	if (gv->purpose || !gv->n || nkeyed < gv->n)
+		return access_to_request(x, e);
 	for (i = 0; i < gv->n; i++) {
 		registry_record_state st;
 
@@ -203,6 +264,7 @@ static int access_readable(struct opening *x, ehr_err *e)
 		if (envelope_key_open(gv->sealed[i], x->xpk, x->xsk, x->dkey, e))
 			return ehr_fail(e, EHR_EINTEGRITY, "record %llu: the key in the grant does not open",
 					(unsigned long long)gv->record_ids[i]);
+		memcpy(x->keys[x->n], gv->sealed[i], ENVELOPE_SEALED_KEY_BYTES);
 		x->ids[x->n++] = gv->record_ids[i];
 	}
 	if (!x->n)
@@ -211,9 +273,24 @@ static int access_readable(struct opening *x, ehr_err *e)
 	return 0;
 }
 
+/* Keys released in answer to a request are sealed to this account's
+ * registered key, also when the grant is a bearer grant redeemed by it. */
+static int access_own_keys(struct opening *x, ehr_err *e)
+{
+	int rc;
+
+	if (!x->ask || !(x->gv.st.flags & REG_GRANT_BEARER))
+		return 0;
+	if ((rc = signer_unlock(&x->s, e)))
+		return rc;
+	memcpy(x->xsk, x->s.keys->enc_secret, 32);
+	memcpy(x->xpk, x->s.keys->enc_public, 32);
+	return 0;
+}
+
 /* Sends one transaction of call data to the registry. */
 static int registry_submit(struct opening *x, uint8_t *data, size_t len, const char *what,
-			   const struct tx_opts *to, ehr_err *e)
+			   const struct tx_opts *to, chain_receipt *keep, ehr_err *e)
 {
 	uint8_t hash[32];
 	chain_receipt r = { 0 };
@@ -225,40 +302,200 @@ static int registry_submit(struct opening *x, uint8_t *data, size_t len, const c
 	memcpy(tx.to, x->registry, 20);
 	tx.data = data;
 	tx.data_len = len;
-	rc = tx_submit(x->c, &x->s, &tx, what, to, hash, &r, e);
+	rc = tx_submit(x->c, &x->s, &tx, what, to, hash, keep ? keep : &r, e);
 	chain_receipt_free(&r);
 	return rc;
 }
 
-/* Redeems a bearer grant under this account (unless it already was), then
- * logs the access. */
-static int access_log(struct opening *x, const struct tx_opts *to, ehr_err *e)
+/* Redeems a bearer grant under this account, unless it already was. */
+static int access_redeem(struct opening *x, const struct tx_opts *to, ehr_err *e)
 {
 	uint8_t digest[32], sig[65], *data = NULL;
-	char what[120];
 	size_t len;
 	int rc, yes;
 
-	if ((x->gv.st.flags & REG_GRANT_BEARER) &&
-	    ((rc = registry_can_access(x->c, x->registry, x->u.grant_id, x->s.address, &yes, e)) || !yes)) {
-		if (rc || (rc = registry_redeem_digest(x->c, x->registry, x->u.grant_id, x->s.address, digest, e)) ||
-		    (rc = eth_sign_hash(x->bpriv, digest, sig, e)) ||
-		    (rc = registry_call_redeem(x->u.grant_id, sig, &data, &len, e)))
-			goto out;
-		if ((rc = registry_submit(x, data, len, "Redeem the bearer grant and open its records", to, e)))
-			goto out;
-		free(data);
-		data = NULL;
+	if (!(x->gv.st.flags & REG_GRANT_BEARER))
+		return 0;
+	if ((rc = registry_can_access(x->c, x->registry, x->u.grant_id, x->s.address, &yes, e)) || yes)
+		return rc;
+	if (!(rc = registry_redeem_digest(x->c, x->registry, x->u.grant_id, x->s.address, digest, e)) &&
+	    !(rc = eth_sign_hash(x->bpriv, digest, sig, e)) &&
+	    !(rc = registry_call_redeem(x->u.grant_id, sig, &data, &len, e)) &&
+	    !(rc = registry_submit(x, data, len, "Redeem the bearer grant and open its records", to, NULL, e)))
 		g.yes = true;  /* one question for the redeem and the access */
-	}
-	if ((rc = registry_call_log_access(x->u.grant_id, x->ids, x->n, &data, &len, e)))
-		goto out;
-	snprintf(what, sizeof(what), "Open %zu record%s of grant %llu (the access is logged on chain)",
-		 x->n, x->n == 1 ? "" : "s", (unsigned long long)x->u.grant_id);
-	rc = registry_submit(x, data, len, what, to, e);
-out:
 	free(data);
 	return rc;
+}
+
+/* Keys released up front: logs the access (logAccess). */
+static int access_log(struct opening *x, const struct tx_opts *to, ehr_err *e)
+{
+	uint8_t *data = NULL;
+	char what[120];
+	size_t len;
+	int rc;
+
+	if ((rc = registry_call_log_access(x->u.grant_id, x->ids, x->n, &data, &len, e)))
+		return rc;
+	snprintf(what, sizeof(what), "Open %zu record%s of grant %llu (the access is logged on chain)",
+		 x->n, x->n == 1 ? "" : "s", (unsigned long long)x->u.grant_id);
+	rc = registry_submit(x, data, len, what, to, NULL, e);
+	free(data);
+	return rc;
+}
+
+/* The request id of the AccessRequested event in r. */
+static int request_id_of(const struct opening *x, const chain_receipt *r, uint64_t *id, ehr_err *e)
+{
+	size_t i;
+
+	for (i = 0, *id = 0; i < r->n_logs && !*id; i++) {
+		consent_event_data ev;
+
+		if (!consent_decode_event(&r->logs[i], x->registry, &ev, NULL)) {
+			if (ev.kind == CONSENT_EV_ACCESS_REQUESTED)
+				*id = ev.request_id;
+			consent_event_free(&ev);
+		}
+	}
+	return *id ? 0 : ehr_fail(e, EHR_ECHAIN, "the receipt has no AccessRequested event");
+}
+
+static int take_released(struct opening *x, const consent_answer *a);
+
+/* A grant made by approving this account's grant request released its
+ * keys with it, under a request the approval logged in the grant's own
+ * block: an access uses those keys and is logged with logAccess (refused,
+ * like a request, once the grant is revoked or expired), asking nothing
+ * the patient would have to answer again. */
+static int approval_keys(struct opening *x, ehr_err *e)
+{
+	consent_request q;
+	consent_answer a;
+	uint64_t *reqs;
+	size_t nreqs;
+	int rc;
+
+	if ((rc = consent_requests_by(x->c, x->registry, x->gv.st.patient, x->u.grant_id, x->s.address,
+				      x->gv.st.issued_block, &reqs, &nreqs, e)))
+		return rc;
+	if (nreqs == 1 && !(rc = consent_request_of(x->c, x->registry, reqs[0], &q, e)) &&
+	    q.requested_block == x->gv.st.issued_block &&
+	    !(rc = consent_answer_of(x->c, x->registry, &q, reqs[0], &a, e))) {
+		if ((x->released = take_released(x, &a)))
+			note("the keys came with the approval of your grant request (request %llu); this "
+			     "access is logged on chain", (unsigned long long)reqs[0]);
+		consent_answer_free(&a);
+	}
+	free(reqs);
+	return rc;
+}
+
+/* Sends the access request (the log entry), unless one of this account's
+ * for the same records is still open: then that one is answered. */
+static int access_request(struct opening *x, const struct tx_opts *to, ehr_err *e)
+{
+	chain_receipt r = { 0 };
+	uint8_t *data = NULL;
+	char what[200];
+	size_t len;
+	int rc;
+
+	if ((rc = consent_pending_request(x->c, x->registry, x->gv.st.patient, x->u.grant_id, x->s.address,
+					  x->ids, x->n, x->gv.st.issued_block, &x->request_id, e)))
+		return rc;
+	if (x->request_id) {
+		note("access request %llu is still open: waiting for its answer (no second request logged)",
+		     (unsigned long long)x->request_id);
+		return 0;
+	}
+	if ((rc = consent_call_request_access(x->gv.st.patient, x->u.grant_id, x->ids, x->n, &data, &len, e)))
+		return rc;
+	snprintf(what, sizeof(what), "Ask for %zu record%s of grant %llu (the request is logged on chain; "
+		 "the patient releases the keys)", x->n, x->n == 1 ? "" : "s", (unsigned long long)x->u.grant_id);
+	if (!(rc = registry_submit(x, data, len, what, to, &r, e)))
+		rc = request_id_of(x, &r, &x->request_id, e);
+	chain_receipt_free(&r);
+	free(data);
+	return rc;
+}
+
+static void sleep_s(unsigned s)
+{
+	struct timespec ts = { (time_t)s, 0 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Takes the keys the patient released into x->keys; 1 when every record
+ * has its key. */
+static int take_released(struct opening *x, const consent_answer *a)
+{
+	size_t i, k, have = 0;
+
+	for (i = 0; i < x->n; i++) {
+		for (k = 0; k < a->n && a->record_ids[k] != x->ids[i]; k++)
+			;
+		if (k < a->n) {
+			memcpy(x->keys[i], a->sealed[k], ENVELOPE_SEALED_KEY_BYTES);
+			have++;
+		}
+	}
+	return have == x->n;
+}
+
+/* Polls the node until the patient released every key of the request,
+ * denied it, the grant ended, or wait_s passed. */
+static int access_wait(struct opening *x, uint64_t wait_s, ehr_err *e)
+{
+	time_t deadline = time(NULL) + (time_t)wait_s;
+	consent_request q;
+	consent_answer a;
+	int rc, done, denied;
+
+	note("access request %llu is logged; waiting for the patient to release the keys",
+	     (unsigned long long)x->request_id);
+	for (;;) {
+		if ((rc = consent_request_of(x->c, x->registry, x->request_id, &q, e)) ||
+		    (rc = consent_answer_of(x->c, x->registry, &q, x->request_id, &a, e)))
+			return rc;
+		done = take_released(x, &a);
+		denied = a.denied || q.status == CONSENT_REQUEST_DENIED;
+		consent_answer_free(&a);
+		if (done)
+			return 0;
+		if (denied)
+			return ehr_fail(e, EHR_ECHAIN, "the patient denied the request (access request %llu, logged)",
+					(unsigned long long)x->request_id);
+		if (!q.grant_active)
+			return ehr_fail(e, EHR_ECHAIN, "grant %llu ended (revoked or expired) before the patient "
+					"released the keys", (unsigned long long)x->u.grant_id);
+		if (time(NULL) >= deadline)
+			return ehr_fail(e, EHR_EFAIL, "the patient has not released the keys yet (access request "
+					"%llu); run 'ehr access' again to wait on: it logs no second request while "
+					"this one is open", (unsigned long long)x->request_id);
+		sleep_s(1);
+	}
+}
+
+/* Logs the access and gets the keys: a request answered by the patient's
+ * release, or (keys released up front) logAccess. */
+static int access_open(struct opening *x, const struct tx_opts *to, uint64_t wait_s, ehr_err *e)
+{
+	int rc;
+
+	if ((rc = access_redeem(x, to, e)))
+		return rc;
+	if (!x->ask)
+		return access_log(x, to, e);
+	if ((rc = approval_keys(x, e)))
+		return rc;
+	if (x->released)
+		return access_log(x, to, e);
+	if ((rc = access_request(x, to, e)))
+		return rc;
+	return access_wait(x, wait_s, e);
 }
 
 /* Fetches record i, checks it against its anchor, decrypts it into dir. */
@@ -266,16 +503,13 @@ static int access_fetch(struct opening *x, size_t i, const char *dir, bool force
 {
 	struct opened *o = &x->done[i];
 	registry_record rec;
-	size_t k;
 	int erased, fd = -1, rc;
 	char name[300];
 
 	if ((rc = records_get(x->c, x->registry, x->ids[i], &rec, &erased, e)))
 		return rc;
-	for (k = 0; k < x->gv.n && x->gv.record_ids[k] != x->ids[i]; k++)
-		;
-	if (envelope_key_open(x->gv.sealed[k], x->xpk, x->xsk, x->dkey, e)) {
-		rc = ehr_fail(e, EHR_EINTEGRITY, "record %llu: the key in the grant does not open",
+	if (envelope_key_open(x->keys[i], x->xpk, x->xsk, x->dkey, e)) {
+		rc = ehr_fail(e, EHR_EINTEGRITY, "record %llu: the released key does not open",
 			      (unsigned long long)x->ids[i]);
 	} else if (!(rc = envelope_read_meta_mem(rec.meta, rec.meta_len, x->dkey, &o->meta, e)) &&
 		   !(rc = records_fetch_verified(x->c, x->registry, &rec, &fd, e))) {
@@ -323,6 +557,7 @@ static void opening_free(struct opening *x)
 	sodium_free(x->xsk);
 	sodium_free(x->dkey);
 	free(x->ids);
+	free(x->keys);
 	free(x->done);
 	grants_free(&x->gv);
 	signer_close(&x->s);
@@ -336,6 +571,7 @@ int cmd_access(int argc, char **argv)
 	struct tx_opts to;
 	struct access_options opts = { .dir = "." };
 	const char *dir, *passfile;
+	uint64_t wait_s = 300;
 	size_t i;
 	bool force;
 	ehr_err e = { 0 };
@@ -352,6 +588,8 @@ int cmd_access(int argc, char **argv)
 	to = opts.tx;
 	if (p.npos != 1)
 		return usage_error("access", "give the grant: a URI from its QR code, '-' to read one, or an id");
+	if (opts.wait && duration_parse(opts.wait, &wait_s, &e))
+		return report(&e);
 	x.key32 = sodium_malloc(32);
 	x.secret = sodium_malloc(32);
 	x.bpriv = sodium_malloc(32);
@@ -360,9 +598,9 @@ int cmd_access(int argc, char **argv)
 	if (!x.key32 || !x.secret || !x.bpriv || !x.xsk || !x.dkey)
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
 	else if (!(rc = access_find(&x, p.pos[0], &e)) && !(rc = access_keys(&x, passfile, &e)) &&
-		 !(rc = access_readable(&x, &e)) && !(rc = access_log(&x, &to, &e)) &&
-		 !(rc = dir_ensure(dir, 0700, &e))) {
-		/* the grant is logged: fetch, check, decrypt */
+		 !(rc = access_readable(&x, &e)) && !(rc = access_own_keys(&x, &e)) &&
+		 !(rc = access_open(&x, &to, wait_s, &e)) && !(rc = dir_ensure(dir, 0700, &e))) {
+		/* the access is logged and the keys are here: fetch, check, decrypt */
 		for (i = 0; i < x.n && !rc; i++)
 			rc = access_fetch(&x, i, dir, force, &e);
 		if (!rc)

@@ -287,7 +287,7 @@ static int em_card(struct em_ctx *x, uint64_t seconds, const struct em_qr *q, eh
 	if ((rc = chain_block_time(x->cx.c, CHAIN_LATEST, &now, e)) ||
 	    (rc = bearer_new(key32, NULL, grantee, xpk, e)) ||
 	    (rc = grant_issue(x->cx.c, x->cx.registry, &x->cx.s, grantee, xpk, "any clinician who scans the emergency card",
-			      x->em.records, x->em.n, now + seconds, REG_GRANT_BEARER | REG_GRANT_MULTI, x->to,
+			      x->em.records, x->em.n, now + seconds, REG_GRANT_BEARER | REG_GRANT_MULTI, 0, x->to,
 			      &id, e)))
 		goto out;
 	x->em.card = id;

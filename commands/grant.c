@@ -1,7 +1,10 @@
-/* ehr grant: share records with one clinician (their registered key) or
- * with whoever scans a QR code (a bearer grant), until a time; the data
- * keys of the records travel sealed to the grantee in the transaction.
- * ehr grant list shows the patient's grants. */
+/* ehr grant: authorise one clinician (their registered key) to read
+ * records until a time, for a purpose of use: no data key goes with the
+ * grant; the clinician's `ehr access` logs a request and the patient's
+ * side releases the keys in answer (wallet/registry/release.h). A bearer
+ * grant (whoever scans the QR code) keeps its keys in the transaction:
+ * nobody may be there to answer. ehr grant list shows the patient's
+ * grants, --received the grants to this account. */
 #include "commands/commands.h"
 #include "cli/context.h"
 #include "cli/follow.h"
@@ -20,13 +23,14 @@
 
 #include "wallet/base/amount.h"
 #include "wallet/keys/eth.h"
+#include "wallet/registry/consent.h"
 #include "wallet/registry/grant_uri.h"
 #include "wallet/registry/grants.h"
 #include "wallet/registry/records.h"
 
 struct grant_args {
-	const char *records, *type, *dur, *until, *passfile, *png, *svg, *wait;
-	bool all, write, bearer, passcode, qr, active;
+	const char *records, *type, *dur, *until, *passfile, *png, *svg, *wait, *purpose;
+	bool all, write, bearer, passcode, qr, active, received;
 	struct tx_opts tx;
 };
 
@@ -57,8 +61,12 @@ const struct opt cmd_grant_opts[] = {
 	  OPT_STR(struct grant_args, png), .forms = OPT_IN(0) | OPT_IN(1) },
 	{ "qr-svg", 0, "FILE", OV_FILE, "write the QR code as an SVG image (0600)",
 	  OPT_STR(struct grant_args, svg), .forms = OPT_IN(0) | OPT_IN(1) },
+	{ "purpose", 0, "PURPOSE", OV_NONE, "treatment (default), emergency, research or payment",
+	  OPT_STR(struct grant_args, purpose), .forms = OPT_IN(0) },
 	{ "active", 0, NULL, OV_NONE, "list: only grants that are active now",
 	  OPT_FLAG(struct grant_args, active), .forms = OPT_IN(2) },
+	{ "received", 0, NULL, OV_NONE, "list: the grants to this account, not from it",
+	  OPT_FLAG(struct grant_args, received), .forms = OPT_IN(2) },
 	TX_WAIT_OPTS_IN(struct grant_args, tx, OPT_IN(0) | OPT_IN(1)),
 	{ 0 }
 };
@@ -149,7 +157,7 @@ static int grantee_keys(chain *c, const uint8_t registry[20], const struct grant
 
 /* Shows the new grant: its id, expiry and URI (and its QR code). */
 static int grant_print(const struct grant_args *a, uint64_t grant_id, uint64_t expiry, size_t nrecords,
-		       const char *uri, ehr_err *e)
+		       uint8_t purpose, const char *uri, ehr_err *e)
 {
 	char until[40], caption[200];
 
@@ -163,6 +171,8 @@ static int grant_print(const struct grant_args *a, uint64_t grant_id, uint64_t e
 		cJSON_AddNumberToObject(o, "expiry", (double)expiry);
 		cJSON_AddNumberToObject(o, "records", (double)nrecords);
 		cJSON_AddBoolToObject(o, "bearer", a->bearer);
+		if (purpose)
+			cJSON_AddStringToObject(o, "purpose", consent_purpose_name(purpose));
 		output_json(o);
 	} else {
 		printf("grant %llu until %s\n%s\n", (unsigned long long)grant_id, until, uri);
@@ -190,7 +200,7 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 	uint8_t grantee[20], grantee_pk[32], *key32 = NULL;
 	char name[REG_NAME_MAX + 64], uri[GRANT_URI_MAX + 1], *passcode = NULL;
 	uint64_t now, expiry = 0, dur, grant_id, wait_s = 0;
-	uint8_t flags = 0;
+	uint8_t flags = 0, purpose = REG_PURPOSE_TREATMENT;
 	ehr_err e = { 0 };
 	int rc, sel = !!a->records + a->all + !!a->type;
 
@@ -211,6 +221,12 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		return usage_error("grant", "--wait goes with --qr, for a grant to a clinician");
 	if (a->wait && (rc = duration_parse(a->wait, &wait_s, &e)))
 		return report(&e);
+	if (a->purpose && a->bearer)
+		return usage_error("grant", "a --bearer grant carries its keys and no purpose of use");
+	if (a->purpose && !(purpose = consent_purpose_parse(a->purpose)))
+		return usage_error("grant", "--purpose is treatment, emergency, research or payment");
+	if (a->bearer)
+		purpose = 0;
 	if (a->dur && (rc = duration_parse(a->dur, &dur, &e)))
 		return report(&e);
 	if (a->until && (rc = time_parse(a->until, &expiry, &e)))
@@ -254,7 +270,7 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		}
 	}
 	if ((rc = grant_issue(x.c, x.registry, &x.s, grantee, grantee_pk, name, pk.ids, pk.n, expiry, flags,
-			      &a->tx, &grant_id, &e)))
+			      purpose, &a->tx, &grant_id, &e)))
 		goto out;
 	{
 		grant_uri u = { chain_chain_id(x.c), { 0 }, grant_id, a->bearer, passcode != NULL };
@@ -263,7 +279,7 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		if ((rc = grant_uri_format(&u, key32, uri, sizeof(uri), &e)))
 			goto out;
 	}
-	rc = grant_print(a, grant_id, expiry, pk.n, uri, &e);
+	rc = grant_print(a, grant_id, expiry, pk.n, purpose, uri, &e);
 	sodium_memzero(uri, sizeof(uri));
 	if (!rc && a->qr && !a->bearer)
 		rc = consult(&x.s, x.c, x.registry, grant_id, name, expiry, wait_s, &e);
@@ -282,7 +298,7 @@ out:
 struct list_state {
 	chain *c;
 	const uint8_t *registry;
-	bool active_only;
+	bool active_only, received;
 	cJSON *arr;
 	uint64_t now;
 	size_t shown;
@@ -304,13 +320,15 @@ static int list_cb(void *ctx, const grant_view *gv)
 	char who[REG_NAME_MAX + 1] = "", addr[43], until[40], recs[64];
 	const char *state = state_of(gv, ls->now);
 
+	const uint8_t *party = ls->received ? gv->st.patient : gv->st.grantee;
+
 	if (ls->active_only && strcmp(state, "active"))
 		return 0;
 	ls->shown++;
-	eip55_format(gv->st.grantee, addr);
-	if (gv->st.flags & REG_GRANT_BEARER)
+	eip55_format(party, addr);
+	if ((gv->st.flags & REG_GRANT_BEARER) && !ls->received)
 		snprintf(who, sizeof(who), "(bearer QR)");
-	else if (!registry_account_of(ls->c, ls->registry, gv->st.grantee, &acct, NULL))
+	else if (!registry_account_of(ls->c, ls->registry, party, &acct, NULL))
 		snprintf(who, sizeof(who), "%s", acct.name);
 	time_format(gv->st.expiry, until, sizeof(until));
 	if (gv->st.flags & REG_GRANT_ALL)
@@ -322,7 +340,9 @@ static int list_cb(void *ctx, const grant_view *gv)
 		size_t i;
 
 		cJSON_AddNumberToObject(o, "grant", (double)gv->id);
-		cJSON_AddStringToObject(o, "grantee", addr);
+		cJSON_AddStringToObject(o, ls->received ? "patient" : "grantee", addr);
+		if (consent_purpose_name(gv->purpose))
+			cJSON_AddStringToObject(o, "purpose", consent_purpose_name(gv->purpose));
 		cJSON_AddStringToObject(o, "name", who);
 		cJSON_AddNumberToObject(o, "expiry", (double)gv->st.expiry);
 		cJSON_AddStringToObject(o, "state", state);
@@ -343,7 +363,7 @@ static int list_cb(void *ctx, const grant_view *gv)
 static int grant_list(struct grant_args *a, int npos)
 {
 	struct ctx x;
-	struct list_state ls = { NULL, NULL, a->active, NULL, 0, 0 };
+	struct list_state ls = { NULL, NULL, a->active, a->received, NULL, 0, 0 };
 	ehr_err e = { 0 };
 	int rc;
 
@@ -359,14 +379,15 @@ static int grant_list(struct grant_args *a, int npos)
 		ls.arr = cJSON_CreateArray();
 	else
 		printf("%-6s %-8s %-20s %-5s %-8s %-42s %s\n", "GRANT", "STATE", "UNTIL", "MODE", "RECORDS",
-		       "GRANTEE", "NAME");
-	rc = grants_of_patient(x.c, x.registry, x.s.address, list_cb, &ls, &e);
+		       a->received ? "PATIENT" : "GRANTEE", "NAME");
+	rc = a->received ? grants_of_grantee(x.c, x.registry, x.s.address, list_cb, &ls, &e)
+			 : grants_of_patient(x.c, x.registry, x.s.address, list_cb, &ls, &e);
 	if (!rc && ls.arr)
 		output_json(ls.arr);
 	else
 		cJSON_Delete(ls.arr);
 	if (!rc && !ls.shown && !g.json)
-		note("no grants%s", a->active ? " active" : "");
+		note("no grants%s%s", a->active ? " active" : "", a->received ? " to this account" : "");
 out:
 	ctx_close(&x);
 	return rc ? report(&e) : 0;
@@ -384,7 +405,8 @@ int cmd_grant(int argc, char **argv)
 		return EHR_EUSAGE;
 	if (p.npos && !strcmp(p.pos[0], "list"))
 		return grant_list(&a, p.npos - 1);
-	if (a.active)
-		return usage_error("grant", "--active goes with 'grant list'");
+	if (a.active || a.received)
+		return usage_error("grant", a.active ? "--active goes with 'grant list'"
+				   : "--received goes with 'grant list'");
 	return grant_new(&a, p.npos, p.pos);
 }

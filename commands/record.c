@@ -90,7 +90,10 @@ static int all_grant_cb(void *ctx, const grant_view *gv)
 	size_t i;
 	int rc;
 
-	if (!gv->st.active || !(gv->st.flags & REG_GRANT_ALL) || (gv->st.flags & REG_GRANT_BEARER))
+	/* a grant that authorises only (a purpose of use) covers new records
+	 * by itself; keys go only in answer to a request */
+	if (!gv->st.active || !(gv->st.flags & REG_GRANT_ALL) || (gv->st.flags & REG_GRANT_BEARER) ||
+	    gv->purpose)
 		return 0;
 	if ((rc = registry_account_of(ag->x->c, ag->x->registry, gv->st.grantee, &acct, ag->e)))
 		return rc;

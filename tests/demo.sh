@@ -64,6 +64,18 @@ cat > "$EHR_HOME/files/glucose.json" <<'JSON'
  "valueQuantity": {"value": 5.4, "unit": "mmol/L"}}
 JSON
 P="--wallet patient --passphrase-file $EHR_HOME/patient.pass"
+# waiting_request: the id of the patient's newest access request waiting
+# for an answer, once there is one (a minute at most)
+waiting_request() {
+	_n=0
+	while [ $_n -lt 60 ]; do
+		_n=$((_n + 1))
+		sleep 1
+		_r=$("$EHR" $P request list --json 2> /dev/null | tr -d '\n\t' | tr '{' '\n' |
+			sed -n 's/.*"id":"\(a[0-9]*\)".*/\1/p' | tail -n 1)
+		[ -n "$_r" ] && { echo "$_r"; return; }
+	done
+}
 D="--wallet clinic --passphrase-file $EHR_HOME/provider.pass"
 run $P record add "$EHR_HOME/files/summary.txt" "$EHR_HOME/files/glucose.json" --yes
 run $P record list
@@ -73,9 +85,24 @@ step "At the consultation: 30 minutes for Dr. Rivera over both records, as a QR 
 "$EHR" $P grant "$CLINIC" --records 1,2 --for 30m --qr --qr-png "$EHR_HOME/grant.png" --yes | tee "$EHR_HOME/grant.txt"
 URI=$(grep '^ehr://' "$EHR_HOME/grant.txt")
 
-step "Dr. Rivera scans it: the grant is checked, the access logged, the records verified and decrypted"
-run $D access "$URI" -o "$EHR_HOME/clinic-inbox" --yes
+step "Dr. Rivera scans it: the grant carries no key; the access request is logged and waits for the patient"
+printf '$ ehr access %s -o clinic-inbox --yes   (in the background)\n' "$URI"
+"$EHR" $D access "$URI" -o "$EHR_HOME/clinic-inbox" --yes &
+ACCESS_PID=$!
+REQ=$(waiting_request)
+
+step "The patient sees the request and releases the keys, sealed to Dr. Rivera"
+run $P request list
+run $P request approve "$REQ" --yes
+wait $ACCESS_PID || true
 cat "$EHR_HOME/clinic-inbox/summary.txt"
+
+step "A request the patient denies: logged, and the access ends with nothing"
+"$EHR" $D access "$URI" -o "$EHR_HOME/clinic-inbox-denied" --yes &
+ACCESS_PID=$!
+REQ=$(waiting_request)
+run $P request deny "$REQ" --yes
+wait $ACCESS_PID || true
 
 step "The patient sees who read what, and ends the grant"
 run $P audit

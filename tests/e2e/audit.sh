@@ -49,8 +49,10 @@ head -c 3000 /dev/urandom > "$T/in/xray.dcm"
 check_exit "the patient grants the doctor 30 minutes over records 1 and 2" 0 \
 	"$EHR" $PAT grant "$DOC_ADDR" --records 1,2 --for 30m --yes --json
 G1=$(py - 'd["grant"]')
-check_exit "the doctor opens the grant" 0 "$EHR" $DOC access "$G1" -o "$T/doc" --yes
-ACCESS_TX=$("$CAST" logs --address "$REG" 'AccessLogged(address indexed,uint256 indexed,address indexed,uint256[])' \
+access_released "$DOC" "$PAT" "$G1" -o "$T/doc" --yes
+check_eq "the doctor opens the grant (a request the patient answers)" "$?" 0
+ACCESS_TX=$("$CAST" logs --address "$REG" \
+	'AccessRequested(address indexed,uint256 indexed,address indexed,uint256,uint256[])' \
 	--from-block 0 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["transactionHash"])')
 "$EHR" $PAT grant "$NURSE_ADDR" --records 3 --for 1h --yes --json > "$T/g2.json"
 G2=$(py "$T/g2.json" 'd["grant"]')
@@ -94,13 +96,13 @@ HEAD_TIME=$("$CAST" block latest --field timestamp)
 check_exit "audit --json" 0 "$EHR" $PAT audit --json
 cp "$E2E_OUT" "$T/pat.json"
 check_eq "the events in order" "$(py - '[r["event"] for r in d]')" \
-	'["key registered", "record added", "record added", "record added", "grant issued", "access", "grant issued", "grant revoked", "grant issued", "grant expired", "grant expired", "invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued", "record added", "grant issued", "bearer redeemed", "access", "record erased"]'
+	'["key registered", "record added", "record added", "record added", "grant issued", "access requested", "keys released", "grant issued", "grant revoked", "grant issued", "grant expired", "grant expired", "invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued", "record added", "grant issued", "bearer redeemed", "access", "record erased"]'
 check_eq "rows are in time order" "$(py - '[r["time"] for r in d] == sorted(r["time"] for r in d)')" true
 check_eq "every key is there on every row" \
 	"$(py - 'all(set(["time","block","event","patient","patient_name","party","party_name","grant","invoice","records","titles","tx"]) <= set(r) for r in d)')" true
 check_eq "titles decrypted locally (not the doctor's record: no key opens it)" \
 	"$(py - '[r["titles"][0] for r in d if r["event"] == "record added"]')" '["Allergies", "Lab results", "Chest X-ray", null]'
-A='[r for r in d if r["event"] == "access"][0]'
+A='[r for r in d if r["event"] == "access requested"][0]'
 check_eq "the access: who" "$(py - "$A[\"party\"]")" "$DOC_ADDR"
 check_eq "the access: the doctor's name" "$(py - "$A[\"party_name\"]")" "Dr. Doc"
 check_eq "the access: which grant" "$(py - "$A[\"grant\"]")" "$G1"
@@ -135,7 +137,9 @@ for sig in 'KeyRegistered(address,bytes32,uint8,string)' \
 	'GrantKeysAdded(address,uint256,address,uint256[],bytes[])' 'GrantRevoked(address,uint256,address)' \
 	'BearerRedeemed(address,uint256,address)' 'AccessLogged(address,uint256,address,uint256[])' \
 	'InvoiceIssued(address,uint256,address,address,uint256,uint64,bytes)' \
-	'InvoicePaid(address,uint256,address,address,uint256)' 'InvoiceCancelled(address,uint256,address)'; do
+	'InvoicePaid(address,uint256,address,address,uint256)' 'InvoiceCancelled(address,uint256,address)' \
+	'AccessRequested(address,uint256,address,uint256,uint256[])' \
+	'KeysReleased(address,uint256,address,uint256,uint256[],bytes[])' 'AccessDenied(address,uint256,address,uint256)'; do
 	echo "$("$CAST" keccak "$sig") ${sig%%(*}"
 done > "$T/topics"
 "$CAST" logs --address "$REG" --from-block 0 --to-block "$HEAD" --json > "$T/logs.json"
@@ -150,7 +154,8 @@ me = "0x" + "0" * 24 + sys.argv[3].lower()[2:]
 words = {"KeyRegistered": "key registered", "RecordAnchored": "record added", "RecordErased": "record erased",
 	"GrantIssued": "grant issued", "GrantKeysAdded": "grant keys added", "GrantRevoked": "grant revoked",
 	"BearerRedeemed": "bearer redeemed", "AccessLogged": "access", "InvoiceIssued": "invoice issued",
-	"InvoicePaid": "invoice paid", "InvoiceCancelled": "invoice cancelled"}
+	"InvoicePaid": "invoice paid", "InvoiceCancelled": "invoice cancelled",
+	"AccessRequested": "access requested", "KeysReleased": "keys released", "AccessDenied": "access denied"}
 kinds = {}
 for line in open(sys.argv[4]):
 	t, name = line.split()
@@ -175,18 +180,18 @@ else:
 	print("same", len(got))
 EOF
 }
-check_eq "the patient's audit is cast's logs, kind by kind, tx by tx" "$(crosscheck "$T/pat.json" "$PAT_ADDR")" "same 19"
+check_eq "the patient's audit is cast's logs, kind by kind, tx by tx" "$(crosscheck "$T/pat.json" "$PAT_ADDR")" "same 20"
 
 ## the providers' side: topic 3
 check_exit "the doctor's audit" 0 "$EHR" $DOC audit --json
 cp "$E2E_OUT" "$T/doc.json"
 check_eq "the doctor's events" "$(py - '[r["event"] for r in d]')" \
-	'["key registered", "grant issued", "access", "grant issued", "grant expired", "grant expired", "invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued", "record added"]'
-check_eq "the doctor's audit is cast's logs too" "$(crosscheck "$T/doc.json" "$DOC_ADDR")" "same 10"
+	'["key registered", "grant issued", "access requested", "keys released", "grant issued", "grant expired", "grant expired", "invoice issued", "invoice paid", "invoice issued", "invoice cancelled", "grant issued", "record added"]'
+check_eq "the doctor's audit is cast's logs too" "$(crosscheck "$T/doc.json" "$DOC_ADDR")" "same 11"
 check_eq "the doctor sees the patient's name" \
-	"$(py - '[r["patient_name"] for r in d if r["event"] == "access"][0]')" "Pat Patient"
+	"$(py - '[r["patient_name"] for r in d if r["event"] == "access requested"][0]')" "Pat Patient"
 check_eq "the doctor reads the titles the grant's keys open" \
-	"$(py - '[r["titles"] for r in d if r["event"] == "access"][0]')" '["Allergies", "Lab results"]'
+	"$(py - '[r["titles"] for r in d if r["event"] == "access requested"][0]')" '["Allergies", "Lab results"]'
 check_exit "the nurse's audit" 0 "$EHR" $NURSE audit --json
 check_eq "the nurse: granted and revoked, then a bearer code redeemed and used" "$(py - '[r["event"] for r in d]')" \
 	'["key registered", "grant issued", "grant revoked", "bearer redeemed", "access"]'
@@ -197,14 +202,14 @@ check_eq "the nurse's access: the grant, the record" \
 ## the table
 check_exit "audit (table)" 0 "$EHR" $PAT audit
 grep_out "a header" "^TIME *EVENT *WHO *WHAT *TX"
-grep_out "the access with the doctor's name and address" "access *Dr. Doc ($DOC_ADDR)"
+grep_out "the access with the doctor's name and address" "access requested *Dr. Doc ($DOC_ADDR)"
 grep_out "titles in the table" 'record 1 "Allergies", record 2 "Lab results"'
 grep_out "the access's transaction" "$ACCESS_TX"
 grep_out "expired grants" "grant expired"
 grep_out "the invoice in ETH" "invoice 1: 0.001 ETH"
 grep_out "the bearer grant's key is named as such" "grant issued *a bearer code (0x"
 grep_out "the bearer redeemed by the nurse" "bearer redeemed *Nurse, Joy"
-check_eq "one line per event and the header" "$(wc -l < "$E2E_OUT")" 22
+check_eq "one line per event and the header" "$(wc -l < "$E2E_OUT")" 23
 
 ## CSV
 check_exit "audit --csv" 0 "$EHR" $PAT audit --csv
@@ -222,7 +227,7 @@ ok = len(rows) == len(js) and all(
 	for r, j in zip(rows, js))
 print(list(rows[0].keys())[:4], len(rows), ok)
 EOF
-)" "['time', 'block', 'event', 'patient'] 21 True"
+)" "['time', 'block', 'event', 'patient'] 22 True"
 grep_out "a name with a comma and quotes is quoted" '"Nurse, Joy ""RN"""'
 
 ## filters
@@ -239,22 +244,22 @@ SINCE=$(py "$T/pat.json" '[r["time"] for r in d if r["event"] == "grant revoked"
 check_exit "--since an RFC 3339 time" 0 "$EHR" $PAT audit --since "$SINCE" --json
 check_eq "from that second on" "$(py - 'len(d)')" "$(py "$T/pat.json" "len([r for r in d if r['time'] >= '$SINCE'])")"
 check_exit "--since a date far back" 0 "$EHR" $PAT audit --since 2000-01-01 --json
-check_eq "everything" "$(py - 'len(d)')" 21
+check_eq "everything" "$(py - 'len(d)')" 22
 check_exit "--since a date to come" 0 "$EHR" $PAT audit --since 2999-01-01
 check_eq "nothing" "$(wc -c < "$E2E_OUT")" 0
 grep_err "says so" "no events match"
 check_exit "--record 2 --grant $G1" 0 "$EHR" $PAT audit --record 2 --grant "$G1" --json
-check_eq "both filters" "$(py - '[r["event"] for r in d]')" '["grant issued", "access", "grant expired"]'
+check_eq "both filters" "$(py - '[r["event"] for r in d]')" '["grant issued", "access requested", "keys released", "grant expired"]'
 check_exit "--no-titles needs no passphrase" 0 env -u EHR_PASSPHRASE_FILE "$EHR" $PAT audit --no-titles --json
-check_eq "ids, no titles" "$(py - '[[r["records"], r["titles"]] for r in d if r["event"] == "access"][0]')" '[[1, 2], [null, null]]'
+check_eq "ids, no titles" "$(py - '[[r["records"], r["titles"]] for r in d if r["event"] == "access requested"][0]')" '[[1, 2], [null, null]]'
 
 ## FHIR
 check_exit "--fhir" 0 "$EHR" $PAT audit --fhir "$T/audit.fhir.json"
 check_eq "written 0600" "$(stat -c %a "$T/audit.fhir.json")" 600
-check_eq "a collection Bundle of 21 AuditEvents and 5 Consents" \
+check_eq "a collection Bundle of 22 AuditEvents and 5 Consents" \
 	"$(py "$T/audit.fhir.json" '[d["resourceType"], d["type"], sum(e["resource"]["resourceType"] == "AuditEvent" for e in d["entry"]), sum(e["resource"]["resourceType"] == "Consent" for e in d["entry"])]')" \
-	'["Bundle", "collection", 21, 5]'
-AE='[e["resource"] for e in d["entry"] if e["resource"].get("subtype", [{}])[0].get("code") == "access"][0]'
+	'["Bundle", "collection", 22, 5]'
+AE='[e["resource"] for e in d["entry"] if e["resource"].get("subtype", [{}])[0].get("code") == "access-requested"][0]'
 check_eq "the access as an AuditEvent: action, recorded, agent, entities" \
 	"$(py "$T/audit.fhir.json" "[$AE['action'], $AE['recorded'], $AE['agent'][0]['name'], $AE['agent'][0]['requestor'], [x['what'].get('reference') for x in $AE['entity']]]")" \
 	"[\"R\", \"$(py "$T/pat.json" "$A[\"time\"]")\", \"Dr. Doc\", true, [null, null, \"Consent/ehr-grant-$G1\", null]]"
@@ -302,7 +307,7 @@ print(json.dumps(sorted(joined)), len(named))
 EOF
 )" '[["1", "Allergies", "Allergies"], ["3", "Chest X-ray", "Chest X-ray"]] 4'
 check_exit "an existing FHIR file is not replaced (2)" 2 "$EHR" $PAT audit --fhir "$T/audit.fhir.json" --grant "$G2"
-check_eq "it is left as it was" "$(py "$T/audit.fhir.json" 'len(d["entry"])')" 26
+check_eq "it is left as it was" "$(py "$T/audit.fhir.json" 'len(d["entry"])')" 27
 check_exit "--force replaces it" 0 "$EHR" $PAT audit --fhir "$T/audit.fhir.json" --grant "$G2" --force --json
 check_eq "a grant's events and its Consent" "$(py - '[d["audit_events"], d["consents"]]')" '[2, 1]'
 

@@ -166,6 +166,54 @@ new_wallets() {
 	done
 }
 
+# who_opts WHO: the options that select an account: WHO itself when it is
+# options ("--wallet dev --account 1"), else --wallet WHO.
+who_opts() {
+	case $1 in -*) printf '%s\n' "$1" ;; *) printf -- '--wallet %s\n' "$1" ;; esac
+}
+
+# request_ids PATIENT [KIND]: the ids of the requests of KIND (access or
+# grant; default access) waiting for the patient's answer, oldest first.
+request_ids() {
+	# shellcheck disable=SC2046 # options, split on purpose
+	"$EHR" $(who_opts "$1") request list --json 2> /dev/null | tr -d '\n\t' | tr '{' '\n' |
+		grep "\"kind\":\"${2:-access}\"" | sed -n 's/.*"id":"\([ag][0-9]*\)".*/\1/p'
+}
+
+# pending_request PATIENT [KIND [OLD_IDS]]: (PATIENT: a wallet name or
+# who_opts' options) waits until the patient has a request of KIND waiting
+# that is not among OLD_IDS and prints the newest such id (a12, g3);
+# prints nothing when none came (after about a minute).
+pending_request() {
+	_n=0
+	while [ $_n -lt 240 ]; do
+		for _id in $(request_ids "$1" "${2:-access}" | tac); do
+			case " ${3-} " in *" $_id "*) ;; *) echo "$_id"; return 0 ;; esac
+		done
+		_n=$((_n + 1))
+		sleep 0.25
+	done
+}
+
+# access_released WHO PATIENT ACCESS_ARGS...: `ehr access ACCESS_ARGS` as
+# WHO (a wallet name or who_opts' options) in the background; the patient
+# approves its request (a new one, not one that was waiting before)
+# (`request approve`) once it is logged; the access's stdout goes to
+# $E2E_OUT, its stderr to $E2E_ERR, and its exit status is returned. Its
+# standard input is the file $ACCESS_STDIN when set (for `access -`).
+access_released() {
+	_w=$1 _p=$2
+	shift 2
+	_old=$(request_ids "$_p" | tr '\n' ' ')
+	# shellcheck disable=SC2046 # options, split on purpose
+	"$EHR" $(who_opts "$_w") access "$@" < "${ACCESS_STDIN:-/dev/null}" > "$E2E_OUT" 2> "$E2E_ERR" &
+	_pid=$!
+	_id=$(pending_request "$_p" access "$_old")
+	# shellcheck disable=SC2046
+	[ -n "$_id" ] && "$EHR" $(who_opts "$_p") request approve "$_id" --yes -q > /dev/null 2>&1
+	wait $_pid
+}
+
 # on_tty COLUMNS OUT COMMAND...: runs COMMAND on a pseudo-terminal (script(1))
 # with COLUMNS set, its output (stdout and stderr together, carriage returns
 # dropped) in OUT; COMMAND's exit status. 127 when there is no script(1):

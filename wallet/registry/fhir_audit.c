@@ -1,5 +1,7 @@
 #include "wallet/registry/fhir_audit.h"
 
+#include "wallet/registry/consent.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -130,6 +132,8 @@ static const uint8_t *actor_of(const history_row *w)
 	case REG_EV_ACCESS_LOGGED:
 	case REG_EV_INVOICE_ISSUED:
 	case REG_EV_INVOICE_CANCELLED:
+	case HISTORY_CONSENT + CONSENT_EV_ACCESS_REQUESTED:
+	case HISTORY_CONSENT + CONSENT_EV_GRANT_REQUESTED:
 		return w->party;
 	case HISTORY_EXPIRED:
 		return NULL;
@@ -144,6 +148,8 @@ static cJSON *event_type(const history_row *w)
 	case REG_EV_RECORD_ANCHORED:
 	case REG_EV_RECORD_ERASED:
 	case REG_EV_ACCESS_LOGGED:
+	case HISTORY_CONSENT + CONSENT_EV_ACCESS_REQUESTED:
+	case HISTORY_CONSENT + CONSENT_EV_KEYS_RELEASED:
 		return coding(DCM, "110110", "Patient Record");
 	case REG_EV_INVOICE_ISSUED:
 	case REG_EV_INVOICE_PAID:
@@ -165,6 +171,7 @@ static const char *event_action(const history_row *w)
 	case REG_EV_KEY_REGISTERED:
 		return "C";
 	case REG_EV_ACCESS_LOGGED:
+	case HISTORY_CONSENT + CONSENT_EV_ACCESS_REQUESTED:
 		return "R";
 	case REG_EV_RECORD_ERASED:
 	case REG_EV_GRANT_REVOKED:

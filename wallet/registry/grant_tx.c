@@ -6,12 +6,12 @@
 #include <sodium.h>
 
 #include "wallet/keys/eth.h"
+#include "wallet/registry/consent.h"
 #include "wallet/registry/grant_uri.h"
 #include "wallet/registry/grants.h"
 #include "wallet/registry/records.h"
 
-/* Seals the data key of each record to the grantee's X25519 key. */
-static int seal_keys(chain *c, const uint8_t registry[20], const struct grant_patient *p,
+int grant_seal_keys(chain *c, const uint8_t registry[20], const struct grant_patient *p,
 		     const uint64_t *ids, size_t n, const uint8_t grantee_pk[32],
 		     uint8_t (*sealed)[ENVELOPE_SEALED_KEY_BYTES], ehr_err *e)
 {
@@ -40,6 +40,29 @@ static int seal_keys(chain *c, const uint8_t registry[20], const struct grant_pa
 	return rc;
 }
 
+/* Each record is the patient's and not erased (what the contract would
+ * refuse, said before anything is sent). */
+static int grant_check_records(chain *c, const uint8_t registry[20], const uint8_t patient[20],
+			       const uint64_t *ids, size_t n, ehr_err *e)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && !rc; i++) {
+		registry_record_state st;
+
+		if ((rc = registry_record_of(c, registry, ids[i], &st, e)))
+			break;
+		if (!st.exists)
+			rc = ehr_fail(e, EHR_EFAIL, "there is no record %llu", (unsigned long long)ids[i]);
+		else if (memcmp(st.patient, patient, 20))
+			rc = ehr_fail(e, EHR_ECHAIN, "record %llu is not this patient's", (unsigned long long)ids[i]);
+		else if (st.erased)
+			rc = ehr_fail(e, EHR_ECHAIN, "record %llu is erased", (unsigned long long)ids[i]);
+	}
+	return rc;
+}
+
 /* A transaction to registry, its call data not yet set. */
 static void registry_tx(eth_tx *tx, const uint8_t registry[20])
 {
@@ -50,7 +73,8 @@ static void registry_tx(eth_tx *tx, const uint8_t registry[20])
 
 int grant_tx_issue(chain *c, const uint8_t registry[20], const struct grant_patient *p,
 		   const uint8_t grantee[20], const uint8_t grantee_pk[32], const uint64_t *ids,
-		   size_t n, uint64_t expiry, uint8_t flags, eth_tx *tx, uint8_t **data, ehr_err *e)
+		   size_t n, uint64_t expiry, uint8_t flags, uint8_t purpose, eth_tx *tx,
+		   uint8_t **data, ehr_err *e)
 {
 	uint8_t (*sealed)[ENVELOPE_SEALED_KEY_BYTES] = calloc(n ? n : 1, sizeof(*sealed));
 	const uint8_t **keys = calloc(n ? n : 1, sizeof(*keys));
@@ -59,11 +83,23 @@ int grant_tx_issue(chain *c, const uint8_t registry[20], const struct grant_pati
 
 	*data = NULL;
 	registry_tx(tx, registry);
+	if (purpose) {
+		uint8_t probe[ENVELOPE_KEY_BYTES] = { 0 }, probe_sealed[ENVELOPE_SEALED_KEY_BYTES];
+
+		/* a key nothing can be sealed to (a low-order point) would make a
+		 * grant that no release can ever answer: refused now */
+		if (!(rc = envelope_key_seal(probe, grantee_pk, probe_sealed, e)) &&
+		    !(rc = grant_check_records(c, registry, p->address, ids, n, e)) &&
+		    !(rc = consent_call_grant_access(grantee, expiry, flags, purpose, ids, n, data,
+						     &tx->data_len, e)))
+			tx->data = *data;
+		goto out;
+	}
 	if (!sealed || !keys) {
 		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
 		goto out;
 	}
-	if ((rc = seal_keys(c, registry, p, ids, n, grantee_pk, sealed, e)))
+	if ((rc = grant_seal_keys(c, registry, p, ids, n, grantee_pk, sealed, e)))
 		goto out;
 	for (i = 0; i < n; i++)
 		keys[i] = sealed[i];

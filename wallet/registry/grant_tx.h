@@ -10,6 +10,7 @@
 
 #include "wallet/chain/chain.h"
 #include "wallet/registry/registry.h"
+#include "wallet/vault/envelope.h"
 
 /* The patient's side of a grant: the address the records belong to and
  * the X25519 pair their data keys are sealed to. */
@@ -19,14 +20,26 @@ struct grant_patient {
 	const uint8_t *enc_secret;  /* 32 bytes, the caller's secure memory */
 };
 
+/* The data key of each record ids[i] (each p's, not erased: else
+ * EHR_ECHAIN), opened with p's X25519 secret and sealed to grantee_pk
+ * into sealed[i]. Keys live in sodium memory only, wiped after. */
+int grant_seal_keys(chain *c, const uint8_t registry[20], const struct grant_patient *p,
+		    const uint64_t *ids, size_t n, const uint8_t grantee_pk[32],
+		    uint8_t (*sealed)[ENVELOPE_SEALED_KEY_BYTES], ehr_err *e);
+
 /* The transaction (to registry) that grants grantee, whose X25519 key is
  * grantee_pk, access to records ids until expiry. Each record must be the
- * patient's and not erased; its data key is sealed to the grantee. The
- * call data goes to *data (malloc'd, the caller frees it; tx->data points
- * into it). */
+ * patient's and not erased. With a purpose (REG_PURPOSE_*) the grant
+ * authorises only (grantAccess): no key travels, the grantee asks with
+ * requestAccess and the patient releases (wallet/registry/release.h).
+ * With purpose 0 the data keys are released up front, sealed to the
+ * grantee in the transaction (grant(): bearer grants and the emergency
+ * card, where nobody may be there to answer). The call data goes to
+ * *data (malloc'd, the caller frees it; tx->data points into it). */
 int grant_tx_issue(chain *c, const uint8_t registry[20], const struct grant_patient *p,
 		   const uint8_t grantee[20], const uint8_t grantee_pk[32], const uint64_t *ids,
-		   size_t n, uint64_t expiry, uint8_t flags, eth_tx *tx, uint8_t **data, ehr_err *e);
+		   size_t n, uint64_t expiry, uint8_t flags, uint8_t purpose, eth_tx *tx,
+		   uint8_t **data, ehr_err *e);
 
 /* The id the GrantIssued event of registry in r gives; EHR_ECHAIN when r
  * has none. */

@@ -14,19 +14,22 @@ void grants_free(grant_view *g)
 {
 	free(g->record_ids);
 	free(g->sealed);
+	free(g->keyed);
 	g->record_ids = NULL;
 	g->sealed = NULL;
+	g->keyed = NULL;
 	g->n = 0;
 }
 
-/* Adds the (record, sealed key) pairs of a GrantIssued or GrantKeysAdded
- * event; a key of the wrong size is dropped (anyone can write events, but
- * only the patient can write these: still, never trust a length). */
+/* Adds the records of a GrantIssued or GrantKeysAdded event with their
+ * sealed keys when it carries keys; a key of the wrong size is dropped
+ * with its record (anyone can write events, but only the patient can
+ * write these: still, never trust a length). */
 static int take_keys(grant_view *g, const registry_event_data *ev, ehr_err *e)
 {
 	uint64_t *ids;
-	uint8_t (*keys)[ENVELOPE_SEALED_KEY_BYTES];
-	size_t i, len;
+	uint8_t (*keys)[ENVELOPE_SEALED_KEY_BYTES], *keyed;
+	size_t i, len, nkeys = registry_event_sealed_key(ev, 0, &len) ? ev->n_ids : 0;
 
 	if (!ev->n_ids)
 		return 0;
@@ -36,15 +39,21 @@ static int take_keys(grant_view *g, const registry_event_data *ev, ehr_err *e)
 	keys = realloc(g->sealed, (g->n + ev->n_ids) * sizeof(*keys));
 	if (keys)
 		g->sealed = keys;
-	if (!ids || !keys)
+	keyed = realloc(g->keyed, g->n + ev->n_ids);
+	if (keyed)
+		g->keyed = keyed;
+	if (!ids || !keys || !keyed)
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
 	for (i = 0; i < ev->n_ids; i++) {
-		const uint8_t *k = registry_event_sealed_key(ev, i, &len);
+		const uint8_t *k = nkeys ? registry_event_sealed_key(ev, i, &len) : NULL;
 
-		if (!k || len != ENVELOPE_SEALED_KEY_BYTES)
+		if (nkeys && (!k || len != ENVELOPE_SEALED_KEY_BYTES))
 			continue;
 		g->record_ids[g->n] = ev->record_ids[i];
-		memcpy(g->sealed[g->n], k, len);
+		memset(g->sealed[g->n], 0, ENVELOPE_SEALED_KEY_BYTES);
+		if (k)
+			memcpy(g->sealed[g->n], k, len);
+		g->keyed[g->n] = k != NULL;
 		g->n++;
 	}
 	return 0;
@@ -85,6 +94,7 @@ static int scan_cb(void *ctx, const registry_event_data *ev)
 		g->st.expiry = ev->expiry;
 		g->st.flags = ev->flags;
 		g->st.issued_block = ev->block;
+		g->purpose = ev->purpose;
 		return take_keys(g, ev, s->e);
 	}
 	if (ev->kind == REG_EV_GRANT_KEYS_ADDED && (g = find(s, ev->id)) &&
@@ -151,11 +161,12 @@ out:
 	return rc;
 }
 
-int grants_of_patient(chain *c, const uint8_t registry[20], const uint8_t patient[20],
-		      grants_cb cb, void *ctx, ehr_err *e)
+/* Every grant whose topic `pos` (1: patient, 3: grantee) is account. */
+static int grants_where(chain *c, const uint8_t registry[20], int pos, const uint8_t account[20],
+			grants_cb cb, void *ctx, ehr_err *e)
 {
-	uint8_t t0[2][32], t1[1][32];
-	chain_topic topics[4] = { { t0, 2 }, { t1, 1 }, { NULL, 0 }, { NULL, 0 } };
+	uint8_t t0[2][32], ta[1][32];
+	chain_topic topics[4] = { { t0, 2 }, { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
 	struct scan s = { NULL, 0, 0, 0, e };
 	size_t skipped = 0;
 	size_t i;
@@ -163,7 +174,9 @@ int grants_of_patient(chain *c, const uint8_t registry[20], const uint8_t patien
 
 	memcpy(t0[0], registry_event_topic(REG_EV_GRANT_ISSUED), 32);
 	memcpy(t0[1], registry_event_topic(REG_EV_GRANT_KEYS_ADDED), 32);
-	event_topic_address(patient, t1[0]);
+	event_topic_address(account, ta[0]);
+	topics[pos].any_of = ta;
+	topics[pos].n = 1;
 	rc = event_scan(c, registry, topics, 0, CHAIN_LATEST, scan_cb, &s, &skipped, e);
 	if (!rc)
 		rc = fill_state(c, registry, s.grants, s.n, e);
@@ -174,6 +187,18 @@ int grants_of_patient(chain *c, const uint8_t registry[20], const uint8_t patien
 	}
 	free(s.grants);
 	return rc;
+}
+
+int grants_of_patient(chain *c, const uint8_t registry[20], const uint8_t patient[20],
+		      grants_cb cb, void *ctx, ehr_err *e)
+{
+	return grants_where(c, registry, 1, patient, cb, ctx, e);
+}
+
+int grants_of_grantee(chain *c, const uint8_t registry[20], const uint8_t grantee[20],
+		      grants_cb cb, void *ctx, ehr_err *e)
+{
+	return grants_where(c, registry, 3, grantee, cb, ctx, e);
 }
 
 struct write_scan {

@@ -11,6 +11,7 @@
 
 #include "wallet/base/array.h"
 #include "wallet/registry/event_scan.h"
+#include "wallet/registry/release.h"
 
 static const char *const event_words[] = {
 	[REG_EV_KEY_REGISTERED] = "key registered",
@@ -26,11 +27,17 @@ static const char *const event_words[] = {
 	[REG_EV_INVOICE_PAID] = "invoice paid",
 	[REG_EV_INVOICE_CANCELLED] = "invoice cancelled",
 	[HISTORY_EXPIRED] = "grant expired",
+	[HISTORY_CONSENT + CONSENT_EV_ACCESS_REQUESTED] = "access requested",
+	[HISTORY_CONSENT + CONSENT_EV_KEYS_RELEASED] = "keys released",
+	[HISTORY_CONSENT + CONSENT_EV_ACCESS_DENIED] = "access denied",
+	[HISTORY_CONSENT + CONSENT_EV_GRANT_REQUESTED] = "grant requested",
+	[HISTORY_CONSENT + CONSENT_EV_GRANT_REQUEST_APPROVED] = "grant request approved",
+	[HISTORY_CONSENT + CONSENT_EV_GRANT_REQUEST_DENIED] = "grant request denied",
 };
 
 const char *history_event_words(int kind)
 {
-	return kind >= 0 && kind <= HISTORY_EXPIRED ? event_words[kind] : "?";
+	return kind >= 0 && kind < HISTORY_KINDS ? event_words[kind] : "?";
 }
 
 void history_iso_time(uint64_t t, char out[32])
@@ -158,6 +165,21 @@ static int take_row(history *h, const registry_event_data *ev, ehr_err *e)
 	return 0;
 }
 
+/* Keeps a data key sealed to this account (of a grant or a release);
+ * one of the wrong size is passed over. -1 when memory runs out. */
+static int add_gkey(history *h, uint64_t id, const uint8_t patient[20], const uint8_t *k, size_t len)
+{
+	if (!k || len != ENVELOPE_SEALED_KEY_BYTES)
+		return 0;
+	if (array_grow((void **)&h->gkeys, &h->capgkeys, h->ngkeys + 1, sizeof(*h->gkeys)))
+		return -1;
+	h->gkeys[h->ngkeys].id = id;
+	memcpy(h->gkeys[h->ngkeys].patient, patient, 20);
+	memcpy(h->gkeys[h->ngkeys].sealed, k, len);
+	h->ngkeys++;
+	return 0;
+}
+
 /* The data keys ev holds for this account. The same log can come from
  * both scans (a patient's own record names the patient twice): take keys
  * from one scan only. */
@@ -186,14 +208,8 @@ static int take_keys(history *h, enum scan_kind kind, const registry_event_data 
 	for (i = 0; i < ev->n_ids; i++) {
 		const uint8_t *k = registry_event_sealed_key(ev, i, &len);
 
-		if (!k || len != ENVELOPE_SEALED_KEY_BYTES)
-			continue;
-		if (array_grow((void **)&h->gkeys, &h->capgkeys, h->ngkeys + 1, sizeof(*h->gkeys)))
+		if (add_gkey(h, ev->record_ids[i], ev->patient, k, len))
 			return oom(e);
-		h->gkeys[h->ngkeys].id = ev->record_ids[i];
-		memcpy(h->gkeys[h->ngkeys].patient, ev->patient, 20);
-		memcpy(h->gkeys[h->ngkeys].sealed, k, len);
-		h->ngkeys++;
 	}
 	return 0;
 }
@@ -286,6 +302,71 @@ static int scan_history(history *h, ehr_err *e)
 	rc = scan(h, topics, SCAN_PARTY, e);
 	free(patients);
 	return rc;
+}
+
+/* The data keys a release to this account carries, for the titles. */
+static int take_released_keys(history *h, const consent_event_data *ev, ehr_err *e)
+{
+	size_t i, len;
+
+	for (i = 0; i < ev->n_ids; i++) {
+		const uint8_t *k = consent_event_sealed_key(ev, i, &len);
+
+		if (add_gkey(h, ev->record_ids[i], ev->patient, k, len))
+			return oom(e);
+	}
+	return 0;
+}
+
+/* A consent event as a row: the requester is the other party; the grant
+ * (access events, an approval's grant) links it to its grant. */
+static int take_consent_row(void *ctx, const consent_event_data *ev)
+{
+	struct scan *sc = ctx;
+	history *h = sc->h;
+	history_row *w;
+
+	if (array_grow((void **)&h->rows, &h->caprows, h->nrows + 1, sizeof(*h->rows)))
+		return oom(sc->e);
+	w = &h->rows[h->nrows];
+	memset(w, 0, sizeof(*w));
+	w->kind = HISTORY_CONSENT + (int)ev->kind;
+	w->block = ev->block;
+	w->log_index = ev->log_index;
+	w->gi = -1;
+	memcpy(w->tx, ev->tx_hash, 32);
+	memcpy(w->patient, ev->patient, 20);
+	memcpy(w->party, ev->requester, 20);
+	w->has_party = true;
+	w->grant = ev->grant_id;
+	if (ev->n_ids) {
+		if (!(w->records = malloc(ev->n_ids * sizeof(*w->records))))
+			return oom(sc->e);
+		memcpy(w->records, ev->record_ids, ev->n_ids * sizeof(*w->records));
+		w->n_records = ev->n_ids;
+	}
+	h->nrows++;
+	return ev->kind == CONSENT_EV_KEYS_RELEASED && !memcmp(ev->requester, h->me, 20)
+		? take_released_keys(h, ev, sc->e) : 0;
+}
+
+/* The consent events with this account as the patient, then as the
+ * requester (merge_rows drops a log both scans bring). */
+static int scan_consent(history *h, ehr_err *e)
+{
+	static const enum consent_event kinds[] = {
+		CONSENT_EV_ACCESS_REQUESTED, CONSENT_EV_KEYS_RELEASED, CONSENT_EV_ACCESS_DENIED,
+		CONSENT_EV_GRANT_REQUESTED, CONSENT_EV_GRANT_REQUEST_APPROVED, CONSENT_EV_GRANT_REQUEST_DENIED };
+	struct consent_filter f = { kinds, sizeof(kinds) / sizeof(kinds[0]), NULL, NULL, NULL };
+	struct scan s = { h, SCAN_PATIENT, e };
+	int rc;
+
+	f.patient = h->me;
+	if ((rc = consent_scan(h->c, h->registry, &f, 0, h->head, take_consent_row, &s, e)))
+		return rc;
+	f.patient = NULL;
+	f.requester = h->me;
+	return consent_scan(h->c, h->registry, &f, 0, h->head, take_consent_row, &s, e);
 }
 
 /* ---- putting the history in order ------------------------------------------ */
@@ -488,7 +569,7 @@ int history_load(history *h, chain *c, const uint8_t registry[20], const uint8_t
 	memcpy(h->registry, registry, 20);
 	memcpy(h->me, me, 20);
 	h->head = head;
-	if ((rc = scan_history(h, e)))
+	if ((rc = scan_history(h, e)) || (rc = scan_consent(h, e)))
 		return rc;
 	merge_rows(h);
 	if ((rc = stamp_rows(h, e)) || (rc = follow_grants(h, e)))

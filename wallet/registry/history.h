@@ -20,10 +20,15 @@
 
 /* The registry's events, and one the chain never emits. */
 #define HISTORY_EXPIRED REG_EV_COUNT
+/* The consent events (access requests, releases, denials, grant requests
+ * and their answers): HISTORY_CONSENT + enum consent_event. */
+#define HISTORY_CONSENT (REG_EV_COUNT + 1)
+#define HISTORY_KINDS (HISTORY_CONSENT + 6)
 
 /* One line of the history. */
 typedef struct history_row {
-	int kind;                         /* enum registry_event or HISTORY_EXPIRED */
+	int kind;                         /* enum registry_event, HISTORY_EXPIRED or
+	                                     HISTORY_CONSENT + enum consent_event */
 	uint64_t block, log_index, time;  /* block 0: a synthesised row */
 	uint8_t tx[32];
 	uint8_t patient[20], party[20];
