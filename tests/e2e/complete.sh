@@ -19,8 +19,8 @@ comp() {
 
 ## commands and subcommands
 check_eq "record a completes to add" "$(comp record a)" add
-check_eq "grant --re offers --records and the global --registry" "$(comp grant --re)" "--records --registry"
-check_eq "commands by prefix" "$(comp re)" "record register restore revoke"
+check_eq "grant --re offers --received, --records and the global --registry" "$(comp grant --re)" "--received --records --registry"
+check_eq "commands by prefix" "$(comp re)" "record register request restore revoke"
 check_eq "no hidden command among the commands" "$("$EHR" __complete '' | grep -c __)" 0
 check_eq "every command is offered" "$("$EHR" __complete '' | sort | tr '\n' ' ')" \
 	"$("$EHR" help --commands | sort | tr '\n' ' ')"
@@ -36,7 +36,7 @@ check_eq "long options only after --" "$(comp export --)" \
 check_eq "short options after a single -" \
 	"$("$EHR" __complete access - | grep -- '^-[a-z]$' | sort | tr '\n' ' ')" "-f -h -o -q -y "
 check_eq "a value that looks like an option" "$(comp access -o -f)" ":dir -f"
-check_eq "descriptions with --describe" "$("$EHR" __complete --describe grant --rec)" \
+check_eq "descriptions with --describe" "$("$EHR" __complete --describe grant --reco)" \
 	"$(printf -- '--records\tthe records to share, e.g. 3,7,12')"
 check_eq "descriptions of commands" "$("$EHR" __complete --describe node)" \
 	"$(printf 'node\tshow the node'"'"'s chain id, head block, client and the registry')"
