@@ -1,4 +1,5 @@
 #include "cli/context.h"
+#include "wallet/keys/eth.h"
 #include "cli/ehr.h"
 
 #include <string.h>
@@ -44,6 +45,18 @@ int ctx_open(struct ctx *x, ehr_err *e)
 {
 	ctx_start(x);
 	return ctx_open_parts(x, CTX_ALL, e);
+}
+
+int ctx_subject(struct ctx *x, const char *addr, uint8_t who[20], ehr_err *e)
+{
+	int rc;
+
+	if (addr)
+		return eip55_parse(addr, who, e);
+	if ((rc = ctx_open_parts(x, CTX_SIGNER, e)))
+		return rc;
+	memcpy(who, x->s.address, 20);
+	return 0;
 }
 
 void ctx_close(struct ctx *x)

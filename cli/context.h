@@ -39,6 +39,10 @@ int ctx_open(struct ctx *x, ehr_err *e);
 void ctx_start(struct ctx *x);
 int ctx_open_parts(struct ctx *x, unsigned parts, ehr_err *e);
 
+/* The account a command is about: addr when given (an EIP-55 or
+ * lower-case address), else the signer's, opening it. */
+int ctx_subject(struct ctx *x, const char *addr, uint8_t who[20], ehr_err *e);
+
 void ctx_close(struct ctx *x);
 
 #endif

@@ -56,15 +56,8 @@ int cmd_balance(int argc, char **argv)
 	} else if (token && (rc = eip55_parse(token, tok, &e))) {
 		return report(&e);
 	}
-	if (p.npos) {
-		if ((rc = eip55_parse(p.pos[0], who, &e)))
-			return report(&e);
-	} else {
-		if ((rc = ctx_open_parts(&x, CTX_SIGNER, &e)))
-			goto out;
-		memcpy(who, x.s.address, 20);
-	}
-	if ((rc = ctx_open_parts(&x, CTX_CHAIN, &e)))
+	if ((rc = ctx_subject(&x, p.npos ? p.pos[0] : NULL, who, &e)) ||
+	    (rc = ctx_open_parts(&x, CTX_CHAIN, &e)))
 		goto out;
 	if (token) {
 		if ((rc = token_info_get(x.c, tok, who, &ti, &e)))

@@ -102,15 +102,8 @@ int cmd_register(int argc, char **argv)
 		return usage_error("register", "--name is longer than %d bytes", REG_NAME_MAX);
 	if ((rc = ctx_open_parts(&x, CTX_TARGET | CTX_REGISTRY, &e)))
 		return report(&e);
-	if (showing && p.npos) {
-		if ((rc = eip55_parse(p.pos[0], who, &e)))
-			return report(&e);
-	} else {
-		if ((rc = ctx_open_parts(&x, CTX_SIGNER, &e)))
-			goto out;
-		memcpy(who, x.s.address, 20);
-	}
-	if ((rc = ctx_open_parts(&x, CTX_CHAIN, &e)))
+	if ((rc = ctx_subject(&x, showing && p.npos ? p.pos[0] : NULL, who, &e)) ||
+	    (rc = ctx_open_parts(&x, CTX_CHAIN, &e)))
 		goto out;
 	if (showing) {
 		rc = show(x.c, x.registry, who, &e);
