@@ -177,26 +177,43 @@ static enum opt_value value_named(const char *s, const char *end, bool *many)
 	return OV_NONE;
 }
 
+/* Whether word is one of the '|'-separated names in [names, end). */
+static bool names_match(const char *names, const char *end, const char *word)
+{
+	const char *bar;
+
+	for (; names < end; names = bar + 1) {
+		if (!(bar = memchr(names, '|', (size_t)(end - names))))
+			bar = end;
+		if ((size_t)(bar - names) == strlen(word) && !strncmp(names, word, strlen(word)))
+			return true;
+	}
+	return false;
+}
+
 /* An operand of cmd after npos others (the first of them first): the
- * subcommands, or values as its words declare. */
+ * subcommands (their first names: the others are aliases, not offered),
+ * or values as its words declare. */
 static void offer_operands(const struct command *cmd, int npos, const char *first,
 			   const char *cur)
 {
-	const char *w = cmd->words, *sp, *colon;
+	const char *w = cmd->words, *sp, *colon, *end;
 	enum opt_value v;
 	bool many;
 
 	for (; w && *w; w = *sp ? sp + 1 : sp) {
 		sp = strchrnul(w, ' ');
 		colon = memchr(w, ':', (size_t)(sp - w));
+		end = colon ? colon : sp;
 		v = colon ? value_named(colon + 1, sp, &many) : OV_NONE;
 		if (colon == w) {               /* ":KIND": the command's operands */
 			if (many || npos == 0)
 				offer_values(v, "", cur);
 		} else if (npos == 0) {         /* a subcommand */
-			offer("", w, (size_t)((colon ? colon : sp) - w), cur, NULL);
-		} else if (colon && (size_t)(colon - w) == strlen(first) &&
-			   !strncmp(w, first, (size_t)(colon - w)) && (many || npos == 1)) {
+			const char *bar = memchr(w, '|', (size_t)(end - w));
+
+			offer("", w, (size_t)((bar ? bar : end) - w), cur, NULL);
+		} else if (colon && names_match(w, colon, first) && (many || npos == 1)) {
 			offer_values(v, "", cur);
 		}
 	}

@@ -1,22 +1,61 @@
 #include "cli/context.h"
+#include "wallet/keys/eth.h"
 #include "cli/ehr.h"
 
 #include <string.h>
 
+void ctx_start(struct ctx *x)
+{
+	memset(x, 0, sizeof(*x));
+}
+
+/* The parts the running command's table flags ask for. */
+static unsigned parts_wanted(void)
+{
+	unsigned flags = g.command ? g.command->flags : 0, parts = 0;
+
+	if (flags & (CMD_NEEDS_NODE | CMD_NEEDS_REGISTRY))
+		parts |= CTX_TARGET;
+	if (flags & CMD_NEEDS_REGISTRY)
+		parts |= CTX_REGISTRY;
+	if (flags & CMD_NEEDS_WALLET)
+		parts |= CTX_SIGNER;
+	if (flags & CMD_NEEDS_NODE)
+		parts |= CTX_CHAIN;
+	return parts;
+}
+
+int ctx_open_parts(struct ctx *x, unsigned parts, ehr_err *e)
+{
+	unsigned todo = parts & parts_wanted() & ~x->opened;
+	int rc = 0;
+
+	if ((todo & CTX_TARGET) && !(rc = target_resolve(&x->t, e)))
+		x->opened |= CTX_TARGET;
+	if (!rc && (todo & CTX_REGISTRY) && !(rc = target_registry(&x->t, x->registry, e)))
+		x->opened |= CTX_REGISTRY;
+	if (!rc && (todo & CTX_SIGNER) && !(rc = signer_open(&x->s, e)))
+		x->opened |= CTX_SIGNER;
+	if (!rc && (todo & CTX_CHAIN) && !(rc = target_connect(&x->t, &x->c, e)))
+		x->opened |= CTX_CHAIN;
+	return rc;
+}
+
 int ctx_open(struct ctx *x, ehr_err *e)
 {
-	unsigned flags = g.command ? g.command->flags : 0;
+	ctx_start(x);
+	return ctx_open_parts(x, CTX_ALL, e);
+}
+
+int ctx_subject(struct ctx *x, const char *addr, uint8_t who[20], ehr_err *e)
+{
 	int rc;
 
-	memset(x, 0, sizeof(*x));
-	if ((flags & (CMD_NEEDS_NODE | CMD_NEEDS_REGISTRY)) && (rc = target_resolve(&x->t, e)))
+	if (addr)
+		return eip55_parse(addr, who, e);
+	if ((rc = ctx_open_parts(x, CTX_SIGNER, e)))
 		return rc;
-	if ((flags & CMD_NEEDS_REGISTRY) && (rc = target_registry(&x->t, x->registry, e)))
-		return rc;
-	if ((flags & CMD_NEEDS_WALLET) && (rc = signer_open(&x->s, e)))
-		return rc;
-	if (flags & CMD_NEEDS_NODE)
-		return target_connect(&x->t, &x->c, e);
+	memcpy(who, x->s.address, 20);
 	return 0;
 }
 

@@ -21,7 +21,7 @@ struct ehr_globals {
 	const char *registry;        /* --registry, EHR_REGISTRY */
 	const char *passphrase_file; /* --passphrase-file, EHR_PASSPHRASE_FILE */
 	int passphrase_fd;           /* --passphrase-fd N, -1 when not given */
-	bool json, yes, quiet, help;
+	bool json, yes, quiet, help, version;
 	bool color;                  /* stdout is a tty and NO_COLOR is unset */
 	const struct command *command;  /* the one running (set by main) */
 };
@@ -40,13 +40,19 @@ struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;         /* one line, for `ehr help` */
-	const char *synopsis;        /* usage lines after "ehr ", '\n'-separated */
+	/* The usage lines after "ehr CMD ", '\n'-separated: the subcommand and
+	 * operands, "@" where the options of the line go (else at its end),
+	 * "@N" where their alternative group N goes (its members joined by
+	 * " | ", the line giving brackets). Which options stand in a line and
+	 * how: their table (struct opt's forms, alt, required). NULL: "@". */
+	const char *forms;
 	const struct opt *opts;      /* the command's own options, for -h */
 	unsigned flags;
 	/* The subcommands and what completes the operands, space-separated:
 	 * "sub" a subcommand; "sub:KIND" one whose first operand is a KIND
 	 * (an opt_value name: FILE, WALLET, NETWORK, COMMAND...); "KIND..."
-	 * every operand; ":KIND" the command's own operands. NULL: none. */
+	 * every operand; ":KIND" the command's own operands; "sub|alias:KIND"
+	 * a subcommand with another name (not offered). NULL: none. */
 	const char *words;
 };
 

@@ -13,24 +13,50 @@
 
 struct ehr_globals g = { .account = -1, .passphrase_fd = -1 };
 
-enum { G_WALLET = 1, G_ACCOUNT, G_NETWORK, G_RPC, G_REGISTRY, G_PASSFILE,
-       G_PASSFD, G_JSON, G_YES, G_QUIET, G_HELP, G_VERSION };
+/* The value of --account or --passphrase-fd: 0 to 2^31-1, else -1 after
+ * reporting a usage error. */
+static long global_number(const struct opt *o, const char *val)
+{
+	char *end;
+	long v = strtol(val, &end, 10);
 
+	if (!*val || *end || v < 0 || v > 0x7fffffff) {
+		usage_error(NULL, "option '--%s' wants a whole number, not '%s'", o->name, val);
+		return -1;
+	}
+	return v;
+}
+
+static int take_account(const struct opt_parser *p, const struct opt *o, void *field,
+			const char *val)
+{
+	(void)p;
+	return (*(long *)field = global_number(o, val)) < 0 ? -1 : 0;
+}
+
+static int take_fd(const struct opt_parser *p, const struct opt *o, void *field, const char *val)
+{
+	(void)p;
+	return (*(int *)field = (int)global_number(o, val)) < 0 ? -1 : 0;
+}
+
+#define G struct ehr_globals
 const struct opt global_opts[] = {
-	{ "wallet", 0, "NAME", OV_WALLET, "the wallet to use (default: $EHR_WALLET, else 'default')", .type = OT_KEY, .key = G_WALLET },
-	{ "account", 0, "N", OV_NONE, "the account index to act as (default 0)", .type = OT_KEY, .key = G_ACCOUNT },
-	{ "network", 0, "NAME", OV_NETWORK, "a configured network", .type = OT_KEY, .key = G_NETWORK },
-	{ "rpc", 0, "URL", OV_NONE, "the node's JSON-RPC URL (default: $EHR_RPC_URL, $ETH_RPC_URL)", .type = OT_KEY, .key = G_RPC },
-	{ "registry", 0, "ADDR", OV_NONE, "the registry contract (default: $EHR_REGISTRY)", .type = OT_KEY, .key = G_REGISTRY },
-	{ "passphrase-file", 0, "FILE", OV_FILE, "read the passphrase from FILE's first line", .type = OT_KEY, .key = G_PASSFILE },
-	{ "passphrase-fd", 0, "N", OV_NONE, "read the passphrase from file descriptor N", .type = OT_KEY, .key = G_PASSFD },
-	{ "json", 0, NULL, OV_NONE, "print JSON instead of tables", .type = OT_KEY, .key = G_JSON },
-	{ "yes", 'y', NULL, OV_NONE, "answer yes to confirmations", .type = OT_KEY, .key = G_YES },
-	{ "quiet", 'q', NULL, OV_NONE, "print less", .type = OT_KEY, .key = G_QUIET },
-	{ "help", 'h', NULL, OV_NONE, "show usage", .type = OT_KEY, .key = G_HELP },
-	{ "version", 0, NULL, OV_NONE, "show the version", .type = OT_KEY, .key = G_VERSION },
+	{ "wallet", 0, "NAME", OV_WALLET, "the wallet to use (default: $EHR_WALLET, else 'default')", OPT_STR(G, wallet) },
+	{ "account", 0, "N", OV_NONE, "the account index to act as (default 0)", OPT_CALL(G, account, long, take_account) },
+	{ "network", 0, "NAME", OV_NETWORK, "a configured network", OPT_STR(G, network) },
+	{ "rpc", 0, "URL", OV_NONE, "the node's JSON-RPC URL (default: $EHR_RPC_URL, $ETH_RPC_URL)", OPT_STR(G, rpc) },
+	{ "registry", 0, "ADDR", OV_NONE, "the registry contract (default: $EHR_REGISTRY)", OPT_STR(G, registry) },
+	{ "passphrase-file", 0, "FILE", OV_FILE, "read the passphrase from FILE's first line", OPT_STR(G, passphrase_file) },
+	{ "passphrase-fd", 0, "N", OV_NONE, "read the passphrase from file descriptor N", OPT_CALL(G, passphrase_fd, int, take_fd) },
+	{ "json", 0, NULL, OV_NONE, "print JSON instead of tables", OPT_FLAG(G, json) },
+	{ "yes", 'y', NULL, OV_NONE, "answer yes to confirmations", OPT_FLAG(G, yes) },
+	{ "quiet", 'q', NULL, OV_NONE, "print less", OPT_FLAG(G, quiet) },
+	{ "help", 'h', NULL, OV_NONE, "show usage", OPT_FLAG(G, help) },
+	{ "version", 0, NULL, OV_NONE, "show the version", OPT_FLAG(G, version) },
 	{ 0 }
 };
+#undef G
 
 static const struct opt *match_global(const char *arg, const char **val, int *takes_next)
 {
@@ -59,42 +85,9 @@ static const struct opt *match_global(const char *arg, const char **val, int *ta
 	return NULL;
 }
 
-static int set_global(const struct opt *o, const char *val)
-{
-	char *end;
-
-	switch (o->key) {
-	case G_WALLET: g.wallet = val; break;
-	case G_NETWORK: g.network = val; break;
-	case G_RPC: g.rpc = val; break;
-	case G_REGISTRY: g.registry = val; break;
-	case G_PASSFILE: g.passphrase_file = val; break;
-	case G_JSON: g.json = true; break;
-	case G_YES: g.yes = true; break;
-	case G_QUIET: g.quiet = true; break;
-	case G_HELP: g.help = true; break;
-	case G_ACCOUNT:
-	case G_PASSFD: {
-		long v = strtol(val, &end, 10);
-
-		if (!*val || *end || v < 0 || v > 0x7fffffff)
-			return usage_error(NULL, "option '--%s' wants a whole number, not '%s'",
-					   o->name, val);
-		if (o->key == G_ACCOUNT)
-			g.account = v;
-		else
-			g.passphrase_fd = (int)v;
-		break;
-	}
-	default:
-		break;
-	}
-	return 0;
-}
-
 /* Takes the global options out of argv wherever they stand (before "--"),
  * leaving the command and its own arguments in order. */
-static int extract_globals(int *argc, char **argv, bool *version)
+static int extract_globals(int *argc, char **argv)
 {
 	int i, out = 1;
 
@@ -118,9 +111,7 @@ static int extract_globals(int *argc, char **argv, bool *version)
 						   o->name, o->arg);
 			val = argv[++i];
 		}
-		if (o->key == G_VERSION)
-			*version = true;
-		else if (set_global(o, val))
+		if (opt_store(&(struct opt_parser){ .cmd = NULL }, o, &g, val))
 			return EHR_EUSAGE;
 	}
 	argv[out] = NULL;
@@ -147,17 +138,16 @@ static void read_environment(void)
 int main(int argc, char **argv)
 {
 	const struct command *cmd;
-	bool version = false;
 	int rc;
 
 	if (sodium_init() < 0)
 		return fail(EHR_EFAIL, "cannot initialise libsodium");
 	if (argc >= 2 && !strcmp(argv[1], "__complete"))  /* before the globals: they are words */
 		return complete_main(argc - 2, argv + 2);
-	if ((rc = extract_globals(&argc, argv, &version)))
+	if ((rc = extract_globals(&argc, argv)))
 		return rc;
 	read_environment();
-	if (version) {
+	if (g.version) {
 		printf("ehr %s\n", EHR_VERSION);
 		return 0;
 	}

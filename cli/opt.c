@@ -137,33 +137,33 @@ static int next_option(struct opt_parser *p, const struct opt **out, const char 
 	return 0;
 }
 
+int opt_store(const struct opt_parser *p, const struct opt *o, void *args, const char *val)
+{
+	void *field = args ? (char *)args + o->field : NULL;
+	char name[80];
+
+	switch (o->type) {
+	case OT_FLAG: *(bool *)field = true; break;
+	case OT_UNSET: *(bool *)field = false; break;
+	case OT_STR: *(const char **)field = val; break;
+	case OT_ULONG:
+		snprintf(name, sizeof(name), "--%s", o->name);
+		return opt_ulong(p, name, val, o->max, field);
+	case OT_CALL:
+		return o->take(p, o, field, val);
+	}
+	return 0;
+}
+
 int opt_parse(struct opt_parser *p, void *args)
 {
 	const struct opt *o;
 	const char *val;
-	char name[80];
-	void *field;
 	int rc;
 
-	while ((rc = next_option(p, &o, &val)) > 0) {
-		field = args ? (char *)args + o->field : NULL;
-		switch (o->type) {
-		case OT_FLAG: *(bool *)field = true; break;
-		case OT_UNSET: *(bool *)field = false; break;
-		case OT_STR: *(const char **)field = val; break;
-		case OT_ULONG:
-			snprintf(name, sizeof(name), "--%s", o->name);
-			if (opt_ulong(p, name, val, o->max, field))
-				return -1;
-			break;
-		case OT_CALL:
-			if (o->take(p, o, field, val))
-				return -1;
-			break;
-		case OT_KEY:
-			break;
-		}
-	}
+	while ((rc = next_option(p, &o, &val)) > 0)
+		if (opt_store(p, o, args, val))
+			return -1;
 	return rc;
 }
 

@@ -32,8 +32,7 @@ enum opt_type {
 	OT_UNSET,       /* bool: set to false (--no-...) */
 	OT_STR,         /* const char *: the value (pointing into argv) */
 	OT_ULONG,       /* unsigned long: a whole number from 0 to max */
-	OT_CALL,        /* take(): the value checked and stored by the command */
-	OT_KEY          /* the key only (the global options, cli/main.c) */
+	OT_CALL         /* take(): the value checked and stored by the command */
 };
 
 struct opt;
@@ -56,8 +55,15 @@ struct opt {
 	size_t field;          /* offset of its field in the arguments struct */
 	unsigned long max;     /* OT_ULONG: the largest value */
 	opt_take_fn *take;     /* OT_CALL */
-	int key;               /* OT_KEY */
+	/* Where the option stands in the usage lines (the command's forms,
+	 * cli/ehr.h): */
+	unsigned forms;        /* the lines it belongs to, OPT_IN(0) | OPT_IN(2)...; 0: all */
+	unsigned char alt;     /* N > 0: one of alternative group N ("--a | --b") */
+	bool required;         /* shown without brackets (a group: in parentheses) */
 };
+
+/* The bit of usage line n (from 0) for struct opt's forms. */
+#define OPT_IN(n) (1u << (n))
 
 /* The offset of field f of struct S, which must have type T (else the
  * build fails: an option cannot be bound to a field of the wrong type). */
@@ -89,6 +95,10 @@ void opt_init(struct opt_parser *p, const char *cmd, int argc, char **argv,
  * the positional arguments into p->pos. Returns 0, or -1 after reporting
  * a usage error on stderr (the caller returns 2). */
 int opt_parse(struct opt_parser *p, void *args);
+
+/* Stores val (NULL for a flag) for o into its field of args, as o's type
+ * says. Returns 0, or -1 after reporting a usage error. */
+int opt_store(const struct opt_parser *p, const struct opt *o, void *args, const char *val);
 
 /* Parses a non-negative decimal integer option value no larger than max;
  * reports a usage error and returns -1 otherwise. */

@@ -15,15 +15,18 @@
 #include "wallet/chain/chain.h"
 
 /* The options every sending command takes: TX_OPTS(struct args, tx) in its
- * table binds them to the struct tx_opts field tx (set by tx_opts_init). */
-#define TX_WAIT_OPTS(S, f) \
+ * table binds them to the struct tx_opts field tx (set by tx_opts_init).
+ * The _IN forms say in which usage lines they stand (struct opt's forms). */
+#define TX_WAIT_OPTS_IN(S, f, in) \
 	{ "confirmations", 0, "N", OV_NONE, "wait for N confirmations (default 1)", \
-	  OPT_ULONG(S, f.confirmations, 1000) }, \
+	  OPT_ULONG(S, f.confirmations, 1000), .forms = (in) }, \
 	{ "timeout", 0, "SECONDS", OV_NONE, "give up waiting after SECONDS (default 120)", \
-	  OPT_CALL(S, f.timeout_s, unsigned long, tx_take_timeout) }
-#define TX_OPTS(S, f) TX_WAIT_OPTS(S, f), \
+	  OPT_CALL(S, f.timeout_s, unsigned long, tx_take_timeout), .forms = (in) }
+#define TX_OPTS_IN(S, f, in) TX_WAIT_OPTS_IN(S, f, in), \
 	{ "async", 0, NULL, OV_NONE, "print the transaction hash and do not wait", \
-	  OPT_FLAG(S, f.async) }
+	  OPT_FLAG(S, f.async), .forms = (in) }
+#define TX_WAIT_OPTS(S, f) TX_WAIT_OPTS_IN(S, f, 0)
+#define TX_OPTS(S, f) TX_OPTS_IN(S, f, 0)
 
 struct tx_opts {
 	unsigned long confirmations;

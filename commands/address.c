@@ -19,9 +19,9 @@ struct address_options {
 
 const struct opt cmd_address_opts[] = {
 	{ "index", 0, "N", OV_NONE, "account index at m/44'/60'/0'/0/N (default: --account, else 0)",
-	  OPT_ULONG(struct address_options, index, 0x7fffffff) },
+	  OPT_ULONG(struct address_options, index, 0x7fffffff), .alt = 1 },
 	{ "path", 0, "PATH", OV_NONE, "any BIP32 path, e.g. \"m/44'/60'/1'/0/0\" (asks for the passphrase)",
-	  OPT_STR(struct address_options, path) },
+	  OPT_STR(struct address_options, path), .alt = 1 },
 	{ "bech32", 0, "PREFIX", OV_NONE, "also show the bech32 form for a Cosmos EVM chain (evmos, crc, kava...)",
 	  OPT_STR(struct address_options, hrp) },
 	{ 0 }

@@ -47,21 +47,21 @@ static opt_take_fn take_id, take_since;
 
 const struct opt cmd_audit_opts[] = {
 	{ "record", 0, "ID", OV_NONE, "only what concerns record ID",
-	  OPT_CALL(struct audit_options, record, uint64_t, take_id) },
+	  OPT_CALL(struct audit_options, record, uint64_t, take_id), .forms = OPT_IN(0) },
 	{ "grant", 0, "ID", OV_NONE, "only what concerns grant ID",
-	  OPT_CALL(struct audit_options, grant, uint64_t, take_id) },
+	  OPT_CALL(struct audit_options, grant, uint64_t, take_id), .forms = OPT_IN(0) },
 	{ "since", 0, "TIME", OV_NONE, "from TIME on: 2026-11-22T10:00:00Z, 2026-11-22, or 7d (the last 7 days)",
-	  OPT_CALL(struct audit_options, since, struct audit_since, take_since) },
+	  OPT_CALL(struct audit_options, since, struct audit_since, take_since), .forms = OPT_IN(0) },
 	{ "csv", 0, NULL, OV_NONE, "RFC 4180 CSV with a header row",
-	  OPT_FLAG(struct audit_options, csv) },
+	  OPT_FLAG(struct audit_options, csv), .forms = OPT_IN(0) },
 	{ "fhir", 0, "FILE", OV_FILE, "write the history as FHIR R4 AuditEvent and Consent resources to FILE",
-	  OPT_STR(struct audit_options, fhir) },
+	  OPT_STR(struct audit_options, fhir), .forms = OPT_IN(0) },
 	{ "force", 'f', NULL, OV_NONE, "--fhir: replace an existing FILE",
-	  OPT_FLAG(struct audit_options, force) },
+	  OPT_FLAG(struct audit_options, force), .forms = OPT_IN(0) },
 	{ "no-titles", 0, NULL, OV_NONE, "do not unlock the wallet for record titles",
-	  OPT_FLAG(struct audit_options, no_titles) },
+	  OPT_FLAG(struct audit_options, no_titles), .forms = OPT_IN(0) },
 	{ "wide", 0, NULL, OV_NONE, "on a terminal too, print every column whole (lines as long as they need)",
-	  OPT_FLAG(struct audit_options, wide) },
+	  OPT_FLAG(struct audit_options, wide), .forms = OPT_IN(0) },
 	{ 0 }
 };
 

@@ -1,6 +1,7 @@
 /* ehr balance: the native coin or an ERC-20 (--token), of this account or
  * any address, in the token's own decimals. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/submit.h"
 
 #include <stdio.h>
@@ -26,12 +27,10 @@ const struct opt cmd_balance_opts[] = {
 int cmd_balance(int argc, char **argv)
 {
 	struct opt_parser p;
-	struct target t;
-	struct signer s;
+	struct ctx x;
 	struct token_info ti;
 	struct balance_options opts = { 0 };
 	const char *token;
-	chain *c = NULL;
 	uint8_t who[20], be[32], tok[20];
 	char who_text[43], amount[AMOUNT_FMT_MAX], raw[U256_DEC_MAX], tok_text[43];
 	u256 bal;
@@ -46,38 +45,31 @@ int cmd_balance(int argc, char **argv)
 	token = opts.token;
 	if (p.npos > 1)
 		return usage_error("balance", "unexpected argument '%s'", p.pos[1]);
-	if ((rc = target_resolve(&t, &e)))
+	ctx_start(&x);
+	if ((rc = ctx_open_parts(&x, CTX_TARGET, &e)))
 		return report(&e);
 	if (token && !strcmp(token, "default")) {
-		if (!t.has_token)
+		if (!x.t.has_token)
 			return fail(EHR_EUSAGE, "network %s has no default token (ehr network add ... --token ADDR)",
-				    t.network[0] ? t.network : "(none)");
-		memcpy(tok, t.token, 20);
+				    x.t.network[0] ? x.t.network : "(none)");
+		memcpy(tok, x.t.token, 20);
 	} else if (token && (rc = eip55_parse(token, tok, &e))) {
 		return report(&e);
 	}
-	if (p.npos) {
-		if ((rc = eip55_parse(p.pos[0], who, &e)))
-			return report(&e);
-	} else {
-		if ((rc = signer_open(&s, &e)))
-			return report(&e);
-		memcpy(who, s.address, 20);
-		signer_close(&s);
-	}
-	if ((rc = target_connect(&t, &c, &e)))
-		return report(&e);
+	if ((rc = ctx_subject(&x, p.npos ? p.pos[0] : NULL, who, &e)) ||
+	    (rc = ctx_open_parts(&x, CTX_CHAIN, &e)))
+		goto out;
 	if (token) {
-		if ((rc = token_info_get(c, tok, who, &ti, &e)))
+		if ((rc = token_info_get(x.c, tok, who, &ti, &e)))
 			goto out;
 		bal = ti.balance;
 		decimals = ti.decimals;
 		symbol = ti.symbol;
 	} else {
-		if ((rc = chain_check_id(c, &e)) || (rc = rpc_get_balance(chain_rpc(c), who, "latest", be, &e)))
+		if ((rc = chain_check_id(x.c, &e)) || (rc = rpc_get_balance(chain_rpc(x.c), who, "latest", be, &e)))
 			goto out;
 		u256_from_be(&bal, be, 32);
-		symbol = t.symbol;
+		symbol = x.t.symbol;
 	}
 	amount_format(&bal, decimals, amount, sizeof(amount));
 	u256_format_dec(&bal, raw);
@@ -101,6 +93,6 @@ int cmd_balance(int argc, char **argv)
 		printf("%s %s\n", amount, symbol);
 	}
 out:
-	chain_close(c);
+	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }

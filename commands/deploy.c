@@ -2,6 +2,7 @@
  * open faucet) from the bytecode built into ehr, and the addresses saved
  * to the network in config.json. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/submit.h"
 
 #include <stdio.h>
@@ -107,20 +108,18 @@ static int save(const struct target *t, const char *name, uint64_t chain_id,
 int cmd_deploy(int argc, char **argv)
 {
 	struct opt_parser p;
-	struct target t;
-	struct signer s;
+	struct ctx x;
 	struct tx_opts to;
 	struct deploy_options opts = { 0 };
 	const char *save_as;
 	bool test_token;
-	chain *c = NULL;
 	uint8_t reg[20], tok[20], hash[32], tok_hash[32];
 	char reg_text[43], tok_text[43], h[67];
 	ehr_err e = { 0 };
 	int rc;
 
 	tx_opts_init(&opts.tx);
-	memset(&s, 0, sizeof(s));
+	ctx_start(&x);
 	opt_init(&p, "deploy", argc, argv, cmd_deploy_opts);
 	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
@@ -129,29 +128,28 @@ int cmd_deploy(int argc, char **argv)
 	to = opts.tx;
 	if (p.npos)
 		return usage_error("deploy", "unexpected argument '%s'", p.pos[0]);
-	if ((save_as && (rc = network_name_check(save_as, &e))) || (rc = target_resolve(&t, &e)) ||
-	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)))
+	if ((save_as && (rc = network_name_check(save_as, &e))) || (rc = ctx_open(&x, &e)))
 		goto out;
-	if (!save_as && t.network[0])
-		save_as = t.network;
-	if (save_as && ((rc = chain_check_id(c, &e)) || (rc = save_check(save_as, chain_chain_id(c), &e))))
+	if (!save_as && x.t.network[0])
+		save_as = x.t.network;
+	if (save_as && ((rc = chain_check_id(x.c, &e)) || (rc = save_check(save_as, chain_chain_id(x.c), &e))))
 		goto out;
 	/* each address is saved as soon as it exists, so a failure later
 	 * never loses a contract already deployed */
-	if ((rc = deploy_one(c, &s, registry_bytecode_hex, "Deploy the ehr registry", &to, reg, hash, &e)))
+	if ((rc = deploy_one(x.c, &x.s, registry_bytecode_hex, "Deploy the ehr registry", &to, reg, hash, &e)))
 		goto out;
 	eip55_format(reg, reg_text);
-	if (save_as && (rc = save(&t, save_as, chain_chain_id(c), reg, NULL, &e))) {
+	if (save_as && (rc = save(&x.t, save_as, chain_chain_id(x.c), reg, NULL, &e))) {
 		ehr_wrap(&e, "the registry is at %s, but", reg_text);
 		goto out;
 	}
-	if (test_token && (rc = deploy_one(c, &s, test_token_bytecode_hex,
+	if (test_token && (rc = deploy_one(x.c, &x.s, test_token_bytecode_hex,
 					   "Deploy the test token", &to, tok, tok_hash, &e))) {
 		ehr_wrap(&e, "the registry is at %s%s; the test token", reg_text,
 			 save_as ? " (saved)" : "");
 		goto out;
 	}
-	if (test_token && save_as && (rc = save(&t, save_as, chain_chain_id(c), reg, tok, &e)))
+	if (test_token && save_as && (rc = save(&x.t, save_as, chain_chain_id(x.c), reg, tok, &e)))
 		goto out;
 	eip55_format(tok, tok_text);
 	hex_encode0x(hash, 32, h);
@@ -170,10 +168,9 @@ int cmd_deploy(int argc, char **argv)
 		if (save_as)
 			note("saved to network '%s'", save_as);
 		else
-			note("not saved: no network for %s (use --save-as NAME, or --registry %s)", t.rpc, reg_text);
+			note("not saved: no network for %s (use --save-as NAME, or --registry %s)", x.t.rpc, reg_text);
 	}
 out:
-	signer_close(&s);
-	chain_close(c);
+	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }

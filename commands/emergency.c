@@ -4,6 +4,7 @@
  * redeem, each access logged under their own account, printed as a QR
  * code with a line of text. A new card revokes the old one. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/grant_send.h"
 #include "cli/qr.h"
 
@@ -32,16 +33,16 @@ struct emergency_options {
 
 const struct opt cmd_emergency_opts[] = {
 	{ "records", 0, "IDS", OV_NONE, "set: the emergency records, e.g. 3,7",
-	  OPT_STR(struct emergency_options, ids) },
+	  OPT_STR(struct emergency_options, ids), .forms = OPT_IN(0), .required = true },
 	{ "for", 0, "DURATION", OV_DURATION, "card: how long the card is valid (default 365d)",
-	  OPT_STR(struct emergency_options, dur) },
+	  OPT_STR(struct emergency_options, dur), .forms = OPT_IN(1) },
 	{ "qr", 0, NULL, OV_NONE, "card: show the QR code in the terminal",
-	  OPT_FLAG(struct emergency_options, qr) },
+	  OPT_FLAG(struct emergency_options, qr), .forms = OPT_IN(1) },
 	{ "qr-png", 0, "FILE", OV_FILE, "card: write the card's QR code as a PNG (0600)",
-	  OPT_STR(struct emergency_options, png) },
+	  OPT_STR(struct emergency_options, png), .forms = OPT_IN(1) },
 	{ "qr-svg", 0, "FILE", OV_FILE, "card: write a printable card as SVG (0600)",
-	  OPT_STR(struct emergency_options, svg) },
-	TX_WAIT_OPTS(struct emergency_options, tx),
+	  OPT_STR(struct emergency_options, svg), .forms = OPT_IN(1) },
+	TX_WAIT_OPTS_IN(struct emergency_options, tx, OPT_IN(0) | OPT_IN(1) | OPT_IN(3)),
 	{ 0 }
 };
 
@@ -138,10 +139,7 @@ static int parse_ids(const char *s, struct emergency *em)
 /* What every subcommand works on: the chain, the signer, and the state
  * file with this patient's emergency records and card. */
 struct em_ctx {
-	struct target t;
-	struct signer s;
-	chain *c;
-	uint8_t registry[20];
+	struct ctx cx;
 	char path[4300];
 	struct emergency em;
 	const struct tx_opts *to;
@@ -151,10 +149,8 @@ static int em_open(struct em_ctx *x, ehr_err *e)
 {
 	int rc;
 
-	if ((rc = target_resolve(&x->t, e)) || (rc = target_registry(&x->t, x->registry, e)) ||
-	    (rc = signer_open(&x->s, e)) || (rc = target_connect(&x->t, &x->c, e)) ||
-	    (rc = chain_check_id(x->c, e)) ||
-	    (rc = state_path(&x->s, x->registry, chain_chain_id(x->c), x->path, sizeof(x->path), e)))
+	if ((rc = ctx_open(&x->cx, e)) || (rc = chain_check_id(x->cx.c, e)) ||
+	    (rc = state_path(&x->cx.s, x->cx.registry, chain_chain_id(x->cx.c), x->path, sizeof(x->path), e)))
 		return rc;
 	return state_load(x->path, &x->em, e);
 }
@@ -169,9 +165,9 @@ static int em_set(struct em_ctx *x, struct emergency *want, ehr_err *e)
 	for (i = 0; i < want->n; i++) {
 		registry_record_state st;
 
-		if ((rc = registry_record_of(x->c, x->registry, want->records[i], &st, e)))
+		if ((rc = registry_record_of(x->cx.c, x->cx.registry, want->records[i], &st, e)))
 			return rc;
-		if (!st.exists || st.erased || memcmp(st.patient, x->s.address, 20))
+		if (!st.exists || st.erased || memcmp(st.patient, x->cx.s.address, 20))
 			return ehr_fail(e, EHR_EUSAGE, "record %llu is not one of this patient's records",
 					(unsigned long long)want->records[i]);
 	}
@@ -191,7 +187,7 @@ static void em_show(struct em_ctx *x, ehr_err *e)
 	char until[40];
 	size_t i;
 
-	if (em->card && !grants_get(x->c, x->registry, em->card, &gv, e)) {
+	if (em->card && !grants_get(x->cx.c, x->cx.registry, em->card, &gv, e)) {
 		state = gv.st.flags & REG_GRANT_REVOKED ? "revoked" : gv.st.active ? "active" : "expired";
 		time_format(gv.st.expiry, until, sizeof(until));
 		grants_free(&gv);
@@ -227,10 +223,10 @@ static int em_revoke_old(struct em_ctx *x, const char *sub, bool *revoked, ehr_e
 	*revoked = false;
 	if (!x->em.card)
 		return 0;
-	if ((rc = registry_grant_of(x->c, x->registry, x->em.card, &st, e)))
+	if ((rc = registry_grant_of(x->cx.c, x->cx.registry, x->em.card, &st, e)))
 		return rc;
 	if (st.active && !(st.flags & REG_GRANT_REVOKED)) {
-		rc = grant_revoke(x->c, x->registry, &x->s, x->em.card, x->to, hash, &r, e);
+		rc = grant_revoke(x->cx.c, x->cx.registry, &x->cx.s, x->em.card, x->to, hash, &r, e);
 		chain_receipt_free(&r);
 		if (rc)
 			return rc;
@@ -288,9 +284,9 @@ static int em_card(struct em_ctx *x, uint64_t seconds, const struct em_qr *q, eh
 
 	if (!key32)
 		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
-	if ((rc = chain_block_time(x->c, CHAIN_LATEST, &now, e)) ||
+	if ((rc = chain_block_time(x->cx.c, CHAIN_LATEST, &now, e)) ||
 	    (rc = bearer_new(key32, NULL, grantee, xpk, e)) ||
-	    (rc = grant_issue(x->c, x->registry, &x->s, grantee, xpk, "any clinician who scans the emergency card",
+	    (rc = grant_issue(x->cx.c, x->cx.registry, &x->cx.s, grantee, xpk, "any clinician who scans the emergency card",
 			      x->em.records, x->em.n, now + seconds, REG_GRANT_BEARER | REG_GRANT_MULTI, 0, x->to,
 			      &id, e)))
 		goto out;
@@ -298,9 +294,9 @@ static int em_card(struct em_ctx *x, uint64_t seconds, const struct em_qr *q, eh
 	if ((rc = state_save(x->path, &x->em, e)))
 		goto out;
 	{
-		grant_uri u = { chain_chain_id(x->c), { 0 }, id, 1, 0 };
+		grant_uri u = { chain_chain_id(x->cx.c), { 0 }, id, 1, 0 };
 
-		memcpy(u.registry, x->registry, 20);
+		memcpy(u.registry, x->cx.registry, 20);
 		if ((rc = grant_uri_format(&u, key32, uri, sizeof(uri), e)))
 			goto out;
 	}
@@ -375,7 +371,6 @@ int cmd_emergency(int argc, char **argv)
 
 		rc = em_run(&x, sub, &want, seconds, &q, &e);
 	}
-	signer_close(&x.s);
-	chain_close(x.c);
+	ctx_close(&x.cx);
 	return rc ? report(&e) : 0;
 }

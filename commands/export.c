@@ -23,17 +23,17 @@ struct export_options {
 
 const struct opt cmd_export_opts[] = {
 	{ "mnemonic", 0, NULL, OV_NONE, "show the mnemonic (asks first)",
-	  OPT_FLAG(struct export_options, mnemonic) },
+	  OPT_FLAG(struct export_options, mnemonic), .forms = OPT_IN(0), .required = true },
 	{ "mnemonic-out", 0, "FILE", OV_FILE, "with --mnemonic: write it to FILE (0600) instead",
-	  OPT_STR(struct export_options, mout) },
+	  OPT_STR(struct export_options, mout), .forms = OPT_IN(0) },
 	{ "keystore", 0, "FILE", OV_FILE, "write the account's key as a v3 keystore file (0600)",
-	  OPT_STR(struct export_options, v3file) },
+	  OPT_STR(struct export_options, v3file), .forms = OPT_IN(1), .required = true },
 	{ "keystore-passphrase-file", 0, "FILE", OV_FILE, "password for the v3 file (else the terminal asks twice)",
-	  OPT_STR(struct export_options, kspass) },
+	  OPT_STR(struct export_options, kspass), .forms = OPT_IN(1) },
 	{ "index", 0, "N", OV_NONE, "the account to export (default: --account, else 0)",
-	  OPT_ULONG(struct export_options, index, 0x7fffffff) },
+	  OPT_ULONG(struct export_options, index, 0x7fffffff), .forms = OPT_IN(1) },
 	{ "force", 'f', NULL, OV_NONE, "replace an existing output file",
-	  OPT_FLAG(struct export_options, force) },
+	  OPT_FLAG(struct export_options, force), .forms = OPT_IN(1) },
 	{ 0 }
 };
 

@@ -6,6 +6,7 @@
  * nobody may be there to answer. ehr grant list shows the patient's
  * grants, --received the grants to this account. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/follow.h"
 #include "cli/qr.h"
 #include "cli/grant_send.h"
@@ -35,38 +36,38 @@ struct grant_args {
 
 const struct opt cmd_grant_opts[] = {
 	{ "records", 0, "IDS", OV_NONE, "the records to share, e.g. 3,7,12",
-	  OPT_STR(struct grant_args, records) },
+	  OPT_STR(struct grant_args, records), .forms = OPT_IN(0) | OPT_IN(1), .alt = 1, .required = true },
 	{ "all", 0, NULL, OV_NONE, "every record, also those added while the grant is active",
-	  OPT_FLAG(struct grant_args, all) },
+	  OPT_FLAG(struct grant_args, all), .forms = OPT_IN(0) | OPT_IN(1), .alt = 1, .required = true },
 	{ "type", 0, "TYPE", OV_NONE, "every record of this type",
-	  OPT_STR(struct grant_args, type) },
+	  OPT_STR(struct grant_args, type), .forms = OPT_IN(0) | OPT_IN(1), .alt = 1, .required = true },
 	{ "for", 0, "DURATION", OV_DURATION, "how long: 30m, 2h, 7d",
-	  OPT_STR(struct grant_args, dur) },
+	  OPT_STR(struct grant_args, dur), .forms = OPT_IN(0) | OPT_IN(1), .alt = 2, .required = true },
 	{ "until", 0, "TIME", OV_NONE, "until when: 2026-11-22T14:30:00Z or \"2026-11-22 14:30\" (UTC)",
-	  OPT_STR(struct grant_args, until) },
+	  OPT_STR(struct grant_args, until), .forms = OPT_IN(0) | OPT_IN(1), .alt = 2, .required = true },
 	{ "write", 0, NULL, OV_NONE, "the grantee may also add records to this patient's chart",
-	  OPT_FLAG(struct grant_args, write) },
+	  OPT_FLAG(struct grant_args, write), .forms = OPT_IN(0) },
 	{ "bearer", 0, NULL, OV_NONE, "a grant for whoever holds the QR code (no GRANTEE)",
-	  OPT_FLAG(struct grant_args, bearer) },
+	  OPT_FLAG(struct grant_args, bearer), .forms = OPT_IN(1), .alt = 4, .required = true },
 	{ "passcode", 0, NULL, OV_NONE, "bearer: also ask for a passcode said aloud (asked twice)",
-	  OPT_FLAG(struct grant_args, passcode) },
+	  OPT_FLAG(struct grant_args, passcode), .forms = OPT_IN(1), .alt = 3 },
 	{ "passcode-file", 0, "FILE", OV_FILE, "bearer: the passcode from FILE's first line",
-	  OPT_STR(struct grant_args, passfile) },
+	  OPT_STR(struct grant_args, passfile), .forms = OPT_IN(1), .alt = 3 },
 	{ "qr", 0, NULL, OV_NONE, "show the grant as a QR code, then wait for the clinician's request and release",
-	  OPT_FLAG(struct grant_args, qr) },
+	  OPT_FLAG(struct grant_args, qr), .forms = OPT_IN(0) | OPT_IN(1) },
 	{ "wait", 0, "DURATION", OV_DURATION, "--qr: wait at most DURATION (default: until the grant ends)",
-	  OPT_STR(struct grant_args, wait) },
+	  OPT_STR(struct grant_args, wait), .forms = OPT_IN(0) },
 	{ "qr-png", 0, "FILE", OV_FILE, "write the QR code as a PNG image (0600)",
-	  OPT_STR(struct grant_args, png) },
+	  OPT_STR(struct grant_args, png), .forms = OPT_IN(0) | OPT_IN(1) },
 	{ "qr-svg", 0, "FILE", OV_FILE, "write the QR code as an SVG image (0600)",
-	  OPT_STR(struct grant_args, svg) },
+	  OPT_STR(struct grant_args, svg), .forms = OPT_IN(0) | OPT_IN(1) },
 	{ "purpose", 0, "PURPOSE", OV_NONE, "treatment (default), emergency, research or payment",
-	  OPT_STR(struct grant_args, purpose) },
+	  OPT_STR(struct grant_args, purpose), .forms = OPT_IN(0) },
 	{ "active", 0, NULL, OV_NONE, "list: only grants that are active now",
-	  OPT_FLAG(struct grant_args, active) },
+	  OPT_FLAG(struct grant_args, active), .forms = OPT_IN(2) },
 	{ "received", 0, NULL, OV_NONE, "list: the grants to this account, not from it",
-	  OPT_FLAG(struct grant_args, received) },
-	TX_WAIT_OPTS(struct grant_args, tx),
+	  OPT_FLAG(struct grant_args, received), .forms = OPT_IN(2) },
+	TX_WAIT_OPTS_IN(struct grant_args, tx, OPT_IN(0) | OPT_IN(1)),
 	{ 0 }
 };
 
@@ -194,18 +195,16 @@ static int consult(struct signer *s, chain *c, const uint8_t registry[20], uint6
 
 static int grant_new(struct grant_args *a, int npos, char **pos)
 {
-	struct target t;
-	struct signer s;
+	struct ctx x;
 	struct pick pk;
-	chain *c = NULL;
-	uint8_t registry[20], grantee[20], grantee_pk[32], *key32 = NULL;
+	uint8_t grantee[20], grantee_pk[32], *key32 = NULL;
 	char name[REG_NAME_MAX + 64], uri[GRANT_URI_MAX + 1], *passcode = NULL;
 	uint64_t now, expiry = 0, dur, grant_id, wait_s = 0;
 	uint8_t flags = 0, purpose = REG_PURPOSE_TREATMENT;
 	ehr_err e = { 0 };
 	int rc, sel = !!a->records + a->all + !!a->type;
 
-	memset(&s, 0, sizeof(s));
+	ctx_start(&x);
 	memset(&pk, 0, sizeof(pk));
 	if (a->bearer ? npos != 0 : npos != 1)
 		return usage_error("grant", a->bearer ? "a --bearer grant names no GRANTEE"
@@ -236,10 +235,9 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		return usage_error("grant", "--records wants record ids separated by commas, like 3,7,12");
 	if (!a->bearer && (rc = eip55_parse(pos[0], grantee, &e)))
 		goto out;
-	if ((rc = target_resolve(&t, &e)) || (rc = target_registry(&t, registry, &e)) ||
-	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)))
+	if ((rc = ctx_open_parts(&x, CTX_ALL, &e)))
 		goto out;
-	if ((rc = chain_block_time(c, CHAIN_LATEST, &now, &e)))
+	if ((rc = chain_block_time(x.c, CHAIN_LATEST, &now, &e)))
 		goto out;
 	if (a->dur)
 		expiry = now + dur;
@@ -248,7 +246,7 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 			      a->until, (unsigned long long)now);
 		goto out;
 	}
-	if ((rc = grantee_keys(c, registry, a, grantee, grantee_pk, &key32, &passcode, name, sizeof(name), &e)))
+	if ((rc = grantee_keys(x.c, x.registry, a, grantee, grantee_pk, &key32, &passcode, name, sizeof(name), &e)))
 		goto out;
 	if (a->bearer)
 		flags |= REG_GRANT_BEARER;
@@ -257,42 +255,41 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 	if (a->write)
 		flags |= REG_GRANT_WRITE;
 	if ((a->all || a->type)) {
-		if ((rc = signer_unlock(&s, &e)) || !(pk.key = sodium_malloc(32))) {
+		if ((rc = signer_unlock(&x.s, &e)) || !(pk.key = sodium_malloc(32))) {
 			rc = rc ? rc : ehr_fail(&e, EHR_EFAIL, "out of secure memory");
 			goto out;
 		}
 		pk.a = a;
-		pk.s = &s;
+		pk.s = &x.s;
 		pk.e = &e;
-		if ((rc = records_of_patient(c, registry, s.address, pick_cb, &pk, &e)))
+		if ((rc = records_of_patient(x.c, x.registry, x.s.address, pick_cb, &pk, &e)))
 			goto out;
 		if (a->type && !pk.n) {
 			rc = ehr_fail(&e, EHR_EFAIL, "no records of type '%s'", a->type);
 			goto out;
 		}
 	}
-	if ((rc = grant_issue(c, registry, &s, grantee, grantee_pk, name, pk.ids, pk.n, expiry, flags,
+	if ((rc = grant_issue(x.c, x.registry, &x.s, grantee, grantee_pk, name, pk.ids, pk.n, expiry, flags,
 			      purpose, &a->tx, &grant_id, &e)))
 		goto out;
 	{
-		grant_uri u = { chain_chain_id(c), { 0 }, grant_id, a->bearer, passcode != NULL };
+		grant_uri u = { chain_chain_id(x.c), { 0 }, grant_id, a->bearer, passcode != NULL };
 
-		memcpy(u.registry, registry, 20);
+		memcpy(u.registry, x.registry, 20);
 		if ((rc = grant_uri_format(&u, key32, uri, sizeof(uri), &e)))
 			goto out;
 	}
 	rc = grant_print(a, grant_id, expiry, pk.n, purpose, uri, &e);
 	sodium_memzero(uri, sizeof(uri));
 	if (!rc && a->qr && !a->bearer)
-		rc = consult(&s, c, registry, grant_id, name, expiry, wait_s, &e);
+		rc = consult(&x.s, x.c, x.registry, grant_id, name, expiry, wait_s, &e);
 out:
 	free(pk.ids);
 	sodium_free(pk.key);
 	sodium_free(key32);
 	if (passcode)
 		sodium_free(passcode);
-	signer_close(&s);
-	chain_close(c);
+	ctx_close(&x);
 	return rc && rc != 130 ? report(&e) : rc;
 }
 
@@ -365,30 +362,26 @@ static int list_cb(void *ctx, const grant_view *gv)
 
 static int grant_list(struct grant_args *a, int npos)
 {
-	struct target t;
-	struct signer s;
+	struct ctx x;
 	struct list_state ls = { NULL, NULL, a->active, a->received, NULL, 0, 0 };
-	uint8_t registry[20];
-	chain *c = NULL;
 	ehr_err e = { 0 };
 	int rc;
 
-	memset(&s, 0, sizeof(s));
+	ctx_start(&x);
 	if (npos)
 		return usage_error("grant", "'grant list' takes no arguments");
-	if ((rc = target_resolve(&t, &e)) || (rc = target_registry(&t, registry, &e)) ||
-	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)) ||
-	    (rc = chain_block_time(c, CHAIN_LATEST, &ls.now, &e)))
+	if ((rc = ctx_open(&x, &e)) ||
+	    (rc = chain_block_time(x.c, CHAIN_LATEST, &ls.now, &e)))
 		goto out;
-	ls.c = c;
-	ls.registry = registry;
+	ls.c = x.c;
+	ls.registry = x.registry;
 	if (g.json)
 		ls.arr = cJSON_CreateArray();
 	else
 		printf("%-6s %-8s %-20s %-5s %-8s %-42s %s\n", "GRANT", "STATE", "UNTIL", "MODE", "RECORDS",
 		       a->received ? "PATIENT" : "GRANTEE", "NAME");
-	rc = a->received ? grants_of_grantee(c, registry, s.address, list_cb, &ls, &e)
-			 : grants_of_patient(c, registry, s.address, list_cb, &ls, &e);
+	rc = a->received ? grants_of_grantee(x.c, x.registry, x.s.address, list_cb, &ls, &e)
+			 : grants_of_patient(x.c, x.registry, x.s.address, list_cb, &ls, &e);
 	if (!rc && ls.arr)
 		output_json(ls.arr);
 	else
@@ -396,8 +389,7 @@ static int grant_list(struct grant_args *a, int npos)
 	if (!rc && !ls.shown && !g.json)
 		note("no grants%s%s", a->active ? " active" : "", a->received ? " to this account" : "");
 out:
-	signer_close(&s);
-	chain_close(c);
+	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
 

@@ -15,9 +15,9 @@ struct help_options {
 
 const struct opt cmd_help_opts[] = {
 	{ "commands", 0, NULL, OV_NONE, "list the command names only, one a line (for scripts)",
-	  OPT_FLAG(struct help_options, names) },
+	  OPT_FLAG(struct help_options, names), .forms = OPT_IN(1), .required = true },
 	{ "synopsis", 0, NULL, OV_NONE, "with COMMAND: its usage lines only (for scripts and tests)",
-	  OPT_FLAG(struct help_options, synopsis) },
+	  OPT_FLAG(struct help_options, synopsis), .forms = OPT_IN(2), .required = true },
 	{ 0 }
 };
 

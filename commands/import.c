@@ -21,9 +21,9 @@ struct import_options {
 
 const struct opt cmd_import_opts[] = {
 	{ "private-key-file", 0, "FILE", OV_FILE, "a file holding the private key as 64 hex digits",
-	  OPT_STR(struct import_options, keyfile) },
+	  OPT_STR(struct import_options, keyfile), .alt = 1, .required = true },
 	{ "keystore", 0, "FILE", OV_FILE, "a Web3 Secret Storage v3 file",
-	  OPT_STR(struct import_options, v3file) },
+	  OPT_STR(struct import_options, v3file), .alt = 1, .required = true },
 	{ "keystore-passphrase-file", 0, "FILE", OV_FILE, "the v3 file's password (else the terminal asks)",
 	  OPT_STR(struct import_options, kspass) },
 	{ "kdf", 0, "LEVEL", OV_LEVEL, "argon2id cost: interactive, moderate (default) or sensitive",

@@ -35,22 +35,22 @@ struct invoice_args {
 
 const struct opt cmd_invoice_opts[] = {
 	{ "patient", 0, "ADDR", OV_NONE, "issue: the patient to bill",
-	  OPT_STR(struct invoice_args, patient) },
+	  OPT_STR(struct invoice_args, patient), .forms = OPT_IN(0), .required = true },
 	{ "amount", 0, "AMOUNT", OV_NONE, "issue: how much, in the token's units (25.50)",
-	  OPT_STR(struct invoice_args, amount) },
+	  OPT_STR(struct invoice_args, amount), .forms = OPT_IN(0), .required = true },
 	{ "token", 0, "ADDR", OV_TOKEN, "issue: in this ERC-20 ('default': the network's token, the default)",
-	  OPT_STR(struct invoice_args, token) },
+	  OPT_STR(struct invoice_args, token), .forms = OPT_IN(0), .alt = 1 },
 	{ "native", 0, NULL, OV_NONE, "issue: in the native coin",
-	  OPT_FLAG(struct invoice_args, native) },
+	  OPT_FLAG(struct invoice_args, native), .forms = OPT_IN(0), .alt = 1 },
 	{ "due", 0, "TIME", OV_NONE, "issue: due by a date (2026-12-31) or after a while (30d); informative",
-	  OPT_STR(struct invoice_args, due) },
+	  OPT_STR(struct invoice_args, due), .forms = OPT_IN(0) },
 	{ "memo", 0, "TEXT", OV_NONE, "issue: a note sealed to the patient (only they can read it)",
-	  OPT_STR(struct invoice_args, memo) },
+	  OPT_STR(struct invoice_args, memo), .forms = OPT_IN(0), .alt = 2 },
 	{ "memo-file", 0, "FILE", OV_FILE, "issue: the memo from a file (kept out of the process list)",
-	  OPT_STR(struct invoice_args, memo_file) },
+	  OPT_STR(struct invoice_args, memo_file), .forms = OPT_IN(0), .alt = 2 },
 	{ "open", 0, NULL, OV_NONE, "list: only invoices still open",
-	  OPT_FLAG(struct invoice_args, open) },
-	TX_OPTS(struct invoice_args, tx),
+	  OPT_FLAG(struct invoice_args, open), .forms = OPT_IN(1) },
+	TX_OPTS_IN(struct invoice_args, tx, OPT_IN(0) | OPT_IN(2) | OPT_IN(3)),
 	{ 0 }
 };
 

@@ -35,15 +35,15 @@ static int take_chain_id(const struct opt_parser *p, const struct opt *o, void *
 
 const struct opt cmd_network_opts[] = {
 	{ "chain-id", 0, "N", OV_NONE, "add: pin the chain id (else the node is asked)",
-	  OPT_CALL(struct network_options, id, unsigned long, take_chain_id) },
+	  OPT_CALL(struct network_options, id, unsigned long, take_chain_id), .forms = OPT_IN(1) },
 	{ "token", 0, "ADDR", OV_NONE, "add: the ERC-20 token used for payments on this network",
-	  OPT_STR(struct network_options, token) },
+	  OPT_STR(struct network_options, token), .forms = OPT_IN(1) },
 	{ "symbol", 0, "SYM", OV_NONE, "add: the native coin's symbol (default ETH), e.g. POL or xDAI",
-	  OPT_STR(struct network_options, symbol) },
+	  OPT_STR(struct network_options, symbol), .forms = OPT_IN(1) },
 	{ "default", 0, NULL, OV_NONE, "add: make it the default network",
-	  OPT_FLAG(struct network_options, make_default) },
+	  OPT_FLAG(struct network_options, make_default), .forms = OPT_IN(1) },
 	{ "force", 'f', NULL, OV_NONE, "add: replace a network of the same name",
-	  OPT_FLAG(struct network_options, force) },
+	  OPT_FLAG(struct network_options, force), .forms = OPT_IN(1) },
 	{ 0 }
 };
 

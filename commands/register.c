@@ -2,6 +2,7 @@
  * role in the registry's key directory, so patients can seal data keys to
  * it and see who they grant to; --show reads an entry back. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/submit.h"
 
 #include <stdio.h>
@@ -22,12 +23,12 @@ struct register_options {
 
 const struct opt cmd_register_opts[] = {
 	{ "name", 0, "NAME", OV_NONE, "display name shown to patients (up to 64 bytes)",
-	  OPT_STR(struct register_options, name) },
+	  OPT_STR(struct register_options, name), .forms = OPT_IN(0) },
 	{ "role", 0, "ROLE", OV_ROLE, "patient (default) or provider",
-	  OPT_STR(struct register_options, role_text) },
+	  OPT_STR(struct register_options, role_text), .forms = OPT_IN(0) },
 	{ "show", 0, NULL, OV_NONE, "show the directory entry of ADDR (default: this account)",
-	  OPT_FLAG(struct register_options, showing) },
-	TX_OPTS(struct register_options, tx),
+	  OPT_FLAG(struct register_options, showing), .forms = OPT_IN(1), .required = true },
+	TX_OPTS_IN(struct register_options, tx, OPT_IN(0)),
 	{ 0 }
 };
 
@@ -66,15 +67,13 @@ static int show(chain *c, const uint8_t reg[20], const uint8_t who[20], ehr_err 
 int cmd_register(int argc, char **argv)
 {
 	struct opt_parser p;
-	struct target t;
-	struct signer s;
+	struct ctx x;
 	struct tx_opts to;
 	struct register_options opts = { .name = "", .role_text = "patient" };
 	const char *name, *role_text;
 	const keystore_account *acct;
 	bool showing;
-	uint8_t reg[20], who[20], hash[32], *data = NULL, role;
-	chain *c = NULL;
+	uint8_t who[20], hash[32], *data = NULL, role;
 	chain_receipt r;
 	eth_tx tx;
 	char what[256];
@@ -82,7 +81,7 @@ int cmd_register(int argc, char **argv)
 	int rc;
 
 	tx_opts_init(&opts.tx);
-	memset(&s, 0, sizeof(s));
+	ctx_start(&x);
 	memset(&r, 0, sizeof(r));
 	opt_init(&p, "register", argc, argv, cmd_register_opts);
 	if (opt_parse(&p, &opts))
@@ -101,32 +100,25 @@ int cmd_register(int argc, char **argv)
 		return usage_error("register", "--role is patient or provider, not '%s'", role_text);
 	if (strlen(name) > REG_NAME_MAX)
 		return usage_error("register", "--name is longer than %d bytes", REG_NAME_MAX);
-	if ((rc = target_resolve(&t, &e)) || (rc = target_registry(&t, reg, &e)))
+	if ((rc = ctx_open_parts(&x, CTX_TARGET | CTX_REGISTRY, &e)))
 		return report(&e);
-	if (showing && p.npos) {
-		if ((rc = eip55_parse(p.pos[0], who, &e)))
-			return report(&e);
-	} else {
-		if ((rc = signer_open(&s, &e)))
-			goto out;
-		memcpy(who, s.address, 20);
-	}
-	if ((rc = target_connect(&t, &c, &e)))
+	if ((rc = ctx_subject(&x, showing && p.npos ? p.pos[0] : NULL, who, &e)) ||
+	    (rc = ctx_open_parts(&x, CTX_CHAIN, &e)))
 		goto out;
 	if (showing) {
-		rc = show(c, reg, who, &e);
+		rc = show(x.c, x.registry, who, &e);
 		goto out;
 	}
-	if (!(acct = keystore_account_by_index(s.ks, s.index)) && (rc = signer_unlock(&s, &e)))
+	if (!(acct = keystore_account_by_index(x.s.ks, x.s.index)) && (rc = signer_unlock(&x.s, &e)))
 		goto out;
 	memset(&tx, 0, sizeof(tx));
 	tx.has_to = 1;
-	memcpy(tx.to, reg, 20);
-	rc = registry_call_register(acct ? acct->encryption_key : s.keys->enc_public, name, role,
+	memcpy(tx.to, x.registry, 20);
+	rc = registry_call_register(acct ? acct->encryption_key : x.s.keys->enc_public, name, role,
 				    &data, &tx.data_len, &e);
 	tx.data = data;
 	snprintf(what, sizeof(what), "Publish this account's encryption key as %s '%s'", role_text, name);
-	if (!rc && !(rc = tx_submit(c, &s, &tx, what, &to, hash, &r, &e))) {
+	if (!rc && !(rc = tx_submit(x.c, &x.s, &tx, what, &to, hash, &r, &e))) {
 		cJSON *o = cJSON_CreateObject();
 		char addr[43];
 
@@ -139,7 +131,6 @@ int cmd_register(int argc, char **argv)
 out:
 	free(data);
 	chain_receipt_free(&r);
-	signer_close(&s);
-	chain_close(c);
+	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }

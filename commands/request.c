@@ -32,20 +32,20 @@ struct request_args {
 
 const struct opt cmd_request_opts[] = {
 	{ "patient", 0, "ADDR", OV_NONE, "ask this patient (a provider's request)",
-	  OPT_STR(struct request_args, patient) },
+	  OPT_STR(struct request_args, patient), .forms = OPT_IN(0), .required = true },
 	{ "records", 0, "IDS", OV_NONE, "the records to ask for, e.g. 3,7,12",
-	  OPT_STR(struct request_args, records) },
+	  OPT_STR(struct request_args, records), .forms = OPT_IN(0), .alt = 1, .required = true },
 	{ "all", 0, NULL, OV_NONE, "ask for every record of the patient's",
-	  OPT_FLAG(struct request_args, all) },
+	  OPT_FLAG(struct request_args, all), .forms = OPT_IN(0), .alt = 1, .required = true },
 	{ "for", 0, "DURATION", OV_DURATION, "for how long from approval: 30m, 2h, 7d",
-	  OPT_STR(struct request_args, dur) },
+	  OPT_STR(struct request_args, dur), .forms = OPT_IN(0), .required = true },
 	{ "purpose", 0, "PURPOSE", OV_NONE, "treatment (default), emergency, research or payment",
-	  OPT_STR(struct request_args, purpose) },
+	  OPT_STR(struct request_args, purpose), .forms = OPT_IN(0) },
 	{ "write", 0, NULL, OV_NONE, "ask to add records to the patient's chart too",
-	  OPT_FLAG(struct request_args, write) },
+	  OPT_FLAG(struct request_args, write), .forms = OPT_IN(0) },
 	{ "note", 0, "TEXT", OV_NONE, "a few words for the patient, sealed to the patient's key",
-	  OPT_STR(struct request_args, note) },
-	TX_WAIT_OPTS(struct request_args, tx),
+	  OPT_STR(struct request_args, note), .forms = OPT_IN(0) },
+	TX_WAIT_OPTS_IN(struct request_args, tx, OPT_IN(0) | OPT_IN(2) | OPT_IN(3)),
 	{ 0 }
 };
 

@@ -1,5 +1,6 @@
 /* ehr revoke: end a grant at once. Only the patient who issued it can. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/grant_send.h"
 #include "cli/submit.h"
 
@@ -25,12 +26,10 @@ const struct opt cmd_revoke_opts[] = {
 int cmd_revoke(int argc, char **argv)
 {
 	struct opt_parser p;
-	struct target t;
-	struct signer s;
+	struct ctx x;
 	struct tx_opts to;
-	chain *c = NULL;
 	chain_receipt r = { 0 };
-	uint8_t registry[20], hash[32];
+	uint8_t hash[32];
 	uint64_t id;
 	ehr_err e = { 0 };
 	int rc;
@@ -38,16 +37,13 @@ int cmd_revoke(int argc, char **argv)
 	struct revoke_options opts;
 
 	tx_opts_init(&opts.tx);
-	memset(&s, 0, sizeof(s));
 	opt_init(&p, "revoke", argc, argv, cmd_revoke_opts);
 	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
 	to = opts.tx;
 	if (p.npos != 1 || opt_id(p.pos[0], &id))
 		return usage_error("revoke", "give one grant id: ehr revoke GRANT_ID");
-	if ((rc = target_resolve(&t, &e)) || (rc = target_registry(&t, registry, &e)) ||
-	    (rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)) ||
-	    (rc = grant_revoke(c, registry, &s, id, &to, hash, &r, &e)))
+	if ((rc = ctx_open(&x, &e)) || (rc = grant_revoke(x.c, x.registry, &x.s, id, &to, hash, &r, &e)))
 		goto out;
 	{
 		cJSON *o = cJSON_CreateObject();
@@ -59,7 +55,6 @@ int cmd_revoke(int argc, char **argv)
 	     (unsigned long long)id);
 out:
 	chain_receipt_free(&r);
-	signer_close(&s);
-	chain_close(c);
+	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }

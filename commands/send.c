@@ -2,6 +2,7 @@
  * costs and asking. Amounts are decimals ("0.25") or, for the native coin,
  * carry a unit ("100 gwei", "2 wei", "1.5 ether"). */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/submit.h"
 
 #include <stdio.h>
@@ -31,13 +32,11 @@ const struct opt cmd_send_opts[] = {
 int cmd_send(int argc, char **argv)
 {
 	struct opt_parser p;
-	struct target t;
-	struct signer s;
+	struct ctx x;
 	struct tx_opts to;
 	struct token_info ti;
 	struct send_options opts = { 0 };
 	const char *token;
-	chain *c = NULL;
 	eth_tx tx;
 	chain_receipt r;
 	abi_value *args = NULL;
@@ -48,7 +47,7 @@ int cmd_send(int argc, char **argv)
 	int rc;
 
 	tx_opts_init(&opts.tx);
-	memset(&s, 0, sizeof(s));
+	ctx_start(&x);
 	memset(&r, 0, sizeof(r));
 	opt_init(&p, "send", argc, argv, cmd_send_opts);
 	if (opt_parse(&p, &opts))
@@ -57,24 +56,24 @@ int cmd_send(int argc, char **argv)
 	to = opts.tx;
 	if (p.npos != 2)
 		return usage_error("send", "give the recipient and the amount: ehr send ADDR AMOUNT");
-	if ((rc = eip55_parse(p.pos[0], dest, &e)) || (rc = target_resolve(&t, &e)))
+	if ((rc = eip55_parse(p.pos[0], dest, &e)) || (rc = ctx_open_parts(&x, CTX_TARGET, &e)))
 		return report(&e);
 	if (token && !strcmp(token, "default")) {
-		if (!t.has_token)
-			return fail(EHR_EUSAGE, "network %s has no default token", t.network[0] ? t.network : "(none)");
-		memcpy(tok, t.token, 20);
+		if (!x.t.has_token)
+			return fail(EHR_EUSAGE, "network %s has no default token", x.t.network[0] ? x.t.network : "(none)");
+		memcpy(tok, x.t.token, 20);
 	} else if (token && (rc = eip55_parse(token, tok, &e))) {
 		return report(&e);
 	}
 	if (!token && (rc = amount_parse(p.pos[1], 18, AMOUNT_UNITS, &amount, &e)))
 		return report(&e);
-	if ((rc = signer_open(&s, &e)) || (rc = target_connect(&t, &c, &e)))
+	if ((rc = ctx_open_parts(&x, CTX_ALL, &e)))
 		goto out;
 	memset(&tx, 0, sizeof(tx));
 	tx.has_to = 1;
 	eip55_format(dest, dest_text);
 	if (token) {
-		if ((rc = token_info_get(c, tok, s.address, &ti, &e)) ||
+		if ((rc = token_info_get(x.c, tok, x.s.address, &ti, &e)) ||
 		    (rc = amount_parse(p.pos[1], ti.decimals, 0, &amount, &e)))
 			goto out;
 		if (u256_cmp(&ti.balance, &amount) < 0) {
@@ -99,26 +98,25 @@ int cmd_send(int argc, char **argv)
 		memcpy(tx.to, dest, 20);
 		tx.value = amount;
 		amount_format(&amount, 18, amount_text, sizeof(amount_text));
-		snprintf(what, sizeof(what), "Send %s %s to %s", amount_text, t.symbol, dest_text);
+		snprintf(what, sizeof(what), "Send %s %s to %s", amount_text, x.t.symbol, dest_text);
 	}
-	if ((rc = tx_submit(c, &s, &tx, what, &to, hash, &r, &e)))
+	if ((rc = tx_submit(x.c, &x.s, &tx, what, &to, hash, &r, &e)))
 		goto out;
 	{
 		cJSON *o = cJSON_CreateObject();
 		char from[43];
 
-		eip55_format(s.address, from);
+		eip55_format(x.s.address, from);
 		cJSON_AddStringToObject(o, "from", from);
 		cJSON_AddStringToObject(o, "to", dest_text);
 		cJSON_AddStringToObject(o, "amount", amount_text);
-		cJSON_AddStringToObject(o, "symbol", token ? ti.symbol : t.symbol);
+		cJSON_AddStringToObject(o, "symbol", token ? ti.symbol : x.t.symbol);
 		print_tx_result(hash, &r, o);
 	}
 out:
 	abi_free(args);
 	free(data);
 	chain_receipt_free(&r);
-	signer_close(&s);
-	chain_close(c);
+	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }

@@ -22,9 +22,9 @@ struct sign_options {
 
 const struct opt cmd_sign_opts[] = {
 	{ "file", 0, "FILE", OV_FILE, "sign the bytes of FILE ('-' for standard input)",
-	  OPT_STR(struct sign_options, file) },
+	  OPT_STR(struct sign_options, file), .alt = 1 },
 	{ "hex", 0, "HEX", OV_NONE, "sign the bytes given in hex (0x...)",
-	  OPT_STR(struct sign_options, hex) },
+	  OPT_STR(struct sign_options, hex), .alt = 1 },
 	{ "index", 0, "N", OV_NONE, "the account to sign with (default: --account, else 0)",
 	  OPT_ULONG(struct sign_options, index, 0x7fffffff) },
 	{ 0 }
@@ -32,13 +32,13 @@ const struct opt cmd_sign_opts[] = {
 
 const struct opt cmd_verify_opts[] = {
 	{ "address", 'a', "ADDR", OV_NONE, "the address that should have signed",
-	  OPT_STR(struct sign_options, address) },
+	  OPT_STR(struct sign_options, address), .required = true },
 	{ "signature", 's', "SIG", OV_NONE, "the 65-byte signature in hex",
-	  OPT_STR(struct sign_options, sigtext) },
+	  OPT_STR(struct sign_options, sigtext), .required = true },
 	{ "file", 0, "FILE", OV_FILE, "the message is the bytes of FILE ('-' for standard input)",
-	  OPT_STR(struct sign_options, file) },
+	  OPT_STR(struct sign_options, file), .alt = 1 },
 	{ "hex", 0, "HEX", OV_NONE, "the message is the bytes given in hex (0x...)",
-	  OPT_STR(struct sign_options, hex) },
+	  OPT_STR(struct sign_options, hex), .alt = 1 },
 	{ 0 }
 };
 

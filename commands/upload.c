@@ -59,13 +59,13 @@ static int take_window(const struct opt_parser *p, const struct opt *o, void *fi
 
 const struct opt cmd_upload_opts[] = {
 	{ "patient", 0, "ADDR", OV_NONE, "the patient whose chart the FILEs go into",
-	  OPT_STR(struct upload_options, patient) },
+	  OPT_STR(struct upload_options, patient), .forms = OPT_IN(0), .alt = 1, .required = true },
 	{ "manifest", 0, "FILE", OV_FILE, "JSON lines: {\"patient\": ADDR, \"file\": PATH, \"title\": ..., \"type\": ...}",
-	  OPT_STR(struct upload_options, manifest) },
+	  OPT_STR(struct upload_options, manifest), .forms = OPT_IN(1), .required = true },
 	{ "title", 0, "TITLE", OV_NONE, "title of each record (default: the file name)",
-	  OPT_STR(struct upload_options, title) },
+	  OPT_STR(struct upload_options, title), .forms = OPT_IN(0) },
 	{ "type", 0, "TYPE", OV_NONE, "type of each record (default: the FHIR resourceType, else document)",
-	  OPT_STR(struct upload_options, type) },
+	  OPT_STR(struct upload_options, type), .forms = OPT_IN(0) },
 	{ "store", 0, "STORE", OV_STORE, "chain (default) or dir:PATH",
 	  OPT_STR(struct upload_options, store) },
 	{ "journal", 0, "FILE", OV_FILE, "the journal (default: under the state directory, named by the job)",

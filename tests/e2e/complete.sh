@@ -19,8 +19,8 @@ comp() {
 
 ## commands and subcommands
 check_eq "record a completes to add" "$(comp record a)" add
-check_eq "grant --re offers --records and the global --registry" "$(comp grant --re)" "--records --registry"
-check_eq "commands by prefix" "$(comp re)" "record register restore revoke"
+check_eq "grant --re offers --received, --records and the global --registry" "$(comp grant --re)" "--received --records --registry"
+check_eq "commands by prefix" "$(comp re)" "record register request restore revoke"
 check_eq "no hidden command among the commands" "$("$EHR" __complete '' | grep -c __)" 0
 check_eq "every command is offered" "$("$EHR" __complete '' | sort | tr '\n' ' ')" \
 	"$("$EHR" help --commands | sort | tr '\n' ' ')"
@@ -36,7 +36,7 @@ check_eq "long options only after --" "$(comp export --)" \
 check_eq "short options after a single -" \
 	"$("$EHR" __complete access - | grep -- '^-[a-z]$' | sort | tr '\n' ' ')" "-f -h -o -q -y "
 check_eq "a value that looks like an option" "$(comp access -o -f)" ":dir -f"
-check_eq "descriptions with --describe" "$("$EHR" __complete --describe grant --rec)" \
+check_eq "descriptions with --describe" "$("$EHR" __complete --describe grant --reco)" \
 	"$(printf -- '--records\tthe records to share, e.g. 3,7,12')"
 check_eq "descriptions of commands" "$("$EHR" __complete --describe node)" \
 	"$(printf 'node\tshow the node'"'"'s chain id, head block, client and the registry')"
@@ -67,6 +67,8 @@ mkdir -p "$EHR_HOME/wallets"
 check_eq "wallet names" "$(comp --wallet '')" "alice bob"
 check_eq "wallet names in one word" "$(comp --wallet=a)" "--wallet=alice"
 check_eq "wallet names for wallets remove" "$(comp wallets remove '')" "alice bob"
+check_eq "wallet names for wallets rm (its other name)" "$(comp wallets rm '')" "alice bob"
+check_eq "the subcommands without the other name" "$(comp wallets r)" "remove"
 check_eq "no networks yet" "$(comp --network '')" ""
 "$EHR" -q --rpc http://127.0.0.1:9 network add alpha --chain-id 7
 "$EHR" -q --rpc http://127.0.0.1:9 network add beta --chain-id 8
