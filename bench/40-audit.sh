@@ -11,11 +11,7 @@
 # fetches and prints the same logs (every registry event in the range, one
 # scan) and nothing else. The --no-titles row leaves out the unlock and the
 # decryption.
-printf 'test test test test test test test test test test test junk\n' > "$BENCH_TMP/words"
-printf 'bench test passphrase\n' > "$BENCH_TMP/pass"
-chmod 600 "$BENCH_TMP/words" "$BENCH_TMP/pass"
-"$EHR" -q --wallet audit --passphrase-file "$BENCH_TMP/pass" restore --kdf interactive --accounts 8 \
-	--mnemonic-file "$BENCH_TMP/words" --force || die "ehr restore failed"
+dev_wallet audit 8
 audit_ehr() {
 	"$EHR" --wallet audit --account 7 --passphrase-file "$BENCH_TMP/pass" --rpc "$ANVIL_URL" "$@"
 }

@@ -15,11 +15,7 @@
 # is the pollers' intervals), then blocks every second (evm_setIntervalMining
 # 1, automining again afterwards), as a chain makes blocks. After each, the
 # blocks from every request to its release are counted from the logs.
-printf 'test test test test test test test test test test test junk\n' > "$BENCH_TMP/words"
-printf 'bench test passphrase\n' > "$BENCH_TMP/pass"
-chmod 600 "$BENCH_TMP/words" "$BENCH_TMP/pass"
-"$EHR" -q --wallet consult --passphrase-file "$BENCH_TMP/pass" restore --kdf interactive --accounts 3 \
-	--mnemonic-file "$BENCH_TMP/words" --force || die "ehr restore failed"
+dev_wallet consult 3
 
 # co_ehr ACCOUNT ARG...: ehr as one of the wallet's accounts
 co_ehr() {

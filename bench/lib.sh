@@ -16,7 +16,8 @@
 #
 # Environment for the files: $EHR, $CAST, $ANVIL, $BENCH_TMP (a scratch
 # directory, also the working directory), and once start_anvil has run,
-# $ANVIL_URL, $ANVIL_LOG and anvil_key N. EHR_HOME is a fresh directory.
+# $ANVIL_URL, $ANVIL_LOG, anvil_key N and dev_wallet NAME N. EHR_HOME is a
+# fresh directory.
 # shellcheck disable=SC2034 # the variables are for the benchmark files
 set -u
 
@@ -85,6 +86,16 @@ stop_anvil() {
 # anvil_key N: the private key of dev account N, as anvil printed it.
 anvil_key() {
 	sed -n "/^Private Keys/,/^Wallet/s/^($1) \(0x[0-9a-f]\{64\}\)\$/\1/p" "$ANVIL_LOG"
+}
+
+# dev_wallet NAME N: the wallet NAME, anvil's dev mnemonic restored with N
+# accounts (Argon2id "interactive"); its passphrase is in $BENCH_TMP/pass.
+dev_wallet() {
+	printf 'test test test test test test test test test test test junk\n' > "$BENCH_TMP/words"
+	printf 'bench test passphrase\n' > "$BENCH_TMP/pass"
+	chmod 600 "$BENCH_TMP/words" "$BENCH_TMP/pass"
+	"$EHR" -q --wallet "$1" --passphrase-file "$BENCH_TMP/pass" restore --kdf interactive --accounts "$2" \
+		--mnemonic-file "$BENCH_TMP/words" --force || die "ehr restore failed"
 }
 
 # measure_once FILE 'COMMAND': one timed run appended to FILE.
