@@ -131,6 +131,9 @@ static int access_find(struct opening *x, const char *arg, ehr_err *e)
 				(unsigned long long)x->u.chain_id, (unsigned long long)chain_id);
 	if ((rc = grants_get(x->c, x->registry, x->u.grant_id, &x->gv, e)))
 		return rc;
+	if (x->u.has_patient && memcmp(x->u.patient, x->gv.st.patient, 20))
+		return ehr_fail(e, EHR_EINTEGRITY, "the URI names another patient than grant %llu's: it was "
+				"altered or is not this registry's grant", (unsigned long long)x->u.grant_id);
 	if (x->gv.st.flags & REG_GRANT_REVOKED)
 		return ehr_fail(e, EHR_ECHAIN, "grant %llu was revoked", (unsigned long long)x->u.grant_id);
 	if (!x->gv.st.active) {

@@ -182,7 +182,7 @@ check_eq "  nothing sent (the doctor's nonce is unchanged)" "$("$CAST" nonce "$D
 check_eq "  no request logged" "$(requests)" "$r5"
 access_released doc pat "$GID5" -o "$T/doc" --new --yes --json
 check_eq "access --new completes after the release" "$?" 0
-check_eq "  only record 3 was asked for and fetched" "$(grep -o '"id":[0-9]*' "$E2E_OUT" | tr '\n' ' ')" '"id":3 '
+check_eq "  only record 3 was asked for and fetched" "$(grep -o '"id":[[:space:]]*[0-9]*' "$E2E_OUT" | tr -d ' \t\n')" '"id":3'
 check_eq "  identical bytes" "$(cmp -s "$T/in/lab.txt" "$T/doc/lab.txt" && echo same)" same
 check_eq "  one request logged" "$(requests)" $((r5 + 1))
 n1=$("$CAST" nonce "$DOC")
