@@ -7,6 +7,7 @@
  * (logAccess). Then every record is fetched, checked against its anchor,
  * decrypted and written 0600. */
 #include "commands/commands.h"
+#include "cli/access_out.h"
 #include "cli/session.h"
 #include "cli/submit.h"
 
@@ -34,7 +35,7 @@
 
 struct access_options {
 	const char *dir, *passfile, *wait;
-	bool force;
+	bool force, new_only;
 	struct tx_opts tx;
 };
 
@@ -45,6 +46,8 @@ const struct opt cmd_access_opts[] = {
 	  OPT_STR(struct access_options, passfile) },
 	{ "force", 'f', NULL, OV_NONE, "replace existing files",
 	  OPT_FLAG(struct access_options, force) },
+	{ "new", 0, NULL, OV_NONE, "only the records not fetched into the folder before",
+	  OPT_FLAG(struct access_options, new_only) },
 	{ "wait", 0, "DURATION", OV_DURATION, "how long to wait for the patient's release (default 5m)",
 	  OPT_STR(struct access_options, wait) },
 	TX_WAIT_OPTS(struct access_options, tx),
@@ -128,6 +131,9 @@ static int access_find(struct opening *x, const char *arg, ehr_err *e)
 				(unsigned long long)x->u.chain_id, (unsigned long long)chain_id);
 	if ((rc = grants_get(x->c, x->registry, x->u.grant_id, &x->gv, e)))
 		return rc;
+	if (x->u.has_patient && memcmp(x->u.patient, x->gv.st.patient, 20))
+		return ehr_fail(e, EHR_EINTEGRITY, "the URI names another patient than grant %llu's: it was "
+				"altered or is not this registry's grant", (unsigned long long)x->u.grant_id);
 	if (x->gv.st.flags & REG_GRANT_REVOKED)
 		return ehr_fail(e, EHR_ECHAIN, "grant %llu was revoked", (unsigned long long)x->u.grant_id);
 	if (!x->gv.st.active) {
@@ -498,6 +504,33 @@ static int access_open(struct opening *x, const struct tx_opts *to, uint64_t wai
 	return access_wait(x, wait_s, e);
 }
 
+/* Records fetched into dir before (its ACCESS_OUT_LIST): left out with
+ * --new, so neither asked for nor logged again; otherwise, while their
+ * files are there, refused before anything is sent unless --force. */
+static int access_skip_fetched(struct opening *x, const char *dir, bool new_only, bool force, ehr_err *e)
+{
+	char name[300], path[4400];
+	size_t i, k = 0;
+
+	for (i = 0; i < x->n; i++) {
+		if (access_out_fetched(dir, x->ids[i], name, sizeof(name))) {
+			snprintf(path, sizeof(path), "%s/%s", dir, name);
+			if (new_only)
+				continue;
+			if (!force && file_exists(path))
+				return ehr_fail(e, EHR_EUSAGE, "record %llu was fetched into %s before: --new "
+						"fetches only the others, --force replaces it",
+						(unsigned long long)x->ids[i], path);
+		}
+		x->ids[k] = x->ids[i];
+		memcpy(x->keys[k++], x->keys[i], ENVELOPE_SEALED_KEY_BYTES);
+	}
+	if (!(x->n = k))
+		note("nothing new in grant %llu: every record was fetched into %s before",
+		     (unsigned long long)x->u.grant_id, dir);
+	return 0;
+}
+
 /* Fetches record i, checks it against its anchor, decrypts it into dir. */
 static int access_fetch(struct opening *x, size_t i, const char *dir, bool force, ehr_err *e)
 {
@@ -517,6 +550,8 @@ static int access_fetch(struct opening *x, size_t i, const char *dir, bool force
 		snprintf(o->file, sizeof(o->file), "%s/%s", dir, name);
 		rc = envelope_open_to_path(fd, o->file, force, x->dkey, rec.content_hash, &o->meta, e);
 		o->id = x->ids[i];
+		if (!rc)
+			rc = access_out_note(dir, o->id, o->file, e);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -598,8 +633,9 @@ int cmd_access(int argc, char **argv)
 	if (!x.key32 || !x.secret || !x.bpriv || !x.xsk || !x.dkey)
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
 	else if (!(rc = access_find(&x, p.pos[0], &e)) && !(rc = access_keys(&x, passfile, &e)) &&
-		 !(rc = access_readable(&x, &e)) && !(rc = access_own_keys(&x, &e)) &&
-		 !(rc = access_open(&x, &to, wait_s, &e)) && !(rc = dir_ensure(dir, 0700, &e))) {
+		 !(rc = access_readable(&x, &e)) && !(rc = access_out_check(dir, force, &e)) &&
+		 !(rc = access_skip_fetched(&x, dir, opts.new_only, force, &e)) && !(rc = access_own_keys(&x, &e)) &&
+		 (!x.n || (!(rc = access_open(&x, &to, wait_s, &e)) && !(rc = dir_ensure(dir, 0700, &e))))) {
 		/* the access is logged and the keys are here: fetch, check, decrypt */
 		for (i = 0; i < x.n && !rc; i++)
 			rc = access_fetch(&x, i, dir, force, &e);

@@ -294,9 +294,10 @@ static int em_card(struct em_ctx *x, uint64_t seconds, const struct em_qr *q, eh
 	if ((rc = state_save(x->path, &x->em, e)))
 		goto out;
 	{
-		grant_uri u = { chain_chain_id(x->cx.c), { 0 }, id, 1, 0 };
+		grant_uri u = { chain_chain_id(x->cx.c), { 0 }, id, 1, 0, 1, { 0 } };
 
 		memcpy(u.registry, x->cx.registry, 20);
+		memcpy(u.patient, x->cx.s.address, 20);
 		if ((rc = grant_uri_format(&u, key32, uri, sizeof(uri), e)))
 			goto out;
 	}

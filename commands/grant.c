@@ -49,9 +49,9 @@ const struct opt cmd_grant_opts[] = {
 	  OPT_FLAG(struct grant_args, write), .forms = OPT_IN(0) },
 	{ "bearer", 0, NULL, OV_NONE, "a grant for whoever holds the QR code (no GRANTEE)",
 	  OPT_FLAG(struct grant_args, bearer), .forms = OPT_IN(1), .alt = 4, .required = true },
-	{ "passcode", 0, NULL, OV_NONE, "bearer: also ask for a passcode said aloud (asked twice)",
+	{ "passcode", 0, NULL, OV_NONE, "bearer: also require a passcode ehr generates, to say aloud",
 	  OPT_FLAG(struct grant_args, passcode), .forms = OPT_IN(1), .alt = 3 },
-	{ "passcode-file", 0, "FILE", OV_FILE, "bearer: the passcode from FILE's first line",
+	{ "passcode-file", 0, "FILE", OV_FILE, "refused: a chosen passcode is guessable (use --passcode)",
 	  OPT_STR(struct grant_args, passfile), .forms = OPT_IN(1), .alt = 3 },
 	{ "qr", 0, NULL, OV_NONE, "show the grant as a QR code, then wait for the clinician's request and release",
 	  OPT_FLAG(struct grant_args, qr), .forms = OPT_IN(0) | OPT_IN(1) },
@@ -127,17 +127,15 @@ static int grantee_keys(chain *c, const uint8_t registry[20], const struct grant
 {
 	registry_account acct;
 	char addr[43];
-	size_t passlen;
 	int rc;
 
 	if (a->bearer) {
 		if (!(*key32 = sodium_malloc(32)))
 			return ehr_fail(e, EHR_EFAIL, "out of secure memory");
-		if (a->passcode || a->passfile) {
-			rc = a->passfile ? passphrase_from_file(a->passfile, passcode, &passlen, e)
-					 : prompt_secret_twice("passcode to say aloud", passcode, &passlen, e);
-			if (rc)
-				return rc;
+		if (a->passcode) {
+			if (!(*passcode = sodium_malloc(GRANT_PASSCODE_LEN + 1)))
+				return ehr_fail(e, EHR_EFAIL, "out of secure memory");
+			grant_passcode_new(*passcode);
 		}
 		if ((rc = bearer_new(*key32, *passcode, grantee, grantee_pk, e)))
 			return rc;
@@ -155,9 +153,10 @@ static int grantee_keys(chain *c, const uint8_t registry[20], const struct grant
 	return 0;
 }
 
-/* Shows the new grant: its id, expiry and URI (and its QR code). */
+/* Shows the new grant: its id, expiry and URI (and its QR code), and the
+ * generated passcode, this once. */
 static int grant_print(const struct grant_args *a, uint64_t grant_id, uint64_t expiry, size_t nrecords,
-		       uint8_t purpose, const char *uri, ehr_err *e)
+		       uint8_t purpose, const char *uri, const char *passcode, ehr_err *e)
 {
 	char until[40], caption[200];
 
@@ -173,9 +172,13 @@ static int grant_print(const struct grant_args *a, uint64_t grant_id, uint64_t e
 		cJSON_AddBoolToObject(o, "bearer", a->bearer);
 		if (purpose)
 			cJSON_AddStringToObject(o, "purpose", consent_purpose_name(purpose));
+		if (passcode)
+			cJSON_AddStringToObject(o, "passcode", passcode);
 		output_json(o);
 	} else {
 		printf("grant %llu until %s\n%s\n", (unsigned long long)grant_id, until, uri);
+		if (passcode)
+			printf("passcode %s (say it to the clinician; it is shown only this once)\n", passcode);
 	}
 	fflush(stdout);
 	return show_qr(a, uri, caption, e);
@@ -215,7 +218,10 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		return usage_error("grant", "say what to share: --records IDS, --all or --type TYPE");
 	if (!a->dur == !a->until)
 		return usage_error("grant", "say for how long: --for 30m|2h|7d or --until TIME");
-	if ((a->passcode || a->passfile) && !a->bearer)
+	if (a->passfile)
+		return usage_error("grant", "a chosen passcode is refused (--passcode-file): it can be guessed "
+				   "offline from the QR code; --passcode has ehr generate one of 40 bits");
+	if (a->passcode && !a->bearer)
 		return usage_error("grant", "a passcode goes with --bearer");
 	if (a->wait && (!a->qr || a->bearer))
 		return usage_error("grant", "--wait goes with --qr, for a grant to a clinician");
@@ -273,13 +279,14 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 			      purpose, &a->tx, &grant_id, &e)))
 		goto out;
 	{
-		grant_uri u = { chain_chain_id(x.c), { 0 }, grant_id, a->bearer, passcode != NULL };
+		grant_uri u = { chain_chain_id(x.c), { 0 }, grant_id, a->bearer, passcode != NULL, 1, { 0 } };
 
 		memcpy(u.registry, x.registry, 20);
+		memcpy(u.patient, x.s.address, 20);
 		if ((rc = grant_uri_format(&u, key32, uri, sizeof(uri), &e)))
 			goto out;
 	}
-	rc = grant_print(a, grant_id, expiry, pk.n, purpose, uri, &e);
+	rc = grant_print(a, grant_id, expiry, pk.n, purpose, uri, passcode, &e);
 	sodium_memzero(uri, sizeof(uri));
 	if (!rc && a->qr && !a->bearer)
 		rc = consult(&x.s, x.c, x.registry, grant_id, name, expiry, wait_s, &e);

@@ -158,6 +158,40 @@ ID=$(pending_request pat grant)
 check_exit "the patient denies it" 0 "$EHR" --wallet pat request deny "$ID" --yes
 check_exit "denying again: answered already (5)" 5 "$EHR" --wallet pat request deny "$ID" --yes
 
+## the output is checked before anything is sent; --new asks only for what was not fetched
+check_exit "a grant over records 1 to 3" 0 "$EHR" --wallet pat grant "$DOC" --records 1,2,3 --for 1h --yes --json
+GID5=$(json_num grant)
+n0=$("$CAST" nonce "$DOC")
+r5=$(requests)
+check_exit "a folder whose parent is missing: refused (2)" 2 "$EHR" --wallet doc access "$GID5" -o "$T/nowhere/out" --yes
+grep_err "  saying so" "is not an existing folder"
+check_eq "  no folder made" "$(test -e "$T/nowhere" || echo none)" none
+mkdir "$T/ro" && chmod 500 "$T/ro"
+if [ "$(id -u)" != 0 ]; then
+	check_exit "a parent that is not writable: refused (2)" 2 "$EHR" --wallet doc access "$GID5" -o "$T/ro/out" --yes
+	grep_err "  saying so" "is not writable"
+	check_eq "  no folder made" "$(test -e "$T/ro/out" || echo none)" none
+fi
+check_exit "a folder that is not empty and not ehr access's: refused (2)" 2 "$EHR" --wallet doc access "$GID5" \
+	-o "$T/in" --yes
+grep_err "  saying so" "is not empty"
+check_exit "a folder with records fetched before, without --new or --force: refused (2)" 2 "$EHR" --wallet doc \
+	access "$GID5" -o "$T/doc" --yes
+grep_err "  naming --new" "fetched into .* before: --new"
+check_eq "  nothing sent (the doctor's nonce is unchanged)" "$("$CAST" nonce "$DOC")" "$n0"
+check_eq "  no request logged" "$(requests)" "$r5"
+access_released doc pat "$GID5" -o "$T/doc" --new --yes --json
+check_eq "access --new completes after the release" "$?" 0
+check_eq "  only record 3 was asked for and fetched" "$(grep -o '"id":[[:space:]]*[0-9]*' "$E2E_OUT" | tr -d ' \t\n')" '"id":3'
+check_eq "  identical bytes" "$(cmp -s "$T/in/lab.txt" "$T/doc/lab.txt" && echo same)" same
+check_eq "  one request logged" "$(requests)" $((r5 + 1))
+n1=$("$CAST" nonce "$DOC")
+check_exit "access --new again: nothing new, nothing sent (0)" 0 "$EHR" --wallet doc access "$GID5" -o "$T/doc" \
+	--new --yes
+grep_err "  saying so" "nothing new"
+check_eq "  the nonce is unchanged" "$("$CAST" nonce "$DOC")" "$n1"
+check_eq "  no request logged" "$(requests)" $((r5 + 1))
+
 ## usage
 check_exit "approve without a kind is a usage error (2)" 2 "$EHR" --wallet pat request approve 3
 check_exit "request without --for (2)" 2 "$EHR" --wallet doc request --patient "$PAT" --all

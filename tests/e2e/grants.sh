@@ -22,6 +22,7 @@ done
 "$EHR" --wallet doc register --name "Dr. Doc" --role provider --yes -q
 "$EHR" --wallet nurse register --name "Nurse Joy" --role provider --yes -q
 DOC=$("$EHR" --wallet doc address)
+PAT=$("$EHR" --wallet pat address)
 NURSE=$("$EHR" --wallet nurse address)
 STRANGER=$("$EHR" --wallet stranger address)
 mkdir -p "$T/in"
@@ -41,7 +42,8 @@ check_exit "grant the doctor 30 minutes over records 1 and 2" 0 "$EHR" --wallet 
 	--records 1,2 --for 30m --qr-png "$T/grant.png" --qr-svg "$T/grant.svg" --yes --json
 GID=$(json_num grant)
 URI=$(json_str uri)
-check_eq "the URI names the chain, the registry and the grant" "$URI" "ehr://grant/31337/$REG/$GID"
+check_eq "the URI names the chain, the registry, the grant and the patient" "$URI" \
+	"ehr://grant/31337/$REG/$GID?patient=$PAT"
 check_eq "the QR PNG is 0600" "$(stat -c %a "$T/grant.png")" 600
 check_eq "zbarimg reads the PNG back to the URI" "$(zbarimg -q --raw "$T/grant.png" 2> /dev/null)" "$URI"
 if command -v rsvg-convert > /dev/null; then
@@ -58,6 +60,15 @@ check_eq "identical bytes (record 2)" "$(cmp -s "$T/in/scan.pdf" "$T/doc/scan.pd
 check_eq "written 0600" "$(stat -c %a "$T/doc/scan.pdf")" 600
 check_eq "record 3 was not shared" "$(test -e "$T/doc/lab.txt" || echo no)" no
 check_eq "the access is logged on chain" "$(accesses)" $((a0 + 1))
+n0=$("$CAST" nonce "$DOC")
+check_exit "a URI naming another patient is refused (6)" 6 "$EHR" --wallet doc access \
+	"ehr://grant/31337/$REG/$GID?patient=$DOC" -o "$T/doc-other" --yes
+grep_err "  saying so" "names another patient"
+check_eq "  nothing sent" "$("$CAST" nonce "$DOC")" "$n0"
+check_eq "  no folder" "$(test -e "$T/doc-other" || echo none)" none
+access_released doc pat "ehr://grant/31337/$REG/$GID" -o "$T/doc-old" --yes
+check_eq "a URI without the patient (written before) still opens" "$?" 0
+check_eq "  identical bytes" "$(cmp -s "$T/in/allergies.txt" "$T/doc-old/allergies.txt" && echo same)" same
 check_exit "grant list shows it active, with the doctor's name" 0 "$EHR" --wallet pat grant list --active
 if grep -q "Dr. Doc" "$E2E_OUT"; then ok "named"; else fail "$(cat "$E2E_OUT")"; fi
 if "$EHR" help --commands | grep -qx audit; then
@@ -107,11 +118,22 @@ check_exit "the nurse redeems it" 0 "$EHR" --wallet nurse access "$BURI" -o "$T/
 check_eq "and reads it" "$(cat "$T/nurse1/allergies.txt")" "allergy: penicillin"
 check_exit "a single-use bearer grant binds its first redeemer (5)" 5 "$EHR" --wallet doc access "$BURI" \
 	-o "$T/doc4" --yes
-printf 'blue falcon\n' > "$T/passcode"
+printf 'blue falcon\n' > "$T/chosen"
 printf 'red falcon\n' > "$T/wrongcode"
+n1=$("$CAST" nonce "$PAT")
+check_exit "a chosen passcode is refused (2)" 2 "$EHR" --wallet pat grant --bearer --records 2 --for 1h \
+	--passcode-file "$T/chosen" --yes --json
+grep_err "  saying so" "a chosen passcode is refused"
+check_eq "  nothing sent" "$("$CAST" nonce "$PAT")" "$n1"
 check_exit "a bearer grant with a passcode" 0 "$EHR" --wallet pat grant --bearer --records 2 --for 1h \
-	--passcode-file "$T/passcode" --yes --json
+	--passcode --yes --json
 PURI=$(json_str uri)
+json_str passcode > "$T/passcode"
+case "$(cat "$T/passcode")" in [2-9a-z][2-9a-z][2-9a-z][2-9a-z][2-9a-z][2-9a-z][2-9a-z][2-9a-z])
+	ok "ehr generated the passcode: 8 of 32 symbols (40 bits)" ;; *) fail "passcode: $(cat "$T/passcode")" ;; esac
+check_exit "shown once, in the grant's output" 0 "$EHR" --wallet pat grant list --json
+if grep -q "$(cat "$T/passcode")" "$E2E_OUT"; then fail "grant list shows no passcode"; else
+	ok "grant list shows no passcode"; fi
 case "$PURI" in *"p=1"*) ok "the URI says a passcode is needed" ;; *) fail "no p=1: $PURI" ;; esac
 check_exit "a wrong passcode is refused (3)" 3 "$EHR" --wallet doc access "$PURI" -o "$T/doc5" \
 	--passcode-file "$T/wrongcode" --yes

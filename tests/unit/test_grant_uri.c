@@ -94,6 +94,65 @@ static void test_format_bearer(void)
 }
 
 /* base64url as RFC 4648 section 5 spells it, without padding. */
+/* "?patient=": written before the fragment, read back, and optional (a URI
+ * written before it existed is read); anything else after '?' refused. */
+static void test_patient(void)
+{
+	grant_uri u = { .chain_id = 31337, .grant_id = 7, .has_key = 1, .has_patient = 1 }, v;
+	char out[GRANT_URI_MAX], want[GRANT_URI_MAX + 64], s[GRANT_URI_MAX + 64];
+	uint8_t patient[20];
+	char pat_text[43];
+	ehr_err e;
+
+	memset(patient, 0xab, 20);
+	patient[0] = 0x5c;
+	memcpy(u.registry, registry, 20);
+	memcpy(u.patient, patient, 20);
+	eip55_format(patient, pat_text);
+	CHECK(grant_uri_format(&u, key, out, sizeof(out), &e) == 0, "%s", e.msg);
+	snprintf(want, sizeof(want), "ehr://grant/31337/%s/7?patient=%s#k=%s", reg_text, pat_text, key_b64);
+	CHECK_STR(out, want);
+	CHECK(grant_uri_parse(out, &v, NULL, &e) == 0, "%s", e.msg);
+	CHECK(v.has_patient && v.has_key && v.grant_id == 7, "fields of %s", out);
+	CHECK_MEM(v.patient, patient, 20);
+
+	u.has_key = 0;
+	CHECK(grant_uri_format(&u, NULL, out, sizeof(out), &e) == 0, "%s", e.msg);
+	snprintf(want, sizeof(want), "ehr://grant/31337/%s/7?patient=%s", reg_text, pat_text);
+	CHECK_STR(out, want);
+	CHECK(grant_uri_parse(out, &v, NULL, &e) == 0 && v.has_patient && !v.has_key, "%s", e.msg);
+
+	snprintf(s, sizeof(s), "ehr://grant/31337/%s/7", reg_text);
+	CHECK(grant_uri_parse(s, &v, NULL, &e) == 0 && !v.has_patient, "a URI without the patient: %s", e.msg);
+	snprintf(s, sizeof(s), "ehr://grant/31337/%s/7?who=%s", reg_text, pat_text);
+	CHECK(grant_uri_parse(s, &v, NULL, &e) == EHR_EUSAGE, "an unknown query item is refused");
+	snprintf(s, sizeof(s), "ehr://grant/31337/%s/7?patient=0x12", reg_text);
+	CHECK(grant_uri_parse(s, &v, NULL, &e) == EHR_EUSAGE, "a short patient address is refused");
+	snprintf(s, sizeof(s), "ehr://grant/31337/%s/7?", reg_text);
+	CHECK(grant_uri_parse(s, &v, NULL, &e) == EHR_EUSAGE, "an empty query is refused");
+	snprintf(s, sizeof(s), "ehr://grant/31337/%s/7?patient=%s&x=1", reg_text, pat_text);
+	CHECK(grant_uri_parse(s, &v, NULL, &e) == EHR_EUSAGE, "a second query item is refused");
+}
+
+/* Generated passcodes: 8 of 32 symbols (40 bits), every symbol used. */
+static void test_passcode_new(void)
+{
+	char pc[GRANT_PASSCODE_LEN + 1], seen[256] = { 0 };
+	size_t i, k, distinct = 0;
+
+	CHECK(strlen(GRANT_PASSCODE_ALPHABET) == 32, "32 symbols: 5 bits each");
+	CHECK(GRANT_PASSCODE_LEN * 5 >= 40, "at least 40 bits");
+	for (k = 0; k < 400; k++) {
+		grant_passcode_new(pc);
+		CHECK(strlen(pc) == GRANT_PASSCODE_LEN, "length %zu", strlen(pc));
+		for (i = 0; i < GRANT_PASSCODE_LEN; i++) {
+			CHECK(strchr(GRANT_PASSCODE_ALPHABET, pc[i]) != NULL, "symbol %c", pc[i]);
+			distinct += !seen[(unsigned char)pc[i]]++;
+		}
+	}
+	CHECK(distinct == 32, "every symbol drawn: %zu", distinct);
+}
+
 static void test_key_alphabet(void)
 {
 	grant_uri u = { .chain_id = 1, .grant_id = 1, .has_key = 1 };
@@ -122,7 +181,7 @@ static void test_key_alphabet(void)
 static void test_limits(void)
 {
 	grant_uri u = { .chain_id = UINT64_MAX, .grant_id = UINT64_MAX, .has_key = 1,
-			.needs_passcode = 1 }, v;
+			.needs_passcode = 1, .has_patient = 1 }, v;
 	char out[GRANT_URI_MAX], small[GRANT_URI_MAX], s[256];
 	ehr_err e;
 
@@ -136,7 +195,7 @@ static void test_limits(void)
 	      "a buffer one byte short is refused");
 	CHECK(small[0] == '\0' && !strstr(e.msg, key_b64), "and left empty");
 
-	u.has_key = u.needs_passcode = 0;
+	u.has_key = u.needs_passcode = u.has_patient = 0;
 	u.chain_id = 1;
 	u.grant_id = 1;
 	CHECK(grant_uri_format(&u, NULL, small, 12 + 1 + 1 + 42 + 1 + 1 + 1, &e) == 0,
@@ -459,6 +518,8 @@ int main(void)
 	test_format_plain();
 	test_format_bearer();
 	test_key_alphabet();
+	test_patient();
+	test_passcode_new();
 	test_limits();
 	test_allowances();
 	test_refusals();

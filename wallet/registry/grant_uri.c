@@ -1,6 +1,7 @@
 #include "wallet/registry/grant_uri.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -11,6 +12,7 @@
 #include "wallet/keys/secp.h"
 
 #define URI_PREFIX "ehr://grant/"
+#define PATIENT_QUERY "?patient="
 #define ZBAR_LABEL "QR-Code:"
 #define KEY_B64_LEN 43	/* 32 bytes in base64url without padding */
 #define SALT_CONTEXT "ehr/v1/grant-passcode-salt"
@@ -107,10 +109,29 @@ static int parse_fragment(const char *p, const char *end, grant_uri *u, uint8_t 
 	return 0;
 }
 
+/* The query from its '?' to end: "?patient=" and the patient's address. */
+static int parse_patient(const char *p, const char *end, grant_uri *u, ehr_err *e)
+{
+	char addr[43];
+	size_t n = strlen(PATIENT_QUERY);
+
+	if ((size_t)(end - p) < n || memcmp(p, PATIENT_QUERY, n))
+		return refuse(e, "the query after '?' is not patient= (the only one known)");
+	if (end - p - (ptrdiff_t)n != 42)
+		return refuse(e, "the patient address must be 0x and 40 hex digits");
+	memcpy(addr, p + n, 42);
+	addr[42] = '\0';
+	if (eip55_parse(addr, u->patient, e))
+		return ehr_wrap(e, "not an ehr grant URI: the patient address");
+	u->has_patient = 1;
+	return 0;
+}
+
 static int parse(const char *s, grant_uri *u, uint8_t key32[32], ehr_err *e)
 {
-	const char *end, *slash, *hash;
+	const char *end, *slash, *hash, *query;
 	char addr[43];
+	int rc;
 
 	if (!s)
 		return refuse(e, "nothing given");
@@ -147,8 +168,11 @@ static int parse(const char *s, grant_uri *u, uint8_t key32[32], ehr_err *e)
 	s = slash + 1;
 
 	hash = find(s, end, '#');
-	if (parse_id(s, hash, &u->grant_id))
+	query = find(s, hash, '?');
+	if (parse_id(s, query, &u->grant_id))
 		return refuse(e, "the grant id must be a decimal from 1 to 2^64-1 without leading zeros");
+	if (query != hash && (rc = parse_patient(query, hash, u, e)))
+		return rc;
 	if (hash == end)
 		return 0;
 	return parse_fragment(hash + 1, end, u, key32, e);
@@ -192,6 +216,13 @@ int grant_uri_format(const grant_uri *u, const uint8_t *key32, char *out, size_t
 		return ehr_fail(e, EHR_EUSAGE, "a passcode without a bearer key");
 	eip55_format(u->registry, addr);
 	n = snprintf(out, cap, URI_PREFIX "%" PRIu64 "/%s/%" PRIu64, u->chain_id, addr, u->grant_id);
+	if (n >= 0 && u->has_patient && (size_t)n < cap) {
+		int m;
+
+		eip55_format(u->patient, addr);
+		m = snprintf(out + n, cap - (size_t)n, PATIENT_QUERY "%s", addr);
+		n = m < 0 ? m : n + m;
+	}
 	need = (size_t)n + 1;
 	if (u->has_key)
 		need += 3 + KEY_B64_LEN + (u->needs_passcode ? 4 : 0);
@@ -208,6 +239,15 @@ int grant_uri_format(const grant_uri *u, const uint8_t *key32, char *out, size_t
 	if (u->needs_passcode)
 		memcpy(out + n + 3 + KEY_B64_LEN, "&p=1", 5);
 	return 0;
+}
+
+void grant_passcode_new(char *out)
+{
+	size_t i;
+
+	for (i = 0; i < GRANT_PASSCODE_LEN; i++)
+		out[i] = GRANT_PASSCODE_ALPHABET[randombytes_uniform(sizeof(GRANT_PASSCODE_ALPHABET) - 1)];
+	out[GRANT_PASSCODE_LEN] = '\0';
 }
 
 /* Trims, makes inner white space one space and ASCII letters lower case. */

@@ -3,13 +3,18 @@
  *
  * Syntax (ehr-formats(5) documents the same):
  *
- *   ehr://grant/<chain-id>/<registry>/<grant-id>[#k=<key>[&p=1]]
+ *   ehr://grant/<chain-id>/<registry>/<grant-id>[?patient=<address>][#k=<key>[&p=1]]
  *
  *   chain-id   the EIP-155 chain id, decimal, 1 to 2^64-1, no leading zeros
  *   registry   the registry contract: "0x" + 40 hex digits in EIP-55 case
  *              (all-lower and all-upper digits are read too)
  *   grant-id   the grant's id in that registry, decimal, 1 to 2^64-1, no
  *              leading zeros (the registry numbers grants from 1)
+ *   patient    the patient who issued the grant: "0x" + 40 hex digits in
+ *              EIP-55 case (read like the registry); ehr access checks it
+ *              against the grant on chain. ehr writes it into every URI;
+ *              a URI without it (written before) is read too. The query
+ *              has this one item: anything else after "?" is refused.
  *   key        bearer grants only: 32 bytes in base64url without padding
  *              (RFC 4648 section 5; 43 characters, the unused low bits of
  *              the last one zero)
@@ -72,8 +77,9 @@
 #include "wallet/base/err.h"
 
 #define GRANT_KEY_BYTES 32
-/* The longest URI and its NUL: 12 + 20 + 1 + 42 + 1 + 20 + 3 + 43 + 4 + 1. */
-#define GRANT_URI_MAX 147
+/* The longest URI and its NUL: 12 + 20 + 1 + 42 + 1 + 20 + 9 + 42 + 3 + 43
+ * + 4 + 1. */
+#define GRANT_URI_MAX 198
 
 #define GRANT_PASSCODE_OPSLIMIT 3ULL
 #define GRANT_PASSCODE_MEMLIMIT ((size_t)256 << 20)
@@ -85,6 +91,8 @@ typedef struct grant_uri {
 	uint64_t grant_id;
 	int has_key;		/* a bearer grant: the URI carries #k= */
 	int needs_passcode;	/* and "p=1": the key needs a passcode */
+	int has_patient;	/* "?patient=": the URI names the grant's patient */
+	uint8_t patient[20];
 } grant_uri;
 
 /* Parses s (see above). On success fills *out and, when the URI has a key
@@ -102,6 +110,15 @@ int grant_uri_parse(const char *s, grant_uri *out, uint8_t *key32, ehr_err *e);
  * then the empty string). */
 int grant_uri_format(const grant_uri *u, const uint8_t *key32, char *out, size_t cap,
 		     ehr_err *e);
+
+/* A passcode for a "p=1" grant, generated (never chosen: a chosen one is
+ * short and guessable offline, see above): GRANT_PASSCODE_LEN characters
+ * drawn uniformly from GRANT_PASSCODE_ALPHABET's 32 symbols (digits 2-9 and
+ * lower-case letters without l and o, nothing to mistake when said aloud),
+ * 40 bits. out holds GRANT_PASSCODE_LEN + 1 bytes (sodium_malloc memory). */
+#define GRANT_PASSCODE_LEN 8
+#define GRANT_PASSCODE_ALPHABET "23456789abcdefghijkmnpqrstuvwxyz"
+void grant_passcode_new(char *out);
 
 /* The bearer secret of a "p=1" URI from its key and the passcode (the
  * construction above). EHR_EUSAGE "the passcode is empty" when nothing is
