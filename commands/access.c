@@ -202,8 +202,9 @@ static int access_keys(struct opening *x, const char *passfile, ehr_err *e)
 	return 0;
 }
 
-/* A grant that authorises only: the records it names (for GRANT_ALL every
- * record of the patient's), erased ones left out; keys come later. */
+/* A grant that authorises only: the records it names, each once (for
+ * GRANT_ALL every record of the patient's), erased ones left out; keys
+ * come later. */
 static int access_to_request(struct opening *x, ehr_err *e)
 {
 	const grant_view *gv = &x->gv;
@@ -229,6 +230,8 @@ static int access_to_request(struct opening *x, ehr_err *e)
 		for (i = 0; i < gv->n; i++) {
 			registry_record_state st;
 
+			if (array_has_u64(x->ids, x->n, gv->record_ids[i]))
+				continue;
 			if ((rc = registry_record_of(x->c, x->registry, gv->record_ids[i], &st, e)))
 				return rc;
 			if (st.exists && !st.erased)

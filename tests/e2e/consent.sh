@@ -192,6 +192,24 @@ grep_err "  saying so" "nothing new"
 check_eq "  the nonce is unchanged" "$("$CAST" nonce "$DOC")" "$n1"
 check_eq "  no request logged" "$(requests)" $((r5 + 1))
 
+## a provider's upload into the chart reaches another grantee by request and release
+"$EHR" --wallet lab init --kdf interactive --mnemonic-out "$T/lab-m" -q
+"$EHR" --wallet dev send "$("$EHR" --wallet lab address)" 10 --yes -q
+"$EHR" --wallet lab register --name "City Lab" --role provider --yes -q
+"$EHR" --wallet pat grant "$("$EHR" --wallet lab address)" --all --write --for 1h --yes -q > /dev/null
+mkdir -p "$T/labup"
+printf 'potassium 4.1 mmol/L\n' > "$T/labup/potassium.txt"
+check_exit "the lab uploads into the patient's chart" 0 "$EHR" --wallet lab upload --patient "$PAT" "$T/labup" \
+	--journal "$T/labup.journal" --yes
+check_exit "the patient grants the doctor every record" 0 "$EHR" --wallet pat grant "$DOC" --all --for 1h \
+	--yes --json
+GALL=$(json_num grant)
+r6=$(requests)
+check_exit "the doctor's access is released by the patient" 0 access_released doc pat "$GALL" -o "$T/all" --yes
+check_eq "  the doctor reads the lab's upload" "$(cat "$T/all/potassium.txt" 2> /dev/null)" "potassium 4.1 mmol/L"
+check_eq "  and the patient's own records" "$(cat "$T/all/allergies.txt" 2> /dev/null)" "allergy: penicillin"
+check_eq "  one request logged" "$(requests)" $((r6 + 1))
+
 ## usage
 check_exit "approve without a kind is a usage error (2)" 2 "$EHR" --wallet pat request approve 3
 check_exit "request without --for (2)" 2 "$EHR" --wallet doc request --patient "$PAT" --all

@@ -21,7 +21,16 @@ stop_proxy() {
 	wait "$PROXY_PID" 2> /dev/null
 	PROXY_PID=
 }
-trap 'stop_proxy; e2e_cleanup' EXIT
+# the patient's side: `ehr watch --release` answers the lab's access
+# requests (access waits for the release), once the node is back
+WATCH_PID=
+stop_watch() {
+	[ -n "$WATCH_PID" ] || return 0
+	kill "$WATCH_PID" 2> /dev/null
+	wait "$WATCH_PID" 2> /dev/null
+	WATCH_PID=
+}
+trap 'stop_proxy; stop_watch; e2e_cleanup' EXIT
 if [ ! -x "$PROXY" ]; then
 	fail "slowproxy not found at $PROXY (make $PROXY)"
 	finish
@@ -78,12 +87,15 @@ check_eq "node stopped: access wrote nothing" "$(ls -d "$T"/acc* 2> /dev/null | 
 ANVIL_PID=$!
 i=0; until "$CAST" chain-id > /dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
 check_eq "restarted: nothing was sent while it was down" "$(nonce "$PAT") $(nonce "$LAB") $(count)" "$n0 $l0 $c0"
+"$EHR" --wallet pat watch --release > "$T/watch.out" 2> "$T/watch.err" &
+WATCH_PID=$!
 for c in $CMDS; do
 	[ $c = upload ] && up_restore
 	check_exit "restarted: $c works again" 0 cmd_$c "$EHR_RPC_URL"
 done
+# the patient's three, and the release that answered the access
 check_eq "restarted: one transaction each" "$(nonce "$PAT") $(nonce "$LAB") $(count)" \
-	"$((n0 + 3)) $((l0 + 3)) $((c0 + 3))"
+	"$((n0 + 4)) $((l0 + 3)) $((c0 + 3))"
 
 ## a slow node: slower than the reply timeout, and slow but in time
 # proxy OPTIONS...: slowproxy in front of anvil; PURL is its URL.

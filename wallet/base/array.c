@@ -43,3 +43,13 @@ int array_cmp_u64(const void *a, const void *b)
 	memcpy(&y, b, sizeof(y));
 	return x < y ? -1 : x > y;
 }
+
+int array_has_u64(const uint64_t *a, size_t n, uint64_t v)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i] == v)
+			return 1;
+	return 0;
+}

@@ -334,7 +334,7 @@ static int release_check(chain *c, const uint8_t registry[20], const struct gran
 }
 
 /* Of the records the request names, those still requested, covered and
- * not erased, into out. */
+ * not erased, into out, each once (a request may name one twice). */
 static int release_pick(chain *c, const uint8_t registry[20], const consent_event_data *ev,
 			consent_release *out, ehr_err *e)
 {
@@ -347,6 +347,8 @@ static int release_pick(chain *c, const uint8_t registry[20], const consent_even
 		registry_record_state st;
 		uint64_t id = ev->record_ids[i];
 
+		if (array_has_u64(out->record_ids, out->n, id))
+			continue;
 		if ((rc = consent_is_requested(c, registry, out->request_id, id, &yes, e)))
 			return rc;
 		if (!yes)
