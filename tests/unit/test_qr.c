@@ -528,7 +528,8 @@ int main(void)
 	u.has_key = 0;
 	CHECK(grant_uri_format(&u, NULL, plain, sizeof(plain), &e) == 0, "%s", e.msg);
 	u.chain_id = u.grant_id = UINT64_MAX;
-	u.has_key = u.needs_passcode = 1;
+	u.has_key = u.needs_passcode = u.has_patient = 1;
+	memset(u.patient, 0xab, sizeof(u.patient));
 	CHECK(grant_uri_format(&u, key, longest, sizeof(longest), &e) == 0, "%s", e.msg);
 	CHECK(strlen(bearer) == 108 && strlen(longest) == GRANT_URI_MAX - 1, "the URIs");
 	/* a long text of every printable character: versions past 10 */
