@@ -18,6 +18,7 @@
 #ifndef EHR_ENCKEY_H
 #define EHR_ENCKEY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define ENCKEY_CONTEXT "ehr/v1/x25519-encryption-key"
@@ -27,5 +28,29 @@
  * memory) and public key. Returns 0, or -1 if X25519 yields the all-zero
  * point (it cannot for a clamped scalar; checked anyway). */
 int enckey_derive(const uint8_t priv[32], uint8_t x25519_sk[32], uint8_t x25519_pk[32]);
+
+/* The fingerprint of an encryption key, what a patient compares with the
+ * one a clinician reads out and pins in `ehr contacts` (ehr-formats(5)):
+ *
+ *   fingerprint = BLAKE2b-128(message = x25519_pk, no key, salt = 16 zero
+ *                             bytes, personal = "ehr-keyfp-v1" padded with
+ *                             zero bytes to 16)
+ *
+ * 128 bits: finding another key with a given fingerprint costs about 2^128
+ * hashes. Shown as 32 lower-case hex digits in 8 groups of 4 separated by
+ * spaces ("3f2a 9c01 ..."), ENCKEY_FP_TEXT bytes with the NUL. */
+#define ENCKEY_FP_BYTES 16
+#define ENCKEY_FP_TEXT 40
+#define ENCKEY_FP_PERSONAL "ehr-keyfp-v1"
+
+void enckey_fingerprint(const uint8_t x25519_pk[32], uint8_t fp[ENCKEY_FP_BYTES]);
+
+/* fp as shown: "3f2a 9c01 7b44 e210 5d6f 0a1b 2c3d 4e5f". */
+void enckey_fingerprint_format(const uint8_t fp[ENCKEY_FP_BYTES], char out[ENCKEY_FP_TEXT]);
+
+/* A fingerprint as a person types it: 32 hex digits in any case, with any
+ * spaces, '-' or ':' between them (none before the first or after the
+ * last needed). -1 for anything else. */
+int enckey_fingerprint_parse(const char *text, uint8_t fp[ENCKEY_FP_BYTES]);
 
 #endif

@@ -8,6 +8,7 @@
 #include "wallet/base/array.h"
 #include "wallet/chain/abi.h"
 #include "wallet/keys/eth.h"
+#include "wallet/registry/contacts.h"
 #include "wallet/registry/event_scan.h"
 #include "wallet/registry/grants.h"
 #include "wallet/registry/records.h"
@@ -252,22 +253,23 @@ static int grant_covers(chain *c, const uint8_t registry[20], uint64_t grant_id,
 	return rc;
 }
 
-/* The X25519 key account registered now. */
+/* The X25519 key account registered now, checked against the patient's
+ * address book (a key that differs from the one pinned is refused). */
 static int registered_key(chain *c, const uint8_t registry[20], const uint8_t account[20],
 			  uint8_t pk[32], ehr_err *e)
 {
-	registry_account acct;
+	sealing_key k;
 	char who[43];
 	int rc;
 
-	if ((rc = registry_account_of(c, registry, account, &acct, e)))
+	if ((rc = contacts_sealing_key(c, registry, account, &k, e)))
 		return rc;
-	if (!acct.registered) {
+	if (!k.acct.registered) {
 		eip55_format(account, who);
 		return ehr_fail(e, EHR_ECHAIN, "%s has no registered encryption key: nothing can be sealed to it",
 				who);
 	}
-	memcpy(pk, acct.enc_key, 32);
+	memcpy(pk, k.acct.enc_key, 32);
 	return 0;
 }
 

@@ -111,7 +111,9 @@ typedef struct consent_release {
  *    EHR_EFAIL "nothing left to release" (the request was answered);
  *  - each record's data key is opened with p's X25519 secret and sealed
  *    with crypto_box_seal to the requester's X25519 key as registered now
- *    (none registered: EHR_ECHAIN).
+ *    (none registered: EHR_ECHAIN), which must be the key pinned for the
+ *    requester when the patient's contacts pin one (contacts_sealing_key:
+ *    else EHR_EINTEGRITY, nothing built).
  * Then *tx (to registry) and *data (its call data, malloc'd: the caller
  * frees it; tx->data points into it) hold release(requestId, recordIds,
  * sealedKeys), and *out what it releases (free with consent_release_free).
@@ -142,7 +144,8 @@ typedef struct consent_approval {
  * Refused: no such request (EHR_EFAIL), not p's (EHR_ECHAIN), not open
  * (EHR_ECHAIN), a listed record that is not p's, is erased or whose list
  * does not match the request's hash (EHR_ECHAIN), requester without key
- * (EHR_ECHAIN). tx, data and out as with consent_release_build. */
+ * (EHR_ECHAIN), a key that is not the one the patient's contacts pin for
+ * the requester (EHR_EINTEGRITY). tx, data and out as with consent_release_build. */
 int consent_approval_build(chain *c, const uint8_t registry[20], const struct grant_patient *p,
 			   uint64_t grant_request_id, consent_approval *out, eth_tx *tx,
 			   uint8_t **data, ehr_err *e);
