@@ -170,6 +170,25 @@ int confirm(const char *question, ehr_err *e)
 	return ehr_fail(e, EHR_EFAIL, "cancelled");
 }
 
+int prompt_line(const char *question, char *out, size_t cap, ehr_err *e)
+{
+	FILE *tty;
+	size_t n;
+
+	out[0] = '\0';
+	if (!isatty(STDIN_FILENO) || !(tty = fopen("/dev/tty", "r+")))
+		return ehr_fail(e, EHR_EUSAGE, "%s: no terminal to ask on", question);
+	fprintf(tty, "%s ", question);
+	fflush(tty);
+	if (!fgets(out, (int)cap, tty))
+		out[0] = '\0';
+	fclose(tty);
+	n = strlen(out);
+	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' ' || out[n - 1] == '\t'))
+		out[--n] = '\0';
+	return 0;
+}
+
 int secret_line_from_file(const char *path, char **out, size_t *len, ehr_err *e)
 {
 	char *buf;

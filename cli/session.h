@@ -41,6 +41,11 @@ uint32_t session_account(void);
  * terminal and without --yes it refuses (EHR_EUSAGE). A "no" is EHR_EFAIL. */
 int confirm(const char *question, ehr_err *e);
 
+/* Asks question on the terminal and reads the answer (echoed) into out,
+ * without its newline and trailing white space; "" when none was typed.
+ * EHR_EUSAGE without a terminal. */
+int prompt_line(const char *question, char *out, size_t cap, ehr_err *e);
+
 /* A secret read from a file (a mnemonic, a key), first line trimmed of
  * surrounding white space; sodium_malloc memory. */
 int secret_line_from_file(const char *path, char **out, size_t *len, ehr_err *e);

@@ -6,6 +6,7 @@
  * Consent resources (wallet/registry/fhir_audit.h). `ehr audit verify`
  * checks every record's stored ciphertext against its anchor. */
 #include "commands/commands.h"
+#include "cli/parties.h"
 #include "cli/submit.h"
 #include "cli/table.h"
 
@@ -65,11 +66,6 @@ const struct opt cmd_audit_opts[] = {
 	{ 0 }
 };
 
-struct name {
-	uint8_t addr[20];
-	char name[REG_NAME_MAX + 1];
-};
-
 struct token {
 	uint8_t addr[20];
 	bool known;
@@ -84,8 +80,7 @@ struct audit {
 	struct signer s;
 	uint8_t me[20];
 	history h;
-	struct name *names;
-	size_t nnames;
+	struct parties *parties;
 	struct token *tokens;
 	size_t ntokens;
 
@@ -136,19 +131,12 @@ static int take_since(const struct opt_parser *p, const struct opt *o, void *fie
 
 /* ---- names and tokens ------------------------------------------------------ */
 
-static int addr_cmp(const void *pa, const void *pb)
-{
-	return memcmp(pa, pb, 20);
-}
-
-/* accountOf for every distinct address of the shown rows, one batch. */
+/* The names of every address of the shown rows, asked in one batch. */
 static int look_up_names(struct audit *a, ehr_err *e)
 {
 	uint8_t (*addrs)[20] = malloc((2 * a->h.nrows + 1) * sizeof(*addrs));
-	chain_call_req *calls = NULL;
-	uint8_t **data = NULL;
-	size_t n = 0, k = 0, i;
-	int rc = 0;
+	size_t n = 0, i;
+	int rc;
 
 	if (!addrs)
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
@@ -159,64 +147,16 @@ static int look_up_names(struct audit *a, ehr_err *e)
 		if (a->h.rows[i].has_party)
 			memcpy(addrs[n++], a->h.rows[i].party, 20);
 	}
-	array_sort(addrs, n, sizeof(*addrs), addr_cmp);
-	for (i = 0; i < n; i++)
-		if (!k || memcmp(addrs[k - 1], addrs[i], 20))
-			memcpy(addrs[k++], addrs[i], 20);
-	n = k;
-	if (!n)
-		goto out;
-	if (!(a->names = calloc(n, sizeof(*a->names))) || !(calls = calloc(n, sizeof(*calls))) ||
-	    !(data = calloc(n, sizeof(*data)))) {
-		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		abi_value *args = abi_tuple(1, abi_address(addrs[i]));
-		size_t len = 0;
-
-		memcpy(a->names[i].addr, addrs[i], 20);
-		rc = args ? abi_encode_call("accountOf(address)", args, &data[i], &len, e)
-			  : ehr_fail(e, EHR_EFAIL, "out of memory");
-		abi_free(args);
-		if (rc)
-			goto out;
-		calls[i].to = a->registry;
-		calls[i].data = data[i];
-		calls[i].len = len;
-	}
-	a->nnames = n;
-	if ((rc = chain_call_many(a->c, calls, n, "latest", e)))
-		goto out;
-	for (i = 0; i < n; i++) {
-		abi_value *res = NULL;
-		const uint8_t *name;
-		size_t len = 0, j, m = 0;
-
-		if (calls[i].status || abi_decode("(bytes32,string,uint8)", calls[i].ret, calls[i].ret_len,
-						  &res, NULL))
-			continue;  /* no name: the address stands alone */
-		if ((name = abi_get_bytes(abi_item(res, 1), &len)))
-			for (j = 0; j < len && m < REG_NAME_MAX; j++)
-				a->names[i].name[m++] = name[j] >= 32 && name[j] < 127 ? (char)name[j] : '?';
-		abi_free(res);
-	}
-out:
-	for (i = 0; calls && i < n; i++)
-		free(calls[i].ret);
-	for (i = 0; data && i < n; i++)
-		free(data[i]);
-	free(data);
-	free(calls);
+	if (!(rc = parties_open(&a->parties, a->c, a->registry, e)))
+		parties_prefetch(a->parties, (const uint8_t (*)[20])addrs, n);
 	free(addrs);
 	return rc;
 }
 
-static const char *name_of(const struct audit *a, const uint8_t addr[20])
+/* addr's name for a column beside its address (cli/parties.h). */
+static void name_of(const struct audit *a, const uint8_t addr[20], char *out, size_t cap)
 {
-	const struct name *n = array_find(addr, a->names, a->nnames, sizeof(*a->names), addr_cmp);
-
-	return n ? n->name : "";
+	parties_name_text(a->parties, addr, out, cap);
 }
 
 /* Symbol and decimals of each token the shown invoices are in. */
@@ -305,11 +245,11 @@ static cJSON *json_row(const struct audit *a, const history_row *w)
 	cJSON_AddStringToObject(o, "event", history_event_words(w->kind));
 	eip55_format(w->patient, addr);
 	cJSON_AddStringToObject(o, "patient", addr);
-	cJSON_AddStringToObject(o, "patient_name", name_of(a, w->patient));
+	parties_json(a->parties, w->patient, o, "patient_name");
 	if (w->has_party) {
 		eip55_format(w->party, addr);
 		cJSON_AddStringToObject(o, "party", addr);
-		cJSON_AddStringToObject(o, "party_name", name_of(a, w->party));
+		parties_json(a->parties, w->party, o, "party_name");
 	} else {
 		cJSON_AddNullToObject(o, "party");
 		cJSON_AddNullToObject(o, "party_name");
@@ -410,7 +350,7 @@ static void print_csv(const struct audit *a)
 	for (i = 0; i < a->h.nrows; i++) {
 		const history_row *w = &a->h.rows[i];
 		const uint64_t *recs;
-		char buf[80], addr[43], *ids = NULL, *titles = NULL;
+		char buf[80], addr[43], name[PARTY_LABEL_MAX], *ids = NULL, *titles = NULL;
 		size_t ids_len = 0, titles_len = 0;
 		FILE *fi, *ft;
 
@@ -423,10 +363,14 @@ static void print_csv(const struct audit *a)
 		csv_field(history_event_words(w->kind), false);
 		eip55_format(w->patient, addr);
 		csv_field(addr, false);
-		csv_field(name_of(a, w->patient), false);
+		name_of(a, w->patient, name, sizeof(name));
+		csv_field(name, false);
 		eip55_format(w->party, addr);
 		csv_field(w->has_party ? addr : "", false);
-		csv_field(w->has_party ? name_of(a, w->party) : "", false);
+		name[0] = '\0';
+		if (w->has_party)
+			name_of(a, w->party, name, sizeof(name));
+		csv_field(name, false);
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)w->grant);
 		csv_field(w->grant ? buf : "", false);
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)w->invoice);
@@ -471,14 +415,15 @@ static void who_text(const struct audit *a, const history_row *w, const uint8_t 
 		     size_t cap)
 {
 	char hex[43];
-	const char *n = name_of(a, addr);
+	bool is_contact;
+	const char *n = parties_name(a->parties, addr, &is_contact);
 	const history_grant *gr = w->gi >= 0 ? &a->h.grants[w->gi] : NULL;
 
 	eip55_format(addr, hex);
 	if (!memcmp(addr, a->me, 20))
 		snprintf(out, cap, "you");
 	else if (*n)
-		snprintf(out, cap, "%s (%s)", n, hex);
+		parties_label(a->parties, addr, out, cap);
 	else if (gr && (gr->flags & REG_GRANT_BEARER) && !memcmp(addr, gr->grantee, 20))
 		snprintf(out, cap, "a bearer code (%s)", hex);
 	else
@@ -600,9 +545,13 @@ static int decrypt_titles(struct audit *a, ehr_err *e)
 	return rc;
 }
 
+/* For the Bundle, which copies each name before asking the next. */
 static const char *name_cb(void *ctx, const uint8_t addr[20])
 {
-	return name_of(ctx, addr);
+	static char name[PARTY_LABEL_MAX];
+
+	name_of(ctx, addr, name, sizeof(name));
+	return name;
 }
 
 static int write_fhir(const struct audit *a, ehr_err *e)
@@ -641,7 +590,7 @@ static int write_fhir(const struct audit *a, ehr_err *e)
 static void audit_free(struct audit *a)
 {
 	history_free(&a->h);
-	free(a->names);
+	parties_close(a->parties);
 	free(a->tokens);
 	signer_close(&a->s);
 	chain_close(a->c);

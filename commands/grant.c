@@ -10,6 +10,7 @@
 #include "cli/follow.h"
 #include "cli/qr.h"
 #include "cli/grant_send.h"
+#include "cli/parties.h"
 #include "cli/session.h"
 
 #include <errno.h>
@@ -120,13 +121,15 @@ static int show_qr(const struct grant_args *a, const char *uri, const char *capt
 }
 
 /* The grantee's X25519 key and a name for the question: a new bearer key
- * (*key32, with *passcode when asked for), or grantee's registered key. */
+ * (*key32, with *passcode when asked for), or grantee's registered key:
+ * refused when it is not the key pinned for them, shown (and offered for
+ * pinning) as unverified when none is. */
 static int grantee_keys(chain *c, const uint8_t registry[20], const struct grant_args *a,
 			uint8_t grantee[20], uint8_t grantee_pk[32], uint8_t **key32, char **passcode,
 			char *name, size_t name_cap, ehr_err *e)
 {
-	registry_account acct;
-	char addr[43];
+	char addr[43], words[ENCKEY_FP_TEXT + 32];
+	sealing_key k;
 	int rc;
 
 	if (a->bearer) {
@@ -142,14 +145,18 @@ static int grantee_keys(chain *c, const uint8_t registry[20], const struct grant
 		snprintf(name, name_cap, "whoever holds the QR code%s", *passcode ? " and the passcode" : "");
 		return 0;
 	}
-	if ((rc = registry_account_of(c, registry, grantee, &acct, e)))
+	if ((rc = contacts_sealing_key(c, registry, grantee, &k, e)))
 		return rc;
 	eip55_format(grantee, addr);
-	if (!acct.registered)
+	if (!k.acct.registered)
 		return ehr_fail(e, EHR_EUSAGE, "%s has not registered an encryption key: ask them to run "
 				"'ehr register' first", addr);
-	memcpy(grantee_pk, acct.enc_key, 32);
-	snprintf(name, name_cap, "%s (%s)", acct.name[0] ? acct.name : "unnamed", addr);
+	if ((rc = party_offer_pin(grantee, &k, e)))
+		return rc;
+	memcpy(grantee_pk, k.acct.enc_key, 32);
+	party_label(c, registry, grantee, name, name_cap);
+	party_key_words(&k, words, sizeof(words));
+	snprintf(name + strlen(name), name_cap - strlen(name), " [%s]", words);
 	return 0;
 }
 
@@ -201,7 +208,7 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 	struct ctx x;
 	struct pick pk;
 	uint8_t grantee[20], grantee_pk[32], *key32 = NULL;
-	char name[REG_NAME_MAX + 64], uri[GRANT_URI_MAX + 1], *passcode = NULL;
+	char name[PARTY_LABEL_MAX + ENCKEY_FP_TEXT + 32], uri[GRANT_URI_MAX + 1], *passcode = NULL;
 	uint64_t now, expiry = 0, dur, grant_id, wait_s = 0;
 	uint8_t flags = 0, purpose = REG_PURPOSE_TREATMENT;
 	ehr_err e = { 0 };
@@ -303,8 +310,7 @@ out:
 /* ---- grant list ------------------------------------------------------------ */
 
 struct list_state {
-	chain *c;
-	const uint8_t *registry;
+	struct parties *parties;
 	bool active_only, received;
 	cJSON *arr;
 	uint64_t now;
@@ -323,8 +329,8 @@ static const char *state_of(const grant_view *gv, uint64_t now)
 static int list_cb(void *ctx, const grant_view *gv)
 {
 	struct list_state *ls = ctx;
-	registry_account acct = { 0 };
-	char who[REG_NAME_MAX + 1] = "", addr[43], until[40], recs[64];
+	char who[PARTY_LABEL_MAX] = "", addr[43], until[40], recs[64];
+	bool bearer_qr;
 	const char *state = state_of(gv, ls->now);
 
 	const uint8_t *party = ls->received ? gv->st.patient : gv->st.grantee;
@@ -333,10 +339,10 @@ static int list_cb(void *ctx, const grant_view *gv)
 		return 0;
 	ls->shown++;
 	eip55_format(party, addr);
-	if ((gv->st.flags & REG_GRANT_BEARER) && !ls->received)
+	if ((bearer_qr = (gv->st.flags & REG_GRANT_BEARER) && !ls->received))
 		snprintf(who, sizeof(who), "(bearer QR)");
-	else if (!registry_account_of(ls->c, ls->registry, party, &acct, NULL))
-		snprintf(who, sizeof(who), "%s", acct.name);
+	else
+		parties_name_text(ls->parties, party, who, sizeof(who));
 	time_format(gv->st.expiry, until, sizeof(until));
 	if (gv->st.flags & REG_GRANT_ALL)
 		snprintf(recs, sizeof(recs), "all");
@@ -350,7 +356,12 @@ static int list_cb(void *ctx, const grant_view *gv)
 		cJSON_AddStringToObject(o, ls->received ? "patient" : "grantee", addr);
 		if (consent_purpose_name(gv->purpose))
 			cJSON_AddStringToObject(o, "purpose", consent_purpose_name(gv->purpose));
-		cJSON_AddStringToObject(o, "name", who);
+		if (bearer_qr) {
+			cJSON_AddStringToObject(o, "name", who);
+			cJSON_AddBoolToObject(o, "name_verified", false);
+		} else {
+			parties_json(ls->parties, party, o, "name");
+		}
 		cJSON_AddNumberToObject(o, "expiry", (double)gv->st.expiry);
 		cJSON_AddStringToObject(o, "state", state);
 		cJSON_AddBoolToObject(o, "write", gv->st.flags & REG_GRANT_WRITE);
@@ -370,7 +381,7 @@ static int list_cb(void *ctx, const grant_view *gv)
 static int grant_list(struct grant_args *a, int npos)
 {
 	struct ctx x;
-	struct list_state ls = { NULL, NULL, a->active, a->received, NULL, 0, 0 };
+	struct list_state ls = { NULL, a->active, a->received, NULL, 0, 0 };
 	ehr_err e = { 0 };
 	int rc;
 
@@ -378,10 +389,9 @@ static int grant_list(struct grant_args *a, int npos)
 	if (npos)
 		return usage_error("grant", "'grant list' takes no arguments");
 	if ((rc = ctx_open(&x, &e)) ||
-	    (rc = chain_block_time(x.c, CHAIN_LATEST, &ls.now, &e)))
+	    (rc = chain_block_time(x.c, CHAIN_LATEST, &ls.now, &e)) ||
+	    (rc = parties_open(&ls.parties, x.c, x.registry, &e)))
 		goto out;
-	ls.c = x.c;
-	ls.registry = x.registry;
 	if (g.json)
 		ls.arr = cJSON_CreateArray();
 	else
@@ -396,6 +406,7 @@ static int grant_list(struct grant_args *a, int npos)
 	if (!rc && !ls.shown && !g.json)
 		note("no grants%s%s", a->active ? " active" : "", a->received ? " to this account" : "");
 out:
+	parties_close(ls.parties);
 	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }

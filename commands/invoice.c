@@ -5,6 +5,7 @@
  * short funds) is refused here first, before anything is signed. */
 #include "commands/commands.h"
 #include "cli/context.h"
+#include "cli/parties.h"
 #include "cli/session.h"
 #include "cli/submit.h"
 
@@ -21,6 +22,7 @@
 #include "wallet/base/amount.h"
 #include "wallet/keys/eth.h"
 #include "wallet/base/fileio.h"
+#include "wallet/registry/contacts.h"
 #include "wallet/registry/grants.h"
 #include "wallet/base/hex.h"
 #include "wallet/registry/invoices.h"
@@ -95,59 +97,6 @@ static int token_lookup(chain *c, struct tokens *tk, const uint8_t token[20], co
 	return 0;
 }
 
-/* "Dr. Doc (0xABC...)": a name is the account's own claim, so the address
- * always goes with it. */
-static void party_text(chain *c, const uint8_t registry[20], const uint8_t addr[20], char *out,
-		       size_t cap, char *name_out, size_t name_cap)
-{
-	registry_account acct;
-	char a[43];
-	const char *name = "unregistered";
-
-	eip55_format(addr, a);
-	if (!registry_account_of(c, registry, addr, &acct, NULL) && acct.registered)
-		name = acct.name[0] ? acct.name : "unnamed";
-	snprintf(out, cap, "%s (%s)", name, a);
-	if (name_out)
-		snprintf(name_out, name_cap, "%s", name);
-}
-
-/* party_text, asked once per account (a provider's list names the same
- * patients again and again). */
-struct party {
-	uint8_t addr[20];
-	char text[REG_NAME_MAX + 64];
-	char name[REG_NAME_MAX + 1];
-};
-
-struct parties {
-	struct party *p;
-	size_t n;
-};
-
-static const struct party *party_lookup(chain *c, const uint8_t registry[20], struct parties *ps,
-					const uint8_t addr[20])
-{
-	static struct party fallback;
-	struct party *grown;
-	size_t i;
-
-	for (i = 0; i < ps->n; i++)
-		if (!memcmp(ps->p[i].addr, addr, 20))
-			return &ps->p[i];
-	if (!(grown = realloc(ps->p, (ps->n + 1) * sizeof(*grown)))) {
-		memcpy(fallback.addr, addr, 20);
-		party_text(c, registry, addr, fallback.text, sizeof(fallback.text), fallback.name,
-			   sizeof(fallback.name));
-		return &fallback;
-	}
-	ps->p = grown;
-	memcpy(ps->p[ps->n].addr, addr, 20);
-	party_text(c, registry, addr, ps->p[ps->n].text, sizeof(ps->p[ps->n].text), ps->p[ps->n].name,
-		   sizeof(ps->p[ps->n].name));
-	return &ps->p[ps->n++];
-}
-
 static const char *status_text(uint8_t status)
 {
 	switch (status) {
@@ -197,7 +146,7 @@ static int read_memo_file(const char *path, char **memo, ehr_err *e)
 struct bill {
 	uint8_t patient[20], token[20];   /* token: all zero for the native coin */
 	uint8_t enc_key[32];              /* the patient's: the memo is sealed to it */
-	char patient_text[43], who[REG_NAME_MAX + 64], amount_text[AMOUNT_FMT_MAX];
+	char patient_text[43], who[PARTY_LABEL_MAX], amount_text[AMOUNT_FMT_MAX];
 	struct token_info ti;
 	u256 amount;
 	uint64_t due, id;
@@ -223,18 +172,19 @@ static int bill_token(const struct ctx *x, const struct invoice_args *a, struct 
  * units and more than 0; the due time. */
 static int bill_check(const struct ctx *x, const struct invoice_args *a, struct bill *b, ehr_err *e)
 {
-	registry_account acct;
+	sealing_key k;
+	const registry_account *acct = &k.acct;
 	uint64_t now;
 	int rc;
 
-	if ((rc = registry_account_of(x->c, x->registry, b->patient, &acct, e)))
+	if ((rc = contacts_sealing_key(x->c, x->registry, b->patient, &k, e)))
 		return rc;
 	eip55_format(b->patient, b->patient_text);
-	if (!acct.registered)
+	if (!acct->registered)
 		return ehr_fail(e, EHR_EUSAGE, "%s has not registered an encryption key: ask them to run "
 				"'ehr register' first (an invoice's memo is sealed to that key)", b->patient_text);
-	memcpy(b->enc_key, acct.enc_key, 32);
-	snprintf(b->who, sizeof(b->who), "%s (%s)", acct.name[0] ? acct.name : "unnamed", b->patient_text);
+	memcpy(b->enc_key, acct->enc_key, 32);
+	party_label(x->c, x->registry, b->patient, b->who, sizeof(b->who));
 	memset(&b->ti, 0, sizeof(b->ti));
 	if (a->native) {
 		b->ti.decimals = 18;
@@ -378,7 +328,7 @@ static int invoice_cancel(struct invoice_args *a, int npos, char **pos)
 	invoice_state st;
 	uint8_t hash[32], *data = NULL;
 	size_t data_len;
-	char issuer[43], me[43], who[REG_NAME_MAX + 64], amount_text[AMOUNT_FMT_MAX], what[512];
+	char issuer[43], me[43], who[PARTY_LABEL_MAX], amount_text[AMOUNT_FMT_MAX], what[512];
 	chain_receipt r = { 0 };
 	uint64_t id;
 	eth_tx tx;
@@ -414,7 +364,7 @@ static int invoice_cancel(struct invoice_args *a, int npos, char **pos)
 	    (rc = invoice_call_cancel(id, &data, &data_len, &e)))
 		goto out;
 	amount_format(&st.amount, ti->decimals, amount_text, sizeof(amount_text));
-	party_text(x.c, x.registry, st.patient, who, sizeof(who), NULL, 0);
+	party_label(x.c, x.registry, st.patient, who, sizeof(who));
 	snprintf(what, sizeof(what), "Cancel invoice %llu (%s %s to %s)", (unsigned long long)id, amount_text,
 		 ti->symbol, who);
 	memset(&tx, 0, sizeof(tx));
@@ -460,7 +410,7 @@ static int invoice_list(struct invoice_args *a, int npos)
 {
 	struct ctx x;
 	struct tokens tk = { NULL, 0 };
-	struct parties ps = { NULL, 0 };
+	struct parties *ps = NULL;
 	invoice_view *v = NULL;
 	cJSON *arr = NULL;
 	size_t n = 0, i, shown = 0;
@@ -471,7 +421,7 @@ static int invoice_list(struct invoice_args *a, int npos)
 	memset(&x, 0, sizeof(x));
 	if (npos)
 		return usage_error("invoice", "'invoice list' takes no arguments");
-	if ((rc = ctx_open(&x, &e)) ||
+	if ((rc = ctx_open(&x, &e)) || (rc = parties_open(&ps, x.c, x.registry, &e)) ||
 	    (rc = invoices_of(x.c, x.registry, x.s.address, INVOICES_TO | INVOICES_BY, &v, &n, &e)))
 		goto out;
 	/* the passphrase only when there is a memo this account can open */
@@ -487,8 +437,7 @@ static int invoice_list(struct invoice_args *a, int npos)
 		const struct token_info *ti;
 		bool to_me = !memcmp(iv->st.patient, x.s.address, 20), sealed;
 		const uint8_t *other = to_me ? iv->st.issuer : iv->st.patient;
-		const struct party *pt;
-		char amount_text[AMOUNT_FMT_MAX], due_text[40], *memo;
+		char amount_text[AMOUNT_FMT_MAX], due_text[40], who[PARTY_LABEL_MAX], *memo;
 
 		if (a->open && iv->st.status != REG_INVOICE_OPEN)
 			continue;
@@ -496,7 +445,7 @@ static int invoice_list(struct invoice_args *a, int npos)
 			goto out;
 		shown++;
 		amount_format(&iv->st.amount, ti->decimals, amount_text, sizeof(amount_text));
-		pt = party_lookup(x.c, x.registry, &ps, other);
+		parties_label(ps, other, who, sizeof(who));
 		strcpy(due_text, "-");
 		if (iv->st.due)
 			time_format(iv->st.due, due_text, sizeof(due_text));
@@ -512,7 +461,7 @@ static int invoice_list(struct invoice_args *a, int npos)
 			cJSON_AddStringToObject(o, "issuer", buf);
 			eip55_format(iv->st.patient, buf);
 			cJSON_AddStringToObject(o, "patient", buf);
-			cJSON_AddStringToObject(o, to_me ? "issuer_name" : "patient_name", pt->name);
+			parties_json(ps, other, o, to_me ? "issuer_name" : "patient_name");
 			cJSON_AddStringToObject(o, "amount", amount_text);
 			u256_format_dec(&iv->st.amount, base);
 			cJSON_AddStringToObject(o, "amount_base_units", base);
@@ -551,7 +500,7 @@ static int invoice_list(struct invoice_args *a, int npos)
 				printf("%-7s %-9s %22s  %-20s  %s\n", "INVOICE", "STATUS", "AMOUNT", "DUE", "FROM / TO");
 			snprintf(amt, sizeof(amt), "%s %s", amount_text, ti->symbol);
 			printf("%-7llu %-9s %22s  %-20s  %s %s\n", (unsigned long long)iv->id,
-			       status_text(iv->st.status), amt, due_text, to_me ? "from" : "to", pt->text);
+			       status_text(iv->st.status), amt, due_text, to_me ? "from" : "to", who);
 			if (memo)
 				printf("        memo: %s\n", memo);
 			else if (sealed)
@@ -572,7 +521,7 @@ out:
 	cJSON_Delete(arr);
 	invoices_free(v, n);
 	free(tk.ti);
-	free(ps.p);
+	parties_close(ps);
 	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
@@ -600,7 +549,7 @@ struct payment {
 	invoice_view v;
 	struct token_info ti;       /* the token's, or the native coin's */
 	bool native, approve;       /* approve: the allowance must be raised first */
-	char amount[AMOUNT_FMT_MAX], issuer[43], who[REG_NAME_MAX + 64], name[REG_NAME_MAX + 1];
+	char amount[AMOUNT_FMT_MAX], issuer[43], who[PARTY_LABEL_MAX], name[REG_NAME_MAX + 1];
 	eth_tx txs[2];              /* [0] the approve, [1] the payment */
 	uint8_t *data[2];
 	uint8_t hashes[2][32];
@@ -632,6 +581,8 @@ static int pay_check_state(const struct ctx *x, const struct payment *pm, ehr_er
 static int pay_check_funds(const struct ctx *x, struct payment *pm, ehr_err *e)
 {
 	char have_text[AMOUNT_FMT_MAX];
+	struct parties *ps;
+	bool is_contact;
 	u256 have;
 	int rc;
 
@@ -658,7 +609,11 @@ static int pay_check_funds(const struct ctx *x, struct payment *pm, ehr_err *e)
 				pm->amount, pm->ti.symbol, pm->native ? " and the fee" : "");
 	}
 	eip55_format(pm->v.st.issuer, pm->issuer);
-	party_text(x->c, x->registry, pm->v.st.issuer, pm->who, sizeof(pm->who), pm->name, sizeof(pm->name));
+	if ((rc = parties_open(&ps, x->c, x->registry, e)))
+		return rc;
+	parties_label(ps, pm->v.st.issuer, pm->who, sizeof(pm->who));
+	snprintf(pm->name, sizeof(pm->name), "%s", parties_name(ps, pm->v.st.issuer, &is_contact));
+	parties_close(ps);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  * decrypted, and plaintext reaches its name only whole. */
 #include "commands/commands.h"
 #include "cli/context.h"
+#include "cli/parties.h"
 #include "cli/submit.h"
 #include "cli/table.h"
 
@@ -19,6 +20,7 @@
 #include <cJSON.h>
 #include <sodium.h>
 
+#include "wallet/registry/contacts.h"
 #include "wallet/registry/chainstore.h"
 #include "wallet/vault/envelope.h"
 #include "wallet/keys/eth.h"
@@ -81,7 +83,8 @@ struct all_grants {
 static int all_grant_cb(void *ctx, const grant_view *gv)
 {
 	struct all_grants *ag = ctx;
-	registry_account acct;
+	sealing_key k;
+	const registry_account *acct = &k.acct;
 	uint8_t (*sealed)[ENVELOPE_SEALED_KEY_BYTES] = NULL;
 	const uint8_t **keys = NULL;
 	uint64_t *ids = NULL;
@@ -95,9 +98,9 @@ static int all_grant_cb(void *ctx, const grant_view *gv)
 	if (!gv->st.active || !(gv->st.flags & REG_GRANT_ALL) || (gv->st.flags & REG_GRANT_BEARER) ||
 	    gv->purpose)
 		return 0;
-	if ((rc = registry_account_of(ag->x->c, ag->x->registry, gv->st.grantee, &acct, ag->e)))
+	if ((rc = contacts_sealing_key(ag->x->c, ag->x->registry, gv->st.grantee, &k, ag->e)))
 		return rc;
-	if (!acct.registered)
+	if (!acct->registered)
 		return 0;
 	sealed = calloc(ag->n, sizeof(*sealed));
 	keys = calloc(ag->n, sizeof(*keys));
@@ -113,7 +116,7 @@ static int all_grant_cb(void *ctx, const grant_view *gv)
 		goto out;
 	}
 	for (i = 0; i < ag->n && !rc; i++) {
-		rc = envelope_key_seal(ag->ins[i].key, acct.enc_key, sealed[i], ag->e);
+		rc = envelope_key_seal(ag->ins[i].key, acct->enc_key, sealed[i], ag->e);
 		keys[i] = sealed[i];
 		ids[i] = ag->ins[i].id;
 	}
@@ -334,57 +337,23 @@ static const struct table_col list_cols[] = {
 	{ "TITLE", 0, 0, TABLE_WRAP, 0, " " },
 };
 
-/* A record's author as a person reads it, looked up once per address. */
-struct author {
-	uint8_t addr[20];
-	char name[REG_NAME_MAX + 1];  /* registered name ("" when none) */
-};
-
 struct list_state {
 	struct ctx *x;
 	const struct args *a;
 	uint8_t *key;
 	cJSON *arr;
 	struct table *t;
-	struct author *authors;
-	size_t nauthors, shown;
+	struct parties *parties;      /* authors' names */
+	size_t shown;
 };
 
-/* The registered name of addr ("" when none or the registry does not say),
- * from the cache or one accountOf. NULL when out of memory. */
-static const char *author_name(struct list_state *ls, const uint8_t addr[20])
+/* "you", or the author as people should read it (cli/parties.h). */
+static void author_text(struct list_state *ls, const uint8_t addr[20], char *out, size_t cap)
 {
-	registry_account acct = { 0 };
-	struct author *more;
-	size_t i;
-
-	for (i = 0; i < ls->nauthors; i++)
-		if (!memcmp(ls->authors[i].addr, addr, 20))
-			return ls->authors[i].name;
-	if (!(more = realloc(ls->authors, (ls->nauthors + 1) * sizeof(*more))))
-		return NULL;
-	ls->authors = more;
-	more = &ls->authors[ls->nauthors++];
-	memcpy(more->addr, addr, 20);
-	more->name[0] = 0;
-	if (!registry_account_of(ls->x->c, ls->x->registry, addr, &acct, NULL) && acct.registered)
-		snprintf(more->name, sizeof(more->name), "%s", acct.name);
-	return more->name;
-}
-
-/* "you", "Dr. Bob (0x...)" as `ehr audit` names people, or the address. */
-static void author_text(const uint8_t me[20], const uint8_t addr[20], const char *name, char *out,
-			size_t cap)
-{
-	char hex[43];
-
-	eip55_format(addr, hex);
-	if (!memcmp(addr, me, 20))
+	if (!memcmp(addr, ls->x->s.address, 20))
 		snprintf(out, cap, "you");
-	else if (*name)
-		snprintf(out, cap, "%s (%s)", name, hex);
 	else
-		snprintf(out, cap, "%s", hex);
+		parties_label(ls->parties, addr, out, cap);
 }
 
 /* s with control characters shown as '?': a title is whatever its author
@@ -397,9 +366,9 @@ static void printable(char *s)
 }
 
 static int list_row(struct list_state *ls, const registry_record *r, const envelope_meta *meta,
-		    bool readable, int erased, const char *name)
+		    bool readable, int erased)
 {
-	char id[24], size[24], store[9], author[REG_NAME_MAX + 64];
+	char id[24], size[24], store[9], author[PARTY_LABEL_MAX];
 	char title[sizeof(meta->title) + 16], type[sizeof(meta->type)];
 	const char *cells[7] = { id, meta->created[0] ? meta->created : "-", type, size, store, author, title };
 
@@ -407,7 +376,7 @@ static int list_row(struct list_state *ls, const registry_record *r, const envel
 	snprintf(size, sizeof(size), "%llu", (unsigned long long)r->size);
 	snprintf(store, sizeof(store), "%.8s", r->locator);
 	snprintf(type, sizeof(type), "%s", readable ? meta->type : "?");
-	author_text(ls->x->s.address, r->author, name, author, sizeof(author));
+	author_text(ls, r->author, author, sizeof(author));
 	snprintf(title, sizeof(title), "%s%s", readable ? meta->title : "(not readable)", erased ? " (erased)" : "");
 	printable(type);
 	printable(title);
@@ -419,7 +388,6 @@ static int list_one(void *ctx, const registry_record *r, int erased)
 	struct list_state *ls = ctx;
 	envelope_meta meta;
 	ehr_err e = { 0 };
-	const char *name;
 	bool readable;
 
 	if (erased && !ls->a->all)
@@ -429,8 +397,6 @@ static int list_one(void *ctx, const registry_record *r, int erased)
 		   !envelope_read_meta_mem(r->meta, r->meta_len, ls->key, &meta, &e);
 	if (ls->a->type && strcmp(meta.type, ls->a->type))
 		return 0;
-	if (!(name = author_name(ls, r->author)))
-		return EHR_EFAIL;
 	ls->shown++;
 	if (ls->arr) {
 		cJSON *o = cJSON_CreateObject();
@@ -449,13 +415,18 @@ static int list_one(void *ctx, const registry_record *r, int erased)
 		cJSON_AddNumberToObject(o, "size", (double)r->size);
 		cJSON_AddStringToObject(o, "locator", r->locator);
 		cJSON_AddStringToObject(o, "author", author);
-		cJSON_AddStringToObject(o, "author_name", memcmp(r->author, ls->x->s.address, 20) ? name : "you");
+		if (memcmp(r->author, ls->x->s.address, 20)) {
+			parties_json(ls->parties, r->author, o, "author_name");
+		} else {
+			cJSON_AddStringToObject(o, "author_name", "you");
+			cJSON_AddBoolToObject(o, "author_name_verified", true);
+		}
 		cJSON_AddStringToObject(o, "content_hash", h);
 		cJSON_AddNumberToObject(o, "block", (double)r->block);
 		cJSON_AddBoolToObject(o, "erased", erased);
 		cJSON_AddBoolToObject(o, "readable", readable);
 		cJSON_AddItemToArray(ls->arr, o);
-	} else if (list_row(ls, r, &meta, readable, erased, name)) {
+	} else if (list_row(ls, r, &meta, readable, erased)) {
 		return EHR_EFAIL;
 	}
 	return 0;
@@ -464,13 +435,14 @@ static int list_one(void *ctx, const registry_record *r, int erased)
 static int record_list(struct args *a)
 {
 	struct ctx x;
-	struct list_state ls = { &x, a, NULL, NULL, NULL, NULL, 0, 0 };
+	struct list_state ls = { &x, a, NULL, NULL, NULL, NULL, 0 };
 	ehr_err e = { 0 };
 	int rc;
 
 	if (a->npos)
 		return usage_error("record", "'record list' takes no arguments");
-	if ((rc = ctx_open(&x, &e)) || (rc = signer_unlock(&x.s, &e)))
+	if ((rc = ctx_open(&x, &e)) || (rc = parties_open(&ls.parties, x.c, x.registry, &e)) ||
+	    (rc = signer_unlock(&x.s, &e)))
 		goto out;
 	if (!(ls.key = sodium_malloc(32))) {
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
@@ -495,7 +467,7 @@ static int record_list(struct args *a)
 		note("no records (add one with 'ehr record add FILE')");
 out:
 	table_free(ls.t);
-	free(ls.authors);
+	parties_close(ls.parties);
 	sodium_free(ls.key);
 	ctx_close(&x);
 	return rc ? report(&e) : 0;

@@ -7,6 +7,7 @@
  * Ids on the patient's side say which kind: a12 is access request 12, g3
  * grant request 3. */
 #include "commands/commands.h"
+#include "cli/parties.h"
 #include "cli/session.h"
 #include "cli/submit.h"
 
@@ -19,6 +20,7 @@
 
 #include "wallet/base/amount.h"
 #include "wallet/keys/eth.h"
+#include "wallet/registry/contacts.h"
 #include "wallet/registry/consent.h"
 #include "wallet/registry/grants.h"
 #include "wallet/registry/invoices.h"
@@ -82,17 +84,10 @@ static int parse_request_id(const char *s, char *kind, uint64_t *id)
 	return 0;
 }
 
-/* "NAME (0xADDR)" of a registered account, or the address alone. */
+/* addr as people should read it (cli/parties.h). */
 static void who_is(struct session *x, const uint8_t addr[20], char *out, size_t cap)
 {
-	registry_account acct;
-	char a[43];
-
-	eip55_format(addr, a);
-	if (!registry_account_of(x->c, x->registry, addr, &acct, NULL) && acct.registered && acct.name[0])
-		snprintf(out, cap, "%s (%s)", acct.name, a);
-	else
-		snprintf(out, cap, "%s", a);
+	party_label(x->c, x->registry, addr, out, cap);
 }
 
 /* "3,7,12" (at most cap bytes, cut with "..."). */
@@ -144,7 +139,7 @@ static void duration_text(uint64_t s, char *out, size_t cap)
 static int seal_note(struct session *x, const uint8_t patient[20], const char *note_text,
 		     uint8_t **sealed, size_t *len, ehr_err *e)
 {
-	registry_account acct;
+	sealing_key k;
 	char who[43];
 	int rc;
 
@@ -154,14 +149,14 @@ static int seal_note(struct session *x, const uint8_t patient[20], const char *n
 		return 0;
 	if (strlen(note_text) > CONSENT_NOTE_MAX - 48)
 		return ehr_fail(e, EHR_EUSAGE, "--note is longer than %d bytes", CONSENT_NOTE_MAX - 48);
-	if ((rc = registry_account_of(x->c, x->registry, patient, &acct, e)))
+	if ((rc = contacts_sealing_key(x->c, x->registry, patient, &k, e)))
 		return rc;
-	if (!acct.registered) {
+	if (!k.acct.registered) {
 		eip55_format(patient, who);
 		return ehr_fail(e, EHR_EUSAGE, "%s has not registered an encryption key: a note cannot be "
 				"sealed to them (ask without --note)", who);
 	}
-	return invoice_memo_seal(note_text, acct.enc_key, sealed, len, e);
+	return invoice_memo_seal(note_text, k.acct.enc_key, sealed, len, e);
 }
 
 static int request_send(struct request_args *a, int npos)
@@ -173,7 +168,7 @@ static int request_send(struct request_args *a, int npos)
 	uint64_t *ids = NULL, dur = 0, id;
 	uint8_t patient[20], hash[32], purpose = REG_PURPOSE_TREATMENT, flags = 0, *sealed = NULL, *data = NULL;
 	size_t n = 0, sealed_len = 0;
-	char what[400], who[120], d[32], recs[40];
+	char what[400], who[PARTY_LABEL_MAX], d[32], recs[40];
 	ehr_err e = { 0 };
 	int rc;
 
@@ -256,7 +251,7 @@ static int list_access_cb(void *ctx, const consent_event_data *ev)
 	consent_grant gr;
 	uint64_t *left;
 	size_t i, n = 0;
-	char who[120], recs[200];
+	char who[PARTY_LABEL_MAX], recs[200];
 	int rc, yes;
 
 	if ((rc = consent_request_of(ls->x->c, ls->x->registry, ev->request_id, &q, ls->e)))
@@ -304,7 +299,7 @@ static int list_grant_cb(void *ctx, const consent_event_data *ev)
 {
 	struct list_state *ls = ctx;
 	consent_grant_request q;
-	char who[120], recs[200], d[32], *text = NULL;
+	char who[PARTY_LABEL_MAX], recs[200], d[32], *text = NULL;
 	int rc;
 
 	if ((rc = consent_grant_request_of(ls->x->c, ls->x->registry, ev->grant_request_id, &q, ls->e)))
@@ -412,7 +407,7 @@ static int approve_access(struct session *x, uint64_t id, const char *sid, const
 	struct grant_patient p = { x->s.address, x->s.keys->enc_public, x->s.keys->enc_secret };
 	consent_release rel;
 	uint8_t *data = NULL;
-	char what[400], who[120], recs[200];
+	char what[500], who[PARTY_LABEL_MAX], recs[200], words[ENCKEY_FP_TEXT + 32];
 	eth_tx tx;
 	int rc;
 
@@ -420,10 +415,14 @@ static int approve_access(struct session *x, uint64_t id, const char *sid, const
 		return rc;
 	who_is(x, rel.requester, who, sizeof(who));
 	ids_text(rel.record_ids, rel.n, recs, sizeof(recs));
-	snprintf(what, sizeof(what), "Release the key%s of record%s %s to %s, in answer to access request %llu "
-		 "under grant %llu", rel.n == 1 ? "" : "s", rel.n == 1 ? "" : "s", recs, who,
-		 (unsigned long long)id, (unsigned long long)rel.grant_id);
-	if (!(rc = answer_submit(x, &tx, what, sid, to, r, NULL, e)) && r->found)
+	if (!(rc = party_offer_pin(rel.requester, &rel.to, e))) {
+		party_key_words(&rel.to, words, sizeof(words));
+		snprintf(what, sizeof(what), "Release the key%s of record%s %s to %s [%s], in answer to access "
+			 "request %llu under grant %llu", rel.n == 1 ? "" : "s", rel.n == 1 ? "" : "s", recs, who,
+			 words, (unsigned long long)id, (unsigned long long)rel.grant_id);
+		rc = answer_submit(x, &tx, what, sid, to, r, NULL, e);
+	}
+	if (!rc && r->found)
 		note("released %zu key%s to %s: they can read %s now, and keep what they read",
 		     rel.n, rel.n == 1 ? "" : "s", who, rel.n == 1 ? "it" : "them");
 	consent_release_free(&rel);
@@ -438,7 +437,7 @@ static int approve_grant(struct session *x, uint64_t id, const char *sid, const 
 	consent_approval ap;
 	uint8_t *data = NULL;
 	uint64_t grant_id = 0;
-	char what[700], who[120], recs[200], d[32];
+	char what[800], who[PARTY_LABEL_MAX], recs[200], d[32], words[ENCKEY_FP_TEXT + 32];
 	eth_tx tx;
 	int rc;
 
@@ -447,8 +446,14 @@ static int approve_grant(struct session *x, uint64_t id, const char *sid, const 
 	who_is(x, ap.requester, who, sizeof(who));
 	ids_text(ap.record_ids, ap.n, recs, sizeof(recs));
 	duration_text(ap.duration, d, sizeof(d));
-	snprintf(what, sizeof(what), "Approve grant request %llu: grant %s %s access to %s%s for %s, for %s, "
-		 "and release %s to them now", (unsigned long long)id, who,
+	if ((rc = party_offer_pin(ap.requester, &ap.to, e))) {
+		consent_approval_free(&ap);
+		free(data);
+		return rc;
+	}
+	party_key_words(&ap.to, words, sizeof(words));
+	snprintf(what, sizeof(what), "Approve grant request %llu: grant %s [%s] %s access to %s%s for %s, for %s, "
+		 "and release %s to them now", (unsigned long long)id, who, words,
 		 ap.flags & REG_GRANT_WRITE ? "read and write" : "read",
 		 ap.flags & REG_GRANT_ALL ? "all records, now " : "records ", ap.n ? recs : "(none)", d,
 		 consent_purpose_name(ap.purpose) ? consent_purpose_name(ap.purpose) : "?",
@@ -467,7 +472,7 @@ static int deny(struct session *x, char kind, uint64_t id, const char *sid, cons
 		chain_receipt *r, ehr_err *e)
 {
 	uint8_t *data = NULL, patient[20], requester[20];
-	char what[300], who[120];
+	char what[300], who[PARTY_LABEL_MAX];
 	eth_tx tx;
 	int rc, open;
 

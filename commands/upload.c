@@ -28,6 +28,7 @@
 #include "wallet/base/amount.h"
 #include "wallet/keys/eth.h"
 #include "wallet/base/fileio.h"
+#include "wallet/registry/contacts.h"
 #include "wallet/registry/grants.h"
 #include "wallet/base/hex.h"
 #include "wallet/vault/journal.h"
@@ -686,17 +687,17 @@ static int patients_check(struct run *r, ehr_err *e)
 
 	for (pi = 0; pi < r->j->l.np && !rc; pi++) {
 		struct upload_patient *pt = &r->j->l.patients[pi];
-		registry_account acct;
+		sealing_key k;
 		char who[43];
 
 		eip55_format(pt->addr, who);
-		if ((rc = registry_account_of(r->c, r->registry, pt->addr, &acct, e)))
+		if ((rc = contacts_sealing_key(r->c, r->registry, pt->addr, &k, e)))
 			break;
-		if (!acct.registered) {
+		if (!k.acct.registered) {
 			snprintf(pt->why, sizeof(pt->why), "%s has not registered an encryption key", who);
 			continue;
 		}
-		memcpy(pt->enc_pk, acct.enc_key, 32);
+		memcpy(pt->enc_pk, k.acct.enc_key, 32);
 		if (memcmp(pt->addr, r->s.address, 20) &&
 		    !(rc = grants_write_grant(r->c, r->registry, pt->addr, r->s.address, &pt->grant, e)) &&
 		    !pt->grant)

@@ -9,6 +9,7 @@
 #include "commands/commands.h"
 #include "cli/context.h"
 #include "cli/follow.h"
+#include "cli/parties.h"
 #include "cli/release_policy.h"
 
 #include <errno.h>
@@ -50,11 +51,6 @@ const struct opt cmd_watch_opts[] = {
 	{ 0 }
 };
 
-struct name_entry {
-	uint8_t addr[20];
-	char name[REG_NAME_MAX + 1];
-};
-
 struct watch {
 	const struct watch_args *a;
 	struct ctx x;                 /* node, registry, signer (cli/context.h) */
@@ -62,59 +58,20 @@ struct watch {
 	char state_path[4096];
 	watch_state st;
 	watch_grants grants;
-	struct name_entry *names;
-	size_t nnames, capnames;
+	struct parties *parties;      /* names, read once */
 	char *exec_copy;
 	char *exec_argv[EXEC_ARGS_MAX + 1];
 	struct tx_opts to;
 };
 
-/* ---- who: names from the key directory ---------------------------------------- */
+/* ---- who ------------------------------------------------------------------------- */
 
-/* Keeps printable ASCII; anything else (a registered name is anyone's
- * words) becomes '?'. */
-static void sanitise(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			*s = '?';
-}
-
-/* The registered name of addr ("" when none), asked once per address. */
-static const char *name_of(struct watch *w, const uint8_t addr[20])
-{
-	registry_account acct;
-	struct name_entry *n;
-	size_t i;
-
-	for (i = 0; i < w->nnames; i++)
-		if (!memcmp(w->names[i].addr, addr, 20))
-			return w->names[i].name;
-	if (registry_account_of(w->x.c, w->x.registry, addr, &acct, NULL))
-		return "";  /* asked again next time */
-	if (array_grow((void **)&w->names, &w->capnames, w->nnames + 1, sizeof(*w->names)))
-		return "";
-	n = &w->names[w->nnames++];
-	memcpy(n->addr, addr, 20);
-	snprintf(n->name, sizeof(n->name), "%s", acct.registered ? acct.name : "");
-	sanitise(n->name);
-	return n->name;
-}
-
-/* "you", or "NAME (0xADDR)", or "0xADDR". */
+/* "you", or addr as people should read it (cli/parties.h). */
 static const char *who(struct watch *w, const uint8_t addr[20], char *out, size_t cap)
 {
-	char hex[43];
-	const char *name;
-
 	if (!memcmp(addr, w->x.s.address, 20))
 		return "you";
-	eip55_format(addr, hex);
-	name = name_of(w, addr);
-	if (*name)
-		snprintf(out, cap, "%s (%s)", name, hex);
-	else
-		snprintf(out, cap, "%s", hex);
+	parties_label(w->parties, addr, out, cap);
 	return out;
 }
 
@@ -149,7 +106,7 @@ static cJSON *event_json(struct watch *w, const watch_event *ev)
 	}
 	add_address(o, "patient", ev->patient);
 	add_address(o, "party", ev->party);
-	cJSON_AddStringToObject(o, "party_name", name_of(w, ev->party));
+	parties_json(w->parties, ev->party, o, "party_name");
 	add_id(o, "record", ev->record);
 	add_id(o, "grant", ev->grant);
 	add_id(o, "request", ev->request);
@@ -200,7 +157,7 @@ static void append(char *out, size_t cap, const char *fmt, ...)
 
 static void event_line(struct watch *w, const watch_event *ev, char *out, size_t cap)
 {
-	char a[REG_NAME_MAX + 64], b[REG_NAME_MAX + 64], until[40];
+	char a[PARTY_LABEL_MAX], b[PARTY_LABEL_MAX], until[40];
 	size_t i;
 
 	snprintf(out, cap, "block %llu: %s", (unsigned long long)ev->block, kind_words[ev->kind][0]);
@@ -349,7 +306,7 @@ static int save_state(struct watch *w, const char *line, ehr_err *e)
 static int handle(struct watch *w, const watch_event *ev, ehr_err *e)
 {
 	enum release_outcome outcome;
-	char line[1024], name[REG_NAME_MAX + 64], *json;
+	char line[1024], name[PARTY_LABEL_MAX], *json;
 	cJSON *o;
 	size_t n;
 	int rc;
@@ -521,7 +478,8 @@ static int setup(struct watch *w, ehr_err *e)
 {
 	int rc;
 
-	if ((rc = ctx_open(&w->x, e)) || (rc = chain_check_id(w->x.c, e)))
+	if ((rc = ctx_open(&w->x, e)) || (rc = chain_check_id(w->x.c, e)) ||
+	    (rc = parties_open(&w->parties, w->x.c, w->x.registry, e)))
 		return rc;
 	w->chain_id = chain_chain_id(w->x.c);
 	if (w->a->release) {
@@ -561,7 +519,7 @@ int cmd_watch(int argc, char **argv)
 		rc = follow(&w, &e);
 	watch_state_free(&w.st);
 	watch_grants_free(&w.grants);
-	free(w.names);
+	parties_close(w.parties);
 	free(w.exec_copy);
 	ctx_close(&w.x);
 	return rc ? report(&e) : 0;

@@ -154,22 +154,18 @@ int registry_call_register(const uint8_t enc_key[32], const char *name, uint8_t 
 	return rc;
 }
 
-int registry_account_of(chain *c, const uint8_t registry[20], const uint8_t account[20],
-			registry_account *out, ehr_err *e)
+/* accountOf's answer (ret_len bytes) into *out. */
+static int account_decode(const uint8_t *ret, size_t ret_len, registry_account *out, ehr_err *e)
 {
 	abi_value *res = NULL;
 	const uint8_t *key, *name;
 	size_t name_len = 0, i, k = 0;
 	uint64_t role;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = registry_view(c, registry, "accountOf(address)", abi_tuple(1, abi_address(account)),
-		       "(bytes32,string,uint8)", &res, e)))
-		return rc;
-	key = abi_get_bytes(abi_item(res, 0), NULL);
-	name = abi_get_bytes(abi_item(res, 1), &name_len);
-	if (!key || !name || abi_get_u64(abi_item(res, 2), &role) || role > 255) {
+	if (abi_decode("(bytes32,string,uint8)", ret, ret_len, &res, NULL) ||
+	    !(key = abi_get_bytes(abi_item(res, 0), NULL)) || !(name = abi_get_bytes(abi_item(res, 1), &name_len)) ||
+	    abi_get_u64(abi_item(res, 2), &role) || role > 255) {
 		abi_free(res);
 		return ehr_fail(e, EHR_EINTEGRITY, "the registry answered accountOf with nonsense");
 	}
@@ -180,6 +176,66 @@ int registry_account_of(chain *c, const uint8_t registry[20], const uint8_t acco
 	out->registered = role != 0;
 	abi_free(res);
 	return 0;
+}
+
+int registry_account_of(chain *c, const uint8_t registry[20], const uint8_t account[20],
+			registry_account *out, ehr_err *e)
+{
+	abi_value *args = abi_tuple(1, abi_address(account));
+	uint8_t *data = NULL, *ret = NULL;
+	size_t len, ret_len = 0;
+	char addr[43];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = args ? abi_encode_call("accountOf(address)", args, &data, &len, e)
+		  : ehr_fail(e, EHR_EFAIL, "out of memory");
+	abi_free(args);
+	if (!rc)
+		rc = chain_call(c, registry, data, len, "latest", &ret, &ret_len, e);
+	if (!rc && !ret_len) {
+		eip55_format(registry, addr);
+		rc = ehr_fail(e, EHR_EUSAGE, "there is no registry at %s on this chain "
+			      "(deploy one with 'ehr deploy', or check --network and --registry)", addr);
+	}
+	if (!rc)
+		rc = account_decode(ret, ret_len, out, e);
+	free(data);
+	free(ret);
+	return rc;
+}
+
+int registry_accounts_of(chain *c, const uint8_t registry[20], const uint8_t (*accounts)[20], size_t n,
+			 registry_account *out, int *ok, ehr_err *e)
+{
+	chain_call_req *calls = calloc(n ? n : 1, sizeof(*calls));
+	uint8_t **data = calloc(n ? n : 1, sizeof(*data));
+	size_t i, len;
+	int rc = 0;
+
+	if (!calls || !data)
+		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
+	for (i = 0; i < n && !rc; i++) {
+		abi_value *args = abi_tuple(1, abi_address(accounts[i]));
+
+		rc = args ? abi_encode_call("accountOf(address)", args, &data[i], &len, e)
+			  : ehr_fail(e, EHR_EFAIL, "out of memory");
+		abi_free(args);
+		calls[i].to = registry;
+		calls[i].data = data[i];
+		calls[i].len = len;
+	}
+	if (!rc && n)
+		rc = chain_call_many(c, calls, n, "latest", e);
+	for (i = 0; !rc && i < n; i++)
+		ok[i] = !calls[i].status && !account_decode(calls[i].ret, calls[i].ret_len, &out[i], NULL);
+	for (i = 0; calls && data && i < n; i++) {
+		free(calls[i].ret);
+		free(data[i]);
+	}
+	free(calls);
+	free(data);
+	return rc;
 }
 
 #define NEW_RECORD "(bytes32,uint64,string,bytes,bytes,bytes)"

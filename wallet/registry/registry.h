@@ -111,6 +111,12 @@ typedef struct registry_account {
 int registry_account_of(chain *c, const uint8_t registry[20], const uint8_t account[20],
 			registry_account *out, ehr_err *e);
 
+/* accountOf for n accounts in one batch request: out[i] and ok[i] (0 when
+ * that one call failed or did not parse; out[i] is then empty). Fails only
+ * when the node did not answer the batch. */
+int registry_accounts_of(chain *c, const uint8_t registry[20], const uint8_t (*accounts)[20], size_t n,
+			 registry_account *out, int *ok, ehr_err *e);
+
 /* A record to anchor (NewRecord in the contract). meta is the envelope's
  * prefix (header and sealed metadata message: envelope_prefix_len), so a
  * reader holding the data key lists titles without fetching the record. */

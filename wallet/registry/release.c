@@ -256,20 +256,18 @@ static int grant_covers(chain *c, const uint8_t registry[20], uint64_t grant_id,
 /* The X25519 key account registered now, checked against the patient's
  * address book (a key that differs from the one pinned is refused). */
 static int registered_key(chain *c, const uint8_t registry[20], const uint8_t account[20],
-			  uint8_t pk[32], ehr_err *e)
+			  sealing_key *k, ehr_err *e)
 {
-	sealing_key k;
 	char who[43];
 	int rc;
 
-	if ((rc = contacts_sealing_key(c, registry, account, &k, e)))
+	if ((rc = contacts_sealing_key(c, registry, account, k, e)))
 		return rc;
-	if (!k.acct.registered) {
+	if (!k->acct.registered) {
 		eip55_format(account, who);
 		return ehr_fail(e, EHR_ECHAIN, "%s has no registered encryption key: nothing can be sealed to it",
 				who);
 	}
-	memcpy(pk, k.acct.enc_key, 32);
 	return 0;
 }
 
@@ -374,7 +372,6 @@ int consent_release_build(chain *c, const uint8_t registry[20], const struct gra
 	consent_request q;
 	consent_grant gr;
 	consent_event_data ev;
-	uint8_t pk[32];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -389,9 +386,10 @@ int consent_release_build(chain *c, const uint8_t registry[20], const struct gra
 		goto out;
 	out->purpose = gr.purpose;
 	if ((rc = release_pick(c, registry, &ev, out, e)) ||
-	    (rc = registered_key(c, registry, q.requester, pk, e)))
+	    (rc = registered_key(c, registry, q.requester, &out->to, e)))
 		goto out;
-	rc = seal_and_encode(c, registry, p, request_id, 0, out->record_ids, out->n, pk, tx, data, e);
+	rc = seal_and_encode(c, registry, p, request_id, 0, out->record_ids, out->n, out->to.acct.enc_key,
+			     tx, data, e);
 out:
 	consent_event_free(&ev);
 	if (rc)
@@ -501,7 +499,6 @@ int consent_approval_build(chain *c, const uint8_t registry[20], const struct gr
 			   uint8_t **data, ehr_err *e)
 {
 	consent_grant_request q;
-	uint8_t pk[32];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -522,8 +519,9 @@ int consent_approval_build(chain *c, const uint8_t registry[20], const struct gr
 	out->purpose = q.purpose;
 	out->duration = q.duration;
 	if (!(rc = approval_records(c, registry, p, &q, out, e)) &&
-	    !(rc = registered_key(c, registry, q.requester, pk, e)))
-		rc = seal_and_encode(c, registry, p, 0, grant_request_id, out->record_ids, out->n, pk, tx, data, e);
+	    !(rc = registered_key(c, registry, q.requester, &out->to, e)))
+		rc = seal_and_encode(c, registry, p, 0, grant_request_id, out->record_ids, out->n,
+				     out->to.acct.enc_key, tx, data, e);
 	if (rc)
 		consent_approval_free(out);
 	return rc;

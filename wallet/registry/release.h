@@ -17,6 +17,7 @@
 
 #include "wallet/chain/chain.h"
 #include "wallet/registry/consent.h"
+#include "wallet/registry/contacts.h"
 #include "wallet/registry/grant_tx.h"
 
 /* ---- finding consent events ------------------------------------------------ */
@@ -96,6 +97,7 @@ typedef struct consent_release {
 	uint64_t requested_block;
 	uint64_t *record_ids;         /* the records this release opens */
 	size_t n;
+	sealing_key to;               /* the key the keys are sealed to, and whether it is pinned */
 } consent_release;
 
 /* consent_release_build: the patient's release for logged access request
@@ -134,6 +136,7 @@ typedef struct consent_approval {
 	uint64_t duration;            /* seconds from approval */
 	uint64_t *record_ids;         /* the records granted and released now */
 	size_t n;
+	sealing_key to;               /* the key the keys are sealed to, and whether it is pinned */
 } consent_approval;
 
 /* consent_approval_build: approveGrant for open grant request
