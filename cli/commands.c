@@ -54,6 +54,8 @@ const struct command commands[] = {
 	  "(URI | - | GRANT_ID)", cmd_access_opts, W | U | N | R, NULL },
 	{ "request", cmd_request, "ask a patient for access; list, approve or deny what is asked of you",
 	  "@\nlist\napprove ID\ndeny ID", cmd_request_opts, W | U | N | R, "list approve deny" },
+	{ "contacts", cmd_contacts, "names you give to addresses, and the encryption keys you checked (pinned)",
+	  "add NAME ADDR\n[list]\nrm NAME\npin NAME", cmd_contacts_opts, N | R, "add list rm|remove:CONTACT pin:CONTACT" },
 	{ "emergency", cmd_emergency, "the emergency card: records, a long-lived QR any clinician can open",
 	  "set\ncard\nshow\nrevoke", cmd_emergency_opts, W | U | N | R, "set card show revoke" },
 	{ "audit", cmd_audit, "who did what with this account's records, grants and invoices, and when",

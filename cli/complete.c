@@ -4,6 +4,7 @@
 #include "cli/ehr.h"
 #include "wallet/base/paths.h"
 #include "wallet/chain/config.h"
+#include "wallet/registry/contacts.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -15,7 +16,7 @@ static const char *const value_names[] = {
 	[OV_NONE] = "", [OV_FILE] = "FILE", [OV_DIR] = "DIR", [OV_WALLET] = "WALLET",
 	[OV_NETWORK] = "NETWORK", [OV_DURATION] = "DURATION", [OV_LEVEL] = "LEVEL",
 	[OV_WORDS] = "WORDS", [OV_COMMAND] = "COMMAND", [OV_TOKEN] = "TOKEN",
-	[OV_ROLE] = "ROLE", [OV_STORE] = "STORE"
+	[OV_ROLE] = "ROLE", [OV_STORE] = "STORE", [OV_CONTACT] = "CONTACT"
 };
 
 static bool has_prefix(const char *s, const char *prefix)
@@ -86,6 +87,19 @@ static void offer_networks(const char *pre, const char *cur)
 	config_free(cfg);
 }
 
+static void offer_contacts(const char *pre, const char *cur)
+{
+	contacts *book;
+	ehr_err e;
+	size_t i;
+
+	if (contacts_load(&book, &e))
+		return;
+	for (i = 0; i < book->n; i++)
+		offer(pre, book->v[i].name, strlen(book->v[i].name), cur, NULL);
+	contacts_free(book);
+}
+
 /* The values of kind v that complete cur, each after pre. */
 static void offer_values(enum opt_value v, const char *pre, const char *cur)
 {
@@ -96,6 +110,7 @@ static void offer_values(enum opt_value v, const char *pre, const char *cur)
 	case OV_DIR: printf(":dir %s\n", cur); break;
 	case OV_WALLET: offer_wallets(pre, cur); break;
 	case OV_NETWORK: offer_networks(pre, cur); break;
+	case OV_CONTACT: offer_contacts(pre, cur); break;
 	case OV_LEVEL: offer_list(pre, "interactive moderate sensitive", cur); break;
 	case OV_WORDS: offer_list(pre, "12 15 18 21 24", cur); break;
 	case OV_TOKEN: offer_list(pre, "default", cur); break;

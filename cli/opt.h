@@ -23,7 +23,8 @@ enum opt_value {
 	OV_COMMAND,     /* a command name */
 	OV_TOKEN,       /* "default" (the network's token) or an address */
 	OV_ROLE,        /* a register role */
-	OV_STORE        /* chain, or dir:PATH */
+	OV_STORE,       /* chain, or dir:PATH */
+	OV_CONTACT      /* a contact's name in the address book */
 };
 
 /* Where an option puts what it is given, in the command's arguments struct. */

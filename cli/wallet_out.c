@@ -8,6 +8,7 @@
 #include <cJSON.h>
 #include <sodium.h>
 
+#include "wallet/keys/enckey.h"
 #include "wallet/keys/eth.h"
 #include "wallet/base/fileio.h"
 #include "wallet/base/hex.h"
@@ -21,14 +22,18 @@ static cJSON *accounts_json(const keystore *ks)
 	for (i = 0; i < ks->naccounts; i++) {
 		const keystore_account *a = &ks->accounts[i];
 		cJSON *o = cJSON_CreateObject();
-		char addr[43], key[65];
+		char addr[43], key[65], fp_text[ENCKEY_FP_TEXT];
+		uint8_t fp[ENCKEY_FP_BYTES];
 
 		eip55_format(a->address, addr);
 		hex_encode(a->encryption_key, 32, key);
+		enckey_fingerprint(a->encryption_key, fp);
+		enckey_fingerprint_format(fp, fp_text);
 		cJSON_AddNumberToObject(o, "index", a->index);
 		cJSON_AddStringToObject(o, "address", addr);
 		cJSON_AddStringToObject(o, "path", a->path);
 		cJSON_AddStringToObject(o, "encryption_key", key);
+		cJSON_AddStringToObject(o, "fingerprint", fp_text);
 		cJSON_AddItemToArray(arr, o);
 	}
 	return arr;

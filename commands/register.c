@@ -11,6 +11,7 @@
 
 #include <cJSON.h>
 
+#include "wallet/keys/enckey.h"
 #include "wallet/keys/eth.h"
 #include "wallet/base/hex.h"
 #include "wallet/registry/registry.h"
@@ -37,10 +38,14 @@ static const char *role_name(uint8_t role)
 	return role == REG_ROLE_PATIENT ? "patient" : role == REG_ROLE_PROVIDER ? "provider" : "other";
 }
 
-static int show(chain *c, const uint8_t reg[20], const uint8_t who[20], ehr_err *e)
+/* The directory entry of who, with its key's fingerprint (what a patient
+ * pins, `ehr contacts`); own_key: this wallet's key for who, when it is
+ * this wallet's account, to say when the registry holds another. */
+static int show(chain *c, const uint8_t reg[20], const uint8_t who[20], const uint8_t *own_key, ehr_err *e)
 {
 	registry_account a;
-	char addr[43], key[65];
+	char addr[43], key[65], fp_text[ENCKEY_FP_TEXT];
+	uint8_t fp[ENCKEY_FP_BYTES];
 	int rc;
 
 	if ((rc = registry_account_of(c, reg, who, &a, e)))
@@ -49,6 +54,11 @@ static int show(chain *c, const uint8_t reg[20], const uint8_t who[20], ehr_err 
 	if (!a.registered)
 		return ehr_fail(e, EHR_EFAIL, "%s is not registered", addr);
 	hex_encode(a.enc_key, 32, key);
+	enckey_fingerprint(a.enc_key, fp);
+	enckey_fingerprint_format(fp, fp_text);
+	if (own_key && memcmp(own_key, a.enc_key, 32))
+		warn("the registry (or the node) gives %s another encryption key than this wallet's: "
+		     "register again, and do not read this fingerprint out", addr);
 	if (g.json) {
 		cJSON *o = cJSON_CreateObject();
 
@@ -56,10 +66,11 @@ static int show(chain *c, const uint8_t reg[20], const uint8_t who[20], ehr_err 
 		cJSON_AddStringToObject(o, "name", a.name);
 		cJSON_AddStringToObject(o, "role", role_name(a.role));
 		cJSON_AddStringToObject(o, "encryption_key", key);
+		cJSON_AddStringToObject(o, "fingerprint", fp_text);
 		output_json(o);
 	} else {
-		printf("address         %s\nname            %s\nrole            %s\nencryption key  %s\n",
-		       addr, a.name[0] ? a.name : "(none)", role_name(a.role), key);
+		printf("address         %s\nname            %s\nrole            %s\nencryption key  %s\n"
+		       "fingerprint     %s\n", addr, a.name[0] ? a.name : "(none)", role_name(a.role), key, fp_text);
 	}
 	return 0;
 }
@@ -106,7 +117,8 @@ int cmd_register(int argc, char **argv)
 	    (rc = ctx_open_parts(&x, CTX_CHAIN, &e)))
 		goto out;
 	if (showing) {
-		rc = show(x.c, x.registry, who, &e);
+		acct = p.npos ? NULL : keystore_account_by_index(x.s.ks, x.s.index);
+		rc = show(x.c, x.registry, who, acct ? acct->encryption_key : NULL, &e);
 		goto out;
 	}
 	if (!(acct = keystore_account_by_index(x.s.ks, x.s.index)) && (rc = signer_unlock(&x.s, &e)))
