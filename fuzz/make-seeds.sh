@@ -42,6 +42,10 @@ printf '"execution reverted: 0x4e487b7100000000000000000000000000000000000000000
 
 printf '{"title":"x-ray","size":3,"created":"2025-01-31T09:30:00Z","unknown":[1,2]}' | put envelope_meta unknown-key
 
+printf '{"version":1,"contacts":[{"name":"Dr Doc","address":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","fingerprint":"581109b659c56297dec7ff65a0b786f3"},{"name":"Lab","address":"0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"}]}\n' | put contacts book
+printf '{"version":1,"contacts":[]}' | put contacts empty
+printf '{"version":1,"contacts":[{"name":"Dr. M\303\274ller","address":"0x90f79bf6eb2c4f870365e785982e1f101e93b906"}]}' | put contacts utf8-lowercase
+
 printf '{"resourceType":"Patient","id":"p1","name":[{"family":"Doe"}]}' | put fhir patient
 printf '\357\273\277{"resourceType":"Observation","status":"final","valueQuantity":{"value":1.50}}' | put fhir bom
 printf '{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","id":"a"}},{"fullUrl":"urn:x"},{"resource":{"resourceType":"Condition"}}]}' | put fhir bundle
