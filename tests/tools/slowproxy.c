@@ -2,7 +2,8 @@
  * delays, drops, loses or fails chosen JSON-RPC requests, for the fault
  * tests of ehr against a node that misbehaves in the middle of a command.
  *
- *   slowproxy [-t SECONDS] [-d MS] [-x LIST] [-l LIST] [-e LIST] [-s LIST] PORT
+ *   slowproxy [-t SECONDS] [-d MS] [-x LIST] [-l LIST] [-e LIST] [-s LIST]
+ *             [-k ADDR=KEY] PORT
  *
  * Binds 127.0.0.1 (a free port), prints that port and a newline on stdout,
  * and forwards every HTTP request to 127.0.0.1:PORT, one child process per
@@ -17,6 +18,11 @@
  *             request object, batches included; the node never sees it
  *   -s LIST   stall: the connection is held open without an answer
  * LIST is numbers and ranges: "3", "1,4", "2-5", "7-" (7 and every later one).
+ * And whatever the number:
+ *   -k ADDR=KEY  a hostile node: every answer to the registry's
+ *             accountOf(ADDR) (eth_call, batches included) says the
+ *             account's encryption key is KEY (64 hex digits), the rest of
+ *             the answer as the node gave it; logged as "rewrote"
  *
  * Each request is logged on stderr as one line, "N ACTION method...". The
  * proxy exits after SECONDS (default 60) or when its parent dies; its
@@ -40,6 +46,9 @@
 
 #include <cJSON.h>
 
+#include "wallet/base/hex.h"
+#include "wallet/chain/abi.h"
+
 #define MAX_MESSAGE (64u << 20)
 
 struct list {
@@ -52,6 +61,8 @@ static long delay_ms;
 static unsigned lifetime = 60;
 static unsigned short upstream_port;
 static long *counter;		/* shared by every child */
+static char rewrite_call[2 + 8 + 64 + 1];  /* "0x" selector, ADDR's word; "" when off */
+static char rewrite_key[65];
 
 static int parse_list(const char *s, struct list *l)
 {
@@ -303,6 +314,108 @@ static void sleep_ms(long ms)
 		;
 }
 
+/* -k ADDR=KEY: the accountOf(ADDR) call data to look for, and KEY. */
+static int parse_rewrite(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	uint8_t sel[4], addr[20], key[32];
+	char word[65];
+
+	if (!eq || eq - arg != 42 || strncmp(arg, "0x", 2) || hex_decode_exact(arg, addr, 20) ||
+	    strlen(eq + 1) != 64 || hex_decode_exact(eq + 1, key, 32) ||
+	    abi_selector("accountOf(address)", sel, NULL))
+		return -1;
+	memset(word, '0', 24);
+	hex_encode(addr, 20, word + 24);
+	strcpy(rewrite_call, "0x");
+	hex_encode(sel, 4, rewrite_call + 2);
+	strcat(rewrite_call, word);
+	hex_encode(key, 32, rewrite_key);
+	return 0;
+}
+
+/* Whether the request object asks accountOf(ADDR) of -k. */
+static int asks_account(const cJSON *req)
+{
+	const cJSON *m = cJSON_GetObjectItem(req, "method"), *params = cJSON_GetObjectItem(req, "params");
+	const cJSON *call = cJSON_GetArrayItem(params, 0), *data;
+
+	if (!cJSON_IsString(m) || strcmp(m->valuestring, "eth_call") || !cJSON_IsObject(call))
+		return 0;
+	data = cJSON_GetObjectItem(call, "input");
+	if (!cJSON_IsString(data))
+		data = cJSON_GetObjectItem(call, "data");
+	return cJSON_IsString(data) && !strcasecmp(data->valuestring, rewrite_call);
+}
+
+/* The answer of id among replies (an object or a batch). */
+static cJSON *answer_of(cJSON *replies, const cJSON *id)
+{
+	cJSON *r;
+
+	if (cJSON_IsObject(replies))
+		return replies;
+	cJSON_ArrayForEach(r, replies) {
+		cJSON *rid = cJSON_GetObjectItem(r, "id");
+
+		if (rid && id && cJSON_Compare(rid, id, 1))
+			return r;
+	}
+	return NULL;
+}
+
+/* The reply (len bytes in b, with a Content-Length) with each answer to
+ * accountOf(ADDR) in body's requests given KEY; 1 when one was, with the
+ * new reply in *out (malloc'd) and *out_len. */
+static int rewrite_reply(const char *body, const char *reply, size_t len, char **out, size_t *out_len)
+{
+	cJSON *reqs = cJSON_Parse(body), *replies = NULL, *it;
+	const char *rbody = strstr(reply, "\r\n\r\n");
+	char head[200], *text;
+	int n = 0;
+
+	*out = NULL;
+	if (!reqs || !rbody || !(replies = cJSON_ParseWithLength(rbody + 4, len - (size_t)(rbody + 4 - reply))))
+		goto out;
+	if (cJSON_IsObject(reqs)) {
+		cJSON *wrap = cJSON_CreateArray();
+
+		cJSON_AddItemToArray(wrap, reqs);
+		reqs = wrap;
+	}
+	cJSON_ArrayForEach(it, reqs) {
+		cJSON *a = asks_account(it) ? answer_of(replies, cJSON_GetObjectItem(it, "id")) : NULL;
+		cJSON *res = a ? cJSON_GetObjectItem(a, "result") : NULL;
+
+		if (cJSON_IsString(res) && strlen(res->valuestring) >= 66) {
+			memcpy(res->valuestring + 2, rewrite_key, 64);
+			n++;
+		}
+	}
+	if (n && (text = cJSON_PrintUnformatted(replies))) {
+		snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+			 "Content-Length: %zu\r\n\r\n", strlen(text));
+		*out_len = strlen(head) + strlen(text);
+		if ((*out = malloc(*out_len + 1)))
+			sprintf(*out, "%s%s", head, text);
+		free(text);
+	}
+out:
+	cJSON_Delete(reqs);
+	cJSON_Delete(replies);
+	return *out != NULL;
+}
+
+/* Hides the request's Accept-Encoding (same length, so nothing moves): a
+ * reply to rewrite must come as plain JSON. */
+static void no_encoding(char *msg, size_t head_len)
+{
+	char *p = msg;
+
+	while ((p = strcasestr(p, "\r\nAccept-Encoding:")) && (size_t)(p - msg) < head_len)
+		memcpy(p + 2, "X-Not-Encoding:", 15);
+}
+
 static void serve(int cfd)
 {
 	struct buf in = { 0 }, up = { 0 };
@@ -345,15 +458,41 @@ static void serve(int cfd)
 		}
 		if (ufd < 0 && (ufd = dial_upstream()) < 0)
 			break;
+		if (rewrite_call[0])
+			no_encoding(in.p, (size_t)(body - in.p));
 		if (send_all(ufd, in.p, (size_t)n))
 			break;
-		consume(&in, (size_t)n);
 		if ((r = read_message(ufd, &up, 1)) < 0)
 			break;
 		if (!strcmp(action, "dropped"))
 			break;
 		if (delay_ms)
 			sleep_ms(delay_ms);
+		if (rewrite_call[0]) {
+			char *fake, keep = up.p[r];
+			size_t fake_len;
+			int rewrote;
+
+			saved = in.p[n];
+			in.p[n] = '\0';
+			up.p[r] = '\0';
+			rewrote = rewrite_reply(body, up.p, (size_t)r, &fake, &fake_len);
+			in.p[n] = saved;
+			up.p[r] = keep;
+			if (rewrote) {
+				int bad;
+
+				snprintf(line, sizeof(line), "%ld rewrote accountOf\n", k);
+				bad = write(2, line, strlen(line)) < 0 || send_all(cfd, fake, fake_len);
+				free(fake);
+				consume(&in, (size_t)n);
+				consume(&up, (size_t)r);
+				if (bad)
+					break;
+				continue;
+			}
+		}
+		consume(&in, (size_t)n);
 		if (send_all(cfd, up.p, (size_t)r))
 			break;
 		consume(&up, (size_t)r);
@@ -368,7 +507,7 @@ static void serve(int cfd)
 static void usage(void)
 {
 	fprintf(stderr, "usage: slowproxy [-t SECONDS] [-d MS] [-x LIST] [-l LIST] [-e LIST] "
-		"[-s LIST] PORT\n");
+		"[-s LIST] [-k ADDR=KEY] PORT\n");
 	exit(2);
 }
 
@@ -378,7 +517,7 @@ int main(int argc, char **argv)
 	socklen_t alen = sizeof(a);
 	int lfd, opt, one = 1;
 
-	while ((opt = getopt(argc, argv, "t:d:x:l:e:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:d:x:l:e:s:k:")) != -1) {
 		switch (opt) {
 		case 't': lifetime = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'd': delay_ms = strtol(optarg, NULL, 10); break;
@@ -386,6 +525,7 @@ int main(int argc, char **argv)
 		case 'l': if (parse_list(optarg, &lose)) usage(); break;
 		case 'e': if (parse_list(optarg, &fail)) usage(); break;
 		case 's': if (parse_list(optarg, &stall)) usage(); break;
+		case 'k': if (parse_rewrite(optarg)) usage(); break;
 		default: usage();
 		}
 	}
