@@ -84,13 +84,26 @@ int target_connect(const struct target *t, chain **c, ehr_err *e)
 	rpc_options o;
 	int rc;
 
-	if ((rc = target_rpc_options(&o, e)))
+	if ((rc = target_check_transport(t, e)) || (rc = target_rpc_options(&o, e)))
 		return rc;
 	if ((rc = chain_open_deferred(t->rpc, t->network[0] ? t->network : NULL, t->chain_id, &o, c, e)))
 		return rc;
 	chain_set_errors(*c, registry_errors, registry_n_errors);
 	chain_set_symbol(*c, t->symbol);
 	return 0;
+}
+
+void chain_words(const chain *c, char *out, size_t cap)
+{
+	unsigned long long id = (unsigned long long)chain_chain_id(c);
+
+	if (!chain_id_pinned(c))
+		snprintf(out, cap, "chain %llu, as the node at %s says (no configured network pins it)", id,
+			 rpc_display_url(chain_rpc(c)));
+	else if (chain_network(c)[0])
+		snprintf(out, cap, "chain %llu, network '%s'", id, chain_network(c));
+	else
+		snprintf(out, cap, "chain %llu", id);
 }
 
 /* After the transactions went out, a wait that failed for another reason
@@ -123,7 +136,7 @@ int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
 	chain_fee_opts fo;
 	chain_quote q;
 	u256 fee;
-	char fee_text[AMOUNT_FMT_MAX], question[1024], from[43];
+	char fee_text[AMOUNT_FMT_MAX], question[2048], from[43], chain_text[1200];
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -133,8 +146,9 @@ int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
 	u256_sub(&fee, &q.max_cost, &tx->value);
 	amount_format(&fee, 18, fee_text, sizeof(fee_text));
 	eip55_format(s->address, from);
-	snprintf(question, sizeof(question), "%s from %s (chain %llu; fee at most %s %s)?", what, from,
-		 (unsigned long long)chain_chain_id(c), fee_text, chain_symbol(c));
+	chain_words(c, chain_text, sizeof(chain_text));
+	snprintf(question, sizeof(question), "%s from %s (%s; fee at most %s %s)?", what, from, chain_text,
+		 fee_text, chain_symbol(c));
 	if ((rc = confirm(question, e)))
 		return rc;
 	if ((rc = signer_unlock(s, e)))
@@ -225,7 +239,7 @@ int tx_submit_many_with(chain *c, struct signer *s, eth_tx *txs, size_t n, unsig
 {
 	chain_raw_tx *raw = NULL;
 	u256 fee;
-	char fee_text[AMOUNT_FMT_MAX], question[1024], from[43];
+	char fee_text[AMOUNT_FMT_MAX], question[2048], from[43], chain_text[1200];
 	int rc;
 
 	memset(r, 0, n * sizeof(*r));
@@ -233,9 +247,9 @@ int tx_submit_many_with(chain *c, struct signer *s, eth_tx *txs, size_t n, unsig
 		return rc;
 	amount_format(&fee, 18, fee_text, sizeof(fee_text));
 	eip55_format(s->address, from);
-	snprintf(question, sizeof(question), "%s from %s in %zu transaction%s (chain %llu; fee at most %s "
-		 "%s)?", what, from, n, n == 1 ? "" : "s",
-		 (unsigned long long)chain_chain_id(c), fee_text, chain_symbol(c));
+	chain_words(c, chain_text, sizeof(chain_text));
+	snprintf(question, sizeof(question), "%s from %s in %zu transaction%s (%s; fee at most %s %s)?", what,
+		 from, n, n == 1 ? "" : "s", chain_text, fee_text, chain_symbol(c));
 	if ((rc = confirm(question, e)))
 		return rc;
 	if (!(raw = calloc(n, sizeof(*raw))))

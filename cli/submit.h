@@ -60,6 +60,13 @@ void signer_close(struct signer *s);
  * chain_check_id first, and reports its failure as this one's. */
 int target_connect(const struct target *t, chain **c, ehr_err *e);
 
+/* The chain a confirmation says a transaction is signed for, into out:
+ * "chain 31337, network 'local'"; when no configured network pins the
+ * chain id (a --rpc URL or $EHR_RPC_URL of no configured network), that
+ * only the node says so: "chain 31337, as the node at URL says (no
+ * configured network pins it)". Call after the chain id is checked. */
+void chain_words(const chain *c, char *out, size_t cap);
+
 /* Prepares, confirms ("<what> ... ? [y/N]"), signs and sends tx, and waits
  * as o says. With --async *r is left zeroed (found = 0). */
 int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,

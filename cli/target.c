@@ -64,8 +64,10 @@ int target_resolve(struct target *t, ehr_err *e)
 				net = &cfg->networks[i];
 				break;
 			}
-	if (net)
+	if (net) {
 		adopt(t, net);
+		t->allow_http = net->allow_http && !strcmp(net->rpc, url);
+	}
 	if (g.registry) {
 		if ((rc = eip55_parse(g.registry, t->registry, e))) {
 			ehr_wrap(e, "--registry");
@@ -88,6 +90,18 @@ int target_registry(const struct target *t, uint8_t out[20], ehr_err *e)
 				"own, 'ehr deploy' deploys one", t->network[0] ? t->network : t->rpc);
 	memcpy(out, t->registry, 20);
 	return 0;
+}
+
+int target_check_transport(const struct target *t, ehr_err *e)
+{
+	char host[256];
+
+	if (t->allow_http || rpc_url_remote_http(t->rpc, host, sizeof(host)) != 1)
+		return 0;  /* a URL that does not parse: rpc_open says why */
+	return ehr_fail(e, EHR_EUSAGE, "plain http:// to %s, which is not this machine: anyone on the way "
+			"can read and rewrite the node's answers (the keys records are sealed to among "
+			"them). Use https://, or for a node on a trusted network add it with 'ehr network "
+			"add NAME --rpc URL --allow-http'", host);
 }
 
 int target_rpc_options(rpc_options *o, ehr_err *e)

@@ -26,9 +26,15 @@ struct target {
 	bool has_token;
 	uint8_t token[20];
 	char symbol[NETWORK_SYMBOL_MAX + 1]; /* the native coin's: the network's, else "ETH" */
+	bool allow_http;                     /* rpc is its network's, added with --allow-http */
 };
 
 int target_resolve(struct target *t, ehr_err *e);
+
+/* Plain http:// is for this machine's loopback only (DESIGN.md section
+ * 6): t's URL naming another host is EHR_EUSAGE, saying to use https://
+ * or to add the network with --allow-http, unless t's network was. */
+int target_check_transport(const struct target *t, ehr_err *e);
 
 /* The rpc options for this run: defaults, then $EHR_RPC_TIMEOUT. */
 int target_rpc_options(rpc_options *o, ehr_err *e);

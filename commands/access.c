@@ -297,21 +297,26 @@ static int access_own_keys(struct opening *x, ehr_err *e)
 	return 0;
 }
 
-/* Sends one transaction of call data to the registry. */
+/* Sends one transaction of call data to the registry; the confirmation
+ * names the registry (the chain and network follow, tx_submit). */
 static int registry_submit(struct opening *x, uint8_t *data, size_t len, const char *what,
 			   const struct tx_opts *to, chain_receipt *keep, ehr_err *e)
 {
 	uint8_t hash[32];
 	chain_receipt r = { 0 };
+	char reg[43], question[600];
 	eth_tx tx;
 	int rc;
+
+	eip55_format(x->registry, reg);
+	snprintf(question, sizeof(question), "%s, at registry %s", what, reg);
 
 	memset(&tx, 0, sizeof(tx));
 	tx.has_to = 1;
 	memcpy(tx.to, x->registry, 20);
 	tx.data = data;
 	tx.data_len = len;
-	rc = tx_submit(x->c, &x->s, &tx, what, to, hash, keep ? keep : &r, e);
+	rc = tx_submit(x->c, &x->s, &tx, question, to, hash, keep ? keep : &r, e);
 	chain_receipt_free(&r);
 	return rc;
 }

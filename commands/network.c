@@ -15,7 +15,7 @@
 struct network_options {
 	unsigned long id;
 	const char *token, *symbol;
-	bool make_default, force;
+	bool make_default, force, allow_http;
 };
 
 /* --chain-id N: 1 to 2^53 - 1 (a JSON number stays exact) */
@@ -44,6 +44,8 @@ const struct opt cmd_network_opts[] = {
 	  OPT_FLAG(struct network_options, make_default), .forms = OPT_IN(1) },
 	{ "force", 'f', NULL, OV_NONE, "add: replace a network of the same name",
 	  OPT_FLAG(struct network_options, force), .forms = OPT_IN(1) },
+	{ "allow-http", 0, NULL, OV_NONE, "add: a plain http:// URL to another host than this one (a trusted LAN)",
+	  OPT_FLAG(struct network_options, allow_http), .forms = OPT_IN(1) },
 	{ 0 }
 };
 
@@ -71,6 +73,7 @@ static void print_networks(const config *cfg)
 			cJSON_AddStringToObject(o, "symbol", n->symbol);
 			cJSON_AddItemToObject(o, "explorer", n->explorer[0] ? cJSON_CreateString(n->explorer)
 					      : cJSON_CreateNull());
+			cJSON_AddBoolToObject(o, "allow_http", n->allow_http);
 			cJSON_AddBoolToObject(o, "default", !strcmp(cfg->default_network, n->name));
 			cJSON_AddItemToArray(arr, o);
 		}
@@ -130,10 +133,13 @@ static int ask_chain_id(network *net, const network_preset *ps)
 	return 0;
 }
 
-static int add(config *cfg, const char *name, bool has_id, unsigned long id,
-	       const char *token, const char *symbol, bool make_default, bool force)
+static int add(config *cfg, const char *name, const struct network_options *o)
 {
 	const network_preset *ps;
+	const char *token = o->token, *symbol = o->symbol;
+	bool has_id = o->id != 0;
+	unsigned long id = o->id;
+	char host[256];
 	network net;
 	ehr_err e = { 0 };
 	int rc;
@@ -141,7 +147,7 @@ static int add(config *cfg, const char *name, bool has_id, unsigned long id,
 	memset(&net, 0, sizeof(net));
 	if ((rc = network_name_check(name, &e)))
 		return report(&e);
-	if (config_network(cfg, name) && !force)
+	if (config_network(cfg, name) && !o->force)
 		return fail(EHR_EUSAGE, "network '%s' exists (use --force to replace it)", name);
 	if (!g.rpc)
 		return usage_error("network", "'network add' needs --rpc URL");
@@ -149,6 +155,11 @@ static int add(config *cfg, const char *name, bool has_id, unsigned long id,
 		return usage_error("network", "--symbol: %s", e.msg);
 	if (strlen(g.rpc) > NETWORK_URL_MAX)
 		return fail(EHR_EUSAGE, "the rpc URL is longer than %d bytes", NETWORK_URL_MAX);
+	if (!o->allow_http && rpc_url_remote_http(g.rpc, host, sizeof(host)) == 1)
+		return fail(EHR_EUSAGE, "plain http:// to %s, which is not this machine: anyone on the way "
+			    "can read and rewrite the node's answers. Use https://, or add --allow-http "
+			    "for a node on a network you trust (a clinic's LAN)", host);
+	net.allow_http = o->allow_http;
 	snprintf(net.name, sizeof(net.name), "%s", name);
 	strcpy(net.rpc, g.rpc);
 	strcpy(net.symbol, symbol ? symbol : NETWORK_DEFAULT_SYMBOL);
@@ -170,7 +181,7 @@ static int add(config *cfg, const char *name, bool has_id, unsigned long id,
 		return rc;
 	if ((rc = config_network_put(cfg, &net, &e)))
 		return report(&e);
-	if (make_default || cfg->nnetworks == 1)
+	if (o->make_default || cfg->nnetworks == 1)
 		strcpy(cfg->default_network, name);
 	if ((rc = config_save(cfg, &e)))
 		return report(&e);
@@ -185,9 +196,7 @@ int cmd_network(int argc, char **argv)
 {
 	struct opt_parser p;
 	struct network_options opts = { 0 };
-	const char *token, *symbol, *sub;
-	unsigned long id;
-	bool has_id, make_default, force;
+	const char *sub;
 	config *cfg = NULL;
 	ehr_err e = { 0 };
 	int rc;
@@ -195,12 +204,6 @@ int cmd_network(int argc, char **argv)
 	opt_init(&p, "network", argc, argv, cmd_network_opts);
 	if (opt_parse(&p, &opts))
 		return EHR_EUSAGE;
-	id = opts.id;
-	has_id = id != 0;
-	token = opts.token;
-	symbol = opts.symbol;
-	make_default = opts.make_default;
-	force = opts.force;
 	sub = p.npos ? p.pos[0] : "list";
 	if (strcmp(sub, "list") && strcmp(sub, "add") && strcmp(sub, "use") && strcmp(sub, "remove"))
 		return usage_error("network", "unknown subcommand '%s' (use list, add, use or remove)", sub);
@@ -212,7 +215,7 @@ int cmd_network(int argc, char **argv)
 	if (!strcmp(sub, "list")) {
 		print_networks(cfg);
 	} else if (!strcmp(sub, "add")) {
-		rc = add(cfg, p.pos[1], has_id, id, token, symbol, make_default, force);
+		rc = add(cfg, p.pos[1], &opts);
 	} else if (!config_network(cfg, p.pos[1])) {
 		rc = fail(EHR_EFAIL, "no network named '%s' (see 'ehr network list')", p.pos[1]);
 	} else {

@@ -38,7 +38,8 @@ int cmd_node(int argc, char **argv)
 		return EHR_EUSAGE;
 	if (p.npos)
 		return usage_error("node", "unexpected argument '%s'", p.pos[0]);
-	if ((rc = target_resolve(&t, &e)) || (rc = target_rpc_options(&ro, &e)) ||
+	if ((rc = target_resolve(&t, &e)) || (rc = target_check_transport(&t, &e)) ||
+	    (rc = target_rpc_options(&ro, &e)) ||
 	    (rc = rpc_open(t.rpc, &ro, &c, &e)))
 		return report(&e);
 	memset(r, 0, sizeof(r));

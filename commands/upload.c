@@ -712,12 +712,13 @@ static int patients_check(struct run *r, ehr_err *e)
 static int run_resume(struct run *r, ehr_err *e)
 {
 	struct job *j = r->j;
-	char question[300];
+	char question[1600], chain_text[1200];
 	size_t i;
 	int rc;
 
-	snprintf(question, sizeof(question), "Upload %zu record%s into %zu patient%s' charts", j->l.n,
-		 j->l.n == 1 ? "" : "s", j->l.np, j->l.np == 1 ? "" : "s");
+	chain_words(r->c, chain_text, sizeof(chain_text));
+	snprintf(question, sizeof(question), "Upload %zu record%s into %zu patient%s' charts (%s)", j->l.n,
+		 j->l.n == 1 ? "" : "s", j->l.np, j->l.np == 1 ? "" : "s", chain_text);
 	if (!j->dry_run && (rc = confirm(question, e)))
 		return rc;
 	g.yes = true;  /* asked once for the whole job */

@@ -296,6 +296,16 @@ rpc_client *chain_rpc(const chain *c)
 	return c->rpc;
 }
 
+const char *chain_network(const chain *c)
+{
+	return c->network;
+}
+
+int chain_id_pinned(const chain *c)
+{
+	return c->expected_id != 0;
+}
+
 int chain_has_base_fee(const chain *c)
 {
 	return c->has_base_fee;

@@ -67,6 +67,12 @@ void chain_close(chain *c);
 uint64_t chain_chain_id(const chain *c);
 rpc_client *chain_rpc(const chain *c);
 
+/* The configured network c was opened for ("" when none was named), and
+ * whether a chain id was expected (pinned) when it was opened: an
+ * unpinned chain's id is whatever its node says. */
+const char *chain_network(const chain *c);
+int chain_id_pinned(const chain *c);
+
 /* 1 when the latest block seen by chain_prepare had a base fee, 0 when it
  * had none, -1 before any chain_prepare asked. */
 int chain_has_base_fee(const chain *c);

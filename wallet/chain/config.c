@@ -53,6 +53,7 @@ static int parse_network(const char *path, const cJSON *item, network *net, ehr_
 	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(item, "token");
 	const cJSON *sym = cJSON_GetObjectItemCaseSensitive(item, "symbol");
 	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(item, "explorer");
+	const cJSON *http = cJSON_GetObjectItemCaseSensitive(item, "allow_http");
 	ehr_err ignored;
 
 	memset(net, 0, sizeof(*net));
@@ -91,6 +92,9 @@ static int parse_network(const char *path, const cJSON *item, network *net, ehr_
 					path, net->name);
 		strcpy(net->explorer, exp->valuestring);
 	}
+	if (http && !cJSON_IsBool(http))
+		return ehr_fail(e, EHR_EINTEGRITY, "%s: network '%s' has a bad allow_http", path, net->name);
+	net->allow_http = cJSON_IsTrue(http);
 	return 0;
 }
 
@@ -184,6 +188,8 @@ int config_save(const config *cfg, ehr_err *e)
 			cJSON_AddStringToObject(o, "symbol", n->symbol);
 		if (n->explorer[0])
 			cJSON_AddStringToObject(o, "explorer", n->explorer);
+		if (n->allow_http)
+			cJSON_AddTrueToObject(o, "allow_http");
 	}
 	text = cJSON_Print(root);
 	cJSON_Delete(root);

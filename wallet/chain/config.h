@@ -9,7 +9,8 @@
  *
  * A network without "symbol" (every file written before there was one) has
  * ETH for its native coin; "explorer" (a block explorer's base URL, filled
- * from a preset, wallet/chain/presets.h) is optional.
+ * from a preset, wallet/chain/presets.h) is optional; "allow_http": true
+ * lets the network's plain http:// URL name another host than loopback.
  *
  * Written atomically, 0600, in a 0700 directory. Nothing here prints. */
 #ifndef EHR_CONFIG_H
@@ -36,6 +37,7 @@ typedef struct network {
 	uint8_t token[20];
 	char symbol[NETWORK_SYMBOL_MAX + 1];  /* the native coin's; "" only before config_network_put */
 	char explorer[NETWORK_URL_MAX + 1];   /* "": none known */
+	bool allow_http;          /* plain http:// to a host that is not loopback (a trusted LAN) */
 } network;
 
 typedef struct config {

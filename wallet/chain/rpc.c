@@ -4,6 +4,7 @@
 #include "wallet/base/hex.h"
 #include "wallet/keys/keccak.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -180,6 +181,34 @@ out:
 	curl_free(query);
 	curl_url_cleanup(u);
 	return st;
+}
+
+/* 127.0.0.0/8 in dotted quad, [::1], localhost. */
+static int loopback_host(const char *host)
+{
+	struct in_addr a4;
+
+	if (!strcasecmp(host, "localhost") || !strcmp(host, "[::1]"))
+		return 1;
+	return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+int rpc_url_remote_http(const char *url, char *host_out, size_t cap)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int r = -1;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && *host) {
+		r = !strcasecmp(scheme, "http") && !loopback_host(host);
+		snprintf(host_out, cap, "%s", host);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return r;
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)

@@ -88,6 +88,13 @@ int rpc_options_env(rpc_options *opt, ehr_err *e);
 int rpc_open(const char *url, const rpc_options *opt, rpc_client **out,
 	     ehr_err *e);
 
+/* Whether url is plain http:// to a host that is not this machine's
+ * loopback (127.0.0.0/8, ::1, localhost): 1, with the host (at most cap
+ * bytes) in host; 0 for https:// and loopback http://; -1 for a URL that
+ * does not parse (rpc_open says why). Anyone on the way to such a node
+ * reads and rewrites its answers. */
+int rpc_url_remote_http(const char *url, char *host, size_t cap);
+
 /* Closes the connection and frees c (NULL is fine). */
 void rpc_close(rpc_client *c);
 
