@@ -319,9 +319,13 @@ static int parse_rewrite(const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	uint8_t sel[4], addr[20], key[32];
-	char word[65];
+	char word[65], hex[43];
 
-	if (!eq || eq - arg != 42 || strncmp(arg, "0x", 2) || hex_decode_exact(arg, addr, 20) ||
+	if (!eq || eq - arg != 42)
+		return -1;
+	memcpy(hex, arg, 42);
+	hex[42] = '\0';
+	if (strncmp(hex, "0x", 2) || hex_decode_exact(hex, addr, 20) ||
 	    strlen(eq + 1) != 64 || hex_decode_exact(eq + 1, key, 32) ||
 	    abi_selector("accountOf(address)", sel, NULL))
 		return -1;
