@@ -56,6 +56,15 @@ fi
 check_exit "grant list --received shows it to the doctor" 0 "$EHR" --wallet doc grant list --received --json
 if grep -q "\"patient\":.*\"$PAT\"" "$E2E_OUT"; then ok "  naming the patient"; else fail "$(cat "$E2E_OUT")"; fi
 
+## access asks first, naming the registry and the network it logs on
+n0=$("$CAST" nonce "$DOC")
+check_exit "access without a terminal and without --yes is refused (2)" 2 "$EHR" --wallet doc access "$GID" \
+	-o "$T/doc-q" < /dev/null
+grep_err "  the question names the registry, the chain and the network" \
+	"Ask for 2 records of grant $GID .*, at registry $REG from $DOC (chain 31337, network 'local';"
+check_eq "  nothing sent" "$("$CAST" nonce "$DOC")" "$n0"
+check_eq "  no folder" "$(test -e "$T/doc-q" || echo none)" none
+
 ## access: the request is logged, the patient releases, the doctor reads
 r0=$(requests)
 access_released doc pat "$GID" -o "$T/doc" --yes --json

@@ -113,6 +113,65 @@ check_eq "cast sees 0.5 arrive" "$("$CAST" balance "$POOR")" 500000000000000000
 check_exit "short of TEST is exit 5" 5 "$EHR" --wallet poor --network testnet send 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 1 --yes
 grep_err "the funds check says TEST" "has 0.5 TEST"
 
+## plain http: loopback only, unless the network was added with --allow-http
+cp "$CFG" "$E2E_TMP/cfg.before"
+check_exit "network add of a remote plain http URL is refused (2)" 2 "$EHR" network add lan \
+	--rpc http://192.0.2.7:8545 --chain-id 31337
+grep_err "  saying to use https or --allow-http" "plain http:// to 192.0.2.7.*https://.*--allow-http"
+cmp -s "$CFG" "$E2E_TMP/cfg.before"
+check_eq "  and the config is unchanged" $? 0
+start=$(date +%s)
+check_exit "--rpc with a remote plain http URL is refused (2)" 2 "$EHR" --rpc http://192.0.2.7:8545 node
+grep_err "  saying to use https or --allow-http" "plain http:// to 192.0.2.7.*https://.*--allow-http"
+[ $(($(date +%s) - start)) -lt 5 ] && ok "  before any connection is tried" || fail "  it tried to connect"
+check_exit "so is EHR_RPC_URL naming one (2)" 2 env EHR_RPC_URL=http://node.example:8545 "$EHR" node
+check_exit "and a send through one (2)" 2 "$EHR" --wallet dev --rpc http://node.example:8545 send "$POOR" 0.1 --yes
+check_exit "https is never refused as plain http (4: nothing there)" 4 env EHR_RPC_TIMEOUT=2 \
+	"$EHR" --rpc https://127.0.0.1:1 node
+check_exit "loopback by name is fine" 0 "$EHR" --rpc "http://localhost:${EHR_RPC_URL##*:}" node
+check_exit "::1 is loopback too (4: anvil listens on 127.0.0.1 only)" 4 "$EHR" --rpc "http://[::1]:1" node
+no_plain() { if grep -q "plain http" "$E2E_ERR"; then fail "$1: $(cat "$E2E_ERR")"; else ok "$1"; fi; }
+no_plain "  and not refused as plain http"
+check_exit "127.0.0.0/8 is loopback (4: nothing at 127.8.9.10)" 4 "$EHR" --rpc "http://127.8.9.10:1" node
+no_plain "  and not refused as plain http"
+# 0.0.0.0 is no loopback address, yet Linux connects it to this machine:
+# the network added with --allow-http reaches anvil through it
+LAN=http://0.0.0.0:${EHR_RPC_URL##*:}
+check_exit "0.0.0.0 without --allow-http is refused (2)" 2 "$EHR" --rpc "$LAN" node
+check_exit "network add --allow-http accepts it" 0 "$EHR" network add lan --rpc "$LAN" --allow-http
+check_eq "  the file says allow_http" "$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["networks"]["lan"]["allow_http"])' "$CFG")" True
+check_exit "  network list --json says so" 0 "$EHR" network list --json
+check_eq "  allow_http true for lan only" "$(python3 -c 'import json, sys
+print(sorted(n["name"] for n in json.load(sys.stdin) if n["allow_http"]))' < "$E2E_OUT")" "['lan']"
+check_exit "--network lan is used" 0 "$EHR" --network lan node
+check_exit "so is its URL given with --rpc" 0 "$EHR" --rpc "$LAN" node
+check_exit "but not another plain http URL under --network lan (2)" 2 "$EHR" --network lan \
+	--rpc http://0.0.0.0:1 node
+printf '{ "networks": { "lan": { "rpc": "%s", "allow_http": "yes" } } }\n' "$LAN" > "$CFG"
+check_exit "a bad allow_http in the file is damage (6)" 6 "$EHR" network list
+cp "$E2E_TMP/cfg.before" "$CFG"
+
+## --rpc naming no configured network: the chain id is the node's word, and the question says so
+n0=$("$CAST" nonce 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266)
+LOCALHOST=http://localhost:${EHR_RPC_URL##*:}
+check_exit "a send through --rpc of no network, without a terminal, is refused (2)" 2 \
+	"$EHR" --wallet dev --rpc "$LOCALHOST" send "$POOR" 0.1 < /dev/null
+grep_err "  naming the chain id, which only the node vouches for" \
+	"chain 31337, as the node at $LOCALHOST says (no configured network pins it)"
+check_eq "  nothing sent" "$("$CAST" nonce 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266)" "$n0"
+if have_tty; then
+	on_tty 100 "$E2E_TMP/tty.txt" "$EHR" --wallet dev --rpc "$LOCALHOST" send "$POOR" 0.1
+	check_eq "on a terminal it asks (no answer: cancelled, 1)" "$?" 1
+	if grep -q "chain 31337, as the node at $LOCALHOST says (no configured network pins it).*\[y/N\]" \
+		"$E2E_TMP/tty.txt"; then ok "  showing the chain id"; else fail "  $(cat "$E2E_TMP/tty.txt")"; fi
+	check_eq "  nothing sent" "$("$CAST" nonce 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266)" "$n0"
+fi
+check_exit "with --yes it signs for that chain" 0 "$EHR" --wallet dev --rpc "$LOCALHOST" send "$POOR" 0.1 --yes
+check_eq "  sent" "$("$CAST" nonce 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266)" $((n0 + 1))
+check_exit "a configured network's question names it" 2 "$EHR" --wallet dev --network testnet send "$POOR" 0.1 < /dev/null
+grep_err "  chain and network" "(chain 31337, network 'testnet'; fee at most"
+
 ## the node is not there
 check_exit "unreachable node is exit 4" 4 "$EHR" --rpc http://127.0.0.1:1 node
 grep_err "names the URL" "http://127.0.0.1:1"
