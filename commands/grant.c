@@ -120,13 +120,15 @@ static int show_qr(const struct grant_args *a, const char *uri, const char *capt
 	return rc;
 }
 
-/* The grantee's X25519 key and a name for the question: a new bearer key
- * (*key32, with *passcode when asked for), or grantee's registered key:
+/* The grantee's X25519 key and a name for the question (its first
+ * *label_len bytes name the grantee, the rest is about the key): a new
+ * bearer key (*key32, with *passcode when asked for), or grantee's
+ * registered key:
  * refused when it is not the key pinned for them, shown (and offered for
  * pinning) as unverified when none is. */
 static int grantee_keys(chain *c, const uint8_t registry[20], const struct grant_args *a,
 			uint8_t grantee[20], uint8_t grantee_pk[32], uint8_t **key32, char **passcode,
-			char *name, size_t name_cap, ehr_err *e)
+			char *name, size_t name_cap, size_t *label_len, ehr_err *e)
 {
 	char addr[43], words[ENCKEY_FP_TEXT + 32];
 	sealing_key k;
@@ -143,6 +145,7 @@ static int grantee_keys(chain *c, const uint8_t registry[20], const struct grant
 		if ((rc = bearer_new(*key32, *passcode, grantee, grantee_pk, e)))
 			return rc;
 		snprintf(name, name_cap, "whoever holds the QR code%s", *passcode ? " and the passcode" : "");
+		*label_len = strlen(name);
 		return 0;
 	}
 	if ((rc = contacts_sealing_key(c, registry, grantee, &k, e)))
@@ -155,6 +158,7 @@ static int grantee_keys(chain *c, const uint8_t registry[20], const struct grant
 		return rc;
 	memcpy(grantee_pk, k.acct.enc_key, 32);
 	party_label(c, registry, grantee, name, name_cap);
+	*label_len = strlen(name);
 	party_key_words(&k, words, sizeof(words));
 	snprintf(name + strlen(name), name_cap - strlen(name), " [%s]", words);
 	return 0;
@@ -210,6 +214,7 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 	uint8_t grantee[20], grantee_pk[32], *key32 = NULL;
 	char name[PARTY_LABEL_MAX + ENCKEY_FP_TEXT + 32], uri[GRANT_URI_MAX + 1], *passcode = NULL;
 	uint64_t now, expiry = 0, dur, grant_id, wait_s = 0;
+	size_t label_len = 0;
 	uint8_t flags = 0, purpose = REG_PURPOSE_TREATMENT;
 	ehr_err e = { 0 };
 	int rc, sel = !!a->records + a->all + !!a->type;
@@ -259,7 +264,8 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 			      a->until, (unsigned long long)now);
 		goto out;
 	}
-	if ((rc = grantee_keys(x.c, x.registry, a, grantee, grantee_pk, &key32, &passcode, name, sizeof(name), &e)))
+	if ((rc = grantee_keys(x.c, x.registry, a, grantee, grantee_pk, &key32, &passcode, name, sizeof(name),
+			       &label_len, &e)))
 		goto out;
 	if (a->bearer)
 		flags |= REG_GRANT_BEARER;
@@ -295,6 +301,7 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 	}
 	rc = grant_print(a, grant_id, expiry, pk.n, purpose, uri, passcode, &e);
 	sodium_memzero(uri, sizeof(uri));
+	name[label_len] = '\0';  /* the grantee, without the words on the key */
 	if (!rc && a->qr && !a->bearer)
 		rc = consult(&x.s, x.c, x.registry, grant_id, name, expiry, wait_s, &e);
 out:

@@ -72,11 +72,11 @@ STATE=$(ls "$EHR_HOME"/state/watch-31337-*-"$(echo "$PAT" | tr 'A-F' 'a-f' | cut
 check_eq "the state file is 0600" "$(stat -c %a "$STATE")" 600
 check_exit "the human lines" 0 P watch --once --from 0
 grep_in "a line per event, names and 'you'" "$E2E_OUT" \
-	'access requested, request 1, grant 1, records 1; patient you; by Dr. Doc (0x'
+	'access requested, request 1, grant 1, records 1; patient you; by Dr. Doc (unverified, 0x'
 check_eq "the expiry notice is not repeated" "$(grep -c 'grant expires soon' "$E2E_OUT")" 0
 check_exit "the doctor's watch: the same grant and request, seen from the other side" 0 \
 	D watch --once --from 0
-grep_in "the doctor sees the grant to 'you'" "$E2E_OUT" 'grant issued, grant 1.*patient Pat Patient (0x.*to you'
+grep_in "the doctor sees the grant to 'you'" "$E2E_OUT" 'grant issued, grant 1.*patient Pat Patient (unverified, 0x.*to you'
 check_exit "a second --once with nothing new prints nothing" 0 P watch --once --json
 check_eq "nothing" "$(cat "$E2E_OUT")" ""
 
@@ -163,7 +163,7 @@ request "$GR" '[2]'
 RR=$((RA + 1))
 P revoke "$GR" --yes -q
 check_exit "watch --once --release" 0 P watch --once --release
-grep_in "it says what it released" "$E2E_ERR" "released 1 record to Dr. Doc (0x.*(request $RA, grant $GA)"
+grep_in "it says what it released" "$E2E_ERR" "released 1 record to Dr. Doc (unverified, 0x.*(request $RA, grant $GA)"
 grep_in "and what it did not, and why" "$E2E_ERR" "request $RR of Dr. Doc.*nothing released: its grant is revoked"
 check_eq "one release on chain for the active grant" "$(released "$GA")" 1
 check_eq "none for the revoked grant" "$(released "$GR")" 0
@@ -202,7 +202,7 @@ within_3_blocks "watch --release" "$n"
 Q=$!
 wait_for "$T/qr.out" '"grant"'
 GQ=$(sed -n 's/.*"grant":[^0-9]*\([0-9]*\).*/\1/p' "$T/qr.out" | head -n 1)
-grep_in "grant --qr says it waits" "$T/qr.err" "waiting for Dr. Doc (0x.*'s request"
+grep_in "grant --qr says it waits" "$T/qr.err" "waiting for Dr. Doc (unverified, 0x[0-9a-fA-F]*)'s request"
 "$EHR" --wallet dev --account 1 access "$GQ" -o "$T/doc2" --yes > "$T/acc.out" 2> "$T/acc.err" &
 A=$!
 wait $Q
