@@ -77,6 +77,18 @@ check_eq "network names for network use" "$(comp network use b)" beta
 check_eq "deploy --save-as offers the networks" "$(comp deploy --save-as '')" "alpha beta"
 check_eq "nothing for a new network's name" "$(comp network add '')" ""
 
+## contact names, from this EHR_HOME's address book
+check_eq "subcommands of contacts" "$(comp contacts '')" "add list pin rm"
+check_eq "no contacts yet" "$(comp contacts rm '')" ""
+printf '{"version":1,"contacts":[{"name":"Doc","address":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8"},{"name":"Lab","address":"0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"}]}\n' \
+	> "$EHR_HOME/contacts.json"
+check_eq "contact names for contacts rm" "$(comp contacts rm '')" "Doc Lab"
+check_eq "contact names for contacts remove (its other name)" "$(comp contacts remove L)" "Lab"
+check_eq "contact names for contacts pin" "$(comp contacts pin D)" "Doc"
+check_eq "contacts add --pin and --fingerprint" "$(comp contacts add --pi)" "--pin"
+printf 'damaged' > "$EHR_HOME/contacts.json"
+check_eq "a damaged book offers nothing" "$(comp contacts rm '')" ""
+
 ## the shims: each under 80 lines, each answering through the binary
 for f in ehr.bash _ehr ehr.fish; do
 	n=$(wc -l < "$COMP/$f")
