@@ -163,9 +163,10 @@ check_exit "a grant over records 1 to 3" 0 "$EHR" --wallet pat grant "$DOC" --re
 GID5=$(json_num grant)
 n0=$("$CAST" nonce "$DOC")
 r5=$(requests)
-check_exit "a folder whose parent is missing: refused (2)" 2 "$EHR" --wallet doc access "$GID5" -o "$T/nowhere/out" --yes
-grep_err "  saying so" "is not an existing folder"
-check_eq "  no folder made" "$(test -e "$T/nowhere" || echo none)" none
+: > "$T/afile"
+check_exit "a folder under a file: refused (2)" 2 "$EHR" --wallet doc access "$GID5" -o "$T/afile/sub/out" --yes
+grep_err "  saying so" "afile is not a folder"
+check_eq "  nothing made" "$(test -e "$T/afile/sub" || echo none)" none
 mkdir "$T/ro" && chmod 500 "$T/ro"
 if [ "$(id -u)" != 0 ]; then
 	check_exit "a parent that is not writable: refused (2)" 2 "$EHR" --wallet doc access "$GID5" -o "$T/ro/out" --yes
