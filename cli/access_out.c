@@ -55,12 +55,14 @@ int access_out_check(const char *dir, bool force, ehr_err *e)
 	struct stat st;
 
 	if (stat(dir, &st)) {
-		if (errno != ENOENT)
+		if (errno != ENOENT && errno != ENOTDIR)
 			return ehr_fail(e, EHR_EUSAGE, "cannot write into %s: %s", dir, strerror(errno));
+		/* missing parents are made too: the nearest that exists decides */
 		parent_of(dir, parent, sizeof(parent));
+		while (stat(parent, &st) && (errno == ENOENT || errno == ENOTDIR) && strcmp(parent, ".") && strcmp(parent, "/"))
+			parent_of(strcpy(list, parent), parent, sizeof(parent));
 		if (stat(parent, &st) || !S_ISDIR(st.st_mode))
-			return ehr_fail(e, EHR_EUSAGE, "cannot write into %s: %s is not an existing folder",
-					dir, parent);
+			return ehr_fail(e, EHR_EUSAGE, "cannot write into %s: %s is not a folder", dir, parent);
 		if (access(parent, W_OK | X_OK))
 			return ehr_fail(e, EHR_EUSAGE, "cannot write into %s: %s is not writable", dir, parent);
 		return 0;

@@ -15,7 +15,8 @@
 #define ACCESS_OUT_LIST ".ehr-access"
 
 /* Checks, creating nothing, that dir can take the records: dir is absent
- * and its parent an existing folder we may write into, or dir is a folder
+ * and its nearest existing ancestor a folder we may write into (the
+ * missing ones are made later), or dir is a folder
  * we may write into that is empty or ours (has ACCESS_OUT_LIST), or
  * force is set. EHR_EUSAGE saying which, otherwise 0. */
 int access_out_check(const char *dir, bool force, ehr_err *e);

@@ -158,7 +158,7 @@ int follow_consultation(chain *c, const uint8_t registry[20], struct signer *s, 
 			rc = 0;
 		if (rc || done)
 			break;
-		follow_sleep(500);
+		follow_sleep(FOLLOW_POLL_MS);
 	}
 	if (tty && !g.quiet)
 		fputc('\n', stderr);

@@ -22,6 +22,9 @@ void follow_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Whether SIGINT or SIGTERM came since follow_signals. */
 bool follow_stopped(void);
 
+/* How often a follower (watch, grant --qr) looks for a new block. */
+#define FOLLOW_POLL_MS 250
+
 /* Sleeps ms milliseconds, or less when a signal ends the wait. */
 void follow_sleep(unsigned ms);
 

@@ -27,6 +27,7 @@
 #include "wallet/base/amount.h"
 #include "wallet/base/array.h"
 #include "wallet/base/fileio.h"
+#include "wallet/chain/rpc.h"
 #include "wallet/registry/consent.h"
 #include "wallet/registry/grant_uri.h"
 #include "wallet/registry/release.h"
@@ -55,6 +56,7 @@ const struct opt cmd_access_opts[] = {
 };
 
 #define URI_LINE_MAX 1024
+#define ACCESS_POLL_MS 250 /* a new block is looked for this often while waiting */
 
 /* The grant to open: an id, a URI, or "-" for a URI on standard input (a
  * QR scanner piping in). key32 receives a bearer key. */
@@ -434,14 +436,6 @@ static int access_request(struct opening *x, const struct tx_opts *to, ehr_err *
 	return rc;
 }
 
-static void sleep_s(unsigned s)
-{
-	struct timespec ts = { (time_t)s, 0 };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 /* Takes the keys the patient released into x->keys; 1 when every record
  * has its key. */
 static int take_released(struct opening *x, const consent_answer *a)
@@ -459,18 +453,25 @@ static int take_released(struct opening *x, const consent_answer *a)
 	return have == x->n;
 }
 
-/* Polls the node until the patient released every key of the request,
- * denied it, the grant ended, or wait_s passed. */
+/* Looks for a new block every ACCESS_POLL_MS and, in each new block, for
+ * the patient's answer: until every key of the request is released, it is
+ * denied, the grant ended, or wait_s passed. */
 static int access_wait(struct opening *x, uint64_t wait_s, ehr_err *e)
 {
 	time_t deadline = time(NULL) + (time_t)wait_s;
 	consent_request q;
 	consent_answer a;
+	uint64_t head, seen = 0;
 	int rc, done, denied;
 
 	note("access request %llu is logged; waiting for the patient to release the keys",
 	     (unsigned long long)x->request_id);
-	for (;;) {
+	for (;; rpc_sleep_ms(ACCESS_POLL_MS)) {
+		if ((rc = chain_head(x->c, &head, e)))
+			return rc;
+		if (head == seen && time(NULL) < deadline)
+			continue;
+		seen = head;
 		if ((rc = consent_request_of(x->c, x->registry, x->request_id, &q, e)) ||
 		    (rc = consent_answer_of(x->c, x->registry, &q, x->request_id, &a, e)))
 			return rc;
@@ -489,7 +490,6 @@ static int access_wait(struct opening *x, uint64_t wait_s, ehr_err *e)
 			return ehr_fail(e, EHR_EFAIL, "the patient has not released the keys yet (access request "
 					"%llu); run 'ehr access' again to wait on: it logs no second request while "
 					"this one is open", (unsigned long long)x->request_id);
-		sleep_s(1);
 	}
 }
 

@@ -30,7 +30,6 @@
 #include "wallet/registry/grants.h"
 
 #define WATCH_RANGE 2000          /* blocks handled between two state writes at most */
-#define WATCH_POLL_MS 500         /* a new block is looked for this often */
 #define WATCH_BACKOFF_MAX_S 30    /* the longest pause while the node is away */
 #define EXEC_ARGS_MAX 32
 
@@ -434,7 +433,7 @@ static int follow(struct watch *w, ehr_err *e)
 		if (caught_up && w->a->once)
 			break;
 		if (caught_up)
-			follow_sleep(WATCH_POLL_MS);
+			follow_sleep(FOLLOW_POLL_MS);
 	}
 	return 0;
 }

@@ -37,8 +37,7 @@ logged() { "$CAST" logs --address "$REG" 'AccessLogged(address indexed,uint256 i
 	--from-block 0 2> /dev/null | grep -c transactionHash; }
 denials() { "$CAST" logs --address "$REG" 'AccessDenied(address indexed,uint256 indexed,address indexed,uint256)' \
 	--from-block 0 2> /dev/null | grep -c transactionHash; }
-SILENT=$E2E_ROOT/${BUILD:-build}/tests/tools/silent_reader
-[ -x "$SILENT" ] || SILENT=$(dirname "$EHR")/tests/tools/silent_reader
+SILENT=$E2E_TOOLS_DIR/silent_reader
 [ -x "$SILENT" ] || fail "tests/tools/silent_reader is built (make test builds it)"
 silent() { "$SILENT" --rpc "$EHR_RPC_URL" --registry "$REG" --mnemonic-file "$T/doc-m"; }
 
@@ -172,9 +171,10 @@ check_exit "a grant over records 1 to 3" 0 "$EHR" --wallet pat grant "$DOC" --re
 GID5=$(json_num grant)
 n0=$("$CAST" nonce "$DOC")
 r5=$(requests)
-check_exit "a folder whose parent is missing: refused (2)" 2 "$EHR" --wallet doc access "$GID5" -o "$T/nowhere/out" --yes
-grep_err "  saying so" "is not an existing folder"
-check_eq "  no folder made" "$(test -e "$T/nowhere" || echo none)" none
+: > "$T/afile"
+check_exit "a folder under a file: refused (2)" 2 "$EHR" --wallet doc access "$GID5" -o "$T/afile/sub/out" --yes
+grep_err "  saying so" "afile is not a folder"
+check_eq "  nothing made" "$(test -e "$T/afile/sub" || echo none)" none
 mkdir "$T/ro" && chmod 500 "$T/ro"
 if [ "$(id -u)" != 0 ]; then
 	check_exit "a parent that is not writable: refused (2)" 2 "$EHR" --wallet doc access "$GID5" -o "$T/ro/out" --yes

@@ -5,7 +5,7 @@
 # terminal without escape sequences.
 . "$(dirname "$0")/lib.sh"
 
-BADNODE=${EHR_TOOLS_DIR:-$(dirname "$EHR")/tests/tools}/badnode
+BADNODE=$E2E_TOOLS_DIR/badnode
 BADNODE_PID=
 trap 'stop_badnode; e2e_cleanup' EXIT
 
