@@ -25,7 +25,7 @@ json() { _e=$1; shift; python3 -c "import json, sys; j = json.load(open(sys.argv
 nonce() { "$CAST" nonce "$1"; }
 T=$E2E_TMP
 BOOK=$EHR_HOME/contacts.json
-PROXY=${EHR_TOOLS_DIR:-$E2E_ROOT/build/tests/tools}/slowproxy
+PROXY=$E2E_TOOLS_DIR/slowproxy
 PROXY_PID=
 stop_proxy() {
 	[ -n "$PROXY_PID" ] || return 0
