@@ -88,6 +88,7 @@ static int save(const struct target *t, const char *name, uint64_t chain_id,
 		snprintf(net.rpc, sizeof(net.rpc), "%s", t->rpc);
 		snprintf(net.symbol, sizeof(net.symbol), "%s", t->symbol);
 		net.chain_id = chain_id;
+		net.allow_http = t->allow_http;  /* connecting needed it: the URL is that network's */
 		n = &net;
 	}
 	n->has_registry = true;

@@ -420,6 +420,29 @@ static void no_encoding(char *msg, size_t head_len)
 		memcpy(p + 2, "X-Not-Encoding:", 15);
 }
 
+/* With -k: the node's reply (r bytes in up) to the request (n bytes in
+ * in, its body at body) goes to cfd with its accountOf answers rewritten,
+ * when it has any: 1 when sent so, 0 when there were none (the caller
+ * passes the reply on as it is), -1 when sending failed. */
+static int send_rewritten(int cfd, long k, struct buf *in, long n, const char *body, struct buf *up, long r)
+{
+	char *fake, keep_in = in->p[n], keep_up = up->p[r], line[64];
+	size_t fake_len;
+	int rewrote, bad;
+
+	in->p[n] = '\0';
+	up->p[r] = '\0';
+	rewrote = rewrite_reply(body, up->p, (size_t)r, &fake, &fake_len);
+	in->p[n] = keep_in;
+	up->p[r] = keep_up;
+	if (!rewrote)
+		return 0;
+	snprintf(line, sizeof(line), "%ld rewrote accountOf\n", k);
+	bad = write(2, line, strlen(line)) < 0 || send_all(cfd, fake, fake_len);
+	free(fake);
+	return bad ? -1 : 1;
+}
+
 static void serve(int cfd)
 {
 	struct buf in = { 0 }, up = { 0 };
@@ -427,6 +450,7 @@ static void serve(int cfd)
 
 	for (;;) {
 		long n = read_message(cfd, &in, 0), r, k;
+		int sent = 0;
 		char methods[512], line[700];
 		const char *body, *action;
 		char saved;
@@ -472,32 +496,10 @@ static void serve(int cfd)
 			break;
 		if (delay_ms)
 			sleep_ms(delay_ms);
-		if (rewrite_call[0]) {
-			char *fake, keep = up.p[r];
-			size_t fake_len;
-			int rewrote;
-
-			saved = in.p[n];
-			in.p[n] = '\0';
-			up.p[r] = '\0';
-			rewrote = rewrite_reply(body, up.p, (size_t)r, &fake, &fake_len);
-			in.p[n] = saved;
-			up.p[r] = keep;
-			if (rewrote) {
-				int bad;
-
-				snprintf(line, sizeof(line), "%ld rewrote accountOf\n", k);
-				bad = write(2, line, strlen(line)) < 0 || send_all(cfd, fake, fake_len);
-				free(fake);
-				consume(&in, (size_t)n);
-				consume(&up, (size_t)r);
-				if (bad)
-					break;
-				continue;
-			}
-		}
+		if (rewrite_call[0] && (sent = send_rewritten(cfd, k, &in, n, body, &up, r)) < 0)
+			break;
 		consume(&in, (size_t)n);
-		if (send_all(cfd, up.p, (size_t)r))
+		if (!sent && send_all(cfd, up.p, (size_t)r))
 			break;
 		consume(&up, (size_t)r);
 	}
