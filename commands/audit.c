@@ -253,6 +253,7 @@ static cJSON *json_row(const struct audit *a, const history_row *w)
 	} else {
 		cJSON_AddNullToObject(o, "party");
 		cJSON_AddNullToObject(o, "party_name");
+		cJSON_AddNullToObject(o, "party_name_verified");
 	}
 	if (w->grant)
 		cJSON_AddNumberToObject(o, "grant", (double)w->grant);
@@ -341,7 +342,8 @@ static void print_csv(const struct audit *a)
 {
 	static const char *const head[] = {
 		"time", "block", "event", "patient", "patient_name", "party", "party_name", "grant",
-		"invoice", "records", "titles", "amount", "token", "tx"
+		"invoice", "records", "titles", "amount", "token", "tx", "patient_name_verified",
+		"party_name_verified"
 	};
 	size_t i, j, n, h;
 
@@ -350,8 +352,9 @@ static void print_csv(const struct audit *a)
 	for (i = 0; i < a->h.nrows; i++) {
 		const history_row *w = &a->h.rows[i];
 		const uint64_t *recs;
-		char buf[80], addr[43], name[PARTY_LABEL_MAX], *ids = NULL, *titles = NULL;
+		char buf[80], addr[43], *ids = NULL, *titles = NULL;
 		size_t ids_len = 0, titles_len = 0;
+		bool patient_verified, party_verified = false;
 		FILE *fi, *ft;
 
 		if (!w->shown)
@@ -363,14 +366,11 @@ static void print_csv(const struct audit *a)
 		csv_field(history_event_words(w->kind), false);
 		eip55_format(w->patient, addr);
 		csv_field(addr, false);
-		name_of(a, w->patient, name, sizeof(name));
-		csv_field(name, false);
+		/* the names as --json has them; whether a contact's: the last columns */
+		csv_field(parties_name(a->parties, w->patient, &patient_verified), false);
 		eip55_format(w->party, addr);
 		csv_field(w->has_party ? addr : "", false);
-		name[0] = '\0';
-		if (w->has_party)
-			name_of(a, w->party, name, sizeof(name));
-		csv_field(name, false);
+		csv_field(w->has_party ? parties_name(a->parties, w->party, &party_verified) : "", false);
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)w->grant);
 		csv_field(w->grant ? buf : "", false);
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)w->invoice);
@@ -405,7 +405,9 @@ static void print_csv(const struct audit *a)
 			csv_field("", false);
 		}
 		hex_encode0x(w->tx, 32, buf);
-		csv_field(w->block ? buf : "", true);
+		csv_field(w->block ? buf : "", false);
+		csv_field(patient_verified ? "true" : "false", false);
+		csv_field(w->has_party ? party_verified ? "true" : "false" : "", true);
 	}
 }
 

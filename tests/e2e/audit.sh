@@ -202,7 +202,7 @@ check_eq "the nurse's access: the grant, the record" \
 ## the table
 check_exit "audit (table)" 0 "$EHR" $PAT audit
 grep_out "a header" "^TIME *EVENT *WHO *WHAT *TX"
-grep_out "the access with the doctor's name and address" "access requested *Dr. Doc ($DOC_ADDR)"
+grep_out "the access with the doctor's name, unverified, and address" "access requested *Dr. Doc (unverified, $DOC_ADDR)"
 grep_out "titles in the table" 'record 1 "Allergies", record 2 "Lab results"'
 grep_out "the access's transaction" "$ACCESS_TX"
 grep_out "expired grants" "grant expired"
@@ -222,6 +222,8 @@ js = json.load(open(sys.argv[2]))
 ok = len(rows) == len(js) and all(
 	r["event"] == j["event"] and r["time"] == j["time"] and r["tx"] == (j["tx"] or "") and
 	r["party_name"] == (j["party_name"] or "") and
+	r["patient_name_verified"] == str(j["patient_name_verified"]).lower() and
+	r["party_name_verified"] == ("" if j["party"] is None else str(j["party_name_verified"]).lower()) and
 	r["records"] == " ".join(str(i) for i in j["records"]) and
 	r["titles"] == "; ".join(t or "" for t in j["titles"])
 	for r, j in zip(rows, js))
@@ -262,7 +264,7 @@ check_eq "a collection Bundle of 22 AuditEvents and 5 Consents" \
 AE='[e["resource"] for e in d["entry"] if e["resource"].get("subtype", [{}])[0].get("code") == "access-requested"][0]'
 check_eq "the access as an AuditEvent: action, recorded, agent, entities" \
 	"$(py "$T/audit.fhir.json" "[$AE['action'], $AE['recorded'], $AE['agent'][0]['name'], $AE['agent'][0]['requestor'], [x['what'].get('reference') for x in $AE['entity']]]")" \
-	"[\"R\", \"$(py "$T/pat.json" "$A[\"time\"]")\", \"Dr. Doc\", true, [null, null, \"Consent/ehr-grant-$G1\", null]]"
+	"[\"R\", \"$(py "$T/pat.json" "$A[\"time\"]")\", \"Dr. Doc (unverified)\", true, [null, null, \"Consent/ehr-grant-$G1\", null]]"
 # records are named by identifier: the registry (on its chain) is the
 # namespace of record ids
 RSYS="urn:ehr:record:eip155:$("$CAST" chain-id):$REG"
@@ -279,7 +281,7 @@ check_eq "Consents: inactive when expired or revoked, active while running" \
 	'["inactive", "inactive", "inactive", "active", "active"]'
 check_eq "a Consent: period, actor, action, data" \
 	"$(py "$T/audit.fhir.json" "[($C)['ehr-grant-$G1']['provision'][k] for k in ('period',)][0]['end'] == '$(date -u -d "@$EXPIRY1" +%Y-%m-%dT%H:%M:%SZ)' and [($C)['ehr-grant-$G1']['provision']['actor'][0]['reference']['display'], ($C)['ehr-grant-$G1']['provision']['action'][0]['coding'][0]['code'], [[x['reference']['identifier']['system'] == '$RSYS', x['reference']['identifier']['value']] for x in ($C)['ehr-grant-$G1']['provision']['data']]]")" \
-	'["Dr. Doc", "access", [[true, "1"], [true, "2"]]]'
+	'["Dr. Doc (unverified)", "access", [[true, "1"], [true, "2"]]]'
 check_eq "a write grant's Consent: access and correct" \
 	"$(py "$T/audit.fhir.json" "[a['coding'][0]['code'] for a in ($C)['ehr-grant-$G4']['provision']['action']]")" \
 	'["access", "correct"]'

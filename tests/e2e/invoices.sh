@@ -73,7 +73,7 @@ esac
 
 ## the patient's list: the memo opened, the issuer's list: sealed
 check_exit "the patient lists invoices" 0 "$EHR" --wallet pat invoice list
-grep_out "the provider's name" "from Dr. Doc ($DOC)"
+grep_out "the provider's name" "from Dr. Doc (unverified, $DOC)"
 grep_out "the amount and symbol" "25.5 TUSD"
 grep_out "the memo, decrypted" "memo: $MEMO"
 grep_out "open" "open"
@@ -186,7 +186,7 @@ check_eq "native: the JSON has no token" "$(jget 'j["token"], j["symbol"]')" "(N
 p0=$(wei "$PAT") d0=$(wei "$DOC") n0=$(nonce "$PAT")
 check_exit "the patient pays it" 0 "$EHR" --wallet pat invoice pay "$ID7" --yes --json
 grep_err "shows the memo before paying" "memo    x-ray"
-grep_err "shows to whom" "from Dr. Doc ($DOC)"
+grep_err "shows to whom" "from Dr. Doc (unverified, $DOC)"
 FEE=$(python3 -c 'import json,sys
 r=json.loads(sys.argv[1]); print(int(r["gasUsed"],16)*int(r["effectiveGasPrice"],16))' \
 	"$("$CAST" receipt "$(jget 'j["tx"]')" --json)")

@@ -126,7 +126,7 @@ print(r["author"], r["author_name"], r["readable"])' "$E2E_OUT")" "$DR_ADDR Dr. 
 	else fail "header: $(head -n 1 "$T/list.txt")"; fi
 	if grep -q " you  *Hemoglobin A1c/Hemoglobin.total in Blood by HPLC$" "$T/list.txt"; then ok "the patient's own records: you"
 	else fail "you: $(cat "$T/list.txt")"; fi
-	if grep -q "Dr. Who ($DR_ADDR)  *(not readable)$" "$T/list.txt"; then ok "the provider's record: name and address"
+	if grep -q "Dr. Who (unverified, $DR_ADDR)  *(not readable)$" "$T/list.txt"; then ok "the provider's record: name, unverified, and address"
 	else fail "provider: $(cat "$T/list.txt")"; fi
 	if grep -q " MedicationStatement " "$T/list.txt"; then ok "the type is whole"; else fail "type cut: $(cat "$T/list.txt")"; fi
 	check_eq "piped: one line per record and the header" "$(wc -l < "$T/list.txt")" \
