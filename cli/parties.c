@@ -15,7 +15,6 @@
 struct party_entry {
 	uint8_t addr[20];
 	char name[REG_NAME_MAX + 1];   /* the registered name, sanitised; "" none */
-	bool asked;                    /* the registry answered for it */
 };
 
 struct parties {
@@ -86,7 +85,6 @@ static void take_name(struct party_entry *n, const registry_account *a)
 	for (i = 0; n->name[i]; i++)
 		if ((unsigned char)n->name[i] < 0x20 || (unsigned char)n->name[i] > 0x7e)
 			n->name[i] = '?';
-	n->asked = true;
 }
 
 void parties_prefetch(struct parties *p, const uint8_t (*addrs)[20], size_t n)
@@ -116,10 +114,8 @@ void parties_prefetch(struct parties *p, const uint8_t (*addrs)[20], size_t n)
 
 		if (!(e = add(p, todo[i])))
 			break;
-		if (ok[i])
+		if (ok[i])  /* else an answer that does not parse: no name */
 			take_name(e, &accts[i]);
-		else
-			e->asked = true;  /* an answer that does not parse: no name */
 	}
 out:
 	free(ok);

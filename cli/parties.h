@@ -50,7 +50,9 @@ void parties_name_text(struct parties *p, const uint8_t addr[20], char *out, siz
 struct cJSON;
 void parties_json(struct parties *p, const uint8_t addr[20], struct cJSON *o, const char *key);
 
-/* parties_label without a cache: opens the book for this one call. */
+/* parties_label without a cache: opens the book for this one call (a
+ * damaged book: the address alone; what seals keys or lists names with
+ * parties_open refuses it). */
 void party_label(chain *c, const uint8_t registry[20], const uint8_t addr[20], char *out, size_t cap);
 
 /* The words the confirmation of a sealing to k says about its key: "key

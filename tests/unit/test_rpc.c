@@ -180,6 +180,38 @@ static void test_urls(void)
 	rpc_close(c);
 }
 
+/* Plain http is for loopback: which URLs rpc_url_remote_http calls remote. */
+static void test_remote_http(void)
+{
+	static const struct { const char *url; int want; const char *host; } cases[] = {
+		{ "http://127.0.0.1:8545", 0, NULL },
+		{ "http://127.8.9.10:1/rpc", 0, NULL },
+		{ "http://localhost:8545", 0, NULL },
+		{ "http://LOCALHOST", 0, NULL },
+		{ "http://[::1]:8545", 0, NULL },
+		{ "https://node.example/v3/key", 0, NULL },
+		{ "HTTPS://192.0.2.7", 0, NULL },
+		{ "http://192.0.2.7:8545", 1, "192.0.2.7" },
+		{ "HTTP://node.example", 1, "node.example" },
+		{ "http://user:pw@10.1.2.3/x", 1, "10.1.2.3" },
+		{ "http://0.0.0.0:8545", 1, "0.0.0.0" },
+		{ "http://128.0.0.1", 1, "128.0.0.1" },
+		{ "http://localhost.node.example", 1, "localhost.node.example" },
+		{ "http://[::2]:1", 1, "[::2]" },
+		{ "not a url", -1, NULL },
+	};
+	char host[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = rpc_url_remote_http(cases[i].url, host, sizeof(host));
+
+		CHECK(got == cases[i].want, "%s: %d, want %d", cases[i].url, got, cases[i].want);
+		if (cases[i].host && got == 1)
+			CHECK_STR(host, cases[i].host);
+	}
+}
+
 static void test_options_env(void)
 {
 	rpc_options o;
@@ -1017,6 +1049,7 @@ int main(int argc, char **argv)
 	(void)argc;
 
 	test_urls();
+	test_remote_http();
 	test_options_env();
 	test_quantities();
 	test_unreachable();
