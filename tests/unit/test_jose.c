@@ -118,7 +118,7 @@ static void test_jws_vector(const char *jws_file, const char *payload_file)
 	size_t n;
 	jwk_ec key, other;
 	ehr_err e;
-	jws j;
+	jws_parsed j;
 
 	if (!text || !want) {
 		CHECK(0, "cannot read %s", jws_file);
@@ -153,7 +153,7 @@ out:
 
 static void test_jws(void)
 {
-	jws j;
+	jws_parsed j;
 	ehr_err e;
 	static const char *bad[] = {
 		"", "abc", "a.b", "a.b.c.d",

@@ -228,7 +228,7 @@ static int split_parts(const char *s, size_t len, const char **part, size_t *ple
 
 /* ---- JWS --------------------------------------------------------------- */
 
-int jws_parse(const char *compact, size_t len, jws *j, ehr_err *e)
+int jws_parse(const char *compact, size_t len, jws_parsed *j, ehr_err *e)
 {
 	const char *part[3];
 	size_t plen[3];
@@ -286,7 +286,7 @@ static size_t der_signature(const uint8_t sig[64], uint8_t **der)
 	return n > 0 ? (size_t)n : 0;
 }
 
-int jws_verify_es256(const jws *j, const jwk_ec *key, ehr_err *e)
+int jws_verify_es256(const jws_parsed *j, const jwk_ec *key, ehr_err *e)
 {
 	EVP_PKEY *pk = NULL;
 	EVP_MD_CTX *md = NULL;
@@ -312,7 +312,7 @@ int jws_verify_es256(const jws *j, const jwk_ec *key, ehr_err *e)
 	return ok ? 0 : ehr_fail(e, EHR_EINTEGRITY, "the signature does not verify");
 }
 
-void jws_free(jws *j)
+void jws_free(jws_parsed *j)
 {
 	free(j->payload);
 	j->payload = NULL;

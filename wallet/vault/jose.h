@@ -59,7 +59,7 @@ void jwk_ec_thumbprint(const jwk_ec *key, char out[JOSE_THUMBPRINT_LEN + 1]);
 
 /* A compact JWS taken apart (jws_parse); payload is the decoded payload as
  * signed (still compressed when zip_def). */
-typedef struct jws {
+typedef struct jws_parsed {
 	char alg[16];
 	char kid[JOSE_KID_MAX];   /* "" when the header has none */
 	bool zip_def;             /* "zip":"DEF": the payload is raw DEFLATE */
@@ -69,21 +69,21 @@ typedef struct jws {
 	size_t sig_len;
 	const char *signing_input;/* the header and payload text with the dot between */
 	size_t signing_input_len;
-} jws;
+} jws_parsed;
 
 /* Parses a compact JWS (three base64url parts separated by dots; white
  * space around it is ignored) without checking its signature. The header
  * must be a JSON object with a string "alg", a string "kid" if any, "zip"
  * only "DEF", and no "crit" (nothing here understands extensions). j's
  * signing_input points into compact, which must outlive j. */
-int jws_parse(const char *compact, size_t len, jws *j, ehr_err *e);
+int jws_parse(const char *compact, size_t len, jws_parsed *j, ehr_err *e);
 
 /* Checks j's ES256 signature with key: 0 when it verifies, EHR_EINTEGRITY
  * "the signature does not verify" otherwise (another alg, a signature that
  * is not 64 bytes, any change to the header or payload). */
-int jws_verify_es256(const jws *j, const jwk_ec *key, ehr_err *e);
+int jws_verify_es256(const jws_parsed *j, const jwk_ec *key, ehr_err *e);
 
-void jws_free(jws *j);
+void jws_free(jws_parsed *j);
 
 /* Decrypts a compact JWE ("alg":"dir", "enc":"A256GCM", an empty
  * encrypted key, a 12-byte IV, a 16-byte tag; "zip":"DEF" inflated; no

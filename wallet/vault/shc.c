@@ -320,7 +320,7 @@ int shc_keyring_load_trusted(shc_keyring *kr, const char *path, ehr_err *e)
 
 /* Checks j's signature with the keys whose kid is j's: the key that
  * verifies it in *signer, or NULL when kr holds no key of that kid. */
-static int check_signature(const jws *j, const shc_keyring *kr, const struct shc_key **signer,
+static int check_signature(const jws_parsed *j, const shc_keyring *kr, const struct shc_key **signer,
 			   ehr_err *e)
 {
 	bool known = false;
@@ -381,7 +381,7 @@ int shc_card_read(const char *text, size_t len, const shc_keyring *kr, bool allo
 	const struct shc_key *signer = NULL;
 	uint8_t *payload = NULL;
 	size_t plen;
-	jws j;
+	jws_parsed j;
 	int rc;
 
 	memset(card, 0, sizeof(*card));
