@@ -391,17 +391,18 @@ int shc_card_read(const char *text, size_t len, const shc_keyring *kr, bool allo
 		return rc;
 	if ((rc = check_signature(&j, kr, &signer, e)))
 		goto out;
-	if (!signer && !allow_unverified) {
-		rc = ehr_fail(e, EHR_EINTEGRITY, "the card's issuer key %.60s is not one you trust: "
-			      "give the issuer's keys (--issuer-keys JWKS, or the trusted issuers "
-			      "file), or take it as unverified (--unverified)", j.kid[0] ? j.kid : "(none)");
-		goto out;
-	}
 	if (j.zip_def)
 		rc = inflate_raw(j.payload, j.payload_len, FHIR_JSON_MAX, &payload, &plen, e);
 	if (rc || (rc = card_claims(j.zip_def ? (const char *)payload : (const char *)j.payload,
 				    j.zip_def ? plen : j.payload_len, card, e)))
 		goto out;
+	if (!signer && !allow_unverified) {
+		rc = ehr_fail(e, EHR_EINTEGRITY, "the card names issuer %s, whose key %.60s is not one "
+			      "you trust: give the issuer's keys (--issuer-keys JWKS, or the trusted "
+			      "issuers file), or take it as unverified (--unverified)", card->iss,
+			      j.kid[0] ? j.kid : "(none)");
+		goto out;
+	}
 	if (signer && signer->iss[0] && strcmp(signer->iss, card->iss)) {
 		rc = ehr_fail(e, EHR_EINTEGRITY, "the card names issuer %s but is signed with a "
 			      "key of %s", card->iss, signer->iss);

@@ -101,8 +101,9 @@ typedef struct shc_card {
 } shc_card;
 
 /* Reads the card in the compact JWS jws: its signature checked with the
- * key of kr whose kid is the JWS's (before the payload is inflated), then
- * the payload (inflated, at most FHIR_JSON_MAX bytes) checked for an
+ * key of kr whose kid is the JWS's (before the payload is inflated: a
+ * changed card is refused without reading it), then the payload (inflated,
+ * at most FHIR_JSON_MAX bytes) checked for an
  * "iss" that is an https URL, a "vc" of type SHC_CARD_TYPE and a FHIR
  * Bundle in vc.credentialSubject.fhirBundle; a key bound to an issuer must
  * be that issuer's. A card none of whose keys kr holds is refused unless
