@@ -142,8 +142,10 @@ static void test_refusals(void)
 		CHECK_STR(e.msg, want);
 		free(t);
 	}
+	memset(key, 0xaa, 32);
 	CHECK(shl_parse("https://viewer.example/#shc:/56", &l, key, &e) == EHR_EUSAGE &&
 	      !shl_is_link("https://viewer.example/#shc:/56"), "not a link at all");
+	CHECK(sodium_is_zero(key, 32), "the key is wiped even then (found by fuzz_shlink)");
 	CHECK(shl_parse("shlink:/e30=", &l, key, &e) == EHR_EUSAGE, "padding refused");
 	CHECK_STR(e.msg, "not a SMART Health Link: its payload is not base64url");
 	{

@@ -255,17 +255,12 @@ static int add_keys(shc_keyring *kr, const char *iss, const cJSON *keys, size_t 
 	return 0;
 }
 
-int shc_keyring_load_jwks(shc_keyring *kr, const char *path, ehr_err *e)
+int shc_keyring_add_jwks(shc_keyring *kr, const char *json, size_t len, ehr_err *e)
 {
-	char *text = NULL;
-	size_t len, added = 0;
-	cJSON *o;
+	cJSON *o = cJSON_ParseWithLength(json, len);
+	size_t added = 0;
 	int rc;
 
-	if ((rc = file_read_all(path, KEYS_FILE_MAX, &text, &len, e)))
-		return ehr_fail(e, EHR_EUSAGE, "%s", e->msg);
-	o = cJSON_ParseWithLength(text, len);
-	free(text);
 	if (!cJSON_IsObject(o))
 		rc = ehr_fail(e, EHR_EUSAGE, "not JSON");
 	else if (!(rc = add_keys(kr, "", cJSON_GetObjectItemCaseSensitive(o, "keys"), &added, e)) &&
@@ -273,6 +268,19 @@ int shc_keyring_load_jwks(shc_keyring *kr, const char *path, ehr_err *e)
 		rc = ehr_fail(e, EHR_EUSAGE, "no P-256 key in it (SMART Health Cards are signed "
 			      "with ES256)");
 	cJSON_Delete(o);
+	return rc;
+}
+
+int shc_keyring_load_jwks(shc_keyring *kr, const char *path, ehr_err *e)
+{
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	if ((rc = file_read_all(path, KEYS_FILE_MAX, &text, &len, e)))
+		return ehr_fail(e, EHR_EUSAGE, "%s", e->msg);
+	rc = shc_keyring_add_jwks(kr, text, len, e);
+	free(text);
 	return rc ? ehr_wrap(e, "issuer keys %s", path) : 0;
 }
 

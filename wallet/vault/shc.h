@@ -79,6 +79,10 @@ shc_keyring *shc_keyring_new(void);
  * when it cannot be read, is not a JWKS or holds no P-256 key. */
 int shc_keyring_load_jwks(shc_keyring *kr, const char *path, ehr_err *e);
 
+/* The same for a JWKS's JSON in memory (len bytes); EHR_EUSAGE without
+ * the file's name. */
+int shc_keyring_add_jwks(shc_keyring *kr, const char *json, size_t len, ehr_err *e);
+
 /* Adds the trusted-issuers file at path (ehr-formats(5)):
  *   { "issuers": [ { "iss": "https://issuer.example",
  *                    "keys": [ JWK, ... ] }, ... ] }

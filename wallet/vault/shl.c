@@ -146,6 +146,7 @@ int shl_parse(const char *text, shl_link *link, uint8_t *key, ehr_err *e)
 	int rc;
 
 	memset(link, 0, sizeof(*link));
+	sodium_memzero(key, SHL_KEY_BYTES);
 	if (!p)
 		return not_link(e, "it does not start with shlink:/ (or a viewer's address and #shlink:/)");
 	if (len > SHL_TEXT_MAX)
