@@ -97,12 +97,15 @@ static int take_card_file(struct collector *k, const char *path, ehr_err *e)
 {
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
 	char name[256], *json = NULL;
+	ehr_err why = { 0 };
 	size_t len;
 	int rc;
 
 	snprintf(name, sizeof(name), "%.*s.json", (int)(strlen(base) - strlen(CARD_EXT)), base);
-	if ((rc = load_keys(k, e)) || (rc = file_read_all(path, SHC_TEXT_MAX, &json, &len, e)))
+	if ((rc = load_keys(k, e)))
 		return rc;
+	if (file_read_all(path, SHC_TEXT_MAX, &json, &len, &why))  /* a file given: usage */
+		return ehr_fail(e, EHR_EUSAGE, "%s", why.msg);
 	rc = ingest_card_file(&k->c, name, json, len, e);
 	free(json);
 	return rc;
@@ -185,6 +188,9 @@ int record_in_collect(const struct record_in *o, char **args, int nargs, struct 
 	k.c.list = list;
 	k.c.n = n;
 	k.c.cap = cap;
+	/* --issuer-keys given is checked even when no card comes */
+	if (o->issuer_keys)
+		rc = load_keys(&k, e);
 	for (i = 0; i < nargs && !rc; i++)
 		rc = take_arg(&k, args[i], e);
 	if (!rc && k.qr.total)

@@ -143,6 +143,13 @@ unchanged "tampered cards, wrong issuers"
 
 ## --unverified
 rm "$EHR_HOME/trusted-issuers.json"
+mark
+check_exit "a missing --issuer-keys file is refused (2), even for a plain file" 2 "$EHR" record add \
+	"$V/shc/example-00-a-fhirBundle.json" --issuer-keys "$T/no-such-jwks.json" --yes
+grep_err "naming it" "issuer keys: cannot open .*no-such-jwks.json"
+check_exit "a missing card file is refused (2)" 2 "$EHR" record add "$T/none.smart-health-card" --yes
+grep_err "naming it" "cannot open .*none.smart-health-card"
+unchanged "missing files"
 check_exit "--unverified takes a card whose issuer is not trusted" 0 "$EHR" record add "$CARD" --unverified --yes
 grep_err "with a warning" "1 card taken unverified"
 check_eq "listed as unverified issuer" "$(listed "$(count)" issuer_status)" "unverified issuer"

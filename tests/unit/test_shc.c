@@ -279,6 +279,7 @@ static void test_keyring_files(void)
 	CHECK(shc_keyring_load_jwks(kr, write_tmp("j.json", "{\"keys\":[{\"kty\":\"RSA\"}]}"), &e) ==
 	      EHR_EUSAGE && strstr(e.msg, "no P-256 key"), "a JWKS without P-256 keys: %s", e.msg);
 	CHECK(shc_keyring_load_jwks(kr, "/nonexistent/jwks.json", &e) == EHR_EUSAGE, "a missing JWKS file");
+	CHECK(!strncmp(e.msg, "issuer keys: cannot open /nonexistent/jwks.json", 47), "%s", e.msg);
 	shc_keyring_free(kr);
 }
 

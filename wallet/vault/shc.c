@@ -255,6 +255,17 @@ static int add_keys(shc_keyring *kr, const char *iss, const cJSON *keys, size_t 
 	return 0;
 }
 
+/* A keys file the user names: one that cannot be read is theirs to fix
+ * (EHR_EUSAGE, with file_read_all's words). */
+static int read_user_file(const char *path, char **text, size_t *len, ehr_err *e)
+{
+	ehr_err why = { 0 };
+
+	if (!file_read_all(path, KEYS_FILE_MAX, text, len, &why))
+		return 0;
+	return ehr_fail(e, EHR_EUSAGE, "%s", why.msg);
+}
+
 int shc_keyring_add_jwks(shc_keyring *kr, const char *json, size_t len, ehr_err *e)
 {
 	cJSON *o = cJSON_ParseWithLength(json, len);
@@ -277,8 +288,8 @@ int shc_keyring_load_jwks(shc_keyring *kr, const char *path, ehr_err *e)
 	size_t len;
 	int rc;
 
-	if ((rc = file_read_all(path, KEYS_FILE_MAX, &text, &len, e)))
-		return ehr_fail(e, EHR_EUSAGE, "%s", e->msg);
+	if (read_user_file(path, &text, &len, e))
+		return ehr_wrap(e, "issuer keys");
 	rc = shc_keyring_add_jwks(kr, text, len, e);
 	free(text);
 	return rc ? ehr_wrap(e, "issuer keys %s", path) : 0;
@@ -310,8 +321,8 @@ int shc_keyring_load_trusted(shc_keyring *kr, const char *path, ehr_err *e)
 
 	if (!file_exists(path))
 		return 0;
-	if ((rc = file_read_all(path, KEYS_FILE_MAX, &text, &len, e)))
-		return ehr_fail(e, EHR_EUSAGE, "%s", e->msg);
+	if (read_user_file(path, &text, &len, e))
+		return ehr_wrap(e, "trusted issuers");
 	o = cJSON_ParseWithLength(text, len);
 	free(text);
 	list = cJSON_GetObjectItemCaseSensitive(o, "issuers");
