@@ -158,16 +158,22 @@ static bool ends_with(const char *s, const char *suffix)
 	return n > m && !strcmp(s + n - m, suffix);
 }
 
-static int take_arg(struct collector *k, const char *arg, ehr_err *e)
+static int take_arg(struct collector *k, char *arg, ehr_err *e)
 {
 	struct stat st;
+	int rc;
 
 	if (!strcmp(arg, "-"))
 		return take_stdin(k, e);
 	if (shc_is_qr_text(arg))
 		return take_qr(k, arg, e);
-	if (shl_is_link(arg) && stat(arg, &st))
-		return take_link(k, arg, e);
+	if (shl_is_link(arg) && stat(arg, &st)) {
+		/* a link holds its key: out of the process's arguments at once
+		 * (other users could read them in /proc until now) */
+		rc = take_link(k, arg, e);
+		sodium_memzero(arg, strlen(arg));
+		return rc;
+	}
 	if (ends_with(arg, CARD_EXT))
 		return take_card_file(k, arg, e);
 	return ingest_collect(arg, k->o->title, k->o->split, k->c.list, k->c.n, k->c.cap, e);

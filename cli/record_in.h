@@ -26,7 +26,9 @@ struct record_in {
  * Warns about cards taken unverified and notes a link's files that were
  * skipped. Fails with the first argument that does not read, verify or
  * decrypt (its status: EHR_EUSAGE, EHR_EAUTH, EHR_ENODE, EHR_ECHAIN an
- * expired link, EHR_EINTEGRITY), or chunks of a card left missing. */
+ * expired link, EHR_EINTEGRITY), or chunks of a card left missing. A
+ * link given as an argument is wiped from args once read (it holds its
+ * key). */
 int record_in_collect(const struct record_in *o, char **args, int nargs, struct incoming **list,
 		      size_t *n, size_t *cap, ehr_err *e);
 
