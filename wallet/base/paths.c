@@ -13,11 +13,14 @@ static const char *env(const char *name)
 
 int paths_get(enum ehr_place place, char *out, size_t cap, ehr_err *e)
 {
-	static const char *const home_sub[] = { "wallets", "config.json", "state", "contacts.json" };
+	static const char *const home_sub[] = { "wallets", "config.json", "state",
+						 "trusted-issuers.json", "contacts.json" };
 	static const char *const xdg_var[] = { "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME",
-						"XDG_DATA_HOME" };
-	static const char *const xdg_default[] = { ".local/share", ".config", ".local/state", ".local/share" };
-	static const char *const xdg_sub[] = { "ehr/wallets", "ehr/config.json", "ehr", "ehr/contacts.json" };
+					       "XDG_CONFIG_HOME", "XDG_DATA_HOME" };
+	static const char *const xdg_default[] = { ".local/share", ".config", ".local/state", ".config",
+						   ".local/share" };
+	static const char *const xdg_sub[] = { "ehr/wallets", "ehr/config.json", "ehr",
+					       "ehr/trusted-issuers.json", "ehr/contacts.json" };
 	const char *base;
 	int n;
 
