@@ -327,6 +327,42 @@ grep_out "the name is there" "pwned"
 survive "audit too" "0" "$EHR" $VIC audit
 survive "audit --csv too" "0" "$EHR" $VIC audit --csv
 
+## junk records naming the victim's dir-stored file: erasing them keeps it
+V2H=$(sed -n 's/.*"content_hash":[^"]*"0x\([0-9a-f]*\)".*/\1/p' "$T/v2.json")
+V2F=$T/vstore/$V2H.ehr
+check_eq "the victim's scan is in its dir store" "$(test -f "$V2F" && echo there)" there
+anchor "$DOC_A" "$VIC_A" "$WGRANT" "$(rand_hex 32)" 100 "\"dir:$V2F\"" '{"random": 80}' '"0x"' '{"random": 200}'
+J1=$(count)
+anchor "$DOC_A" "$VIC_A" "$WGRANT" "$V2H" 150000 "\"dir:$V2F\"" '{"random": 80}' '"0x"' '{"random": 200}'
+J2=$(count)
+# the same hash again, naming a copy of the file in another directory
+mkdir -p "$T/vstore2"
+cp "$V2F" "$T/vstore2/$V2H.ehr"
+anchor "$DOC_A" "$VIC_A" "$WGRANT" "$V2H" 150000 "\"dir:$T/vstore2/$V2H.ehr\"" \
+	'{"random": 80}' '"0x"' '{"random": 200}'
+J3=$(count)
+survive "the victim erases junk whose locator names its scan's file" "0" "$EHR" $VIC record erase "$J1" --yes --json
+check_eq "the scan's file is still there" "$(test -f "$V2F" && echo there)" there
+grep_err "says the file is not this record's" "not named by its content hash"
+grep_out "and JSON says nothing was deleted" '"ciphertext_deleted":	false'
+survive "the victim erases junk with the scan's own hash" "0" "$EHR" $VIC record erase "$J2" --yes
+check_eq "the scan's file is still there (same hash)" "$(test -f "$V2F" && echo there)" there
+grep_err "names the live record that still uses it" "record $V2 .*still uses it"
+survive "the scan still opens" "0" "$EHR" $VIC record get "$V2" -o "$T/v2.out"
+check_eq "with its bytes" "$(cmp "$T/v2.out" "$T/in/scan.bin" && echo same)" same
+survive "erasing the scan keeps its file while junk with its hash is live" "0" "$EHR" $VIC record erase "$V2" --yes
+check_eq "kept" "$(test -f "$V2F" && echo there)" there
+grep_err "naming that record" "record $J3 .*still uses it"
+survive "erasing the last record with that hash deletes its file" "0" "$EHR" $VIC record erase "$J3" --yes
+check_eq "the copy it names is gone" "$(ls "$T/vstore2" | wc -l)" 0
+check_eq "the original stays (another directory)" "$(test -f "$V2F" && echo there)" there
+
+## a bearer grant cannot write: anyone holding the QR could fill the chart
+n0=$("$CAST" nonce "$VIC_A")
+survive "grant --bearer --write is refused" "2" "$EHR" $VIC grant --bearer --write --all --for 1h --yes
+grep_err "saying why" "a --bearer grant cannot write"
+check_eq "nothing sent" "$("$CAST" nonce "$VIC_A")" "$n0"
+
 ## invoices with garbage memos
 if "$EHR" help --commands | grep -qx invoice; then
 	INV='issueInvoice(address,address,uint256,uint64,bytes)'
