@@ -15,6 +15,9 @@
 
 #define INVOICE_MEMO_MAX 1024         /* bytes of memo text */
 #define INVOICE_MEMO_SEAL_BYTES 48    /* what sealing adds (crypto_box_SEALBYTES) */
+/* The registry's MAX_MEMO_BYTES: it refuses a longer sealed memo
+ * (MemoTooLong), so nobody can fill a patient's history with huge ones. */
+#define INVOICE_MEMO_SEALED_MAX (INVOICE_MEMO_MAX + INVOICE_MEMO_SEAL_BYTES)
 
 /* ---- call data (malloc'd into *data, the caller frees it) ---------------- */
 
