@@ -366,12 +366,40 @@ check_eq "nothing sent" "$("$CAST" nonce "$VIC_A")" "$n0"
 ## invoices with garbage memos
 if "$EHR" help --commands | grep -qx invoice; then
 	INV='issueInvoice(address,address,uint256,uint64,bytes)'
-	send "$MAL_A" "$INV" "[\"$VIC_A\", \"0x0000000000000000000000000000000000000000\", 1000, 0, {\"random\": 100000}]"
-	send "$MAL_A" "$INV" "[\"$VIC_A\", \"0x0000000000000000000000000000000000000000\", 1, $EXP, \"0x01\"]"
+	ZERO=0x0000000000000000000000000000000000000000
+	i0=$("$CAST" call "$REG" 'invoiceCount()(uint256)')
+	send "$MAL_A" "$INV" "[\"$VIC_A\", \"$ZERO\", 1000, 0, {\"random\": 100000}]"
+	check_eq "the registry refuses a memo of 100 KB" $? 1
+	send "$MAL_A" "$INV" "[\"$VIC_A\", \"$ZERO\", 1000, 0, {\"random\": 1073}]"
+	check_eq "and one of 1,073 bytes" $? 1
+	check_eq "no invoice issued" "$("$CAST" call "$REG" 'invoiceCount()(uint256)')" "$i0"
+	send "$MAL_A" "$INV" "[\"$VIC_A\", \"$ZERO\", 1000, 0, {\"random\": 1072}]"
+	check_eq "the longest memo the registry takes (1,072 bytes, garbage)" $? 0
+	send "$MAL_A" "$INV" "[\"$VIC_A\", \"$ZERO\", 1, $EXP, \"0x01\"]"
 	send "$MAL_A" "$INV" "[\"$VIC_A\", \"0x0000000000000000000000000000000000000000\", 79228162514264337593543950335, 18446744073709551615, \"0x\"]"
 	survive "the victim lists invoices with garbage memos" "0" "$EHR" $VIC invoice list
 	survive "as JSON" "0" "$EHR" $VIC invoice list --json
 	survive "and audits them" "0" "$EHR" $VIC audit
+
+	## the flood that once broke audit and invoice list for good (36
+	## invoices with 1 MB memos): at the cap now, from an account the
+	## victim never dealt with
+	FLOOD_A=$("$EHR" --wallet dev --account 4 address)
+	n=0
+	while [ $n -lt 36 ]; do
+		send "$FLOOD_A" "$INV" "[\"$VIC_A\", \"$ZERO\", 1, 0, {\"random\": 1072}]" || break
+		n=$((n + 1))
+	done
+	check_eq "36 invoices with memos of 1,072 bytes" $n 36
+	survive "the victim's audit works through the flood" "0" "$EHR" $VIC audit --json
+	check_eq "and lists every invoice" "$(python3 -c 'import json, sys
+print(sum(1 for e in json.load(open(sys.argv[1])) if e.get("event") == "invoice issued"))' "$E2E_OUT")" 39
+	survive "invoice list works through the flood" "0" "$EHR" $VIC invoice list --json
+	check_eq "the 36 are from an issuer the victim never dealt with" "$(python3 -c 'import json, sys
+print(sum(1 for i in json.load(open(sys.argv[1])) if i["issuer"] == sys.argv[2] and i["issuer_known"] is False))' \
+		"$E2E_OUT" "$FLOOD_A")" 36
+	survive "the table" "0" "$EHR" $VIC invoice list
+	check_eq "lists them apart, after a heading" "$(sed -n '/never dealt with/,$p' "$E2E_OUT" | grep -c "from .*$FLOOD_A")" 36
 fi
 
 echo "# $SENT hostile transactions, $RUNS commands run over them"
