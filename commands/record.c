@@ -5,6 +5,7 @@
  * decrypted, and plaintext reaches its name only whole. */
 #include "commands/commands.h"
 #include "cli/context.h"
+#include "cli/record_in.h"
 #include "cli/submit.h"
 #include "cli/table.h"
 
@@ -30,8 +31,8 @@
 #include "wallet/registry/ingest.h"
 
 struct args {
-	const char *title, *type, *media, *store, *out, *fhir;
-	bool split, force, all, wide;
+	const char *title, *type, *media, *store, *out, *fhir, *issuer_keys, *passcode_file;
+	bool split, force, all, wide, unverified;
 	struct tx_opts tx;
 	int npos;
 	char **pos;
@@ -48,6 +49,12 @@ const struct opt cmd_record_opts[] = {
 	  OPT_STR(struct args, store), .forms = OPT_IN(0) },
 	{ "split-bundle", 0, NULL, OV_NONE, "add: a FHIR Bundle becomes one record per entry",
 	  OPT_FLAG(struct args, split), .forms = OPT_IN(0) },
+	{ "issuer-keys", 0, "JWKS", OV_FILE, "add: trust these keys (an issuer's jwks.json) for cards",
+	  OPT_STR(struct args, issuer_keys), .forms = OPT_IN(0) },
+	{ "unverified", 0, NULL, OV_NONE, "add: take cards whose issuer's key is not trusted, marked so",
+	  OPT_FLAG(struct args, unverified), .forms = OPT_IN(0) },
+	{ "passcode-file", 0, "FILE", OV_FILE, "add: the passcode of a SMART Health Link, from FILE",
+	  OPT_STR(struct args, passcode_file), .forms = OPT_IN(0) },
 	{ "output", 'o', "FILE", OV_FILE, "get: write to FILE ('-': standard output)",
 	  OPT_STR(struct args, out), .forms = OPT_IN(2) },
 	{ "force", 'f', NULL, OV_NONE, "get: replace an existing file",
@@ -214,7 +221,7 @@ static int record_add(struct args *a)
 	bool on_chain, sent = false;
 	char what[256];
 	ehr_err e = { 0 };
-	int rc, k;
+	int rc;
 
 	if (!a->npos)
 		return usage_error("record", "'record add' needs at least one FILE");
@@ -226,12 +233,15 @@ static int record_add(struct args *a)
 	if (!on_chain && (rc = records_store_check(a->store, &e)))
 		return report(&e);
 
-	/* read and check every file before anything is sealed or sent */
-	for (k = 0; k < a->npos; k++)
-		if ((rc = ingest_collect(a->pos[k], a->title, a->split, &ins, &n, &cap, &e))) {
+	/* read and check every file, card and link before anything is sealed or sent */
+	{
+		struct record_in in = { a->title, a->split, a->issuer_keys, a->unverified, a->passcode_file };
+
+		if ((rc = record_in_collect(&in, a->pos, a->npos, &ins, &n, &cap, &e))) {
 			rc = report(&e);
 			goto out;
 		}
+	}
 	for (i = 0; i < n; i++)
 		ingest_describe(&ins[i], a->type, a->media);
 
@@ -396,11 +406,17 @@ static void printable(char *s)
 			*s = '?';
 }
 
+/* What the listing says of a card's issuer. */
+static const char *issuer_status(const envelope_meta *meta)
+{
+	return meta->issuer_verified ? "verified" : "unverified issuer";
+}
+
 static int list_row(struct list_state *ls, const registry_record *r, const envelope_meta *meta,
 		    bool readable, int erased, const char *name)
 {
 	char id[24], size[24], store[9], author[REG_NAME_MAX + 64];
-	char title[sizeof(meta->title) + 16], type[sizeof(meta->type)];
+	char title[sizeof(meta->title) + sizeof(meta->issuer) + 48], type[sizeof(meta->type)];
 	const char *cells[7] = { id, meta->created[0] ? meta->created : "-", type, size, store, author, title };
 
 	snprintf(id, sizeof(id), "%llu", (unsigned long long)r->id);
@@ -409,6 +425,9 @@ static int list_row(struct list_state *ls, const registry_record *r, const envel
 	snprintf(type, sizeof(type), "%s", readable ? meta->type : "?");
 	author_text(ls->x->s.address, r->author, name, author, sizeof(author));
 	snprintf(title, sizeof(title), "%s%s", readable ? meta->title : "(not readable)", erased ? " (erased)" : "");
+	if (meta->issuer[0])
+		snprintf(title + strlen(title), sizeof(title) - strlen(title), " (issuer %s: %s)", meta->issuer,
+			 issuer_status(meta));
 	printable(type);
 	printable(title);
 	return table_add(ls->t, cells);
@@ -446,6 +465,10 @@ static int list_one(void *ctx, const registry_record *r, int erased)
 		cJSON_AddStringToObject(o, "created", meta.created);
 		if (meta.resource_type[0])
 			cJSON_AddStringToObject(o, "resource_type", meta.resource_type);
+		cJSON_AddItemToObject(o, "issuer", meta.issuer[0] ? cJSON_CreateString(meta.issuer)
+								 : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "issuer_status", meta.issuer[0] ? cJSON_CreateString(issuer_status(&meta))
+									: cJSON_CreateNull());
 		cJSON_AddNumberToObject(o, "size", (double)r->size);
 		cJSON_AddStringToObject(o, "locator", r->locator);
 		cJSON_AddStringToObject(o, "author", author);

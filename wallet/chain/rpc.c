@@ -212,9 +212,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* Loopback never goes through a proxy (tests and local nodes), whatever
- * http_proxy says; other hosts follow the usual environment. */
-static char *noproxy_list(void)
+char *rpc_noproxy_list(void)
 {
 	const char *env = getenv("NO_PROXY");
 	char *s;
@@ -281,7 +279,7 @@ int rpc_open(const char *url, const rpc_options *opt, rpc_client **out, ehr_err 
 	/* Without this, curl waits up to a second for "100 Continue" before
 	 * posting a large batch to a server that never sends it. */
 	c->headers = c->headers ? curl_slist_append(c->headers, "Expect:") : NULL;
-	c->noproxy = noproxy_list();
+	c->noproxy = rpc_noproxy_list();
 	if (!c->headers || !c->noproxy) {
 		st = out_of_memory(e);
 		goto fail;

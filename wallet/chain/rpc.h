@@ -88,6 +88,12 @@ int rpc_options_env(rpc_options *opt, ehr_err *e);
 int rpc_open(const char *url, const rpc_options *opt, rpc_client **out,
 	     ehr_err *e);
 
+/* The hosts libcurl is told to reach without a proxy (CURLOPT_NOPROXY):
+ * NO_PROXY's (or no_proxy's) and loopback, which never goes through a
+ * proxy (tests and local nodes), whatever http_proxy says. malloc'd; NULL
+ * when out of memory. */
+char *rpc_noproxy_list(void);
+
 /* Closes the connection and frees c (NULL is fine). */
 void rpc_close(rpc_client *c);
 
