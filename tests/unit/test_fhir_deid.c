@@ -123,6 +123,20 @@ static void test_age_and_zip(void)
 	      !fhir_deid_zip3_restricted("024"), "restricted 3-digit areas");
 }
 
+/* Safe Harbor's device identifiers and IP addresses */
+static void test_devices(void)
+{
+	char *out = deid("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+			 "{\"resource\":{\"resourceType\":\"Device\",\"serialNumber\":\"SN-7730091\","
+			 "\"udiCarrier\":[{\"deviceIdentifier\":\"09504000059118\"}],\"status\":\"active\"}},"
+			 "{\"resource\":{\"resourceType\":\"AuditEvent\",\"agent\":[{\"requestor\":true,"
+			 "\"network\":{\"address\":\"203.0.113.77\",\"type\":\"2\"}}]}}]}", 1, 2026);
+
+	CHECK(!strstr(out, "SN-7730091") && !strstr(out, "09504000059118") && !strstr(out, "203.0.113.77") &&
+	      strstr(out, "\"status\":\"active\"") && strstr(out, "\"requestor\":true"), "%s", out);
+	free(out);
+}
+
 static void test_refusals(void)
 {
 	uint8_t key[FHIR_DEID_KEY_BYTES] = { 0 };
@@ -170,6 +184,7 @@ int main(void)
 {
 	test_bundle();
 	test_age_and_zip();
+	test_devices();
 	test_refusals();
 	test_vectors();
 	return tap_done();

@@ -192,8 +192,12 @@ static bool ends_with(const char *s, const char *tail)
 /* Whether the member k (value v) of object o goes whole */
 static bool removed_member(const cJSON *o, const char *k, const cJSON *v)
 {
+	/* identifiers, contact points and free text; a device's serial number
+	 * and UDI, an audit agent's network address (Safe Harbor's device
+	 * identifiers and IP addresses) */
 	static const char *const free_text[] = { "identifier", "telecom", "photo", "note",
-						 "comment", "description" };
+						 "comment", "description", "serialNumber",
+						 "udiCarrier", "network" };
 	size_t i;
 
 	for (i = 0; i < sizeof(free_text) / sizeof(free_text[0]); i++)

@@ -4,7 +4,8 @@
  *
  * The walk goes through every object of the resource (a Bundle's entries
  * and contained resources too) and:
- *   - removes "identifier", "telecom", "photo", and "name" where it is a
+ *   - removes "identifier", "telecom", "photo", "serialNumber",
+ *     "udiCarrier", "network" (an audit agent's IP), and "name" where it is a
  *     HumanName (an object or an array; a string name, as an
  *     Organization's, stays);
  *   - generalises every Address ("address" object or array): line, text,
