@@ -692,6 +692,35 @@ out:
 	return rc ? report(&e) : 0;
 }
 
+/* After r is erased on chain: deletes the file its dir: locator names when
+ * that file is r's own and no other live record of the chart uses it
+ * (records_erasable_file), else says why it stays. *deleted tells. */
+static int erase_file(struct ctx *x, const registry_record *r, bool *deleted, ehr_err *e)
+{
+	enum records_file_verdict v;
+	uint64_t other;
+	int rc;
+
+	*deleted = false;
+	if ((rc = records_erasable_file(x->c, x->registry, r, &v, &other, e)))
+		return ehr_wrap(e, "record %llu is erased on chain, but its file was not deleted: "
+				"checking which records use it failed", (unsigned long long)r->id);
+	if (v == RECORDS_FILE_NOT_ITS) {
+		warn("record %llu is erased on chain; no file was deleted: its locator names a file not "
+		     "named by its content hash (someone else's record, or none)", (unsigned long long)r->id);
+		return 0;
+	}
+	if (v == RECORDS_FILE_SHARED) {
+		warn("record %llu is erased on chain; its file was kept: record %llu (not erased) has the "
+		     "same content hash and still uses it", (unsigned long long)r->id, (unsigned long long)other);
+		return 0;
+	}
+	if ((rc = records_store_delete(r->locator, e)))
+		return ehr_wrap(e, "record %llu is erased on chain, but", (unsigned long long)r->id);
+	*deleted = true;
+	return 0;
+}
+
 static int record_erase(struct args *a)
 {
 	struct ctx x;
@@ -701,6 +730,7 @@ static int record_erase(struct args *a)
 	uint8_t hash[32], *data = NULL;
 	uint64_t id;
 	int erased, rc;
+	bool dir, deleted = false;
 	char what[700];
 	ehr_err e = { 0 };
 
@@ -723,22 +753,23 @@ static int record_erase(struct args *a)
 	if ((rc = registry_call_erase(id, &data, &tx.data_len, &e)))
 		goto out;
 	tx.data = data;
+	dir = !strncmp(r.locator, "dir:", 4);
 	snprintf(what, sizeof(what), "Erase record %llu for good (%s)", (unsigned long long)id,
-		 strncmp(r.locator, "dir:", 4) ? "its ciphertext stays in the chain's calldata"
-					       : "its ciphertext is deleted from the directory");
+		 !dir ? "its ciphertext stays in the chain's calldata" :
+		 records_locator_names_content(&r) ? "its ciphertext is deleted from the directory, "
+						     "unless another of your records uses it" :
+		 "its locator names a file that is not its own: no file is deleted");
 	if ((rc = tx_submit(x.c, &x.s, &tx, what, &a->tx, hash, &rcpt, &e)))
 		goto out;
-	if (!strncmp(r.locator, "dir:", 4)) {
-		if ((rc = records_store_delete(r.locator, &e)))
-			ehr_wrap(&e, "record %llu is erased on chain, but", (unsigned long long)id);
-	} else {
+	if (dir)
+		rc = erase_file(&x, &r, &deleted, &e);
+	else
 		warn("%s", chainstore_describe());
-	}
 	if (!rc) {
 		cJSON *o = cJSON_CreateObject();
 
 		cJSON_AddNumberToObject(o, "id", (double)id);
-		cJSON_AddBoolToObject(o, "ciphertext_deleted", !strncmp(r.locator, "dir:", 4));
+		cJSON_AddBoolToObject(o, "ciphertext_deleted", deleted);
 		print_tx_result(hash, &rcpt, o);
 	}
 out:

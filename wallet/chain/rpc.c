@@ -348,8 +348,14 @@ const char *rpc_last_error_data(const rpc_client *c)
 	return c->err_data;
 }
 
+int rpc_last_reply_too_large(const rpc_client *c)
+{
+	return c->too_large;
+}
+
 void rpc_clear_last_error(rpc_client *c)
 {
+	c->too_large = 0;
 	c->err_code = 0;
 	free(c->err_data);
 	c->err_data = NULL;
@@ -451,8 +457,10 @@ static int transport_error(rpc_client *c, CURLcode rc, ehr_err *e)
 	switch (rc) {
 	case CURLE_WRITE_ERROR:
 	case CURLE_FILESIZE_EXCEEDED:
-		if (c->overflow || rc == CURLE_FILESIZE_EXCEEDED)
+		if (c->overflow || rc == CURLE_FILESIZE_EXCEEDED) {
+			c->too_large = 1;
 			return rpc_malformed(c, e, "reply larger than %zu bytes", c->opt.max_reply_bytes);
+		}
 		break;
 	case CURLE_BAD_CONTENT_ENCODING:
 		return rpc_malformed(c, e, "bad content encoding%s", detail);

@@ -119,6 +119,11 @@ int rpc_call(rpc_client *c, const char *method, cJSON *params,
 long rpc_last_error_code(const rpc_client *c);
 const char *rpc_last_error_data(const rpc_client *c);
 
+/* After an rpc_call that returned EHR_ENODE: 1 when the node's reply was
+ * refused for its size (larger than max_reply_bytes, or more than two
+ * million JSON values), which asking for less may cure; else 0. */
+int rpc_last_reply_too_large(const rpc_client *c);
+
 /* One request of a batch. The caller fills method and params; rpc_batch
  * fills the rest. */
 typedef struct {
