@@ -6,6 +6,9 @@
 #include "cli/ehr.h"
 
 #define EHR_COMMAND(name) \
+	command_fn cmd_##name; \
+	extern const struct command_args cmd_##name##_args;
+#define EHR_LEGACY(name) \
 	int cmd_##name(int argc, char **argv); \
 	extern const struct opt cmd_##name##_opts[];
 
@@ -21,21 +24,21 @@ EHR_COMMAND(sign)
 EHR_COMMAND(verify)
 EHR_COMMAND(config)
 EHR_COMMAND(network)
-EHR_COMMAND(node)
-EHR_COMMAND(balance)
-EHR_COMMAND(send)
-EHR_COMMAND(deploy)
-EHR_COMMAND(register)
-EHR_COMMAND(record)
-EHR_COMMAND(grant)
-EHR_COMMAND(watch)
-EHR_COMMAND(revoke)
-EHR_COMMAND(access)
-EHR_COMMAND(request)
-EHR_COMMAND(emergency)
-EHR_COMMAND(upload)
-EHR_COMMAND(audit)
-EHR_COMMAND(invoice)
+EHR_LEGACY(node)
+EHR_LEGACY(balance)
+EHR_LEGACY(send)
+EHR_LEGACY(deploy)
+EHR_LEGACY(register)
+EHR_LEGACY(record)
+EHR_LEGACY(grant)
+EHR_LEGACY(watch)
+EHR_LEGACY(revoke)
+EHR_LEGACY(access)
+EHR_LEGACY(request)
+EHR_LEGACY(emergency)
+EHR_LEGACY(upload)
+EHR_LEGACY(audit)
+EHR_LEGACY(invoice)
 EHR_COMMAND(help)
 
 /* ehr record verify: each record of ids (nids of them), or with all every
