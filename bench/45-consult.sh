@@ -109,4 +109,4 @@ if [ "$co_files" -ne $((co_runs + co_runs_1s + 2)) ] || [ "$co_same" -ne "$co_fi
 	die "the accesses wrote $co_files plaintexts, $co_same of them right"
 fi
 note "consultation: blocks from each request to its release (min median max), both sides' requests:" \
-	"automining $co_auto, a block a second $co_1s; ehr access polls every 1 s, watch --release every 0.5 s."
+	"automining $co_auto, a block a second $co_1s; ehr access and watch --release look for a new block every 0.25 s."
