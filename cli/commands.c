@@ -52,26 +52,26 @@ const struct command commands[] = {
 	  NULL, W | U | N, NULL, NULL },
 	{ "register", RUN(register), "publish this account's encryption key, name and role",
 	  "@\n@ [ADDR]", W | U | N | R | STAGED, NULL, NULL },
-	{ "record", OLD(record), "add, list, get, verify, erase and export health records",
-	  "add FILE...\nlist\nget ID\nverify (ID... | @1)\nerase ID\nexport", W | U | N | R, "add:FILE... list get verify erase export", cmd_record },
-	{ "grant", OLD(grant), "share records until a time, with a clinician or a QR code; list grants",
-	  "ADDR\n@4 @\nlist", W | U | N | R, "list", cmd_grant },
+	{ "record", RUN(record), "add, list, get, verify, erase and export health records",
+	  "add FILE...\nlist\nget ID\nverify (ID... | @1)\nerase ID\nexport", W | U | N | R, "add:FILE... list get verify erase export", NULL },
+	{ "grant", RUN(grant), "share records until a time, with a clinician or a QR code; list grants",
+	  "ADDR\n@4 @\nlist", W | U | N | R, "list", NULL },
 	{ "revoke", RUN(revoke), "end a grant at once",
 	  "GRANT_ID", W | U | N | R, NULL, NULL },
 	{ "access", OLD(access), "open a grant: check it, log the access, fetch, verify and decrypt",
 	  "(URI | - | GRANT_ID)", W | U | N | R, NULL, cmd_access },
-	{ "request", OLD(request), "ask a patient for access; list, approve or deny what is asked of you",
-	  "@\nlist\napprove ID\ndeny ID", W | U | N | R, "list approve deny", cmd_request },
-	{ "emergency", OLD(emergency), "the emergency card: records, a long-lived QR any clinician can open",
-	  "set\ncard\nshow\nrevoke", W | U | N | R, "set card show revoke", cmd_emergency },
-	{ "audit", OLD(audit), "who did what with this account's records, grants and invoices, and when",
-	  "@\nverify", W | U | N | R, "verify", cmd_audit },
+	{ "request", RUN(request), "ask a patient for access; list, approve or deny what is asked of you",
+	  "@\nlist\napprove ID\ndeny ID", W | U | N | R, "list approve deny", NULL },
+	{ "emergency", RUN(emergency), "the emergency card: records, a long-lived QR any clinician can open",
+	  "set\ncard\nshow\nrevoke", W | U | N | R, "set card show revoke", NULL },
+	{ "audit", RUN(audit), "who did what with this account's records, grants and invoices, and when",
+	  "@\nverify", W | U | N | R, "verify", NULL },
 	{ "upload", OLD(upload), "a provider's batch upload into patients' charts, resumable",
 	  "@1 (FILE|DIR)... @\n@", W | U | N | R, ":FILE...", cmd_upload },
-	{ "invoice", OLD(invoice), "bill a patient in a token or the native coin; list and pay invoices",
-	  "issue\nlist\npay ID\ncancel ID", W | U | N | R, "issue list pay cancel", cmd_invoice },
-	{ "watch", OLD(watch), "follow the chain: requests, releases, accesses, uploads, invoices, expiring grants",
-	  NULL, W | U | N | R, NULL, cmd_watch },
+	{ "invoice", RUN(invoice), "bill a patient in a token or the native coin; list and pay invoices",
+	  "issue\nlist\npay ID\ncancel ID", W | U | N | R, "issue list pay cancel", NULL },
+	{ "watch", RUN(watch), "follow the chain: requests, releases, accesses, uploads, invoices, expiring grants",
+	  NULL, W | U | N | R, NULL, NULL },
 	{ "help", RUN(help), "show the commands, or one command's usage",
 	  "[COMMAND]\n@\n@ COMMAND", 0, ":COMMAND", NULL },
 };
@@ -86,6 +86,34 @@ const struct command *command_find(const char *name)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
+}
+
+const struct subcommand *subcommand_find(const struct subcommand *subs, const char *name)
+{
+	for (; subs->name; subs++)
+		if (!strcmp(subs->name, name))
+			return subs;
+	return NULL;
+}
+
+/* call without its first operand. */
+static struct command_call after_name(const struct command_call *call)
+{
+	return (struct command_call){ call->x, call->opts, call->npos - 1, call->pos + 1 };
+}
+
+int subcommand_check(const struct subcommand *sub, const struct command_call *call)
+{
+	struct command_call rest = after_name(call);
+
+	return sub->check ? sub->check(&rest) : 0;
+}
+
+int subcommand_run(const struct subcommand *sub, const struct command_call *call)
+{
+	struct command_call rest = after_name(call);
+
+	return sub->run(&rest);
 }
 
 /* Whether o stands in usage line n. */

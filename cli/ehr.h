@@ -108,6 +108,24 @@ extern const unsigned ncommands;
 
 const struct command *command_find(const char *name);
 
+/* A subcommand, for a command that dispatches on its first operand: its
+ * own checks (before the set-up, as struct command_args' check; NULL:
+ * none) and its run, both called with the operands after its name. */
+struct subcommand {
+	const char *name;
+	command_fn *check;
+	command_fn *run;
+};
+
+/* The subcommand of subs (ended by { NULL }) that name names; NULL for
+ * none. */
+const struct subcommand *subcommand_find(const struct subcommand *subs, const char *name);
+
+/* sub's check (0 when it has none), or sub's run, called with call's
+ * operands after the first (the subcommand's name). */
+int subcommand_check(const struct subcommand *sub, const struct command_call *call);
+int subcommand_run(const struct subcommand *sub, const struct command_call *call);
+
 /* Runs cmd on argv (argv[0] its name): its options and operands taken and
  * checked (struct command_args), its context set up as its flags say,
  * then cmd->fn. Returns the exit status. */

@@ -29,21 +29,21 @@ EHR_COMMAND(balance)
 EHR_COMMAND(send)
 EHR_COMMAND(deploy)
 EHR_COMMAND(register)
-EHR_LEGACY(record)
-EHR_LEGACY(grant)
-EHR_LEGACY(watch)
+EHR_COMMAND(record)
+EHR_COMMAND(grant)
+EHR_COMMAND(watch)
 EHR_COMMAND(revoke)
 EHR_LEGACY(access)
-EHR_LEGACY(request)
-EHR_LEGACY(emergency)
+EHR_COMMAND(request)
+EHR_COMMAND(emergency)
 EHR_LEGACY(upload)
-EHR_LEGACY(audit)
-EHR_LEGACY(invoice)
+EHR_COMMAND(audit)
+EHR_COMMAND(invoice)
 EHR_COMMAND(help)
 
-/* ehr record verify: each record of ids (nids of them), or with all every
- * record of this account, fetched and checked against its anchor; the
- * exit status. `ehr audit verify` is the same call with all. */
-int record_verify(char **ids, int nids, bool all);
+/* ehr record verify: each record of ids (nids of them, each checked to be
+ * an id), or with all every record of this account, fetched and checked
+ * against its anchor; the exit status. `ehr audit verify` is the same call with all. */
+int record_verify(struct ctx *x, char **ids, int nids, bool all);
 
 #endif
