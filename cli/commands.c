@@ -1,5 +1,6 @@
-/* The command table: name, function, summary, usage forms, options, needs;
- * and the usage text, made from the forms and the option tables. */
+/* The command table: name, function and arguments, summary, usage forms,
+ * what main sets up for it (its flags), completion words; the usage text,
+ * made from the forms and the option tables; subcommand dispatch. */
 #include "cli/ehr.h"
 #include "commands/commands.h"
 
@@ -15,65 +16,66 @@
 
 /* cmd_NAME() and its arguments, cmd_NAME_args (commands/commands.h) */
 #define RUN(name) cmd_##name, &cmd_##name##_args
-#define OLD(name) NULL, &(const struct command_args){ .opts = cmd_##name##_opts }
 
 const struct command commands[] = {
 	{ "init", RUN(init), "create a new wallet from fresh 24 words",
-	  NULL, U, NULL, NULL },
+	  NULL, U, NULL },
 	{ "restore", RUN(restore), "restore a wallet from its mnemonic",
-	  NULL, U, NULL, NULL },
+	  NULL, U, NULL },
 	{ "import", RUN(import), "create a wallet from a private key or a v3 keystore",
-	  NULL, U, NULL, NULL },
+	  NULL, U, NULL },
 	{ "export", RUN(export), "show the mnemonic or write a v3 keystore",
-	  "@\n@", W | U, NULL, NULL },
+	  "@\n@", W | U, NULL },
 	{ "accounts", RUN(accounts), "list the wallet's accounts (no passphrase needed)",
-	  NULL, W, NULL, NULL },
+	  NULL, W, NULL },
 	{ "address", RUN(address), "show one account's address",
-	  NULL, W, NULL, NULL },
+	  NULL, W, NULL },
 	{ "passwd", RUN(passwd), "change the wallet's passphrase",
-	  NULL, W | U, NULL, NULL },
+	  NULL, W | U, NULL },
 	{ "wallets", RUN(wallets), "list or remove named wallets",
-	  "[list]\nremove|rm NAME", 0, "list remove|rm:WALLET", NULL },
+	  "[list]\nremove|rm NAME", 0, "list remove|rm:WALLET" },
 	{ "sign", RUN(sign), "sign a message (EIP-191 personal_sign)",
-	  "@ (MESSAGE | @1)", W | U, NULL, NULL },
+	  "@ (MESSAGE | @1)", W | U, NULL },
 	{ "verify", RUN(verify), "check an EIP-191 signature against an address",
-	  "@ (MESSAGE | @1)", 0, NULL, NULL },
+	  "@ (MESSAGE | @1)", 0, NULL },
 	{ "config", RUN(config), "show where ehr keeps things and what it would use",
-	  NULL, 0, NULL, NULL },
+	  NULL, 0, NULL },
 	{ "network", RUN(network), "list, add, choose or remove networks",
-	  "[list]\nadd NAME --rpc URL [--registry ADDR]\nuse NAME\nremove NAME", 0, "list add use:NETWORK remove:NETWORK", NULL },
+	  "[list]\nadd NAME --rpc URL [--registry ADDR]\nuse NAME\nremove NAME", 0,
+	  "list add use:NETWORK remove:NETWORK" },
 	{ "node", RUN(node), "show the node's chain id, head block, client and the registry",
-	  NULL, N, NULL, NULL },
+	  NULL, N, NULL },
 	{ "balance", RUN(balance), "show the balance of the native coin or a token",
-	  "[ADDR]", W | N | STAGED, NULL, NULL },
+	  "[ADDR]", W | N | STAGED, NULL },
 	{ "send", RUN(send), "send the native coin or a token",
-	  "ADDR AMOUNT", W | U | N | STAGED, NULL, NULL },
+	  "ADDR AMOUNT", W | U | N | STAGED, NULL },
 	{ "deploy", RUN(deploy), "deploy the registry (and a test token) to the current network",
-	  NULL, W | U | N, NULL, NULL },
+	  NULL, W | U | N, NULL },
 	{ "register", RUN(register), "publish this account's encryption key, name and role",
-	  "@\n@ [ADDR]", W | U | N | R | STAGED, NULL, NULL },
+	  "@\n@ [ADDR]", W | U | N | R | STAGED, NULL },
 	{ "record", RUN(record), "add, list, get, verify, erase and export health records",
-	  "add FILE...\nlist\nget ID\nverify (ID... | @1)\nerase ID\nexport", W | U | N | R, "add:FILE... list get verify erase export", NULL },
+	  "add FILE...\nlist\nget ID\nverify (ID... | @1)\nerase ID\nexport", W | U | N | R,
+	  "add:FILE... list get verify erase export" },
 	{ "grant", RUN(grant), "share records until a time, with a clinician or a QR code; list grants",
-	  "ADDR\n@4 @\nlist", W | U | N | R, "list", NULL },
+	  "ADDR\n@4 @\nlist", W | U | N | R, "list" },
 	{ "revoke", RUN(revoke), "end a grant at once",
-	  "GRANT_ID", W | U | N | R, NULL, NULL },
-	{ "access", OLD(access), "open a grant: check it, log the access, fetch, verify and decrypt",
-	  "(URI | - | GRANT_ID)", W | U | N | R, NULL, cmd_access },
+	  "GRANT_ID", W | U | N | R, NULL },
+	{ "access", RUN(access), "open a grant: check it, log the access, fetch, verify and decrypt",
+	  "(URI | - | GRANT_ID)", W | U | N | R | STAGED, NULL },
 	{ "request", RUN(request), "ask a patient for access; list, approve or deny what is asked of you",
-	  "@\nlist\napprove ID\ndeny ID", W | U | N | R, "list approve deny", NULL },
+	  "@\nlist\napprove ID\ndeny ID", W | U | N | R, "list approve deny" },
 	{ "emergency", RUN(emergency), "the emergency card: records, a long-lived QR any clinician can open",
-	  "set\ncard\nshow\nrevoke", W | U | N | R, "set card show revoke", NULL },
+	  "set\ncard\nshow\nrevoke", W | U | N | R, "set card show revoke" },
 	{ "audit", RUN(audit), "who did what with this account's records, grants and invoices, and when",
-	  "@\nverify", W | U | N | R, "verify", NULL },
-	{ "upload", OLD(upload), "a provider's batch upload into patients' charts, resumable",
-	  "@1 (FILE|DIR)... @\n@", W | U | N | R, ":FILE...", cmd_upload },
+	  "@\nverify", W | U | N | R, "verify" },
+	{ "upload", RUN(upload), "a provider's batch upload into patients' charts, resumable",
+	  "@1 (FILE|DIR)... @\n@", W | U | N | R, ":FILE..." },
 	{ "invoice", RUN(invoice), "bill a patient in a token or the native coin; list and pay invoices",
-	  "issue\nlist\npay ID\ncancel ID", W | U | N | R, "issue list pay cancel", NULL },
+	  "issue\nlist\npay ID\ncancel ID", W | U | N | R, "issue list pay cancel" },
 	{ "watch", RUN(watch), "follow the chain: requests, releases, accesses, uploads, invoices, expiring grants",
-	  NULL, W | U | N | R, NULL, NULL },
+	  NULL, W | U | N | R, NULL },
 	{ "help", RUN(help), "show the commands, or one command's usage",
-	  "[COMMAND]\n@\n@ COMMAND", 0, ":COMMAND", NULL },
+	  "[COMMAND]\n@\n@ COMMAND", 0, ":COMMAND" },
 };
 
 const unsigned ncommands = sizeof(commands) / sizeof(commands[0]);
@@ -96,7 +98,7 @@ const struct subcommand *subcommand_find(const struct subcommand *subs, const ch
 	return NULL;
 }
 
-/* call without its first operand. */
+/* call without its first operand: pos[-1] is then the subcommand's name. */
 static struct command_call after_name(const struct command_call *call)
 {
 	return (struct command_call){ call->x, call->opts, call->npos - 1, call->pos + 1 };

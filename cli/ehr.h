@@ -100,7 +100,6 @@ struct command {
 	 * every operand; ":KIND" the command's own operands; "sub|alias:KIND"
 	 * a subcommand with another name (not offered). NULL: none. */
 	const char *words;
-	int (*legacy)(int argc, char **argv);  /* not yet converted: sets itself up */
 };
 
 extern const struct command commands[];

@@ -180,8 +180,6 @@ int command_run(const struct command *cmd, int argc, char **argv)
 	int rc;
 
 	g.command = cmd;
-	if (cmd->legacy)
-		return cmd->legacy(argc, argv);
 	if (a->size && !(call.opts = calloc(1, a->size)))
 		return fail(EHR_EFAIL, "out of memory");
 	if (a->defaults)

@@ -51,15 +51,6 @@ int signer_account(struct signer *s, ehr_err *e)
 	return signer_unlock(s, e);
 }
 
-int signer_open(struct signer *s, ehr_err *e)
-{
-	int rc;
-
-	if ((rc = signer_read(s, e)))
-		return rc;
-	return signer_account(s, e);
-}
-
 int signer_unlock(struct signer *s, ehr_err *e)
 {
 	int rc;

@@ -51,14 +51,14 @@ struct signer {
 	uint8_t address[20];
 };
 
-/* signer_read reads the selected wallet (its header; the account index
- * from --account); signer_account finds the account's address in the
- * header, else derives it (asking for the passphrase); signer_open does
- * both. signer_unlock asks for the passphrase (if not yet) and derives
- * the keys, checking them against the header's address. */
+/* signer_read reads the selected wallet file (its header; the account
+ * index from --account): the one read of it in a run (struct ctx's
+ * CTX_WALLET). signer_account finds the account's address in the header,
+ * else derives it (asking for the passphrase). signer_unlock asks for the
+ * passphrase (if not yet) and derives the keys, checking them against the
+ * header's address. */
 int signer_read(struct signer *s, ehr_err *e);
 int signer_account(struct signer *s, ehr_err *e);
-int signer_open(struct signer *s, ehr_err *e);
 int signer_unlock(struct signer *s, ehr_err *e);
 void signer_close(struct signer *s);
 

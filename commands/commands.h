@@ -1,5 +1,7 @@
-/* Every command: cmd_<name>() in commands/<name>.c, with its option table
- * cmd_<name>_opts[] (what -h shows). The table itself is cli/commands.c. */
+/* Every command: cmd_<name>() in commands/<name>.c, and cmd_<name>_args,
+ * what main takes and checks before it sets the command up and calls it:
+ * its option table (what -h shows), options struct, operand count and
+ * checks (cli/ehr.h). The table itself is cli/commands.c. */
 #ifndef EHR_COMMANDS_H
 #define EHR_COMMANDS_H
 
@@ -8,9 +10,6 @@
 #define EHR_COMMAND(name) \
 	command_fn cmd_##name; \
 	extern const struct command_args cmd_##name##_args;
-#define EHR_LEGACY(name) \
-	int cmd_##name(int argc, char **argv); \
-	extern const struct opt cmd_##name##_opts[];
 
 EHR_COMMAND(init)
 EHR_COMMAND(restore)
@@ -33,10 +32,10 @@ EHR_COMMAND(record)
 EHR_COMMAND(grant)
 EHR_COMMAND(watch)
 EHR_COMMAND(revoke)
-EHR_LEGACY(access)
+EHR_COMMAND(access)
 EHR_COMMAND(request)
 EHR_COMMAND(emergency)
-EHR_LEGACY(upload)
+EHR_COMMAND(upload)
 EHR_COMMAND(audit)
 EHR_COMMAND(invoice)
 EHR_COMMAND(help)

@@ -460,6 +460,54 @@ static char *memo_text(const invoice_view *v, const struct signer *s, bool *seal
 	return text;
 }
 
+/* One invoice of the list as --json prints it. */
+static cJSON *invoice_json(const invoice_view *iv, bool to_me, const struct party *pt,
+			   const struct token_info *ti, const char *amount_text, const char *memo, bool sealed)
+{
+	cJSON *o = cJSON_CreateObject();
+	char buf[67], base[U256_DEC_MAX];
+
+	cJSON_AddNumberToObject(o, "invoice", (double)iv->id);
+	cJSON_AddStringToObject(o, "status", status_text(iv->st.status));
+	cJSON_AddStringToObject(o, "role", to_me ? "patient" : "issuer");
+	eip55_format(iv->st.issuer, buf);
+	cJSON_AddStringToObject(o, "issuer", buf);
+	eip55_format(iv->st.patient, buf);
+	cJSON_AddStringToObject(o, "patient", buf);
+	cJSON_AddStringToObject(o, to_me ? "issuer_name" : "patient_name", pt->name);
+	cJSON_AddStringToObject(o, "amount", amount_text);
+	u256_format_dec(&iv->st.amount, base);
+	cJSON_AddStringToObject(o, "amount_base_units", base);
+	cJSON_AddStringToObject(o, "symbol", ti->symbol);
+	cJSON_AddNumberToObject(o, "decimals", ti->decimals);
+	if (invoice_is_native(&iv->st)) {
+		cJSON_AddNullToObject(o, "token");
+	} else {
+		eip55_format(iv->st.token, buf);
+		cJSON_AddStringToObject(o, "token", buf);
+	}
+	if (iv->st.due)
+		cJSON_AddNumberToObject(o, "due", (double)iv->st.due);
+	else
+		cJSON_AddNullToObject(o, "due");
+	if (memo)
+		cJSON_AddStringToObject(o, "memo", memo);
+	else
+		cJSON_AddNullToObject(o, "memo");
+	cJSON_AddBoolToObject(o, "memo_sealed", sealed);
+	cJSON_AddNumberToObject(o, "issued", (double)iv->issued_time);
+	cJSON_AddNumberToObject(o, "issued_block", (double)iv->st.issued_block);
+	hex_encode0x(iv->issued_tx, 32, buf);
+	cJSON_AddStringToObject(o, "issued_tx", buf);
+	if (iv->settled_block) {
+		hex_encode0x(iv->settled_tx, 32, buf);
+		cJSON_AddStringToObject(o, "settled_tx", buf);
+	} else {
+		cJSON_AddNullToObject(o, "settled_tx");
+	}
+	return o;
+}
+
 static int invoice_list(const struct command_call *call)
 {
 	const struct invoice_args *a = call->opts;
@@ -503,48 +551,7 @@ static int invoice_list(const struct command_call *call)
 			time_format(iv->st.due, due_text, sizeof(due_text));
 		memo = memo_text(iv, &x->s, &sealed);
 		if (arr) {
-			cJSON *o = cJSON_CreateObject();
-			char buf[67], base[U256_DEC_MAX];
-
-			cJSON_AddNumberToObject(o, "invoice", (double)iv->id);
-			cJSON_AddStringToObject(o, "status", status_text(iv->st.status));
-			cJSON_AddStringToObject(o, "role", to_me ? "patient" : "issuer");
-			eip55_format(iv->st.issuer, buf);
-			cJSON_AddStringToObject(o, "issuer", buf);
-			eip55_format(iv->st.patient, buf);
-			cJSON_AddStringToObject(o, "patient", buf);
-			cJSON_AddStringToObject(o, to_me ? "issuer_name" : "patient_name", pt->name);
-			cJSON_AddStringToObject(o, "amount", amount_text);
-			u256_format_dec(&iv->st.amount, base);
-			cJSON_AddStringToObject(o, "amount_base_units", base);
-			cJSON_AddStringToObject(o, "symbol", ti->symbol);
-			cJSON_AddNumberToObject(o, "decimals", ti->decimals);
-			if (invoice_is_native(&iv->st)) {
-				cJSON_AddNullToObject(o, "token");
-			} else {
-				eip55_format(iv->st.token, buf);
-				cJSON_AddStringToObject(o, "token", buf);
-			}
-			if (iv->st.due)
-				cJSON_AddNumberToObject(o, "due", (double)iv->st.due);
-			else
-				cJSON_AddNullToObject(o, "due");
-			if (memo)
-				cJSON_AddStringToObject(o, "memo", memo);
-			else
-				cJSON_AddNullToObject(o, "memo");
-			cJSON_AddBoolToObject(o, "memo_sealed", sealed);
-			cJSON_AddNumberToObject(o, "issued", (double)iv->issued_time);
-			cJSON_AddNumberToObject(o, "issued_block", (double)iv->st.issued_block);
-			hex_encode0x(iv->issued_tx, 32, buf);
-			cJSON_AddStringToObject(o, "issued_tx", buf);
-			if (iv->settled_block) {
-				hex_encode0x(iv->settled_tx, 32, buf);
-				cJSON_AddStringToObject(o, "settled_tx", buf);
-			} else {
-				cJSON_AddNullToObject(o, "settled_tx");
-			}
-			cJSON_AddItemToArray(arr, o);
+			cJSON_AddItemToArray(arr, invoice_json(iv, to_me, pt, ti, amount_text, memo, sealed));
 		} else {
 			char amt[AMOUNT_FMT_MAX + 40];
 
