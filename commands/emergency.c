@@ -361,13 +361,10 @@ const struct command_args cmd_emergency_args = {
 int cmd_emergency(const struct command_call *call)
 {
 	struct emergency_options *o = call->opts;
-	struct em_ctx x;
+	struct em_ctx x = { .cx = call->x, .to = &o->tx };
 	ehr_err e = { 0 };
 	int rc;
 
-	memset(&x, 0, sizeof(x));
-	x.cx = call->x;
-	x.to = &o->tx;
 	if (!(rc = em_open(&x, &e))) {
 		struct em_qr q = { o->qr, o->png, o->svg };
 

@@ -26,10 +26,8 @@ static const struct opt import_opts[] = {
 	  OPT_STR(struct import_options, v3file), .alt = 1, .required = true },
 	{ "keystore-passphrase-file", 0, "FILE", OV_FILE, "the v3 file's password (else the terminal asks)",
 	  OPT_STR(struct import_options, kspass) },
-	{ "kdf", 0, "LEVEL", OV_LEVEL, "argon2id cost: interactive, moderate (default) or sensitive",
-	  OPT_STR(struct import_options, kdf) },
-	{ "force", 'f', NULL, OV_NONE, "replace an existing wallet of that name",
-	  OPT_FLAG(struct import_options, force) },
+	WALLET_KDF_OPT(struct import_options),
+	WALLET_FORCE_OPT(struct import_options),
 	{ 0 }
 };
 

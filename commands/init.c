@@ -27,12 +27,9 @@ static const struct opt init_opts[] = {
 	  OPT_STR(struct init_options, out) },
 	{ "bip39-passphrase-file", 0, "FILE", OV_FILE, "an optional BIP39 passphrase (the '25th word')",
 	  OPT_STR(struct init_options, bip39pass) },
-	{ "kdf", 0, "LEVEL", OV_LEVEL, "argon2id cost: interactive, moderate (default) or sensitive",
-	  OPT_STR(struct init_options, kdf) },
-	{ "accounts", 0, "N", OV_NONE, "accounts to derive and list (default 5)",
-	  OPT_ULONG(struct init_options, naccounts, KEYSTORE_MAX_ACCOUNTS) },
-	{ "force", 'f', NULL, OV_NONE, "replace an existing wallet of that name",
-	  OPT_FLAG(struct init_options, force) },
+	WALLET_KDF_OPT(struct init_options),
+	WALLET_ACCOUNTS_OPT(struct init_options),
+	WALLET_FORCE_OPT(struct init_options),
 	{ 0 }
 };
 

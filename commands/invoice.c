@@ -776,12 +776,10 @@ static int invoice_pay(const struct command_call *call)
 {
 	const struct invoice_args *a = call->opts;
 	struct ctx *x = call->x;
-	struct payment pm;
+	struct payment pm = { .id = a->id };
 	ehr_err e = { 0 };
 	int rc;
 
-	memset(&pm, 0, sizeof(pm));
-	pm.id = a->id;
 	if (!(rc = invoice_get(x->c, x->registry, pm.id, &pm.v, &e)) &&
 	    !(rc = pay_check_state(x, &pm, &e)) && !(rc = pay_check_funds(x, &pm, &e)) &&
 	    !(rc = pay_show(x, &pm, &e)) && !(rc = pay_build(x, &pm, &e)) &&

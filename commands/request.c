@@ -454,32 +454,24 @@ static int approve_grant(struct ctx *x, uint64_t id, const char *sid, const stru
 static int deny(struct ctx *x, char kind, uint64_t id, const char *sid, const struct tx_opts *to,
 		chain_receipt *r, ehr_err *e)
 {
-	uint8_t *data = NULL, patient[20], requester[20];
+	consent_request q = { 0 };
+	consent_grant_request gq = { 0 };
+	const uint8_t *patient, *requester;
+	uint8_t *data = NULL;
 	char what[300], who[120];
 	eth_tx tx;
 	int rc, open;
 
-	if (kind == 'a') {
-		consent_request q;
-
-		if ((rc = consent_request_of(x->c, x->registry, id, &q, e)))
-			return rc;
-		if (!q.exists)
-			return ehr_fail(e, EHR_EFAIL, "there is no access request %llu", (unsigned long long)id);
-		memcpy(patient, q.patient, 20);
-		memcpy(requester, q.requester, 20);
-		open = q.status == CONSENT_REQUEST_OPEN;
-	} else {
-		consent_grant_request q;
-
-		if ((rc = consent_grant_request_of(x->c, x->registry, id, &q, e)))
-			return rc;
-		if (!q.exists)
-			return ehr_fail(e, EHR_EFAIL, "there is no grant request %llu", (unsigned long long)id);
-		memcpy(patient, q.patient, 20);
-		memcpy(requester, q.requester, 20);
-		open = q.status == CONSENT_REQUEST_OPEN;
-	}
+	/* the two kinds of request, as far as a denial needs them */
+	if ((rc = kind == 'a' ? consent_request_of(x->c, x->registry, id, &q, e)
+			      : consent_grant_request_of(x->c, x->registry, id, &gq, e)))
+		return rc;
+	if (!(kind == 'a' ? q.exists : gq.exists))
+		return ehr_fail(e, EHR_EFAIL, "there is no %s request %llu", kind == 'a' ? "access" : "grant",
+				(unsigned long long)id);
+	patient = kind == 'a' ? q.patient : gq.patient;
+	requester = kind == 'a' ? q.requester : gq.requester;
+	open = (kind == 'a' ? q.status : gq.status) == CONSENT_REQUEST_OPEN;
 	if (memcmp(patient, x->s.address, 20))
 		return ehr_fail(e, EHR_ECHAIN, "request %s is not to this account: only the patient it names can "
 				"answer it", sid);

@@ -19,12 +19,9 @@ static const struct opt restore_opts[] = {
 	  OPT_STR(struct restore_options, file) },
 	{ "bip39-passphrase-file", 0, "FILE", OV_FILE, "the BIP39 passphrase, if the wallet had one",
 	  OPT_STR(struct restore_options, bip39pass) },
-	{ "kdf", 0, "LEVEL", OV_LEVEL, "argon2id cost: interactive, moderate (default) or sensitive",
-	  OPT_STR(struct restore_options, kdf) },
-	{ "accounts", 0, "N", OV_NONE, "accounts to derive and list (default 5)",
-	  OPT_ULONG(struct restore_options, naccounts, KEYSTORE_MAX_ACCOUNTS) },
-	{ "force", 'f', NULL, OV_NONE, "replace an existing wallet of that name",
-	  OPT_FLAG(struct restore_options, force) },
+	WALLET_KDF_OPT(struct restore_options),
+	WALLET_ACCOUNTS_OPT(struct restore_options),
+	WALLET_FORCE_OPT(struct restore_options),
 	{ 0 }
 };
 
