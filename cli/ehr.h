@@ -35,7 +35,8 @@ extern const struct opt global_opts[];
  * checked, so that a usage error never waits on a wallet or a node. */
 enum command_flags {
 	CMD_NEEDS_WALLET = 1 << 0,   /* reads the wallet file (once: ctx's signer holds it) */
-	CMD_NEEDS_UNLOCK = 1 << 1,   /* may ask for the passphrase (when it asks: signer_unlock) */
+	CMD_NEEDS_UNLOCK = 1 << 1,   /* may ask for the passphrase: nothing to set up, the
+				      * keys unlock when the command asks (signer_unlock) */
 	CMD_NEEDS_NODE = 1 << 2,     /* talks to a node: the target and the chain, and
 				      * with the wallet the signing account's address */
 	CMD_NEEDS_REGISTRY = 1 << 3, /* uses the registry contract: the target and its address */
