@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 corpus=fuzz/corpus
-pkgs="libsodium libsecp256k1 libcurl libcjson libqrencode libcrypto libpng"
+pkgs="libsodium libsecp256k1 libcurl libcjson libqrencode libcrypto libpng zlib"
 make -s build/libehr.a
 mkdir -p build/fuzz-seeds "$corpus"
 # shellcheck disable=SC2046
