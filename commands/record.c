@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cJSON.h>
@@ -24,6 +25,7 @@
 #include "wallet/vault/envelope.h"
 #include "wallet/keys/eth.h"
 #include "wallet/vault/fhir.h"
+#include "wallet/vault/fhir_deid.h"
 #include "wallet/base/fileio.h"
 #include "wallet/registry/grants.h"
 #include "wallet/base/hex.h"
@@ -32,7 +34,7 @@
 
 struct args {
 	const char *title, *type, *media, *store, *out, *fhir, *issuer_keys, *passcode_file;
-	bool split, force, all, wide, unverified;
+	bool split, force, all, wide, unverified, deidentify;
 	struct tx_opts tx;
 	/* what the checks found */
 	const struct subcommand *sub;
@@ -69,6 +71,8 @@ static const struct opt record_opts[] = {
 	  OPT_FLAG(struct args, wide), .forms = OPT_IN(1) },
 	{ "fhir", 0, "FILE", OV_FILE, "export: write a FHIR R4 collection Bundle to FILE",
 	  OPT_STR(struct args, fhir), .forms = OPT_IN(5), .required = true },
+	{ "deidentify", 0, NULL, OV_NONE, "export: FHIR records only, HIPAA Safe Harbor identifiers removed",
+	  OPT_FLAG(struct args, deidentify), .forms = OPT_IN(5) },
 	TX_WAIT_OPTS_IN(struct args, tx, OPT_IN(0) | OPT_IN(4)),
 	{ 0 }
 };
@@ -822,14 +826,41 @@ out:
 
 /* ---- export --fhir -------------------------------------------------------- */
 
+static int current_year(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	return gmtime_r(&now, &tm) ? tm.tm_year + 1900 : 1970;
+}
+
 struct export_state {
 	const struct ctx *x;
 	uint8_t *key;
 	fhir_export *fx;
 	char system[FHIR_RECORD_SYSTEM_MAX];  /* of the records' identifiers */
-	size_t count, skipped;
+	uint8_t *deid_key;                    /* --deidentify: this export's pseudonym key */
+	int this_year;
+	size_t count, skipped, not_fhir;
 	ehr_err *e;
 };
+
+/* A FHIR record de-identified (wallet/vault/fhir_deid.h) and added bare:
+ * no DocumentReference, whose title, file name, date and record id would
+ * identify it */
+static int export_deidentified(struct export_state *xs, const char *json, size_t len, uint64_t id)
+{
+	char *clean = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = fhir_deidentify(json, len, xs->deid_key, xs->this_year, &clean, &n, xs->e)))
+		return ehr_wrap(xs->e, "record %llu", (unsigned long long)id);
+	rc = fhir_export_add_resource(xs->fx, clean, n, xs->e);
+	sodium_memzero(clean, n);
+	free(clean);
+	return rc;
+}
 
 static int export_one(void *ctx, const registry_record *r, int erased)
 {
@@ -858,13 +889,18 @@ static int export_one(void *ctx, const registry_record *r, int erased)
 	snprintf(id, sizeof(id), "%llu", (unsigned long long)r->id);
 	att = (fhir_attachment){ meta.media_type, meta.title, meta.type, meta.file_name,
 				 meta.created, id, xs->system };
+	if (xs->deid_key && !(meta.resource_type[0] && (uint64_t)st.st_size <= FHIR_JSON_MAX)) {
+		xs->not_fhir++;           /* a file cannot be de-identified: left out */
+		goto out;
+	}
 	if (meta.resource_type[0] && (uint64_t)st.st_size <= FHIR_JSON_MAX) {
 		if (!(json = malloc((size_t)st.st_size + 1)) ||
 		    pread(pt, json, (size_t)st.st_size, 0) != (ssize_t)st.st_size) {
 			rc = ehr_fail(e, EHR_EFAIL, "cannot read record %llu back", (unsigned long long)r->id);
 			goto out;
 		}
-		rc = fhir_export_add_record(xs->fx, json, (size_t)st.st_size, &att, e);
+		rc = xs->deid_key ? export_deidentified(xs, json, (size_t)st.st_size, r->id)
+				  : fhir_export_add_record(xs->fx, json, (size_t)st.st_size, &att, e);
 	} else {
 		rc = lseek(pt, 0, SEEK_SET) ? ehr_fail(e, EHR_EFAIL, "cannot rewind a temporary file")
 					    : fhir_export_add_file(xs->fx, pt, &att, e);
@@ -909,9 +945,15 @@ static int record_export(const struct command_call *call)
 	xs.x = x;
 	xs.e = &e;
 	fhir_record_system(chain_chain_id(x->c), x->registry, xs.system);
-	if (!(xs.key = sodium_malloc(32))) {
+	if (!(xs.key = sodium_malloc(32)) ||
+	    (a->deidentify && !(xs.deid_key = sodium_malloc(FHIR_DEID_KEY_BYTES)))) {
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
 		goto out;
+	}
+	if (a->deidentify) {
+		/* a fresh key per export: pseudonyms agree within this file only */
+		randombytes_buf(xs.deid_key, FHIR_DEID_KEY_BYTES);
+		xs.this_year = current_year();
 	}
 	/* written beside its name and renamed into place only whole */
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
@@ -930,14 +972,19 @@ static int record_export(const struct command_call *call)
 		rc = ehr_fail(&e, EHR_EFAIL, "cannot write %s: %s", a->fhir, strerror(errno));
 		goto out;
 	}
-	note("%zu record%s written to %s as a FHIR R4 collection Bundle%s", xs.count,
-	     xs.count == 1 ? "" : "s", a->fhir, xs.skipped ? " (some were not readable)" : "");
+	if (xs.not_fhir)
+		warn("%zu record%s not FHIR, left out: only FHIR can be de-identified", xs.not_fhir,
+		     xs.not_fhir == 1 ? " is" : "s are");
+	note("%zu record%s written to %s as a %sFHIR R4 collection Bundle%s", xs.count,
+	     xs.count == 1 ? "" : "s", a->fhir, a->deidentify ? "de-identified " : "",
+	     xs.skipped ? " (some were not readable)" : "");
 out:
 	if (fd >= 0) {
 		close(fd);
 		unlink(tmp);
 	}
 	sodium_free(xs.key);
+	sodium_free(xs.deid_key);
 	return rc ? report(&e) : 0;
 }
 
