@@ -38,11 +38,15 @@ struct args {
 	const char *title, *type, *media, *store, *out, *fhir, *issuer_keys, *passcode_file;
 	bool split, force, all, wide, unverified, deidentify;
 	struct tx_opts tx;
-	int npos;
-	char **pos;
+	/* what the checks found */
+	const struct subcommand *sub;
+	uint64_t id;                 /* get, erase */
+	bool on_chain;               /* add: --store chain */
+	struct incoming *ins;        /* add: the files, read and checked */
+	size_t n, cap;
 };
 
-const struct opt cmd_record_opts[] = {
+static const struct opt record_opts[] = {
 	{ "title", 0, "TITLE", OV_NONE, "add: the record's title (default: the file name)",
 	  OPT_STR(struct args, title), .forms = OPT_IN(0) },
 	{ "type", 0, "TYPE", OV_NONE, "add: the record's type (default: the FHIR resourceType); list: only this type",
@@ -214,84 +218,38 @@ static bool any_signed(const uint8_t (*hashes)[32], size_t n)
 	return hashes && n && !sodium_is_zero(&hashes[0][0], n * 32);
 }
 
-static int record_add(struct args *a)
+/* The store, then every file read and checked before the wallet is read
+ * and before anything is sealed or sent. */
+static int add_check(const struct command_call *call)
 {
-	struct ctx x;
-	struct incoming *ins = NULL;
-	struct ingest_batch batch = { 0 };
-	const keystore_account *acct;
-	chainstore_plan plan = { 0 };
-	chain_receipt *r = NULL;
-	uint8_t (*hashes)[32] = NULL;
-	eth_tx *txs = NULL;
-	size_t n = 0, cap = 0, i;
-	bool on_chain, sent = false;
-	char what[256];
+	struct args *a = call->opts;
 	ehr_err e = { 0 };
-	int rc;
+	size_t i;
 
-	if (!a->npos)
+	if (!call->npos)
 		return usage_error("record", "'record add' needs at least one FILE");
-	if (a->title && a->npos > 1)
+	if (a->title && call->npos > 1)
 		return usage_error("record", "--title names one record: give one FILE with it");
-	on_chain = !strcmp(a->store, "chain");
-	if (!on_chain && strncmp(a->store, "dir:", 4))
+	a->on_chain = !strcmp(a->store, "chain");
+	if (!a->on_chain && strncmp(a->store, "dir:", 4))
 		return usage_error("record", "--store is chain or dir:PATH, not '%s'", a->store);
-	if (!on_chain && (rc = records_store_check(a->store, &e)))
+	if (!a->on_chain && records_store_check(a->store, &e))
 		return report(&e);
-
-	/* read and check every file, card and link before anything is sealed or sent */
+	/* every file, card and link */
 	{
 		struct record_in in = { a->title, a->split, a->issuer_keys, a->unverified, a->passcode_file };
 
-		if ((rc = record_in_collect(&in, a->pos, a->npos, &ins, &n, &cap, &e))) {
-			rc = report(&e);
-			goto out;
-		}
+		if (record_in_collect(&in, call->pos, call->npos, &a->ins, &a->n, &a->cap, &e))
+			return report(&e);
 	}
-	for (i = 0; i < n; i++)
-		ingest_describe(&ins[i], a->type, a->media);
+	for (i = 0; i < a->n; i++)
+		ingest_describe(&a->ins[i], a->type, a->media);
+	return 0;
+}
 
-	if ((rc = ctx_open(&x, &e)))
-		goto fail;
-	if (!(acct = keystore_account_by_index(x.s.ks, x.s.index))) {
-		rc = ehr_fail(&e, EHR_EUSAGE, "account %u is not in the wallet's list (ehr accounts --add)",
-			      x.s.index);
-		goto fail;
-	}
-	if ((rc = ingest_seal_all(&batch, ins, n, acct->encryption_key, NULL,
-				  on_chain ? NULL : a->store, &e)) ||
-	    (rc = ingest_plan(x.s.address, 0, ins, n, on_chain, &plan, &e)))
-		goto fail;
-	txs = calloc(plan.ntxs, sizeof(*txs));
-	hashes = calloc(plan.ntxs, sizeof(*hashes));
-	r = calloc(plan.ntxs, sizeof(*r));
-	if (!txs || !hashes || !r) {
-		rc = ehr_fail(&e, EHR_EFAIL, "out of memory");
-		goto fail;
-	}
-	for (i = 0; i < plan.ntxs; i++) {
-		txs[i].has_to = 1;
-		memcpy(txs[i].to, x.registry, 20);
-		txs[i].data = plan.txs[i].data;
-		txs[i].data_len = plan.txs[i].len;
-	}
-	snprintf(what, sizeof(what), "Add %zu record%s (%s)", n, n == 1 ? "" : "s",
-		 on_chain ? "ciphertext on chain" : a->store);
-	rc = tx_submit_many(x.c, &x.s, txs, plan.ntxs, what, &a->tx, hashes, r, &e);
-	sent = !rc || any_signed((const uint8_t (*)[32])hashes, plan.ntxs);
-	if (rc || (rc = ingest_ids(x.registry, r, plan.ntxs, ins, n, &e)))
-		goto fail;
-	{
-		size_t ngrants;
-
-		if ((rc = seal_to_all_grantees(&x, ins, n, &a->tx, &ngrants, &e))) {
-			ehr_wrap(&e, "the records are added, but sharing them with the --all grantees failed");
-			goto fail;
-		}
-		if (ngrants)
-			note("shared with %zu active --all grant%s", ngrants, ngrants == 1 ? "" : "s");
-	}
+static void print_added(const struct incoming *ins, size_t n)
+{
+	size_t i;
 
 	if (g.json) {
 		cJSON *arr = cJSON_CreateArray();
@@ -316,14 +274,70 @@ static int record_add(struct args *a)
 			printf("record %llu  %-14s %s\n", (unsigned long long)ins[i].id, ins[i].meta.type,
 			       ins[i].meta.title);
 	}
+}
+
+static int record_add(const struct command_call *call)
+{
+	const struct args *a = call->opts;
+	struct ctx *x = call->x;
+	struct incoming *ins = a->ins;
+	struct ingest_batch batch = { 0 };
+	const keystore_account *acct;
+	chainstore_plan plan = { 0 };
+	chain_receipt *r = NULL;
+	uint8_t (*hashes)[32] = NULL;
+	eth_tx *txs = NULL;
+	size_t n = a->n, i;
+	bool on_chain = a->on_chain, sent = false;
+	char what[256];
+	ehr_err e = { 0 };
+	int rc;
+
+	if (!(acct = keystore_account_by_index(x->s.ks, x->s.index))) {
+		rc = ehr_fail(&e, EHR_EUSAGE, "account %u is not in the wallet's list (ehr accounts --add)",
+			      x->s.index);
+		goto fail;
+	}
+	if ((rc = ingest_seal_all(&batch, ins, n, acct->encryption_key, NULL,
+				  on_chain ? NULL : a->store, &e)) ||
+	    (rc = ingest_plan(x->s.address, 0, ins, n, on_chain, &plan, &e)))
+		goto fail;
+	txs = calloc(plan.ntxs, sizeof(*txs));
+	hashes = calloc(plan.ntxs, sizeof(*hashes));
+	r = calloc(plan.ntxs, sizeof(*r));
+	if (!txs || !hashes || !r) {
+		rc = ehr_fail(&e, EHR_EFAIL, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < plan.ntxs; i++) {
+		txs[i].has_to = 1;
+		memcpy(txs[i].to, x->registry, 20);
+		txs[i].data = plan.txs[i].data;
+		txs[i].data_len = plan.txs[i].len;
+	}
+	snprintf(what, sizeof(what), "Add %zu record%s (%s)", n, n == 1 ? "" : "s",
+		 on_chain ? "ciphertext on chain" : a->store);
+	rc = tx_submit_many(x->c, &x->s, txs, plan.ntxs, what, &a->tx, hashes, r, &e);
+	sent = !rc || any_signed((const uint8_t (*)[32])hashes, plan.ntxs);
+	if (rc || (rc = ingest_ids(x->registry, r, plan.ntxs, ins, n, &e)))
+		goto fail;
+	{
+		size_t ngrants;
+
+		if ((rc = seal_to_all_grantees(x, ins, n, &a->tx, &ngrants, &e))) {
+			ehr_wrap(&e, "the records are added, but sharing them with the --all grantees failed");
+			goto fail;
+		}
+		if (ngrants)
+			note("shared with %zu active --all grant%s", ngrants, ngrants == 1 ? "" : "s");
+	}
+	print_added(ins, n);
 fail:
 	if (rc) {
 		rc = report(&e);
 		if (!on_chain && !sent)
 			unstore_envelopes(ins, n);
 	}
-	ctx_close(&x);
-out:
 	for (i = 0; r && i < plan.ntxs; i++)
 		chain_receipt_free(&r[i]);
 	free(r);
@@ -331,9 +345,6 @@ out:
 	free(txs);
 	chainstore_plan_free(&plan);
 	ingest_batch_free(&batch);
-	for (i = 0; i < n; i++)
-		ingest_free(&ins[i]);
-	free(ins);
 	return rc;
 }
 
@@ -352,7 +363,7 @@ static const struct table_col list_cols[] = {
 };
 
 struct list_state {
-	struct ctx *x;
+	const struct ctx *x;
 	const struct args *a;
 	uint8_t *key;
 	cJSON *arr;
@@ -459,17 +470,20 @@ static int list_one(void *ctx, const registry_record *r, int erased)
 	return 0;
 }
 
-static int record_list(struct args *a)
+static int no_operands(const struct command_call *call)
 {
-	struct ctx x;
-	struct list_state ls = { &x, a, NULL, NULL, NULL, NULL, 0 };
+	return call->npos ? usage_error("record", "'record %s' takes no arguments", call->pos[-1]) : 0;
+}
+
+static int record_list(const struct command_call *call)
+{
+	const struct args *a = call->opts;
+	struct ctx *x = call->x;
+	struct list_state ls = { x, a, NULL, NULL, NULL, NULL, 0 };
 	ehr_err e = { 0 };
 	int rc;
 
-	if (a->npos)
-		return usage_error("record", "'record list' takes no arguments");
-	if ((rc = ctx_open(&x, &e)) || (rc = parties_open(&ls.parties, x.c, x.registry, &e)) ||
-	    (rc = signer_unlock(&x.s, &e)))
+	if ((rc = parties_open(&ls.parties, x->c, x->registry, &e)) || (rc = signer_unlock(&x->s, &e)))
 		goto out;
 	if (!(ls.key = sodium_malloc(32))) {
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
@@ -481,7 +495,7 @@ static int record_list(struct args *a)
 		rc = ehr_fail(&e, EHR_EFAIL, "out of memory");
 		goto out;
 	}
-	rc = records_of_patient(x.c, x.registry, x.s.address, list_one, &ls, &e);
+	rc = records_of_patient(x->c, x->registry, x->s.address, list_one, &ls, &e);
 	if (rc == EHR_EFAIL && !e.msg[0])
 		ehr_fail(&e, EHR_EFAIL, "out of memory");
 	if (!rc && ls.arr)
@@ -496,41 +510,59 @@ out:
 	table_free(ls.t);
 	parties_close(ls.parties);
 	sodium_free(ls.key);
-	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
 
 /* ---- get, verify, erase --------------------------------------------------- */
 
-static int record_get(struct args *a)
+/* One record id into a->id. */
+static int one_id(const struct command_call *call, const char *what)
 {
-	struct ctx x;
+	struct args *a = call->opts;
+
+	if (call->npos != 1 || opt_id(call->pos[0], &a->id))
+		return usage_error("record", "'record %s' takes one record id%s", call->pos[-1], what);
+	return 0;
+}
+
+static int get_check(const struct command_call *call)
+{
+	const struct args *a = call->opts;
+	int rc;
+
+	if ((rc = one_id(call, " (a number from 1)")))
+		return rc;
+	if (a->out && strcmp(a->out, "-") && !a->force && access(a->out, F_OK) == 0)
+		return fail(EHR_EUSAGE, "%s exists (use --force to replace it)", a->out);
+	return 0;
+}
+
+static int record_get(const struct command_call *call)
+{
+	const struct args *a = call->opts;
+	struct ctx *x = call->x;
 	registry_record r = { 0 };
 	envelope_meta meta;
 	uint8_t *key = NULL;
-	uint64_t id;
+	uint64_t id = a->id;
 	int erased, fd = -1, rc;
 	char name[300];
 	const char *out = a->out;
 	ehr_err e = { 0 };
 
-	if (a->npos != 1 || opt_id(a->pos[0], &id))
-		return usage_error("record", "'record get' takes one record id (a number from 1)");
-	if (out && strcmp(out, "-") && !a->force && access(out, F_OK) == 0)
-		return fail(EHR_EUSAGE, "%s exists (use --force to replace it)", out);
-	if ((rc = ctx_open(&x, &e)) || (rc = records_get(x.c, x.registry, id, &r, &erased, &e)))
+	if ((rc = records_get(x->c, x->registry, id, &r, &erased, &e)))
 		goto out;
 	if (erased) {
 		rc = ehr_fail(&e, EHR_EFAIL, "record %llu is erased", (unsigned long long)id);
 		goto out;
 	}
-	if ((rc = signer_unlock(&x.s, &e)))
+	if ((rc = signer_unlock(&x->s, &e)))
 		goto out;
 	if (!(key = sodium_malloc(32))) {
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
 		goto out;
 	}
-	if ((rc = records_data_key(&r, x.s.address, x.s.keys->enc_public, x.s.keys->enc_secret, key, &e)) ||
+	if ((rc = records_data_key(&r, x->s.address, x->s.keys->enc_public, x->s.keys->enc_secret, key, &e)) ||
 	    (rc = envelope_read_meta_mem(r.meta, r.meta_len, key, &meta, &e)))
 		goto out;
 	if (!out) {
@@ -542,7 +574,7 @@ static int record_get(struct args *a)
 		}
 	}
 	/* the ciphertext is checked against the anchor before decrypting */
-	if ((rc = records_fetch_verified(x.c, x.registry, &r, &fd, &e)))
+	if ((rc = records_fetch_verified(x->c, x->registry, &r, &fd, &e)))
 		goto out;
 	if (!strcmp(out, "-"))
 		rc = envelope_open(fd, STDOUT_FILENO, key, r.content_hash, NULL, &meta, &e);
@@ -567,7 +599,6 @@ out:
 		close(fd);
 	sodium_free(key);
 	records_free(&r);
-	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
 
@@ -619,32 +650,43 @@ static int verify_cb(void *ctx, const registry_record *r, int erased)
 	return verify_one(ctx, r, erased);
 }
 
-int record_verify(char **ids, int nids, bool all)
+static int verify_check(const struct command_call *call)
 {
-	struct ctx x;
-	struct verify_state vs = { &x, 0, 0, 0, NULL };
+	const struct args *a = call->opts;
+	uint64_t id;
+	int k;
+
+	if (a->all == (call->npos > 0))
+		return usage_error("record", "'record verify' takes record ids or --all");
+	for (k = 0; k < call->npos; k++)
+		if (opt_id(call->pos[k], &id))
+			return usage_error("record", "'%s' is not a record id", call->pos[k]);
+	return 0;
+}
+
+static int record_verify_ids(const struct command_call *call)
+{
+	return record_verify(call->x, call->pos, call->npos, ((const struct args *)call->opts)->all);
+}
+
+int record_verify(struct ctx *x, char **ids, int nids, bool all)
+{
+	struct verify_state vs = { x, 0, 0, 0, NULL };
 	ehr_err e = { 0 };
 	int k, rc = 0;
 	uint64_t id;
 
-	if (all == (nids > 0))
-		return usage_error("record", "'record verify' takes record ids or --all");
-	for (k = 0; k < nids; k++)
-		if (opt_id(ids[k], &id))
-			return usage_error("record", "'%s' is not a record id", ids[k]);
-	if ((rc = ctx_open(&x, &e)))
-		goto out;
 	if (g.json)
 		vs.arr = cJSON_CreateArray();
 	if (all) {
-		rc = records_of_patient(x.c, x.registry, x.s.address, verify_cb, &vs, &e);
+		rc = records_of_patient(x->c, x->registry, x->s.address, verify_cb, &vs, &e);
 	} else {
 		for (k = 0; k < nids && !rc; k++) {
 			registry_record r;
 			int erased;
 
 			opt_id(ids[k], &id);
-			if ((rc = records_get(x.c, x.registry, id, &r, &erased, &e)))
+			if ((rc = records_get(x->c, x->registry, id, &r, &erased, &e)))
 				break;
 			rc = verify_one(&vs, &r, erased);
 			records_free(&r);
@@ -659,8 +701,6 @@ int record_verify(char **ids, int nids, bool all)
 	if (!rc && vs.bad)
 		rc = ehr_fail(&e, EHR_EINTEGRITY, "%zu of %zu records failed verification", vs.bad,
 			      vs.good + vs.bad);
-out:
-	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
 
@@ -693,24 +733,28 @@ static int erase_file(struct ctx *x, const registry_record *r, bool *deleted, eh
 	return 0;
 }
 
-static int record_erase(struct args *a)
+static int erase_check(const struct command_call *call)
 {
-	struct ctx x;
+	return one_id(call, "");
+}
+
+static int record_erase(const struct command_call *call)
+{
+	const struct args *a = call->opts;
+	struct ctx *x = call->x;
 	registry_record r = { 0 };
 	chain_receipt rcpt = { 0 };
 	eth_tx tx;
 	uint8_t hash[32], *data = NULL;
-	uint64_t id;
+	uint64_t id = a->id;
 	int erased, rc;
 	bool dir, deleted = false;
 	char what[700];
 	ehr_err e = { 0 };
 
-	if (a->npos != 1 || opt_id(a->pos[0], &id))
-		return usage_error("record", "'record erase' takes one record id");
-	if ((rc = ctx_open(&x, &e)) || (rc = records_get(x.c, x.registry, id, &r, &erased, &e)))
+	if ((rc = records_get(x->c, x->registry, id, &r, &erased, &e)))
 		goto out;
-	if (memcmp(r.patient, x.s.address, 20)) {
+	if (memcmp(r.patient, x->s.address, 20)) {
 		rc = ehr_fail(&e, EHR_ECHAIN, "record %llu is not this account's: only its patient may erase it",
 			      (unsigned long long)id);
 		goto out;
@@ -721,7 +765,7 @@ static int record_erase(struct args *a)
 	}
 	memset(&tx, 0, sizeof(tx));
 	tx.has_to = 1;
-	memcpy(tx.to, x.registry, 20);
+	memcpy(tx.to, x->registry, 20);
 	if ((rc = registry_call_erase(id, &data, &tx.data_len, &e)))
 		goto out;
 	tx.data = data;
@@ -731,10 +775,10 @@ static int record_erase(struct args *a)
 		 records_locator_names_content(&r) ? "its ciphertext is deleted from the directory, "
 						     "unless another of your records uses it" :
 		 "its locator names a file that is not its own: no file is deleted");
-	if ((rc = tx_submit(x.c, &x.s, &tx, what, &a->tx, hash, &rcpt, &e)))
+	if ((rc = tx_submit(x->c, &x->s, &tx, what, &a->tx, hash, &rcpt, &e)))
 		goto out;
 	if (dir)
-		rc = erase_file(&x, &r, &deleted, &e);
+		rc = erase_file(x, &r, &deleted, &e);
 	else
 		warn("%s", chainstore_describe());
 	if (!rc) {
@@ -748,7 +792,6 @@ out:
 	free(data);
 	chain_receipt_free(&rcpt);
 	records_free(&r);
-	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
 
@@ -763,7 +806,7 @@ static int current_year(void)
 }
 
 struct export_state {
-	struct ctx *x;
+	const struct ctx *x;
 	uint8_t *key;
 	fhir_export *fx;
 	char system[FHIR_RECORD_SYSTEM_MAX];  /* of the records' identifiers */
@@ -844,27 +887,35 @@ out:
 	return rc;
 }
 
-static int record_export(struct args *a)
+static int export_check(const struct command_call *call)
 {
-	struct ctx x;
+	const struct args *a = call->opts;
+
+	if (!a->fhir)
+		return usage_error("record", "'record export' needs --fhir FILE");
+	if (call->npos)
+		return usage_error("record", "'record export' takes no arguments");
+	if (!a->force && access(a->fhir, F_OK) == 0)
+		return fail(EHR_EUSAGE, "%s exists (use --force to replace it)", a->fhir);
+	return 0;
+}
+
+static int record_export(const struct command_call *call)
+{
+	const struct args *a = call->opts;
+	struct ctx *x = call->x;
 	struct export_state xs;
 	char tmp[4200];
 	ehr_err e = { 0 };
 	int rc, fd = -1;
 
-	if (!a->fhir)
-		return usage_error("record", "'record export' needs --fhir FILE");
-	if (a->npos)
-		return usage_error("record", "'record export' takes no arguments");
-	if (!a->force && access(a->fhir, F_OK) == 0)
-		return fail(EHR_EUSAGE, "%s exists (use --force to replace it)", a->fhir);
 	memset(&xs, 0, sizeof(xs));
 	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", a->fhir, (long)getpid());
-	if ((rc = ctx_open(&x, &e)) || (rc = signer_unlock(&x.s, &e)) || (rc = chain_check_id(x.c, &e)))
+	if ((rc = signer_unlock(&x->s, &e)) || (rc = chain_check_id(x->c, &e)))
 		goto out;
-	xs.x = &x;
+	xs.x = x;
 	xs.e = &e;
-	fhir_record_system(chain_chain_id(x.c), x.registry, xs.system);
+	fhir_record_system(chain_chain_id(x->c), x->registry, xs.system);
 	if (!(xs.key = sodium_malloc(32)) ||
 	    (a->deidentify && !(xs.deid_key = sodium_malloc(FHIR_DEID_KEY_BYTES)))) {
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
@@ -882,7 +933,7 @@ static int record_export(struct args *a)
 	}
 	if ((rc = fhir_export_begin(fd, &xs.fx, &e)))
 		goto out;
-	if ((rc = records_of_patient(x.c, x.registry, x.s.address, export_one, &xs, &e))) {
+	if ((rc = records_of_patient(x->c, x->registry, x->s.address, export_one, &xs, &e))) {
 		fhir_export_free(xs.fx);
 		goto out;
 	}
@@ -905,40 +956,51 @@ out:
 	}
 	sodium_free(xs.key);
 	sodium_free(xs.deid_key);
-	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
 
 /* ---- the command ---------------------------------------------------------- */
 
-int cmd_record(int argc, char **argv)
-{
-	struct opt_parser p;
-	struct args a;
-	const char *sub;
+static const struct subcommand record_subs[] = {
+	{ "add", add_check, record_add },
+	{ "list", no_operands, record_list },
+	{ "get", get_check, record_get },
+	{ "verify", verify_check, record_verify_ids },
+	{ "erase", erase_check, record_erase },
+	{ "export", export_check, record_export },
+	{ NULL, NULL, NULL }
+};
 
-	memset(&a, 0, sizeof(a));
-	a.store = "chain";
-	tx_opts_init(&a.tx);
-	opt_init(&p, "record", argc, argv, cmd_record_opts);
-	if (opt_parse(&p, &a))
-		return EHR_EUSAGE;
-	if (!p.npos)
-		return usage_error("record", "give a subcommand: add, list, get, verify, erase or export");
-	sub = p.pos[0];
-	a.npos = p.npos - 1;
-	a.pos = p.pos + 1;
-	if (!strcmp(sub, "add"))
-		return record_add(&a);
-	if (!strcmp(sub, "list"))
-		return record_list(&a);
-	if (!strcmp(sub, "get"))
-		return record_get(&a);
-	if (!strcmp(sub, "verify"))
-		return record_verify(a.pos, a.npos, a.all);
-	if (!strcmp(sub, "erase"))
-		return record_erase(&a);
-	if (!strcmp(sub, "export"))
-		return record_export(&a);
-	return usage_error("record", "unknown subcommand '%s' (add, list, get, verify, erase, export)", sub);
+static int record_check(const struct command_call *call)
+{
+	struct args *a = call->opts;
+
+	if (!(a->sub = subcommand_find(record_subs, call->pos[0])))
+		return usage_error("record", "unknown subcommand '%s' (add, list, get, verify, erase, export)",
+				   call->pos[0]);
+	return subcommand_check(a->sub, call);
+}
+
+static void record_done(void *opts)
+{
+	struct args *a = opts;
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		ingest_free(&a->ins[i]);
+	free(a->ins);
+}
+
+static const struct args record_defaults = { .store = "chain", .tx = TX_OPTS_DEFAULTS };
+
+const struct command_args cmd_record_args = {
+	.opts = record_opts, .size = sizeof(record_defaults), .defaults = &record_defaults,
+	.min_pos = 1, .max_pos = -1,
+	.wrong_count = "give a subcommand: add, list, get, verify, erase or export",
+	.check = record_check, .done = record_done,
+};
+
+int cmd_record(const struct command_call *call)
+{
+	return subcommand_run(((const struct args *)call->opts)->sub, call);
 }
