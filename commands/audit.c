@@ -22,6 +22,7 @@
 #include "wallet/base/array.h"
 #include "wallet/base/fileio.h"
 #include "wallet/base/hex.h"
+#include "wallet/base/text.h"
 #include "wallet/chain/abi.h"
 #include "wallet/keys/eth.h"
 #include "wallet/registry/fhir_audit.h"
@@ -191,14 +192,13 @@ static int look_up_names(struct audit *a, ehr_err *e)
 	for (i = 0; i < n; i++) {
 		abi_value *res = NULL;
 		const uint8_t *name;
-		size_t len = 0, j, m = 0;
+		size_t len = 0;
 
 		if (calls[i].status || abi_decode("(bytes32,string,uint8)", calls[i].ret, calls[i].ret_len,
 						  &res, NULL))
 			continue;  /* no name: the address stands alone */
 		if ((name = abi_get_bytes(abi_item(res, 1), &len)))
-			for (j = 0; j < len && m < REG_NAME_MAX; j++)
-				a->names[i].name[m++] = name[j] >= 32 && name[j] < 127 ? (char)name[j] : '?';
+			text_clean(a->names[i].name, sizeof(a->names[i].name), name, len, TEXT_ASCII);
 		abi_free(res);
 	}
 out:

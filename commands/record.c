@@ -387,15 +387,6 @@ static void author_text(const uint8_t me[20], const uint8_t addr[20], const char
 		snprintf(out, cap, "%s", hex);
 }
 
-/* s with control characters shown as '?': a title is whatever its author
- * wrote, and a terminal must not take it for commands. */
-static void printable(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < ' ' || *s == 0x7f)
-			*s = '?';
-}
-
 static int list_row(struct list_state *ls, const registry_record *r, const envelope_meta *meta,
 		    bool readable, int erased, const char *name)
 {
@@ -409,8 +400,6 @@ static int list_row(struct list_state *ls, const registry_record *r, const envel
 	snprintf(type, sizeof(type), "%s", readable ? meta->type : "?");
 	author_text(ls->x->s.address, r->author, name, author, sizeof(author));
 	snprintf(title, sizeof(title), "%s%s", readable ? meta->title : "(not readable)", erased ? " (erased)" : "");
-	printable(type);
-	printable(title);
 	return table_add(ls->t, cells);
 }
 

@@ -70,15 +70,6 @@ struct watch {
 
 /* ---- who: names from the key directory ---------------------------------------- */
 
-/* Keeps printable ASCII; anything else (a registered name is anyone's
- * words) becomes '?'. */
-static void sanitise(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			*s = '?';
-}
-
 /* The registered name of addr ("" when none), asked once per address. */
 static const char *name_of(struct watch *w, const uint8_t addr[20])
 {
@@ -96,7 +87,6 @@ static const char *name_of(struct watch *w, const uint8_t addr[20])
 	n = &w->names[w->nnames++];
 	memcpy(n->addr, addr, 20);
 	snprintf(n->name, sizeof(n->name), "%s", acct.registered ? acct.name : "");
-	sanitise(n->name);
 	return n->name;
 }
 
