@@ -164,6 +164,75 @@ head -c $((size / 2)) "$T/dev.before" > "$W/dev.json"
 check_exit "a truncated wallet file is exit 6" 6 "$EHR" --wallet dev sign x
 cp "$T/dev.before" "$W/dev.json"
 
+## the key check: a wallet altered on purpose (its checksum recomputed) is
+## told from a wrong passphrase
+# swap_addresses FILE: swaps the addresses of accounts 0 and 1 in FILE's
+# header, in place, and writes the checksum ehr-formats(5) gives for the
+# result; with "same" it only recomputes the checksum (to show the
+# recomputation is right).
+swap_addresses() {
+	python3 - "$1" "${2:-swap}" << 'PY'
+import hashlib, json, re, sys
+path, how = sys.argv[1], sys.argv[2]
+text = open(path).read()
+doc = json.loads(text)
+accts = doc["header"]["accounts"]
+if how == "swap":
+	a, b = accts[0]["address"], accts[1]["address"]
+	text = text.replace(a, "@A@").replace(b, a).replace("@A@", b)
+	doc = json.loads(text)
+ad = json.dumps(doc["header"], separators=(",", ":"), ensure_ascii=False)
+h = hashlib.blake2b(ad.encode() + b"\0" + doc["ciphertext"].encode(), digest_size=32).hexdigest()
+text = re.sub(r'"checksum":\t"[0-9a-f]{64}"', '"checksum":\t"%s"' % h, text)
+open(path, "w").write(text)
+PY
+}
+cp "$T/dev.before" "$W/dev.json"
+check_eq "a new wallet file has a key check" "$(grep -c '"check":' "$W/dev.json")" 1
+swap_addresses "$W/dev.json" same
+cmp -s "$W/dev.json" "$T/dev.before"; check_eq "the test recomputes ehr's checksum exactly" $? 0
+a0=$("$EHR" --wallet dev address --index 0)
+a1=$("$EHR" --wallet dev address --index 1)
+swap_addresses "$W/dev.json"
+cp "$W/dev.json" "$T/dev.swapped"
+check_exit "the swapped file still opens without the passphrase" 0 "$EHR" --wallet dev address --index 0
+check_eq "and shows account 1's address as account 0's (as trustworthy as the file)" "$(cat "$E2E_OUT")" "$a1"
+check_exit "unlocking the altered file is exit 6" 6 "$EHR" --wallet dev sign x
+grep_err "  saying it was altered" "the wallet file .*dev.json was altered"
+grep_err "  and that the passphrase is right" "the passphrase is right"
+check_exit "  so is deriving from it (6)" 6 "$EHR" --wallet dev address --path "m/44'/60'/0'/0/0"
+check_exit "a wrong passphrase on the altered file is still exit 3" 3 "$EHR" --wallet dev \
+	--passphrase-file "$T/wrongpw" sign x
+grep_err "  saying wrong passphrase" "wrong passphrase"
+cmp -s "$W/dev.json" "$T/dev.swapped"; check_eq "  the altered file is left as it was" $? 0
+cp "$T/dev.before" "$W/dev.json"
+check_exit "the file as ehr wrote it unlocks" 0 "$EHR" --wallet dev address --path "m/44'/60'/0'/0/0"
+check_eq "  to the real account 0" "$(cat "$E2E_OUT")" "$a0"
+
+# a wallet written before the key check (passphrase "fuzz"): read as before,
+# upgraded by its next passwd
+cp "$E2E_ROOT/tests/e2e/wallet-before-key-check.json" "$W/old.json"
+chmod 600 "$W/old.json"
+printf 'fuzz\n' > "$T/oldpw"
+check_eq "the old file has no key check" "$(grep -c '"check":' "$W/old.json")" 0
+check_exit "an old file unlocks with its passphrase" 0 "$EHR" --wallet old --passphrase-file "$T/oldpw" \
+	address --path "m/44'/60'/0'/0/0"
+old0=$(cat "$E2E_OUT")
+check_eq "  to the address its header lists" "$("$EHR" --wallet old address)" "$old0"
+check_exit "an old file with a wrong passphrase is exit 3" 3 "$EHR" --wallet old sign x
+cp "$W/old.json" "$T/old.before"
+swap_addresses "$W/old.json"
+check_exit "an old file altered is exit 3 too: it has no key check to tell" 3 "$EHR" --wallet old \
+	--passphrase-file "$T/oldpw" sign x
+cp "$T/old.before" "$W/old.json"
+printf 'an old wallet upgraded in place\n' > "$T/oldpw2"
+check_exit "passwd rewrites an old file" 0 "$EHR" --wallet old --passphrase-file "$T/oldpw" passwd \
+	--new-passphrase-file "$T/oldpw2"
+check_eq "  with a key check" "$(grep -c '"check":' "$W/old.json")" 1
+swap_addresses "$W/old.json"
+check_exit "  so an alteration is exit 6 from then on" 6 "$EHR" --wallet old --passphrase-file "$T/oldpw2" sign x
+"$EHR" wallets remove old --yes -q 2> /dev/null || rm -f "$W/old.json"
+
 echo "abandon abandon abandn abandon abandon abandon abandon abandon abandon abandon abandon about" > "$T/bad1"
 check_exit "unknown mnemonic word is exit 2" 2 "$EHR" --wallet bad restore --mnemonic-file "$T/bad1"
 grep_err "the word is named" "abandn"
