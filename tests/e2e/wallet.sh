@@ -376,6 +376,62 @@ exec 4>&- 2> /dev/null
 wait $pid
 check_eq "ps shows no passphrase or words during an unlock" "$leak" no
 
+## no core file and no peeking by the same user while secrets are in memory:
+## a command that may unlock is not dumpable from its start (issue 14)
+# Root may read any process, so as root both sides run as nobody (setpriv);
+# as any other user they run as that user.
+as_user=
+if [ "$(id -u)" = 0 ]; then
+	command -v setpriv > /dev/null 2>&1 && as_user="setpriv --reuid=65534 --regid=65534 --clear-groups --"
+fi
+if [ "$(id -u)" = 0 ] && [ -z "$as_user" ]; then
+	echo "skip - running as root without setpriv: the same-user checks need another user"
+else
+	P=$(mktemp -d /tmp/ehr-peek.XXXXXX)
+	[ -n "$as_user" ] && chown 65534:65534 "$P"
+	$as_user sh -c 'umask 077; mkdir "$1/home"; cat > "$1/pw"; mkfifo "$1/fifo"' sh "$P" < "$T/pw"
+	$as_user env EHR_HOME="$P/home" "$EHR" init --kdf interactive --mnemonic-out "$P/m" \
+		--passphrase-file "$P/pw" -q
+	# stat_of PID: "COMMAND STATE" from /proc/PID/stat, readable by anyone
+	stat_of() { sed -n 's/^[0-9]* (\(.*\)) \([A-Z]\).*/\1 \2/p' "/proc/$1/stat" 2> /dev/null; }
+	$as_user sleep 60 & peer=$!
+	$as_user env EHR_HOME="$P/home" "$EHR" --passphrase-fd 3 sign "peek" 3< "$P/fifo" > "$P/sig" 2>&1 &
+	pid=$!
+	exec 4> "$P/fifo"
+	# until ehr sleeps in its read of the (empty) passphrase pipe
+	i=0
+	while [ "$(stat_of $pid)" != "ehr S" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	check_eq "ehr waits for its passphrase" "$(stat_of $pid)" "ehr S"
+	check_eq "the same user reads a dumpable process's environment (the check works)" \
+		"$($as_user cat "/proc/$peer/environ" > /dev/null 2>&1 && echo read)" read
+	check_eq "but not ehr's" "$($as_user cat "/proc/$pid/environ" > /dev/null 2>&1 && echo read || echo refused)" refused
+	check_eq "nor its memory map (the peer's: $($as_user cat "/proc/$peer/maps" 2> /dev/null | wc -l) lines)" \
+		"$($as_user cat "/proc/$pid/maps" 2> /dev/null | wc -l)" 0
+	# try_attach PID: PTRACE_SEIZE as the user (it does not stop the
+	# process; the tracer's exit detaches it): attached or refused
+	try_attach() {
+		$as_user "$py" -c '
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+print("attached" if libc.ptrace(0x4206, int(sys.argv[1]), None, None) == 0 else "refused")' "$1" 2> /dev/null
+	}
+	py=/usr/bin/python3
+	[ -x "$py" ] || py=$(command -v python3)
+	if [ "$(try_attach $peer)" = attached ]; then
+		check_eq "and cannot attach to it with ptrace, as it can to the dumpable one" "$(try_attach $pid)" refused
+	else
+		echo "skip - the user cannot attach to its own dumpable process either (Yama, or no python3)"
+	fi
+	check_eq "its core file limit is 0, soft and hard" \
+		"$(sed -n 's/^Max core file size *\([0-9a-z]*\) *\([0-9a-z]*\).*/\1 \2/p' /proc/$pid/limits)" "0 0"
+	cat "$P/pw" >&4
+	exec 4>&-
+	wait $pid
+	check_eq "then it signs as usual" "$?" 0
+	kill $peer 2> /dev/null; wait $peer 2> /dev/null
+	rm -rf "$P"
+fi
+
 ## opening a wallet removes the copies a killed writer left of it, no other
 sh -c 'exit 0' & dead=$!; wait $dead
 sleep 60 & live=$!
