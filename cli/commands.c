@@ -51,7 +51,7 @@ const struct command commands[] = {
 	  "ADDR\n@4 @\nlist", cmd_grant_opts, W | U | N | R, "list" },
 	{ "revoke", cmd_revoke, "end a grant at once", "GRANT_ID", cmd_revoke_opts, W | U | N | R, NULL },
 	{ "access", cmd_access, "open a grant: check it, log the access, fetch, verify and decrypt",
-	  "(URI | - | GRANT_ID)", cmd_access_opts, W | U | N | R, NULL },
+	  "(- | @1 | URI | GRANT_ID) @", cmd_access_opts, W | U | N | R, NULL },
 	{ "request", cmd_request, "ask a patient for access; list, approve or deny what is asked of you",
 	  "@\nlist\napprove ID\ndeny ID", cmd_request_opts, W | U | N | R, "list approve deny" },
 	{ "emergency", cmd_emergency, "the emergency card: records, a long-lived QR any clinician can open",

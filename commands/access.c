@@ -27,6 +27,7 @@
 #include "wallet/base/amount.h"
 #include "wallet/base/array.h"
 #include "wallet/base/fileio.h"
+#include "wallet/base/qr_image.h"
 #include "wallet/chain/rpc.h"
 #include "wallet/registry/consent.h"
 #include "wallet/registry/grant_uri.h"
@@ -35,12 +36,14 @@
 #include "wallet/registry/records.h"
 
 struct access_options {
-	const char *dir, *passfile, *wait;
+	const char *dir, *passfile, *wait, *qr_image;
 	bool force, new_only;
 	struct tx_opts tx;
 };
 
 const struct opt cmd_access_opts[] = {
+	{ "qr-image", 0, "FILE", OV_FILE, "read the grant from the QR code in a PNG image (a photo, a screenshot)",
+	  OPT_STR(struct access_options, qr_image), .alt = 1 },
 	{ "output", 'o', "DIR", OV_DIR, "write the records into DIR (default: the current directory)",
 	  OPT_STR(struct access_options, dir) },
 	{ "passcode-file", 0, "FILE", OV_FILE, "the passcode of a passcode grant, from FILE",
@@ -58,9 +61,13 @@ const struct opt cmd_access_opts[] = {
 #define URI_LINE_MAX 1024
 #define ACCESS_POLL_MS 250 /* a new block is looked for this often while waiting */
 
-/* The grant to open: an id, a URI, or "-" for a URI on standard input (a
- * QR scanner piping in). key32 receives a bearer key. */
-static int read_grant(const char *arg, grant_uri *u, uint8_t *key32, bool *is_uri, ehr_err *e)
+/* The grant to open: the QR code in the PNG image qr_image (when not
+ * NULL), "-" for a URI on standard input (a QR scanner piping in), an id
+ * or a URI. The first two keep a bearer key off the command line, where
+ * /proc/PID/cmdline and shell history show it. key32 receives a bearer
+ * key. */
+static int read_grant(const char *arg, const char *qr_image, grant_uri *u, uint8_t *key32, bool *is_uri,
+		      ehr_err *e)
 {
 	char *line = NULL;
 	size_t len;
@@ -68,8 +75,9 @@ static int read_grant(const char *arg, grant_uri *u, uint8_t *key32, bool *is_ur
 
 	memset(u, 0, sizeof(*u));
 	*is_uri = true;
-	if (!strcmp(arg, "-")) {
-		if ((rc = fd_read_secret(STDIN_FILENO, URI_LINE_MAX, &line, &len, e)))
+	if (qr_image || !strcmp(arg, "-")) {
+		if ((rc = qr_image ? qr_image_read(qr_image, URI_LINE_MAX, &line, &len, e)
+				   : fd_read_secret(STDIN_FILENO, URI_LINE_MAX, &line, &len, e)))
 			return rc;
 		rc = grant_uri_parse(line, u, key32, e);
 		sodium_free(line);
@@ -113,12 +121,12 @@ struct opening {
 
 /* The grant named by arg, on the node of its chain: refused when it is
  * revoked or expired. */
-static int access_find(struct opening *x, const char *arg, ehr_err *e)
+static int access_find(struct opening *x, const char *arg, const char *qr_image, ehr_err *e)
 {
 	uint64_t chain_id;
 	int rc;
 
-	if ((rc = read_grant(arg, &x->u, x->key32, &x->is_uri, e)) || (rc = target_resolve(&x->t, e)))
+	if ((rc = read_grant(arg, qr_image, &x->u, x->key32, &x->is_uri, e)) || (rc = target_resolve(&x->t, e)))
 		return rc;
 	if (x->is_uri)
 		memcpy(x->registry, x->u.registry, 20);
@@ -624,8 +632,11 @@ int cmd_access(int argc, char **argv)
 	passfile = opts.passfile;
 	force = opts.force;
 	to = opts.tx;
-	if (p.npos != 1)
-		return usage_error("access", "give the grant: a URI from its QR code, '-' to read one, or an id");
+	if (opts.qr_image && p.npos)
+		return usage_error("access", "--qr-image gives the grant: no URI, '-' or id with it");
+	if (!opts.qr_image && p.npos != 1)
+		return usage_error("access", "give the grant: '-' to read its URI from standard input, "
+				   "--qr-image FILE to read its QR code, or its URI or id");
 	if (opts.wait && duration_parse(opts.wait, &wait_s, &e))
 		return report(&e);
 	x.key32 = sodium_malloc(32);
@@ -635,7 +646,7 @@ int cmd_access(int argc, char **argv)
 	x.dkey = sodium_malloc(32);
 	if (!x.key32 || !x.secret || !x.bpriv || !x.xsk || !x.dkey)
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
-	else if (!(rc = access_find(&x, p.pos[0], &e)) && !(rc = access_keys(&x, passfile, &e)) &&
+	else if (!(rc = access_find(&x, p.npos ? p.pos[0] : NULL, opts.qr_image, &e)) && !(rc = access_keys(&x, passfile, &e)) &&
 		 !(rc = access_readable(&x, &e)) && !(rc = access_out_check(dir, force, &e)) &&
 		 !(rc = access_skip_fetched(&x, dir, opts.new_only, force, &e)) && !(rc = access_own_keys(&x, &e)) &&
 		 (!x.n || (!(rc = access_open(&x, &to, wait_s, &e)) && !(rc = dir_ensure(dir, 0700, &e))))) {

@@ -29,8 +29,10 @@
 #include "wallet/registry/records.h"
 #include "wallet/registry/ingest.h"
 
+#define RECORD_TITLE_FILE_MAX 4096 /* a title file's bytes; the title keeps 511 */
+
 struct args {
-	const char *title, *type, *media, *store, *out, *fhir;
+	const char *title, *title_file, *type, *media, *store, *out, *fhir;
 	bool split, force, all, wide;
 	struct tx_opts tx;
 	int npos;
@@ -38,8 +40,10 @@ struct args {
 };
 
 const struct opt cmd_record_opts[] = {
-	{ "title", 0, "TITLE", OV_NONE, "add: the record's title (default: the file name)",
-	  OPT_STR(struct args, title), .forms = OPT_IN(0) },
+	{ "title-file", 0, "FILE", OV_FILE, "add: the record's title, from FILE (default: the file name)",
+	  OPT_STR(struct args, title_file), .forms = OPT_IN(0), .alt = 2 },
+	{ "title", 0, "TITLE", OV_NONE, "add: the title as an argument (other users see it: prefer --title-file)",
+	  OPT_STR(struct args, title), .forms = OPT_IN(0), .alt = 2 },
 	{ "type", 0, "TYPE", OV_NONE, "add: the record's type (default: the FHIR resourceType); list: only this type",
 	  OPT_STR(struct args, type), .forms = OPT_IN(0) | OPT_IN(1) },
 	{ "media-type", 0, "TYPE", OV_NONE, "add: the media type (default: from the file name)",
@@ -210,25 +214,36 @@ static int record_add(struct args *a)
 	chain_receipt *r = NULL;
 	uint8_t (*hashes)[32] = NULL;
 	eth_tx *txs = NULL;
-	size_t n = 0, cap = 0, i;
+	size_t n = 0, cap = 0, i, len;
 	bool on_chain, sent = false;
-	char what[256];
+	char what[256], *title_buf = NULL;
 	ehr_err e = { 0 };
 	int rc, k;
 
 	if (!a->npos)
 		return usage_error("record", "'record add' needs at least one FILE");
-	if (a->title && a->npos > 1)
-		return usage_error("record", "--title names one record: give one FILE with it");
+	if (a->title && a->title_file)
+		return usage_error("record", "give --title-file or --title, not both");
+	if ((a->title || a->title_file) && a->npos > 1)
+		return usage_error("record", "--title%s names one record: give one FILE with it",
+				   a->title_file ? "-file" : "");
 	on_chain = !strcmp(a->store, "chain");
 	if (!on_chain && strncmp(a->store, "dir:", 4))
 		return usage_error("record", "--store is chain or dir:PATH, not '%s'", a->store);
 	if (!on_chain && (rc = records_store_check(a->store, &e)))
 		return report(&e);
+	if (a->title_file && (rc = file_read_text(a->title_file, RECORD_TITLE_FILE_MAX, "title", &title_buf,
+						  &len, &e)))
+		return report(&e);
+	if (title_buf && !len) {
+		free(title_buf);
+		return fail(EHR_EUSAGE, "%s holds no title", a->title_file);
+	}
 
 	/* read and check every file before anything is sealed or sent */
 	for (k = 0; k < a->npos; k++)
-		if ((rc = ingest_collect(a->pos[k], a->title, a->split, &ins, &n, &cap, &e))) {
+		if ((rc = ingest_collect(a->pos[k], title_buf ? title_buf : a->title, a->split, &ins, &n, &cap,
+					 &e))) {
 			rc = report(&e);
 			goto out;
 		}
@@ -317,6 +332,7 @@ out:
 	for (i = 0; i < n; i++)
 		ingest_free(&ins[i]);
 	free(ins);
+	free(title_buf);
 	return rc;
 }
 
