@@ -81,6 +81,12 @@ static int read_grant(const char *arg, const char *qr_image, grant_uri *u, uint8
 			return rc;
 		rc = grant_uri_parse(line, u, key32, e);
 		sodium_free(line);
+		if (rc && qr_image) {
+			char why[sizeof(e->msg)];
+
+			snprintf(why, sizeof(why), "%s", e->msg);
+			ehr_fail(e, rc, "the QR code in %s is no grant: %s", qr_image, why);
+		}
 		return rc;
 	}
 	if (!opt_id(arg, &u->grant_id)) {
