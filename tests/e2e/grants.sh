@@ -242,5 +242,20 @@ check_eq "  and prints none of the title's bytes as they are" "$(cat "$E2E_OUT" 
 grep -q 'scan???fdp.exe' "$E2E_OUT" "$E2E_ERR" && ok "  but shows the title" || fail "  no title: $(cat "$E2E_OUT")"
 check_exit "grant list" 0 "$EHR" --wallet pat grant list
 check_eq "  prints none of them either" "$(raw_bytes "$E2E_OUT")" 0
+# --title-file refusals: nothing anchored
+rc0=$("$CAST" call "$REG" 'recordCount()(uint256)')
+printf 'a\000b\n' > "$T/title-nul"
+: > "$T/title-empty"
+check_exit "a title file with a NUL byte is refused (2)" 2 "$EHR" --wallet pat record add "$T/in/lab.txt" \
+	--title-file "$T/title-nul" --yes
+grep_err "  saying so" "title-nul holds a NUL byte: the title is text"
+check_exit "an empty title file is refused (2)" 2 "$EHR" --wallet pat record add "$T/in/lab.txt" \
+	--title-file "$T/title-empty" --yes
+grep_err "  saying so" "title-empty holds no title"
+check_exit "--title-file with two files is refused (2)" 2 "$EHR" --wallet pat record add "$T/in/lab.txt" \
+	"$T/in/allergies.txt" --title-file "$T/title" --yes
+check_exit "--title-file and --title together are refused (2)" 2 "$EHR" --wallet pat record add "$T/in/lab.txt" \
+	--title-file "$T/title" --title x --yes
+check_eq "  nothing anchored by any of them" "$("$CAST" call "$REG" 'recordCount()(uint256)')" "$rc0"
 
 finish
