@@ -29,7 +29,7 @@
 #include "wallet/registry/records.h"
 
 struct grant_args {
-	const char *records, *type, *dur, *until, *passfile, *png, *svg, *wait, *purpose;
+	const char *records, *type, *dur, *until, *png, *svg, *wait, *purpose;
 	bool all, write, bearer, passcode, qr, active, received;
 	struct tx_opts tx;
 };
@@ -50,9 +50,7 @@ const struct opt cmd_grant_opts[] = {
 	{ "bearer", 0, NULL, OV_NONE, "a grant for whoever holds the QR code (no GRANTEE)",
 	  OPT_FLAG(struct grant_args, bearer), .forms = OPT_IN(1), .alt = 4, .required = true },
 	{ "passcode", 0, NULL, OV_NONE, "bearer: also require a passcode ehr generates, to say aloud",
-	  OPT_FLAG(struct grant_args, passcode), .forms = OPT_IN(1), .alt = 3 },
-	{ "passcode-file", 0, "FILE", OV_FILE, "refused: a chosen passcode is guessable (use --passcode)",
-	  OPT_STR(struct grant_args, passfile), .forms = OPT_IN(1), .alt = 3 },
+	  OPT_FLAG(struct grant_args, passcode), .forms = OPT_IN(1) },
 	{ "qr", 0, NULL, OV_NONE, "show the grant as a QR code, then wait for the clinician's request and release",
 	  OPT_FLAG(struct grant_args, qr), .forms = OPT_IN(0) | OPT_IN(1) },
 	{ "wait", 0, "DURATION", OV_DURATION, "--qr: wait at most DURATION (default: until the grant ends)",
@@ -218,9 +216,6 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		return usage_error("grant", "say what to share: --records IDS, --all or --type TYPE");
 	if (!a->dur == !a->until)
 		return usage_error("grant", "say for how long: --for 30m|2h|7d or --until TIME");
-	if (a->passfile)
-		return usage_error("grant", "a chosen passcode is refused (--passcode-file): it can be guessed "
-				   "offline from the QR code; --passcode has ehr generate one of 40 bits");
 	if (a->passcode && !a->bearer)
 		return usage_error("grant", "a passcode goes with --bearer");
 	if (a->wait && (!a->qr || a->bearer))

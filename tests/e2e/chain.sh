@@ -95,8 +95,7 @@ check_eq "and then it did" "$(nonce "$PAT")" $((n0 + 1))
 
 ## round trips of one send: the chain id rides in the prepare batch, so
 ## prepare + send + receipt (cast send takes 6)
-PROXY=$E2E_ROOT/${BUILD:-build}/tests/tools/slowproxy
-[ -x "$PROXY" ] || PROXY=$(dirname "$EHR")/tests/tools/slowproxy
+PROXY=$E2E_TOOLS_DIR/slowproxy
 "$PROXY" -t 30 "${EHR_RPC_URL##*:}" > "$T/proxy.port" 2> "$T/proxy.log" &
 ppid=$!
 i=0; while [ ! -s "$T/proxy.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
@@ -115,8 +114,7 @@ check_eq "then only receipt polls" "$(wc -l < "$T/proxy.log")" $((2 + polls))
 echo "# one ehr send: $(wc -l < "$T/proxy.log") HTTP requests ($polls receipt poll(s))"
 
 ## misbehaving nodes: exit 4, a message naming the URL, no crash
-BAD=$E2E_ROOT/${BUILD:-build}/tests/tools/badnode
-[ -x "$BAD" ] || BAD=$(dirname "$EHR")/tests/tools/badnode
+BAD=$E2E_TOOLS_DIR/badnode
 for mode in garbage truncated cut wrong-id bad-version not-object silent close huge-length http500; do
 	port_file=$T/port.$mode
 	"$BAD" -t 30 $mode > "$port_file" &

@@ -37,8 +37,7 @@ logged() { "$CAST" logs --address "$REG" 'AccessLogged(address indexed,uint256 i
 	--from-block 0 2> /dev/null | grep -c transactionHash; }
 denials() { "$CAST" logs --address "$REG" 'AccessDenied(address indexed,uint256 indexed,address indexed,uint256)' \
 	--from-block 0 2> /dev/null | grep -c transactionHash; }
-SILENT=$E2E_ROOT/${BUILD:-build}/tests/tools/silent_reader
-[ -x "$SILENT" ] || SILENT=$(dirname "$EHR")/tests/tools/silent_reader
+SILENT=$E2E_TOOLS_DIR/silent_reader
 [ -x "$SILENT" ] || fail "tests/tools/silent_reader is built (make test builds it)"
 silent() { "$SILENT" --rpc "$EHR_RPC_URL" --registry "$REG" --mnemonic-file "$T/doc-m"; }
 

@@ -160,7 +160,7 @@ printf 'red falcon\n' > "$T/wrongcode"
 n1=$("$CAST" nonce "$PAT")
 check_exit "a chosen passcode is refused (2)" 2 "$EHR" --wallet pat grant --bearer --records 2 --for 1h \
 	--passcode-file "$T/chosen" --yes --json
-grep_err "  saying so" "a chosen passcode is refused"
+grep_err "  saying so: there is no such option" "unknown option '--passcode-file'"
 check_eq "  nothing sent" "$("$CAST" nonce "$PAT")" "$n1"
 check_exit "a bearer grant with a passcode" 0 "$EHR" --wallet pat grant --bearer --records 2 --for 1h \
 	--passcode --yes --json

@@ -15,6 +15,9 @@ CAST=$EHR_TOOLS/cast
 ANVIL=$EHR_TOOLS/anvil
 # shellcheck disable=SC2034 # for the test files
 EHR=${EHR_BIN:-$E2E_ROOT/build/ehr}
+# the test tools (slowproxy, badnode, silent_reader...) built beside $EHR
+# shellcheck disable=SC2034
+E2E_TOOLS_DIR=${EHR_TOOLS_DIR:-$(dirname "$EHR")/tests/tools}
 
 E2E_PASS=0
 E2E_FAIL=0

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 T=$E2E_TMP
-TOOL=$(dirname "$EHR")/tests/tools/seal_bench
+TOOL=$E2E_TOOLS_DIR/seal_bench
 LIMIT_KIB=32768
 if ldd "$TOOL" 2> /dev/null | grep -q libasan; then
 	echo "skip: RSS bounds under AddressSanitizer (checked by the plain build)"

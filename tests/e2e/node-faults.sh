@@ -13,7 +13,7 @@
 
 T=$E2E_TMP
 T_START=$(date +%s)
-PROXY=${EHR_TOOLS_DIR:-$E2E_ROOT/build/tests/tools}/slowproxy
+PROXY=$E2E_TOOLS_DIR/slowproxy
 PROXY_PID=
 stop_proxy() {
 	[ -n "$PROXY_PID" ] || return 0

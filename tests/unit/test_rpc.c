@@ -18,6 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+/* "Gives up" rather than hangs, not "is fast": generous enough for
+ * valgrind and a busy machine. */
+#define GIVES_UP_MS 60000
+
 #define CHECK_HAS(msg, needle) \
 	CHECK(strstr((msg), (needle)) != NULL, "'%s' lacks '%s'", (msg), (needle))
 
@@ -329,7 +333,7 @@ static void test_unreachable(void)
 	c = open_fast(url, 2, 500, &n);
 	t0 = now_ms();
 	CHECK(rpc_chain_id(c, &v, &e) == EHR_ENODE, "chain id from nowhere");
-	CHECK(now_ms() - t0 < 5000, "took %ld ms", now_ms() - t0);
+	CHECK(now_ms() - t0 < GIVES_UP_MS, "took %ld ms", now_ms() - t0);
 	CHECK_HAS(e.msg, "cannot reach node at ");
 	CHECK_HAS(e.msg, url);
 	CHECK_HAS(e.msg, "connection refused");
@@ -759,7 +763,7 @@ static void test_hostile(void)
 	t0 = now_ms();
 	CHECK(rpc_call(c, "eth_chainId", NULL, NULL, &e) == EHR_ENODE, "dns: %s", e.msg);
 	CHECK_HAS(e.msg, "cannot reach node at http://no-such-host.invalid:8545: ");
-	CHECK(now_ms() - t0 < 10000, "dns took %ld ms", now_ms() - t0);
+	CHECK(now_ms() - t0 < GIVES_UP_MS, "dns took %ld ms", now_ms() - t0);
 	rpc_close(c);
 
 	/* TLS to a server that speaks plain HTTP. */
@@ -770,7 +774,7 @@ static void test_hostile(void)
 		CHECK(rpc_call(c, "eth_chainId", NULL, NULL, &e) == EHR_ENODE, "tls: %s", e.msg);
 		snprintf(want, sizeof(want), "cannot reach node at %s: ", url);
 		CHECK_HAS(e.msg, want);
-		CHECK(now_ms() - t0 < 5000, "tls took %ld ms", now_ms() - t0);
+		CHECK(now_ms() - t0 < GIVES_UP_MS, "tls took %ld ms", now_ms() - t0);
 		rpc_close(c);
 
 		/* A proxy in the environment is not used for loopback. */

@@ -16,6 +16,9 @@ int array_grow(void **arr, size_t *cap, size_t need, size_t size)
 			return -1;
 		c *= 2;
 	}
+	/* checked here too: a sanitizer's reallocarray aborts instead of failing */
+	if (size && c > SIZE_MAX / size)
+		return -1;
 	if (!(p = reallocarray(*arr, c, size)))
 		return -1;
 	*arr = p;
