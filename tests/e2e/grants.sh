@@ -74,8 +74,7 @@ def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zl
 raw = b"".join(b"\0" + b"\xff" * w for _ in range(h))
 open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
 	+ chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))' "$T/blank.png"
-QRPNG=$E2E_ROOT/${BUILD:-build}/tests/tools/qrpng
-[ -x "$QRPNG" ] || QRPNG=$(dirname "$EHR")/tests/tools/qrpng
+QRPNG=$E2E_TOOLS_DIR/qrpng
 "$QRPNG" "https://example.org/not-a-grant" "$T/other.png"
 "$QRPNG" "ehr://grant/31337/$REG/x$GID" "$T/bad-uri.png"
 n0=$("$CAST" nonce "$DOC") a1=$(accesses)
