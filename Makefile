@@ -14,7 +14,7 @@ DESTDIR     ?=
 
 BUILD ?= build
 CC    ?= cc
-PKGS   = libsodium libsecp256k1 libcurl libcjson libqrencode libcrypto libpng zbar
+PKGS   = libsodium libsecp256k1 libcurl libcjson libqrencode libcrypto libpng zlib zbar
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CFLAGS ?= -O2 -g

@@ -45,7 +45,7 @@ const struct command commands[] = {
 	{ "register", cmd_register, "publish this account's encryption key, name and role", "@\n@ [ADDR]",
 	  cmd_register_opts, W | U | N | R, NULL },
 	{ "record", cmd_record, "add, list, get, verify, erase and export health records",
-	  "add FILE...\nlist\nget ID\nverify (ID... | @1)\nerase ID\nexport",
+	  "add (FILE | CARD | LINK | -)...\nlist\nget ID\nverify (ID... | @1)\nerase ID\nexport",
 	  cmd_record_opts, W | U | N | R, "add:FILE... list get verify erase export" },
 	{ "grant", cmd_grant, "share records until a time, with a clinician or a QR code; list grants",
 	  "ADDR\n@4 @\nlist", cmd_grant_opts, W | U | N | R, "list" },

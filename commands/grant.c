@@ -216,6 +216,9 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		return usage_error("grant", "say what to share: --records IDS, --all or --type TYPE");
 	if (!a->dur == !a->until)
 		return usage_error("grant", "say for how long: --for 30m|2h|7d or --until TIME");
+	if (a->bearer && a->write)
+		return usage_error("grant", "a --bearer grant cannot write: whoever holds its QR code could "
+				   "add records to this chart; give --write to a named grantee");
 	if (a->passcode && !a->bearer)
 		return usage_error("grant", "a passcode goes with --bearer");
 	if (a->wait && (!a->qr || a->bearer))

@@ -443,23 +443,166 @@ static char *memo_text(const invoice_view *v, const struct signer *s, bool *seal
 	return text;
 }
 
+/* For each of the n invoices, whether it is addressed to this account by
+ * an address it never dealt with (invoice_issuers_known): anyone may bill
+ * anyone, so such an invoice is listed apart. */
+static int mark_strangers(const struct ctx *x, const invoice_view *v, size_t n, bool *stranger,
+			  ehr_err *e)
+{
+	uint8_t (*issuers)[20] = calloc(n ? n : 1, 20);
+	int *known = calloc(n ? n : 1, sizeof(*known));
+	size_t i, j, m = 0;
+	int rc = 0;
+
+	if (!issuers || !known) {
+		rc = ehr_fail(e, EHR_EFAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (memcmp(v[i].st.patient, x->s.address, 20) || !memcmp(v[i].st.issuer, x->s.address, 20))
+			continue;
+		for (j = 0; j < m && memcmp(issuers[j], v[i].st.issuer, 20); j++)
+			;
+		if (j == m)
+			memcpy(issuers[m++], v[i].st.issuer, 20);
+	}
+	if ((rc = invoice_issuers_known(x->c, x->registry, x->s.address, (const uint8_t (*)[20])issuers, m,
+					known, e)))
+		goto out;
+	for (i = 0; i < n; i++) {
+		stranger[i] = false;
+		for (j = 0; j < m; j++)
+			if (!memcmp(issuers[j], v[i].st.issuer, 20) && !memcmp(v[i].st.patient, x->s.address, 20))
+				stranger[i] = !known[j];
+	}
+out:
+	free(issuers);
+	free(known);
+	return rc;
+}
+
+/* What invoice list shows, as it goes. */
+struct listing {
+	struct ctx *x;
+	struct tokens tk;
+	struct parties ps;
+	cJSON *arr;             /* --json: the document */
+	size_t shown;           /* rows in the current section */
+};
+
+static cJSON *invoice_json(const invoice_view *iv, const struct token_info *ti, const struct party *pt,
+			   const char *amount_text, const char *memo, bool sealed, bool to_me, bool stranger)
+{
+	cJSON *o = cJSON_CreateObject();
+	char buf[67], base[U256_DEC_MAX];
+
+	cJSON_AddNumberToObject(o, "invoice", (double)iv->id);
+	cJSON_AddStringToObject(o, "status", status_text(iv->st.status));
+	cJSON_AddStringToObject(o, "role", to_me ? "patient" : "issuer");
+	eip55_format(iv->st.issuer, buf);
+	cJSON_AddStringToObject(o, "issuer", buf);
+	if (to_me)
+		cJSON_AddBoolToObject(o, "issuer_known", !stranger);
+	else
+		cJSON_AddNullToObject(o, "issuer_known");
+	eip55_format(iv->st.patient, buf);
+	cJSON_AddStringToObject(o, "patient", buf);
+	cJSON_AddStringToObject(o, to_me ? "issuer_name" : "patient_name", pt->name);
+	cJSON_AddStringToObject(o, "amount", amount_text);
+	u256_format_dec(&iv->st.amount, base);
+	cJSON_AddStringToObject(o, "amount_base_units", base);
+	cJSON_AddStringToObject(o, "symbol", ti->symbol);
+	cJSON_AddNumberToObject(o, "decimals", ti->decimals);
+	eip55_format(iv->st.token, buf);
+	if (invoice_is_native(&iv->st))
+		cJSON_AddNullToObject(o, "token");
+	else
+		cJSON_AddStringToObject(o, "token", buf);
+	if (iv->st.due)
+		cJSON_AddNumberToObject(o, "due", (double)iv->st.due);
+	else
+		cJSON_AddNullToObject(o, "due");
+	if (memo)
+		cJSON_AddStringToObject(o, "memo", memo);
+	else
+		cJSON_AddNullToObject(o, "memo");
+	cJSON_AddBoolToObject(o, "memo_sealed", sealed);
+	cJSON_AddNumberToObject(o, "issued", (double)iv->issued_time);
+	cJSON_AddNumberToObject(o, "issued_block", (double)iv->st.issued_block);
+	hex_encode0x(iv->issued_tx, 32, buf);
+	cJSON_AddStringToObject(o, "issued_tx", buf);
+	hex_encode0x(iv->settled_tx, 32, buf);
+	if (iv->settled_block)
+		cJSON_AddStringToObject(o, "settled_tx", buf);
+	else
+		cJSON_AddNullToObject(o, "settled_tx");
+	return o;
+}
+
+/* One invoice: a row of the table (its header first in a section), or an
+ * element of the JSON document. */
+static int list_one(struct listing *ls, const invoice_view *iv, bool stranger, ehr_err *e)
+{
+	const struct token_info *ti;
+	bool to_me = !memcmp(iv->st.patient, ls->x->s.address, 20), sealed;
+	const struct party *pt;
+	char amount_text[AMOUNT_FMT_MAX], due_text[40], amt[AMOUNT_FMT_MAX + 40], *memo;
+	int rc;
+
+	if ((rc = token_lookup(ls->x->c, &ls->tk, iv->st.token, ls->x->s.address, &ti, e)))
+		return rc;
+	amount_format(&iv->st.amount, ti->decimals, amount_text, sizeof(amount_text));
+	pt = party_lookup(ls->x->c, ls->x->registry, &ls->ps, to_me ? iv->st.issuer : iv->st.patient);
+	memo = memo_text(iv, &ls->x->s, &sealed);
+	if (ls->arr) {
+		cJSON_AddItemToArray(ls->arr, invoice_json(iv, ti, pt, amount_text, memo, sealed, to_me, stranger));
+	} else {
+		if (!ls->shown)
+			printf("%-7s %-9s %22s  %-20s  %s\n", "INVOICE", "STATUS", "AMOUNT", "DUE", "FROM / TO");
+		strcpy(due_text, "-");
+		if (iv->st.due)
+			time_format(iv->st.due, due_text, sizeof(due_text));
+		snprintf(amt, sizeof(amt), "%s %s", amount_text, ti->symbol);
+		printf("%-7llu %-9s %22s  %-20s  %s %s\n", (unsigned long long)iv->id,
+		       status_text(iv->st.status), amt, due_text, to_me ? "from" : "to", pt->text);
+		if (memo)
+			printf("        memo: %s\n", memo);
+		else if (sealed)
+			printf("        memo: (sealed to the patient)\n");
+	}
+	ls->shown++;
+	if (memo) {
+		sodium_memzero(memo, strlen(memo));
+		free(memo);
+	}
+	return 0;
+}
+
+/* The invoices to and from this account; those from addresses it never
+ * dealt with in a section of their own (a JSON field: issuer_known). */
 static int invoice_list(struct invoice_args *a, int npos)
 {
 	struct ctx x;
-	struct tokens tk = { NULL, 0 };
-	struct parties ps = { NULL, 0 };
+	struct listing ls;
 	invoice_view *v = NULL;
-	cJSON *arr = NULL;
-	size_t n = 0, i, shown = 0;
-	bool unlock = false;
+	bool unlock = false, *stranger = NULL;
+	size_t n = 0, i, total = 0;
 	ehr_err e = { 0 };
-	int rc;
+	int rc, pass;
 
 	memset(&x, 0, sizeof(x));
+	memset(&ls, 0, sizeof(ls));
+	ls.x = &x;
 	if (npos)
 		return usage_error("invoice", "'invoice list' takes no arguments");
 	if ((rc = ctx_open(&x, &e)) ||
 	    (rc = invoices_of(x.c, x.registry, x.s.address, INVOICES_TO | INVOICES_BY, &v, &n, &e)))
+		goto out;
+	if (!(stranger = calloc(n ? n : 1, sizeof(*stranger)))) {
+		rc = ehr_fail(&e, EHR_EFAIL, "out of memory");
+		goto out;
+	}
+	if ((rc = mark_strangers(&x, v, n, stranger, &e)))
 		goto out;
 	/* the passphrase only when there is a memo this account can open */
 	for (i = 0; i < n && !unlock; i++)
@@ -468,98 +611,32 @@ static int invoice_list(struct invoice_args *a, int npos)
 	if (unlock && (rc = signer_unlock(&x.s, &e)))
 		goto out;
 	if (g.json)
-		arr = cJSON_CreateArray();
-	for (i = 0; i < n; i++) {
-		const invoice_view *iv = &v[i];
-		const struct token_info *ti;
-		bool to_me = !memcmp(iv->st.patient, x.s.address, 20), sealed;
-		const uint8_t *other = to_me ? iv->st.issuer : iv->st.patient;
-		const struct party *pt;
-		char amount_text[AMOUNT_FMT_MAX], due_text[40], *memo;
-
-		if (a->open && iv->st.status != REG_INVOICE_OPEN)
-			continue;
-		if ((rc = token_lookup(x.c, &tk, iv->st.token, x.s.address, &ti, &e)))
-			goto out;
-		shown++;
-		amount_format(&iv->st.amount, ti->decimals, amount_text, sizeof(amount_text));
-		pt = party_lookup(x.c, x.registry, &ps, other);
-		strcpy(due_text, "-");
-		if (iv->st.due)
-			time_format(iv->st.due, due_text, sizeof(due_text));
-		memo = memo_text(iv, &x.s, &sealed);
-		if (arr) {
-			cJSON *o = cJSON_CreateObject();
-			char buf[67], base[U256_DEC_MAX];
-
-			cJSON_AddNumberToObject(o, "invoice", (double)iv->id);
-			cJSON_AddStringToObject(o, "status", status_text(iv->st.status));
-			cJSON_AddStringToObject(o, "role", to_me ? "patient" : "issuer");
-			eip55_format(iv->st.issuer, buf);
-			cJSON_AddStringToObject(o, "issuer", buf);
-			eip55_format(iv->st.patient, buf);
-			cJSON_AddStringToObject(o, "patient", buf);
-			cJSON_AddStringToObject(o, to_me ? "issuer_name" : "patient_name", pt->name);
-			cJSON_AddStringToObject(o, "amount", amount_text);
-			u256_format_dec(&iv->st.amount, base);
-			cJSON_AddStringToObject(o, "amount_base_units", base);
-			cJSON_AddStringToObject(o, "symbol", ti->symbol);
-			cJSON_AddNumberToObject(o, "decimals", ti->decimals);
-			if (invoice_is_native(&iv->st)) {
-				cJSON_AddNullToObject(o, "token");
-			} else {
-				eip55_format(iv->st.token, buf);
-				cJSON_AddStringToObject(o, "token", buf);
-			}
-			if (iv->st.due)
-				cJSON_AddNumberToObject(o, "due", (double)iv->st.due);
-			else
-				cJSON_AddNullToObject(o, "due");
-			if (memo)
-				cJSON_AddStringToObject(o, "memo", memo);
-			else
-				cJSON_AddNullToObject(o, "memo");
-			cJSON_AddBoolToObject(o, "memo_sealed", sealed);
-			cJSON_AddNumberToObject(o, "issued", (double)iv->issued_time);
-			cJSON_AddNumberToObject(o, "issued_block", (double)iv->st.issued_block);
-			hex_encode0x(iv->issued_tx, 32, buf);
-			cJSON_AddStringToObject(o, "issued_tx", buf);
-			if (iv->settled_block) {
-				hex_encode0x(iv->settled_tx, 32, buf);
-				cJSON_AddStringToObject(o, "settled_tx", buf);
-			} else {
-				cJSON_AddNullToObject(o, "settled_tx");
-			}
-			cJSON_AddItemToArray(arr, o);
-		} else {
-			char amt[AMOUNT_FMT_MAX + 40];
-
-			if (shown == 1)
-				printf("%-7s %-9s %22s  %-20s  %s\n", "INVOICE", "STATUS", "AMOUNT", "DUE", "FROM / TO");
-			snprintf(amt, sizeof(amt), "%s %s", amount_text, ti->symbol);
-			printf("%-7llu %-9s %22s  %-20s  %s %s\n", (unsigned long long)iv->id,
-			       status_text(iv->st.status), amt, due_text, to_me ? "from" : "to", pt->text);
-			if (memo)
-				printf("        memo: %s\n", memo);
-			else if (sealed)
-				printf("        memo: (sealed to the patient)\n");
+		ls.arr = cJSON_CreateArray();
+	for (pass = 0; pass < (g.json ? 1 : 2); pass++) {
+		ls.shown = 0;
+		for (i = 0; i < n && !rc; i++) {
+			if ((a->open && v[i].st.status != REG_INVOICE_OPEN) || (!g.json && stranger[i] != pass))
+				continue;
+			if (pass && !ls.shown)
+				printf("%sFrom addresses this account never dealt with (no grant to them, no record "
+				       "from them, no invoice of theirs paid):\nanyone can send an invoice; pay only "
+				       "what you expect.\n", total ? "\n" : "");
+			rc = list_one(&ls, &v[i], stranger[i], &e);
 		}
-		if (memo) {
-			sodium_memzero(memo, strlen(memo));
-			free(memo);
-		}
+		total += ls.shown;
 	}
-	if (arr) {
-		output_json(arr);
-		arr = NULL;
+	if (!rc && ls.arr) {
+		output_json(ls.arr);
+		ls.arr = NULL;
 	}
-	if (!shown && !g.json)
+	if (!rc && !total && !g.json)
 		note("no invoices%s", a->open ? " open" : "");
 out:
-	cJSON_Delete(arr);
+	cJSON_Delete(ls.arr);
 	invoices_free(v, n);
-	free(tk.ti);
-	free(ps.p);
+	free(stranger);
+	free(ls.tk.ti);
+	free(ls.ps.p);
 	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
@@ -581,12 +658,18 @@ static void show(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* What is said of an invoice from an address this account never dealt
+ * with, before paying it. */
+#define STRANGER_NOTE "this account never dealt with the issuer (no grant to it, no record from it, " \
+	"no invoice of its paid): anyone can send an invoice; pay only what you expect"
+
 /* An invoice on its way to being paid. */
 struct payment {
 	uint64_t id;
 	invoice_view v;
 	struct token_info ti;       /* the token's, or the native coin's */
 	bool native, approve;       /* approve: the allowance must be raised first */
+	bool stranger;              /* from an address this account never dealt with */
 	char amount[AMOUNT_FMT_MAX], issuer[43], who[REG_NAME_MAX + 64], name[REG_NAME_MAX + 1];
 	eth_tx txs[2];              /* [0] the approve, [1] the payment */
 	uint8_t *data[2];
@@ -611,6 +694,20 @@ static int pay_check_state(const struct ctx *x, const struct payment *pm, ehr_er
 	if (pm->v.st.status == REG_INVOICE_CANCELLED)
 		return ehr_fail(e, EHR_ECHAIN, "invoice %llu was cancelled by its issuer: it cannot be paid",
 				(unsigned long long)pm->id);
+	return 0;
+}
+
+/* Whether the issuer is someone this account dealt with before
+ * (invoice_issuers_known): anyone may bill anyone. */
+static int pay_check_issuer(const struct ctx *x, struct payment *pm, ehr_err *e)
+{
+	int known = 1, rc;
+
+	if (memcmp(pm->v.st.issuer, x->s.address, 20) &&
+	    (rc = invoice_issuers_known(x->c, x->registry, x->s.address,
+					(const uint8_t (*)[20])pm->v.st.issuer, 1, &known, e)))
+		return rc;
+	pm->stranger = !known;
 	return 0;
 }
 
@@ -660,6 +757,8 @@ static int pay_show(struct ctx *x, const struct payment *pm, ehr_err *e)
 		return rc;
 	memo = memo_text(&pm->v, &x->s, &sealed);
 	show("invoice %llu from %s", (unsigned long long)pm->id, pm->who);
+	if (pm->stranger)
+		show("note    %s", STRANGER_NOTE);
 	show("amount  %s %s%s", pm->amount, pm->ti.symbol, pm->native ? " (native coin)" : "");
 	if (pm->v.st.due) {
 		time_format(pm->v.st.due, due_text, sizeof(due_text));
@@ -712,15 +811,17 @@ static int pay_build(const struct ctx *x, struct payment *pm, ehr_err *e)
 static int pay_send(struct ctx *x, struct payment *pm, const struct tx_opts *o, ehr_err *e)
 {
 	char what[640];
+	const char *whom = pm->stranger ? " (an address this account never dealt with)" : "";
 
 	if (pm->approve) {
-		snprintf(what, sizeof(what), "Allow the registry to take %s %s, and pay invoice %llu: %s %s to %s",
-			 pm->amount, pm->ti.symbol, (unsigned long long)pm->id, pm->amount, pm->ti.symbol, pm->who);
+		snprintf(what, sizeof(what), "Allow the registry to take %s %s, and pay invoice %llu: %s %s to %s%s",
+			 pm->amount, pm->ti.symbol, (unsigned long long)pm->id, pm->amount, pm->ti.symbol, pm->who,
+			 whom);
 		return tx_submit_many_with(x->c, &x->s, pm->txs, 2, CHAIN_KEEP_GAS, what, o, pm->hashes,
 					   pm->r, e);
 	}
-	snprintf(what, sizeof(what), "Pay invoice %llu: %s %s to %s", (unsigned long long)pm->id, pm->amount,
-		 pm->ti.symbol, pm->who);
+	snprintf(what, sizeof(what), "Pay invoice %llu: %s %s to %s%s", (unsigned long long)pm->id, pm->amount,
+		 pm->ti.symbol, pm->who, whom);
 	return tx_submit(x->c, &x->s, &pm->txs[1], what, o, pm->hashes[1], &pm->r[1], e);
 }
 
@@ -732,6 +833,7 @@ static void pay_print(const struct payment *pm)
 	cJSON_AddNumberToObject(o, "invoice", (double)pm->id);
 	cJSON_AddStringToObject(o, "to", pm->issuer);
 	cJSON_AddStringToObject(o, "name", pm->name);
+	cJSON_AddBoolToObject(o, "issuer_known", !pm->stranger);
 	cJSON_AddStringToObject(o, "amount", pm->amount);
 	cJSON_AddStringToObject(o, "symbol", pm->ti.symbol);
 	if (pm->native) {
@@ -765,6 +867,7 @@ static int invoice_pay(struct invoice_args *a, int npos, char **pos)
 		return usage_error("invoice", "give one invoice id: ehr invoice pay ID");
 	if (!(rc = ctx_open(&x, &e)) && !(rc = invoice_get(x.c, x.registry, pm.id, &pm.v, &e)) &&
 	    !(rc = pay_check_state(&x, &pm, &e)) && !(rc = pay_check_funds(&x, &pm, &e)) &&
+	    !(rc = pay_check_issuer(&x, &pm, &e)) &&
 	    !(rc = pay_show(&x, &pm, &e)) && !(rc = pay_build(&x, &pm, &e)) &&
 	    !(rc = pay_send(&x, &pm, &a->tx, &e)))
 		pay_print(&pm);

@@ -5,6 +5,7 @@
  * decrypted, and plaintext reaches its name only whole. */
 #include "commands/commands.h"
 #include "cli/context.h"
+#include "cli/record_in.h"
 #include "cli/submit.h"
 #include "cli/table.h"
 
@@ -32,8 +33,8 @@
 #define RECORD_TITLE_FILE_MAX 4096 /* a title file's bytes; the title keeps 511 */
 
 struct args {
-	const char *title, *title_file, *type, *media, *store, *out, *fhir;
-	bool split, force, all, wide;
+	const char *title, *title_file, *type, *media, *store, *out, *fhir, *issuer_keys, *passcode_file;
+	bool split, force, all, wide, unverified;
 	struct tx_opts tx;
 	int npos;
 	char **pos;
@@ -52,6 +53,12 @@ const struct opt cmd_record_opts[] = {
 	  OPT_STR(struct args, store), .forms = OPT_IN(0) },
 	{ "split-bundle", 0, NULL, OV_NONE, "add: a FHIR Bundle becomes one record per entry",
 	  OPT_FLAG(struct args, split), .forms = OPT_IN(0) },
+	{ "issuer-keys", 0, "JWKS", OV_FILE, "add: trust these keys (an issuer's jwks.json) for cards",
+	  OPT_STR(struct args, issuer_keys), .forms = OPT_IN(0) },
+	{ "unverified", 0, NULL, OV_NONE, "add: take cards whose issuer's key is not trusted, marked so",
+	  OPT_FLAG(struct args, unverified), .forms = OPT_IN(0) },
+	{ "passcode-file", 0, "FILE", OV_FILE, "add: the passcode of a SMART Health Link, from FILE",
+	  OPT_STR(struct args, passcode_file), .forms = OPT_IN(0) },
 	{ "output", 'o', "FILE", OV_FILE, "get: write to FILE ('-': standard output)",
 	  OPT_STR(struct args, out), .forms = OPT_IN(2) },
 	{ "force", 'f', NULL, OV_NONE, "get: replace an existing file",
@@ -218,7 +225,7 @@ static int record_add(struct args *a)
 	bool on_chain, sent = false;
 	char what[256], *title_buf = NULL;
 	ehr_err e = { 0 };
-	int rc, k;
+	int rc;
 
 	if (!a->npos)
 		return usage_error("record", "'record add' needs at least one FILE");
@@ -240,13 +247,16 @@ static int record_add(struct args *a)
 		return fail(EHR_EUSAGE, "%s holds no title", a->title_file);
 	}
 
-	/* read and check every file before anything is sealed or sent */
-	for (k = 0; k < a->npos; k++)
-		if ((rc = ingest_collect(a->pos[k], title_buf ? title_buf : a->title, a->split, &ins, &n, &cap,
-					 &e))) {
+	/* read and check every file, card and link before anything is sealed or sent */
+	{
+		struct record_in in = { title_buf ? title_buf : a->title, a->split, a->issuer_keys,
+					 a->unverified, a->passcode_file };
+
+		if ((rc = record_in_collect(&in, a->pos, a->npos, &ins, &n, &cap, &e))) {
 			rc = report(&e);
 			goto out;
 		}
+	}
 	for (i = 0; i < n; i++)
 		ingest_describe(&ins[i], a->type, a->media);
 
@@ -403,11 +413,17 @@ static void author_text(const uint8_t me[20], const uint8_t addr[20], const char
 		snprintf(out, cap, "%s", hex);
 }
 
+/* What the listing says of a card's issuer. */
+static const char *issuer_status(const envelope_meta *meta)
+{
+	return meta->issuer_verified ? "verified" : "unverified issuer";
+}
+
 static int list_row(struct list_state *ls, const registry_record *r, const envelope_meta *meta,
 		    bool readable, int erased, const char *name)
 {
 	char id[24], size[24], store[9], author[REG_NAME_MAX + 64];
-	char title[sizeof(meta->title) + 16], type[sizeof(meta->type)];
+	char title[sizeof(meta->title) + sizeof(meta->issuer) + 48], type[sizeof(meta->type)];
 	const char *cells[7] = { id, meta->created[0] ? meta->created : "-", type, size, store, author, title };
 
 	snprintf(id, sizeof(id), "%llu", (unsigned long long)r->id);
@@ -416,6 +432,9 @@ static int list_row(struct list_state *ls, const registry_record *r, const envel
 	snprintf(type, sizeof(type), "%s", readable ? meta->type : "?");
 	author_text(ls->x->s.address, r->author, name, author, sizeof(author));
 	snprintf(title, sizeof(title), "%s%s", readable ? meta->title : "(not readable)", erased ? " (erased)" : "");
+	if (meta->issuer[0])
+		snprintf(title + strlen(title), sizeof(title) - strlen(title), " (issuer %s: %s)", meta->issuer,
+			 issuer_status(meta));
 	return table_add(ls->t, cells);
 }
 
@@ -451,6 +470,10 @@ static int list_one(void *ctx, const registry_record *r, int erased)
 		cJSON_AddStringToObject(o, "created", meta.created);
 		if (meta.resource_type[0])
 			cJSON_AddStringToObject(o, "resource_type", meta.resource_type);
+		cJSON_AddItemToObject(o, "issuer", meta.issuer[0] ? cJSON_CreateString(meta.issuer)
+								 : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "issuer_status", meta.issuer[0] ? cJSON_CreateString(issuer_status(&meta))
+									: cJSON_CreateNull());
 		cJSON_AddNumberToObject(o, "size", (double)r->size);
 		cJSON_AddStringToObject(o, "locator", r->locator);
 		cJSON_AddStringToObject(o, "author", author);
@@ -670,6 +693,35 @@ out:
 	return rc ? report(&e) : 0;
 }
 
+/* After r is erased on chain: deletes the file its dir: locator names when
+ * that file is r's own and no other live record of the chart uses it
+ * (records_erasable_file), else says why it stays. *deleted tells. */
+static int erase_file(struct ctx *x, const registry_record *r, bool *deleted, ehr_err *e)
+{
+	enum records_file_verdict v;
+	uint64_t other;
+	int rc;
+
+	*deleted = false;
+	if ((rc = records_erasable_file(x->c, x->registry, r, &v, &other, e)))
+		return ehr_wrap(e, "record %llu is erased on chain, but its file was not deleted: "
+				"checking which records use it failed", (unsigned long long)r->id);
+	if (v == RECORDS_FILE_NOT_ITS) {
+		warn("record %llu is erased on chain; no file was deleted: its locator names a file not "
+		     "named by its content hash (someone else's record, or none)", (unsigned long long)r->id);
+		return 0;
+	}
+	if (v == RECORDS_FILE_SHARED) {
+		warn("record %llu is erased on chain; its file was kept: record %llu (not erased) has the "
+		     "same content hash and still uses it", (unsigned long long)r->id, (unsigned long long)other);
+		return 0;
+	}
+	if ((rc = records_store_delete(r->locator, e)))
+		return ehr_wrap(e, "record %llu is erased on chain, but", (unsigned long long)r->id);
+	*deleted = true;
+	return 0;
+}
+
 static int record_erase(struct args *a)
 {
 	struct ctx x;
@@ -679,6 +731,7 @@ static int record_erase(struct args *a)
 	uint8_t hash[32], *data = NULL;
 	uint64_t id;
 	int erased, rc;
+	bool dir, deleted = false;
 	char what[700];
 	ehr_err e = { 0 };
 
@@ -701,22 +754,23 @@ static int record_erase(struct args *a)
 	if ((rc = registry_call_erase(id, &data, &tx.data_len, &e)))
 		goto out;
 	tx.data = data;
+	dir = !strncmp(r.locator, "dir:", 4);
 	snprintf(what, sizeof(what), "Erase record %llu for good (%s)", (unsigned long long)id,
-		 strncmp(r.locator, "dir:", 4) ? "its ciphertext stays in the chain's calldata"
-					       : "its ciphertext is deleted from the directory");
+		 !dir ? "its ciphertext stays in the chain's calldata" :
+		 records_locator_names_content(&r) ? "its ciphertext is deleted from the directory, "
+						     "unless another of your records uses it" :
+		 "its locator names a file that is not its own: no file is deleted");
 	if ((rc = tx_submit(x.c, &x.s, &tx, what, &a->tx, hash, &rcpt, &e)))
 		goto out;
-	if (!strncmp(r.locator, "dir:", 4)) {
-		if ((rc = records_store_delete(r.locator, &e)))
-			ehr_wrap(&e, "record %llu is erased on chain, but", (unsigned long long)id);
-	} else {
+	if (dir)
+		rc = erase_file(&x, &r, &deleted, &e);
+	else
 		warn("%s", chainstore_describe());
-	}
 	if (!rc) {
 		cJSON *o = cJSON_CreateObject();
 
 		cJSON_AddNumberToObject(o, "id", (double)id);
-		cJSON_AddBoolToObject(o, "ciphertext_deleted", !strncmp(r.locator, "dir:", 4));
+		cJSON_AddBoolToObject(o, "ciphertext_deleted", deleted);
 		print_tx_result(hash, &rcpt, o);
 	}
 out:

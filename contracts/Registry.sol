@@ -125,6 +125,11 @@ contract Registry {
 
 	uint256 public constant MAX_NAME_BYTES = 64;
 
+	/// An invoice's sealed memo: 1024 bytes of text and the 48 that
+	/// crypto_box_seal adds. Every patient's history scan reads every memo
+	/// sent to them, so a stranger must not be able to make it huge.
+	uint256 public constant MAX_MEMO_BYTES = 1072;
+
 	/// Domain tag of the bearer redemption digest:
 	/// keccak256(abi.encode(REDEEM_TAG, chainid, registry, grantId, redeemer)),
 	/// signed as is (no EIP-191 prefix) by the grant's ephemeral key.
@@ -239,6 +244,7 @@ contract Registry {
 	error NotRequested(uint256 recordId);
 	error RecordsMismatch();
 	error NoteTooLong();
+	error MemoTooLong();
 
 	error NoSuchInvoice();
 	error ZeroAmount();
@@ -693,7 +699,7 @@ contract Registry {
 	/// The caller (a provider) bills `patient` `amount` base units of
 	/// `token` (address(0): the native coin), due at `due` (unix seconds,
 	/// informative: a late invoice can still be paid). memo is sealed to
-	/// the patient. Returns the invoice id.
+	/// the patient, at most MAX_MEMO_BYTES. Returns the invoice id.
 	function issueInvoice(address patient, address token, uint256 amount, uint64 due,
 		bytes calldata memo) external returns (uint256 invoiceId)
 	{
@@ -705,6 +711,8 @@ contract Registry {
 			revert AmountTooLarge();
 		if (token != address(0) && token.code.length == 0)
 			revert NotAToken();
+		if (memo.length > MAX_MEMO_BYTES)
+			revert MemoTooLong();
 		invoiceId = ++invoiceCount;
 		_invoices[invoiceId] = Invoice({
 			issuer: msg.sender,
@@ -809,8 +817,11 @@ contract Registry {
 	function _checkGrant(address grantee, uint64 expiry, uint8 flags) private view {
 		if (grantee == address(0))
 			revert ZeroAddress();
+		// A bearer grant may not write: whoever holds its QR code could
+		// fill the patient's chart.
 		if (flags & ~GRANT_INPUT_FLAGS != 0 ||
-		    (flags & GRANT_MULTI != 0 && flags & GRANT_BEARER == 0))
+		    (flags & GRANT_MULTI != 0 && flags & GRANT_BEARER == 0) ||
+		    (flags & GRANT_BEARER != 0 && flags & GRANT_WRITE != 0))
 			revert BadFlags();
 		if (expiry <= block.timestamp)
 			revert BadExpiry();

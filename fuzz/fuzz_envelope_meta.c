@@ -10,7 +10,8 @@ static int same(const envelope_meta *a, const envelope_meta *b)
 	return !strcmp(a->title, b->title) && !strcmp(a->type, b->type) &&
 	       !strcmp(a->media_type, b->media_type) && !strcmp(a->file_name, b->file_name) &&
 	       !strcmp(a->created, b->created) && a->size == b->size &&
-	       !strcmp(a->resource_type, b->resource_type);
+	       !strcmp(a->resource_type, b->resource_type) && !strcmp(a->issuer, b->issuer) &&
+	       a->issuer_verified == b->issuer_verified;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -34,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(memchr(m.file_name, '\0', sizeof(m.file_name)));
 	FUZZ_ASSERT(memchr(m.created, '\0', sizeof(m.created)));
 	FUZZ_ASSERT(memchr(m.resource_type, '\0', sizeof(m.resource_type)));
+	FUZZ_ASSERT(memchr(m.issuer, '\0', sizeof(m.issuer)));
 	/* Encoding may refuse what a reader tolerates (a malformed "created",
 	 * say); what it writes must read back the same. */
 	st = envelope_meta_encode(&m, &json, &len, &e);

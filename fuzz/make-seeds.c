@@ -14,6 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "keystore/keystore.h"
@@ -22,7 +26,9 @@
 #include "wallet/keys/bip39.h"
 #include "wallet/keys/eth.h"
 #include "wallet/registry/grant_uri.h"
+#include "wallet/base/deflate.h"
 #include "wallet/vault/envelope.h"
+#include "wallet/vault/jose.h"
 #include "wallet/base/hex.h"
 #include "wallet/registry/registry.h"
 #include "wallet/chain/rlp.h"
@@ -548,6 +554,135 @@ static void seeds_text(void)
 	seed("eip55", "checksummed", addr, strlen(addr), NULL);
 }
 
+/* ---- SMART Health Cards and Links ------------------------------------- */
+
+static const uint8_t fuzz_link_key[32] = "ehr fuzz key: 32 bytes, no more";  /* as fuzz_jwe.c */
+
+/* An ES256 signature (r || s) of msg by pk. */
+static void es256_sign(EVP_PKEY *pk, const char *msg, uint8_t sig[64])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t der[80];
+	const uint8_t *p = der;
+	size_t n = sizeof(der);
+	ECDSA_SIG *s;
+	const BIGNUM *r, *ss;
+
+	if (!md || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pk) != 1 ||
+	    EVP_DigestSign(md, der, &n, (const uint8_t *)msg, strlen(msg)) != 1 ||
+	    !(s = d2i_ECDSA_SIG(NULL, &p, (long)n)))
+		die("ES256 signing", NULL);
+	ECDSA_SIG_get0(s, &r, &ss);
+	BN_bn2binpad(r, sig, 32);
+	BN_bn2binpad(ss, sig + 32, 32);
+	ECDSA_SIG_free(s);
+	EVP_MD_CTX_free(md);
+}
+
+/* A card signed by a fresh P-256 key: its JWS (malloc'd) and the key's JWKS. */
+static char *signed_card(char **jwks)
+{
+	static const char payload[] =
+		"{\"iss\":\"https://issuer.example\",\"nbf\":1715107763,\"vc\":{\"type\":"
+		"[\"https://smarthealth.cards#health-card\"],\"credentialSubject\":{\"fhirVersion\":"
+		"\"4.0.1\",\"fhirBundle\":{\"resourceType\":\"Bundle\",\"type\":\"collection\","
+		"\"entry\":[{\"fullUrl\":\"resource:0\",\"resource\":{\"resourceType\":\"Patient\","
+		"\"name\":[{\"family\":\"Doe\",\"given\":[\"Jane\"]}],\"birthDate\":\"1970-01-01\"}}]}}}}";
+	EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	uint8_t pub[65], sig[64], *packed;
+	size_t publen = 0, plen;
+	char kid[JOSE_THUMBPRINT_LEN + 1], *x, *y, *head, *body, *input, *sg, *jws;
+	jwk_ec key;
+	ehr_err e;
+
+	if (!pk || EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub), &publen) != 1 ||
+	    publen != 65 || deflate_raw((const uint8_t *)payload, strlen(payload), &packed, &plen, &e))
+		die("a P-256 key", NULL);
+	memcpy(key.x, pub + 1, 32);
+	memcpy(key.y, pub + 33, 32);
+	jwk_ec_thumbprint(&key, kid);
+	x = b64url_encode(key.x, 32);
+	y = b64url_encode(key.y, 32);
+	if (asprintf(jwks, "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"%s\",\"use\":\"sig\",\"alg\":\"ES256\","
+		     "\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"}]}", kid, x, y) < 0 ||
+	    asprintf(&input, "{\"zip\":\"DEF\",\"alg\":\"ES256\",\"kid\":\"%s\"}", kid) < 0)
+		die("asprintf", NULL);
+	head = b64url_encode((const uint8_t *)input, strlen(input));
+	body = b64url_encode(packed, plen);
+	free(input);
+	if (asprintf(&input, "%s.%s", head, body) < 0)
+		die("asprintf", NULL);
+	es256_sign(pk, input, sig);
+	sg = b64url_encode(sig, sizeof(sig));
+	if (asprintf(&jws, "%s.%s", input, sg) < 0)
+		die("asprintf", NULL);
+	free(x), free(y), free(head), free(body), free(input), free(sg), free(packed);
+	EVP_PKEY_free(pk);
+	return jws;
+}
+
+/* The QR digits of chars [from, to) of jws. */
+static char *qr_digits(const char *jws, size_t from, size_t to)
+{
+	char *d = malloc(2 * (to - from) + 1);
+	size_t i;
+
+	for (i = from; i < to; i++)
+		sprintf(d + 2 * (i - from), "%02d", jws[i] - 45);
+	return d;
+}
+
+static void seeds_health_cards(void)
+{
+	static const char bundle[] = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":"
+		"[{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}}]}";
+	static const char link[] = "{\"url\":\"https://shl.example.org/m/Y9xwkUdtmN9wwoJoN3ffJIhX2UGvCL1Jn\","
+		"\"key\":\"ZWhyIGZ1enoga2V5OiAzMiBieXRlcywgbm8gbW9yZQA\",\"exp\":1767225600,\"flag\":\"LP\","
+		"\"label\":\"Back-to-school immunizations\",\"v\":1}";
+	static const char manifest[] = "{\"files\":[{\"contentType\":\"application/smart-health-card\","
+		"\"location\":\"https://bucket.example.org/f1\"},{\"contentType\":\"application/fhir+json\","
+		"\"embedded\":\"eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..AAAAAAAAAAAAAAAA.AA.AAAAAAAAAAAAAAAAAAAAAA\"}]}";
+	char *jwks, *jws = signed_card(&jwks), *d, *d2, *file, *jwe, *b64;
+	size_t half = strlen(jws) / 2, plen;
+	uint8_t *packed;
+	ehr_err e;
+
+	seed("jws", "card", "\0", (size_t)1, jwks, strlen(jwks), "\n", (size_t)1, jws, strlen(jws), NULL);
+	d = qr_digits(jws, 0, strlen(jws));
+	seed("jws", "qr", "\1shc:/", (size_t)6, d, strlen(d), NULL);
+	free(d);
+	d = qr_digits(jws, 0, half);
+	d2 = qr_digits(jws, half, strlen(jws));
+	seed("jws", "qr-chunks", "\1shc:/2/2/", (size_t)10, d2, strlen(d2), "\nSHC:/1/2/", (size_t)10,
+	     d, strlen(d), NULL);
+	free(d), free(d2);
+	if (asprintf(&file, "{\"verifiableCredential\":[\"%s\"]}", jws) < 0)
+		die("asprintf", NULL);
+	seed("jws", "file", "\2", (size_t)1, file, strlen(file), NULL);
+	free(file), free(jws), free(jwks);
+
+	if (jwe_encrypt(fuzz_link_key, "application/fhir+json", true, (const uint8_t *)bundle,
+			strlen(bundle), &jwe, &e))
+		die("jwe_encrypt", &e);
+	seed("jwe", "fhir-zip", "\0", (size_t)1, jwe, strlen(jwe), NULL);
+	free(jwe);
+	if (jwe_encrypt(fuzz_link_key, NULL, false, (const uint8_t *)bundle, strlen(bundle), &jwe, &e))
+		die("jwe_encrypt", &e);
+	seed("jwe", "plain", "\0", (size_t)1, jwe, strlen(jwe), NULL);
+	free(jwe);
+	seed("jwe", "encrypt", "\3", (size_t)1, bundle, strlen(bundle), NULL);
+	if (deflate_raw((const uint8_t *)bundle, strlen(bundle), &packed, &plen, &e))
+		die("deflate_raw", &e);
+	seed("jwe", "deflate", "\2", (size_t)1, packed, plen, NULL);
+	free(packed);
+
+	b64 = b64url_encode((const uint8_t *)link, strlen(link));
+	seed("shlink", "bare", "\0shlink:/", (size_t)9, b64, strlen(b64), NULL);
+	seed("shlink", "viewer", "\0https://viewer.example/#shlink:/", (size_t)33, b64, strlen(b64), NULL);
+	free(b64);
+	seed("shlink", "manifest", "\1", (size_t)1, manifest, strlen(manifest), NULL);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -566,5 +701,6 @@ int main(int argc, char **argv)
 	seeds_envelope();
 	seeds_chainstore();
 	seeds_text();
+	seeds_health_cards();
 	return 0;
 }

@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 corpus=fuzz/corpus
-pkgs="libsodium libsecp256k1 libcurl libcjson libqrencode libcrypto libpng zbar"
+pkgs="libsodium libsecp256k1 libcurl libcjson libqrencode libcrypto libpng zlib zbar"
 make -s build/libehr.a build/tests/tools/qrpng
 mkdir -p build/fuzz-seeds "$corpus"
 # shellcheck disable=SC2046

@@ -231,6 +231,8 @@ reverts "grant with fewer keys than records" "LengthMismatch()" "$KP" "$R" "$GRA
 reverts "grant expiring in the past" "BadExpiry()" "$KP" "$R" "$GRANT" "$B" "$(($(now) - 1))" 0 "[1]" "[$SK1]"
 reverts "grant with unknown flags" "BadFlags()" "$KP" "$R" "$GRANT" "$B" "$exp" 16 "[1]" "[$SK1]"
 reverts "multi-redeemer flag without bearer" "BadFlags()" "$KP" "$R" "$GRANT" "$B" "$exp" 8 "[1]" "[$SK1]"
+reverts "a bearer grant that writes" "BadFlags()" "$KP" "$R" "$GRANT" "$B" "$exp" 5 "[1]" "[$SK1]"
+reverts "a multi-redeemer bearer grant that writes" "BadFlags()" "$KP" "$R" "$GRANT" "$B" "$exp" 13 "[1]" "[$SK1]"
 reverts "grant to the zero address" "ZeroAddress()" "$KP" "$R" "$GRANT" \
 	0x0000000000000000000000000000000000000000 "$exp" 0 "[1]" "[$SK1]"
 
@@ -565,6 +567,13 @@ reverts "invoice of zero" "ZeroAmount()" "$KB" "$R" "$ISSUE" "$P" "$ZERO" 0 "$du
 reverts "invoice above uint96" "AmountTooLarge()" "$KB" "$R" "$ISSUE" "$P" "$ZERO" 79228162514264337593543950336 "$due" 0x
 reverts "invoice in a 'token' without code" "NotAToken()" "$KB" "$R" "$ISSUE" "$P" "$C" 1 "$due" 0x
 reverts "invoice to the zero address" "ZeroAddress()" "$KB" "$R" "$ISSUE" "$ZERO" "$ZERO" 1 "$due" 0x
+# The memo is capped: 1,024 bytes of text sealed (48 more) is what ehr sends at most.
+check_eq "MAX_MEMO_BYTES is what ehr sends at most" "$(call "$R" "MAX_MEMO_BYTES()(uint256)")" 1072
+n_inv=$(call "$R" "invoiceCount()(uint256)")
+send "a memo of 1,072 bytes" "$KB" "$R" "$ISSUE" "$P" "$ZERO" 1 "$due" "0x$(rand_hex 1072)" && gas "issueInvoice (1,072-byte memo)"
+reverts "a memo of 1,073 bytes" "MemoTooLong()" "$KB" "$R" "$ISSUE" "$P" "$ZERO" 1 "$due" "0x$(rand_hex 1073)"
+reverts "a memo of 60,000 bytes" "MemoTooLong()" "$KB" "$R" "$ISSUE" "$P" "$ZERO" 1 "$due" "0x$(rand_hex 60000)"
+check_eq "only the one within the cap was issued" "$(call "$R" "invoiceCount()(uint256)")" $((n_inv + 1))
 
 # The test token.
 check_eq "test token: 6 decimals" "$(call "$T" "decimals()(uint8)")" 6

@@ -327,15 +327,79 @@ grep_out "the name is there" "pwned"
 survive "audit too" "0" "$EHR" $VIC audit
 survive "audit --csv too" "0" "$EHR" $VIC audit --csv
 
+## junk records naming the victim's dir-stored file: erasing them keeps it
+V2H=$(sed -n 's/.*"content_hash":[^"]*"0x\([0-9a-f]*\)".*/\1/p' "$T/v2.json")
+V2F=$T/vstore/$V2H.ehr
+check_eq "the victim's scan is in its dir store" "$(test -f "$V2F" && echo there)" there
+anchor "$DOC_A" "$VIC_A" "$WGRANT" "$(rand_hex 32)" 100 "\"dir:$V2F\"" '{"random": 80}' '"0x"' '{"random": 200}'
+J1=$(count)
+anchor "$DOC_A" "$VIC_A" "$WGRANT" "$V2H" 150000 "\"dir:$V2F\"" '{"random": 80}' '"0x"' '{"random": 200}'
+J2=$(count)
+# the same hash again, naming a copy of the file in another directory
+mkdir -p "$T/vstore2"
+cp "$V2F" "$T/vstore2/$V2H.ehr"
+anchor "$DOC_A" "$VIC_A" "$WGRANT" "$V2H" 150000 "\"dir:$T/vstore2/$V2H.ehr\"" \
+	'{"random": 80}' '"0x"' '{"random": 200}'
+J3=$(count)
+survive "the victim erases junk whose locator names its scan's file" "0" "$EHR" $VIC record erase "$J1" --yes --json
+check_eq "the scan's file is still there" "$(test -f "$V2F" && echo there)" there
+grep_err "says the file is not this record's" "not named by its content hash"
+grep_out "and JSON says nothing was deleted" '"ciphertext_deleted":	false'
+survive "the victim erases junk with the scan's own hash" "0" "$EHR" $VIC record erase "$J2" --yes
+check_eq "the scan's file is still there (same hash)" "$(test -f "$V2F" && echo there)" there
+grep_err "names the live record that still uses it" "record $V2 .*still uses it"
+survive "the scan still opens" "0" "$EHR" $VIC record get "$V2" -o "$T/v2.out"
+check_eq "with its bytes" "$(cmp "$T/v2.out" "$T/in/scan.bin" && echo same)" same
+survive "erasing the scan keeps its file while junk with its hash is live" "0" "$EHR" $VIC record erase "$V2" --yes
+check_eq "kept" "$(test -f "$V2F" && echo there)" there
+grep_err "naming that record" "record $J3 .*still uses it"
+survive "erasing the last record with that hash deletes its file" "0" "$EHR" $VIC record erase "$J3" --yes
+check_eq "the copy it names is gone" "$(ls "$T/vstore2" | wc -l)" 0
+check_eq "the original stays (another directory)" "$(test -f "$V2F" && echo there)" there
+
+## a bearer grant cannot write: anyone holding the QR could fill the chart
+n0=$("$CAST" nonce "$VIC_A")
+survive "grant --bearer --write is refused" "2" "$EHR" $VIC grant --bearer --write --all --for 1h --yes
+grep_err "saying why" "a --bearer grant cannot write"
+check_eq "nothing sent" "$("$CAST" nonce "$VIC_A")" "$n0"
+
 ## invoices with garbage memos
 if "$EHR" help --commands | grep -qx invoice; then
 	INV='issueInvoice(address,address,uint256,uint64,bytes)'
-	send "$MAL_A" "$INV" "[\"$VIC_A\", \"0x0000000000000000000000000000000000000000\", 1000, 0, {\"random\": 100000}]"
-	send "$MAL_A" "$INV" "[\"$VIC_A\", \"0x0000000000000000000000000000000000000000\", 1, $EXP, \"0x01\"]"
+	ZERO=0x0000000000000000000000000000000000000000
+	i0=$("$CAST" call "$REG" 'invoiceCount()(uint256)')
+	send "$MAL_A" "$INV" "[\"$VIC_A\", \"$ZERO\", 1000, 0, {\"random\": 100000}]"
+	check_eq "the registry refuses a memo of 100 KB" $? 1
+	send "$MAL_A" "$INV" "[\"$VIC_A\", \"$ZERO\", 1000, 0, {\"random\": 1073}]"
+	check_eq "and one of 1,073 bytes" $? 1
+	check_eq "no invoice issued" "$("$CAST" call "$REG" 'invoiceCount()(uint256)')" "$i0"
+	send "$MAL_A" "$INV" "[\"$VIC_A\", \"$ZERO\", 1000, 0, {\"random\": 1072}]"
+	check_eq "the longest memo the registry takes (1,072 bytes, garbage)" $? 0
+	send "$MAL_A" "$INV" "[\"$VIC_A\", \"$ZERO\", 1, $EXP, \"0x01\"]"
 	send "$MAL_A" "$INV" "[\"$VIC_A\", \"0x0000000000000000000000000000000000000000\", 79228162514264337593543950335, 18446744073709551615, \"0x\"]"
 	survive "the victim lists invoices with garbage memos" "0" "$EHR" $VIC invoice list
 	survive "as JSON" "0" "$EHR" $VIC invoice list --json
 	survive "and audits them" "0" "$EHR" $VIC audit
+
+	## the flood that once broke audit and invoice list for good (36
+	## invoices with 1 MB memos): at the cap now, from an account the
+	## victim never dealt with
+	FLOOD_A=$("$EHR" --wallet dev --account 4 address)
+	n=0
+	while [ $n -lt 36 ]; do
+		send "$FLOOD_A" "$INV" "[\"$VIC_A\", \"$ZERO\", 1, 0, {\"random\": 1072}]" || break
+		n=$((n + 1))
+	done
+	check_eq "36 invoices with memos of 1,072 bytes" $n 36
+	survive "the victim's audit works through the flood" "0" "$EHR" $VIC audit --json
+	check_eq "and lists every invoice" "$(python3 -c 'import json, sys
+print(sum(1 for e in json.load(open(sys.argv[1])) if e.get("event") == "invoice issued"))' "$E2E_OUT")" 39
+	survive "invoice list works through the flood" "0" "$EHR" $VIC invoice list --json
+	check_eq "the 36 are from an issuer the victim never dealt with" "$(python3 -c 'import json, sys
+print(sum(1 for i in json.load(open(sys.argv[1])) if i["issuer"] == sys.argv[2] and i["issuer_known"] is False))' \
+		"$E2E_OUT" "$FLOOD_A")" 36
+	survive "the table" "0" "$EHR" $VIC invoice list
+	check_eq "lists them apart, after a heading" "$(sed -n '/never dealt with/,$p' "$E2E_OUT" | grep -c "from .*$FLOOD_A")" 36
 fi
 
 echo "# $SENT hostile transactions, $RUNS commands run over them"

@@ -77,9 +77,11 @@ grep_out "the provider's name" "from Dr. Doc ($DOC)"
 grep_out "the amount and symbol" "25.5 TUSD"
 grep_out "the memo, decrypted" "memo: $MEMO"
 grep_out "open" "open"
+grep_out "listed apart: the patient never dealt with the doctor" "^From addresses this account never dealt with"
 check_exit "the patient lists invoices as JSON" 0 "$EHR" --wallet pat invoice list --json
 check_eq "JSON: one invoice, open, from the doctor" "$(jget 'len(j), j[0]["status"], j[0]["issuer_name"], j[0]["role"]')" \
 	"(1, 'open', 'Dr. Doc', 'patient')"
+check_eq "JSON: from an issuer the patient never dealt with" "$(jget 'j[0]["issuer_known"]')" False
 check_eq "JSON: the memo round trip" "$(jget 'j[0]["memo"]')" "$MEMO"
 # due is counted from the chain's time when asked; the issuing block may be a second later
 check_eq "JSON: a due date 30 days after the issue" "$(jget '2591990 <= j[0]["due"] - j[0]["issued"] <= 2592000')" True
@@ -114,15 +116,17 @@ check_exit "a past due date (2)" 2 "$EHR" --wallet doc invoice issue --patient "
 check_exit "--token and --native together (2)" 2 "$EHR" --wallet doc invoice issue --patient "$PAT" \
 	--amount 1 --native --token default --yes
 check_exit "--memo with pay is a usage error (2)" 2 "$EHR" --wallet pat invoice pay 1 --memo x --yes
-check_exit "no confirmation without a terminal or --yes (2)" 2 "$EHR" --wallet pat invoice pay "$ID1" < /dev/null
+refused "no confirmation without a terminal or --yes" 2 "$PAT" "an address this account never dealt with" \
+	"$EHR" --wallet pat invoice pay "$ID1" < /dev/null
+grep_err "the details say so too" "note    this account never dealt with the issuer"
 
 ## paying in the token: approve and pay under one confirmation
 p0=$(tusd "$PAT") d0=$(tusd "$DOC") n0=$(nonce "$PAT")
 check_eq "no allowance yet" "$("$CAST" call "$TOKEN" 'allowance(address,address)(uint256)' "$PAT" "$REG")" 0
 check_exit "the patient pays invoice 1" 0 "$EHR" --wallet pat invoice pay "$ID1" --yes --json
-check_eq "pay's JSON: to the doctor, 25.5 TUSD, after an approve" \
-	"$(jget 'j["to"], j["name"], j["amount"], j["symbol"], j["approve_tx"] is not None, j["status"]')" \
-	"('$DOC', 'Dr. Doc', '25.5', 'TUSD', True, 'confirmed')"
+check_eq "pay's JSON: to the doctor, 25.5 TUSD, after an approve, an issuer not dealt with before" \
+	"$(jget 'j["to"], j["name"], j["amount"], j["symbol"], j["approve_tx"] is not None, j["status"], j["issuer_known"]')" \
+	"('$DOC', 'Dr. Doc', '25.5', 'TUSD', True, 'confirmed', False)"
 check_eq "two transactions: approve, then pay" "$(nonce "$PAT")" $((n0 + 2))
 check_eq "the patient's tokens went down by 25.5" "$(tusd "$PAT")" $((p0 - 25500000))
 check_eq "the doctor's went up by 25.5" "$(tusd "$DOC")" $((d0 + 25500000))
@@ -159,6 +163,30 @@ check_exit "list --open leaves out paid and cancelled" 0 "$EHR" --wallet pat inv
 check_eq "nothing open" "$(jget 'len(j)')" 0
 check_exit "list shows all three with their status" 0 "$EHR" --wallet pat invoice list --json
 check_eq "statuses" "$(jget '[x["status"] for x in j]')" "['paid', 'paid', 'cancelled']"
+check_eq "a paid invoice made the doctor known" "$(jget '[x["issuer_known"] for x in j]')" "[True, True, True]"
+check_exit "the table" 0 "$EHR" --wallet pat invoice list
+if grep -q "never dealt with" "$E2E_OUT"; then fail "a section for strangers: $(cat "$E2E_OUT")"; else ok "no section for strangers"; fi
+
+## a grant makes an issuer known
+"$EHR" --wallet lab init --kdf interactive --mnemonic-out "$T/lab-m" -q
+"$EHR" --wallet dev send "$("$EHR" --wallet lab address)" 1 --yes -q
+"$EHR" --wallet lab register --name "City Lab" --role provider --yes -q
+LAB=$("$EHR" --wallet lab address)
+check_exit "a lab the patient never dealt with bills it" 0 "$EHR" --wallet lab invoice issue --patient "$PAT" \
+	--amount 0.01 --native --yes --json
+IDL=$(jget 'j["invoice"]')
+check_exit "the patient's list" 0 "$EHR" --wallet pat invoice list --json
+check_eq "the lab is not known" "$(jget '[x["issuer_known"] for x in j if x["invoice"] == '"$IDL"']')" "[False]"
+check_exit "the table" 0 "$EHR" --wallet pat invoice list
+check_eq "the lab's invoice alone comes after the heading" \
+	"$(sed -n '/^From addresses this account never dealt with/,$p' "$E2E_OUT" | grep -c '^[0-9]')" 1
+grep_out "the doctor's invoices come before it" "^$ID1 .*from Dr. Doc"
+check_exit "the patient gives the lab a write grant" 0 "$EHR" --wallet pat grant "$LAB" --write --for 1h --yes
+check_exit "the patient's list again" 0 "$EHR" --wallet pat invoice list --json
+check_eq "the lab is known now" "$(jget '[x["issuer_known"] for x in j if x["invoice"] == '"$IDL"']')" "[True]"
+check_exit "the patient pays the lab" 0 "$EHR" --wallet pat invoice pay "$IDL" --yes --json
+check_eq "pay's JSON: a known issuer" "$(jget 'j["issuer_known"]')" True
+if grep -q "never dealt with" "$E2E_ERR"; then fail "the note: $(cat "$E2E_ERR")"; else ok "and no note"; fi
 
 ## short balances: token and native, nothing sent
 check_exit "bill the poor patient 5 TUSD (holds 1)" 0 "$EHR" --wallet doc invoice issue --patient "$POOR" \

@@ -40,12 +40,21 @@
  *   bad-quantity   chainId "0xzz", blockNumber "12", balance of 65 digits
  *   escape         an error message with terminal escapes, non-ASCII, 1000 bytes
  *   many-values    a result of three million zeros (6 MB)
+ *
+ * eth_getLogs answers one log per block of the range asked (blocks up to the
+ * head, 0x10), its data the block number in one word; and in these modes:
+ *   logs-results N a range of more than N blocks: "query returned more than
+ *                  10000 results" (geth's, infura's words; code -32000)
+ *   logs-range N   a range of more than N blocks: "block range too large"
+ *   logs-big N     each log carries N bytes of data after its first word, so
+ *                  a wide range makes a large reply
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +146,62 @@ static cJSON *first_param(const cJSON *req)
 	return cJSON_GetArrayItem(cJSON_GetObjectItem(req, "params"), 0);
 }
 
+static uint64_t block_param(const cJSON *filter, const char *name, uint64_t dflt)
+{
+	const cJSON *v = cJSON_GetObjectItem(filter, name);
+
+	if (!cJSON_IsString(v) || strncmp(v->valuestring, "0x", 2))
+		return dflt;
+	return strtoull(v->valuestring + 2, NULL, 16);
+}
+
+/* eth_getLogs: a log per block from fromBlock to toBlock (at most the head,
+ * 16), or the refusal of a logs-* mode. */
+static cJSON *logs_answer(const cJSON *filter, cJSON **err)
+{
+	uint64_t from = block_param(filter, "fromBlock", 0), to = block_param(filter, "toBlock", 16), b;
+	size_t extra = is("logs-big") ? (size_t)mode_n : 0;
+	unsigned char word[32] = { 0 }, hash[32];
+	char *data, hex[67];
+	cJSON *logs, *l, *topics;
+
+	if (to > 16)
+		to = 16;
+	if (from <= to && to - from + 1 > (uint64_t)mode_n && (is("logs-results") || is("logs-range"))) {
+		*err = error_object(-32000, is("logs-results") ? "query returned more than 10000 results"
+				    : "block range too large", NULL);
+		return NULL;
+	}
+	if (!(data = malloc(2 * (32 + extra) + 3)))
+		return NULL;
+	logs = cJSON_CreateArray();
+	for (b = from; b <= to; b++) {
+		l = cJSON_CreateObject();
+		cJSON_AddStringToObject(l, "address", "0x1111111111111111111111111111111111111111");
+		topics = cJSON_AddArrayToObject(l, "topics");
+		memset(hash, 0x22, 32);
+		hex_encode0x(hash, 32, hex);
+		cJSON_AddItemToArray(topics, cJSON_CreateString(hex));
+		word[31] = (unsigned char)b;
+		hex_encode0x(word, 32, data);
+		memset(data + 66, 'a', 2 * extra);
+		data[66 + 2 * extra] = '\0';
+		cJSON_AddStringToObject(l, "data", data);
+		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)b);
+		cJSON_AddStringToObject(l, "blockNumber", hex);
+		cJSON_AddStringToObject(l, "transactionIndex", "0x0");
+		cJSON_AddStringToObject(l, "logIndex", "0x0");
+		memset(hash, (int)b + 1, 32);
+		hex_encode0x(hash, 32, hex);
+		cJSON_AddStringToObject(l, "blockHash", hex);
+		cJSON_AddStringToObject(l, "transactionHash", hex);
+		cJSON_AddFalseToObject(l, "removed");
+		cJSON_AddItemToArray(logs, l);
+	}
+	free(data);
+	return logs;
+}
+
 /* The answer of this node to one request object. */
 static cJSON *answer(const cJSON *req)
 {
@@ -176,6 +241,10 @@ static cJSON *answer(const cJSON *req)
 		result = cJSON_CreateString("0x3b9aca00");
 	} else if (!strcmp(method, "eth_getBalance")) {
 		result = cJSON_CreateString("0xde0b6b3a7640000");
+	} else if (!strcmp(method, "eth_getLogs")) {
+		result = logs_answer(first_param(req), &err);
+		if (!result && !err)
+			err = error_object(-32603, "out of memory", NULL);
 	} else if (!strcmp(method, "echo")) {
 		p = cJSON_GetObjectItem(req, "params");
 		result = p ? cJSON_Duplicate(p, 1) : cJSON_CreateNull();
@@ -431,7 +500,8 @@ int main(int argc, char **argv)
 		"good", "garbage", "truncated", "cut", "wrong-id", "bad-version", "not-object",
 		"silent", "close", "huge", "huge-length", "error", "http500", "http429", "slow",
 		"flaky", "batch-dup", "batch-missing", "batch-limit", "known", "nonce-low",
-		"other-hash", "bad-quantity", "escape", "many-values",
+		"other-hash", "bad-quantity", "escape", "many-values", "logs-results", "logs-range",
+		"logs-big",
 	};
 	struct sockaddr_in sa;
 	socklen_t salen = sizeof(sa);

@@ -717,11 +717,44 @@ static int stop_at_3(void *ctx, const chain_log *l)
 	return ++*(int *)ctx == 3 ? 42 : 0;
 }
 
+/* The same mints read by a client that takes replies of 3,000 bytes at
+ * most (a few Transfer logs; ehr's is 64 MiB, which 36 invoices with 1 MB
+ * memos once exceeded): too large a reply splits the range, no log lost. */
+#define N_SPREAD 24
+static void test_logs_reply_cap(chain *c, const uint8_t token[20], uint64_t first, uint64_t last)
+{
+	rpc_options o;
+	chain *small = NULL;
+	struct seen s;
+	ehr_err e;
+	int st;
+
+	rpc_options_default(&o);
+	o.max_reply_bytes = 3000;
+	o.trace = trace_fn;
+	o.trace_ctx = &tr;
+	if (chain_open(rpc_url(chain_rpc(c)), "local", 31337, &o, &small, &e)) {
+		CHECK(0, "chain_open: %s", e.msg);
+		return;
+	}
+	chain_set_log_limits(small, 100000, 100000, 0);
+	memset(&s, 0, sizeof(s));
+	s.order_ok = 1;
+	memcpy(s.token, token, 20);
+	tr.n_spans = 0;
+	st = chain_get_logs(small, token, NULL, first, last, on_log, &s, &e);
+	CHECK(st == 0 && s.n == N_SPREAD && s.order_ok, "replies over 3,000 bytes split: %d %zu %s", st, s.n, e.msg);
+	CHECK(tr.n_spans > 2 && tr.spans[1] < tr.spans[0] && tr.spans[0] == last - first + 1,
+	      "the range shrank from %" PRIu64 " blocks (%zu requests)", tr.spans[0], tr.n_spans);
+	printf("# logs: %zu eth_getLogs requests for %d logs, replies of 3,000 bytes at most\n", tr.n_spans,
+	       N_SPREAD);
+	chain_close(small);
+}
+
 /* Logs of N_SPREAD mints, each in its own block with empty blocks between,
  * read with at most 4 logs per reply from a first span of 1000 blocks, so
  * ranges must shrink, and grow again. crowded: a block holding several logs
  * (0: none known). */
-#define N_SPREAD 24
 static void test_logs(chain *c, const uint8_t dev0[20], const uint8_t *priv, const uint8_t token[20],
 		      uint64_t crowded)
 {
@@ -837,6 +870,7 @@ static void test_logs(chain *c, const uint8_t dev0[20], const uint8_t *priv, con
 		      "a block over the cap: %d %s", st, e.msg);
 	}
 	chain_set_log_limits(c, 2000, 100000, 0);
+	test_logs_reply_cap(c, token, first, last);
 }
 
 static void test_batch(chain *c, const uint8_t dev0[20], const uint8_t *priv)

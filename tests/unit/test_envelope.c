@@ -368,6 +368,20 @@ static void test_metadata(void)
 	CHECK(envelope_meta_parse(json, len, &back, &e) == 0, "parse: %s", e.msg);
 	CHECK(!memcmp(&m, &back, sizeof(m)), "metadata round trip");
 	cJSON_free(json);
+	/* a SMART Health Card's issuer, verified or not */
+	snprintf(m.issuer, sizeof(m.issuer), "https://spec.smarthealth.cards/examples/issuer");
+	m.issuer_verified = true;
+	CHECK(envelope_meta_encode(&m, &json, &len, &e) == 0 && strstr(json, "\"issuerVerified\":true"),
+	      "encode with an issuer: %s", e.msg);
+	CHECK(envelope_meta_parse(json, len, &back, &e) == 0 && !memcmp(&m, &back, sizeof(m)),
+	      "issuer round trip");
+	cJSON_free(json);
+	m.issuer_verified = false;
+	CHECK(envelope_meta_encode(&m, &json, &len, &e) == 0 && strstr(json, "\"issuerVerified\":false") &&
+	      envelope_meta_parse(json, len, &back, &e) == 0 && !back.issuer_verified &&
+	      !strcmp(back.issuer, m.issuer), "unverified issuer round trip");
+	cJSON_free(json);
+	m.issuer[0] = 0;
 
 	/* Through an envelope, and through its self-contained prefix. */
 	path_in(env_path, sizeof(env_path), "meta.env");
@@ -422,6 +436,7 @@ static void test_hostile_metadata(void)
 		"", "not json", "[]", "\"title\"", "null", "{\"title\":1}", "{\"size\":-1}",
 		"{\"size\":1.5}", "{\"size\":1e300}", "{\"size\":\"12\"}", "{\"title\":\"x\"} {}",
 		"{\"resourceType\":\"<script>\"}", "{\"fileName\":[\"a\"]}", "{\"title\":\"x\"",
+		"{\"issuer\":1}", "{\"issuerVerified\":\"true\"}", "{\"issuerVerified\":1}",
 	};
 	envelope_meta m;
 	ehr_err e = { 0 };

@@ -6,7 +6,9 @@
 #include <sodium.h>
 
 #include "wallet/chain/abi.h"
+#include "wallet/chain/revert.h"
 #include "wallet/registry/invoices.h"
+#include "wallet/registry/registry.h"
 
 static void test_issue_call(void)
 {
@@ -134,7 +136,8 @@ static void test_memo(void)
 	big[sizeof(big) - 1] = '\0';
 	CHECK(invoice_memo_seal(big, pk, &sealed, &len, &e) == EHR_EUSAGE && !sealed, "too long");
 	big[INVOICE_MEMO_MAX] = '\0';
-	CHECK(!invoice_memo_seal(big, pk, &sealed, &len, &e), "the longest");
+	CHECK(!invoice_memo_seal(big, pk, &sealed, &len, &e) && len == INVOICE_MEMO_SEALED_MAX &&
+	      len == 1072, "the longest, sealed: what the registry takes at most (%zu)", len);
 	free(sealed);
 	sealed = NULL;
 	memset(pk2, 0, 32);
@@ -169,6 +172,18 @@ static void test_memo(void)
 	sodium_free(sk2);
 }
 
+/* The registry's refusal of a long memo reads as a sentence. */
+static void test_memo_refusal(void)
+{
+	uint8_t data[4];
+	char out[256];
+
+	abi_selector("MemoTooLong()", data, NULL);
+	revert_describe(data, 4, registry_errors, registry_n_errors, out, sizeof(out));
+	CHECK(revert_match(data, 4, registry_errors, registry_n_errors) >= 0 &&
+	      strstr(out, "memo is longer than 1072 bytes"), "%s", out);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -176,5 +191,6 @@ int main(void)
 	test_issue_call();
 	test_small_calls();
 	test_memo();
+	test_memo_refusal();
 	return tap_done();
 }

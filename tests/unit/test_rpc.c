@@ -4,6 +4,7 @@
 
 #include "wallet/base/hex.h"
 #include "wallet/keys/keccak.h"
+#include "wallet/chain/chain.h"
 #include "wallet/chain/rpc.h"
 
 #include <arpa/inet.h>
@@ -473,6 +474,108 @@ static void test_broken_replies(void)
 		      cases[i].mode, n.requests);
 		CHECK(ms < 10000, "mode %s took %ld ms", cases[i].mode, ms);
 	}
+}
+
+/* ---- log ranges ------------------------------------------------------- */
+
+/* What a log scan saw: the blocks of its logs (badnode gives one per block,
+ * its data the block number) and the spans of its eth_getLogs requests. */
+struct log_scan {
+	uint64_t blocks[64], spans[64];
+	size_t n, n_spans;
+	int in_order, widest_refused;
+};
+
+static void log_trace(void *ctx, enum rpc_trace_event ev, const char *text, size_t len)
+{
+	struct log_scan *s = ctx;
+	const char *f, *t;
+
+	(void)len;
+	if (ev != RPC_TRACE_REQUEST || !strstr(text, "eth_getLogs") || s->n_spans == 64 ||
+	    !(f = strstr(text, "\"fromBlock\":\"0x")) || !(t = strstr(text, "\"toBlock\":\"0x")))
+		return;
+	s->spans[s->n_spans++] = strtoull(t + 13, NULL, 16) - strtoull(f + 15, NULL, 16) + 1;
+}
+
+static int on_badnode_log(void *ctx, const chain_log *l)
+{
+	struct log_scan *s = ctx;
+
+	if (s->n == 64 || l->data_len < 32 || l->block_number != l->data[31])
+		return EHR_EFAIL;
+	s->in_order &= !s->n || l->block_number == s->blocks[s->n - 1] + 1;
+	s->blocks[s->n++] = l->block_number;
+	return 0;
+}
+
+/* Blocks 0 to 16 of a badnode in mode (arg), read with replies capped at
+ * 1 MiB; *st is chain_get_logs' status. */
+static void scan_badnode(const char *mode, const char *arg, struct log_scan *s, int *st, ehr_err *e)
+{
+	struct proc p;
+	rpc_options o;
+	chain *c = NULL;
+
+	memset(s, 0, sizeof(*s));
+	s->in_order = 1;
+	*st = -1;
+	if (start_badnode(&p, mode, arg)) {
+		CHECK(0, "badnode %s did not start", mode);
+		stop(&p);
+		return;
+	}
+	rpc_options_default(&o);
+	o.max_reply_bytes = 1 << 20;
+	o.retry_base_ms = 10;
+	o.trace = log_trace;
+	o.trace_ctx = s;
+	if (chain_open(p.url, NULL, 31337, &o, &c, e) == 0) {
+		chain_set_log_limits(c, 2000, 100000, 0);
+		*st = chain_get_logs(c, NULL, NULL, 0, CHAIN_LATEST, on_badnode_log, s, e);
+	} else {
+		CHECK(0, "chain_open %s: %s", mode, e->msg);
+	}
+	chain_close(c);
+	stop(&p);
+}
+
+/* A node that refuses wide ranges in the words of geth and erigon, or whose
+ * reply for one is larger than ehr reads (36 invoices with 1 MB memos did
+ * that to a patient's history): the range is split until it fits, and
+ * every log comes once, in order. */
+static void test_log_ranges(void)
+{
+	static const struct { const char *mode, *arg, *what; } cases[] = {
+		{ "logs-results", "3", "'query returned more than 10000 results'" },
+		{ "logs-range", "5", "'block range too large'" },
+		{ "logs-big", "100000", "replies over 1 MiB (100 KB of data a log)" },
+		{ "good", NULL, "no limit" },
+	};
+	struct log_scan s;
+	ehr_err e = { 0 };
+	size_t i, k;
+	int st;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		scan_badnode(cases[i].mode, cases[i].arg, &s, &st, &e);
+		CHECK(st == 0, "%s: %d %s", cases[i].what, st, e.msg);
+		CHECK(s.n == 17 && s.in_order && s.blocks[0] == 0, "%s: blocks 0-16 once each, in order (%zu)",
+		      cases[i].what, s.n);
+		for (k = 1; k < s.n_spans && s.spans[k] < s.spans[k - 1]; k++)
+			;
+		if (strcmp(cases[i].mode, "good"))
+			CHECK(s.n_spans > 2 && k > 1, "%s: the range was split (%zu requests, %llu blocks, then %llu)",
+			      cases[i].what, s.n_spans, (unsigned long long)s.spans[0],
+			      (unsigned long long)(s.n_spans > 1 ? s.spans[1] : 0));
+		else
+			CHECK(s.n_spans == 1, "%s: one request (%zu)", cases[i].what, s.n_spans);
+	}
+	/* one block whose reply alone is too large: a clear failure */
+	scan_badnode("logs-big", "600000", &s, &st, &e);
+	CHECK(st == EHR_ECHAIN && strstr(e.msg, "block 0 alone holds more logs than the node will return") &&
+	      strstr(e.msg, "reply larger than 1048576 bytes"), "a block over the reply cap: %d %s", st, e.msg);
+	CHECK(s.n == 0, "and no log was handed on (%zu)", s.n);
 }
 
 static void test_transport_failures(void)
@@ -1035,6 +1138,7 @@ int main(int argc, char **argv)
 		test_send_raw();
 		test_hostile();
 		test_bad_quantities();
+		test_log_ranges();
 	}
 	test_anvil();
 	return tap_done();

@@ -4,6 +4,7 @@
  * from outside, shaped like the chain store. */
 #include "tap.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -401,6 +402,37 @@ static void test_registry(void)
 	store_close(NULL);
 }
 
+/* The content hash a dir: locator's file name spells: what record erase
+ * compares with the record's own before deleting anything. */
+static void test_locator_hash(void)
+{
+	static const char *const refused[] = {
+		"chain:0000000000000000000000000000000000000000000000000000000000000000",
+		"dir:/a/b",
+		"dir:/a/b/abcd.ehr",
+		"dir:/a/../b/0000000000000000000000000000000000000000000000000000000000000000.ehr",
+		"dir:/a/b/000000000000000000000000000000000000000000000000000000000000000g.ehr",
+		"dir:/a/b/0000000000000000000000000000000000000000000000000000000000000000.txt",
+		"dir:/a/b/0000000000000000000000000000000000000000000000000000000000000000.ehr/x",
+	};
+	uint8_t want[32], got[32];
+	char loc[200], hex[65];
+	ehr_err e = { 0 };
+	size_t i;
+
+	randombytes_buf(want, 32);
+	hex_encode(want, 32, hex);
+	snprintf(loc, sizeof(loc), "dir:/mnt/share/%s.ehr", hex);
+	CHECK(!store_dir_locator_hash(loc, got, &e) && !memcmp(got, want, 32), "%s: %s", loc, e.msg);
+	for (i = 0; i < 64; i++)
+		hex[i] = (char)toupper((unsigned char)hex[i]);
+	snprintf(loc, sizeof(loc), "dir:/mnt/share/%s", hex);
+	CHECK(!store_dir_locator_hash(loc, got, &e) && !memcmp(got, want, 32),
+	      "upper case, no .ehr (as get and del read it): %s", e.msg);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		CHECK(store_dir_locator_hash(refused[i], got, &e) == EHR_EUSAGE, "refused: %s", refused[i]);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0 || !mkdtemp(tmpdir))
@@ -408,6 +440,7 @@ int main(void)
 	test_dir_store();
 	test_unwritable();
 	test_registry();
+	test_locator_hash();
 	{
 		char cmd[300];
 

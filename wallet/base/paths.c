@@ -13,10 +13,13 @@ static const char *env(const char *name)
 
 int paths_get(enum ehr_place place, char *out, size_t cap, ehr_err *e)
 {
-	static const char *const home_sub[] = { "wallets", "config.json", "state" };
-	static const char *const xdg_var[] = { "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME" };
-	static const char *const xdg_default[] = { ".local/share", ".config", ".local/state" };
-	static const char *const xdg_sub[] = { "ehr/wallets", "ehr/config.json", "ehr" };
+	static const char *const home_sub[] = { "wallets", "config.json", "state",
+						 "trusted-issuers.json" };
+	static const char *const xdg_var[] = { "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME",
+					       "XDG_CONFIG_HOME" };
+	static const char *const xdg_default[] = { ".local/share", ".config", ".local/state", ".config" };
+	static const char *const xdg_sub[] = { "ehr/wallets", "ehr/config.json", "ehr",
+					       "ehr/trusted-issuers.json" };
 	const char *base;
 	int n;
 

@@ -10,7 +10,8 @@
 enum ehr_place {
 	PLACE_WALLETS,  /* $EHR_HOME/wallets or $XDG_DATA_HOME/ehr/wallets */
 	PLACE_CONFIG,   /* $EHR_HOME/config.json or $XDG_CONFIG_HOME/ehr/config.json */
-	PLACE_STATE     /* $EHR_HOME/state or $XDG_STATE_HOME/ehr */
+	PLACE_STATE,    /* $EHR_HOME/state or $XDG_STATE_HOME/ehr */
+	PLACE_ISSUERS   /* $EHR_HOME/trusted-issuers.json or $XDG_CONFIG_HOME/ehr/trusted-issuers.json */
 };
 
 /* Writes the path of place into out; EHR_EUSAGE if neither $EHR_HOME nor

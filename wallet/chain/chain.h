@@ -319,9 +319,12 @@ typedef int (*chain_log_cb)(void *ctx, const chain_log *log);
 /* eth_getLogs from from_block to to_block inclusive (CHAIN_LATEST: the head
  * at the start), for address (NULL: any) and topics (NULL: any; else 4
  * positions). Asks in block ranges: after a node answers "too many
- * results", "query returned more than N results", a range or size limit
- * (or suggests a range), the range is halved (or set to the suggestion)
- * and asked again; after each success it doubles, up to the maximum.
+ * results", "query returned more than N results", "block range too large",
+ * a range or size limit (or suggests a range), or sends a reply larger
+ * than the client reads (rpc_last_reply_too_large), the range is halved
+ * (or set to the suggestion) and asked again; after each success it
+ * doubles, up to the maximum. This is the one place logs are fetched, so
+ * every scanner (history, invoices, watch, consent, records) splits alike.
  * A single block that is still too much is EHR_ECHAIN.
  * Returns 0, the callback's nonzero return, or the failure. */
 #define CHAIN_LATEST UINT64_MAX

@@ -204,13 +204,14 @@ void chain_set_log_limits(chain *c, uint64_t first_span, uint64_t max_span, size
 
 /* A node saying the range holds too much: the words of geth ("query
  * returned more than 10000 results"), infura, alchemy ("log response size
- * exceeded"), quicknode, erigon, besu, nethermind and cosmos evm ("query
- * block range... max is N"), and code -32005 (limit exceeded). */
+ * exceeded"), quicknode, erigon ("block range too large"), besu,
+ * nethermind and cosmos evm ("query block range... max is N", "maximum
+ * [from, to] blocks distance"), and code -32005 (limit exceeded). */
 static int is_limit_error(const char *msg, long code)
 {
 	static const char *const hints[] = {
 		"too many", "more than", "limit", "exceed", "range", "too large",
-		"response size", "max results", "timeout", "timed out",
+		"response size", "max results", "timeout", "timed out", "distance",
 	};
 	size_t i;
 
@@ -312,7 +313,10 @@ int chain_get_logs(chain *c, const uint8_t address[20], const chain_topic topics
 			return out_of_memory(e);
 		}
 		st = rpc_call(c->rpc, "eth_getLogs", params, &res, e);
-		too_much = st == EHR_ECHAIN && is_limit_error(e->msg, rpc_last_error_code(c->rpc));
+		/* a refusal, or a reply too large to read (anyone can make a
+		 * patient's logs large: invoices with long memos) */
+		too_much = (st == EHR_ECHAIN && is_limit_error(e->msg, rpc_last_error_code(c->rpc))) ||
+			   (st == EHR_ENODE && rpc_last_reply_too_large(c->rpc));
 		if (!st && !cJSON_IsArray(res)) {
 			cJSON_Delete(res);
 			return malformed(e, "log list");
@@ -323,14 +327,17 @@ int chain_get_logs(chain *c, const uint8_t address[20], const chain_topic topics
 		}
 		if (too_much) {
 			char why[sizeof(e->msg)];
+			uint64_t asked = end - cur + 1;	/* below span at the head */
 
 			cJSON_Delete(res);
 			memcpy(why, e->msg, sizeof(why));
-			if (span == 1)
+			if (asked == 1)
 				return ehr_fail(e, EHR_ECHAIN, "block %" PRIu64 " alone holds more logs "
 						"than the node will return: %s", cur, why);
+			/* halve what was asked, not the span: a span wider than
+			 * the blocks left would ask the same range again */
 			hint = st == EHR_ECHAIN ? suggested_span(e->msg, cur) : 0;
-			span = hint && hint < span ? hint : span / 2;
+			span = hint && hint < asked ? hint : asked / 2;
 			c->log_span = span;
 			continue;
 		}

@@ -212,9 +212,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* Loopback never goes through a proxy (tests and local nodes), whatever
- * http_proxy says; other hosts follow the usual environment. */
-static char *noproxy_list(void)
+char *rpc_noproxy_list(void)
 {
 	const char *env = getenv("NO_PROXY");
 	char *s;
@@ -281,7 +279,7 @@ int rpc_open(const char *url, const rpc_options *opt, rpc_client **out, ehr_err 
 	/* Without this, curl waits up to a second for "100 Continue" before
 	 * posting a large batch to a server that never sends it. */
 	c->headers = c->headers ? curl_slist_append(c->headers, "Expect:") : NULL;
-	c->noproxy = noproxy_list();
+	c->noproxy = rpc_noproxy_list();
 	if (!c->headers || !c->noproxy) {
 		st = out_of_memory(e);
 		goto fail;
@@ -350,8 +348,14 @@ const char *rpc_last_error_data(const rpc_client *c)
 	return c->err_data;
 }
 
+int rpc_last_reply_too_large(const rpc_client *c)
+{
+	return c->too_large;
+}
+
 void rpc_clear_last_error(rpc_client *c)
 {
+	c->too_large = 0;
 	c->err_code = 0;
 	free(c->err_data);
 	c->err_data = NULL;
@@ -453,8 +457,10 @@ static int transport_error(rpc_client *c, CURLcode rc, ehr_err *e)
 	switch (rc) {
 	case CURLE_WRITE_ERROR:
 	case CURLE_FILESIZE_EXCEEDED:
-		if (c->overflow || rc == CURLE_FILESIZE_EXCEEDED)
+		if (c->overflow || rc == CURLE_FILESIZE_EXCEEDED) {
+			c->too_large = 1;
 			return rpc_malformed(c, e, "reply larger than %zu bytes", c->opt.max_reply_bytes);
+		}
 		break;
 	case CURLE_BAD_CONTENT_ENCODING:
 		return rpc_malformed(c, e, "bad content encoding%s", detail);

@@ -88,6 +88,12 @@ int rpc_options_env(rpc_options *opt, ehr_err *e);
 int rpc_open(const char *url, const rpc_options *opt, rpc_client **out,
 	     ehr_err *e);
 
+/* The hosts libcurl is told to reach without a proxy (CURLOPT_NOPROXY):
+ * NO_PROXY's (or no_proxy's) and loopback, which never goes through a
+ * proxy (tests and local nodes), whatever http_proxy says. malloc'd; NULL
+ * when out of memory. */
+char *rpc_noproxy_list(void);
+
 /* Closes the connection and frees c (NULL is fine). */
 void rpc_close(rpc_client *c);
 
@@ -112,6 +118,11 @@ int rpc_call(rpc_client *c, const char *method, cJSON *params,
  * until the next call on c. */
 long rpc_last_error_code(const rpc_client *c);
 const char *rpc_last_error_data(const rpc_client *c);
+
+/* After an rpc_call that returned EHR_ENODE: 1 when the node's reply was
+ * refused for its size (larger than max_reply_bytes, or more than two
+ * million JSON values), which asking for less may cure; else 0. */
+int rpc_last_reply_too_large(const rpc_client *c);
 
 /* One request of a batch. The caller fills method and params; rpc_batch
  * fills the rest. */

@@ -36,6 +36,7 @@ struct rpc_client {
 
 	long err_code;
 	char *err_data;
+	int too_large;		/* the last call's reply was refused for its size */
 	char errbuf[CURL_ERROR_SIZE];
 };
 

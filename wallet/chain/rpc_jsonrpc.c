@@ -86,8 +86,10 @@ static int parse_body(rpc_client *c, cJSON **out, ehr_err *e)
 	char snip[64];
 
 	*out = NULL;
-	if (count_values(c->body, c->len) > MAX_JSON_VALUES)
+	if (count_values(c->body, c->len) > MAX_JSON_VALUES) {
+		c->too_large = 1;
 		return rpc_malformed(c, e, "more than %d json values", MAX_JSON_VALUES);
+	}
 	*out = cJSON_ParseWithLengthOpts(c->body, c->len, &end, 0);
 	if (!*out) {
 		rpc_clean_text(snip, sizeof(snip), c->body, c->len, 40);

@@ -455,6 +455,53 @@ out:
 	return rc;
 }
 
+struct known_ctx {
+	const uint8_t (*addrs)[20];
+	size_t n;
+	int *known;
+};
+
+static int known_cb(void *ctx, const chain_log *log)
+{
+	struct known_ctx *k = ctx;
+	size_t i;
+
+	if (log->removed || log->n_topics != 4)
+		return 0;
+	for (i = 0; i < k->n; i++)
+		if (!memcmp(log->topics[3] + 12, k->addrs[i], 20))
+			k->known[i] = 1;
+	return 0;
+}
+
+int invoice_issuers_known(chain *c, const uint8_t registry[20], const uint8_t patient[20],
+			  const uint8_t (*addrs)[20], size_t n, int *known, ehr_err *e)
+{
+	static const enum registry_event kinds[] = {
+		REG_EV_GRANT_ISSUED, REG_EV_RECORD_ANCHORED, REG_EV_INVOICE_PAID,
+	};
+	uint8_t t0[3][32], t1[1][32], (*t3)[32];
+	chain_topic topics[4] = { { t0, 3 }, { t1, 1 }, { NULL, 0 }, { NULL, n } };
+	struct known_ctx k = { addrs, n, known };
+	size_t i;
+	int rc;
+
+	memset(known, 0, n * sizeof(*known));
+	if (!n)
+		return 0;
+	if (!(t3 = calloc(n, 32)))
+		return oom(e);
+	for (i = 0; i < 3; i++)
+		memcpy(t0[i], registry_event_topic(kinds[i]), 32);
+	event_topic_address(patient, t1[0]);
+	for (i = 0; i < n; i++)
+		event_topic_address(addrs[i], t3[i]);
+	topics[3].any_of = (const uint8_t (*)[32])t3;
+	rc = event_scan_logs(c, registry, topics, 0, CHAIN_LATEST, known_cb, &k, e);
+	free(t3);
+	return rc;
+}
+
 void invoices_free(invoice_view *v, size_t n)
 {
 	size_t i;

@@ -15,6 +15,9 @@
 
 #define INVOICE_MEMO_MAX 1024         /* bytes of memo text */
 #define INVOICE_MEMO_SEAL_BYTES 48    /* what sealing adds (crypto_box_SEALBYTES) */
+/* The registry's MAX_MEMO_BYTES: it refuses a longer sealed memo
+ * (MemoTooLong), so nobody can fill a patient's history with huge ones. */
+#define INVOICE_MEMO_SEALED_MAX (INVOICE_MEMO_MAX + INVOICE_MEMO_SEAL_BYTES)
 
 /* ---- call data (malloc'd into *data, the caller frees it) ---------------- */
 
@@ -113,6 +116,16 @@ int invoices_of(chain *c, const uint8_t registry[20], const uint8_t account[20],
 int invoice_get(chain *c, const uint8_t registry[20], uint64_t id, invoice_view *out, ehr_err *e);
 
 void invoices_free(invoice_view *v, size_t n);
+
+/* Which of n addresses patient has dealt with, for telling an invoice
+ * from a stranger (anyone may bill anyone) from one of a provider the
+ * patient knows: a grant the patient gave the address (GrantIssued), a
+ * record it anchored in the patient's chart (RecordAnchored) or an invoice
+ * of its the patient paid (InvoicePaid), at any time. One log scan (the
+ * patient in topic 1, the addresses in topic 3). known[i] is set to 1 or
+ * 0. Returns 0 or the scan's failure. */
+int invoice_issuers_known(chain *c, const uint8_t registry[20], const uint8_t patient[20],
+			  const uint8_t (*addrs)[20], size_t n, int *known, ehr_err *e);
 
 /* ---- paying in a token ------------------------------------------------------ */
 

@@ -162,6 +162,48 @@ int records_of_patient(chain *c, const uint8_t registry[20], const uint8_t patie
 	return rc;
 }
 
+int records_locator_names_content(const registry_record *r)
+{
+	uint8_t named[32];
+
+	return !strncmp(r->locator, "dir:", 4) && !store_dir_locator_hash(r->locator, named, NULL) &&
+	       !memcmp(named, r->content_hash, 32);
+}
+
+struct sharer_ctx {
+	const registry_record *r;
+	uint64_t found;
+};
+
+static int sharer_cb(void *ctx, const registry_record *other, int erased)
+{
+	struct sharer_ctx *s = ctx;
+
+	if (erased || other->id == s->r->id || memcmp(other->content_hash, s->r->content_hash, 32))
+		return 0;
+	s->found = other->id;
+	return 1;	/* found: stop */
+}
+
+int records_erasable_file(chain *c, const uint8_t registry[20], const registry_record *r,
+			  enum records_file_verdict *verdict, uint64_t *other, ehr_err *e)
+{
+	struct sharer_ctx s = { r, 0 };
+	int rc;
+
+	*other = 0;
+	if (!records_locator_names_content(r)) {
+		*verdict = RECORDS_FILE_NOT_ITS;
+		return 0;
+	}
+	rc = records_of_patient(c, registry, r->patient, sharer_cb, &s, e);
+	if (rc && !s.found)
+		return rc;
+	*verdict = s.found ? RECORDS_FILE_SHARED : RECORDS_FILE_DELETE;
+	*other = s.found;
+	return 0;
+}
+
 int records_data_key(const registry_record *r, const uint8_t me[20], const uint8_t enc_public[32],
 		     const uint8_t enc_secret[32],
 		     uint8_t key[32], ehr_err *e)

@@ -56,6 +56,27 @@ int records_store_put(const char *spec, int fd, const uint8_t hash[32], uint64_t
 		      char *locator, size_t cap, ehr_err *e);
 int records_store_delete(const char *locator, ehr_err *e);
 
+/* Whether r's locator is "dir:" and its file name is r's content hash:
+ * the file it names is then r's ciphertext (or a damaged copy of it), as a
+ * dir store names each file by the hash of what it holds. Reads nothing. */
+int records_locator_names_content(const registry_record *r);
+
+/* What erasing r may do to the file its "dir:" locator names. Anyone with
+ * a write grant anchors records in the patient's chart with any locator and
+ * any content hash, so a locator alone proves nothing:
+ *   RECORDS_FILE_DELETE   the file's name is r's content hash and no other
+ *                         record of r's patient that is not erased has that
+ *                         content hash: deleting it loses nothing else;
+ *   RECORDS_FILE_NOT_ITS  the name is not r's content hash (another
+ *                         record's file, or none): keep it;
+ *   RECORDS_FILE_SHARED   another live record of the patient's has the same
+ *                         content hash (its id in *other): keep it.
+ * One scan of the patient's records (records_of_patient) unless the name
+ * already says NOT_ITS. Returns 0 or the scan's failure. */
+enum records_file_verdict { RECORDS_FILE_DELETE, RECORDS_FILE_NOT_ITS, RECORDS_FILE_SHARED };
+int records_erasable_file(chain *c, const uint8_t registry[20], const registry_record *r,
+			  enum records_file_verdict *verdict, uint64_t *other, ehr_err *e);
+
 /* SHA-256 of everything readable from fd (from its current offset). */
 int records_sha256_fd(int fd, uint8_t out[32], uint64_t *size, ehr_err *e);
 

@@ -38,6 +38,7 @@ const revert_error registry_errors[] = {
 	{ "NotRequested(uint256)", "record %1 was not requested, or its key was already released" },
 	{ "RecordsMismatch()", "the records are not the ones requested" },
 	{ "NoteTooLong()", "the sealed purpose is longer than 1024 bytes" },
+	{ "MemoTooLong()", "the sealed memo is longer than 1072 bytes (1024 of text)" },
 	{ "NoSuchInvoice()", "there is no such invoice" },
 	{ "ZeroAmount()", "the amount is zero" },
 	{ "AmountTooLarge()", "the amount is too large" },

@@ -43,8 +43,13 @@
  *   "created"      string, RFC 3339 UTC        "2025-01-31T09:30:00Z"
  *   "size"         number, integer 0..2^53     plaintext size in bytes
  *   "resourceType" string                      FHIR resourceType when the file is FHIR JSON
- * Every key is optional (an absent or empty string means unknown); a reader
- * ignores keys it does not know. Strings hold no control characters.
+ *   "issuer"       string, up to 255 bytes     who signed it: a SMART Health Card's "iss"
+ *   "issuerVerified" boolean                   true: the card's signature was checked
+ *                                              with a key the user trusts for that issuer;
+ *                                              false: taken unverified (--unverified)
+ * Every key is optional (an absent or empty string means unknown; an
+ * absent "issuerVerified" is false); a reader ignores keys it does not
+ * know. Strings hold no control characters.
  *
  * A reader refuses (EHR_EINTEGRITY) an envelope with another magic, version,
  * chunk size or non-zero reserved bytes, a metadata message that fails
@@ -99,6 +104,8 @@ typedef struct envelope_meta {
 	char created[32];          /* RFC 3339 UTC, "YYYY-MM-DDTHH:MM:SSZ" */
 	uint64_t size;             /* plaintext bytes, or ENVELOPE_SIZE_UNKNOWN */
 	char resource_type[64];    /* FHIR resourceType, "" when not FHIR */
+	char issuer[256];          /* a SMART Health Card's issuer, "" when none */
+	bool issuer_verified;      /* its signature checked with a trusted key */
 } envelope_meta;
 
 /* Empties meta: every string "", size ENVELOPE_SIZE_UNKNOWN. */

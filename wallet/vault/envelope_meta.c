@@ -59,6 +59,7 @@ int envelope_meta_encode(const envelope_meta *meta, char **json, size_t *len, eh
 		{ "fileName", offsetof(envelope_meta, file_name), sizeof(((envelope_meta *)0)->file_name) },
 		{ "created", offsetof(envelope_meta, created), sizeof(((envelope_meta *)0)->created) },
 		{ "resourceType", offsetof(envelope_meta, resource_type), sizeof(((envelope_meta *)0)->resource_type) },
+		{ "issuer", offsetof(envelope_meta, issuer), sizeof(((envelope_meta *)0)->issuer) },
 	};
 	cJSON *o;
 	char *s;
@@ -84,6 +85,9 @@ int envelope_meta_encode(const envelope_meta *meta, char **json, size_t *len, eh
 		if (*v && !cJSON_AddStringToObject(o, texts[i].key, v))
 			goto oom;
 	}
+	if ((meta->issuer[0] || meta->issuer_verified) &&
+	    !cJSON_AddBoolToObject(o, "issuerVerified", meta->issuer_verified))
+		goto oom;
 	/* Written as digits: cJSON prints a double with 15 significant digits
 	 * when that reads back within a relative 2^-52, which is not exact
 	 * for integers near 2^53. */
@@ -130,7 +134,7 @@ static int take_text(const cJSON *item, const char *key, char *out, size_t cap, 
 int envelope_meta_parse(const char *json, size_t len, envelope_meta *meta, ehr_err *e)
 {
 	const char *end = NULL;
-	const cJSON *size;
+	const cJSON *size, *verified;
 	cJSON *o;
 	int rc;
 
@@ -158,8 +162,18 @@ int envelope_meta_parse(const char *json, size_t len, envelope_meta *meta, ehr_e
 	    (rc = take_text(cJSON_GetObjectItemCaseSensitive(o, "created"), "created",
 			    meta->created, sizeof(meta->created), e)) ||
 	    (rc = take_text(cJSON_GetObjectItemCaseSensitive(o, "resourceType"), "resourceType",
-			    meta->resource_type, sizeof(meta->resource_type), e)))
+			    meta->resource_type, sizeof(meta->resource_type), e)) ||
+	    (rc = take_text(cJSON_GetObjectItemCaseSensitive(o, "issuer"), "issuer",
+			    meta->issuer, sizeof(meta->issuer), e)))
 		goto out;
+	if ((verified = cJSON_GetObjectItemCaseSensitive(o, "issuerVerified"))) {
+		if (!cJSON_IsBool(verified)) {
+			rc = ehr_fail(e, EHR_EINTEGRITY, "record metadata is malformed: issuerVerified "
+				      "is not true or false");
+			goto out;
+		}
+		meta->issuer_verified = cJSON_IsTrue(verified);
+	}
 	if (meta->resource_type[0] && !fhir_is_type_name(meta->resource_type)) {
 		rc = ehr_fail(e, EHR_EINTEGRITY, "record metadata is malformed: resourceType "
 			      "is not a FHIR type name");

@@ -122,4 +122,10 @@ extern const struct store_ops store_dir_ops;
  * "record locator '...' escapes its directory"; else 0. */
 int store_dir_check_locator(const char *locator, ehr_err *e);
 
+/* The content hash a "dir:" locator's file name spells ("dir:PATH/<64 hex
+ * digits>.ehr", read as store_dir_ops' get and del read it): 0 with hash
+ * filled; EHR_EUSAGE for any other shape (another scheme, a "." or ".."
+ * component, a name that is not a content hash). Reads no file. */
+int store_dir_locator_hash(const char *locator, uint8_t hash[32], ehr_err *e);
+
 #endif

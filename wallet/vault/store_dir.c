@@ -124,9 +124,9 @@ int store_dir_check_locator(const char *locator, ehr_err *e)
 	return 0;
 }
 
-/* The file name ("<64 lowercase hex digits>.ehr") a locator names in this
- * store. */
-static int name_of(struct dir_store *d, const char *locator, char name[69], ehr_err *e)
+/* The file name ("<64 lowercase hex digits>.ehr") a locator names in the
+ * store at dir (named in messages). */
+static int name_in(const char *dir, const char *locator, char name[69], ehr_err *e)
 {
 	const char *base = locator;
 	size_t i;
@@ -141,8 +141,7 @@ static int name_of(struct dir_store *d, const char *locator, char name[69], ehr_
 			return ehr_fail(e, EHR_EUSAGE, "malformed dir locator '%s'", locator);
 		base++;
 	} else if (strchr(locator, '/') || strstr(locator, "..")) {
-		return ehr_fail(e, EHR_EUSAGE, "record locator '%s' escapes dir:%s", locator,
-				d->path);
+		return ehr_fail(e, EHR_EUSAGE, "record locator '%s' escapes dir:%s", locator, dir);
 	}
 	for (i = 0; i < 64; i++)
 		if (!isxdigit((unsigned char)base[i]))
@@ -154,6 +153,25 @@ static int name_of(struct dir_store *d, const char *locator, char name[69], ehr_
 		name[i] = (char)tolower((unsigned char)base[i]);
 	memcpy(name + 64, ".ehr", 5);
 	return 0;
+}
+
+static int name_of(struct dir_store *d, const char *locator, char name[69], ehr_err *e)
+{
+	return name_in(d->path, locator, name, e);
+}
+
+int store_dir_locator_hash(const char *locator, uint8_t hash[32], ehr_err *e)
+{
+	char name[69];
+	int rc;
+
+	if (strncmp(locator, "dir:", 4))
+		return ehr_fail(e, EHR_EUSAGE, "'%s' is not a dir: locator", locator);
+	if ((rc = name_in("", locator, name, e)))
+		return rc;
+	name[64] = '\0';
+	return hex_decode_exact(name, hash, 32) ? ehr_fail(e, EHR_EUSAGE, "malformed dir locator '%s'",
+							   locator) : 0;
 }
 
 /* Copies in to EOF into out; copy_file_range where both ends allow it. */
