@@ -1,5 +1,6 @@
-/* The command table: name, function, summary, usage forms, options, needs;
- * and the usage text, made from the forms and the option tables. */
+/* The command table: name, function and arguments, summary, usage forms,
+ * what main sets up for it (its flags), completion words; the usage text,
+ * made from the forms and the option tables; subcommand dispatch. */
 #include "cli/ehr.h"
 #include "commands/commands.h"
 
@@ -11,61 +12,71 @@
 #define U CMD_NEEDS_UNLOCK
 #define N CMD_NEEDS_NODE
 #define R CMD_NEEDS_REGISTRY
+#define STAGED CMD_STAGED
+
+/* cmd_NAME() and its arguments, cmd_NAME_args (commands/commands.h) */
+#define RUN(name) cmd_##name, &cmd_##name##_args
 
 const struct command commands[] = {
-	{ "init", cmd_init, "create a new wallet from fresh 24 words", NULL, cmd_init_opts, U, NULL },
-	{ "restore", cmd_restore, "restore a wallet from its mnemonic", NULL, cmd_restore_opts, U, NULL },
-	{ "import", cmd_import, "create a wallet from a private key or a v3 keystore", NULL,
-	  cmd_import_opts, U, NULL },
-	{ "export", cmd_export, "show the mnemonic or write a v3 keystore", "@\n@",
-	  cmd_export_opts, W | U, NULL },
-	{ "accounts", cmd_accounts, "list the wallet's accounts (no passphrase needed)", NULL,
-	  cmd_accounts_opts, W, NULL },
-	{ "address", cmd_address, "show one account's address", NULL, cmd_address_opts, W, NULL },
-	{ "passwd", cmd_passwd, "change the wallet's passphrase", NULL, cmd_passwd_opts, W | U, NULL },
-	{ "wallets", cmd_wallets, "list or remove named wallets", "[list]\nremove|rm NAME",
-	  cmd_wallets_opts, 0, "list remove|rm:WALLET" },
-	{ "sign", cmd_sign, "sign a message (EIP-191 personal_sign)", "@ (MESSAGE | @1)",
-	  cmd_sign_opts, W | U, NULL },
-	{ "verify", cmd_verify, "check an EIP-191 signature against an address", "@ (MESSAGE | @1)",
-	  cmd_verify_opts, 0, NULL },
-	{ "config", cmd_config, "show where ehr keeps things and what it would use", NULL,
-	  cmd_config_opts, 0, NULL },
-	{ "network", cmd_network, "list, add, choose or remove networks",
-	  "[list]\nadd NAME --rpc URL [--registry ADDR]\nuse NAME\nremove NAME",
-	  cmd_network_opts, 0, "list add use:NETWORK remove:NETWORK" },
-	{ "node", cmd_node, "show the node's chain id, head block, client and the registry", NULL,
-	  cmd_node_opts, N, NULL },
-	{ "balance", cmd_balance, "show the balance of the native coin or a token", "[ADDR]",
-	  cmd_balance_opts, W | N, NULL },
-	{ "send", cmd_send, "send the native coin or a token", "ADDR AMOUNT",
-	  cmd_send_opts, W | U | N, NULL },
-	{ "deploy", cmd_deploy, "deploy the registry (and a test token) to the current network", NULL,
-	  cmd_deploy_opts, W | U | N, NULL },
-	{ "register", cmd_register, "publish this account's encryption key, name and role", "@\n@ [ADDR]",
-	  cmd_register_opts, W | U | N | R, NULL },
-	{ "record", cmd_record, "add, list, get, verify, erase and export health records",
+	{ "init", RUN(init), "create a new wallet from fresh 24 words",
+	  NULL, U, NULL },
+	{ "restore", RUN(restore), "restore a wallet from its mnemonic",
+	  NULL, U, NULL },
+	{ "import", RUN(import), "create a wallet from a private key or a v3 keystore",
+	  NULL, U, NULL },
+	{ "export", RUN(export), "show the mnemonic or write a v3 keystore",
+	  "@\n@", W | U, NULL },
+	{ "accounts", RUN(accounts), "list the wallet's accounts (no passphrase needed)",
+	  NULL, W | U, NULL },
+	{ "address", RUN(address), "show one account's address",
+	  NULL, W | U, NULL },
+	{ "passwd", RUN(passwd), "change the wallet's passphrase",
+	  NULL, W | U, NULL },
+	{ "wallets", RUN(wallets), "list or remove named wallets",
+	  "[list]\nremove|rm NAME", 0, "list remove|rm:WALLET" },
+	{ "sign", RUN(sign), "sign a message (EIP-191 personal_sign)",
+	  "@ (MESSAGE | @1)", W | U, NULL },
+	{ "verify", RUN(verify), "check an EIP-191 signature against an address",
+	  "@ (MESSAGE | @1)", 0, NULL },
+	{ "config", RUN(config), "show where ehr keeps things and what it would use",
+	  NULL, 0, NULL },
+	{ "network", RUN(network), "list, add, choose or remove networks",
+	  "[list]\nadd NAME --rpc URL [--registry ADDR]\nuse NAME\nremove NAME", 0,
+	  "list add use:NETWORK remove:NETWORK" },
+	{ "node", RUN(node), "show the node's chain id, head block, client and the registry",
+	  NULL, N, NULL },
+	{ "balance", RUN(balance), "show the balance of the native coin or a token",
+	  "[ADDR]", W | U | N | STAGED, NULL },
+	{ "send", RUN(send), "send the native coin or a token",
+	  "ADDR AMOUNT", W | U | N | STAGED, NULL },
+	{ "deploy", RUN(deploy), "deploy the registry (and a test token) to the current network",
+	  NULL, W | U | N, NULL },
+	{ "register", RUN(register), "publish this account's encryption key, name and role",
+	  "@\n@ [ADDR]", W | U | N | R | STAGED, NULL },
+	{ "record", RUN(record), "add, list, get, verify, erase and export health records",
 	  "add (FILE | CARD | LINK | -)...\nlist\nget ID\nverify (ID... | @1)\nerase ID\nexport",
-	  cmd_record_opts, W | U | N | R, "add:FILE... list get verify erase export" },
-	{ "grant", cmd_grant, "share records until a time, with a clinician or a QR code; list grants",
-	  "ADDR\n@4 @\nlist", cmd_grant_opts, W | U | N | R, "list" },
-	{ "revoke", cmd_revoke, "end a grant at once", "GRANT_ID", cmd_revoke_opts, W | U | N | R, NULL },
-	{ "access", cmd_access, "open a grant: check it, log the access, fetch, verify and decrypt",
-	  "(- | @1 | URI | GRANT_ID) @", cmd_access_opts, W | U | N | R, NULL },
-	{ "request", cmd_request, "ask a patient for access; list, approve or deny what is asked of you",
-	  "@\nlist\napprove ID\ndeny ID", cmd_request_opts, W | U | N | R, "list approve deny" },
-	{ "emergency", cmd_emergency, "the emergency card: records, a long-lived QR any clinician can open",
-	  "set\ncard\nshow\nrevoke", cmd_emergency_opts, W | U | N | R, "set card show revoke" },
-	{ "audit", cmd_audit, "who did what with this account's records, grants and invoices, and when",
-	  "@\nverify", cmd_audit_opts, W | U | N | R, "verify" },
-	{ "upload", cmd_upload, "a provider's batch upload into patients' charts, resumable",
-	  "@1 (FILE|DIR)... @\n@", cmd_upload_opts, W | U | N | R, ":FILE..." },
-	{ "invoice", cmd_invoice, "bill a patient in a token or the native coin; list and pay invoices",
-	  "issue\nlist\npay ID\ncancel ID", cmd_invoice_opts, W | U | N | R, "issue list pay cancel" },
-	{ "watch", cmd_watch, "follow the chain: requests, releases, accesses, uploads, invoices, expiring grants",
-	  NULL, cmd_watch_opts, W | U | N | R, NULL },
-	{ "help", cmd_help, "show the commands, or one command's usage", "[COMMAND]\n@\n@ COMMAND",
-	  cmd_help_opts, 0, ":COMMAND" },
+	  W | U | N | R,
+	  "add:FILE... list get verify erase export" },
+	{ "grant", RUN(grant), "share records until a time, with a clinician or a QR code; list grants",
+	  "ADDR\n@4 @\nlist", W | U | N | R, "list" },
+	{ "revoke", RUN(revoke), "end a grant at once",
+	  "GRANT_ID", W | U | N | R, NULL },
+	{ "access", RUN(access), "open a grant: check it, log the access, fetch, verify and decrypt",
+	  "(- | @1 | URI | GRANT_ID) @", W | U | N | R | STAGED, NULL },
+	{ "request", RUN(request), "ask a patient for access; list, approve or deny what is asked of you",
+	  "@\nlist\napprove ID\ndeny ID", W | U | N | R, "list approve deny" },
+	{ "emergency", RUN(emergency), "the emergency card: records, a long-lived QR any clinician can open",
+	  "set\ncard\nshow\nrevoke", W | U | N | R, "set card show revoke" },
+	{ "audit", RUN(audit), "who did what with this account's records, grants and invoices, and when",
+	  "@\nverify", W | U | N | R, "verify" },
+	{ "upload", RUN(upload), "a provider's batch upload into patients' charts, resumable",
+	  "@1 (FILE|DIR)... @\n@", W | U | N | R, ":FILE..." },
+	{ "invoice", RUN(invoice), "bill a patient in a token or the native coin; list and pay invoices",
+	  "issue\nlist\npay ID\ncancel ID", W | U | N | R, "issue list pay cancel" },
+	{ "watch", RUN(watch), "follow the chain: requests, releases, accesses, uploads, invoices, expiring grants",
+	  NULL, W | U | N | R, NULL },
+	{ "help", RUN(help), "show the commands, or one command's usage",
+	  "[COMMAND]\n@\n@ COMMAND", 0, ":COMMAND" },
 };
 
 const unsigned ncommands = sizeof(commands) / sizeof(commands[0]);
@@ -78,6 +89,34 @@ const struct command *command_find(const char *name)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
+}
+
+const struct subcommand *subcommand_find(const struct subcommand *subs, const char *name)
+{
+	for (; subs->name; subs++)
+		if (!strcmp(subs->name, name))
+			return subs;
+	return NULL;
+}
+
+/* call without its first operand: pos[-1] is then the subcommand's name. */
+static struct command_call after_name(const struct command_call *call)
+{
+	return (struct command_call){ call->x, call->opts, call->npos - 1, call->pos + 1 };
+}
+
+int subcommand_check(const struct subcommand *sub, const struct command_call *call)
+{
+	struct command_call rest = after_name(call);
+
+	return sub->check ? sub->check(&rest) : 0;
+}
+
+int subcommand_run(const struct subcommand *sub, const struct command_call *call)
+{
+	struct command_call rest = after_name(call);
+
+	return sub->run(&rest);
 }
 
 /* Whether o stands in usage line n. */
@@ -122,7 +161,7 @@ static bool opens_group(const struct command *cmd, const struct opt *o, unsigned
 
 	if (!opt_in_form(o, n))
 		return false;
-	for (p = cmd->opts; o->alt && p != o; p++)
+	for (p = cmd->args->opts; o->alt && p != o; p++)
 		if (p->alt == o->alt && opt_in_form(p, n))
 			return false;
 	return true;
@@ -162,7 +201,7 @@ static void put_options(char *out, size_t cap, const struct command *cmd, unsign
 	int pass;
 
 	for (pass = 0; pass < 2; pass++)
-		for (o = cmd->opts; o && o->name; o++) {
+		for (o = cmd->args->opts; o && o->name; o++) {
 			if (!opens_group(cmd, o, n) || o->required != !pass ||
 			    form_places(line, len, o->alt))
 				continue;
@@ -197,7 +236,7 @@ static void form_line(char *out, size_t cap, const struct command *cmd, unsigned
 		} else {
 			const struct opt *p;
 
-			for (p = cmd->opts; p && p->name; p++)
+			for (p = cmd->args->opts; p && p->name; p++)
 				if (p->alt == alt && opens_group(cmd, p, n)) {
 					put_group(raw, sizeof(raw), n, p, false);
 					break;
@@ -235,9 +274,9 @@ void command_usage(const struct command *cmd, bool to_stderr)
 
 	command_synopsis(cmd, f, "usage: ", "   or: ");
 	fprintf(f, "\n%s\n", cmd->summary);
-	if (cmd->opts && cmd->opts->name) {
+	if (cmd->args->opts && cmd->args->opts->name) {
 		fputs("\noptions:\n", f);
-		for (o = cmd->opts; o->name; o++) {
+		for (o = cmd->args->opts; o->name; o++) {
 			char left[64];
 
 			if (o->short_name)

@@ -121,7 +121,7 @@ static void offer_values(enum opt_value v, const char *pre, const char *cur)
 static const struct opt *find_option(const struct command *cmd, const char *word,
 				     const char **inline_val)
 {
-	const struct opt *tables[2] = { global_opts, cmd ? cmd->opts : NULL }, *o;
+	const struct opt *tables[2] = { global_opts, cmd ? cmd->args->opts : NULL }, *o;
 	size_t len;
 	int t;
 
@@ -146,7 +146,7 @@ static const struct opt *find_option(const struct command *cmd, const char *word
 
 static void offer_options(const struct command *cmd, const char *cur)
 {
-	const struct opt *tables[2] = { global_opts, cmd ? cmd->opts : NULL }, *o;
+	const struct opt *tables[2] = { global_opts, cmd ? cmd->args->opts : NULL }, *o;
 	char name[80];
 	int t;
 

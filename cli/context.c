@@ -19,6 +19,8 @@ static unsigned parts_wanted(void)
 	if (flags & CMD_NEEDS_REGISTRY)
 		parts |= CTX_REGISTRY;
 	if (flags & CMD_NEEDS_WALLET)
+		parts |= CTX_WALLET;
+	if ((flags & CMD_NEEDS_WALLET) && (flags & CMD_NEEDS_NODE))
 		parts |= CTX_SIGNER;
 	if (flags & CMD_NEEDS_NODE)
 		parts |= CTX_CHAIN;
@@ -34,7 +36,9 @@ int ctx_open_parts(struct ctx *x, unsigned parts, ehr_err *e)
 		x->opened |= CTX_TARGET;
 	if (!rc && (todo & CTX_REGISTRY) && !(rc = target_registry(&x->t, x->registry, e)))
 		x->opened |= CTX_REGISTRY;
-	if (!rc && (todo & CTX_SIGNER) && !(rc = signer_open(&x->s, e)))
+	if (!rc && (todo & CTX_WALLET) && !(rc = signer_read(&x->s, e)))
+		x->opened |= CTX_WALLET;
+	if (!rc && (todo & CTX_SIGNER) && !(rc = signer_account(&x->s, e)))
 		x->opened |= CTX_SIGNER;
 	if (!rc && (todo & CTX_CHAIN) && !(rc = target_connect(&x->t, &x->c, e)))
 		x->opened |= CTX_CHAIN;
@@ -43,8 +47,10 @@ int ctx_open_parts(struct ctx *x, unsigned parts, ehr_err *e)
 
 int ctx_open(struct ctx *x, ehr_err *e)
 {
+	bool staged = g.command && (g.command->flags & CMD_STAGED);
+
 	ctx_start(x);
-	return ctx_open_parts(x, CTX_ALL, e);
+	return ctx_open_parts(x, staged ? CTX_TARGET : CTX_ALL, e);
 }
 
 int ctx_subject(struct ctx *x, const char *addr, uint8_t who[20], ehr_err *e)
@@ -53,7 +59,7 @@ int ctx_subject(struct ctx *x, const char *addr, uint8_t who[20], ehr_err *e)
 
 	if (addr)
 		return eip55_parse(addr, who, e);
-	if ((rc = ctx_open_parts(x, CTX_SIGNER, e)))
+	if ((rc = ctx_open_parts(x, CTX_WALLET | CTX_SIGNER, e)))
 		return rc;
 	memcpy(who, x->s.address, 20);
 	return 0;

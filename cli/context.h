@@ -1,7 +1,9 @@
-/* The set-up a command's table flags ask for (cli/commands.c): the node
- * (CMD_NEEDS_NODE), the registry (CMD_NEEDS_REGISTRY) and the signing
- * account (CMD_NEEDS_WALLET). A command opens it once its arguments are
- * checked, so that a usage error never waits on a wallet or a node. */
+/* The set-up a command's table flags ask for (cli/ehr.h, cli/commands.c):
+ * the node (CMD_NEEDS_NODE), the registry (CMD_NEEDS_REGISTRY), the wallet
+ * and the signing account (CMD_NEEDS_WALLET). main opens it once the
+ * command's arguments are checked, so that a usage error never waits on a
+ * wallet or a node, hands it to the command and closes it; a CMD_STAGED
+ * command opens the parts after the target itself (ctx_open_parts). */
 #ifndef EHR_CONTEXT_H
 #define EHR_CONTEXT_H
 
@@ -14,9 +16,10 @@
 enum ctx_part {
 	CTX_TARGET = 1 << 0,         /* which node and network (NODE or REGISTRY) */
 	CTX_REGISTRY = 1 << 1,       /* the registry's address (REGISTRY) */
-	CTX_SIGNER = 1 << 2,         /* the wallet's header (WALLET) */
-	CTX_CHAIN = 1 << 3,          /* the connection (NODE) */
-	CTX_ALL = 0xf
+	CTX_WALLET = 1 << 2,         /* the wallet file, read once (WALLET): s.ks */
+	CTX_SIGNER = 1 << 3,         /* the signing account's address (WALLET and NODE) */
+	CTX_CHAIN = 1 << 4,          /* the connection (NODE) */
+	CTX_ALL = 0x1f
 };
 
 struct ctx {
@@ -28,8 +31,10 @@ struct ctx {
 };
 
 /* Sets up x as the running command's flags say (main keeps the command in
- * g.command): resolves the target, then the registry, opens the signer,
- * connects, stopping at the first failure. Close x even then. */
+ * g.command): resolves the target, then the registry, reads the wallet,
+ * finds the signing account, connects, stopping at the first failure.
+ * Close x even then. main calls it; a CMD_STAGED command gets only the
+ * target from it. x need not be started (ctx_start). */
 int ctx_open(struct ctx *x, ehr_err *e);
 
 /* ctx_open in stages, for a command that checks something between them

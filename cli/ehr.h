@@ -4,6 +4,7 @@
 #define EHR_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -29,16 +30,63 @@ struct ehr_globals {
 extern struct ehr_globals g;
 extern const struct opt global_opts[];
 
+/* What main sets up for a command before calling it (cli/context.h): the
+ * parts of its struct ctx, opened in this order once its arguments are
+ * checked, so that a usage error never waits on a wallet or a node. */
 enum command_flags {
-	CMD_NEEDS_WALLET = 1 << 0,   /* reads a wallet file */
-	CMD_NEEDS_UNLOCK = 1 << 1,   /* may ask for the passphrase */
-	CMD_NEEDS_NODE = 1 << 2,     /* talks to a node */
-	CMD_NEEDS_REGISTRY = 1 << 3  /* uses the registry contract */
+	CMD_NEEDS_WALLET = 1 << 0,   /* reads the wallet file (once: ctx's signer holds it) */
+	CMD_NEEDS_UNLOCK = 1 << 1,   /* may ask for the passphrase: nothing to set up, the
+				      * keys unlock when the command asks (signer_unlock) */
+	CMD_NEEDS_NODE = 1 << 2,     /* talks to a node: the target and the chain, and
+				      * with the wallet the signing account's address */
+	CMD_NEEDS_REGISTRY = 1 << 3, /* uses the registry contract: the target and its address */
+	/* checks something between the target and the other parts (a token
+	 * of the target's network, a grant naming its registry) or needs
+	 * fewer of them (no signer for another account's balance): main
+	 * resolves the target only, the command opens the rest with
+	 * ctx_open_parts */
+	CMD_STAGED = 1 << 4
+};
+
+struct ctx;
+
+/* What main hands a command, and before the set-up its check. */
+struct command_call {
+	struct ctx *x;               /* set up as the flags say (NULL in check) */
+	void *opts;                  /* the command's options struct (NULL: none) */
+	int npos;                    /* its operands, in order */
+	char **pos;
+};
+
+/* A command: runs call (its context closed by main afterwards); returns
+ * the exit status, after reporting a failure. */
+typedef int command_fn(const struct command_call *call);
+
+/* A command's arguments, as main takes them before the set-up: options
+ * into a struct of size bytes (each bound to its field by opts), which
+ * starts as a copy of defaults, then init changes it; the operands
+ * counted; then check. */
+struct command_args {
+	const struct opt *opts;      /* the command's own options, for -h too */
+	size_t size;                 /* its options struct; 0 for none (opts binds nothing) */
+	const void *defaults;        /* that struct's defaults; NULL: all zero */
+	void (*init)(void *opts);    /* defaults known only now (--account); NULL: none */
+	int min_pos, max_pos;        /* how many operands; max_pos -1: any number */
+	/* the usage error for a count out of range; NULL: "unexpected
+	 * argument 'X'" for one too many, followed by " (extra_hint)" if set */
+	const char *wrong_count, *extra_hint;
+	/* the command's own checks, which need neither wallet nor node (each
+	 * a usage_error(), or a report() of what failed; 0 when all is well).
+	 * It may keep what it parsed in call->opts; done (if any) frees that.
+	 * NULL: none */
+	command_fn *check;
+	void (*done)(void *opts);
 };
 
 struct command {
 	const char *name;
-	int (*fn)(int argc, char **argv);
+	command_fn *fn;
+	const struct command_args *args;
 	const char *summary;         /* one line, for `ehr help` */
 	/* The usage lines after "ehr CMD ", '\n'-separated: the subcommand and
 	 * operands, "@" where the options of the line go (else at its end),
@@ -46,8 +94,7 @@ struct command {
 	 * " | ", the line giving brackets). Which options stand in a line and
 	 * how: their table (struct opt's forms, alt, required). NULL: "@". */
 	const char *forms;
-	const struct opt *opts;      /* the command's own options, for -h */
-	unsigned flags;
+	unsigned flags;              /* enum command_flags */
 	/* The subcommands and what completes the operands, space-separated:
 	 * "sub" a subcommand; "sub:KIND" one whose first operand is a KIND
 	 * (an opt_value name: FILE, WALLET, NETWORK, COMMAND...); "KIND..."
@@ -60,6 +107,29 @@ extern const struct command commands[];
 extern const unsigned ncommands;
 
 const struct command *command_find(const char *name);
+
+/* A subcommand, for a command that dispatches on its first operand: its
+ * own checks (before the set-up, as struct command_args' check; NULL:
+ * none) and its run, both called with the operands after its name. */
+struct subcommand {
+	const char *name;
+	command_fn *check;
+	command_fn *run;
+};
+
+/* The subcommand of subs (ended by { NULL }) that name names; NULL for
+ * none. */
+const struct subcommand *subcommand_find(const struct subcommand *subs, const char *name);
+
+/* sub's check (0 when it has none), or sub's run, called with call's
+ * operands after the first (the subcommand's name). */
+int subcommand_check(const struct subcommand *sub, const struct command_call *call);
+int subcommand_run(const struct subcommand *sub, const struct command_call *call);
+
+/* Runs cmd on argv (argv[0] its name): its options and operands taken and
+ * checked (struct command_args), its context set up as its flags say,
+ * then cmd->fn. Returns the exit status. */
+int command_run(const struct command *cmd, int argc, char **argv);
 
 /* `ehr __complete [--describe] WORD...` (hidden): prints what completes
  * the last WORD of the command line WORD... (without "ehr"), one candidate

@@ -1,6 +1,9 @@
 /* main(): global options (before or after the command), the environment,
- * and dispatch through the command table. */
+ * and dispatch through the command table: the command's options parsed
+ * into its struct, its operands counted and checked, then its context set
+ * up as its table flags say (cli/context.h), then the command. */
 #include "cli/ehr.h"
+#include "cli/context.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -154,6 +157,68 @@ static int keep_secrets_in_memory(void)
 	return 0;
 }
 
+/* 0 when call has as many operands as cmd takes, else the usage error's
+ * exit status. */
+static int count_operands(const struct command *cmd, const struct command_call *call)
+{
+	const struct command_args *a = cmd->args;
+	const char *hint = a->extra_hint;
+
+	if (call->npos >= a->min_pos && (a->max_pos < 0 || call->npos <= a->max_pos))
+		return 0;
+	if (a->wrong_count)
+		return usage_error(cmd->name, "%s", a->wrong_count);
+	if (call->npos > a->max_pos)
+		return usage_error(cmd->name, "unexpected argument '%s'%s%s%s", call->pos[a->max_pos],
+				   hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
+	return usage_error(cmd->name, "too few arguments");
+}
+
+/* cmd on its parsed call: the operands counted and checked, then the
+ * context its flags ask for, then the command. */
+static int run_parsed(const struct command *cmd, struct command_call *call)
+{
+	struct ctx x;
+	ehr_err e = { 0 };
+	int rc;
+
+	if ((rc = count_operands(cmd, call)) || (cmd->args->check && (rc = cmd->args->check(call))))
+		return rc;
+	/* the arguments are good: only now the wallet, the node, the registry */
+	call->x = &x;
+	rc = ctx_open(&x, &e) ? report(&e) : cmd->fn(call);
+	ctx_close(&x);
+	return rc;
+}
+
+int command_run(const struct command *cmd, int argc, char **argv)
+{
+	const struct command_args *a = cmd->args;
+	struct command_call call = { NULL, NULL, 0, NULL };
+	struct opt_parser p;
+	int rc;
+
+	g.command = cmd;
+	if (a->size && !(call.opts = calloc(1, a->size)))
+		return fail(EHR_EFAIL, "out of memory");
+	if (a->defaults)
+		memcpy(call.opts, a->defaults, a->size);
+	if (a->init)
+		a->init(call.opts);
+	opt_init(&p, cmd->name, argc, argv, a->opts);
+	if (opt_parse(&p, call.opts)) {
+		rc = EHR_EUSAGE;
+	} else {
+		call.npos = p.npos;
+		call.pos = p.pos;
+		rc = run_parsed(cmd, &call);
+	}
+	if (a->done)
+		a->done(call.opts);
+	free(call.opts);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *cmd;
@@ -172,7 +237,7 @@ int main(int argc, char **argv)
 	}
 	if (argc < 2) {
 		if (g.help)
-			return command_find("help")->fn(1, (char *[]){ (char *)"help", NULL });
+			return command_run(command_find("help"), 1, (char *[]){ (char *)"help", NULL });
 		return help_first_steps();
 	}
 	if (!(cmd = command_find(argv[1]))) {
@@ -193,10 +258,9 @@ int main(int argc, char **argv)
 		command_usage(cmd, false);
 		return 0;
 	}
-	g.command = cmd;
 	if ((cmd->flags & (CMD_NEEDS_WALLET | CMD_NEEDS_UNLOCK)) && (rc = keep_secrets_in_memory()))
 		return rc;
-	rc = cmd->fn(argc - 1, argv + 1);
+	rc = command_run(cmd, argc - 1, argv + 1);
 	if (fflush(stdout) || ferror(stdout))
 		return rc ? rc : fail(EHR_EFAIL, "cannot write to standard output");
 	return rc;

@@ -47,6 +47,17 @@ int secret_line_from_file(const char *path, char **out, size_t *len, ehr_err *e)
 
 
 
+/* The options of a command that makes a wallet with create_wallet, bound
+ * to the fields kdf, naccounts and force of its options struct S. */
+#define WALLET_KDF_OPT(S) \
+	{ "kdf", 0, "LEVEL", OV_LEVEL, "argon2id cost: interactive, moderate (default) or sensitive", \
+	  OPT_STR(S, kdf) }
+#define WALLET_ACCOUNTS_OPT(S) \
+	{ "accounts", 0, "N", OV_NONE, "accounts to derive and list (default 5)", \
+	  OPT_ULONG(S, naccounts, KEYSTORE_MAX_ACCOUNTS) }
+#define WALLET_FORCE_OPT(S) \
+	{ "force", 'f', NULL, OV_NONE, "replace an existing wallet of that name", OPT_FLAG(S, force) }
+
 /* Seals secret into a new wallet file for the selected wallet name, with a
  * new passphrase from the usual sources (asked twice on a terminal), and
  * prints what was created (table or --json). */

@@ -15,9 +15,7 @@
 
 void tx_opts_init(struct tx_opts *o)
 {
-	o->confirmations = 1;
-	o->timeout_s = 120;
-	o->async = false;
+	*o = (struct tx_opts)TX_OPTS_DEFAULTS;
 }
 
 int tx_take_timeout(const struct opt_parser *p, const struct opt *o, void *field,
@@ -34,15 +32,17 @@ int tx_take_timeout(const struct opt_parser *p, const struct opt *o, void *field
 	return -1;
 }
 
-int signer_open(struct signer *s, ehr_err *e)
+int signer_read(struct signer *s, ehr_err *e)
 {
-	const keystore_account *a;
-	int rc;
-
 	memset(s, 0, sizeof(*s));
 	s->index = session_account();
-	if ((rc = session_open(&s->ks, e)))
-		return rc;
+	return session_open(&s->ks, e);
+}
+
+int signer_account(struct signer *s, ehr_err *e)
+{
+	const keystore_account *a;
+
 	if ((a = keystore_account_by_index(s->ks, s->index))) {
 		memcpy(s->address, a->address, 20);
 		return 0;
@@ -57,7 +57,7 @@ int signer_unlock(struct signer *s, ehr_err *e)
 
 	if (s->keys)
 		return 0;
-	/* the wallet signer_open read: unlocked as it is, not read again */
+	/* the wallet signer_read read: unlocked as it is, not read again */
 	if ((rc = s->ks ? session_unlock_open(s->ks, e) : session_unlock(&s->ks, e)))
 		return rc;
 	if (!(s->keys = keystore_keys_new()))

@@ -34,6 +34,9 @@ struct tx_opts {
 	bool async;
 };
 
+/* The defaults: one confirmation, 120 seconds, waiting. */
+#define TX_OPTS_DEFAULTS { .confirmations = 1, .timeout_s = 120, .async = false }
+
 void tx_opts_init(struct tx_opts *o);
 
 /* --timeout SECONDS: 1 to 86400 (an opt_take_fn for TX_WAIT_OPTS). */
@@ -48,7 +51,14 @@ struct signer {
 	uint8_t address[20];
 };
 
-int signer_open(struct signer *s, ehr_err *e);
+/* signer_read reads the selected wallet file (its header; the account
+ * index from --account): the one read of it in a run (struct ctx's
+ * CTX_WALLET). signer_account finds the account's address in the header,
+ * else derives it (asking for the passphrase). signer_unlock asks for the
+ * passphrase (if not yet) and derives the keys, checking them against the
+ * header's address. */
+int signer_read(struct signer *s, ehr_err *e);
+int signer_account(struct signer *s, ehr_err *e);
 int signer_unlock(struct signer *s, ehr_err *e);
 void signer_close(struct signer *s);
 

@@ -90,6 +90,18 @@ int target_registry(const struct target *t, uint8_t out[20], ehr_err *e)
 	return 0;
 }
 
+int target_token(const struct target *t, const char *arg, const char *hint, uint8_t out[20],
+		 ehr_err *e)
+{
+	if (strcmp(arg, "default"))
+		return eip55_parse(arg, out, e);
+	if (!t->has_token)
+		return ehr_fail(e, EHR_EUSAGE, "network %s has no default token%s",
+				t->network[0] ? t->network : "(none)", hint);
+	memcpy(out, t->token, 20);
+	return 0;
+}
+
 int target_rpc_options(rpc_options *o, ehr_err *e)
 {
 	rpc_options_default(o);

@@ -36,4 +36,10 @@ int target_rpc_options(rpc_options *o, ehr_err *e);
 /* The registry address, or EHR_EUSAGE saying how to get one. */
 int target_registry(const struct target *t, uint8_t out[20], ehr_err *e);
 
+/* The ERC-20 token arg names: "default" the network's, else an address.
+ * A network without a default token is EHR_EUSAGE, "network N has no
+ * default token" followed by hint. */
+int target_token(const struct target *t, const char *arg, const char *hint, uint8_t out[20],
+		 ehr_err *e);
+
 #endif

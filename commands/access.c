@@ -8,6 +8,7 @@
  * decrypted and written 0600. */
 #include "commands/commands.h"
 #include "cli/access_out.h"
+#include "cli/context.h"
 #include "cli/session.h"
 #include "cli/submit.h"
 
@@ -39,9 +40,10 @@ struct access_options {
 	const char *dir, *passfile, *wait, *qr_image;
 	bool force, new_only;
 	struct tx_opts tx;
+	uint64_t wait_s;             /* --wait (the check) */
 };
 
-const struct opt cmd_access_opts[] = {
+static const struct opt access_opts[] = {
 	{ "qr-image", 0, "FILE", OV_FILE, "read the grant from the QR code in a PNG image (a photo, a screenshot)",
 	  OPT_STR(struct access_options, qr_image), .alt = 1 },
 	{ "output", 'o', "DIR", OV_DIR, "write the records into DIR (default: the current directory)",
@@ -105,10 +107,8 @@ struct opened {
 /* One opening of a grant: where it is, the keys that open it, and the
  * records it names that are still readable. */
 struct opening {
-	struct target t;
-	struct signer s;
-	chain *c;
-	uint8_t registry[20];
+	struct ctx *cx;             /* the node, this account (main resolved the target) */
+	uint8_t registry[20];       /* the grant's: its URI's, else the network's */
 	grant_uri u;
 	bool is_uri;
 	grant_view gv;
@@ -132,20 +132,20 @@ static int access_find(struct opening *x, const char *arg, const char *qr_image,
 	uint64_t chain_id;
 	int rc;
 
-	if ((rc = read_grant(arg, qr_image, &x->u, x->key32, &x->is_uri, e)) || (rc = target_resolve(&x->t, e)))
+	if ((rc = read_grant(arg, qr_image, &x->u, x->key32, &x->is_uri, e)))
 		return rc;
 	if (x->is_uri)
 		memcpy(x->registry, x->u.registry, 20);
-	else if ((rc = target_registry(&x->t, x->registry, e)))
+	else if (!(rc = ctx_open_parts(x->cx, CTX_REGISTRY, e)))
+		memcpy(x->registry, x->cx->registry, 20);
+	if (rc || (rc = ctx_open_parts(x->cx, CTX_WALLET | CTX_SIGNER | CTX_CHAIN, e)))
 		return rc;
-	if ((rc = signer_open(&x->s, e)) || (rc = target_connect(&x->t, &x->c, e)))
+	if (x->is_uri && (rc = chain_check_id(x->cx->c, e)))
 		return rc;
-	if (x->is_uri && (rc = chain_check_id(x->c, e)))
-		return rc;
-	if (x->is_uri && x->u.chain_id != (chain_id = chain_chain_id(x->c)))
+	if (x->is_uri && x->u.chain_id != (chain_id = chain_chain_id(x->cx->c)))
 		return ehr_fail(e, EHR_ECHAIN, "the grant is on chain %llu, the node is chain %llu (use --network)",
 				(unsigned long long)x->u.chain_id, (unsigned long long)chain_id);
-	if ((rc = grants_get(x->c, x->registry, x->u.grant_id, &x->gv, e)))
+	if ((rc = grants_get(x->cx->c, x->registry, x->u.grant_id, &x->gv, e)))
 		return rc;
 	if (x->u.has_patient && memcmp(x->u.patient, x->gv.st.patient, 20))
 		return ehr_fail(e, EHR_EINTEGRITY, "the URI names another patient than grant %llu's: it was "
@@ -204,17 +204,17 @@ static int access_keys(struct opening *x, const char *passfile, ehr_err *e)
 
 	if (x->gv.st.flags & REG_GRANT_BEARER)
 		return bearer_keys(x, passfile, e);
-	if (memcmp(x->gv.st.grantee, x->s.address, 20)) {
+	if (memcmp(x->gv.st.grantee, x->cx->s.address, 20)) {
 		char who[43];
 
 		eip55_format(x->gv.st.grantee, who);
 		return ehr_fail(e, EHR_ECHAIN, "grant %llu is for %s, not for this account",
 				(unsigned long long)x->u.grant_id, who);
 	}
-	if ((rc = signer_unlock(&x->s, e)))
+	if ((rc = signer_unlock(&x->cx->s, e)))
 		return rc;
-	memcpy(x->xsk, x->s.keys->enc_secret, 32);
-	memcpy(x->xpk, x->s.keys->enc_public, 32);
+	memcpy(x->xsk, x->cx->s.keys->enc_secret, 32);
+	memcpy(x->xpk, x->cx->s.keys->enc_public, 32);
 	return 0;
 }
 
@@ -231,7 +231,7 @@ static int access_to_request(struct opening *x, ehr_err *e)
 
 	x->ask = true;
 	if (gv->st.flags & REG_GRANT_ALL) {
-		if ((rc = consent_patient_records(x->c, x->registry, gv->st.patient, &all, &nall, e)))
+		if ((rc = consent_patient_records(x->cx->c, x->registry, gv->st.patient, &all, &nall, e)))
 			return rc;
 		free(x->ids);
 		free(x->keys);
@@ -248,7 +248,7 @@ static int access_to_request(struct opening *x, ehr_err *e)
 
 			if (array_has_u64(x->ids, x->n, gv->record_ids[i]))
 				continue;
-			if ((rc = registry_record_of(x->c, x->registry, gv->record_ids[i], &st, e)))
+			if ((rc = registry_record_of(x->cx->c, x->registry, gv->record_ids[i], &st, e)))
 				return rc;
 			if (st.exists && !st.erased)
 				x->ids[x->n++] = gv->record_ids[i];
@@ -280,7 +280,7 @@ static int access_readable(struct opening *x, ehr_err *e)
 	for (i = 0; i < gv->n; i++) {
 		registry_record_state st;
 
-		if ((rc = registry_record_of(x->c, x->registry, gv->record_ids[i], &st, e)))
+		if ((rc = registry_record_of(x->cx->c, x->registry, gv->record_ids[i], &st, e)))
 			return rc;
 		if (!st.exists || st.erased)
 			continue;
@@ -306,10 +306,10 @@ static int access_own_keys(struct opening *x, ehr_err *e)
 
 	if (!x->ask || !(x->gv.st.flags & REG_GRANT_BEARER))
 		return 0;
-	if ((rc = signer_unlock(&x->s, e)))
+	if ((rc = signer_unlock(&x->cx->s, e)))
 		return rc;
-	memcpy(x->xsk, x->s.keys->enc_secret, 32);
-	memcpy(x->xpk, x->s.keys->enc_public, 32);
+	memcpy(x->xsk, x->cx->s.keys->enc_secret, 32);
+	memcpy(x->xpk, x->cx->s.keys->enc_public, 32);
 	return 0;
 }
 
@@ -327,7 +327,7 @@ static int registry_submit(struct opening *x, uint8_t *data, size_t len, const c
 	memcpy(tx.to, x->registry, 20);
 	tx.data = data;
 	tx.data_len = len;
-	rc = tx_submit(x->c, &x->s, &tx, what, to, hash, keep ? keep : &r, e);
+	rc = tx_submit(x->cx->c, &x->cx->s, &tx, what, to, hash, keep ? keep : &r, e);
 	chain_receipt_free(&r);
 	return rc;
 }
@@ -341,9 +341,9 @@ static int access_redeem(struct opening *x, const struct tx_opts *to, ehr_err *e
 
 	if (!(x->gv.st.flags & REG_GRANT_BEARER))
 		return 0;
-	if ((rc = registry_can_access(x->c, x->registry, x->u.grant_id, x->s.address, &yes, e)) || yes)
+	if ((rc = registry_can_access(x->cx->c, x->registry, x->u.grant_id, x->cx->s.address, &yes, e)) || yes)
 		return rc;
-	if (!(rc = registry_redeem_digest(x->c, x->registry, x->u.grant_id, x->s.address, digest, e)) &&
+	if (!(rc = registry_redeem_digest(x->cx->c, x->registry, x->u.grant_id, x->cx->s.address, digest, e)) &&
 	    !(rc = eth_sign_hash(x->bpriv, digest, sig, e)) &&
 	    !(rc = registry_call_redeem(x->u.grant_id, sig, &data, &len, e)) &&
 	    !(rc = registry_submit(x, data, len, "Redeem the bearer grant and open its records", to, NULL, e)))
@@ -401,12 +401,12 @@ static int approval_keys(struct opening *x, ehr_err *e)
 	size_t nreqs;
 	int rc;
 
-	if ((rc = consent_requests_by(x->c, x->registry, x->gv.st.patient, x->u.grant_id, x->s.address,
+	if ((rc = consent_requests_by(x->cx->c, x->registry, x->gv.st.patient, x->u.grant_id, x->cx->s.address,
 				      x->gv.st.issued_block, &reqs, &nreqs, e)))
 		return rc;
-	if (nreqs == 1 && !(rc = consent_request_of(x->c, x->registry, reqs[0], &q, e)) &&
+	if (nreqs == 1 && !(rc = consent_request_of(x->cx->c, x->registry, reqs[0], &q, e)) &&
 	    q.requested_block == x->gv.st.issued_block &&
-	    !(rc = consent_answer_of(x->c, x->registry, &q, reqs[0], &a, e))) {
+	    !(rc = consent_answer_of(x->cx->c, x->registry, &q, reqs[0], &a, e))) {
 		if ((x->released = take_released(x, &a)))
 			note("the keys came with the approval of your grant request (request %llu); this "
 			     "access is logged on chain", (unsigned long long)reqs[0]);
@@ -426,7 +426,7 @@ static int access_request(struct opening *x, const struct tx_opts *to, ehr_err *
 	size_t len;
 	int rc;
 
-	if ((rc = consent_pending_request(x->c, x->registry, x->gv.st.patient, x->u.grant_id, x->s.address,
+	if ((rc = consent_pending_request(x->cx->c, x->registry, x->gv.st.patient, x->u.grant_id, x->cx->s.address,
 					  x->ids, x->n, x->gv.st.issued_block, &x->request_id, e)))
 		return rc;
 	if (x->request_id) {
@@ -476,13 +476,13 @@ static int access_wait(struct opening *x, uint64_t wait_s, ehr_err *e)
 	note("access request %llu is logged; waiting for the patient to release the keys",
 	     (unsigned long long)x->request_id);
 	for (;; rpc_sleep_ms(ACCESS_POLL_MS)) {
-		if ((rc = chain_head(x->c, &head, e)))
+		if ((rc = chain_head(x->cx->c, &head, e)))
 			return rc;
 		if (head == seen && time(NULL) < deadline)
 			continue;
 		seen = head;
-		if ((rc = consent_request_of(x->c, x->registry, x->request_id, &q, e)) ||
-		    (rc = consent_answer_of(x->c, x->registry, &q, x->request_id, &a, e)))
+		if ((rc = consent_request_of(x->cx->c, x->registry, x->request_id, &q, e)) ||
+		    (rc = consent_answer_of(x->cx->c, x->registry, &q, x->request_id, &a, e)))
 			return rc;
 		done = take_released(x, &a);
 		denied = a.denied || q.status == CONSENT_REQUEST_DENIED;
@@ -556,13 +556,13 @@ static int access_fetch(struct opening *x, size_t i, const char *dir, bool force
 	int erased, fd = -1, rc;
 	char name[300];
 
-	if ((rc = records_get(x->c, x->registry, x->ids[i], &rec, &erased, e)))
+	if ((rc = records_get(x->cx->c, x->registry, x->ids[i], &rec, &erased, e)))
 		return rc;
 	if (envelope_key_open(x->keys[i], x->xpk, x->xsk, x->dkey, e)) {
 		rc = ehr_fail(e, EHR_EINTEGRITY, "record %llu: the released key does not open",
 			      (unsigned long long)x->ids[i]);
 	} else if (!(rc = envelope_read_meta_mem(rec.meta, rec.meta_len, x->dkey, &o->meta, e)) &&
-		   !(rc = records_fetch_verified(x->c, x->registry, &rec, &fd, e))) {
+		   !(rc = records_fetch_verified(x->cx->c, x->registry, &rec, &fd, e))) {
 		records_file_name(&o->meta, x->ids[i], name, sizeof(name));
 		snprintf(o->file, sizeof(o->file), "%s/%s", dir, name);
 		rc = envelope_open_to_path(fd, o->file, force, x->dkey, rec.content_hash, &o->meta, e);
@@ -612,39 +612,43 @@ static void opening_free(struct opening *x)
 	free(x->keys);
 	free(x->done);
 	grants_free(&x->gv);
-	signer_close(&x->s);
-	chain_close(x->c);
 }
 
-int cmd_access(int argc, char **argv)
+static int access_check(const struct command_call *call)
 {
-	struct opt_parser p;
+	struct access_options *o = call->opts;
+	ehr_err e = { 0 };
+
+	if (o->qr_image && call->npos)
+		return usage_error("access", "--qr-image gives the grant: no URI, '-' or id with it");
+	if (!o->qr_image && call->npos != 1)
+		return usage_error("access", "give the grant: '-' to read its URI from standard input, "
+				   "--qr-image FILE to read its QR code, or its URI or id");
+	return o->wait && duration_parse(o->wait, &o->wait_s, &e) ? report(&e) : 0;
+}
+
+static const struct access_options access_defaults = { .dir = ".", .tx = TX_OPTS_DEFAULTS, .wait_s = 300 };
+
+const struct command_args cmd_access_args = {
+	.opts = access_opts, .size = sizeof(access_defaults), .defaults = &access_defaults,
+	.min_pos = 0, .max_pos = 1,
+	.wrong_count = "give the grant once: its URI, '-' to read one, --qr-image FILE, or an id",
+	.check = access_check,
+};
+
+/* Staged (CMD_STAGED): the grant is read first, and a URI names its own
+ * registry and chain, checked before anything else is asked. */
+int cmd_access(const struct command_call *call)
+{
+	const struct access_options *o = call->opts;
+	const char *dir = o->dir;
 	struct opening x;
-	struct tx_opts to;
-	struct access_options opts = { .dir = "." };
-	const char *dir, *passfile;
-	uint64_t wait_s = 300;
 	size_t i;
-	bool force;
 	ehr_err e = { 0 };
 	int rc;
 
-	tx_opts_init(&opts.tx);
 	memset(&x, 0, sizeof(x));
-	opt_init(&p, "access", argc, argv, cmd_access_opts);
-	if (opt_parse(&p, &opts))
-		return EHR_EUSAGE;
-	dir = opts.dir;
-	passfile = opts.passfile;
-	force = opts.force;
-	to = opts.tx;
-	if (opts.qr_image && p.npos)
-		return usage_error("access", "--qr-image gives the grant: no URI, '-' or id with it");
-	if (!opts.qr_image && p.npos != 1)
-		return usage_error("access", "give the grant: '-' to read its URI from standard input, "
-				   "--qr-image FILE to read its QR code, or its URI or id");
-	if (opts.wait && duration_parse(opts.wait, &wait_s, &e))
-		return report(&e);
+	x.cx = call->x;
 	x.key32 = sodium_malloc(32);
 	x.secret = sodium_malloc(32);
 	x.bpriv = sodium_malloc(32);
@@ -652,13 +656,13 @@ int cmd_access(int argc, char **argv)
 	x.dkey = sodium_malloc(32);
 	if (!x.key32 || !x.secret || !x.bpriv || !x.xsk || !x.dkey)
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
-	else if (!(rc = access_find(&x, p.npos ? p.pos[0] : NULL, opts.qr_image, &e)) && !(rc = access_keys(&x, passfile, &e)) &&
-		 !(rc = access_readable(&x, &e)) && !(rc = access_out_check(dir, force, &e)) &&
-		 !(rc = access_skip_fetched(&x, dir, opts.new_only, force, &e)) && !(rc = access_own_keys(&x, &e)) &&
-		 (!x.n || (!(rc = access_open(&x, &to, wait_s, &e)) && !(rc = dir_ensure(dir, 0700, &e))))) {
+	else if (!(rc = access_find(&x, call->npos ? call->pos[0] : NULL, o->qr_image, &e)) && !(rc = access_keys(&x, o->passfile, &e)) &&
+		 !(rc = access_readable(&x, &e)) && !(rc = access_out_check(dir, o->force, &e)) &&
+		 !(rc = access_skip_fetched(&x, dir, o->new_only, o->force, &e)) && !(rc = access_own_keys(&x, &e)) &&
+		 (!x.n || (!(rc = access_open(&x, &o->tx, o->wait_s, &e)) && !(rc = dir_ensure(dir, 0700, &e))))) {
 		/* the access is logged and the keys are here: fetch, check, decrypt */
 		for (i = 0; i < x.n && !rc; i++)
-			rc = access_fetch(&x, i, dir, force, &e);
+			rc = access_fetch(&x, i, dir, o->force, &e);
 		if (!rc)
 			access_print(&x);
 	}

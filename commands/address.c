@@ -1,6 +1,7 @@
 /* ehr address: one account's address; from the header when the account is
  * listed there, else derived (which needs the passphrase). */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/session.h"
 
 #include <stdio.h>
@@ -17,7 +18,7 @@ struct address_options {
 	const char *path, *hrp;
 };
 
-const struct opt cmd_address_opts[] = {
+static const struct opt address_opts[] = {
 	{ "index", 0, "N", OV_NONE, "account index at m/44'/60'/0'/0/N (default: --account, else 0)",
 	  OPT_ULONG(struct address_options, index, 0x7fffffff), .alt = 1 },
 	{ "path", 0, "PATH", OV_NONE, "any BIP32 path, e.g. \"m/44'/60'/1'/0/0\" (asks for the passphrase)",
@@ -27,49 +28,52 @@ const struct opt cmd_address_opts[] = {
 	{ 0 }
 };
 
-int cmd_address(int argc, char **argv)
+static void address_init(void *opts)
 {
-	struct opt_parser p;
-	struct address_options opts = { .index = session_account() };
-	const char *path, *hrp;
-	unsigned long index;
+	((struct address_options *)opts)->index = session_account();
+}
+
+const struct command_args cmd_address_args = {
+	.opts = address_opts, .size = sizeof(struct address_options), .init = address_init,
+};
+
+/* The address and encryption key of the account: from the header of the
+ * wallet main read when it lists the account, else derived. */
+static int address_of(keystore *ks, const struct address_options *o, uint8_t addr[20],
+		      uint8_t enc[32], ehr_err *e)
+{
 	const keystore_account *a;
-	keystore *ks = NULL;
-	keystore_keys *keys = NULL;
+	keystore_keys *keys;
+	int rc;
+
+	if (!o->path && (a = keystore_account_by_index(ks, (uint32_t)o->index))) {
+		memcpy(addr, a->address, 20);
+		memcpy(enc, a->encryption_key, 32);
+		return 0;
+	}
+	if ((rc = session_unlock_open(ks, e)))
+		return rc;
+	if (!(keys = keystore_keys_new()))
+		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
+	rc = o->path ? keystore_derive(ks->secret, o->path, keys, e)
+		     : keystore_derive_index(ks->secret, (uint32_t)o->index, keys, e);
+	memcpy(addr, keys->address, 20);
+	memcpy(enc, keys->enc_public, 32);
+	keystore_keys_free(keys);
+	return rc;
+}
+
+int cmd_address(const struct command_call *call)
+{
+	const struct address_options *opts = call->opts;
+	const char *path = opts->path, *hrp = opts->hrp;
+	unsigned long index = opts->index;
 	uint8_t addr[20], enc[32];
 	char text[43], b32[BECH32_MAX + 1], enchex[65];
 	ehr_err e = { 0 };
-	int rc = 0;
+	int rc;
 
-	opt_init(&p, "address", argc, argv, cmd_address_opts);
-	if (opt_parse(&p, &opts))
-		return EHR_EUSAGE;
-	index = opts.index;
-	path = opts.path;
-	hrp = opts.hrp;
-	if (p.npos)
-		return usage_error("address", "unexpected argument '%s'", p.pos[0]);
-	if ((rc = session_open(&ks, &e)))
-		return report(&e);
-	if (!path && (a = keystore_account_by_index(ks, (uint32_t)index))) {
-		memcpy(addr, a->address, 20);
-		memcpy(enc, a->encryption_key, 32);
-	} else {
-		if ((rc = session_unlock_open(ks, &e))) {
-			keystore_free(ks);
-			return report(&e);
-		}
-		if (!(keys = keystore_keys_new())) {
-			keystore_free(ks);
-			return fail(EHR_EFAIL, "out of secure memory");
-		}
-		rc = path ? keystore_derive(ks->secret, path, keys, &e)
-			  : keystore_derive_index(ks->secret, (uint32_t)index, keys, &e);
-		memcpy(addr, keys->address, 20);
-		memcpy(enc, keys->enc_public, 32);
-		keystore_keys_free(keys);
-	}
-	keystore_free(ks);
+	rc = address_of(call->x->s.ks, opts, addr, enc, &e);
 	if (!rc && hrp)
 		rc = bech32_encode(hrp, addr, 20, b32, sizeof(b32), &e);
 	if (rc)

@@ -6,6 +6,7 @@
  * Consent resources (wallet/registry/fhir_audit.h). `ehr audit verify`
  * checks every record's stored ciphertext against its anchor. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/submit.h"
 #include "cli/table.h"
 
@@ -46,7 +47,7 @@ struct audit_options {
 
 static opt_take_fn take_id, take_since;
 
-const struct opt cmd_audit_opts[] = {
+static const struct opt audit_opts[] = {
 	{ "record", 0, "ID", OV_NONE, "only what concerns record ID",
 	  OPT_CALL(struct audit_options, record, uint64_t, take_id), .forms = OPT_IN(0) },
 	{ "grant", 0, "ID", OV_NONE, "only what concerns grant ID",
@@ -79,10 +80,7 @@ struct token {
 };
 
 struct audit {
-	struct target t;
-	uint8_t registry[20];
-	chain *c;
-	struct signer s;
+	struct ctx *x;               /* node, registry, this account (set up by main) */
 	uint8_t me[20];
 	history h;
 	struct name *names;
@@ -182,12 +180,12 @@ static int look_up_names(struct audit *a, ehr_err *e)
 		abi_free(args);
 		if (rc)
 			goto out;
-		calls[i].to = a->registry;
+		calls[i].to = a->x->registry;
 		calls[i].data = data[i];
 		calls[i].len = len;
 	}
 	a->nnames = n;
-	if ((rc = chain_call_many(a->c, calls, n, "latest", e)))
+	if ((rc = chain_call_many(a->x->c, calls, n, "latest", e)))
 		goto out;
 	for (i = 0; i < n; i++) {
 		abi_value *res = NULL;
@@ -243,7 +241,7 @@ static void look_up_tokens(struct audit *a)
 		t = &a->tokens[a->ntokens++];
 		memset(t, 0, sizeof(*t));
 		memcpy(t->addr, w->token, 20);
-		if (!token_info_get(a->c, w->token, a->me, &ti, &ignored)) {
+		if (!token_info_get(a->x->c, w->token, a->me, &ti, &ignored)) {
 			t->known = true;
 			t->decimals = ti.decimals;
 			snprintf(t->symbol, sizeof(t->symbol), "%s", ti.symbol);
@@ -261,7 +259,7 @@ static void amount_text(const struct audit *a, const history_row *w, char *out, 
 
 	if (!memcmp(w->token, native, 20)) {
 		amount_format(&w->amount, 18, num, sizeof(num));
-		snprintf(out, cap, "%s %s", num, a->t.symbol);
+		snprintf(out, cap, "%s %s", num, a->x->t.symbol);
 		return;
 	}
 	for (j = 0; j < a->ntokens; j++)
@@ -594,8 +592,8 @@ static int decrypt_titles(struct audit *a, ehr_err *e)
 
 	if ((rc = history_titles_wanted(&a->h, &list, &n, e)) || !n)
 		return rc;
-	if (!(rc = signer_unlock(&a->s, e)))
-		rc = history_open_titles(list, n, a->s.keys->enc_public, a->s.keys->enc_secret, e);
+	if (!(rc = signer_unlock(&a->x->s, e)))
+		rc = history_open_titles(list, n, a->x->s.keys->enc_public, a->x->s.keys->enc_secret, e);
 	free(list);
 	return rc;
 }
@@ -607,7 +605,7 @@ static const char *name_cb(void *ctx, const uint8_t addr[20])
 
 static int write_fhir(const struct audit *a, ehr_err *e)
 {
-	fhir_audit_source src = { chain_chain_id(a->c), (uint64_t)time(NULL), name_cb, (void *)a };
+	fhir_audit_source src = { chain_chain_id(a->x->c), (uint64_t)time(NULL), name_cb, (void *)a };
 	size_t nevents, nconsents;
 	char *text;
 	int rc;
@@ -643,66 +641,45 @@ static void audit_free(struct audit *a)
 	history_free(&a->h);
 	free(a->names);
 	free(a->tokens);
-	signer_close(&a->s);
-	chain_close(a->c);
 }
 
-/* The options into a; --since as a duration back from the head is left in
- * *since_ago (since_relative set). 0, or the usage error's exit status. */
-static int take_options(struct audit *a, struct opt_parser *p, uint64_t *since_ago, bool *since_relative)
+/* 'audit verify', with no options of its own, or no operand at all; the
+ * options that do not go together. */
+static int audit_check(const struct command_call *call)
 {
-	struct audit_options o = { 0 };
+	const struct audit_options *o = call->opts;
 
-	if (opt_parse(p, &o))
-		return EHR_EUSAGE;
-	a->only.only_record = o.record;
-	a->only.only_grant = o.grant;
-	a->only.since = o.since.at;
-	a->only.has_since = o.since.given;
-	*since_ago = o.since.ago;
-	*since_relative = o.since.relative;
-	a->csv = o.csv;
-	a->fhir = o.fhir;
-	a->force = o.force;
-	a->wide = o.wide;
-	if (o.no_titles)
-		a->titles = false;
-	if (p->npos == 1 && !strcmp(p->pos[0], "verify") &&
-	    (o.record || o.grant || o.since.given || o.fhir || o.csv || o.force || o.no_titles || o.wide))
-		return usage_error("audit", "'audit verify' takes no options of its own");
-	return 0;
-}
-
-/* The options that do not go together; 0 when they all do. */
-static int check_options(const struct audit *a)
-{
-	if (a->csv && g.json)
+	if (call->npos > 1 || (call->npos && strcmp(call->pos[0], "verify")))
+		return usage_error("audit", "unexpected argument '%s' (the only subcommand is verify)",
+				   call->pos[0]);
+	if (call->npos)
+		return o->record || o->grant || o->since.given || o->fhir || o->csv || o->force ||
+		       o->no_titles || o->wide
+		       ? usage_error("audit", "'audit verify' takes no options of its own") : 0;
+	if (o->csv && g.json)
 		return usage_error("audit", "--csv and --json are two ways to print: choose one");
-	if (a->fhir && a->csv)
+	if (o->fhir && o->csv)
 		return usage_error("audit", "--fhir writes a file: --csv does not go with it");
-	if (a->force && !a->fhir)
+	if (o->force && !o->fhir)
 		return usage_error("audit", "--force replaces the --fhir FILE: give --fhir FILE");
-	if (a->fhir && !a->force && access(a->fhir, F_OK) == 0)
-		return fail(EHR_EUSAGE, "%s exists (use --force to replace it)", a->fhir);
+	if (o->fhir && !o->force && access(o->fhir, F_OK) == 0)
+		return fail(EHR_EUSAGE, "%s exists (use --force to replace it)", o->fhir);
 	return 0;
 }
 
 /* The history up to the head, selected, named, titled; then printed or
  * written. */
-static int run(struct audit *a, uint64_t since_ago, bool since_relative, ehr_err *e)
+static int run(struct audit *a, const struct audit_since *since, ehr_err *e)
 {
 	uint64_t head;
 	int rc;
 
-	if ((rc = target_resolve(&a->t, e)) || (rc = target_registry(&a->t, a->registry, e)) ||
-	    (rc = signer_open(&a->s, e)))
+	memcpy(a->me, a->x->s.address, 20);
+	if ((rc = chain_head(a->x->c, &head, e)) ||
+	    (rc = history_load(&a->h, a->x->c, a->x->registry, a->me, head, e)))
 		return rc;
-	memcpy(a->me, a->s.address, 20);
-	if ((rc = target_connect(&a->t, &a->c, e)) || (rc = chain_head(a->c, &head, e)) ||
-	    (rc = history_load(&a->h, a->c, a->registry, a->me, head, e)))
-		return rc;
-	if (since_relative)
-		a->only.since = since_ago < a->h.head_time ? a->h.head_time - since_ago : 0;
+	if (since->relative)
+		a->only.since = since->ago < a->h.head_time ? a->h.head_time - since->ago : 0;
 	history_select(&a->h, &a->only);
 	if ((rc = look_up_names(a, e)))
 		return rc;
@@ -725,28 +702,32 @@ static int run(struct audit *a, uint64_t since_ago, bool since_relative, ehr_err
 	return rc;
 }
 
-int cmd_audit(int argc, char **argv)
+const struct command_args cmd_audit_args = {
+	.opts = audit_opts, .size = sizeof(struct audit_options), .max_pos = -1, .check = audit_check,
+};
+
+int cmd_audit(const struct command_call *call)
 {
-	struct opt_parser p;
+	const struct audit_options *o = call->opts;
 	struct audit a;
-	uint64_t since_ago = 0;
-	bool since_relative = false;
 	ehr_err e = { 0 };
 	int rc;
 
-	memset(&a, 0, sizeof(a));
-	a.titles = true;
-	opt_init(&p, "audit", argc, argv, cmd_audit_opts);
-	if ((rc = take_options(&a, &p, &since_ago, &since_relative)))
-		return rc;
 	/* ehr audit verify: what `ehr record verify --all` does, the same code */
-	if (p.npos == 1 && !strcmp(p.pos[0], "verify"))
-		return record_verify(NULL, 0, true);
-	if (p.npos)
-		return usage_error("audit", "unexpected argument '%s' (the only subcommand is verify)", p.pos[0]);
-	if ((rc = check_options(&a)))
-		return rc;
-	rc = run(&a, since_ago, since_relative, &e);
+	if (call->npos)
+		return record_verify(call->x, NULL, 0, true);
+	memset(&a, 0, sizeof(a));
+	a.x = call->x;
+	a.only.only_record = o->record;
+	a.only.only_grant = o->grant;
+	a.only.since = o->since.at;
+	a.only.has_since = o->since.given;
+	a.csv = o->csv;
+	a.fhir = o->fhir;
+	a.force = o->force;
+	a.wide = o->wide;
+	a.titles = !o->no_titles;
+	rc = run(&a, &o->since, &e);
 	audit_free(&a);
 	return rc ? report(&e) : 0;
 }

@@ -18,58 +18,44 @@ struct balance_options {
 	const char *token;
 };
 
-const struct opt cmd_balance_opts[] = {
+static const struct opt balance_opts[] = {
 	{ "token", 0, "ADDR", OV_TOKEN, "an ERC-20 token instead of the native coin ('default': the network's)",
 	  OPT_STR(struct balance_options, token) },
 	{ 0 }
 };
 
-int cmd_balance(int argc, char **argv)
+const struct command_args cmd_balance_args = {
+	.opts = balance_opts, .size = sizeof(struct balance_options), .max_pos = 1,
+};
+
+/* Staged (CMD_STAGED): the token is checked against the target's network,
+ * and the wallet is read only for this account's own balance. */
+int cmd_balance(const struct command_call *call)
 {
-	struct opt_parser p;
-	struct ctx x;
+	const char *token = ((const struct balance_options *)call->opts)->token;
+	struct ctx *x = call->x;
 	struct token_info ti;
-	struct balance_options opts = { 0 };
-	const char *token;
 	uint8_t who[20], be[32], tok[20];
 	char who_text[43], amount[AMOUNT_FMT_MAX], raw[U256_DEC_MAX], tok_text[43];
 	u256 bal;
 	unsigned decimals = 18;
 	const char *symbol;
 	ehr_err e = { 0 };
-	int rc;
 
-	opt_init(&p, "balance", argc, argv, cmd_balance_opts);
-	if (opt_parse(&p, &opts))
-		return EHR_EUSAGE;
-	token = opts.token;
-	if (p.npos > 1)
-		return usage_error("balance", "unexpected argument '%s'", p.pos[1]);
-	ctx_start(&x);
-	if ((rc = ctx_open_parts(&x, CTX_TARGET, &e)))
+	if ((token && target_token(&x->t, token, " (ehr network add ... --token ADDR)", tok, &e)) ||
+	    ctx_subject(x, call->npos ? call->pos[0] : NULL, who, &e) || ctx_open_parts(x, CTX_CHAIN, &e))
 		return report(&e);
-	if (token && !strcmp(token, "default")) {
-		if (!x.t.has_token)
-			return fail(EHR_EUSAGE, "network %s has no default token (ehr network add ... --token ADDR)",
-				    x.t.network[0] ? x.t.network : "(none)");
-		memcpy(tok, x.t.token, 20);
-	} else if (token && (rc = eip55_parse(token, tok, &e))) {
-		return report(&e);
-	}
-	if ((rc = ctx_subject(&x, p.npos ? p.pos[0] : NULL, who, &e)) ||
-	    (rc = ctx_open_parts(&x, CTX_CHAIN, &e)))
-		goto out;
 	if (token) {
-		if ((rc = token_info_get(x.c, tok, who, &ti, &e)))
-			goto out;
+		if (token_info_get(x->c, tok, who, &ti, &e))
+			return report(&e);
 		bal = ti.balance;
 		decimals = ti.decimals;
 		symbol = ti.symbol;
 	} else {
-		if ((rc = chain_check_id(x.c, &e)) || (rc = rpc_get_balance(chain_rpc(x.c), who, "latest", be, &e)))
-			goto out;
+		if (chain_check_id(x->c, &e) || rpc_get_balance(chain_rpc(x->c), who, "latest", be, &e))
+			return report(&e);
 		u256_from_be(&bal, be, 32);
-		symbol = x.t.symbol;
+		symbol = x->t.symbol;
 	}
 	amount_format(&bal, decimals, amount, sizeof(amount));
 	u256_format_dec(&bal, raw);
@@ -92,7 +78,5 @@ int cmd_balance(int argc, char **argv)
 	} else {
 		printf("%s %s\n", amount, symbol);
 	}
-out:
-	ctx_close(&x);
-	return rc ? report(&e) : 0;
+	return 0;
 }

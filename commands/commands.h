@@ -1,13 +1,15 @@
-/* Every command: cmd_<name>() in commands/<name>.c, with its option table
- * cmd_<name>_opts[] (what -h shows). The table itself is cli/commands.c. */
+/* Every command: cmd_<name>() in commands/<name>.c, and cmd_<name>_args,
+ * what main takes and checks before it sets the command up and calls it:
+ * its option table (what -h shows), options struct, operand count and
+ * checks (cli/ehr.h). The table itself is cli/commands.c. */
 #ifndef EHR_COMMANDS_H
 #define EHR_COMMANDS_H
 
 #include "cli/ehr.h"
 
 #define EHR_COMMAND(name) \
-	int cmd_##name(int argc, char **argv); \
-	extern const struct opt cmd_##name##_opts[];
+	command_fn cmd_##name; \
+	extern const struct command_args cmd_##name##_args;
 
 EHR_COMMAND(init)
 EHR_COMMAND(restore)
@@ -38,9 +40,9 @@ EHR_COMMAND(audit)
 EHR_COMMAND(invoice)
 EHR_COMMAND(help)
 
-/* ehr record verify: each record of ids (nids of them), or with all every
- * record of this account, fetched and checked against its anchor; the
- * exit status. `ehr audit verify` is the same call with all. */
-int record_verify(char **ids, int nids, bool all);
+/* ehr record verify: each record of ids (nids of them, each checked to be
+ * an id), or with all every record of this account, fetched and checked
+ * against its anchor; the exit status. `ehr audit verify` is the same call with all. */
+int record_verify(struct ctx *x, char **ids, int nids, bool all);
 
 #endif

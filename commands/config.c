@@ -11,23 +11,21 @@
 #include "wallet/base/paths.h"
 #include "wallet/chain/rpc.h"
 
-const struct opt cmd_config_opts[] = {
+static const struct opt config_opts[] = {
 	{ 0 }
 };
 
-int cmd_config(int argc, char **argv)
+const struct command_args cmd_config_args = {
+	.opts = config_opts, .extra_hint = "networks are set with 'ehr network'",
+};
+
+int cmd_config(const struct command_call *call)
 {
-	struct opt_parser p;
 	struct target t;
 	char wallets[4096], cfgfile[4096], state[4096], reg[43] = "", chain[24] = "";
 	ehr_err e = { 0 };
 
-	opt_init(&p, "config", argc, argv, cmd_config_opts);
-	if (opt_parse(&p, NULL))
-		return EHR_EUSAGE;
-	if (p.npos)
-		return usage_error("config", "unexpected argument '%s' (networks are set with 'ehr network')",
-				   p.pos[0]);
+	(void)call;
 	if (paths_get(PLACE_WALLETS, wallets, sizeof(wallets), &e) ||
 	    paths_get(PLACE_CONFIG, cfgfile, sizeof(cfgfile), &e) ||
 	    paths_get(PLACE_STATE, state, sizeof(state), &e) || target_resolve(&t, &e))

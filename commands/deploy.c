@@ -21,7 +21,7 @@ struct deploy_options {
 	struct tx_opts tx;
 };
 
-const struct opt cmd_deploy_opts[] = {
+static const struct opt deploy_opts[] = {
 	{ "test-token", 0, NULL, OV_NONE, "also deploy the test token (anyone can mint: local chains only)",
 	  OPT_FLAG(struct deploy_options, test_token) },
 	{ "save-as", 0, "NAME", OV_NETWORK, "save the addresses to network NAME (created if new)",
@@ -105,62 +105,63 @@ static int save(const struct target *t, const char *name, uint64_t chain_id,
 	return rc;
 }
 
-int cmd_deploy(int argc, char **argv)
+/* --save-as names a network, if given: its name is checked first. */
+static int deploy_check(const struct command_call *call)
 {
-	struct opt_parser p;
-	struct ctx x;
-	struct tx_opts to;
-	struct deploy_options opts = { 0 };
-	const char *save_as;
-	bool test_token;
+	const char *save_as = ((const struct deploy_options *)call->opts)->save_as;
+	ehr_err e = { 0 };
+
+	return save_as && network_name_check(save_as, &e) ? report(&e) : 0;
+}
+
+static const struct deploy_options deploy_defaults = { .tx = TX_OPTS_DEFAULTS };
+
+const struct command_args cmd_deploy_args = {
+	.opts = deploy_opts, .size = sizeof(deploy_defaults), .defaults = &deploy_defaults,
+	.check = deploy_check,
+};
+
+int cmd_deploy(const struct command_call *call)
+{
+	const struct deploy_options *o = call->opts;
+	struct ctx *x = call->x;
+	const char *save_as = o->save_as;
+	bool test_token = o->test_token;
 	uint8_t reg[20], tok[20], hash[32], tok_hash[32];
 	char reg_text[43], tok_text[43], h[67];
 	ehr_err e = { 0 };
-	int rc;
 
-	tx_opts_init(&opts.tx);
-	ctx_start(&x);
-	opt_init(&p, "deploy", argc, argv, cmd_deploy_opts);
-	if (opt_parse(&p, &opts))
-		return EHR_EUSAGE;
-	test_token = opts.test_token;
-	save_as = opts.save_as;
-	to = opts.tx;
-	if (p.npos)
-		return usage_error("deploy", "unexpected argument '%s'", p.pos[0]);
-	if ((save_as && (rc = network_name_check(save_as, &e))) || (rc = ctx_open(&x, &e)))
-		goto out;
-	if (!save_as && x.t.network[0])
-		save_as = x.t.network;
-	if (save_as && ((rc = chain_check_id(x.c, &e)) || (rc = save_check(save_as, chain_chain_id(x.c), &e))))
-		goto out;
+	if (!save_as && x->t.network[0])
+		save_as = x->t.network;
+	if (save_as && (chain_check_id(x->c, &e) || save_check(save_as, chain_chain_id(x->c), &e)))
+		return report(&e);
 	/* each address is saved as soon as it exists, so a failure later
 	 * never loses a contract already deployed */
-	if ((rc = deploy_one(x.c, &x.s, registry_bytecode_hex, "Deploy the ehr registry", &to, reg, hash, &e)))
-		goto out;
+	if (deploy_one(x->c, &x->s, registry_bytecode_hex, "Deploy the ehr registry", &o->tx, reg, hash, &e))
+		return report(&e);
 	eip55_format(reg, reg_text);
-	if (save_as && (rc = save(&x.t, save_as, chain_chain_id(x.c), reg, NULL, &e))) {
+	if (save_as && save(&x->t, save_as, chain_chain_id(x->c), reg, NULL, &e)) {
 		ehr_wrap(&e, "the registry is at %s, but", reg_text);
-		goto out;
+		return report(&e);
 	}
-	if (test_token && (rc = deploy_one(x.c, &x.s, test_token_bytecode_hex,
-					   "Deploy the test token", &to, tok, tok_hash, &e))) {
+	if (test_token && deploy_one(x->c, &x->s, test_token_bytecode_hex, "Deploy the test token",
+				     &o->tx, tok, tok_hash, &e)) {
 		ehr_wrap(&e, "the registry is at %s%s; the test token", reg_text,
 			 save_as ? " (saved)" : "");
-		goto out;
+		return report(&e);
 	}
-	if (test_token && save_as && (rc = save(&x.t, save_as, chain_chain_id(x.c), reg, tok, &e)))
-		goto out;
+	if (test_token && save_as && save(&x->t, save_as, chain_chain_id(x->c), reg, tok, &e))
+		return report(&e);
 	eip55_format(tok, tok_text);
 	hex_encode0x(hash, 32, h);
 	if (g.json) {
-		cJSON *o = cJSON_CreateObject();
+		cJSON *j = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(o, "registry", reg_text);
-		cJSON_AddStringToObject(o, "tx", h);
-		cJSON_AddItemToObject(o, "token", test_token ? cJSON_CreateString(tok_text) : cJSON_CreateNull());
-		cJSON_AddItemToObject(o, "network", save_as ? cJSON_CreateString(save_as) : cJSON_CreateNull());
-		output_json(o);
+		cJSON_AddStringToObject(j, "registry", reg_text);
+		cJSON_AddStringToObject(j, "tx", h);
+		cJSON_AddItemToObject(j, "token", test_token ? cJSON_CreateString(tok_text) : cJSON_CreateNull());
+		cJSON_AddItemToObject(j, "network", save_as ? cJSON_CreateString(save_as) : cJSON_CreateNull());
+		output_json(j);
 	} else {
 		printf("registry    %s\n", reg_text);
 		if (test_token)
@@ -168,9 +169,7 @@ int cmd_deploy(int argc, char **argv)
 		if (save_as)
 			note("saved to network '%s'", save_as);
 		else
-			note("not saved: no network for %s (use --save-as NAME, or --registry %s)", x.t.rpc, reg_text);
+			note("not saved: no network for %s (use --save-as NAME, or --registry %s)", x->t.rpc, reg_text);
 	}
-out:
-	ctx_close(&x);
-	return rc ? report(&e) : 0;
+	return 0;
 }

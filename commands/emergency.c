@@ -25,13 +25,27 @@
 #include "wallet/base/paths.h"
 #include "wallet/registry/records.h"
 
+#define MAX_EMERGENCY_RECORDS 64
+
+/* The emergency state of this wallet and registry, in the state
+ * directory: { "records": [ids], "card": grant id or 0 }. */
+struct emergency {
+	uint64_t records[MAX_EMERGENCY_RECORDS];
+	size_t n;
+	uint64_t card;
+};
+
 struct emergency_options {
 	const char *ids, *dur, *png, *svg;
 	bool qr;
 	struct tx_opts tx;
+	/* what the check found */
+	const char *sub;
+	struct emergency want;       /* set: --records */
+	uint64_t seconds;            /* --for */
 };
 
-const struct opt cmd_emergency_opts[] = {
+static const struct opt emergency_opts[] = {
 	{ "records", 0, "IDS", OV_NONE, "set: the emergency records, e.g. 3,7",
 	  OPT_STR(struct emergency_options, ids), .forms = OPT_IN(0), .required = true },
 	{ "for", 0, "DURATION", OV_DURATION, "card: how long the card is valid (default 365d)",
@@ -44,16 +58,6 @@ const struct opt cmd_emergency_opts[] = {
 	  OPT_STR(struct emergency_options, svg), .forms = OPT_IN(1) },
 	TX_WAIT_OPTS_IN(struct emergency_options, tx, OPT_IN(0) | OPT_IN(1) | OPT_IN(3)),
 	{ 0 }
-};
-
-#define MAX_EMERGENCY_RECORDS 64
-
-/* The emergency state of this wallet and registry, in the state
- * directory: { "records": [ids], "card": grant id or 0 }. */
-struct emergency {
-	uint64_t records[MAX_EMERGENCY_RECORDS];
-	size_t n;
-	uint64_t card;
 };
 
 static int state_path(const struct signer *s, const uint8_t registry[20], uint64_t chain_id,
@@ -139,7 +143,7 @@ static int parse_ids(const char *s, struct emergency *em)
 /* What every subcommand works on: the chain, the signer, and the state
  * file with this patient's emergency records and card. */
 struct em_ctx {
-	struct ctx cx;
+	struct ctx *cx;
 	char path[4300];
 	struct emergency em;
 	const struct tx_opts *to;
@@ -149,8 +153,8 @@ static int em_open(struct em_ctx *x, ehr_err *e)
 {
 	int rc;
 
-	if ((rc = ctx_open(&x->cx, e)) || (rc = chain_check_id(x->cx.c, e)) ||
-	    (rc = state_path(&x->cx.s, x->cx.registry, chain_chain_id(x->cx.c), x->path, sizeof(x->path), e)))
+	if ((rc = chain_check_id(x->cx->c, e)) ||
+	    (rc = state_path(&x->cx->s, x->cx->registry, chain_chain_id(x->cx->c), x->path, sizeof(x->path), e)))
 		return rc;
 	return state_load(x->path, &x->em, e);
 }
@@ -165,9 +169,9 @@ static int em_set(struct em_ctx *x, struct emergency *want, ehr_err *e)
 	for (i = 0; i < want->n; i++) {
 		registry_record_state st;
 
-		if ((rc = registry_record_of(x->cx.c, x->cx.registry, want->records[i], &st, e)))
+		if ((rc = registry_record_of(x->cx->c, x->cx->registry, want->records[i], &st, e)))
 			return rc;
-		if (!st.exists || st.erased || memcmp(st.patient, x->cx.s.address, 20))
+		if (!st.exists || st.erased || memcmp(st.patient, x->cx->s.address, 20))
 			return ehr_fail(e, EHR_EUSAGE, "record %llu is not one of this patient's records",
 					(unsigned long long)want->records[i]);
 	}
@@ -187,7 +191,7 @@ static void em_show(struct em_ctx *x, ehr_err *e)
 	char until[40];
 	size_t i;
 
-	if (em->card && !grants_get(x->cx.c, x->cx.registry, em->card, &gv, e)) {
+	if (em->card && !grants_get(x->cx->c, x->cx->registry, em->card, &gv, e)) {
 		state = gv.st.flags & REG_GRANT_REVOKED ? "revoked" : gv.st.active ? "active" : "expired";
 		time_format(gv.st.expiry, until, sizeof(until));
 		grants_free(&gv);
@@ -223,10 +227,10 @@ static int em_revoke_old(struct em_ctx *x, const char *sub, bool *revoked, ehr_e
 	*revoked = false;
 	if (!x->em.card)
 		return 0;
-	if ((rc = registry_grant_of(x->cx.c, x->cx.registry, x->em.card, &st, e)))
+	if ((rc = registry_grant_of(x->cx->c, x->cx->registry, x->em.card, &st, e)))
 		return rc;
 	if (st.active && !(st.flags & REG_GRANT_REVOKED)) {
-		rc = grant_revoke(x->cx.c, x->cx.registry, &x->cx.s, x->em.card, x->to, hash, &r, e);
+		rc = grant_revoke(x->cx->c, x->cx->registry, &x->cx->s, x->em.card, x->to, hash, &r, e);
 		chain_receipt_free(&r);
 		if (rc)
 			return rc;
@@ -284,9 +288,9 @@ static int em_card(struct em_ctx *x, uint64_t seconds, const struct em_qr *q, eh
 
 	if (!key32)
 		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
-	if ((rc = chain_block_time(x->cx.c, CHAIN_LATEST, &now, e)) ||
+	if ((rc = chain_block_time(x->cx->c, CHAIN_LATEST, &now, e)) ||
 	    (rc = bearer_new(key32, NULL, grantee, xpk, e)) ||
-	    (rc = grant_issue(x->cx.c, x->cx.registry, &x->cx.s, grantee, xpk, "any clinician who scans the emergency card",
+	    (rc = grant_issue(x->cx->c, x->cx->registry, &x->cx->s, grantee, xpk, "any clinician who scans the emergency card",
 			      x->em.records, x->em.n, now + seconds, REG_GRANT_BEARER | REG_GRANT_MULTI, 0, x->to,
 			      &id, e)))
 		goto out;
@@ -294,10 +298,10 @@ static int em_card(struct em_ctx *x, uint64_t seconds, const struct em_qr *q, eh
 	if ((rc = state_save(x->path, &x->em, e)))
 		goto out;
 	{
-		grant_uri u = { chain_chain_id(x->cx.c), { 0 }, id, 1, 0, 1, { 0 } };
+		grant_uri u = { chain_chain_id(x->cx->c), { 0 }, id, 1, 0, 1, { 0 } };
 
-		memcpy(u.registry, x->cx.registry, 20);
-		memcpy(u.patient, x->cx.s.address, 20);
+		memcpy(u.registry, x->cx->registry, 20);
+		memcpy(u.patient, x->cx->s.address, 20);
 		if ((rc = grant_uri_format(&u, key32, uri, sizeof(uri), e)))
 			goto out;
 	}
@@ -330,48 +334,41 @@ static int em_run(struct em_ctx *x, const char *sub, struct emergency *want, uin
 	return em_card(x, seconds, q, e);
 }
 
-int cmd_emergency(int argc, char **argv)
+/* The subcommand (show by default), --records for set, --for. */
+static int emergency_check(const struct command_call *call)
 {
-	struct opt_parser p;
-	struct em_ctx x;
-	struct tx_opts to;
-	struct emergency want;
-	struct emergency_options opts = { .dur = "365d" };
-	const char *ids, *dur, *png, *svg, *sub;
-	bool qr;
-	uint64_t seconds;
+	struct emergency_options *o = call->opts;
+	const char *sub = o->sub = call->npos ? call->pos[0] : "show";
+	ehr_err e = { 0 };
+
+	if (strcmp(sub, "set") && strcmp(sub, "card") && strcmp(sub, "show") && strcmp(sub, "revoke"))
+		return usage_error("emergency", "unknown subcommand '%s' (set, card, show or revoke)", sub);
+	if (!strcmp(sub, "set") && (!o->ids || parse_ids(o->ids, &o->want)))
+		return usage_error("emergency", "'emergency set' wants --records IDS, like 3,7 (up to %d)",
+				   MAX_EMERGENCY_RECORDS);
+	if (strcmp(sub, "set") && o->ids)
+		return usage_error("emergency", "--records goes with 'emergency set'");
+	return duration_parse(o->dur, &o->seconds, &e) ? report(&e) : 0;
+}
+
+static const struct emergency_options emergency_defaults = { .dur = "365d", .tx = TX_OPTS_DEFAULTS };
+
+const struct command_args cmd_emergency_args = {
+	.opts = emergency_opts, .size = sizeof(emergency_defaults), .defaults = &emergency_defaults,
+	.max_pos = 1, .check = emergency_check,
+};
+
+int cmd_emergency(const struct command_call *call)
+{
+	struct emergency_options *o = call->opts;
+	struct em_ctx x = { .cx = call->x, .to = &o->tx };
 	ehr_err e = { 0 };
 	int rc;
 
-	tx_opts_init(&opts.tx);
-	memset(&x, 0, sizeof(x));
-	opt_init(&p, "emergency", argc, argv, cmd_emergency_opts);
-	if (opt_parse(&p, &opts))
-		return EHR_EUSAGE;
-	ids = opts.ids;
-	dur = opts.dur;
-	qr = opts.qr;
-	png = opts.png;
-	svg = opts.svg;
-	to = opts.tx;
-	sub = p.npos ? p.pos[0] : "show";
-	if (p.npos > 1)
-		return usage_error("emergency", "unexpected argument '%s'", p.pos[1]);
-	if (strcmp(sub, "set") && strcmp(sub, "card") && strcmp(sub, "show") && strcmp(sub, "revoke"))
-		return usage_error("emergency", "unknown subcommand '%s' (set, card, show or revoke)", sub);
-	if (!strcmp(sub, "set") && (!ids || parse_ids(ids, &want)))
-		return usage_error("emergency", "'emergency set' wants --records IDS, like 3,7 (up to %d)",
-				   MAX_EMERGENCY_RECORDS);
-	if (strcmp(sub, "set") && ids)
-		return usage_error("emergency", "--records goes with 'emergency set'");
-	if ((rc = duration_parse(dur, &seconds, &e)))
-		return report(&e);
-	x.to = &to;
 	if (!(rc = em_open(&x, &e))) {
-		struct em_qr q = { qr, png, svg };
+		struct em_qr q = { o->qr, o->png, o->svg };
 
-		rc = em_run(&x, sub, &want, seconds, &q, &e);
+		rc = em_run(&x, o->sub, &o->want, o->seconds, &q, &e);
 	}
-	ctx_close(&x.cx);
 	return rc ? report(&e) : 0;
 }

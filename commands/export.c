@@ -1,6 +1,7 @@
 /* ehr export: the mnemonic (after a confirmation), or one account's key as
  * a Web3 Secret Storage v3 file for geth, cast or MetaMask. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/session.h"
 
 #include <stdio.h>
@@ -21,7 +22,7 @@ struct export_options {
 	unsigned long index;
 };
 
-const struct opt cmd_export_opts[] = {
+static const struct opt export_opts[] = {
 	{ "mnemonic", 0, NULL, OV_NONE, "show the mnemonic (asks first)",
 	  OPT_FLAG(struct export_options, mnemonic), .forms = OPT_IN(0), .required = true },
 	{ "mnemonic-out", 0, "FILE", OV_FILE, "with --mnemonic: write it to FILE (0600) instead",
@@ -94,44 +95,48 @@ out:
 	return rc;
 }
 
-int cmd_export(int argc, char **argv)
+/* What is wrong with the options, found before the wallet is read. */
+static int export_check(const struct command_call *call)
 {
-	struct opt_parser p;
-	struct export_options opts = { .index = session_account() };
-	const char *mout, *v3file, *kspass;
-	unsigned long index;
-	bool mnemonic, force;
-	keystore *ks = NULL;
+	const struct export_options *o = call->opts;
+
+	if (o->mnemonic == !!o->v3file)
+		return usage_error("export", "give one of --mnemonic or --keystore FILE");
+	if (o->mout && !o->mnemonic)
+		return usage_error("export", "--mnemonic-out goes with --mnemonic");
+	if (o->mnemonic && !o->mout && !isatty(STDOUT_FILENO) && !g.yes)
+		return fail(EHR_EUSAGE, "standard output is not a terminal: refusing to print the mnemonic "
+			    "(use --mnemonic-out FILE, or --yes to print it anyway)");
+	if ((o->mout && file_exists(o->mout)) || (o->v3file && !o->force && file_exists(o->v3file)))
+		return fail(EHR_EUSAGE, "%s exists (use another name%s)", o->mout ? o->mout : o->v3file,
+			    o->mout ? "" : " or --force");
+	return 0;
+}
+
+static void export_init(void *opts)
+{
+	((struct export_options *)opts)->index = session_account();
+}
+
+const struct command_args cmd_export_args = {
+	.opts = export_opts, .size = sizeof(struct export_options), .init = export_init,
+	.check = export_check,
+};
+
+/* The wallet (read by main) unlocked, after a confirmation for the
+ * mnemonic. */
+int cmd_export(const struct command_call *call)
+{
+	const struct export_options *o = call->opts;
+	keystore *ks = call->x->s.ks;
 	ehr_err e = { 0 };
 	int rc;
 
-	opt_init(&p, "export", argc, argv, cmd_export_opts);
-	if (opt_parse(&p, &opts))
-		return EHR_EUSAGE;
-	mnemonic = opts.mnemonic;
-	mout = opts.mout;
-	v3file = opts.v3file;
-	kspass = opts.kspass;
-	force = opts.force;
-	index = opts.index;
-	if (p.npos)
-		return usage_error("export", "unexpected argument '%s'", p.pos[0]);
-	if (mnemonic == !!v3file)
-		return usage_error("export", "give one of --mnemonic or --keystore FILE");
-	if (mout && !mnemonic)
-		return usage_error("export", "--mnemonic-out goes with --mnemonic");
-	if (mnemonic && !mout && !isatty(STDOUT_FILENO) && !g.yes)
-		return fail(EHR_EUSAGE, "standard output is not a terminal: refusing to print the mnemonic "
-			    "(use --mnemonic-out FILE, or --yes to print it anyway)");
-	if ((mout && file_exists(mout)) || (v3file && !force && file_exists(v3file)))
-		return fail(EHR_EUSAGE, "%s exists (use another name%s)", mout ? mout : v3file,
-			    mout ? "" : " or --force");
-	if (mnemonic && (rc = confirm("Show the wallet's mnemonic? Anyone who sees it owns the wallet", &e)))
+	if (o->mnemonic && (rc = confirm("Show the wallet's mnemonic? Anyone who sees it owns the wallet", &e)))
 		return report(&e);
-	if ((rc = session_unlock(&ks, &e)))
+	if ((rc = session_unlock_open(ks, &e)))
 		return report(&e);
-	rc = mnemonic ? export_mnemonic(ks, mout, &e)
-		      : export_v3(ks, (uint32_t)index, v3file, kspass, force, &e);
-	keystore_free(ks);
+	rc = o->mnemonic ? export_mnemonic(ks, o->mout, &e)
+			 : export_v3(ks, (uint32_t)o->index, o->v3file, o->kspass, o->force, &e);
 	return rc ? report(&e) : 0;
 }

@@ -32,9 +32,16 @@ struct grant_args {
 	const char *records, *type, *dur, *until, *png, *svg, *wait, *purpose;
 	bool all, write, bearer, passcode, qr, active, received;
 	struct tx_opts tx;
+	/* what the checks found */
+	bool list;                   /* grant list */
+	uint8_t grantee[20];         /* not with --bearer */
+	uint8_t purpose_code;        /* --purpose, 0 for a bearer grant */
+	uint64_t wait_s, dur_s, until_time;
+	uint64_t *ids;               /* --records */
+	size_t nids;
 };
 
-const struct opt cmd_grant_opts[] = {
+static const struct opt grant_opts[] = {
 	{ "records", 0, "IDS", OV_NONE, "the records to share, e.g. 3,7,12",
 	  OPT_STR(struct grant_args, records), .forms = OPT_IN(0) | OPT_IN(1), .alt = 1, .required = true },
 	{ "all", 0, NULL, OV_NONE, "every record, also those added while the grant is active",
@@ -194,20 +201,15 @@ static int consult(struct signer *s, chain *c, const uint8_t registry[20], uint6
 	return follow_consultation(c, registry, s, grant_id, name, until, e);
 }
 
-static int grant_new(struct grant_args *a, int npos, char **pos)
+/* A new grant's options, parsed into a (ids malloc'd), before the
+ * wallet is read. */
+static int new_check(const struct command_call *call)
 {
-	struct ctx x;
-	struct pick pk;
-	uint8_t grantee[20], grantee_pk[32], *key32 = NULL;
-	char name[REG_NAME_MAX + 64], uri[GRANT_URI_MAX + 1], *passcode = NULL;
-	uint64_t now, expiry = 0, dur, grant_id, wait_s = 0;
-	uint8_t flags = 0, purpose = REG_PURPOSE_TREATMENT;
+	struct grant_args *a = call->opts;
+	int sel = !!a->records + a->all + !!a->type;
 	ehr_err e = { 0 };
-	int rc, sel = !!a->records + a->all + !!a->type;
 
-	ctx_start(&x);
-	memset(&pk, 0, sizeof(pk));
-	if (a->bearer ? npos != 0 : npos != 1)
+	if (a->bearer ? call->npos != 0 : call->npos != 1)
 		return usage_error("grant", a->bearer ? "a --bearer grant names no GRANTEE"
 				   : "give the grantee's address: ehr grant ADDR ...");
 	if (sel > 1)
@@ -223,34 +225,65 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		return usage_error("grant", "a passcode goes with --bearer");
 	if (a->wait && (!a->qr || a->bearer))
 		return usage_error("grant", "--wait goes with --qr, for a grant to a clinician");
-	if (a->wait && (rc = duration_parse(a->wait, &wait_s, &e)))
+	if (a->wait && duration_parse(a->wait, &a->wait_s, &e))
 		return report(&e);
 	if (a->purpose && a->bearer)
 		return usage_error("grant", "a --bearer grant carries its keys and no purpose of use");
-	if (a->purpose && !(purpose = consent_purpose_parse(a->purpose)))
+	if (a->purpose && !(a->purpose_code = consent_purpose_parse(a->purpose)))
 		return usage_error("grant", "--purpose is treatment, emergency, research or payment");
 	if (a->bearer)
-		purpose = 0;
-	if (a->dur && (rc = duration_parse(a->dur, &dur, &e)))
+		a->purpose_code = 0;
+	if ((a->dur && duration_parse(a->dur, &a->dur_s, &e)) ||
+	    (a->until && time_parse(a->until, &a->until_time, &e)))
 		return report(&e);
-	if (a->until && (rc = time_parse(a->until, &expiry, &e)))
-		return report(&e);
-	if (a->records && opt_id_list(a->records, &pk.ids, &pk.n))
+	if (a->records && opt_id_list(a->records, &a->ids, &a->nids))
 		return usage_error("grant", "--records wants record ids separated by commas, like 3,7,12");
-	if (!a->bearer && (rc = eip55_parse(pos[0], grantee, &e)))
-		goto out;
-	if ((rc = ctx_open_parts(&x, CTX_ALL, &e)))
-		goto out;
-	if ((rc = chain_block_time(x.c, CHAIN_LATEST, &now, &e)))
+	return !a->bearer && eip55_parse(call->pos[0], a->grantee, &e) ? report(&e) : 0;
+}
+
+/* --all or --type: this patient's records of the grant, into pk. */
+static int pick_records(struct ctx *x, const struct grant_args *a, struct pick *pk, ehr_err *e)
+{
+	int rc;
+
+	if ((rc = signer_unlock(&x->s, e)) || !(pk->key = sodium_malloc(32)))
+		return rc ? rc : ehr_fail(e, EHR_EFAIL, "out of secure memory");
+	pk->a = a;
+	pk->s = &x->s;
+	pk->e = e;
+	if ((rc = records_of_patient(x->c, x->registry, x->s.address, pick_cb, pk, e)))
+		return rc;
+	if (a->type && !pk->n)
+		return ehr_fail(e, EHR_EFAIL, "no records of type '%s'", a->type);
+	return 0;
+}
+
+static int grant_new(const struct command_call *call)
+{
+	const struct grant_args *a = call->opts;
+	struct ctx *x = call->x;
+	struct pick pk;
+	uint8_t grantee_pk[32], *key32 = NULL, flags = 0;
+	char name[REG_NAME_MAX + 64], uri[GRANT_URI_MAX + 1], *passcode = NULL;
+	uint64_t now, expiry = a->until_time, grant_id;
+	const uint64_t *ids = a->ids;
+	size_t nids = a->nids;
+	uint8_t grantee[20];
+	ehr_err e = { 0 };
+	int rc;
+
+	memset(&pk, 0, sizeof(pk));
+	memcpy(grantee, a->grantee, 20);
+	if ((rc = chain_block_time(x->c, CHAIN_LATEST, &now, &e)))
 		goto out;
 	if (a->dur)
-		expiry = now + dur;
+		expiry = now + a->dur_s;
 	else if (expiry <= now) {
 		rc = ehr_fail(&e, EHR_EUSAGE, "--until %s is not in the future (the chain's time is %llu)",
 			      a->until, (unsigned long long)now);
 		goto out;
 	}
-	if ((rc = grantee_keys(x.c, x.registry, a, grantee, grantee_pk, &key32, &passcode, name, sizeof(name), &e)))
+	if ((rc = grantee_keys(x->c, x->registry, a, grantee, grantee_pk, &key32, &passcode, name, sizeof(name), &e)))
 		goto out;
 	if (a->bearer)
 		flags |= REG_GRANT_BEARER;
@@ -258,43 +291,33 @@ static int grant_new(struct grant_args *a, int npos, char **pos)
 		flags |= REG_GRANT_ALL;
 	if (a->write)
 		flags |= REG_GRANT_WRITE;
-	if ((a->all || a->type)) {
-		if ((rc = signer_unlock(&x.s, &e)) || !(pk.key = sodium_malloc(32))) {
-			rc = rc ? rc : ehr_fail(&e, EHR_EFAIL, "out of secure memory");
+	if (a->all || a->type) {
+		if ((rc = pick_records(x, a, &pk, &e)))
 			goto out;
-		}
-		pk.a = a;
-		pk.s = &x.s;
-		pk.e = &e;
-		if ((rc = records_of_patient(x.c, x.registry, x.s.address, pick_cb, &pk, &e)))
-			goto out;
-		if (a->type && !pk.n) {
-			rc = ehr_fail(&e, EHR_EFAIL, "no records of type '%s'", a->type);
-			goto out;
-		}
+		ids = pk.ids;
+		nids = pk.n;
 	}
-	if ((rc = grant_issue(x.c, x.registry, &x.s, grantee, grantee_pk, name, pk.ids, pk.n, expiry, flags,
-			      purpose, &a->tx, &grant_id, &e)))
+	if ((rc = grant_issue(x->c, x->registry, &x->s, grantee, grantee_pk, name, ids, nids, expiry, flags,
+			      a->purpose_code, &a->tx, &grant_id, &e)))
 		goto out;
 	{
-		grant_uri u = { chain_chain_id(x.c), { 0 }, grant_id, a->bearer, passcode != NULL, 1, { 0 } };
+		grant_uri u = { chain_chain_id(x->c), { 0 }, grant_id, a->bearer, passcode != NULL, 1, { 0 } };
 
-		memcpy(u.registry, x.registry, 20);
-		memcpy(u.patient, x.s.address, 20);
+		memcpy(u.registry, x->registry, 20);
+		memcpy(u.patient, x->s.address, 20);
 		if ((rc = grant_uri_format(&u, key32, uri, sizeof(uri), &e)))
 			goto out;
 	}
-	rc = grant_print(a, grant_id, expiry, pk.n, purpose, uri, passcode, &e);
+	rc = grant_print(a, grant_id, expiry, nids, a->purpose_code, uri, passcode, &e);
 	sodium_memzero(uri, sizeof(uri));
 	if (!rc && a->qr && !a->bearer)
-		rc = consult(&x.s, x.c, x.registry, grant_id, name, expiry, wait_s, &e);
+		rc = consult(&x->s, x->c, x->registry, grant_id, name, expiry, a->wait_s, &e);
 out:
 	free(pk.ids);
 	sodium_free(pk.key);
 	sodium_free(key32);
 	if (passcode)
 		sodium_free(passcode);
-	ctx_close(&x);
 	return rc && rc != 130 ? report(&e) : rc;
 }
 
@@ -365,28 +388,23 @@ static int list_cb(void *ctx, const grant_view *gv)
 	return 0;
 }
 
-static int grant_list(struct grant_args *a, int npos)
+static int grant_list(const struct command_call *call)
 {
-	struct ctx x;
-	struct list_state ls = { NULL, NULL, a->active, a->received, NULL, 0, 0 };
+	const struct grant_args *a = call->opts;
+	struct ctx *x = call->x;
+	struct list_state ls = { x->c, x->registry, a->active, a->received, NULL, 0, 0 };
 	ehr_err e = { 0 };
 	int rc;
 
-	ctx_start(&x);
-	if (npos)
-		return usage_error("grant", "'grant list' takes no arguments");
-	if ((rc = ctx_open(&x, &e)) ||
-	    (rc = chain_block_time(x.c, CHAIN_LATEST, &ls.now, &e)))
+	if ((rc = chain_block_time(x->c, CHAIN_LATEST, &ls.now, &e)))
 		goto out;
-	ls.c = x.c;
-	ls.registry = x.registry;
 	if (g.json)
 		ls.arr = cJSON_CreateArray();
 	else
 		printf("%-6s %-8s %-20s %-5s %-8s %-42s %s\n", "GRANT", "STATE", "UNTIL", "MODE", "RECORDS",
 		       a->received ? "PATIENT" : "GRANTEE", "NAME");
-	rc = a->received ? grants_of_grantee(x.c, x.registry, x.s.address, list_cb, &ls, &e)
-			 : grants_of_patient(x.c, x.registry, x.s.address, list_cb, &ls, &e);
+	rc = a->received ? grants_of_grantee(x->c, x->registry, x->s.address, list_cb, &ls, &e)
+			 : grants_of_patient(x->c, x->registry, x->s.address, list_cb, &ls, &e);
 	if (!rc && ls.arr)
 		output_json(ls.arr);
 	else
@@ -394,24 +412,37 @@ static int grant_list(struct grant_args *a, int npos)
 	if (!rc && !ls.shown && !g.json)
 		note("no grants%s%s", a->active ? " active" : "", a->received ? " to this account" : "");
 out:
-	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
 
-int cmd_grant(int argc, char **argv)
+/* grant list, or a new grant: its options checked and parsed. */
+static int grant_check(const struct command_call *call)
 {
-	struct opt_parser p;
-	struct grant_args a;
+	struct grant_args *a = call->opts;
 
-	memset(&a, 0, sizeof(a));
-	tx_opts_init(&a.tx);
-	opt_init(&p, "grant", argc, argv, cmd_grant_opts);
-	if (opt_parse(&p, &a))
-		return EHR_EUSAGE;
-	if (p.npos && !strcmp(p.pos[0], "list"))
-		return grant_list(&a, p.npos - 1);
-	if (a.active || a.received)
-		return usage_error("grant", a.active ? "--active goes with 'grant list'"
+	if ((a->list = call->npos && !strcmp(call->pos[0], "list")))
+		return call->npos > 1 ? usage_error("grant", "'grant list' takes no arguments") : 0;
+	if (a->active || a->received)
+		return usage_error("grant", a->active ? "--active goes with 'grant list'"
 				   : "--received goes with 'grant list'");
-	return grant_new(&a, p.npos, p.pos);
+	return new_check(call);
+}
+
+static void grant_done(void *opts)
+{
+	free(((struct grant_args *)opts)->ids);
+}
+
+static const struct grant_args grant_defaults = {
+	.purpose_code = REG_PURPOSE_TREATMENT, .tx = TX_OPTS_DEFAULTS
+};
+
+const struct command_args cmd_grant_args = {
+	.opts = grant_opts, .size = sizeof(grant_defaults), .defaults = &grant_defaults,
+	.max_pos = -1, .check = grant_check, .done = grant_done,
+};
+
+int cmd_grant(const struct command_call *call)
+{
+	return ((const struct grant_args *)call->opts)->list ? grant_list(call) : grant_new(call);
 }

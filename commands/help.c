@@ -13,7 +13,7 @@ struct help_options {
 	bool names, synopsis;
 };
 
-const struct opt cmd_help_opts[] = {
+static const struct opt help_opts[] = {
 	{ "commands", 0, NULL, OV_NONE, "list the command names only, one a line (for scripts)",
 	  OPT_FLAG(struct help_options, names), .forms = OPT_IN(1), .required = true },
 	{ "synopsis", 0, NULL, OV_NONE, "with COMMAND: its usage lines only (for scripts and tests)",
@@ -21,34 +21,30 @@ const struct opt cmd_help_opts[] = {
 	{ 0 }
 };
 
-int cmd_help(int argc, char **argv)
+const struct command_args cmd_help_args = {
+	.opts = help_opts, .size = sizeof(struct help_options), .max_pos = 1,
+};
+
+int cmd_help(const struct command_call *call)
 {
-	struct opt_parser p;
+	const struct help_options *opts = call->opts;
 	const struct opt *o;
-	struct help_options opts = { 0 };
-	bool names;
 	unsigned i;
 
-	opt_init(&p, "help", argc, argv, cmd_help_opts);
-	if (opt_parse(&p, &opts))
-		return EHR_EUSAGE;
-	names = opts.names;
-	if (p.npos > 1)
-		return usage_error("help", "unexpected argument '%s'", p.pos[1]);
-	if (p.npos == 1) {
-		const struct command *cmd = command_find(p.pos[0]);
+	if (call->npos == 1) {
+		const struct command *cmd = command_find(call->pos[0]);
 
 		if (!cmd)
-			return usage_error("help", "unknown command '%s'", p.pos[0]);
-		if (opts.synopsis)
+			return usage_error("help", "unknown command '%s'", call->pos[0]);
+		if (opts->synopsis)
 			command_synopsis(cmd, stdout, "", "");
 		else
 			command_usage(cmd, false);
 		return 0;
 	}
-	if (opts.synopsis)
+	if (opts->synopsis)
 		return usage_error("help", "--synopsis wants a COMMAND");
-	if (names) {
+	if (opts->names) {
 		for (i = 0; i < ncommands; i++)
 			puts(commands[i].name);
 		return 0;

@@ -19,17 +19,15 @@ struct import_options {
 	bool force;
 };
 
-const struct opt cmd_import_opts[] = {
+static const struct opt import_opts[] = {
 	{ "private-key-file", 0, "FILE", OV_FILE, "a file holding the private key as 64 hex digits",
 	  OPT_STR(struct import_options, keyfile), .alt = 1, .required = true },
 	{ "keystore", 0, "FILE", OV_FILE, "a Web3 Secret Storage v3 file",
 	  OPT_STR(struct import_options, v3file), .alt = 1, .required = true },
 	{ "keystore-passphrase-file", 0, "FILE", OV_FILE, "the v3 file's password (else the terminal asks)",
 	  OPT_STR(struct import_options, kspass) },
-	{ "kdf", 0, "LEVEL", OV_LEVEL, "argon2id cost: interactive, moderate (default) or sensitive",
-	  OPT_STR(struct import_options, kdf) },
-	{ "force", 'f', NULL, OV_NONE, "replace an existing wallet of that name",
-	  OPT_FLAG(struct import_options, force) },
+	WALLET_KDF_OPT(struct import_options),
+	WALLET_FORCE_OPT(struct import_options),
 	{ 0 }
 };
 
@@ -71,35 +69,33 @@ static int key_from_v3(const char *file, const char *passfile, uint8_t priv[32],
 	return rc;
 }
 
-int cmd_import(int argc, char **argv)
+static int import_check(const struct command_call *call)
 {
-	struct opt_parser p;
-	struct import_options opts = { 0 };
-	const char *keyfile, *v3file, *kspass, *kdf;
-	bool force;
+	const struct import_options *o = call->opts;
+
+	if (!o->keyfile == !o->v3file)
+		return usage_error("import", "give one of --private-key-file FILE or --keystore FILE");
+	return 0;
+}
+
+const struct command_args cmd_import_args = {
+	.opts = import_opts, .size = sizeof(struct import_options),
+	.extra_hint = "a key is never an argument: use --private-key-file", .check = import_check,
+};
+
+int cmd_import(const struct command_call *call)
+{
+	const struct import_options *o = call->opts;
 	keystore_secret *s;
 	ehr_err e = { 0 };
 	int rc;
 
-	opt_init(&p, "import", argc, argv, cmd_import_opts);
-	if (opt_parse(&p, &opts))
-		return EHR_EUSAGE;
-	keyfile = opts.keyfile;
-	v3file = opts.v3file;
-	kspass = opts.kspass;
-	kdf = opts.kdf;
-	force = opts.force;
-	if (p.npos)
-		return usage_error("import", "unexpected argument '%s' (a key is never an argument: "
-				   "use --private-key-file)", p.pos[0]);
-	if (!keyfile == !v3file)
-		return usage_error("import", "give one of --private-key-file FILE or --keystore FILE");
 	if (!(s = keystore_secret_new()))
 		return fail(EHR_EFAIL, "out of secure memory");
 	s->kind = KEYSTORE_PRIVATE_KEY;
-	rc = keyfile ? key_from_file(keyfile, s->private_key, &e)
-		     : key_from_v3(v3file, kspass, s->private_key, &e);
-	rc = rc ? report(&e) : create_wallet(s, kdf, 1, force);
+	rc = o->keyfile ? key_from_file(o->keyfile, s->private_key, &e)
+			: key_from_v3(o->v3file, o->kspass, s->private_key, &e);
+	rc = rc ? report(&e) : create_wallet(s, o->kdf, 1, o->force);
 	keystore_secret_free(s);
 	return rc;
 }

@@ -20,19 +20,16 @@ struct init_options {
 	bool force;
 };
 
-const struct opt cmd_init_opts[] = {
+static const struct opt init_opts[] = {
 	{ "words", 0, "N", OV_WORDS, "mnemonic length: 12, 15, 18, 21 or 24 (default 24)",
 	  OPT_ULONG(struct init_options, words, 24) },
 	{ "mnemonic-out", 0, "FILE", OV_FILE, "write the mnemonic to FILE (0600) instead of the terminal",
 	  OPT_STR(struct init_options, out) },
 	{ "bip39-passphrase-file", 0, "FILE", OV_FILE, "an optional BIP39 passphrase (the '25th word')",
 	  OPT_STR(struct init_options, bip39pass) },
-	{ "kdf", 0, "LEVEL", OV_LEVEL, "argon2id cost: interactive, moderate (default) or sensitive",
-	  OPT_STR(struct init_options, kdf) },
-	{ "accounts", 0, "N", OV_NONE, "accounts to derive and list (default 5)",
-	  OPT_ULONG(struct init_options, naccounts, KEYSTORE_MAX_ACCOUNTS) },
-	{ "force", 'f', NULL, OV_NONE, "replace an existing wallet of that name",
-	  OPT_FLAG(struct init_options, force) },
+	WALLET_KDF_OPT(struct init_options),
+	WALLET_ACCOUNTS_OPT(struct init_options),
+	WALLET_FORCE_OPT(struct init_options),
 	{ 0 }
 };
 
@@ -174,13 +171,33 @@ static bool wallet_replaced(const char *path, bool had, const struct stat *befor
 	return !had || now.st_dev != before->st_dev || now.st_ino != before->st_ino;
 }
 
-int cmd_init(int argc, char **argv)
+/* What is wrong with the options, found before anything is asked. */
+static int init_check(const struct command_call *call)
 {
-	struct opt_parser p;
-	struct init_options opts = { .words = 24, .naccounts = KEYSTORE_DEFAULT_ACCOUNTS };
-	const char *out, *kdf, *bip39pass;
-	unsigned long words, naccounts;
-	bool force;
+	const struct init_options *o = call->opts;
+
+	if (o->words < 12 || o->words % 3)
+		return usage_error("init", "--words must be 12, 15, 18, 21 or 24");
+	if (o->naccounts == 0)
+		return usage_error("init", "--accounts must be at least 1");
+	if (!o->out && !isatty(STDOUT_FILENO))
+		return fail(EHR_EUSAGE, "standard output is not a terminal: refusing to print the mnemonic "
+			    "there (use --mnemonic-out FILE)");
+	if (o->out && file_exists(o->out))
+		return fail(EHR_EUSAGE, "%s exists: refusing to overwrite a mnemonic file", o->out);
+	return 0;
+}
+
+static const struct init_options init_defaults = { .words = 24, .naccounts = KEYSTORE_DEFAULT_ACCOUNTS };
+
+const struct command_args cmd_init_args = {
+	.opts = init_opts, .size = sizeof(init_defaults), .defaults = &init_defaults, .check = init_check,
+};
+
+int cmd_init(const struct command_call *call)
+{
+	const struct init_options *o = call->opts;
+	const char *out = o->out;
 	keystore_secret *s = NULL;
 	char *mnemonic = NULL, path[4096];
 	struct stat before;
@@ -189,29 +206,9 @@ int cmd_init(int argc, char **argv)
 	ehr_err e = { 0 };
 	int rc;
 
-	opt_init(&p, "init", argc, argv, cmd_init_opts);
-	if (opt_parse(&p, &opts))
-		return EHR_EUSAGE;
-	words = opts.words;
-	naccounts = opts.naccounts;
-	out = opts.out;
-	kdf = opts.kdf;
-	bip39pass = opts.bip39pass;
-	force = opts.force;
-	if (p.npos)
-		return usage_error("init", "unexpected argument '%s'", p.pos[0]);
-	if (words < 12 || words % 3)
-		return usage_error("init", "--words must be 12, 15, 18, 21 or 24");
-	if (naccounts == 0)
-		return usage_error("init", "--accounts must be at least 1");
-	if (!out && !isatty(STDOUT_FILENO))
-		return fail(EHR_EUSAGE, "standard output is not a terminal: refusing to print the mnemonic "
-			    "there (use --mnemonic-out FILE)");
-	if (out && file_exists(out))
-		return fail(EHR_EUSAGE, "%s exists: refusing to overwrite a mnemonic file", out);
 	if ((rc = session_wallet_path(path, sizeof(path), &e)))
 		return report(&e);
-	if (!force && file_exists(path))
+	if (!o->force && file_exists(path))
 		return fail(EHR_EUSAGE, "wallet '%s' exists at %s (use --force to replace it)", g.wallet, path);
 	had = stat(path, &before) == 0;
 
@@ -220,9 +217,9 @@ int cmd_init(int argc, char **argv)
 		goto out;
 	}
 	s->kind = KEYSTORE_MNEMONIC;
-	if ((rc = bip39_generate(words, mnemonic, BIP39_MNEMONIC_MAX, &e)) ||
+	if ((rc = bip39_generate(o->words, mnemonic, BIP39_MNEMONIC_MAX, &e)) ||
 	    (rc = bip39_to_entropy(mnemonic, s->entropy, &len, &e)) ||
-	    (rc = load_bip39_passphrase(bip39pass, s, &e))) {
+	    (rc = load_bip39_passphrase(o->bip39pass, s, &e))) {
 		rc = report(&e);
 		goto out;
 	}
@@ -245,7 +242,7 @@ int cmd_init(int argc, char **argv)
 		}
 	}
 	check = !out && !g.yes && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-	if ((rc = create_wallet_confirmed(s, kdf, naccounts, force, check ? show_and_check : NULL,
+	if ((rc = create_wallet_confirmed(s, o->kdf, o->naccounts, o->force, check ? show_and_check : NULL,
 					  mnemonic))) {
 		/* A mnemonic for a wallet that does not exist helps no one; but a
 		 * failure after the new wallet went into place (syncing its

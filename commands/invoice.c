@@ -31,9 +31,14 @@ struct invoice_args {
 	const char *patient, *amount, *token, *due, *memo, *memo_file;
 	bool native, open;
 	struct tx_opts tx;
+	/* what the checks found */
+	const struct subcommand *sub;
+	uint64_t id;                 /* pay, cancel */
+	uint8_t patient_addr[20];    /* issue */
+	char *memo_buf;              /* issue: --memo-file's text (wiped and freed by done) */
 };
 
-const struct opt cmd_invoice_opts[] = {
+static const struct opt invoice_opts[] = {
 	{ "patient", 0, "ADDR", OV_NONE, "issue: the patient to bill",
 	  OPT_STR(struct invoice_args, patient), .forms = OPT_IN(0), .required = true },
 	{ "amount", 0, "AMOUNT", OV_NONE, "issue: how much, in the token's units (25.50)",
@@ -313,20 +318,15 @@ static void bill_print(const struct invoice_args *a, const struct bill *b, const
 		       b->who);
 }
 
-static int invoice_issue(struct invoice_args *a, int npos)
+/* The patient and the memo, before the wallet is read. */
+static int issue_check(const struct command_call *call)
 {
-	struct ctx x;
-	struct bill b;
-	uint8_t hash[32];
-	char *memo_buf = NULL;
+	struct invoice_args *a = call->opts;
+	const char *memo;
 	size_t len;
-	chain_receipt r = { 0 };
 	ehr_err e = { 0 };
-	int rc;
 
-	memset(&x, 0, sizeof(x));
-	memset(&b, 0, sizeof(b));
-	if (npos)
+	if (call->npos)
 		return usage_error("invoice", "'invoice issue' takes options only: --patient ADDR --amount AMOUNT");
 	if (!a->patient || !a->amount)
 		return usage_error("invoice", "say whom to bill and how much: --patient ADDR --amount AMOUNT");
@@ -334,32 +334,40 @@ static int invoice_issue(struct invoice_args *a, int npos)
 		return usage_error("invoice", "give --token or --native, not both");
 	if (a->memo && a->memo_file)
 		return usage_error("invoice", "give --memo or --memo-file, not both");
-	if (a->memo_file && (rc = file_read_text(a->memo_file, INVOICE_MEMO_MAX + 2, "memo", &memo_buf, &len, &e)))
-		goto out;
-	b.memo = memo_buf ? memo_buf : a->memo;
-	if (b.memo && !*b.memo) {
-		rc = ehr_fail(&e, EHR_EUSAGE, "the memo is empty");
-		goto out;
-	}
-	if (!(rc = eip55_parse(a->patient, b.patient, &e)) && !(rc = ctx_open(&x, &e)) &&
-	    !(rc = bill_token(&x, a, &b, &e)) && !(rc = bill_check(&x, a, &b, &e)) &&
-	    !(rc = bill_send(&x, a, &b, hash, &r, &e)))
+	if (a->memo_file && file_read_text(a->memo_file, INVOICE_MEMO_MAX + 2, "memo", &a->memo_buf, &len, &e))
+		return report(&e);
+	memo = a->memo_buf ? a->memo_buf : a->memo;
+	if (memo && !*memo)
+		return fail(EHR_EUSAGE, "the memo is empty");
+	return eip55_parse(a->patient, a->patient_addr, &e) ? report(&e) : 0;
+}
+
+static int invoice_issue(const struct command_call *call)
+{
+	const struct invoice_args *a = call->opts;
+	struct ctx *x = call->x;
+	struct bill b;
+	uint8_t hash[32];
+	chain_receipt r = { 0 };
+	ehr_err e = { 0 };
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	memcpy(b.patient, a->patient_addr, 20);
+	b.memo = a->memo_buf ? a->memo_buf : a->memo;
+	if (!(rc = bill_token(x, a, &b, &e)) && !(rc = bill_check(x, a, &b, &e)) &&
+	    !(rc = bill_send(x, a, &b, hash, &r, &e)))
 		bill_print(a, &b, hash, &r);
-out:
-	if (memo_buf) {
-		sodium_memzero(memo_buf, strlen(memo_buf));
-		free(memo_buf);
-	}
 	chain_receipt_free(&r);
-	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
 
 /* ---- invoice cancel ---------------------------------------------------------- */
 
-static int invoice_cancel(struct invoice_args *a, int npos, char **pos)
+static int invoice_cancel(const struct command_call *call)
 {
-	struct ctx x;
+	const struct invoice_args *a = call->opts;
+	struct ctx *x = call->x;
 	struct tokens tk = { NULL, 0 };
 	const struct token_info *ti;
 	invoice_state st;
@@ -367,23 +375,20 @@ static int invoice_cancel(struct invoice_args *a, int npos, char **pos)
 	size_t data_len;
 	char issuer[43], me[43], who[REG_NAME_MAX + 64], amount_text[AMOUNT_FMT_MAX], what[512];
 	chain_receipt r = { 0 };
-	uint64_t id;
+	uint64_t id = a->id;
 	eth_tx tx;
 	ehr_err e = { 0 };
 	int rc;
 
-	memset(&x, 0, sizeof(x));
-	if (npos != 1 || opt_id(pos[0], &id))
-		return usage_error("invoice", "give one invoice id: ehr invoice cancel ID");
-	if ((rc = ctx_open(&x, &e)) || (rc = invoice_of(x.c, x.registry, id, &st, &e)))
+	if ((rc = invoice_of(x->c, x->registry, id, &st, &e)))
 		goto out;
 	if (!st.exists) {
 		rc = ehr_fail(&e, EHR_EFAIL, "there is no invoice %llu", (unsigned long long)id);
 		goto out;
 	}
 	eip55_format(st.issuer, issuer);
-	eip55_format(x.s.address, me);
-	if (memcmp(st.issuer, x.s.address, 20)) {
+	eip55_format(x->s.address, me);
+	if (memcmp(st.issuer, x->s.address, 20)) {
 		rc = ehr_fail(&e, EHR_ECHAIN, "invoice %llu was issued by %s, not by this account (%s): "
 			      "only its issuer can cancel it", (unsigned long long)id, issuer, me);
 		goto out;
@@ -397,19 +402,19 @@ static int invoice_cancel(struct invoice_args *a, int npos, char **pos)
 		rc = ehr_fail(&e, EHR_ECHAIN, "invoice %llu is already cancelled", (unsigned long long)id);
 		goto out;
 	}
-	if ((rc = token_lookup(x.c, &tk, st.token, x.s.address, &ti, &e)) ||
+	if ((rc = token_lookup(x->c, &tk, st.token, x->s.address, &ti, &e)) ||
 	    (rc = invoice_call_cancel(id, &data, &data_len, &e)))
 		goto out;
 	amount_format(&st.amount, ti->decimals, amount_text, sizeof(amount_text));
-	party_text(x.c, x.registry, st.patient, who, sizeof(who), NULL, 0);
+	party_text(x->c, x->registry, st.patient, who, sizeof(who), NULL, 0);
 	snprintf(what, sizeof(what), "Cancel invoice %llu (%s %s to %s)", (unsigned long long)id, amount_text,
 		 ti->symbol, who);
 	memset(&tx, 0, sizeof(tx));
 	tx.has_to = 1;
-	memcpy(tx.to, x.registry, 20);
+	memcpy(tx.to, x->registry, 20);
 	tx.data = data;
 	tx.data_len = data_len;
-	if ((rc = tx_submit(x.c, &x.s, &tx, what, &a->tx, hash, &r, &e)))
+	if ((rc = tx_submit(x->c, &x->s, &tx, what, &a->tx, hash, &r, &e)))
 		goto out;
 	{
 		cJSON *o = cJSON_CreateObject();
@@ -422,7 +427,6 @@ out:
 	free(data);
 	free(tk.ti);
 	chain_receipt_free(&r);
-	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
 
@@ -580,9 +584,10 @@ static int list_one(struct listing *ls, const invoice_view *iv, bool stranger, e
 
 /* The invoices to and from this account; those from addresses it never
  * dealt with in a section of their own (a JSON field: issuer_known). */
-static int invoice_list(struct invoice_args *a, int npos)
+static int invoice_list(const struct command_call *call)
 {
-	struct ctx x;
+	const struct invoice_args *a = call->opts;
+	struct ctx *x = call->x;
 	struct listing ls;
 	invoice_view *v = NULL;
 	bool unlock = false, *stranger = NULL;
@@ -590,25 +595,21 @@ static int invoice_list(struct invoice_args *a, int npos)
 	ehr_err e = { 0 };
 	int rc, pass;
 
-	memset(&x, 0, sizeof(x));
 	memset(&ls, 0, sizeof(ls));
-	ls.x = &x;
-	if (npos)
-		return usage_error("invoice", "'invoice list' takes no arguments");
-	if ((rc = ctx_open(&x, &e)) ||
-	    (rc = invoices_of(x.c, x.registry, x.s.address, INVOICES_TO | INVOICES_BY, &v, &n, &e)))
+	ls.x = x;
+	if ((rc = invoices_of(x->c, x->registry, x->s.address, INVOICES_TO | INVOICES_BY, &v, &n, &e)))
 		goto out;
 	if (!(stranger = calloc(n ? n : 1, sizeof(*stranger)))) {
 		rc = ehr_fail(&e, EHR_EFAIL, "out of memory");
 		goto out;
 	}
-	if ((rc = mark_strangers(&x, v, n, stranger, &e)))
+	if ((rc = mark_strangers(x, v, n, stranger, &e)))
 		goto out;
 	/* the passphrase only when there is a memo this account can open */
 	for (i = 0; i < n && !unlock; i++)
-		unlock = v[i].memo_len && !memcmp(v[i].st.patient, x.s.address, 20) &&
+		unlock = v[i].memo_len && !memcmp(v[i].st.patient, x->s.address, 20) &&
 			 (!a->open || v[i].st.status == REG_INVOICE_OPEN);
-	if (unlock && (rc = signer_unlock(&x.s, &e)))
+	if (unlock && (rc = signer_unlock(&x->s, &e)))
 		goto out;
 	if (g.json)
 		ls.arr = cJSON_CreateArray();
@@ -637,7 +638,6 @@ out:
 	free(stranger);
 	free(ls.tk.ti);
 	free(ls.ps.p);
-	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
 
@@ -854,59 +854,87 @@ static void pay_print(const struct payment *pm)
 		     pm->who);
 }
 
-static int invoice_pay(struct invoice_args *a, int npos, char **pos)
+static int invoice_pay(const struct command_call *call)
 {
-	struct ctx x;
-	struct payment pm;
+	const struct invoice_args *a = call->opts;
+	struct ctx *x = call->x;
+	struct payment pm = { .id = a->id };
 	ehr_err e = { 0 };
 	int rc;
 
-	memset(&x, 0, sizeof(x));
-	memset(&pm, 0, sizeof(pm));
-	if (npos != 1 || opt_id(pos[0], &pm.id))
-		return usage_error("invoice", "give one invoice id: ehr invoice pay ID");
-	if (!(rc = ctx_open(&x, &e)) && !(rc = invoice_get(x.c, x.registry, pm.id, &pm.v, &e)) &&
-	    !(rc = pay_check_state(&x, &pm, &e)) && !(rc = pay_check_funds(&x, &pm, &e)) &&
-	    !(rc = pay_check_issuer(&x, &pm, &e)) &&
-	    !(rc = pay_show(&x, &pm, &e)) && !(rc = pay_build(&x, &pm, &e)) &&
-	    !(rc = pay_send(&x, &pm, &a->tx, &e)))
+	if (!(rc = invoice_get(x->c, x->registry, pm.id, &pm.v, &e)) &&
+	    !(rc = pay_check_state(x, &pm, &e)) && !(rc = pay_check_funds(x, &pm, &e)) &&
+	    !(rc = pay_check_issuer(x, &pm, &e)) &&
+	    !(rc = pay_show(x, &pm, &e)) && !(rc = pay_build(x, &pm, &e)) &&
+	    !(rc = pay_send(x, &pm, &a->tx, &e)))
 		pay_print(&pm);
 	free(pm.data[0]);
 	free(pm.data[1]);
 	chain_receipt_free(&pm.r[0]);
 	chain_receipt_free(&pm.r[1]);
 	free(pm.v.memo);
-	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
 
-int cmd_invoice(int argc, char **argv)
+/* One invoice id into a->id. */
+static int one_id(const struct command_call *call)
 {
-	struct opt_parser p;
-	struct invoice_args a;
-	const char *sub;
+	struct invoice_args *a = call->opts;
 
-	memset(&a, 0, sizeof(a));
-	tx_opts_init(&a.tx);
-	opt_init(&p, "invoice", argc, argv, cmd_invoice_opts);
-	if (opt_parse(&p, &a))
-		return EHR_EUSAGE;
-	if (!p.npos)
-		return usage_error("invoice", "say what to do: issue, list, pay or cancel");
-	sub = p.pos[0];
-	if (strcmp(sub, "issue") && (a.patient || a.amount || a.token || a.native || a.due || a.memo ||
-				     a.memo_file))
+	if (call->npos != 1 || opt_id(call->pos[0], &a->id))
+		return usage_error("invoice", "give one invoice id: ehr invoice %s ID", call->pos[-1]);
+	return 0;
+}
+
+static int no_operands(const struct command_call *call)
+{
+	return call->npos ? usage_error("invoice", "'invoice list' takes no arguments") : 0;
+}
+
+static const struct subcommand invoice_subs[] = {
+	{ "issue", issue_check, invoice_issue },
+	{ "list", no_operands, invoice_list },
+	{ "pay", one_id, invoice_pay },
+	{ "cancel", one_id, invoice_cancel },
+	{ NULL, NULL, NULL }
+};
+
+/* The options that go with one subcommand only, then the subcommand. */
+static int invoice_check(const struct command_call *call)
+{
+	struct invoice_args *a = call->opts;
+	const char *sub = call->pos[0];
+
+	if (strcmp(sub, "issue") && (a->patient || a->amount || a->token || a->native || a->due || a->memo ||
+				     a->memo_file))
 		return usage_error("invoice", "--patient, --amount, --token, --native, --due and --memo "
 				   "go with 'invoice issue'");
-	if (strcmp(sub, "list") && a.open)
+	if (strcmp(sub, "list") && a->open)
 		return usage_error("invoice", "--open goes with 'invoice list'");
-	if (!strcmp(sub, "issue"))
-		return invoice_issue(&a, p.npos - 1);
-	if (!strcmp(sub, "list"))
-		return invoice_list(&a, p.npos - 1);
-	if (!strcmp(sub, "pay"))
-		return invoice_pay(&a, p.npos - 1, p.pos + 1);
-	if (!strcmp(sub, "cancel"))
-		return invoice_cancel(&a, p.npos - 1, p.pos + 1);
-	return usage_error("invoice", "unknown subcommand '%s': issue, list, pay or cancel", sub);
+	if (!(a->sub = subcommand_find(invoice_subs, sub)))
+		return usage_error("invoice", "unknown subcommand '%s': issue, list, pay or cancel", sub);
+	return subcommand_check(a->sub, call);
+}
+
+static void invoice_done(void *opts)
+{
+	struct invoice_args *a = opts;
+
+	if (a->memo_buf) {
+		sodium_memzero(a->memo_buf, strlen(a->memo_buf));
+		free(a->memo_buf);
+	}
+}
+
+static const struct invoice_args invoice_defaults = { .tx = TX_OPTS_DEFAULTS };
+
+const struct command_args cmd_invoice_args = {
+	.opts = invoice_opts, .size = sizeof(invoice_defaults), .defaults = &invoice_defaults,
+	.min_pos = 1, .max_pos = -1, .wrong_count = "say what to do: issue, list, pay or cancel",
+	.check = invoice_check, .done = invoice_done,
+};
+
+int cmd_invoice(const struct command_call *call)
+{
+	return subcommand_run(((const struct invoice_args *)call->opts)->sub, call);
 }

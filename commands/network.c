@@ -33,7 +33,7 @@ static int take_chain_id(const struct opt_parser *p, const struct opt *o, void *
 	return -1;
 }
 
-const struct opt cmd_network_opts[] = {
+static const struct opt network_opts[] = {
 	{ "chain-id", 0, "N", OV_NONE, "add: pin the chain id (else the node is asked)",
 	  OPT_CALL(struct network_options, id, unsigned long, take_chain_id), .forms = OPT_IN(1) },
 	{ "token", 0, "ADDR", OV_NONE, "add: the ERC-20 token used for payments on this network",
@@ -181,30 +181,21 @@ static int add(config *cfg, const char *name, bool has_id, unsigned long id,
 	return 0;
 }
 
-int cmd_network(int argc, char **argv)
+const struct command_args cmd_network_args = {
+	.opts = network_opts, .size = sizeof(struct network_options), .max_pos = -1,
+};
+
+int cmd_network(const struct command_call *call)
 {
-	struct opt_parser p;
-	struct network_options opts = { 0 };
-	const char *token, *symbol, *sub;
-	unsigned long id;
-	bool has_id, make_default, force;
+	const struct network_options *o = call->opts;
+	const char *sub = call->npos ? call->pos[0] : "list", *name = call->npos > 1 ? call->pos[1] : NULL;
 	config *cfg = NULL;
 	ehr_err e = { 0 };
 	int rc;
 
-	opt_init(&p, "network", argc, argv, cmd_network_opts);
-	if (opt_parse(&p, &opts))
-		return EHR_EUSAGE;
-	id = opts.id;
-	has_id = id != 0;
-	token = opts.token;
-	symbol = opts.symbol;
-	make_default = opts.make_default;
-	force = opts.force;
-	sub = p.npos ? p.pos[0] : "list";
 	if (strcmp(sub, "list") && strcmp(sub, "add") && strcmp(sub, "use") && strcmp(sub, "remove"))
 		return usage_error("network", "unknown subcommand '%s' (use list, add, use or remove)", sub);
-	if (!strcmp(sub, "list") ? p.npos > 1 : p.npos != 2)
+	if (!strcmp(sub, "list") ? call->npos > 1 : call->npos != 2)
 		return usage_error("network", strcmp(sub, "list") ? "'network %s' takes one network name"
 				   : "'network %s' takes no arguments", sub);
 	if ((rc = config_load(&cfg, &e)))
@@ -212,18 +203,18 @@ int cmd_network(int argc, char **argv)
 	if (!strcmp(sub, "list")) {
 		print_networks(cfg);
 	} else if (!strcmp(sub, "add")) {
-		rc = add(cfg, p.pos[1], has_id, id, token, symbol, make_default, force);
-	} else if (!config_network(cfg, p.pos[1])) {
-		rc = fail(EHR_EFAIL, "no network named '%s' (see 'ehr network list')", p.pos[1]);
+		rc = add(cfg, name, o->id != 0, o->id, o->token, o->symbol, o->make_default, o->force);
+	} else if (!config_network(cfg, name)) {
+		rc = fail(EHR_EFAIL, "no network named '%s' (see 'ehr network list')", name);
 	} else {
 		if (!strcmp(sub, "use"))
-			snprintf(cfg->default_network, sizeof(cfg->default_network), "%s", p.pos[1]);
+			snprintf(cfg->default_network, sizeof(cfg->default_network), "%s", name);
 		else
-			config_network_remove(cfg, p.pos[1], &e);
+			config_network_remove(cfg, name, &e);
 		if ((rc = config_save(cfg, &e)))
 			rc = report(&e);
 		else
-			note("%s network '%s'", !strcmp(sub, "use") ? "now using" : "removed", p.pos[1]);
+			note("%s network '%s'", !strcmp(sub, "use") ? "now using" : "removed", name);
 	}
 	config_free(cfg);
 	return rc;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cJSON.h>
@@ -24,6 +25,7 @@
 #include "wallet/vault/envelope.h"
 #include "wallet/keys/eth.h"
 #include "wallet/vault/fhir.h"
+#include "wallet/vault/fhir_deid.h"
 #include "wallet/base/fileio.h"
 #include "wallet/registry/grants.h"
 #include "wallet/base/hex.h"
@@ -34,13 +36,18 @@
 
 struct args {
 	const char *title, *title_file, *type, *media, *store, *out, *fhir, *issuer_keys, *passcode_file;
-	bool split, force, all, wide, unverified;
+	bool split, force, all, wide, unverified, deidentify;
 	struct tx_opts tx;
-	int npos;
-	char **pos;
+	/* what the checks found */
+	const struct subcommand *sub;
+	uint64_t id;                 /* get, erase */
+	bool on_chain;               /* add: --store chain */
+	struct incoming *ins;        /* add: the files, read and checked */
+	char *title_buf;             /* add: --title-file's text */
+	size_t n, cap;
 };
 
-const struct opt cmd_record_opts[] = {
+static const struct opt record_opts[] = {
 	{ "title-file", 0, "FILE", OV_FILE, "add: the record's title, from FILE (default: the file name)",
 	  OPT_STR(struct args, title_file), .forms = OPT_IN(0), .alt = 2 },
 	{ "title", 0, "TITLE", OV_NONE, "add: the title as an argument (other users see it: prefer --title-file)",
@@ -69,6 +76,8 @@ const struct opt cmd_record_opts[] = {
 	  OPT_FLAG(struct args, wide), .forms = OPT_IN(1) },
 	{ "fhir", 0, "FILE", OV_FILE, "export: write a FHIR R4 collection Bundle to FILE",
 	  OPT_STR(struct args, fhir), .forms = OPT_IN(5), .required = true },
+	{ "deidentify", 0, NULL, OV_NONE, "export: FHIR records only, HIPAA Safe Harbor identifiers removed",
+	  OPT_FLAG(struct args, deidentify), .forms = OPT_IN(5) },
 	TX_WAIT_OPTS_IN(struct args, tx, OPT_IN(0) | OPT_IN(4)),
 	{ 0 }
 };
@@ -211,95 +220,47 @@ static bool any_signed(const uint8_t (*hashes)[32], size_t n)
 	return hashes && n && !sodium_is_zero(&hashes[0][0], n * 32);
 }
 
-static int record_add(struct args *a)
+/* The store, then every file read and checked before the wallet is read
+ * and before anything is sealed or sent. */
+static int add_check(const struct command_call *call)
 {
-	struct ctx x;
-	struct incoming *ins = NULL;
-	struct ingest_batch batch = { 0 };
-	const keystore_account *acct;
-	chainstore_plan plan = { 0 };
-	chain_receipt *r = NULL;
-	uint8_t (*hashes)[32] = NULL;
-	eth_tx *txs = NULL;
-	size_t n = 0, cap = 0, i, len;
-	bool on_chain, sent = false;
-	char what[256], *title_buf = NULL;
+	struct args *a = call->opts;
+	size_t len;
 	ehr_err e = { 0 };
-	int rc;
+	size_t i;
 
-	if (!a->npos)
+	if (!call->npos)
 		return usage_error("record", "'record add' needs at least one FILE");
 	if (a->title && a->title_file)
 		return usage_error("record", "give --title-file or --title, not both");
-	if ((a->title || a->title_file) && a->npos > 1)
+	if ((a->title || a->title_file) && call->npos > 1)
 		return usage_error("record", "--title%s names one record: give one FILE with it",
 				   a->title_file ? "-file" : "");
-	on_chain = !strcmp(a->store, "chain");
-	if (!on_chain && strncmp(a->store, "dir:", 4))
+	a->on_chain = !strcmp(a->store, "chain");
+	if (!a->on_chain && strncmp(a->store, "dir:", 4))
 		return usage_error("record", "--store is chain or dir:PATH, not '%s'", a->store);
-	if (!on_chain && (rc = records_store_check(a->store, &e)))
+	if (!a->on_chain && records_store_check(a->store, &e))
 		return report(&e);
-	if (a->title_file && (rc = file_read_text(a->title_file, RECORD_TITLE_FILE_MAX, "title", &title_buf,
-						  &len, &e)))
+	if (a->title_file && file_read_text(a->title_file, RECORD_TITLE_FILE_MAX, "title", &a->title_buf, &len, &e))
 		return report(&e);
-	if (title_buf && !len) {
-		free(title_buf);
+	if (a->title_buf && !len)
 		return fail(EHR_EUSAGE, "%s holds no title", a->title_file);
-	}
-
-	/* read and check every file, card and link before anything is sealed or sent */
+	/* every file, card and link */
 	{
-		struct record_in in = { title_buf ? title_buf : a->title, a->split, a->issuer_keys,
+		struct record_in in = { a->title_buf ? a->title_buf : a->title, a->split, a->issuer_keys,
 					 a->unverified, a->passcode_file };
 
-		if ((rc = record_in_collect(&in, a->pos, a->npos, &ins, &n, &cap, &e))) {
-			rc = report(&e);
-			goto out;
-		}
+		if (record_in_collect(&in, call->pos, call->npos, &a->ins, &a->n, &a->cap, &e))
+			return report(&e);
 	}
-	for (i = 0; i < n; i++)
-		ingest_describe(&ins[i], a->type, a->media);
+	for (i = 0; i < a->n; i++)
+		ingest_describe(&a->ins[i], a->type, a->media);
+	return 0;
+}
 
-	if ((rc = ctx_open(&x, &e)))
-		goto fail;
-	if (!(acct = keystore_account_by_index(x.s.ks, x.s.index))) {
-		rc = ehr_fail(&e, EHR_EUSAGE, "account %u is not in the wallet's list (ehr accounts --add)",
-			      x.s.index);
-		goto fail;
-	}
-	if ((rc = ingest_seal_all(&batch, ins, n, acct->encryption_key, NULL,
-				  on_chain ? NULL : a->store, &e)) ||
-	    (rc = ingest_plan(x.s.address, 0, ins, n, on_chain, &plan, &e)))
-		goto fail;
-	txs = calloc(plan.ntxs, sizeof(*txs));
-	hashes = calloc(plan.ntxs, sizeof(*hashes));
-	r = calloc(plan.ntxs, sizeof(*r));
-	if (!txs || !hashes || !r) {
-		rc = ehr_fail(&e, EHR_EFAIL, "out of memory");
-		goto fail;
-	}
-	for (i = 0; i < plan.ntxs; i++) {
-		txs[i].has_to = 1;
-		memcpy(txs[i].to, x.registry, 20);
-		txs[i].data = plan.txs[i].data;
-		txs[i].data_len = plan.txs[i].len;
-	}
-	snprintf(what, sizeof(what), "Add %zu record%s (%s)", n, n == 1 ? "" : "s",
-		 on_chain ? "ciphertext on chain" : a->store);
-	rc = tx_submit_many(x.c, &x.s, txs, plan.ntxs, what, &a->tx, hashes, r, &e);
-	sent = !rc || any_signed((const uint8_t (*)[32])hashes, plan.ntxs);
-	if (rc || (rc = ingest_ids(x.registry, r, plan.ntxs, ins, n, &e)))
-		goto fail;
-	{
-		size_t ngrants;
-
-		if ((rc = seal_to_all_grantees(&x, ins, n, &a->tx, &ngrants, &e))) {
-			ehr_wrap(&e, "the records are added, but sharing them with the --all grantees failed");
-			goto fail;
-		}
-		if (ngrants)
-			note("shared with %zu active --all grant%s", ngrants, ngrants == 1 ? "" : "s");
-	}
+static void print_added(const struct incoming *ins, size_t n)
+{
+	size_t i;
 
 	if (g.json) {
 		cJSON *arr = cJSON_CreateArray();
@@ -324,14 +285,70 @@ static int record_add(struct args *a)
 			printf("record %llu  %-14s %s\n", (unsigned long long)ins[i].id, ins[i].meta.type,
 			       ins[i].meta.title);
 	}
+}
+
+static int record_add(const struct command_call *call)
+{
+	const struct args *a = call->opts;
+	struct ctx *x = call->x;
+	struct incoming *ins = a->ins;
+	struct ingest_batch batch = { 0 };
+	const keystore_account *acct;
+	chainstore_plan plan = { 0 };
+	chain_receipt *r = NULL;
+	uint8_t (*hashes)[32] = NULL;
+	eth_tx *txs = NULL;
+	size_t n = a->n, i;
+	bool on_chain = a->on_chain, sent = false;
+	char what[256];
+	ehr_err e = { 0 };
+	int rc;
+
+	if (!(acct = keystore_account_by_index(x->s.ks, x->s.index))) {
+		rc = ehr_fail(&e, EHR_EUSAGE, "account %u is not in the wallet's list (ehr accounts --add)",
+			      x->s.index);
+		goto fail;
+	}
+	if ((rc = ingest_seal_all(&batch, ins, n, acct->encryption_key, NULL,
+				  on_chain ? NULL : a->store, &e)) ||
+	    (rc = ingest_plan(x->s.address, 0, ins, n, on_chain, &plan, &e)))
+		goto fail;
+	txs = calloc(plan.ntxs, sizeof(*txs));
+	hashes = calloc(plan.ntxs, sizeof(*hashes));
+	r = calloc(plan.ntxs, sizeof(*r));
+	if (!txs || !hashes || !r) {
+		rc = ehr_fail(&e, EHR_EFAIL, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < plan.ntxs; i++) {
+		txs[i].has_to = 1;
+		memcpy(txs[i].to, x->registry, 20);
+		txs[i].data = plan.txs[i].data;
+		txs[i].data_len = plan.txs[i].len;
+	}
+	snprintf(what, sizeof(what), "Add %zu record%s (%s)", n, n == 1 ? "" : "s",
+		 on_chain ? "ciphertext on chain" : a->store);
+	rc = tx_submit_many(x->c, &x->s, txs, plan.ntxs, what, &a->tx, hashes, r, &e);
+	sent = !rc || any_signed((const uint8_t (*)[32])hashes, plan.ntxs);
+	if (rc || (rc = ingest_ids(x->registry, r, plan.ntxs, ins, n, &e)))
+		goto fail;
+	{
+		size_t ngrants;
+
+		if ((rc = seal_to_all_grantees(x, ins, n, &a->tx, &ngrants, &e))) {
+			ehr_wrap(&e, "the records are added, but sharing them with the --all grantees failed");
+			goto fail;
+		}
+		if (ngrants)
+			note("shared with %zu active --all grant%s", ngrants, ngrants == 1 ? "" : "s");
+	}
+	print_added(ins, n);
 fail:
 	if (rc) {
 		rc = report(&e);
 		if (!on_chain && !sent)
 			unstore_envelopes(ins, n);
 	}
-	ctx_close(&x);
-out:
 	for (i = 0; r && i < plan.ntxs; i++)
 		chain_receipt_free(&r[i]);
 	free(r);
@@ -339,10 +356,6 @@ out:
 	free(txs);
 	chainstore_plan_free(&plan);
 	ingest_batch_free(&batch);
-	for (i = 0; i < n; i++)
-		ingest_free(&ins[i]);
-	free(ins);
-	free(title_buf);
 	return rc;
 }
 
@@ -367,7 +380,7 @@ struct author {
 };
 
 struct list_state {
-	struct ctx *x;
+	const struct ctx *x;
 	const struct args *a;
 	uint8_t *key;
 	cJSON *arr;
@@ -489,16 +502,20 @@ static int list_one(void *ctx, const registry_record *r, int erased)
 	return 0;
 }
 
-static int record_list(struct args *a)
+static int no_operands(const struct command_call *call)
 {
-	struct ctx x;
-	struct list_state ls = { &x, a, NULL, NULL, NULL, NULL, 0, 0 };
+	return call->npos ? usage_error("record", "'record %s' takes no arguments", call->pos[-1]) : 0;
+}
+
+static int record_list(const struct command_call *call)
+{
+	const struct args *a = call->opts;
+	struct ctx *x = call->x;
+	struct list_state ls = { x, a, NULL, NULL, NULL, NULL, 0, 0 };
 	ehr_err e = { 0 };
 	int rc;
 
-	if (a->npos)
-		return usage_error("record", "'record list' takes no arguments");
-	if ((rc = ctx_open(&x, &e)) || (rc = signer_unlock(&x.s, &e)))
+	if ((rc = signer_unlock(&x->s, &e)))
 		goto out;
 	if (!(ls.key = sodium_malloc(32))) {
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
@@ -510,7 +527,7 @@ static int record_list(struct args *a)
 		rc = ehr_fail(&e, EHR_EFAIL, "out of memory");
 		goto out;
 	}
-	rc = records_of_patient(x.c, x.registry, x.s.address, list_one, &ls, &e);
+	rc = records_of_patient(x->c, x->registry, x->s.address, list_one, &ls, &e);
 	if (rc == EHR_EFAIL && !e.msg[0])
 		ehr_fail(&e, EHR_EFAIL, "out of memory");
 	if (!rc && ls.arr)
@@ -525,41 +542,59 @@ out:
 	table_free(ls.t);
 	free(ls.authors);
 	sodium_free(ls.key);
-	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
 
 /* ---- get, verify, erase --------------------------------------------------- */
 
-static int record_get(struct args *a)
+/* One record id into a->id. */
+static int one_id(const struct command_call *call, const char *what)
 {
-	struct ctx x;
+	struct args *a = call->opts;
+
+	if (call->npos != 1 || opt_id(call->pos[0], &a->id))
+		return usage_error("record", "'record %s' takes one record id%s", call->pos[-1], what);
+	return 0;
+}
+
+static int get_check(const struct command_call *call)
+{
+	const struct args *a = call->opts;
+	int rc;
+
+	if ((rc = one_id(call, " (a number from 1)")))
+		return rc;
+	if (a->out && strcmp(a->out, "-") && !a->force && access(a->out, F_OK) == 0)
+		return fail(EHR_EUSAGE, "%s exists (use --force to replace it)", a->out);
+	return 0;
+}
+
+static int record_get(const struct command_call *call)
+{
+	const struct args *a = call->opts;
+	struct ctx *x = call->x;
 	registry_record r = { 0 };
 	envelope_meta meta;
 	uint8_t *key = NULL;
-	uint64_t id;
+	uint64_t id = a->id;
 	int erased, fd = -1, rc;
 	char name[300];
 	const char *out = a->out;
 	ehr_err e = { 0 };
 
-	if (a->npos != 1 || opt_id(a->pos[0], &id))
-		return usage_error("record", "'record get' takes one record id (a number from 1)");
-	if (out && strcmp(out, "-") && !a->force && access(out, F_OK) == 0)
-		return fail(EHR_EUSAGE, "%s exists (use --force to replace it)", out);
-	if ((rc = ctx_open(&x, &e)) || (rc = records_get(x.c, x.registry, id, &r, &erased, &e)))
+	if ((rc = records_get(x->c, x->registry, id, &r, &erased, &e)))
 		goto out;
 	if (erased) {
 		rc = ehr_fail(&e, EHR_EFAIL, "record %llu is erased", (unsigned long long)id);
 		goto out;
 	}
-	if ((rc = signer_unlock(&x.s, &e)))
+	if ((rc = signer_unlock(&x->s, &e)))
 		goto out;
 	if (!(key = sodium_malloc(32))) {
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
 		goto out;
 	}
-	if ((rc = records_data_key(&r, x.s.address, x.s.keys->enc_public, x.s.keys->enc_secret, key, &e)) ||
+	if ((rc = records_data_key(&r, x->s.address, x->s.keys->enc_public, x->s.keys->enc_secret, key, &e)) ||
 	    (rc = envelope_read_meta_mem(r.meta, r.meta_len, key, &meta, &e)))
 		goto out;
 	if (!out) {
@@ -571,7 +606,7 @@ static int record_get(struct args *a)
 		}
 	}
 	/* the ciphertext is checked against the anchor before decrypting */
-	if ((rc = records_fetch_verified(x.c, x.registry, &r, &fd, &e)))
+	if ((rc = records_fetch_verified(x->c, x->registry, &r, &fd, &e)))
 		goto out;
 	if (!strcmp(out, "-"))
 		rc = envelope_open(fd, STDOUT_FILENO, key, r.content_hash, NULL, &meta, &e);
@@ -596,7 +631,6 @@ out:
 		close(fd);
 	sodium_free(key);
 	records_free(&r);
-	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
 
@@ -648,32 +682,43 @@ static int verify_cb(void *ctx, const registry_record *r, int erased)
 	return verify_one(ctx, r, erased);
 }
 
-int record_verify(char **ids, int nids, bool all)
+static int verify_check(const struct command_call *call)
 {
-	struct ctx x;
-	struct verify_state vs = { &x, 0, 0, 0, NULL };
+	const struct args *a = call->opts;
+	uint64_t id;
+	int k;
+
+	if (a->all == (call->npos > 0))
+		return usage_error("record", "'record verify' takes record ids or --all");
+	for (k = 0; k < call->npos; k++)
+		if (opt_id(call->pos[k], &id))
+			return usage_error("record", "'%s' is not a record id", call->pos[k]);
+	return 0;
+}
+
+static int record_verify_ids(const struct command_call *call)
+{
+	return record_verify(call->x, call->pos, call->npos, ((const struct args *)call->opts)->all);
+}
+
+int record_verify(struct ctx *x, char **ids, int nids, bool all)
+{
+	struct verify_state vs = { x, 0, 0, 0, NULL };
 	ehr_err e = { 0 };
 	int k, rc = 0;
 	uint64_t id;
 
-	if (all == (nids > 0))
-		return usage_error("record", "'record verify' takes record ids or --all");
-	for (k = 0; k < nids; k++)
-		if (opt_id(ids[k], &id))
-			return usage_error("record", "'%s' is not a record id", ids[k]);
-	if ((rc = ctx_open(&x, &e)))
-		goto out;
 	if (g.json)
 		vs.arr = cJSON_CreateArray();
 	if (all) {
-		rc = records_of_patient(x.c, x.registry, x.s.address, verify_cb, &vs, &e);
+		rc = records_of_patient(x->c, x->registry, x->s.address, verify_cb, &vs, &e);
 	} else {
 		for (k = 0; k < nids && !rc; k++) {
 			registry_record r;
 			int erased;
 
 			opt_id(ids[k], &id);
-			if ((rc = records_get(x.c, x.registry, id, &r, &erased, &e)))
+			if ((rc = records_get(x->c, x->registry, id, &r, &erased, &e)))
 				break;
 			rc = verify_one(&vs, &r, erased);
 			records_free(&r);
@@ -688,8 +733,6 @@ int record_verify(char **ids, int nids, bool all)
 	if (!rc && vs.bad)
 		rc = ehr_fail(&e, EHR_EINTEGRITY, "%zu of %zu records failed verification", vs.bad,
 			      vs.good + vs.bad);
-out:
-	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
 
@@ -722,24 +765,28 @@ static int erase_file(struct ctx *x, const registry_record *r, bool *deleted, eh
 	return 0;
 }
 
-static int record_erase(struct args *a)
+static int erase_check(const struct command_call *call)
 {
-	struct ctx x;
+	return one_id(call, "");
+}
+
+static int record_erase(const struct command_call *call)
+{
+	const struct args *a = call->opts;
+	struct ctx *x = call->x;
 	registry_record r = { 0 };
 	chain_receipt rcpt = { 0 };
 	eth_tx tx;
 	uint8_t hash[32], *data = NULL;
-	uint64_t id;
+	uint64_t id = a->id;
 	int erased, rc;
 	bool dir, deleted = false;
 	char what[700];
 	ehr_err e = { 0 };
 
-	if (a->npos != 1 || opt_id(a->pos[0], &id))
-		return usage_error("record", "'record erase' takes one record id");
-	if ((rc = ctx_open(&x, &e)) || (rc = records_get(x.c, x.registry, id, &r, &erased, &e)))
+	if ((rc = records_get(x->c, x->registry, id, &r, &erased, &e)))
 		goto out;
-	if (memcmp(r.patient, x.s.address, 20)) {
+	if (memcmp(r.patient, x->s.address, 20)) {
 		rc = ehr_fail(&e, EHR_ECHAIN, "record %llu is not this account's: only its patient may erase it",
 			      (unsigned long long)id);
 		goto out;
@@ -750,7 +797,7 @@ static int record_erase(struct args *a)
 	}
 	memset(&tx, 0, sizeof(tx));
 	tx.has_to = 1;
-	memcpy(tx.to, x.registry, 20);
+	memcpy(tx.to, x->registry, 20);
 	if ((rc = registry_call_erase(id, &data, &tx.data_len, &e)))
 		goto out;
 	tx.data = data;
@@ -760,10 +807,10 @@ static int record_erase(struct args *a)
 		 records_locator_names_content(&r) ? "its ciphertext is deleted from the directory, "
 						     "unless another of your records uses it" :
 		 "its locator names a file that is not its own: no file is deleted");
-	if ((rc = tx_submit(x.c, &x.s, &tx, what, &a->tx, hash, &rcpt, &e)))
+	if ((rc = tx_submit(x->c, &x->s, &tx, what, &a->tx, hash, &rcpt, &e)))
 		goto out;
 	if (dir)
-		rc = erase_file(&x, &r, &deleted, &e);
+		rc = erase_file(x, &r, &deleted, &e);
 	else
 		warn("%s", chainstore_describe());
 	if (!rc) {
@@ -777,20 +824,46 @@ out:
 	free(data);
 	chain_receipt_free(&rcpt);
 	records_free(&r);
-	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }
 
 /* ---- export --fhir -------------------------------------------------------- */
 
+static int current_year(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	return gmtime_r(&now, &tm) ? tm.tm_year + 1900 : 1970;
+}
+
 struct export_state {
-	struct ctx *x;
+	const struct ctx *x;
 	uint8_t *key;
 	fhir_export *fx;
 	char system[FHIR_RECORD_SYSTEM_MAX];  /* of the records' identifiers */
-	size_t count, skipped;
+	uint8_t *deid_key;                    /* --deidentify: this export's pseudonym key */
+	int this_year;
+	size_t count, skipped, not_fhir;
 	ehr_err *e;
 };
+
+/* A FHIR record de-identified (wallet/vault/fhir_deid.h) and added bare:
+ * no DocumentReference, whose title, file name, date and record id would
+ * identify it */
+static int export_deidentified(struct export_state *xs, const char *json, size_t len, uint64_t id)
+{
+	char *clean = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = fhir_deidentify(json, len, xs->deid_key, xs->this_year, &clean, &n, xs->e)))
+		return ehr_wrap(xs->e, "record %llu", (unsigned long long)id);
+	rc = fhir_export_add_resource(xs->fx, clean, n, xs->e);
+	sodium_memzero(clean, n);
+	free(clean);
+	return rc;
+}
 
 static int export_one(void *ctx, const registry_record *r, int erased)
 {
@@ -819,13 +892,18 @@ static int export_one(void *ctx, const registry_record *r, int erased)
 	snprintf(id, sizeof(id), "%llu", (unsigned long long)r->id);
 	att = (fhir_attachment){ meta.media_type, meta.title, meta.type, meta.file_name,
 				 meta.created, id, xs->system };
+	if (xs->deid_key && !(meta.resource_type[0] && (uint64_t)st.st_size <= FHIR_JSON_MAX)) {
+		xs->not_fhir++;           /* a file cannot be de-identified: left out */
+		goto out;
+	}
 	if (meta.resource_type[0] && (uint64_t)st.st_size <= FHIR_JSON_MAX) {
 		if (!(json = malloc((size_t)st.st_size + 1)) ||
 		    pread(pt, json, (size_t)st.st_size, 0) != (ssize_t)st.st_size) {
 			rc = ehr_fail(e, EHR_EFAIL, "cannot read record %llu back", (unsigned long long)r->id);
 			goto out;
 		}
-		rc = fhir_export_add_record(xs->fx, json, (size_t)st.st_size, &att, e);
+		rc = xs->deid_key ? export_deidentified(xs, json, (size_t)st.st_size, r->id)
+				  : fhir_export_add_record(xs->fx, json, (size_t)st.st_size, &att, e);
 	} else {
 		rc = lseek(pt, 0, SEEK_SET) ? ehr_fail(e, EHR_EFAIL, "cannot rewind a temporary file")
 					    : fhir_export_add_file(xs->fx, pt, &att, e);
@@ -841,30 +919,44 @@ out:
 	return rc;
 }
 
-static int record_export(struct args *a)
+static int export_check(const struct command_call *call)
 {
-	struct ctx x;
+	const struct args *a = call->opts;
+
+	if (!a->fhir)
+		return usage_error("record", "'record export' needs --fhir FILE");
+	if (call->npos)
+		return usage_error("record", "'record export' takes no arguments");
+	if (!a->force && access(a->fhir, F_OK) == 0)
+		return fail(EHR_EUSAGE, "%s exists (use --force to replace it)", a->fhir);
+	return 0;
+}
+
+static int record_export(const struct command_call *call)
+{
+	const struct args *a = call->opts;
+	struct ctx *x = call->x;
 	struct export_state xs;
 	char tmp[4200];
 	ehr_err e = { 0 };
 	int rc, fd = -1;
 
-	if (!a->fhir)
-		return usage_error("record", "'record export' needs --fhir FILE");
-	if (a->npos)
-		return usage_error("record", "'record export' takes no arguments");
-	if (!a->force && access(a->fhir, F_OK) == 0)
-		return fail(EHR_EUSAGE, "%s exists (use --force to replace it)", a->fhir);
 	memset(&xs, 0, sizeof(xs));
 	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", a->fhir, (long)getpid());
-	if ((rc = ctx_open(&x, &e)) || (rc = signer_unlock(&x.s, &e)) || (rc = chain_check_id(x.c, &e)))
+	if ((rc = signer_unlock(&x->s, &e)) || (rc = chain_check_id(x->c, &e)))
 		goto out;
-	xs.x = &x;
+	xs.x = x;
 	xs.e = &e;
-	fhir_record_system(chain_chain_id(x.c), x.registry, xs.system);
-	if (!(xs.key = sodium_malloc(32))) {
+	fhir_record_system(chain_chain_id(x->c), x->registry, xs.system);
+	if (!(xs.key = sodium_malloc(32)) ||
+	    (a->deidentify && !(xs.deid_key = sodium_malloc(FHIR_DEID_KEY_BYTES)))) {
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
 		goto out;
+	}
+	if (a->deidentify) {
+		/* a fresh key per export: pseudonyms agree within this file only */
+		randombytes_buf(xs.deid_key, FHIR_DEID_KEY_BYTES);
+		xs.this_year = current_year();
 	}
 	/* written beside its name and renamed into place only whole */
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
@@ -873,7 +965,7 @@ static int record_export(struct args *a)
 	}
 	if ((rc = fhir_export_begin(fd, &xs.fx, &e)))
 		goto out;
-	if ((rc = records_of_patient(x.c, x.registry, x.s.address, export_one, &xs, &e))) {
+	if ((rc = records_of_patient(x->c, x->registry, x->s.address, export_one, &xs, &e))) {
 		fhir_export_free(xs.fx);
 		goto out;
 	}
@@ -883,48 +975,65 @@ static int record_export(struct args *a)
 		rc = ehr_fail(&e, EHR_EFAIL, "cannot write %s: %s", a->fhir, strerror(errno));
 		goto out;
 	}
-	note("%zu record%s written to %s as a FHIR R4 collection Bundle%s", xs.count,
-	     xs.count == 1 ? "" : "s", a->fhir, xs.skipped ? " (some were not readable)" : "");
+	if (xs.not_fhir)
+		warn("%zu record%s not FHIR, left out: only FHIR can be de-identified", xs.not_fhir,
+		     xs.not_fhir == 1 ? " is" : "s are");
+	note("%zu record%s written to %s as a %sFHIR R4 collection Bundle%s", xs.count,
+	     xs.count == 1 ? "" : "s", a->fhir, a->deidentify ? "de-identified " : "",
+	     xs.skipped ? " (some were not readable)" : "");
 out:
 	if (fd >= 0) {
 		close(fd);
 		unlink(tmp);
 	}
 	sodium_free(xs.key);
-	ctx_close(&x);
+	sodium_free(xs.deid_key);
 	return rc ? report(&e) : 0;
 }
 
 /* ---- the command ---------------------------------------------------------- */
 
-int cmd_record(int argc, char **argv)
-{
-	struct opt_parser p;
-	struct args a;
-	const char *sub;
+static const struct subcommand record_subs[] = {
+	{ "add", add_check, record_add },
+	{ "list", no_operands, record_list },
+	{ "get", get_check, record_get },
+	{ "verify", verify_check, record_verify_ids },
+	{ "erase", erase_check, record_erase },
+	{ "export", export_check, record_export },
+	{ NULL, NULL, NULL }
+};
 
-	memset(&a, 0, sizeof(a));
-	a.store = "chain";
-	tx_opts_init(&a.tx);
-	opt_init(&p, "record", argc, argv, cmd_record_opts);
-	if (opt_parse(&p, &a))
-		return EHR_EUSAGE;
-	if (!p.npos)
-		return usage_error("record", "give a subcommand: add, list, get, verify, erase or export");
-	sub = p.pos[0];
-	a.npos = p.npos - 1;
-	a.pos = p.pos + 1;
-	if (!strcmp(sub, "add"))
-		return record_add(&a);
-	if (!strcmp(sub, "list"))
-		return record_list(&a);
-	if (!strcmp(sub, "get"))
-		return record_get(&a);
-	if (!strcmp(sub, "verify"))
-		return record_verify(a.pos, a.npos, a.all);
-	if (!strcmp(sub, "erase"))
-		return record_erase(&a);
-	if (!strcmp(sub, "export"))
-		return record_export(&a);
-	return usage_error("record", "unknown subcommand '%s' (add, list, get, verify, erase, export)", sub);
+static int record_check(const struct command_call *call)
+{
+	struct args *a = call->opts;
+
+	if (!(a->sub = subcommand_find(record_subs, call->pos[0])))
+		return usage_error("record", "unknown subcommand '%s' (add, list, get, verify, erase, export)",
+				   call->pos[0]);
+	return subcommand_check(a->sub, call);
+}
+
+static void record_done(void *opts)
+{
+	struct args *a = opts;
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		ingest_free(&a->ins[i]);
+	free(a->ins);
+	free(a->title_buf);
+}
+
+static const struct args record_defaults = { .store = "chain", .tx = TX_OPTS_DEFAULTS };
+
+const struct command_args cmd_record_args = {
+	.opts = record_opts, .size = sizeof(record_defaults), .defaults = &record_defaults,
+	.min_pos = 1, .max_pos = -1,
+	.wrong_count = "give a subcommand: add, list, get, verify, erase or export",
+	.check = record_check, .done = record_done,
+};
+
+int cmd_record(const struct command_call *call)
+{
+	return subcommand_run(((const struct args *)call->opts)->sub, call);
 }

@@ -19,9 +19,10 @@ struct register_options {
 	const char *name, *role_text;
 	bool showing;
 	struct tx_opts tx;
+	uint8_t role;            /* --role parsed (the check) */
 };
 
-const struct opt cmd_register_opts[] = {
+static const struct opt register_opts[] = {
 	{ "name", 0, "NAME", OV_NONE, "display name shown to patients (up to 64 bytes)",
 	  OPT_STR(struct register_options, name), .forms = OPT_IN(0) },
 	{ "role", 0, "ROLE", OV_ROLE, "patient (default) or provider",
@@ -64,73 +65,80 @@ static int show(chain *c, const uint8_t reg[20], const uint8_t who[20], ehr_err 
 	return 0;
 }
 
-int cmd_register(int argc, char **argv)
+/* --role into o->role; --name's length. */
+static int register_check(const struct command_call *call)
 {
-	struct opt_parser p;
-	struct ctx x;
-	struct tx_opts to;
-	struct register_options opts = { .name = "", .role_text = "patient" };
-	const char *name, *role_text;
+	struct register_options *o = call->opts;
+
+	if (call->npos > (o->showing ? 1 : 0))
+		return usage_error("register", "unexpected argument '%s'", call->pos[o->showing]);
+	if (!strcmp(o->role_text, "patient"))
+		o->role = REG_ROLE_PATIENT;
+	else if (!strcmp(o->role_text, "provider"))
+		o->role = REG_ROLE_PROVIDER;
+	else
+		return usage_error("register", "--role is patient or provider, not '%s'", o->role_text);
+	if (strlen(o->name) > REG_NAME_MAX)
+		return usage_error("register", "--name is longer than %d bytes", REG_NAME_MAX);
+	return 0;
+}
+
+static const struct register_options register_defaults = {
+	.name = "", .role_text = "patient", .tx = TX_OPTS_DEFAULTS
+};
+
+const struct command_args cmd_register_args = {
+	.opts = register_opts, .size = sizeof(register_defaults), .defaults = &register_defaults,
+	.max_pos = -1, .check = register_check,
+};
+
+/* This account's key, name and role into the directory. */
+static int publish(struct ctx *x, const struct register_options *o, ehr_err *e)
+{
 	const keystore_account *acct;
-	bool showing;
-	uint8_t who[20], hash[32], *data = NULL, role;
-	chain_receipt r;
+	uint8_t hash[32], *data = NULL;
+	chain_receipt r = { 0 };
 	eth_tx tx;
 	char what[256];
-	ehr_err e = { 0 };
 	int rc;
 
-	tx_opts_init(&opts.tx);
-	ctx_start(&x);
-	memset(&r, 0, sizeof(r));
-	opt_init(&p, "register", argc, argv, cmd_register_opts);
-	if (opt_parse(&p, &opts))
-		return EHR_EUSAGE;
-	name = opts.name;
-	role_text = opts.role_text;
-	showing = opts.showing;
-	to = opts.tx;
-	if (p.npos > (showing ? 1 : 0))
-		return usage_error("register", "unexpected argument '%s'", p.pos[showing]);
-	if (!strcmp(role_text, "patient"))
-		role = REG_ROLE_PATIENT;
-	else if (!strcmp(role_text, "provider"))
-		role = REG_ROLE_PROVIDER;
-	else
-		return usage_error("register", "--role is patient or provider, not '%s'", role_text);
-	if (strlen(name) > REG_NAME_MAX)
-		return usage_error("register", "--name is longer than %d bytes", REG_NAME_MAX);
-	if ((rc = ctx_open_parts(&x, CTX_TARGET | CTX_REGISTRY, &e)))
-		return report(&e);
-	if ((rc = ctx_subject(&x, showing && p.npos ? p.pos[0] : NULL, who, &e)) ||
-	    (rc = ctx_open_parts(&x, CTX_CHAIN, &e)))
-		goto out;
-	if (showing) {
-		rc = show(x.c, x.registry, who, &e);
-		goto out;
-	}
-	if (!(acct = keystore_account_by_index(x.s.ks, x.s.index)) && (rc = signer_unlock(&x.s, &e)))
-		goto out;
+	if (!(acct = keystore_account_by_index(x->s.ks, x->s.index)) && (rc = signer_unlock(&x->s, e)))
+		return rc;
 	memset(&tx, 0, sizeof(tx));
 	tx.has_to = 1;
-	memcpy(tx.to, x.registry, 20);
-	rc = registry_call_register(acct ? acct->encryption_key : x.s.keys->enc_public, name, role,
-				    &data, &tx.data_len, &e);
+	memcpy(tx.to, x->registry, 20);
+	rc = registry_call_register(acct ? acct->encryption_key : x->s.keys->enc_public, o->name, o->role,
+				    &data, &tx.data_len, e);
 	tx.data = data;
-	snprintf(what, sizeof(what), "Publish this account's encryption key as %s '%s'", role_text, name);
-	if (!rc && !(rc = tx_submit(x.c, &x.s, &tx, what, &to, hash, &r, &e))) {
-		cJSON *o = cJSON_CreateObject();
+	snprintf(what, sizeof(what), "Publish this account's encryption key as %s '%s'", o->role_text, o->name);
+	if (!rc && !(rc = tx_submit(x->c, &x->s, &tx, what, &o->tx, hash, &r, e))) {
+		cJSON *j = cJSON_CreateObject();
 		char addr[43];
 
-		eip55_format(who, addr);
-		cJSON_AddStringToObject(o, "address", addr);
-		cJSON_AddStringToObject(o, "name", name);
-		cJSON_AddStringToObject(o, "role", role_text);
-		print_tx_result(hash, &r, o);
+		eip55_format(x->s.address, addr);
+		cJSON_AddStringToObject(j, "address", addr);
+		cJSON_AddStringToObject(j, "name", o->name);
+		cJSON_AddStringToObject(j, "role", o->role_text);
+		print_tx_result(hash, &r, j);
 	}
-out:
 	free(data);
 	chain_receipt_free(&r);
-	ctx_close(&x);
-	return rc ? report(&e) : 0;
+	return rc;
+}
+
+/* Staged (CMD_STAGED): --show ADDR reads another account's entry without
+ * reading the wallet. */
+int cmd_register(const struct command_call *call)
+{
+	const struct register_options *o = call->opts;
+	struct ctx *x = call->x;
+	uint8_t who[20];
+	ehr_err e = { 0 };
+
+	if (ctx_open_parts(x, CTX_REGISTRY, &e) ||
+	    ctx_subject(x, o->showing && call->npos ? call->pos[0] : NULL, who, &e) ||
+	    ctx_open_parts(x, CTX_CHAIN, &e) ||
+	    (o->showing ? show(x->c, x->registry, who, &e) : publish(x, o, &e)))
+		return report(&e);
+	return 0;
 }

@@ -7,6 +7,7 @@
  * Ids on the patient's side say which kind: a12 is access request 12, g3
  * grant request 3. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/session.h"
 #include "cli/submit.h"
 
@@ -28,9 +29,16 @@ struct request_args {
 	const char *patient, *records, *dur, *purpose, *note;
 	bool all, write;
 	struct tx_opts tx;
+	/* what the checks found */
+	const struct subcommand *sub;  /* list, approve, deny; NULL: the provider's request */
+	uint8_t patient_addr[20], purpose_code;
+	uint64_t dur_s, *ids;        /* ids: --records (malloc'd) */
+	size_t nids;
+	char kind;                   /* approve, deny: 'a' or 'g' */
+	uint64_t id;
 };
 
-const struct opt cmd_request_opts[] = {
+static const struct opt request_opts[] = {
 	{ "patient", 0, "ADDR", OV_NONE, "ask this patient (a provider's request)",
 	  OPT_STR(struct request_args, patient), .forms = OPT_IN(0), .required = true },
 	{ "records", 0, "IDS", OV_NONE, "the records to ask for, e.g. 3,7,12",
@@ -49,30 +57,6 @@ const struct opt cmd_request_opts[] = {
 	{ 0 }
 };
 
-/* One command's session: the node, the registry, this account. */
-struct session {
-	struct target t;
-	struct signer s;
-	chain *c;
-	uint8_t registry[20];
-};
-
-static int session_start(struct session *x, ehr_err *e)
-{
-	int rc;
-
-	if ((rc = target_resolve(&x->t, e)) || (rc = target_registry(&x->t, x->registry, e)) ||
-	    (rc = signer_open(&x->s, e)) || (rc = target_connect(&x->t, &x->c, e)))
-		return rc;
-	return 0;
-}
-
-static void session_end(struct session *x)
-{
-	signer_close(&x->s);
-	chain_close(x->c);
-}
-
 /* "a12" (access request) or "g3" (grant request). */
 static int parse_request_id(const char *s, char *kind, uint64_t *id)
 {
@@ -83,7 +67,7 @@ static int parse_request_id(const char *s, char *kind, uint64_t *id)
 }
 
 /* "NAME (0xADDR)" of a registered account, or the address alone. */
-static void who_is(struct session *x, const uint8_t addr[20], char *out, size_t cap)
+static void who_is(struct ctx *x, const uint8_t addr[20], char *out, size_t cap)
 {
 	registry_account acct;
 	char a[43];
@@ -108,7 +92,7 @@ static void ids_text(const uint64_t *ids, size_t n, char *out, size_t cap)
 }
 
 /* The id the event of kind in r gives (request or grant request id). */
-static uint64_t receipt_id(const struct session *x, const chain_receipt *r, enum consent_event kind)
+static uint64_t receipt_id(const struct ctx *x, const chain_receipt *r, enum consent_event kind)
 {
 	uint64_t id = 0;
 	size_t i;
@@ -141,7 +125,7 @@ static void duration_text(uint64_t s, char *out, size_t cap)
 /* ---- a provider asks ---------------------------------------------------------- */
 
 /* The provider's words sealed to the patient's registered key. */
-static int seal_note(struct session *x, const uint8_t patient[20], const char *note_text,
+static int seal_note(struct ctx *x, const uint8_t patient[20], const char *note_text,
 		     uint8_t **sealed, size_t *len, ehr_err *e)
 {
 	registry_account acct;
@@ -164,34 +148,44 @@ static int seal_note(struct session *x, const uint8_t patient[20], const char *n
 	return invoice_memo_seal(note_text, acct.enc_key, sealed, len, e);
 }
 
-static int request_send(struct request_args *a, int npos)
+/* A provider's request: what it asks for, parsed into a. */
+static int send_check(const struct command_call *call)
 {
-	struct session x;
-	registry_account me;
-	chain_receipt r = { 0 };
-	eth_tx tx;
-	uint64_t *ids = NULL, dur = 0, id;
-	uint8_t patient[20], hash[32], purpose = REG_PURPOSE_TREATMENT, flags = 0, *sealed = NULL, *data = NULL;
-	size_t n = 0, sealed_len = 0;
-	char what[400], who[120], d[32], recs[40];
+	struct request_args *a = call->opts;
 	ehr_err e = { 0 };
-	int rc;
 
-	memset(&x, 0, sizeof(x));
-	if (npos)
+	if (call->npos)
 		return usage_error("request", "a provider's request takes no arguments: ehr request --patient ADDR ...");
 	if (!a->records == !a->all)
 		return usage_error("request", "say what to ask for: --records IDS or --all");
 	if (!a->dur)
 		return usage_error("request", "say for how long: --for 30m|2h|7d");
-	if (a->purpose && !(purpose = consent_purpose_parse(a->purpose)))
+	if (a->purpose && !(a->purpose_code = consent_purpose_parse(a->purpose)))
 		return usage_error("request", "--purpose is treatment, emergency, research or payment");
-	if (a->records && opt_id_list(a->records, &ids, &n))
+	if (a->records && opt_id_list(a->records, &a->ids, &a->nids))
 		return usage_error("request", "--records wants record ids separated by commas, like 3,7,12");
-	if ((rc = duration_parse(a->dur, &dur, &e)) || (rc = eip55_parse(a->patient, patient, &e)))
-		goto out;
-	flags = (uint8_t)((a->all ? REG_GRANT_ALL : 0) | (a->write ? REG_GRANT_WRITE : 0));
-	if ((rc = session_start(&x, &e)) || (rc = registry_account_of(x.c, x.registry, x.s.address, &me, &e)))
+	if (duration_parse(a->dur, &a->dur_s, &e) || eip55_parse(a->patient, a->patient_addr, &e))
+		return report(&e);
+	return 0;
+}
+
+static int request_send(const struct command_call *call)
+{
+	const struct request_args *a = call->opts;
+	struct ctx *x = call->x;
+	registry_account me;
+	chain_receipt r = { 0 };
+	eth_tx tx;
+	uint64_t id, dur = a->dur_s;
+	const uint8_t *patient = a->patient_addr;
+	uint8_t hash[32], purpose = a->purpose_code, *sealed = NULL, *data = NULL;
+	uint8_t flags = (uint8_t)((a->all ? REG_GRANT_ALL : 0) | (a->write ? REG_GRANT_WRITE : 0));
+	size_t n = a->nids, sealed_len = 0;
+	char what[400], who[120], d[32], recs[40];
+	ehr_err e = { 0 };
+	int rc;
+
+	if ((rc = registry_account_of(x->c, x->registry, x->s.address, &me, &e)))
 		goto out;
 	if (!me.registered) {
 		rc = ehr_fail(&e, EHR_EUSAGE, "this account has not registered an encryption key: run 'ehr "
@@ -200,13 +194,13 @@ static int request_send(struct request_args *a, int npos)
 	}
 	memset(&tx, 0, sizeof(tx));
 	tx.has_to = 1;
-	memcpy(tx.to, x.registry, 20);
-	if ((rc = seal_note(&x, patient, a->note, &sealed, &sealed_len, &e)) ||
-	    (rc = consent_call_request_grant(patient, ids, n, flags, dur, purpose, sealed, sealed_len, &data,
+	memcpy(tx.to, x->registry, 20);
+	if ((rc = seal_note(x, patient, a->note, &sealed, &sealed_len, &e)) ||
+	    (rc = consent_call_request_grant(patient, a->ids, n, flags, dur, purpose, sealed, sealed_len, &data,
 					     &tx.data_len, &e)))
 		goto out;
 	tx.data = data;
-	who_is(&x, patient, who, sizeof(who));
+	who_is(x, patient, who, sizeof(who));
 	duration_text(dur, d, sizeof(d));
 	if (a->all)
 		snprintf(recs, sizeof(recs), "all records");
@@ -215,9 +209,9 @@ static int request_send(struct request_args *a, int npos)
 	snprintf(what, sizeof(what), "Ask %s for %s access to %s for %s, for %s%s", who,
 		 a->write ? "read and write" : "read", recs, d, consent_purpose_name(purpose),
 		 a->note ? " (the note is sealed to the patient)" : "");
-	if ((rc = tx_submit(x.c, &x.s, &tx, what, &a->tx, hash, &r, &e)))
+	if ((rc = tx_submit(x->c, &x->s, &tx, what, &a->tx, hash, &r, &e)))
 		goto out;
-	id = receipt_id(&x, &r, CONSENT_EV_GRANT_REQUESTED);
+	id = receipt_id(x, &r, CONSENT_EV_GRANT_REQUESTED);
 	{
 		cJSON *o = cJSON_CreateObject();
 		char sid[24];
@@ -233,15 +227,13 @@ out:
 	chain_receipt_free(&r);
 	free(data);
 	free(sealed);
-	free(ids);
-	session_end(&x);
 	return rc ? report(&e) : 0;
 }
 
 /* ---- the patient's list ---------------------------------------------------------- */
 
 struct list_state {
-	struct session *x;
+	struct ctx *x;
 	cJSON *arr;
 	size_t shown;
 	uint8_t *sk;                /* X25519 secret, for the notes; NULL: locked */
@@ -348,31 +340,28 @@ static int list_grant_cb(void *ctx, const consent_event_data *ev)
 	return 0;
 }
 
-static int request_list(int npos)
+static int request_list(const struct command_call *call)
 {
 	static const enum consent_event access_kind = CONSENT_EV_ACCESS_REQUESTED;
 	static const enum consent_event grant_kind = CONSENT_EV_GRANT_REQUESTED;
-	struct session x;
+	struct ctx *x = call->x;
 	struct list_state ls;
 	struct consent_filter f = { &access_kind, 1, NULL, NULL, NULL };
 	ehr_err e = { 0 };
 	int rc;
 
-	memset(&x, 0, sizeof(x));
 	memset(&ls, 0, sizeof(ls));
-	if (npos)
-		return usage_error("request", "'request list' takes no arguments");
-	if ((rc = session_start(&x, &e)) || (rc = signer_unlock(&x.s, &e)))
+	if ((rc = signer_unlock(&x->s, &e)))
 		goto out;
-	ls.x = &x;
+	ls.x = x;
 	ls.e = &e;
-	ls.sk = x.s.keys->enc_secret;
-	f.patient = x.s.address;
+	ls.sk = x->s.keys->enc_secret;
+	f.patient = x->s.address;
 	if (g.json)
 		ls.arr = cJSON_CreateArray();
-	if (!(rc = consent_scan(x.c, x.registry, &f, 0, CHAIN_LATEST, list_access_cb, &ls, &e))) {
+	if (!(rc = consent_scan(x->c, x->registry, &f, 0, CHAIN_LATEST, list_access_cb, &ls, &e))) {
 		f.kinds = &grant_kind;
-		rc = consent_scan(x.c, x.registry, &f, 0, CHAIN_LATEST, list_grant_cb, &ls, &e);
+		rc = consent_scan(x->c, x->registry, &f, 0, CHAIN_LATEST, list_grant_cb, &ls, &e);
 	}
 	if (!rc && ls.arr)
 		output_json(ls.arr);
@@ -381,7 +370,6 @@ static int request_list(int npos)
 	if (!rc && !ls.shown && !g.json)
 		note("nothing is waiting for an answer");
 out:
-	session_end(&x);
 	return rc ? report(&e) : 0;
 }
 
@@ -389,7 +377,7 @@ out:
 
 /* Sends tx as described, prints its result with the request's id, and
  * returns the receipt in r. */
-static int answer_submit(struct session *x, eth_tx *tx, const char *what, const char *sid,
+static int answer_submit(struct ctx *x, eth_tx *tx, const char *what, const char *sid,
 			 const struct tx_opts *to, chain_receipt *r, cJSON *extra, ehr_err *e)
 {
 	uint8_t hash[32];
@@ -406,7 +394,7 @@ static int answer_submit(struct session *x, eth_tx *tx, const char *what, const 
 	return 0;
 }
 
-static int approve_access(struct session *x, uint64_t id, const char *sid, const struct tx_opts *to,
+static int approve_access(struct ctx *x, uint64_t id, const char *sid, const struct tx_opts *to,
 			  chain_receipt *r, ehr_err *e)
 {
 	struct grant_patient p = { x->s.address, x->s.keys->enc_public, x->s.keys->enc_secret };
@@ -431,7 +419,7 @@ static int approve_access(struct session *x, uint64_t id, const char *sid, const
 	return rc;
 }
 
-static int approve_grant(struct session *x, uint64_t id, const char *sid, const struct tx_opts *to,
+static int approve_grant(struct ctx *x, uint64_t id, const char *sid, const struct tx_opts *to,
 			 chain_receipt *r, ehr_err *e)
 {
 	struct grant_patient p = { x->s.address, x->s.keys->enc_public, x->s.keys->enc_secret };
@@ -463,35 +451,27 @@ static int approve_grant(struct session *x, uint64_t id, const char *sid, const 
 }
 
 /* The denial of an open request of this patient's, checked first. */
-static int deny(struct session *x, char kind, uint64_t id, const char *sid, const struct tx_opts *to,
+static int deny(struct ctx *x, char kind, uint64_t id, const char *sid, const struct tx_opts *to,
 		chain_receipt *r, ehr_err *e)
 {
-	uint8_t *data = NULL, patient[20], requester[20];
+	consent_request q = { 0 };
+	consent_grant_request gq = { 0 };
+	const uint8_t *patient, *requester;
+	uint8_t *data = NULL;
 	char what[300], who[120];
 	eth_tx tx;
 	int rc, open;
 
-	if (kind == 'a') {
-		consent_request q;
-
-		if ((rc = consent_request_of(x->c, x->registry, id, &q, e)))
-			return rc;
-		if (!q.exists)
-			return ehr_fail(e, EHR_EFAIL, "there is no access request %llu", (unsigned long long)id);
-		memcpy(patient, q.patient, 20);
-		memcpy(requester, q.requester, 20);
-		open = q.status == CONSENT_REQUEST_OPEN;
-	} else {
-		consent_grant_request q;
-
-		if ((rc = consent_grant_request_of(x->c, x->registry, id, &q, e)))
-			return rc;
-		if (!q.exists)
-			return ehr_fail(e, EHR_EFAIL, "there is no grant request %llu", (unsigned long long)id);
-		memcpy(patient, q.patient, 20);
-		memcpy(requester, q.requester, 20);
-		open = q.status == CONSENT_REQUEST_OPEN;
-	}
+	/* the two kinds of request, as far as a denial needs them */
+	if ((rc = kind == 'a' ? consent_request_of(x->c, x->registry, id, &q, e)
+			      : consent_grant_request_of(x->c, x->registry, id, &gq, e)))
+		return rc;
+	if (!(kind == 'a' ? q.exists : gq.exists))
+		return ehr_fail(e, EHR_EFAIL, "there is no %s request %llu", kind == 'a' ? "access" : "grant",
+				(unsigned long long)id);
+	patient = kind == 'a' ? q.patient : gq.patient;
+	requester = kind == 'a' ? q.requester : gq.requester;
+	open = (kind == 'a' ? q.status : gq.status) == CONSENT_REQUEST_OPEN;
 	if (memcmp(patient, x->s.address, 20))
 		return ehr_fail(e, EHR_ECHAIN, "request %s is not to this account: only the patient it names can "
 				"answer it", sid);
@@ -514,53 +494,96 @@ static int deny(struct session *x, char kind, uint64_t id, const char *sid, cons
 	return rc;
 }
 
-static int request_answer(struct request_args *a, bool approve, int npos, char **pos)
+/* approve or deny: one request id, a12 or g3, into a. */
+static int answer_check(const struct command_call *call)
 {
-	struct session x;
+	struct request_args *a = call->opts;
+
+	if (call->npos != 1 || parse_request_id(call->pos[0], &a->kind, &a->id))
+		return usage_error("request", "give one request id as 'request list' shows it: a12 (an access "
+				   "request) or g3 (a grant request)");
+	return 0;
+}
+
+/* request approve ID, request deny ID */
+static int request_answer(const struct command_call *call, bool approve)
+{
+	const struct request_args *a = call->opts;
+	struct ctx *x = call->x;
+	const char *sid = call->pos[0];
 	chain_receipt r = { 0 };
-	uint64_t id;
-	char kind;
 	ehr_err e = { 0 };
 	int rc;
 
-	memset(&x, 0, sizeof(x));
-	if (npos != 1 || parse_request_id(pos[0], &kind, &id))
-		return usage_error("request", "give one request id as 'request list' shows it: a12 (an access "
-				   "request) or g3 (a grant request)");
-	if ((rc = session_start(&x, &e)) || (rc = signer_unlock(&x.s, &e)))
+	if ((rc = signer_unlock(&x->s, &e)))
 		goto out;
 	if (!approve)
-		rc = deny(&x, kind, id, pos[0], &a->tx, &r, &e);
-	else if (kind == 'a')
-		rc = approve_access(&x, id, pos[0], &a->tx, &r, &e);
+		rc = deny(x, a->kind, a->id, sid, &a->tx, &r, &e);
+	else if (a->kind == 'a')
+		rc = approve_access(x, a->id, sid, &a->tx, &r, &e);
 	else
-		rc = approve_grant(&x, id, pos[0], &a->tx, &r, &e);
+		rc = approve_grant(x, a->id, sid, &a->tx, &r, &e);
 out:
 	chain_receipt_free(&r);
-	session_end(&x);
 	return rc ? report(&e) : 0;
 }
 
-int cmd_request(int argc, char **argv)
+static int request_approve(const struct command_call *call)
 {
-	struct opt_parser p;
-	struct request_args a;
-	const char *sub;
+	return request_answer(call, true);
+}
 
-	memset(&a, 0, sizeof(a));
-	tx_opts_init(&a.tx);
-	opt_init(&p, "request", argc, argv, cmd_request_opts);
-	if (opt_parse(&p, &a))
-		return EHR_EUSAGE;
-	if (a.patient)
-		return request_send(&a, p.npos);
-	if (a.records || a.all || a.dur || a.purpose || a.write || a.note)
+static int request_deny(const struct command_call *call)
+{
+	return request_answer(call, false);
+}
+
+static int no_operands(const struct command_call *call)
+{
+	return call->npos ? usage_error("request", "'request list' takes no arguments") : 0;
+}
+
+static const struct subcommand request_subs[] = {
+	{ "list", no_operands, request_list },
+	{ "approve", answer_check, request_approve },
+	{ "deny", answer_check, request_deny },
+	{ NULL, NULL, NULL }
+};
+
+/* A provider's request (--patient), or the patient's list, approve, deny. */
+static int request_check(const struct command_call *call)
+{
+	struct request_args *a = call->opts;
+	const struct subcommand *sub;
+
+	if (a->patient)
+		return send_check(call);
+	if (a->records || a->all || a->dur || a->purpose || a->write || a->note)
 		return usage_error("request", "--records, --all, --for, --purpose, --write and --note go with "
 				   "--patient ADDR");
-	sub = p.npos ? p.pos[0] : NULL;
-	if (sub && !strcmp(sub, "list"))
-		return request_list(p.npos - 1);
-	if (sub && (!strcmp(sub, "approve") || !strcmp(sub, "deny")))
-		return request_answer(&a, !strcmp(sub, "approve"), p.npos - 1, p.pos + 1);
-	return usage_error("request", "ask with --patient ADDR, or answer: request list | approve ID | deny ID");
+	if (!call->npos || !(sub = subcommand_find(request_subs, call->pos[0])))
+		return usage_error("request", "ask with --patient ADDR, or answer: request list | approve ID | deny ID");
+	a->sub = sub;
+	return subcommand_check(sub, call);
+}
+
+static void request_done(void *opts)
+{
+	free(((struct request_args *)opts)->ids);
+}
+
+static const struct request_args request_defaults = {
+	.purpose_code = REG_PURPOSE_TREATMENT, .tx = TX_OPTS_DEFAULTS
+};
+
+const struct command_args cmd_request_args = {
+	.opts = request_opts, .size = sizeof(request_defaults), .defaults = &request_defaults,
+	.max_pos = -1, .check = request_check, .done = request_done,
+};
+
+int cmd_request(const struct command_call *call)
+{
+	const struct request_args *a = call->opts;
+
+	return a->sub ? subcommand_run(a->sub, call) : request_send(call);
 }

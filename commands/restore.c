@@ -14,47 +14,42 @@ struct restore_options {
 	bool force;
 };
 
-const struct opt cmd_restore_opts[] = {
+static const struct opt restore_opts[] = {
 	{ "mnemonic-file", 0, "FILE", OV_FILE, "read the mnemonic from FILE (else the terminal asks)",
 	  OPT_STR(struct restore_options, file) },
 	{ "bip39-passphrase-file", 0, "FILE", OV_FILE, "the BIP39 passphrase, if the wallet had one",
 	  OPT_STR(struct restore_options, bip39pass) },
-	{ "kdf", 0, "LEVEL", OV_LEVEL, "argon2id cost: interactive, moderate (default) or sensitive",
-	  OPT_STR(struct restore_options, kdf) },
-	{ "accounts", 0, "N", OV_NONE, "accounts to derive and list (default 5)",
-	  OPT_ULONG(struct restore_options, naccounts, KEYSTORE_MAX_ACCOUNTS) },
-	{ "force", 'f', NULL, OV_NONE, "replace an existing wallet of that name",
-	  OPT_FLAG(struct restore_options, force) },
+	WALLET_KDF_OPT(struct restore_options),
+	WALLET_ACCOUNTS_OPT(struct restore_options),
+	WALLET_FORCE_OPT(struct restore_options),
 	{ 0 }
 };
 
-int cmd_restore(int argc, char **argv)
+static int restore_check(const struct command_call *call)
 {
-	struct opt_parser p;
-	struct restore_options opts = { .naccounts = KEYSTORE_DEFAULT_ACCOUNTS };
-	const char *file, *kdf, *bip39pass;
-	unsigned long naccounts;
-	bool force;
+	if (((const struct restore_options *)call->opts)->naccounts == 0)
+		return usage_error("restore", "--accounts must be at least 1");
+	return 0;
+}
+
+static const struct restore_options restore_defaults = { .naccounts = KEYSTORE_DEFAULT_ACCOUNTS };
+
+const struct command_args cmd_restore_args = {
+	.opts = restore_opts, .size = sizeof(restore_defaults), .defaults = &restore_defaults,
+	.extra_hint = "the mnemonic is never an argument: use --mnemonic-file or the prompt",
+	.check = restore_check,
+};
+
+int cmd_restore(const struct command_call *call)
+{
+	const struct restore_options *o = call->opts;
 	keystore_secret *s = NULL;
 	char *mnemonic = NULL;
 	size_t len;
 	ehr_err e = { 0 };
 	int rc;
 
-	opt_init(&p, "restore", argc, argv, cmd_restore_opts);
-	if (opt_parse(&p, &opts))
-		return EHR_EUSAGE;
-	file = opts.file;
-	kdf = opts.kdf;
-	bip39pass = opts.bip39pass;
-	naccounts = opts.naccounts;
-	force = opts.force;
-	if (p.npos)
-		return usage_error("restore", "unexpected argument '%s' (the mnemonic is never an argument: "
-				   "use --mnemonic-file or the prompt)", p.pos[0]);
-	if (naccounts == 0)
-		return usage_error("restore", "--accounts must be at least 1");
-	rc = file ? secret_line_from_file(file, &mnemonic, &len, &e)
+	rc = o->file ? secret_line_from_file(o->file, &mnemonic, &len, &e)
 		  : prompt_secret("mnemonic (words separated by spaces)", &mnemonic, &len, &e);
 	if (rc)
 		return report(&e);
@@ -64,14 +59,14 @@ int cmd_restore(int argc, char **argv)
 	}
 	s->kind = KEYSTORE_MNEMONIC;
 	if ((rc = bip39_to_entropy(mnemonic, s->entropy, &len, &e)) ||
-	    (rc = load_bip39_passphrase(bip39pass, s, &e))) {
+	    (rc = load_bip39_passphrase(o->bip39pass, s, &e))) {
 		if (rc == EHR_EUSAGE && !strstr(e.msg, "passphrase"))
 			ehr_wrap(&e, "mnemonic");
 		rc = report(&e);
 		goto out;
 	}
 	s->entropy_len = (uint8_t)len;
-	rc = create_wallet(s, kdf, naccounts, force);
+	rc = create_wallet(s, o->kdf, o->naccounts, o->force);
 out:
 	keystore_secret_free(s);
 	sodium_free(mnemonic);

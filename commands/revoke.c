@@ -16,45 +16,48 @@
 
 struct revoke_options {
 	struct tx_opts tx;
+	uint64_t id;             /* the grant (the check parses it) */
 };
 
-const struct opt cmd_revoke_opts[] = {
+static const struct opt revoke_opts[] = {
 	TX_OPTS(struct revoke_options, tx),
 	{ 0 }
 };
 
-int cmd_revoke(int argc, char **argv)
+#define GIVE_ONE_ID "give one grant id: ehr revoke GRANT_ID"
+
+/* The grant id into o->id. */
+static int revoke_check(const struct command_call *call)
 {
-	struct opt_parser p;
-	struct ctx x;
-	struct tx_opts to;
+	struct revoke_options *o = call->opts;
+
+	return opt_id(call->pos[0], &o->id) ? usage_error("revoke", GIVE_ONE_ID) : 0;
+}
+
+static const struct revoke_options revoke_defaults = { .tx = TX_OPTS_DEFAULTS };
+
+const struct command_args cmd_revoke_args = {
+	.opts = revoke_opts, .size = sizeof(revoke_defaults), .defaults = &revoke_defaults,
+	.min_pos = 1, .max_pos = 1, .wrong_count = GIVE_ONE_ID, .check = revoke_check,
+};
+
+int cmd_revoke(const struct command_call *call)
+{
+	const struct revoke_options *o = call->opts;
+	struct ctx *x = call->x;
 	chain_receipt r = { 0 };
 	uint8_t hash[32];
-	uint64_t id;
 	ehr_err e = { 0 };
 	int rc;
 
-	struct revoke_options opts;
+	if (!(rc = grant_revoke(x->c, x->registry, &x->s, o->id, &o->tx, hash, &r, &e))) {
+		cJSON *j = cJSON_CreateObject();
 
-	tx_opts_init(&opts.tx);
-	opt_init(&p, "revoke", argc, argv, cmd_revoke_opts);
-	if (opt_parse(&p, &opts))
-		return EHR_EUSAGE;
-	to = opts.tx;
-	if (p.npos != 1 || opt_id(p.pos[0], &id))
-		return usage_error("revoke", "give one grant id: ehr revoke GRANT_ID");
-	if ((rc = ctx_open(&x, &e)) || (rc = grant_revoke(x.c, x.registry, &x.s, id, &to, hash, &r, &e)))
-		goto out;
-	{
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddNumberToObject(o, "grant", (double)id);
-		print_tx_result(hash, &r, o);
+		cJSON_AddNumberToObject(j, "grant", (double)o->id);
+		print_tx_result(hash, &r, j);
+		note("grant %llu revoked: the registry refuses every access under it from now on",
+		     (unsigned long long)o->id);
 	}
-	note("grant %llu revoked: the registry refuses every access under it from now on",
-	     (unsigned long long)id);
-out:
 	chain_receipt_free(&r);
-	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }

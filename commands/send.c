@@ -20,103 +20,118 @@
 struct send_options {
 	const char *token;
 	struct tx_opts tx;
+	uint8_t dest[20];        /* the recipient (the check parses it) */
 };
 
-const struct opt cmd_send_opts[] = {
+static const struct opt send_opts[] = {
 	{ "token", 0, "ADDR", OV_TOKEN, "send an ERC-20 token ('default': the network's) instead of the native coin",
 	  OPT_STR(struct send_options, token) },
 	TX_OPTS(struct send_options, tx),
 	{ 0 }
 };
 
-int cmd_send(int argc, char **argv)
+/* The recipient, first of all. */
+static int send_check(const struct command_call *call)
 {
-	struct opt_parser p;
-	struct ctx x;
-	struct tx_opts to;
-	struct token_info ti;
-	struct send_options opts = { 0 };
-	const char *token;
+	struct send_options *o = call->opts;
+	ehr_err e = { 0 };
+
+	return eip55_parse(call->pos[0], o->dest, &e) ? report(&e) : 0;
+}
+
+static const struct send_options send_defaults = { .tx = TX_OPTS_DEFAULTS };
+
+const struct command_args cmd_send_args = {
+	.opts = send_opts, .size = sizeof(send_defaults), .defaults = &send_defaults,
+	.min_pos = 2, .max_pos = 2, .wrong_count = "give the recipient and the amount: ehr send ADDR AMOUNT",
+	.check = send_check,
+};
+
+/* A transfer as it is sent and printed. */
+struct transfer {
 	eth_tx tx;
-	chain_receipt r;
-	abi_value *args = NULL;
-	uint8_t dest[20], tok[20], hash[32], *data = NULL;
+	uint8_t *data;               /* the token's call (malloc'd) */
+	struct token_info ti;        /* the token's, with --token */
 	char what[512], dest_text[43], amount_text[AMOUNT_FMT_MAX];
+};
+
+/* The transfer of amount (text) of the token tok to o->dest, checked
+ * against the account's balance of it. */
+static int token_transfer(struct ctx *x, const struct send_options *o, const uint8_t tok[20],
+			  const char *amount, struct transfer *t, ehr_err *e)
+{
+	abi_value *args;
+	u256 value;
+	int rc;
+
+	if ((rc = token_info_get(x->c, tok, x->s.address, &t->ti, e)) ||
+	    (rc = amount_parse(amount, t->ti.decimals, 0, &value, e)))
+		return rc;
+	amount_format(&value, t->ti.decimals, t->amount_text, sizeof(t->amount_text));
+	if (u256_cmp(&t->ti.balance, &value) < 0) {
+		char have[AMOUNT_FMT_MAX];
+
+		amount_format(&t->ti.balance, t->ti.decimals, have, sizeof(have));
+		return ehr_fail(e, EHR_ECHAIN, "insufficient funds: the account has %s %s, the transfer needs %s %s",
+				have, t->ti.symbol, t->amount_text, t->ti.symbol);
+	}
+	if (!(args = abi_tuple(2, abi_address(o->dest), abi_uint(&value))) ||
+	    (rc = abi_encode_call("transfer(address,uint256)", args, &t->data, &t->tx.data_len, e)))
+		rc = rc ? rc : ehr_fail(e, EHR_EFAIL, "out of memory");
+	abi_free(args);
+	if (rc)
+		return rc;
+	memcpy(t->tx.to, tok, 20);
+	t->tx.data = t->data;
+	snprintf(t->what, sizeof(t->what), "Send %s %s to %s", t->amount_text, t->ti.symbol, t->dest_text);
+	return 0;
+}
+
+/* Staged (CMD_STAGED): the token is checked against the target's network
+ * and the native amount parsed before the wallet is read. */
+int cmd_send(const struct command_call *call)
+{
+	const struct send_options *o = call->opts;
+	struct ctx *x = call->x;
+	struct transfer t;
+	chain_receipt r = { 0 };
+	uint8_t tok[20], hash[32];
 	u256 amount;
 	ehr_err e = { 0 };
 	int rc;
 
-	tx_opts_init(&opts.tx);
-	ctx_start(&x);
-	memset(&r, 0, sizeof(r));
-	opt_init(&p, "send", argc, argv, cmd_send_opts);
-	if (opt_parse(&p, &opts))
-		return EHR_EUSAGE;
-	token = opts.token;
-	to = opts.tx;
-	if (p.npos != 2)
-		return usage_error("send", "give the recipient and the amount: ehr send ADDR AMOUNT");
-	if ((rc = eip55_parse(p.pos[0], dest, &e)) || (rc = ctx_open_parts(&x, CTX_TARGET, &e)))
+	memset(&t, 0, sizeof(t));
+	if ((o->token && target_token(&x->t, o->token, "", tok, &e)) ||
+	    (!o->token && amount_parse(call->pos[1], 18, AMOUNT_UNITS, &amount, &e)))
 		return report(&e);
-	if (token && !strcmp(token, "default")) {
-		if (!x.t.has_token)
-			return fail(EHR_EUSAGE, "network %s has no default token", x.t.network[0] ? x.t.network : "(none)");
-		memcpy(tok, x.t.token, 20);
-	} else if (token && (rc = eip55_parse(token, tok, &e))) {
-		return report(&e);
-	}
-	if (!token && (rc = amount_parse(p.pos[1], 18, AMOUNT_UNITS, &amount, &e)))
-		return report(&e);
-	if ((rc = ctx_open_parts(&x, CTX_ALL, &e)))
+	if ((rc = ctx_open_parts(x, CTX_ALL, &e)))
 		goto out;
-	memset(&tx, 0, sizeof(tx));
-	tx.has_to = 1;
-	eip55_format(dest, dest_text);
-	if (token) {
-		if ((rc = token_info_get(x.c, tok, x.s.address, &ti, &e)) ||
-		    (rc = amount_parse(p.pos[1], ti.decimals, 0, &amount, &e)))
+	t.tx.has_to = 1;
+	eip55_format(o->dest, t.dest_text);
+	if (o->token) {
+		if ((rc = token_transfer(x, o, tok, call->pos[1], &t, &e)))
 			goto out;
-		if (u256_cmp(&ti.balance, &amount) < 0) {
-			char have[AMOUNT_FMT_MAX];
-
-			amount_format(&ti.balance, ti.decimals, have, sizeof(have));
-			amount_format(&amount, ti.decimals, amount_text, sizeof(amount_text));
-			rc = ehr_fail(&e, EHR_ECHAIN, "insufficient funds: the account has %s %s, the transfer needs %s %s",
-				      have, ti.symbol, amount_text, ti.symbol);
-			goto out;
-		}
-		if (!(args = abi_tuple(2, abi_address(dest), abi_uint(&amount))) ||
-		    (rc = abi_encode_call("transfer(address,uint256)", args, &data, &tx.data_len, &e))) {
-			rc = rc ? rc : ehr_fail(&e, EHR_EFAIL, "out of memory");
-			goto out;
-		}
-		memcpy(tx.to, tok, 20);
-		tx.data = data;
-		amount_format(&amount, ti.decimals, amount_text, sizeof(amount_text));
-		snprintf(what, sizeof(what), "Send %s %s to %s", amount_text, ti.symbol, dest_text);
 	} else {
-		memcpy(tx.to, dest, 20);
-		tx.value = amount;
-		amount_format(&amount, 18, amount_text, sizeof(amount_text));
-		snprintf(what, sizeof(what), "Send %s %s to %s", amount_text, x.t.symbol, dest_text);
+		memcpy(t.tx.to, o->dest, 20);
+		t.tx.value = amount;
+		amount_format(&amount, 18, t.amount_text, sizeof(t.amount_text));
+		snprintf(t.what, sizeof(t.what), "Send %s %s to %s", t.amount_text, x->t.symbol, t.dest_text);
 	}
-	if ((rc = tx_submit(x.c, &x.s, &tx, what, &to, hash, &r, &e)))
+	if ((rc = tx_submit(x->c, &x->s, &t.tx, t.what, &o->tx, hash, &r, &e)))
 		goto out;
 	{
-		cJSON *o = cJSON_CreateObject();
+		cJSON *j = cJSON_CreateObject();
 		char from[43];
 
-		eip55_format(x.s.address, from);
-		cJSON_AddStringToObject(o, "from", from);
-		cJSON_AddStringToObject(o, "to", dest_text);
-		cJSON_AddStringToObject(o, "amount", amount_text);
-		cJSON_AddStringToObject(o, "symbol", token ? ti.symbol : x.t.symbol);
-		print_tx_result(hash, &r, o);
+		eip55_format(x->s.address, from);
+		cJSON_AddStringToObject(j, "from", from);
+		cJSON_AddStringToObject(j, "to", t.dest_text);
+		cJSON_AddStringToObject(j, "amount", t.amount_text);
+		cJSON_AddStringToObject(j, "symbol", o->token ? t.ti.symbol : x->t.symbol);
+		print_tx_result(hash, &r, j);
 	}
 out:
-	abi_free(args);
-	free(data);
+	free(t.data);
 	chain_receipt_free(&r);
-	ctx_close(&x);
 	return rc ? report(&e) : 0;
 }

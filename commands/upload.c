@@ -6,6 +6,7 @@
  * make it fast; a journal written before anything is sent makes a re-run
  * after a crash, a kill or a node outage finish the rest exactly once. */
 #include "commands/commands.h"
+#include "cli/context.h"
 #include "cli/session.h"
 #include "cli/submit.h"
 
@@ -43,6 +44,7 @@ struct upload_options {
 	unsigned long window;
 	bool keep_going, dry_run;
 	struct tx_opts tx;
+	struct job *j;               /* the items, read and checked (the check) */
 };
 
 static int take_window(const struct opt_parser *p, const struct opt *o, void *field,
@@ -57,7 +59,7 @@ static int take_window(const struct opt_parser *p, const struct opt *o, void *fi
 	return -1;
 }
 
-const struct opt cmd_upload_opts[] = {
+static const struct opt upload_opts[] = {
 	{ "patient", 0, "ADDR", OV_NONE, "the patient whose chart the FILEs go into",
 	  OPT_STR(struct upload_options, patient), .forms = OPT_IN(0), .alt = 1, .required = true },
 	{ "manifest", 0, "FILE", OV_FILE, "JSON lines: {\"patient\": ADDR, \"file\": PATH, \"title\": ..., \"type\": ...}",
@@ -604,10 +606,8 @@ static int journal_path(const struct job *j, uint64_t chain_id, const uint8_t re
  * being sealed (ahead), and sent and not yet settled (flying). */
 struct run {
 	struct job *j;
-	struct target t;
-	struct signer s;
-	uint8_t registry[20];
-	chain *c, *c2;              /* c2: the sender's connection */
+	struct ctx *x;              /* the node, the registry, this account (main set it up) */
+	chain *c2;                  /* the sender's connection */
 	journal *jr;
 	const char *jpath;
 	char path[4300];
@@ -663,12 +663,9 @@ static int run_open(struct run *r, const char *jpath, ehr_err *e)
 {
 	int rc;
 
-	if ((rc = target_resolve(&r->t, e)) || (rc = target_registry(&r->t, r->registry, e)) ||
-	    (rc = signer_open(&r->s, e)) || (rc = target_connect(&r->t, &r->c, e)))
-		return rc;
 	if (!jpath) {
-		if ((rc = chain_check_id(r->c, e)) ||
-		    (rc = journal_path(r->j, chain_chain_id(r->c), r->registry, r->s.address, r->path,
+		if ((rc = chain_check_id(r->x->c, e)) ||
+		    (rc = journal_path(r->j, chain_chain_id(r->x->c), r->x->registry, r->x->s.address, r->path,
 				       sizeof(r->path), e)))
 			return rc;
 		jpath = r->path;
@@ -690,15 +687,15 @@ static int patients_check(struct run *r, ehr_err *e)
 		char who[43];
 
 		eip55_format(pt->addr, who);
-		if ((rc = registry_account_of(r->c, r->registry, pt->addr, &acct, e)))
+		if ((rc = registry_account_of(r->x->c, r->x->registry, pt->addr, &acct, e)))
 			break;
 		if (!acct.registered) {
 			snprintf(pt->why, sizeof(pt->why), "%s has not registered an encryption key", who);
 			continue;
 		}
 		memcpy(pt->enc_pk, acct.enc_key, 32);
-		if (memcmp(pt->addr, r->s.address, 20) &&
-		    !(rc = grants_write_grant(r->c, r->registry, pt->addr, r->s.address, &pt->grant, e)) &&
+		if (memcmp(pt->addr, r->x->s.address, 20) &&
+		    !(rc = grants_write_grant(r->x->c, r->x->registry, pt->addr, r->x->s.address, &pt->grant, e)) &&
 		    !pt->grant)
 			snprintf(pt->why, sizeof(pt->why), "no active write grant from %s", who);
 	}
@@ -721,7 +718,7 @@ static int run_resume(struct run *r, ehr_err *e)
 		return rc;
 	g.yes = true;  /* asked once for the whole job */
 	clock_gettime(CLOCK_MONOTONIC, &j->start);
-	if ((rc = recover(j, r->c, r->registry, r->s.address, r->jr, e)))
+	if ((rc = recover(j, r->x->c, r->x->registry, r->x->s.address, r->jr, e)))
 		return rc;
 	for (i = 0; i < j->l.n; i++)
 		if (j->l.items[i].state == UPLOAD_PENDING && j->l.patients[j->l.items[i].patient].why[0])
@@ -735,10 +732,10 @@ static int run_pool_start(struct run *r, ehr_err *e)
 {
 	int rc;
 
-	if (r->s.keys)
-		memcpy(r->author_pk, r->s.keys->enc_public, 32);
+	if (r->x->s.keys)
+		memcpy(r->author_pk, r->x->s.keys->enc_public, 32);
 	else
-		memcpy(r->author_pk, keystore_account_by_index(r->s.ks, r->s.index)->encryption_key, 32);
+		memcpy(r->author_pk, keystore_account_by_index(r->x->s.ks, r->x->s.index)->encryption_key, 32);
 	if ((rc = ingest_pool_start(&r->j->pool, e)))
 		return rc;
 	r->j->pool_started = true;
@@ -762,7 +759,7 @@ static int run_estimate(struct run *r, ehr_err *e)
 		if ((rc = window_next(j, r->cursor, &f, e)) || !f)
 			return rc;
 		if ((rc = window_seal(j, f, r->author_pk, e)) ||
-		    (rc = window_prepare(j, r->c, r->registry, r->s.address, f, true, e))) {
+		    (rc = window_prepare(j, r->x->c, r->x->registry, r->x->s.address, f, true, e))) {
 			window_fail(j, f, e);
 			return rc;
 		}
@@ -788,7 +785,7 @@ static void run_summary(const struct run *r)
 		if (j->dry_run)
 			printf("dry run: %zu to upload, %zu already there, %zu skipped, %zu failed, of %zu; "
 			       "fees at most %s %s; nothing sent\n", would, j->already, j->skipped, j->failed,
-			       j->l.n, fee, chain_symbol(r->c));
+			       j->l.n, fee, chain_symbol(r->x->c));
 		else if (!g.quiet)
 			fprintf(stderr, "%zu uploaded, %zu already there, %zu skipped, %zu failed, of %zu "
 				"(%.1fs; journal %s)\n", sent, j->already, j->skipped, j->failed, j->l.n,
@@ -806,7 +803,7 @@ static void run_summary(const struct run *r)
 	if (j->dry_run) {
 		cJSON_AddNumberToObject(o, "to_upload", (double)would);
 		cJSON_AddStringToObject(o, "fee_max", fee);
-		cJSON_AddStringToObject(o, "coin", chain_symbol(r->c));
+		cJSON_AddStringToObject(o, "coin", chain_symbol(r->x->c));
 	} else {
 		cJSON_AddStringToObject(o, "journal", r->jpath);
 	}
@@ -823,7 +820,7 @@ static void run_summary(const struct run *r)
  * stops short, with its summary). */
 static int run_unlock(struct run *r, int *window_rc, ehr_err *e)
 {
-	struct early x = { r->j, r->c, r->registry, { 0 }, NULL, { 0 }, 0 };
+	struct early x = { r->j, r->x->c, r->x->registry, { 0 }, NULL, { 0 }, 0 };
 	pthread_t th;
 	bool early;
 	int rc;
@@ -831,9 +828,9 @@ static int run_unlock(struct run *r, int *window_rc, ehr_err *e)
 	if ((rc = run_pool_start(r, e)) || (rc = windows_ahead(r->j, r->cursor, r->ahead, r->author_pk, e)))
 		return rc;
 	x.f = r->ahead[0];
-	memcpy(x.from, r->s.address, 20);
+	memcpy(x.from, r->x->s.address, 20);
 	early = r->ahead[0] && !pthread_create(&th, NULL, early_prepare, &x);
-	rc = signer_unlock(&r->s, e);
+	rc = signer_unlock(&r->x->s, e);
 	if (early)
 		pthread_join(th, NULL);
 	if (rc)
@@ -844,7 +841,7 @@ static int run_unlock(struct run *r, int *window_rc, ehr_err *e)
 		*window_rc = x.rc;
 		*e = x.e;
 	}
-	if (sodium_memcmp(r->author_pk, r->s.keys->enc_public, 32))
+	if (sodium_memcmp(r->author_pk, r->x->s.keys->enc_public, 32))
 		return ehr_fail(e, EHR_EINTEGRITY, "wallet '%s': the encryption key in its header is not "
 				"the one its keys derive", g.wallet);
 	return 0;
@@ -861,15 +858,15 @@ static int window_launch(struct run *r, ehr_err *e)
 
 	memmove(r->ahead, r->ahead + 1, (WINDOWS_AHEAD - 1) * sizeof(*r->ahead));
 	r->ahead[WINDOWS_AHEAD - 1] = NULL;
-	if ((!f->prepared && (rc = window_prepare(j, r->c, r->registry, r->s.address, f, true, e))) ||
-	    (rc = window_sign(&r->s, r->jr, f, e))) {
+	if ((!f->prepared && (rc = window_prepare(j, r->x->c, r->x->registry, r->x->s.address, f, true, e))) ||
+	    (rc = window_sign(&r->x->s, r->jr, f, e))) {
 		window_fail(j, f, e);
 		return rc;
 	}
 	tx_sender_push(&r->sd, &f->send);
 	r->flying[r->nflying++] = f;
 	if (!(rc = windows_ahead(j, r->cursor, r->ahead, r->author_pk, e)) && r->ahead[0] &&
-	    (rc = window_prepare(j, r->c, r->registry, r->s.address, r->ahead[0], true, e))) {
+	    (rc = window_prepare(j, r->x->c, r->x->registry, r->x->s.address, r->ahead[0], true, e))) {
 		window_fail(j, r->ahead[0], e);
 		r->ahead[0] = NULL;
 	}
@@ -895,7 +892,7 @@ static int run_windows(struct run *r, int rc, ehr_err *e)
 			continue;
 		f = r->flying[0];
 		memmove(r->flying, r->flying + 1, --r->nflying * sizeof(*r->flying));
-		if ((src = window_settle(r->j, &r->sd, r->registry, r->jr, f, &se))) {
+		if ((src = window_settle(r->j, &r->sd, r->x->registry, r->jr, f, &se))) {
 			window_fail(r->j, f, &se);
 			if (!rc) {
 				rc = src;
@@ -910,13 +907,14 @@ static int run_windows(struct run *r, int rc, ehr_err *e)
 }
 
 /* The job from its collected items to its summary. */
-static int upload_run(struct job *j, const char *jpath, ehr_err *e)
+static int upload_run(struct ctx *x, struct job *j, const char *jpath, ehr_err *e)
 {
 	struct run r;
 	size_t i;
 	int rc, window_rc = 0;
 
 	memset(&r, 0, sizeof(r));
+	r.x = x;
 	r.j = j;
 	if ((rc = run_open(&r, jpath, e)) || (rc = patients_check(&r, e)) || (rc = run_resume(&r, e)))
 		goto out;
@@ -927,7 +925,7 @@ static int upload_run(struct job *j, const char *jpath, ehr_err *e)
 			goto out;
 		j->progress = isatty(STDERR_FILENO) && !g.quiet;
 		progress(j, false);
-		if (!(rc = window_rc) && ((rc = target_connect(&r.t, &r.c2, e)) ||
+		if (!(rc = window_rc) && ((rc = target_connect(&r.x->t, &r.c2, e)) ||
 					  (rc = tx_sender_start(&r.sd, r.c2, (unsigned)j->tx.confirmations,
 								(long)j->tx.timeout_s * 1000, e))))
 			goto out;
@@ -947,48 +945,62 @@ out:
 		ingest_pool_stop(&j->pool);
 	chain_close(r.c2);
 	journal_close(r.jr);
-	signer_close(&r.s);
-	chain_close(r.c);
 	return rc;
 }
 
-int cmd_upload(int argc, char **argv)
+/* The options, then every item read and checked: all before the wallet
+ * is read and anything is sent. */
+static int upload_check(const struct command_call *call)
 {
-	struct opt_parser p;
-	struct job j;
-	struct upload_options opts = { .store = "chain", .window = 250 };
-	const char *patient, *manifest, *jpath;
-	unsigned long window;
+	struct upload_options *o = call->opts;
+	struct job *j;
 	ehr_err e = { 0 };
-	int rc;
 
-	memset(&j, 0, sizeof(j));
-	tx_opts_init(&opts.tx);
-	opt_init(&p, "upload", argc, argv, cmd_upload_opts);
-	if (opt_parse(&p, &opts))
-		return EHR_EUSAGE;
-	patient = opts.patient;
-	manifest = opts.manifest;
-	j.title = opts.title;
-	j.type = opts.type;
-	j.store = opts.store;
-	jpath = opts.jpath;
-	window = opts.window;
-	j.tx = opts.tx;
-	j.l.keep_going = opts.keep_going;
-	j.dry_run = opts.dry_run;
-	if (!manifest == !patient)
+	if (!o->manifest == !o->patient)
 		return usage_error("upload", "give --patient ADDR with FILEs, or --manifest FILE");
-	if (manifest && p.npos)
+	if (o->manifest && call->npos)
 		return usage_error("upload", "a manifest names its files: no FILE arguments with --manifest");
-	if (patient && !p.npos)
+	if (o->patient && !call->npos)
 		return usage_error("upload", "give the FILEs or DIRs to upload");
-	j.on_chain = !strcmp(j.store, "chain");
-	if (!j.on_chain && strncmp(j.store, "dir:", 4))
-		return usage_error("upload", "--store is chain or dir:PATH, not '%s'", j.store);
-	j.window = window;
-	if (!(rc = job_collect(&j, manifest, patient, p.pos, p.npos, &e)) && !(rc = job_check(&j, &e)))
-		rc = upload_run(&j, jpath, &e);
-	upload_list_free(&j.l);
-	return rc ? report(&e) : 0;
+	if (strcmp(o->store, "chain") && strncmp(o->store, "dir:", 4))
+		return usage_error("upload", "--store is chain or dir:PATH, not '%s'", o->store);
+	if (!(j = o->j = calloc(1, sizeof(*j))))
+		return fail(EHR_EFAIL, "out of memory");
+	j->title = o->title;
+	j->type = o->type;
+	j->store = o->store;
+	j->tx = o->tx;
+	j->l.keep_going = o->keep_going;
+	j->dry_run = o->dry_run;
+	j->on_chain = !strcmp(j->store, "chain");
+	j->window = o->window;
+	if (job_collect(j, o->manifest, o->patient, call->pos, call->npos, &e) || job_check(j, &e))
+		return report(&e);
+	return 0;
+}
+
+static void upload_done(void *opts)
+{
+	struct upload_options *o = opts;
+
+	if (o->j)
+		upload_list_free(&o->j->l);
+	free(o->j);
+}
+
+static const struct upload_options upload_defaults = {
+	.store = "chain", .window = 250, .tx = TX_OPTS_DEFAULTS
+};
+
+const struct command_args cmd_upload_args = {
+	.opts = upload_opts, .size = sizeof(upload_defaults), .defaults = &upload_defaults,
+	.max_pos = -1, .check = upload_check, .done = upload_done,
+};
+
+int cmd_upload(const struct command_call *call)
+{
+	const struct upload_options *o = call->opts;
+	ehr_err e = { 0 };
+
+	return upload_run(call->x, o->j, o->jpath, &e) ? report(&e) : 0;
 }

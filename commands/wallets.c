@@ -14,7 +14,7 @@
 #include "wallet/keys/eth.h"
 #include "wallet/base/paths.h"
 
-const struct opt cmd_wallets_opts[] = {
+static const struct opt wallets_opts[] = {
 	{ 0 }
 };
 
@@ -117,21 +117,21 @@ static int remove_wallet(const char *name)
 	return 0;
 }
 
-int cmd_wallets(int argc, char **argv)
-{
-	struct opt_parser p;
+const struct command_args cmd_wallets_args = { .opts = wallets_opts, .max_pos = -1 };
 
-	opt_init(&p, "wallets", argc, argv, cmd_wallets_opts);
-	if (opt_parse(&p, NULL))
-		return EHR_EUSAGE;
-	if (p.npos == 0 || (p.npos == 1 && !strcmp(p.pos[0], "list")))
+int cmd_wallets(const struct command_call *call)
+{
+	int npos = call->npos;
+	char **pos = call->pos;
+
+	if (npos == 0 || (npos == 1 && !strcmp(pos[0], "list")))
 		return list();
-	if (!strcmp(p.pos[0], "remove") || !strcmp(p.pos[0], "rm")) {  /* rm: as in a shell */
-		if (p.npos != 2)
-			return usage_error("wallets", "'wallets %s' takes one wallet name", p.pos[0]);
-		return remove_wallet(p.pos[1]);
+	if (!strcmp(pos[0], "remove") || !strcmp(pos[0], "rm")) {  /* rm: as in a shell */
+		if (npos != 2)
+			return usage_error("wallets", "'wallets %s' takes one wallet name", pos[0]);
+		return remove_wallet(pos[1]);
 	}
-	if (p.npos == 1 && strcmp(p.pos[0], "list"))
-		return usage_error("wallets", "unknown subcommand '%s' (use list or remove)", p.pos[0]);
-	return usage_error("wallets", "unexpected argument '%s'", p.pos[p.npos - 1]);
+	if (npos == 1 && strcmp(pos[0], "list"))
+		return usage_error("wallets", "unknown subcommand '%s' (use list or remove)", pos[0]);
+	return usage_error("wallets", "unexpected argument '%s'", pos[npos - 1]);
 }

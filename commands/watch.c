@@ -35,9 +35,12 @@
 struct watch_args {
 	const char *exec, *from;
 	bool release, once;
+	/* --exec split into words (the check): exec_argv points into exec_copy */
+	char *exec_copy;
+	char *exec_argv[EXEC_ARGS_MAX + 1];
 };
 
-const struct opt cmd_watch_opts[] = {
+static const struct opt watch_opts[] = {
 	{ "exec", 0, "CMD", OV_FILE, "run CMD for each event, the event as JSON on its standard input",
 	  OPT_STR(struct watch_args, exec) },
 	{ "release", 0, NULL, OV_NONE, "answer access requests: release for active grants",
@@ -56,15 +59,13 @@ struct name_entry {
 
 struct watch {
 	const struct watch_args *a;
-	struct ctx x;                 /* node, registry, signer (cli/context.h) */
+	struct ctx *x;                /* node, registry, signer (set up by main) */
 	uint64_t chain_id;
 	char state_path[4096];
 	watch_state st;
 	watch_grants grants;
 	struct name_entry *names;
 	size_t nnames, capnames;
-	char *exec_copy;
-	char *exec_argv[EXEC_ARGS_MAX + 1];
 	struct tx_opts to;
 };
 
@@ -80,7 +81,7 @@ static const char *name_of(struct watch *w, const uint8_t addr[20])
 	for (i = 0; i < w->nnames; i++)
 		if (!memcmp(w->names[i].addr, addr, 20))
 			return w->names[i].name;
-	if (registry_account_of(w->x.c, w->x.registry, addr, &acct, NULL))
+	if (registry_account_of(w->x->c, w->x->registry, addr, &acct, NULL))
 		return "";  /* asked again next time */
 	if (array_grow((void **)&w->names, &w->capnames, w->nnames + 1, sizeof(*w->names)))
 		return "";
@@ -96,7 +97,7 @@ static const char *who(struct watch *w, const uint8_t addr[20], char *out, size_
 	char hex[43];
 	const char *name;
 
-	if (!memcmp(addr, w->x.s.address, 20))
+	if (!memcmp(addr, w->x->s.address, 20))
 		return "you";
 	eip55_format(addr, hex);
 	name = name_of(w, addr);
@@ -217,19 +218,19 @@ static void event_line(struct watch *w, const watch_event *ev, char *out, size_t
 
 /* CMD split at blanks into words, run without a shell: nothing in an
  * event reaches a shell, and the words are the user's own. */
-static int exec_split(struct watch *w, const char *cmd)
+static int exec_split(struct watch_args *a, const char *cmd)
 {
 	size_t n = 0;
 	char *tok, *save = NULL;
 
-	if (!(w->exec_copy = strdup(cmd)))
+	if (!(a->exec_copy = strdup(cmd)))
 		return -1;
-	for (tok = strtok_r(w->exec_copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+	for (tok = strtok_r(a->exec_copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
 		if (n == EXEC_ARGS_MAX)
 			return -1;
-		w->exec_argv[n++] = tok;
+		a->exec_argv[n++] = tok;
 	}
-	w->exec_argv[n] = NULL;
+	a->exec_argv[n] = NULL;
 	return n ? 0 : -1;
 }
 
@@ -282,7 +283,7 @@ static void run_exec(struct watch *w, const watch_event *ev, const char *json)
 
 	fflush(stdout);
 	if (pipe(fds) < 0 || (pid = fork()) < 0) {
-		warn("--exec: cannot start %s: %s", w->exec_argv[0], strerror(errno));
+		warn("--exec: cannot start %s: %s", w->a->exec_argv[0], strerror(errno));
 		return;
 	}
 	if (pid == 0) {
@@ -291,8 +292,8 @@ static void run_exec(struct watch *w, const watch_event *ev, const char *json)
 			_exit(127);
 		close(fds[0]);
 		exec_env(ev);
-		execvp(w->exec_argv[0], w->exec_argv);
-		fprintf(stderr, "ehr: warning: --exec: cannot run %s: %s\n", w->exec_argv[0], strerror(errno));
+		execvp(w->a->exec_argv[0], w->a->exec_argv);
+		fprintf(stderr, "ehr: warning: --exec: cannot run %s: %s\n", w->a->exec_argv[0], strerror(errno));
 		_exit(127);
 	}
 	close(fds[0]);
@@ -302,7 +303,7 @@ static void run_exec(struct watch *w, const watch_event *ev, const char *json)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		warn("--exec: %s ended with status %d for the %s event in block %llu", w->exec_argv[0],
+		warn("--exec: %s ended with status %d for the %s event in block %llu", w->a->exec_argv[0],
 		     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
 		     watch_kind_name(ev->kind), (unsigned long long)ev->block);
 }
@@ -326,7 +327,7 @@ static int save_state(struct watch *w, const char *line, ehr_err *e)
 {
 	struct shown_line l = { line };
 
-	return watch_state_save(w->state_path, w->chain_id, w->x.registry, w->x.s.address, &w->st,
+	return watch_state_save(w->state_path, w->chain_id, w->x->registry, w->x->s.address, &w->st,
 				line ? show_line : NULL, &l, e);
 }
 
@@ -343,8 +344,8 @@ static int handle(struct watch *w, const watch_event *ev, ehr_err *e)
 	size_t n;
 	int rc;
 
-	if (w->a->release && ev->kind == WATCH_ACCESS_REQUESTED && !memcmp(ev->patient, w->x.s.address, 20)) {
-		rc = release_by_policy(w->x.c, w->x.registry, &w->x.s, ev, who(w, ev->party, name, sizeof(name)),
+	if (w->a->release && ev->kind == WATCH_ACCESS_REQUESTED && !memcmp(ev->patient, w->x->s.address, 20)) {
+		rc = release_by_policy(w->x->c, w->x->registry, &w->x->s, ev, who(w, ev->party, name, sizeof(name)),
 				       &w->to, &outcome, &n, e);
 		if (rc == EHR_ENODE)
 			return rc;
@@ -361,7 +362,7 @@ static int handle(struct watch *w, const watch_event *ev, ehr_err *e)
 	cJSON_Delete(o);
 	if (!json)
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
-	if (w->exec_argv[0])
+	if (w->a->exec_argv[0])
 		run_exec(w, ev, json);
 	if (!g.json)
 		event_line(w, ev, line, sizeof(line));
@@ -397,7 +398,7 @@ static int check_expiring(struct watch *w, uint64_t head, ehr_err *e)
 	size_t n = 0, before = w->st.n_warned;
 	int rc;
 
-	if ((rc = chain_block_time(w->x.c, head, &now, e)) ||
+	if ((rc = chain_block_time(w->x->c, head, &now, e)) ||
 	    (rc = watch_expiring(&w->grants, &w->st, now, head, &evs, &n, e)))
 		return rc;
 	rc = handle_all(w, evs, n, e);
@@ -417,14 +418,14 @@ static int step(struct watch *w, bool *caught_up, ehr_err *e)
 	int rc;
 
 	*caught_up = false;
-	if ((rc = chain_head(w->x.c, &head, e)))
+	if ((rc = chain_head(w->x->c, &head, e)))
 		return rc;
 	if (w->st.block > head) {
 		*caught_up = true;
 		return 0;
 	}
 	to = head - w->st.block >= WATCH_RANGE ? w->st.block + WATCH_RANGE - 1 : head;
-	if ((rc = watch_scan(w->x.c, w->x.registry, w->x.s.address, w->st.block, to, &evs, &n, &skipped, e)))
+	if ((rc = watch_scan(w->x->c, w->x->registry, w->x->s.address, w->st.block, to, &evs, &n, &skipped, e)))
 		return rc;
 	rc = handle_all(w, evs, n, e);
 	watch_events_free(evs, n);
@@ -482,9 +483,9 @@ static int start_block(struct watch *w, ehr_err *e)
 	bool found;
 	int rc;
 
-	if ((rc = watch_state_path(w->chain_id, w->x.registry, w->x.s.address, w->state_path,
+	if ((rc = watch_state_path(w->chain_id, w->x->registry, w->x->s.address, w->state_path,
 				   sizeof(w->state_path), e)) ||
-	    (rc = watch_state_load(w->state_path, w->chain_id, w->x.registry, w->x.s.address, &w->st, &found, e)))
+	    (rc = watch_state_load(w->state_path, w->chain_id, w->x->registry, w->x->s.address, &w->st, &found, e)))
 		return rc;
 	if (w->a->from) {
 		char *end;
@@ -499,7 +500,7 @@ static int start_block(struct watch *w, ehr_err *e)
 	}
 	if (found)
 		return 0;
-	if ((rc = chain_head(w->x.c, &head, e)))
+	if ((rc = chain_head(w->x->c, &head, e)))
 		return rc;
 	w->st.block = head + 1;
 	note("watching from block %llu on (--from 0 for everything before)", (unsigned long long)w->st.block);
@@ -510,48 +511,54 @@ static int setup(struct watch *w, ehr_err *e)
 {
 	int rc;
 
-	if ((rc = ctx_open(&w->x, e)) || (rc = chain_check_id(w->x.c, e)))
+	if ((rc = chain_check_id(w->x->c, e)))
 		return rc;
-	w->chain_id = chain_chain_id(w->x.c);
+	w->chain_id = chain_chain_id(w->x->c);
 	if (w->a->release) {
-		if ((rc = signer_unlock(&w->x.s, e)))
+		if ((rc = signer_unlock(&w->x->s, e)))
 			return rc;
 		g.yes = true;  /* --release is the consent: nobody is there to ask */
 	}
 	if ((rc = start_block(w, e)))
 		return rc;
-	return watch_grants_load(w->x.c, w->x.registry, w->x.s.address, w->st.block ? w->st.block - 1 : 0,
+	return watch_grants_load(w->x->c, w->x->registry, w->x->s.address, w->st.block ? w->st.block - 1 : 0,
 				 &w->grants, e);
 }
 
-int cmd_watch(int argc, char **argv)
+static int watch_check(const struct command_call *call)
 {
-	struct opt_parser p;
-	struct watch_args a;
+	struct watch_args *a = call->opts;
+
+	if (a->exec && exec_split(a, a->exec))
+		return usage_error("watch", "--exec wants a command of at most %d words", EXEC_ARGS_MAX);
+	return 0;
+}
+
+static void watch_done(void *opts)
+{
+	free(((struct watch_args *)opts)->exec_copy);
+}
+
+const struct command_args cmd_watch_args = {
+	.opts = watch_opts, .size = sizeof(struct watch_args), .wrong_count = "'watch' takes no arguments",
+	.check = watch_check, .done = watch_done,
+};
+
+int cmd_watch(const struct command_call *call)
+{
 	struct watch w;
 	ehr_err e = { 0 };
 	int rc;
 
-	memset(&a, 0, sizeof(a));
 	memset(&w, 0, sizeof(w));
-	opt_init(&p, "watch", argc, argv, cmd_watch_opts);
-	if (opt_parse(&p, &a))
-		return EHR_EUSAGE;
-	if (p.npos)
-		return usage_error("watch", "'watch' takes no arguments");
-	w.a = &a;
+	w.a = call->opts;
+	w.x = call->x;
 	tx_opts_init(&w.to);
-	if (a.exec && exec_split(&w, a.exec)) {
-		free(w.exec_copy);
-		return usage_error("watch", "--exec wants a command of at most %d words", EXEC_ARGS_MAX);
-	}
 	follow_signals();
 	if (!(rc = setup(&w, &e)))
 		rc = follow(&w, &e);
 	watch_state_free(&w.st);
 	watch_grants_free(&w.grants);
 	free(w.names);
-	free(w.exec_copy);
-	ctx_close(&w.x);
 	return rc ? report(&e) : 0;
 }

@@ -46,6 +46,8 @@ printf '{"resourceType":"Patient","id":"p1","name":[{"family":"Doe"}]}' | put fh
 printf '\357\273\277{"resourceType":"Observation","status":"final","valueQuantity":{"value":1.50}}' | put fhir bom
 printf '{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","id":"a"}},{"fullUrl":"urn:x"},{"resource":{"resourceType":"Condition"}}]}' | put fhir bundle
 printf '{"a":[1,2,{"b":null}]}' | put fhir not-fhir
+printf '{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:1","resource":{"resourceType":"Patient","id":"p1","identifier":[{"value":"MRN1"}],"name":[{"family":"Doe"}],"birthDate":"1930-01-02","address":[{"line":["1 Main"],"postalCode":"03601"}],"text":{"div":"<div>Doe</div>"}}},{"resource":{"resourceType":"Observation","status":"final","subject":{"reference":"urn:uuid:1","display":"Doe"},"issued":"2024-03-01T10:00:00Z","valueAge":{"value":95,"code":"a"}}}]}' | put fhir_deid bundle
+printf '{"resourceType":"Encounter","period":{"start":"2024-03-12T08:30:00-05:00"},"subject":{"reference":"http://x/fhir/Patient/9/_history/2"}}' | put fhir_deid encounter
 
 printf '  Abandon abandon ABANDON abandon abandon abandon\tabandon abandon abandon abandon abandon about\n' | put bip39 spaced
 printf 'abandon abandn abandon abandon abandon abandon abandon abandon abandon abandon abandon about' | put bip39 typo

@@ -333,4 +333,16 @@ grep_err "says calldata cannot be deleted" "cannot be deleted"
 check_exit "list --all shows erased ones" 0 "$EHR" --wallet alice record list --all
 if grep -q "(erased)" "$E2E_OUT"; then ok "marked erased"; else fail "$(cat "$E2E_OUT")"; fi
 
+## main sets each command up once: one read of the wallet file a run
+if strace -o /dev/null true 2> /dev/null; then
+	for args in "address" "balance" "register --show" "record list" "record verify --all" "grant list" \
+		"audit" "audit verify" "sign hello" "export --keystore $T/once.json --keystore-passphrase-file $T/pw -f"; do
+		# shellcheck disable=SC2086 # the words of args, split on purpose
+		strace -f -e trace=openat -o "$T/strace" "$EHR" --wallet alice $args > /dev/null 2>&1
+		check_eq "'${args%% --*}' reads the wallet file once" "$(grep -c 'wallets/alice\.json' "$T/strace")" 1
+	done
+else
+	echo "skip - strace is not installed: the wallet file's reads not counted"
+fi
+
 finish

@@ -50,10 +50,8 @@ int consent_call_grant_access(const uint8_t grantee[20], uint64_t expiry, uint8_
 int consent_call_add_records(uint64_t grant_id, const uint64_t *record_ids, size_t n,
 			     uint8_t **data, size_t *len, ehr_err *e)
 {
-	return registry_encode("addGrantKeys(uint256,uint256[],bytes[])",
-			       abi_tuple(3, abi_uint64(grant_id), registry_id_array(record_ids, n),
-					 abi_array_new()),
-			       data, len, e);
+	return registry_encode_keyed("addGrantKeys(uint256,uint256[],bytes[])", grant_id, record_ids,
+				     NULL, 0, n, data, len, e);
 }
 
 int consent_call_request_access(const uint8_t patient[20], uint64_t grant_id,
@@ -70,10 +68,8 @@ int consent_call_release(uint64_t request_id, const uint64_t *record_ids,
 			 const uint8_t *const *sealed, size_t sealed_len, size_t n,
 			 uint8_t **data, size_t *len, ehr_err *e)
 {
-	return registry_encode("release(uint256,uint256[],bytes[])",
-			       abi_tuple(3, abi_uint64(request_id), registry_id_array(record_ids, n),
-					 registry_key_array(sealed, sealed_len, n)),
-			       data, len, e);
+	return registry_encode_keyed("release(uint256,uint256[],bytes[])", request_id, record_ids,
+				     sealed, sealed_len, n, data, len, e);
 }
 
 int consent_call_deny_access(uint64_t request_id, uint8_t **data, size_t *len, ehr_err *e)
@@ -112,10 +108,8 @@ int consent_call_approve_grant(uint64_t grant_request_id, const uint64_t *record
 			       const uint8_t *const *sealed, size_t sealed_len, size_t n,
 			       uint8_t **data, size_t *len, ehr_err *e)
 {
-	return registry_encode("approveGrant(uint256,uint256[],bytes[])",
-			       abi_tuple(3, abi_uint64(grant_request_id), registry_id_array(record_ids, n),
-					 registry_key_array(sealed, sealed_len, sealed ? n : 0)),
-			       data, len, e);
+	return registry_encode_keyed("approveGrant(uint256,uint256[],bytes[])", grant_request_id,
+				     record_ids, sealed, sealed_len, n, data, len, e);
 }
 
 int consent_records_hash(const uint64_t *record_ids, size_t n, uint8_t out[32], ehr_err *e)

@@ -565,6 +565,15 @@ int registry_encode(const char *sig, abi_value *args, uint8_t **data, size_t *le
 	return rc;
 }
 
+int registry_encode_keyed(const char *sig, uint64_t id, const uint64_t *record_ids,
+			  const uint8_t *const *sealed, size_t sealed_len, size_t n,
+			  uint8_t **data, size_t *len, ehr_err *e)
+{
+	return registry_encode(sig, abi_tuple(3, abi_uint64(id), registry_id_array(record_ids, n),
+					      registry_key_array(sealed, sealed_len, sealed ? n : 0)),
+			       data, len, e);
+}
+
 int registry_call_grant(const uint8_t grantee[20], uint64_t expiry, uint8_t flags,
 			const uint64_t *record_ids, const uint8_t *const *sealed_keys,
 			size_t sealed_len, size_t n, uint8_t **data, size_t *len, ehr_err *e)
@@ -579,9 +588,8 @@ int registry_call_add_grant_keys(uint64_t grant_id, const uint64_t *record_ids,
 				 const uint8_t *const *sealed_keys, size_t sealed_len, size_t n,
 				 uint8_t **data, size_t *len, ehr_err *e)
 {
-	return registry_encode("addGrantKeys(uint256,uint256[],bytes[])",
-		      abi_tuple(3, abi_uint64(grant_id), registry_id_array(record_ids, n),
-				registry_key_array(sealed_keys, sealed_len, n)), data, len, e);
+	return registry_encode_keyed("addGrantKeys(uint256,uint256[],bytes[])", grant_id, record_ids,
+				     sealed_keys, sealed_len, n, data, len, e);
 }
 
 int registry_call_revoke(uint64_t grant_id, uint8_t **data, size_t *len, ehr_err *e)

@@ -55,6 +55,13 @@ int registry_view_read(chain *c, const uint8_t registry[20], const char *sig, st
 /* Call data of sig with args (taken and freed; NULL: out of memory). */
 int registry_encode(const char *sig, struct abi_value *args, uint8_t **data, size_t *len, ehr_err *e);
 
+/* Call data of sig, a function of (uint256 id, uint256[] recordIds,
+ * bytes[] keys) as addGrantKeys, release and approveGrant are: the n
+ * records' keys of sealed_len bytes each, or none when sealed is NULL. */
+int registry_encode_keyed(const char *sig, uint64_t id, const uint64_t *record_ids,
+			  const uint8_t *const *sealed, size_t sealed_len, size_t n,
+			  uint8_t **data, size_t *len, ehr_err *e);
+
 /* uint256[] of ids, and bytes[] of n keys of len bytes each (NULL when
  * memory runs out). */
 struct abi_value *registry_id_array(const uint64_t *ids, size_t n);
