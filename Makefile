@@ -14,7 +14,7 @@ DESTDIR     ?=
 
 BUILD ?= build
 CC    ?= cc
-PKGS   = libsodium libsecp256k1 libcurl libcjson libqrencode libcrypto libpng zlib
+PKGS   = libsodium libsecp256k1 libcurl libcjson libqrencode libcrypto libpng zlib zbar
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CFLAGS ?= -O2 -g
@@ -144,8 +144,11 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libehr.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libehr.a $(LIBS)
 $(BUILD)/tests/test_rpc: | $(BUILD)/tests/tools/badnode
 
-# test_qr and test_table test cli/ objects, which are not in libehr.a: they link them too.
+# test_qr, test_table and the qrpng tool use cli/ objects, which are not in libehr.a: they link them too.
 $(BUILD)/tests/test_qr: tests/unit/test_qr.c $(BUILD)/cli/qr.o $(BUILD)/libehr.a tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/cli/qr.o $(BUILD)/libehr.a $(LIBS)
+$(BUILD)/tests/tools/qrpng: tests/tools/qrpng.c $(BUILD)/cli/qr.o $(BUILD)/libehr.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/cli/qr.o $(BUILD)/libehr.a $(LIBS)
 $(BUILD)/tests/test_table: tests/unit/test_table.c $(BUILD)/cli/table.o $(BUILD)/libehr.a tests/unit/tap.h

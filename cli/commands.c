@@ -62,7 +62,7 @@ const struct command commands[] = {
 	{ "revoke", RUN(revoke), "end a grant at once",
 	  "GRANT_ID", W | U | N | R, NULL },
 	{ "access", RUN(access), "open a grant: check it, log the access, fetch, verify and decrypt",
-	  "(URI | - | GRANT_ID)", W | U | N | R | STAGED, NULL },
+	  "(- | @1 | URI | GRANT_ID) @", W | U | N | R | STAGED, NULL },
 	{ "request", RUN(request), "ask a patient for access; list, approve or deny what is asked of you",
 	  "@\nlist\napprove ID\ndeny ID", W | U | N | R, "list approve deny" },
 	{ "contacts", RUN(contacts), "names you give to addresses, and the encryption keys you checked (pinned)",

@@ -5,9 +5,12 @@
 #include "cli/ehr.h"
 #include "cli/context.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -138,6 +141,22 @@ static void read_environment(void)
 	g.color = isatty(STDOUT_FILENO) && !(v && *v);  /* an empty NO_COLOR does not count */
 }
 
+/* A command that reads a wallet (accounts --add and address --path unlock
+ * it too) or may unlock one will hold secrets in memory: no
+ * core file may carry them to disk (RLIMIT_CORE 0, hard limit too), and
+ * no other process of the same user may read them (ptrace,
+ * /proc/PID/mem, /proc/PID/environ), which the kernel allows only to a
+ * dumpable process. Refused, the command does not run. */
+static int keep_secrets_in_memory(void)
+{
+	const struct rlimit no_core = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &no_core) || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		return fail(EHR_EFAIL, "cannot keep secrets out of core files and debuggers: %s",
+			    strerror(errno));
+	return 0;
+}
+
 /* 0 when call has as many operands as cmd takes, else the usage error's
  * exit status. */
 static int count_operands(const struct command *cmd, const struct command_call *call)
@@ -239,6 +258,8 @@ int main(int argc, char **argv)
 		command_usage(cmd, false);
 		return 0;
 	}
+	if ((cmd->flags & (CMD_NEEDS_WALLET | CMD_NEEDS_UNLOCK)) && (rc = keep_secrets_in_memory()))
+		return rc;
 	rc = command_run(cmd, argc - 1, argv + 1);
 	if (fflush(stdout) || ferror(stdout))
 		return rc ? rc : fail(EHR_EFAIL, "cannot write to standard output");

@@ -14,7 +14,7 @@
 
 struct party_entry {
 	uint8_t addr[20];
-	char name[REG_NAME_MAX + 1];   /* the registered name, sanitised; "" none */
+	char name[REG_NAME_MAX + 1];   /* the registered name, cleaned; "" none */
 };
 
 struct parties {
@@ -75,16 +75,11 @@ static struct party_entry *add(struct parties *p, const uint8_t addr[20])
 	return n;
 }
 
-/* The registered name, shown as printable ASCII ('?' for anything else:
- * a name is its owner's bytes). */
+/* The registered name, already cleaned where it is read
+ * (registry_account_of, text_clean): a name is its owner's bytes. */
 static void take_name(struct party_entry *n, const registry_account *a)
 {
-	size_t i;
-
 	snprintf(n->name, sizeof(n->name), "%s", a->registered ? a->name : "");
-	for (i = 0; n->name[i]; i++)
-		if ((unsigned char)n->name[i] < 0x20 || (unsigned char)n->name[i] > 0x7e)
-			n->name[i] = '?';
 }
 
 void parties_prefetch(struct parties *p, const uint8_t (*addrs)[20], size_t n)

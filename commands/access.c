@@ -28,6 +28,7 @@
 #include "wallet/base/amount.h"
 #include "wallet/base/array.h"
 #include "wallet/base/fileio.h"
+#include "wallet/base/qr_image.h"
 #include "wallet/chain/rpc.h"
 #include "wallet/registry/consent.h"
 #include "wallet/registry/grant_uri.h"
@@ -36,13 +37,15 @@
 #include "wallet/registry/records.h"
 
 struct access_options {
-	const char *dir, *passfile, *wait;
+	const char *dir, *passfile, *wait, *qr_image;
 	bool force, new_only;
 	struct tx_opts tx;
 	uint64_t wait_s;             /* --wait (the check) */
 };
 
 static const struct opt access_opts[] = {
+	{ "qr-image", 0, "FILE", OV_FILE, "read the grant from the QR code in a PNG image (a photo, a screenshot)",
+	  OPT_STR(struct access_options, qr_image), .alt = 1 },
 	{ "output", 'o', "DIR", OV_DIR, "write the records into DIR (default: the current directory)",
 	  OPT_STR(struct access_options, dir) },
 	{ "passcode-file", 0, "FILE", OV_FILE, "the passcode of a passcode grant, from FILE",
@@ -60,9 +63,13 @@ static const struct opt access_opts[] = {
 #define URI_LINE_MAX 1024
 #define ACCESS_POLL_MS 250 /* a new block is looked for this often while waiting */
 
-/* The grant to open: an id, a URI, or "-" for a URI on standard input (a
- * QR scanner piping in). key32 receives a bearer key. */
-static int read_grant(const char *arg, grant_uri *u, uint8_t *key32, bool *is_uri, ehr_err *e)
+/* The grant to open: the QR code in the PNG image qr_image (when not
+ * NULL), "-" for a URI on standard input (a QR scanner piping in), an id
+ * or a URI. The first two keep a bearer key off the command line, where
+ * /proc/PID/cmdline and shell history show it. key32 receives a bearer
+ * key. */
+static int read_grant(const char *arg, const char *qr_image, grant_uri *u, uint8_t *key32, bool *is_uri,
+		      ehr_err *e)
 {
 	char *line = NULL;
 	size_t len;
@@ -70,11 +77,18 @@ static int read_grant(const char *arg, grant_uri *u, uint8_t *key32, bool *is_ur
 
 	memset(u, 0, sizeof(*u));
 	*is_uri = true;
-	if (!strcmp(arg, "-")) {
-		if ((rc = fd_read_secret(STDIN_FILENO, URI_LINE_MAX, &line, &len, e)))
+	if (qr_image || !strcmp(arg, "-")) {
+		if ((rc = qr_image ? qr_image_read(qr_image, URI_LINE_MAX, &line, &len, e)
+				   : fd_read_secret(STDIN_FILENO, URI_LINE_MAX, &line, &len, e)))
 			return rc;
 		rc = grant_uri_parse(line, u, key32, e);
 		sodium_free(line);
+		if (rc && qr_image) {
+			char why[sizeof(e->msg)];
+
+			snprintf(why, sizeof(why), "%s", e->msg);
+			ehr_fail(e, rc, "the QR code in %s is no grant: %s", qr_image, why);
+		}
 		return rc;
 	}
 	if (!opt_id(arg, &u->grant_id)) {
@@ -113,12 +127,12 @@ struct opening {
 
 /* The grant named by arg, on the node of its chain: refused when it is
  * revoked or expired. */
-static int access_find(struct opening *x, const char *arg, ehr_err *e)
+static int access_find(struct opening *x, const char *arg, const char *qr_image, ehr_err *e)
 {
 	uint64_t chain_id;
 	int rc;
 
-	if ((rc = read_grant(arg, &x->u, x->key32, &x->is_uri, e)))
+	if ((rc = read_grant(arg, qr_image, &x->u, x->key32, &x->is_uri, e)))
 		return rc;
 	if (x->is_uri)
 		memcpy(x->registry, x->u.registry, 20);
@@ -610,6 +624,11 @@ static int access_check(const struct command_call *call)
 	struct access_options *o = call->opts;
 	ehr_err e = { 0 };
 
+	if (o->qr_image && call->npos)
+		return usage_error("access", "--qr-image gives the grant: no URI, '-' or id with it");
+	if (!o->qr_image && call->npos != 1)
+		return usage_error("access", "give the grant: '-' to read its URI from standard input, "
+				   "--qr-image FILE to read its QR code, or its URI or id");
 	return o->wait && duration_parse(o->wait, &o->wait_s, &e) ? report(&e) : 0;
 }
 
@@ -617,8 +636,8 @@ static const struct access_options access_defaults = { .dir = ".", .tx = TX_OPTS
 
 const struct command_args cmd_access_args = {
 	.opts = access_opts, .size = sizeof(access_defaults), .defaults = &access_defaults,
-	.min_pos = 1, .max_pos = 1,
-	.wrong_count = "give the grant: a URI from its QR code, '-' to read one, or an id",
+	.min_pos = 0, .max_pos = 1,
+	.wrong_count = "give the grant once: its URI, '-' to read one, --qr-image FILE, or an id",
 	.check = access_check,
 };
 
@@ -642,7 +661,7 @@ int cmd_access(const struct command_call *call)
 	x.dkey = sodium_malloc(32);
 	if (!x.key32 || !x.secret || !x.bpriv || !x.xsk || !x.dkey)
 		rc = ehr_fail(&e, EHR_EFAIL, "out of secure memory");
-	else if (!(rc = access_find(&x, call->pos[0], &e)) && !(rc = access_keys(&x, o->passfile, &e)) &&
+	else if (!(rc = access_find(&x, call->npos ? call->pos[0] : NULL, o->qr_image, &e)) && !(rc = access_keys(&x, o->passfile, &e)) &&
 		 !(rc = access_readable(&x, &e)) && !(rc = access_out_check(dir, o->force, &e)) &&
 		 !(rc = access_skip_fetched(&x, dir, o->new_only, o->force, &e)) && !(rc = access_own_keys(&x, &e)) &&
 		 (!x.n || (!(rc = access_open(&x, &o->tx, o->wait_s, &e)) && !(rc = dir_ensure(dir, 0700, &e))))) {

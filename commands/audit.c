@@ -24,6 +24,7 @@
 #include "wallet/base/array.h"
 #include "wallet/base/fileio.h"
 #include "wallet/base/hex.h"
+#include "wallet/base/text.h"
 #include "wallet/chain/abi.h"
 #include "wallet/keys/eth.h"
 #include "wallet/registry/fhir_audit.h"

@@ -51,10 +51,10 @@ static const struct opt invoice_opts[] = {
 	  OPT_FLAG(struct invoice_args, native), .forms = OPT_IN(0), .alt = 1 },
 	{ "due", 0, "TIME", OV_NONE, "issue: due by a date (2026-12-31) or after a while (30d); informative",
 	  OPT_STR(struct invoice_args, due), .forms = OPT_IN(0) },
-	{ "memo", 0, "TEXT", OV_NONE, "issue: a note sealed to the patient (only they can read it)",
-	  OPT_STR(struct invoice_args, memo), .forms = OPT_IN(0), .alt = 2 },
-	{ "memo-file", 0, "FILE", OV_FILE, "issue: the memo from a file (kept out of the process list)",
+	{ "memo-file", 0, "FILE", OV_FILE, "issue: a note sealed to the patient (only they can read it), from FILE",
 	  OPT_STR(struct invoice_args, memo_file), .forms = OPT_IN(0), .alt = 2 },
+	{ "memo", 0, "TEXT", OV_NONE, "issue: the note as an argument (other users see it: prefer --memo-file)",
+	  OPT_STR(struct invoice_args, memo), .forms = OPT_IN(0), .alt = 2 },
 	{ "open", 0, NULL, OV_NONE, "list: only invoices still open",
 	  OPT_FLAG(struct invoice_args, open), .forms = OPT_IN(1) },
 	TX_OPTS_IN(struct invoice_args, tx, OPT_IN(0) | OPT_IN(2) | OPT_IN(3)),
@@ -130,20 +130,6 @@ static int due_parse(const char *s, uint64_t now, uint64_t *due, ehr_err *e)
 	if (*due <= now)
 		return ehr_fail(e, EHR_EUSAGE, "--due %s is not in the future (the chain's time is %llu)", s,
 				(unsigned long long)now);
-	return 0;
-}
-
-static int read_memo_file(const char *path, char **memo, ehr_err *e)
-{
-	size_t len;
-	int rc;
-
-	if ((rc = file_read_all(path, INVOICE_MEMO_MAX + 2, memo, &len, e)))
-		return rc;
-	while (len && ((*memo)[len - 1] == '\n' || (*memo)[len - 1] == '\r'))
-		(*memo)[--len] = '\0';
-	if (strlen(*memo) != len)
-		return ehr_fail(e, EHR_EUSAGE, "%s holds a NUL byte: the memo is text", path);
 	return 0;
 }
 
@@ -287,6 +273,7 @@ static int issue_check(const struct command_call *call)
 {
 	struct invoice_args *a = call->opts;
 	const char *memo;
+	size_t len;
 	ehr_err e = { 0 };
 
 	if (call->npos)
@@ -297,7 +284,7 @@ static int issue_check(const struct command_call *call)
 		return usage_error("invoice", "give --token or --native, not both");
 	if (a->memo && a->memo_file)
 		return usage_error("invoice", "give --memo or --memo-file, not both");
-	if (a->memo_file && read_memo_file(a->memo_file, &a->memo_buf, &e))
+	if (a->memo_file && file_read_text(a->memo_file, INVOICE_MEMO_MAX + 2, "memo", &a->memo_buf, &len, &e))
 		return report(&e);
 	memo = a->memo_buf ? a->memo_buf : a->memo;
 	if (memo && !*memo)

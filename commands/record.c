@@ -34,8 +34,10 @@
 #include "wallet/registry/records.h"
 #include "wallet/registry/ingest.h"
 
+#define RECORD_TITLE_FILE_MAX 4096 /* a title file's bytes; the title keeps 511 */
+
 struct args {
-	const char *title, *type, *media, *store, *out, *fhir, *issuer_keys, *passcode_file;
+	const char *title, *title_file, *type, *media, *store, *out, *fhir, *issuer_keys, *passcode_file;
 	bool split, force, all, wide, unverified, deidentify;
 	struct tx_opts tx;
 	/* what the checks found */
@@ -43,12 +45,15 @@ struct args {
 	uint64_t id;                 /* get, erase */
 	bool on_chain;               /* add: --store chain */
 	struct incoming *ins;        /* add: the files, read and checked */
+	char *title_buf;             /* add: --title-file's text */
 	size_t n, cap;
 };
 
 static const struct opt record_opts[] = {
-	{ "title", 0, "TITLE", OV_NONE, "add: the record's title (default: the file name)",
-	  OPT_STR(struct args, title), .forms = OPT_IN(0) },
+	{ "title-file", 0, "FILE", OV_FILE, "add: the record's title, from FILE (default: the file name)",
+	  OPT_STR(struct args, title_file), .forms = OPT_IN(0), .alt = 2 },
+	{ "title", 0, "TITLE", OV_NONE, "add: the title as an argument (other users see it: prefer --title-file)",
+	  OPT_STR(struct args, title), .forms = OPT_IN(0), .alt = 2 },
 	{ "type", 0, "TYPE", OV_NONE, "add: the record's type (default: the FHIR resourceType); list: only this type",
 	  OPT_STR(struct args, type), .forms = OPT_IN(0) | OPT_IN(1) },
 	{ "media-type", 0, "TYPE", OV_NONE, "add: the media type (default: from the file name)",
@@ -223,21 +228,30 @@ static bool any_signed(const uint8_t (*hashes)[32], size_t n)
 static int add_check(const struct command_call *call)
 {
 	struct args *a = call->opts;
+	size_t len;
 	ehr_err e = { 0 };
 	size_t i;
 
 	if (!call->npos)
 		return usage_error("record", "'record add' needs at least one FILE");
-	if (a->title && call->npos > 1)
-		return usage_error("record", "--title names one record: give one FILE with it");
+	if (a->title && a->title_file)
+		return usage_error("record", "give --title-file or --title, not both");
+	if ((a->title || a->title_file) && call->npos > 1)
+		return usage_error("record", "--title%s names one record: give one FILE with it",
+				   a->title_file ? "-file" : "");
 	a->on_chain = !strcmp(a->store, "chain");
 	if (!a->on_chain && strncmp(a->store, "dir:", 4))
 		return usage_error("record", "--store is chain or dir:PATH, not '%s'", a->store);
 	if (!a->on_chain && records_store_check(a->store, &e))
 		return report(&e);
+	if (a->title_file && file_read_text(a->title_file, RECORD_TITLE_FILE_MAX, "title", &a->title_buf, &len, &e))
+		return report(&e);
+	if (a->title_buf && !len)
+		return fail(EHR_EUSAGE, "%s holds no title", a->title_file);
 	/* every file, card and link */
 	{
-		struct record_in in = { a->title, a->split, a->issuer_keys, a->unverified, a->passcode_file };
+		struct record_in in = { a->title_buf ? a->title_buf : a->title, a->split, a->issuer_keys,
+					 a->unverified, a->passcode_file };
 
 		if (record_in_collect(&in, call->pos, call->npos, &a->ins, &a->n, &a->cap, &e))
 			return report(&e);
@@ -381,15 +395,6 @@ static void author_text(struct list_state *ls, const uint8_t addr[20], char *out
 		parties_label(ls->parties, addr, out, cap);
 }
 
-/* s with control characters shown as '?': a title is whatever its author
- * wrote, and a terminal must not take it for commands. */
-static void printable(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < ' ' || *s == 0x7f)
-			*s = '?';
-}
-
 /* What the listing says of a card's issuer. */
 static const char *issuer_status(const envelope_meta *meta)
 {
@@ -412,8 +417,6 @@ static int list_row(struct list_state *ls, const registry_record *r, const envel
 	if (meta->issuer[0])
 		snprintf(title + strlen(title), sizeof(title) - strlen(title), " (issuer %s: %s)", meta->issuer,
 			 issuer_status(meta));
-	printable(type);
-	printable(title);
 	return table_add(ls->t, cells);
 }
 
@@ -989,6 +992,7 @@ static void record_done(void *opts)
 	for (i = 0; i < a->n; i++)
 		ingest_free(&a->ins[i]);
 	free(a->ins);
+	free(a->title_buf);
 }
 
 static const struct args record_defaults = { .store = "chain", .tx = TX_OPTS_DEFAULTS };

@@ -8,8 +8,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 corpus=fuzz/corpus
-pkgs="libsodium libsecp256k1 libcurl libcjson libqrencode libcrypto libpng zlib"
-make -s build/libehr.a
+pkgs="libsodium libsecp256k1 libcurl libcjson libqrencode libcrypto libpng zlib zbar"
+make -s build/libehr.a build/tests/tools/qrpng
 mkdir -p build/fuzz-seeds "$corpus"
 # shellcheck disable=SC2046
 ${CC:-cc} -std=c11 -D_GNU_SOURCE -I. $(pkg-config --cflags $pkgs) -O1 -g \
@@ -68,5 +68,26 @@ printf '2026-11-22 14:30' | put duration date-time
 printf '1700000000' | put duration seconds
 
 printf '0x5fbdb2315678afecb367f032d93f642f64180aa3' | put eip55 lower
+
+# QR codes as ehr grant --qr-png writes them (tests/tools/qrpng), and a blank page
+qr_seed() { # NAME TEXT
+	mkdir -p "$corpus/qr_image"
+	build/tests/tools/qrpng "$2" "$corpus/qr_image/$1"
+}
+qr_seed plain 'ehr://grant/31337/0x5FbDB2315678afecb367f032d93F642f64180aa3/4?patient=0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
+qr_seed bearer 'ehr://grant/31337/0x5FbDB2315678afecb367f032d93F642f64180aa3/7#k=3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA&p=1'
+qr_seed other 'shc:/5676290952432060346029243740'
+python3 -c '
+import struct, sys, zlib
+w = h = 40
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+raw = b"".join(b"\0" + b"\xff" * w for _ in range(h))
+sys.stdout.buffer.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+	+ chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))' | put qr_image blank
+
+# text_clean: byte 0 is the flags and the room (fuzz_text_clean.c)
+printf '\000scan\342\200\256fdp.exe \302\23331m\342\201\246' | put text_clean bidi
+printf '\001Zo\303\253 <Dr. A & B>\033[2J' | put text_clean ascii-name
+printf '\012\346\235\261\344\272\254 \360\237\230\200 \300\257\355\240\200' | put text_clean cut-utf8
 
 echo "seeds in $corpus: $(find "$corpus" -type f | wc -l) files, $(du -sk "$corpus" | cut -f1) KiB"

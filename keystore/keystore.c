@@ -279,6 +279,8 @@ static cJSON *header_json(const keystore *ks)
 	cJSON_AddNumberToObject(kdf, "opslimit", (double)ks->opslimit);
 	cJSON_AddNumberToObject(kdf, "memlimit", (double)ks->memlimit);
 	hexstr(kdf, "salt", ks->salt, sizeof(ks->salt));
+	if (ks->has_check)
+		hexstr(kdf, "check", ks->check, sizeof(ks->check));
 	cipher = cJSON_AddObjectToObject(h, "cipher");
 	cJSON_AddStringToObject(cipher, "name", CIPHER_NAME);
 	hexstr(cipher, "nonce", ks->nonce, sizeof(ks->nonce));
@@ -308,6 +310,15 @@ static void checksum(const char *ad, const char *ct_hex, uint8_t out[32])
 	crypto_generichash_final(&st, out, 32);
 }
 
+/* The key check of an Argon2id key: a MAC of a fixed text under the key,
+ * so it says whether a passphrase is right and nothing else. */
+static void key_check(const uint8_t *key, uint8_t out[16])
+{
+	static const char what[] = "ehr wallet key check v1";
+
+	crypto_generichash(out, 16, (const uint8_t *)what, sizeof(what) - 1, key, 32);
+}
+
 /* Seals secret into ks (fresh salt and nonce) and writes the file. */
 static int seal_and_write(keystore *ks, const keystore_secret *secret,
 			  const char *pass, size_t passlen, bool replace, ehr_err *e)
@@ -330,6 +341,8 @@ static int seal_and_write(keystore *ks, const keystore_secret *secret,
 		rc = ehr_fail(e, EHR_EFAIL, "argon2id needs more memory than the system gives");
 		goto out;
 	}
+	key_check(key, ks->check);
+	ks->has_check = true;
 	header = header_json(ks);
 	ad = cJSON_PrintUnformatted(header);
 	plain_len = secret_serialize(secret, plain);
@@ -488,6 +501,9 @@ static int parse_header(keystore *ks, const cJSON *h, ehr_err *e)
 	ks->memlimit = (size_t)v;
 	if (field_hex(kdf, "salt", ks->salt, sizeof(ks->salt)))
 		BAD("bad kdf salt");
+	ks->has_check = cJSON_GetObjectItemCaseSensitive(kdf, "check") != NULL;
+	if (ks->has_check && field_hex(kdf, "check", ks->check, sizeof(ks->check)))
+		BAD("bad key check");
 	if (!cJSON_IsObject(cipher) || !(s = field_str(cipher, "name")) || strcmp(s, CIPHER_NAME))
 		BAD("unknown cipher");
 	if (field_hex(cipher, "nonce", ks->nonce, sizeof(ks->nonce)))
@@ -587,6 +603,28 @@ fail:
 	return rc;
 }
 
+/* The AEAD open under key, after the key check (when the file has one). */
+static int open_sealed(const keystore *ks, const uint8_t *key, const char *ad, uint8_t *plain,
+		       unsigned long long *plain_len, ehr_err *e)
+{
+	uint8_t check[16];
+
+	if (ks->has_check) {
+		key_check(key, check);
+		if (sodium_memcmp(check, ks->check, sizeof(check)))
+			return ehr_fail(e, EHR_EAUTH, "wrong passphrase for wallet %s", ks->path);
+	}
+	if (!crypto_aead_xchacha20poly1305_ietf_decrypt(plain, plain_len, NULL, ks->ciphertext,
+							ks->ciphertext_len, (const uint8_t *)ad,
+							strlen(ad), ks->nonce, key))
+		return 0;
+	if (!ks->has_check)
+		return ehr_fail(e, EHR_EAUTH, "wrong passphrase for wallet %s", ks->path);
+	return ehr_fail(e, EHR_EINTEGRITY, "the wallet file %s was altered: the passphrase is right, but the "
+			"header or the sealed part is not what ehr wrote (its addresses cannot be trusted; "
+			"restore the wallet from its words)", ks->path);
+}
+
 int keystore_unlock(keystore *ks, const char *passphrase, size_t passphrase_len, ehr_err *e)
 {
 	uint8_t *key = sodium_malloc(32), *plain = sodium_malloc(SECRET_MAX);
@@ -606,12 +644,8 @@ int keystore_unlock(keystore *ks, const char *passphrase, size_t passphrase_len,
 		rc = ehr_fail(e, EHR_EFAIL, "argon2id needs more memory than the system gives");
 		goto out;
 	}
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &plain_len, NULL, ks->ciphertext,
-						       ks->ciphertext_len, (const uint8_t *)ad,
-						       strlen(ad), ks->nonce, key) != 0) {
-		rc = ehr_fail(e, EHR_EAUTH, "wrong passphrase for wallet %s", ks->path);
+	if ((rc = open_sealed(ks, key, ad, plain, &plain_len, e)))
 		goto out;
-	}
 	if ((rc = secret_parse(plain, (size_t)plain_len, s, e)))
 		goto out;
 	if (s->kind != ks->kind) {

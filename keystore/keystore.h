@@ -4,7 +4,7 @@
  *     "header": { "version": 1, "kind": "mnemonic" | "private-key",
  *                 "created": "2026-11-22T01:02:03Z",
  *                 "kdf": { "name": "argon2id13", "opslimit": N, "memlimit": N,
- *                          "salt": hex16 },
+ *                          "salt": hex16, "check": hex16 },
  *                 "cipher": { "name": "xchacha20poly1305-ietf", "nonce": hex24 },
  *                 "accounts": [ { "index": 0, "path": "m/44'/60'/0'/0/0",
  *                                 "address": "0x…", "encryption_key": hex32 } ] },
@@ -18,7 +18,12 @@
  * unkeyed BLAKE2b-256 over the associated data and the ciphertext: it tells
  * a damaged file (EHR_EINTEGRITY) from a wrong passphrase (EHR_EAUTH), which
  * the AEAD alone cannot. It is no protection against an attacker; the AEAD
- * is.
+ * is. "check", the key check, is a BLAKE2b-128 keyed with the Argon2id key:
+ * it tells a wrong passphrase (EHR_EAUTH) from a file altered by someone
+ * who recomputed the checksum (EHR_EINTEGRITY: the key is right, the AEAD
+ * fails). Files written before it have no "check": they are read as before
+ * (a failed AEAD is then a wrong passphrase) and gain one at their next
+ * write (keystore_rewrite).
  *
  * Nothing here prints, prompts or exits. Secrets live in sodium_malloc
  * memory only. */
@@ -65,6 +70,8 @@ typedef struct keystore {
 	unsigned long long opslimit;
 	size_t memlimit;
 	uint8_t salt[16];
+	bool has_check;                        /* files written before it have none */
+	uint8_t check[16];                     /* the key check */
 	uint8_t nonce[24];
 	uint8_t *ciphertext;
 	size_t ciphertext_len;
@@ -107,7 +114,10 @@ int keystore_create(const char *path, const keystore_secret *secret,
  * EHR_EAUTH ("no wallet at ..."), a damaged one EHR_EINTEGRITY. */
 int keystore_open(const char *path, keystore **out, ehr_err *e);
 
-/* Opens the sealed part into ks->secret. Wrong passphrase: EHR_EAUTH. */
+/* Opens the sealed part into ks->secret. Wrong passphrase: EHR_EAUTH
+ * (with a key check: the key does not match it). EHR_EINTEGRITY "the
+ * wallet file ... was altered": the key check matches but the header or
+ * the sealed part does not open under the key. */
 int keystore_unlock(keystore *ks, const char *passphrase, size_t passphrase_len, ehr_err *e);
 
 /* Re-seals the unlocked ks under passphrase (a new salt and nonce), with

@@ -101,7 +101,7 @@ SHOWN=$(wc -l < "$EHR_HOME/grant.txt")
 URI=$(grep '^ehr://' "$EHR_HOME/grant.txt")
 
 step "Dr. Rivera scans it: the grant carries no key; the access request is logged, the patient's ehr releases"
-run $D access "$URI" -o "$EHR_HOME/clinic-inbox" --yes
+run $D access --qr-image "$EHR_HOME/grant.png" -o "$EHR_HOME/clinic-inbox" --yes
 wait $GRANT_PID
 GRANT_PID=''
 echo "(meanwhile the patient's ehr grant --qr answered the request, and ended:)"

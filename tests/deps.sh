@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 debs="build-essential pkg-config libsodium-dev libsecp256k1-dev libcurl4-openssl-dev
-libcjson-dev libqrencode-dev libssl-dev zlib1g-dev python3-mnemonic zbar-tools age valgrind time
+libcjson-dev libqrencode-dev libzbar-dev libssl-dev zlib1g-dev python3-mnemonic zbar-tools age valgrind time
 man-db libpng-dev librsvg2-bin strace clang libclang-rt-14-dev"
 missing=
 for p in $debs; do

@@ -270,7 +270,8 @@ if command -v python3 > /dev/null 2>&1; then
 	    assert list(w) == ["ehr_wallet", "header", "ciphertext", "checksum"], list(w)
 	    h = w["header"]
 	    assert list(h) == ["version", "kind", "created", "kdf", "cipher", "accounts"], list(h)
-	    assert list(h["kdf"]) == ["name", "opslimit", "memlimit", "salt"]
+	    assert list(h["kdf"]) == ["name", "opslimit", "memlimit", "salt", "check"]
+	    assert len(bytes.fromhex(h["kdf"]["check"])) == 16
 	    assert list(h["cipher"]) == ["name", "nonce"]
 	    assert h["kind"] == kind and h["kdf"]["name"] == "argon2id13"
 	    assert (h["kdf"]["opslimit"], h["kdf"]["memlimit"]) == (2, 67108864)
@@ -295,7 +296,7 @@ if command -v python3 > /dev/null 2>&1; then
 	EOF
 	# a header changed by one byte, with its checksum made to match again,
 	# opens (the header is readable) but no longer unlocks: it is the AEAD's
-	# associated data
+	# associated data; the key check tells it from a wrong passphrase
 	python3 - "$EHR_HOME/wallets/imp.json" <<-'EOF'
 	import hashlib, json, sys
 	path = sys.argv[1]
@@ -310,8 +311,10 @@ if command -v python3 > /dev/null 2>&1; then
 	open(path, "w").write(text)
 	EOF
 	check_exit "a header edited with a matching checksum still lists" 0 "$EHR" --wallet imp accounts
-	check_exit "but does not unlock (the header is associated data)" 3 \
+	check_exit "but does not unlock (the header is associated data): altered (6)" 6 \
 		"$EHR" --wallet imp sign --passphrase-file "$T/pw" hello
+	if grep -q "the wallet file .* was altered" "$E2E_ERR"; then ok "  saying so"; else
+		fail "  saying so: $(cat "$E2E_ERR")"; fi
 else
 	echo "skip - python3 is not installed: ehr-formats(5) not checked against a wallet"
 fi

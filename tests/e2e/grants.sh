@@ -60,6 +60,40 @@ check_eq "identical bytes (record 2)" "$(cmp -s "$T/in/scan.pdf" "$T/doc/scan.pd
 check_eq "written 0600" "$(stat -c %a "$T/doc/scan.pdf")" 600
 check_eq "record 3 was not shared" "$(test -e "$T/doc/lab.txt" || echo no)" no
 check_eq "the access is logged on chain" "$(accesses)" $((a0 + 1))
+
+## the URI off the command line: the QR image itself (--qr-image)
+access_released doc pat --qr-image "$T/grant.png" -o "$T/doc-img" --yes --json
+check_eq "the doctor opens the grant from its QR image (--qr-image), the patient releases" "$?" 0
+check_eq "  identical bytes" "$(cmp -s "$T/in/scan.pdf" "$T/doc-img/scan.pdf" && echo same)" same
+check_eq "  logged" "$(accesses)" $((a0 + 2))
+# a white PNG without any code, and codes of something else
+python3 -c '
+import struct, sys, zlib
+w = h = 120
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+raw = b"".join(b"\0" + b"\xff" * w for _ in range(h))
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+	+ chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))' "$T/blank.png"
+QRPNG=$E2E_TOOLS_DIR/qrpng
+"$QRPNG" "https://example.org/not-a-grant" "$T/other.png"
+"$QRPNG" "ehr://grant/31337/$REG/x$GID" "$T/bad-uri.png"
+n0=$("$CAST" nonce "$DOC") a1=$(accesses)
+check_exit "an image without a QR code is refused (2)" 2 "$EHR" --wallet doc access --qr-image "$T/blank.png" \
+	-o "$T/doc-blank" --yes
+grep_err "  saying so" "no QR code found in $T/blank.png"
+check_exit "a QR code of a web address is refused (2)" 2 "$EHR" --wallet doc access --qr-image "$T/other.png" \
+	-o "$T/doc-other-qr" --yes
+grep_err "  saying it is no grant" "the QR code in $T/other.png is no grant: not an ehr grant URI"
+check_exit "a QR code of a malformed grant URI is refused (2)" 2 "$EHR" --wallet doc access \
+	--qr-image "$T/bad-uri.png" -o "$T/doc-bad-qr" --yes
+check_exit "a file that is no image is refused (2)" 2 "$EHR" --wallet doc access --qr-image "$T/in/lab.txt" \
+	-o "$T/doc-txt" --yes
+grep_err "  saying so" "is not a PNG image"
+check_exit "--qr-image and a URI together are refused (2)" 2 "$EHR" --wallet doc access --qr-image \
+	"$T/grant.png" "$URI" -o "$T/doc-both" --yes
+check_eq "  nothing sent by any of them" "$("$CAST" nonce "$DOC")" "$n0"
+check_eq "  nothing logged" "$(accesses)" "$a1"
+check_eq "  no folder" "$(ls -d "$T"/doc-blank "$T"/doc-other-qr "$T"/doc-bad-qr "$T"/doc-txt "$T"/doc-both 2> /dev/null)" ""
 n0=$("$CAST" nonce "$DOC")
 check_exit "a URI naming another patient is refused (6)" 6 "$EHR" --wallet doc access \
 	"ehr://grant/31337/$REG/$GID?patient=$DOC" -o "$T/doc-other" --yes
@@ -111,10 +145,12 @@ check_exit "and the registry itself refuses logAccess" 1 "$CAST" send --private-
 	"$REG" 'logAccess(uint256,uint256[])' "$GID2" '[3]'
 
 ## bearer grants: whoever holds the QR, with and without a passcode
-check_exit "a bearer grant" 0 "$EHR" --wallet pat grant --bearer --records 1 --for 1h --yes --json
+check_exit "a bearer grant" 0 "$EHR" --wallet pat grant --bearer --records 1 --for 1h --qr-png "$T/bearer.png" \
+	--yes --json
 BURI=$(json_str uri)
 case "$BURI" in *"#k="*) ok "the bearer URI carries its key in the fragment" ;; *) fail "no key: $BURI" ;; esac
-check_exit "the nurse redeems it" 0 "$EHR" --wallet nurse access "$BURI" -o "$T/nurse1" --yes
+check_exit "the nurse redeems it from its QR image, the key never on a command line" 0 "$EHR" --wallet nurse \
+	access --qr-image "$T/bearer.png" -o "$T/nurse1" --yes
 check_eq "and reads it" "$(cat "$T/nurse1/allergies.txt")" "allergy: penicillin"
 check_exit "a single-use bearer grant binds its first redeemer (5)" 5 "$EHR" --wallet doc access "$BURI" \
 	-o "$T/doc4" --yes
@@ -175,5 +211,50 @@ check_exit "emergency show" 0 "$EHR" --wallet pat emergency show --json
 if grep -q '"state":	"active"' "$E2E_OUT"; then ok "the new card is active"; else fail "$(cat "$E2E_OUT")"; fi
 check_exit "emergency revoke" 0 "$EHR" --wallet pat emergency revoke --yes
 check_exit "emergency set refuses another patient's record" 2 "$EHR" --wallet doc emergency set --records 1
+
+## a title and a file name that reverse on screen ("scan<U+202E>fdp.exe"
+## shows as "scanexe.pdf"), with a C1 control and an isolate: every byte of
+## them is a '?' wherever ehr prints them, a '_' in the files it writes
+RLO=$(printf '\342\200\256') CSI=$(printf '\302\233') LRI=$(printf '\342\201\246')
+# raw_bytes FILE: lines of FILE holding any of those bytes
+raw_bytes() { LC_ALL=C grep -c -e "$RLO" -e "$CSI" -e "$LRI" "$1"; }
+printf 'x-ray report\n' > "$T/in/scan${RLO}fdp.exe"
+printf 'scan%sfdp.exe %s31m%s\n' "$RLO" "$CSI" "$LRI" > "$T/title"
+check_exit "a record with such a title (--title-file) and file name" 0 "$EHR" --wallet pat record add \
+	"$T/in/scan${RLO}fdp.exe" --title-file "$T/title" --yes --json
+RID=$(json_num id)
+for how in "" --json; do
+	check_exit "record list $how" 0 "$EHR" --wallet pat record list $how
+	check_eq "  shows the title's bytes as ?" "$(grep -c 'scan???fdp.exe ??31m???' "$E2E_OUT")" 1
+	check_eq "  and none of them as they are" "$(raw_bytes "$E2E_OUT")" 0
+done
+check_exit "audit" 0 "$EHR" --wallet pat audit --record "$RID"
+check_eq "  shows the title's bytes as ?" "$(grep -c 'scan???fdp.exe ??31m???' "$E2E_OUT")" 1
+check_eq "  and none of them as they are" "$(raw_bytes "$E2E_OUT")" 0
+mkdir "$T/get" && (cd "$T/get" && "$EHR" --wallet pat record get "$RID" -q)
+check_eq "record get names the file with _ for each such byte" "$(ls "$T/get")" "scan___fdp.exe"
+check_exit "a grant over it" 0 "$EHR" --wallet pat grant "$DOC" --records "$RID" --for 1h --yes --json
+access_released doc pat "$(json_num grant)" -o "$T/doc-title" --yes
+check_eq "the doctor's access writes it as scan___fdp.exe" "$(ls "$T/doc-title")" "scan___fdp.exe"
+check_eq "  with its bytes" "$(cat "$T/doc-title/scan___fdp.exe")" "x-ray report"
+check_eq "  and prints none of the title's bytes as they are" "$(cat "$E2E_OUT" "$E2E_ERR" > "$T/both"; raw_bytes "$T/both")" 0
+grep -q 'scan???fdp.exe' "$E2E_OUT" "$E2E_ERR" && ok "  but shows the title" || fail "  no title: $(cat "$E2E_OUT")"
+check_exit "grant list" 0 "$EHR" --wallet pat grant list
+check_eq "  prints none of them either" "$(raw_bytes "$E2E_OUT")" 0
+# --title-file refusals: nothing anchored
+rc0=$("$CAST" call "$REG" 'recordCount()(uint256)')
+printf 'a\000b\n' > "$T/title-nul"
+: > "$T/title-empty"
+check_exit "a title file with a NUL byte is refused (2)" 2 "$EHR" --wallet pat record add "$T/in/lab.txt" \
+	--title-file "$T/title-nul" --yes
+grep_err "  saying so" "title-nul holds a NUL byte: the title is text"
+check_exit "an empty title file is refused (2)" 2 "$EHR" --wallet pat record add "$T/in/lab.txt" \
+	--title-file "$T/title-empty" --yes
+grep_err "  saying so" "title-empty holds no title"
+check_exit "--title-file with two files is refused (2)" 2 "$EHR" --wallet pat record add "$T/in/lab.txt" \
+	"$T/in/allergies.txt" --title-file "$T/title" --yes
+check_exit "--title-file and --title together are refused (2)" 2 "$EHR" --wallet pat record add "$T/in/lab.txt" \
+	--title-file "$T/title" --title x --yes
+check_eq "  nothing anchored by any of them" "$("$CAST" call "$REG" 'recordCount()(uint256)')" "$rc0"
 
 finish

@@ -206,14 +206,31 @@ refused "the amount is there but not the fee" 5 "$POOR" "insufficient funds" \
 	"$EHR" --wallet poor invoice pay "$ID6" --yes
 check_eq "the poor patient's coins did not move" "$(wei "$POOR")" "$POOR_WEI"
 
-## paying in the native coin
+## paying in the native coin; the memo from a file (--memo-file), with a
+## right-to-left override, a C1 control and an isolate in it: every byte of
+## them is a '?' on the patient's side
+RLO=$(printf '\342\200\256') CSI=$(printf '\302\233') LRI=$(printf '\342\201\246')
+raw_bytes() { LC_ALL=C grep -c -e "$RLO" -e "$CSI" -e "$LRI" "$1"; }
+printf 'x-ray%sfdp.exe %s31m%s\n' "$RLO" "$CSI" "$LRI" > "$T/memo"
+printf 'x-ray\000\n' > "$T/memo-nul"
+n0=$(nonce "$DOC")
+check_exit "a memo file with a NUL byte is refused (2)" 2 "$EHR" --wallet doc invoice issue \
+	--patient "$PAT" --amount 0.25 --native --memo-file "$T/memo-nul" --yes
+grep_err "  saying so" "memo-nul holds a NUL byte: the memo is text"
+check_exit "--memo-file and --memo together are refused (2)" 2 "$EHR" --wallet doc invoice issue \
+	--patient "$PAT" --amount 0.25 --native --memo-file "$T/memo" --memo x --yes
+check_eq "  nothing sent" "$(nonce "$DOC")" "$n0"
 check_exit "the doctor bills 0.25 ETH in the native coin" 0 "$EHR" --wallet doc invoice issue \
-	--patient "$PAT" --amount 0.25 --native --memo "x-ray" --yes --json
+	--patient "$PAT" --amount 0.25 --native --memo-file "$T/memo" --yes --json
 ID7=$(jget 'j["invoice"]')
 check_eq "native: the JSON has no token" "$(jget 'j["token"], j["symbol"]')" "(None, 'ETH')"
+check_exit "the patient's list" 0 "$EHR" --wallet pat invoice list
+grep_out "shows the memo's bytes as ?" "memo: x-ray???fdp.exe ??31m???"
+check_eq "  and none of them as they are" "$(raw_bytes "$E2E_OUT")" 0
 p0=$(wei "$PAT") d0=$(wei "$DOC") n0=$(nonce "$PAT")
 check_exit "the patient pays it" 0 "$EHR" --wallet pat invoice pay "$ID7" --yes --json
-grep_err "shows the memo before paying" "memo    x-ray"
+grep_err "shows the memo before paying" "memo    x-ray???fdp.exe ??31m???"
+check_eq "  and none of its bytes as they are" "$(raw_bytes "$E2E_ERR")" 0
 grep_err "shows to whom" "from Dr. Doc (unverified, $DOC)"
 FEE=$(python3 -c 'import json,sys
 r=json.loads(sys.argv[1]); print(int(r["gasUsed"],16)*int(r["effectiveGasPrice"],16))' \

@@ -165,6 +165,75 @@ head -c $((size / 2)) "$T/dev.before" > "$W/dev.json"
 check_exit "a truncated wallet file is exit 6" 6 "$EHR" --wallet dev sign x
 cp "$T/dev.before" "$W/dev.json"
 
+## the key check: a wallet altered on purpose (its checksum recomputed) is
+## told from a wrong passphrase
+# swap_addresses FILE: swaps the addresses of accounts 0 and 1 in FILE's
+# header, in place, and writes the checksum ehr-formats(5) gives for the
+# result; with "same" it only recomputes the checksum (to show the
+# recomputation is right).
+swap_addresses() {
+	python3 - "$1" "${2:-swap}" << 'PY'
+import hashlib, json, re, sys
+path, how = sys.argv[1], sys.argv[2]
+text = open(path).read()
+doc = json.loads(text)
+accts = doc["header"]["accounts"]
+if how == "swap":
+	a, b = accts[0]["address"], accts[1]["address"]
+	text = text.replace(a, "@A@").replace(b, a).replace("@A@", b)
+	doc = json.loads(text)
+ad = json.dumps(doc["header"], separators=(",", ":"), ensure_ascii=False)
+h = hashlib.blake2b(ad.encode() + b"\0" + doc["ciphertext"].encode(), digest_size=32).hexdigest()
+text = re.sub(r'"checksum":\t"[0-9a-f]{64}"', '"checksum":\t"%s"' % h, text)
+open(path, "w").write(text)
+PY
+}
+cp "$T/dev.before" "$W/dev.json"
+check_eq "a new wallet file has a key check" "$(grep -c '"check":' "$W/dev.json")" 1
+swap_addresses "$W/dev.json" same
+cmp -s "$W/dev.json" "$T/dev.before"; check_eq "the test recomputes ehr's checksum exactly" $? 0
+a0=$("$EHR" --wallet dev address --index 0)
+a1=$("$EHR" --wallet dev address --index 1)
+swap_addresses "$W/dev.json"
+cp "$W/dev.json" "$T/dev.swapped"
+check_exit "the swapped file still opens without the passphrase" 0 "$EHR" --wallet dev address --index 0
+check_eq "and shows account 1's address as account 0's (as trustworthy as the file)" "$(cat "$E2E_OUT")" "$a1"
+check_exit "unlocking the altered file is exit 6" 6 "$EHR" --wallet dev sign x
+grep_err "  saying it was altered" "the wallet file .*dev.json was altered"
+grep_err "  and that the passphrase is right" "the passphrase is right"
+check_exit "  so is deriving from it (6)" 6 "$EHR" --wallet dev address --path "m/44'/60'/0'/0/0"
+check_exit "a wrong passphrase on the altered file is still exit 3" 3 "$EHR" --wallet dev \
+	--passphrase-file "$T/wrongpw" sign x
+grep_err "  saying wrong passphrase" "wrong passphrase"
+cmp -s "$W/dev.json" "$T/dev.swapped"; check_eq "  the altered file is left as it was" $? 0
+cp "$T/dev.before" "$W/dev.json"
+check_exit "the file as ehr wrote it unlocks" 0 "$EHR" --wallet dev address --path "m/44'/60'/0'/0/0"
+check_eq "  to the real account 0" "$(cat "$E2E_OUT")" "$a0"
+
+# a wallet written before the key check (passphrase "fuzz"): read as before,
+# upgraded by its next passwd
+cp "$E2E_ROOT/tests/e2e/wallet-before-key-check.json" "$W/old.json"
+chmod 600 "$W/old.json"
+printf 'fuzz\n' > "$T/oldpw"
+check_eq "the old file has no key check" "$(grep -c '"check":' "$W/old.json")" 0
+check_exit "an old file unlocks with its passphrase" 0 "$EHR" --wallet old --passphrase-file "$T/oldpw" \
+	address --path "m/44'/60'/0'/0/0"
+old0=$(cat "$E2E_OUT")
+check_eq "  to the address its header lists" "$("$EHR" --wallet old address)" "$old0"
+check_exit "an old file with a wrong passphrase is exit 3" 3 "$EHR" --wallet old sign x
+cp "$W/old.json" "$T/old.before"
+swap_addresses "$W/old.json"
+check_exit "an old file altered is exit 3 too: it has no key check to tell" 3 "$EHR" --wallet old \
+	--passphrase-file "$T/oldpw" sign x
+cp "$T/old.before" "$W/old.json"
+printf 'an old wallet upgraded in place\n' > "$T/oldpw2"
+check_exit "passwd rewrites an old file" 0 "$EHR" --wallet old --passphrase-file "$T/oldpw" passwd \
+	--new-passphrase-file "$T/oldpw2"
+check_eq "  with a key check" "$(grep -c '"check":' "$W/old.json")" 1
+swap_addresses "$W/old.json"
+check_exit "  so an alteration is exit 6 from then on" 6 "$EHR" --wallet old --passphrase-file "$T/oldpw2" sign x
+"$EHR" wallets remove old --yes -q 2> /dev/null || rm -f "$W/old.json"
+
 echo "abandon abandon abandn abandon abandon abandon abandon abandon abandon abandon abandon about" > "$T/bad1"
 check_exit "unknown mnemonic word is exit 2" 2 "$EHR" --wallet bad restore --mnemonic-file "$T/bad1"
 grep_err "the word is named" "abandn"
@@ -307,6 +376,62 @@ done
 exec 4>&- 2> /dev/null
 wait $pid
 check_eq "ps shows no passphrase or words during an unlock" "$leak" no
+
+## no core file and no peeking by the same user while secrets are in memory:
+## a command that may unlock is not dumpable from its start (issue 14)
+# Root may read any process, so as root both sides run as nobody (setpriv);
+# as any other user they run as that user.
+as_user=
+if [ "$(id -u)" = 0 ]; then
+	command -v setpriv > /dev/null 2>&1 && as_user="setpriv --reuid=65534 --regid=65534 --clear-groups --"
+fi
+if [ "$(id -u)" = 0 ] && [ -z "$as_user" ]; then
+	echo "skip - running as root without setpriv: the same-user checks need another user"
+else
+	P=$(mktemp -d /tmp/ehr-peek.XXXXXX)
+	[ -n "$as_user" ] && chown 65534:65534 "$P"
+	$as_user sh -c 'umask 077; mkdir "$1/home"; cat > "$1/pw"; mkfifo "$1/fifo"' sh "$P" < "$T/pw"
+	$as_user env EHR_HOME="$P/home" "$EHR" init --kdf interactive --mnemonic-out "$P/m" \
+		--passphrase-file "$P/pw" -q
+	# stat_of PID: "COMMAND STATE" from /proc/PID/stat, readable by anyone
+	stat_of() { sed -n 's/^[0-9]* (\(.*\)) \([A-Z]\).*/\1 \2/p' "/proc/$1/stat" 2> /dev/null; }
+	$as_user sleep 60 & peer=$!
+	$as_user env EHR_HOME="$P/home" "$EHR" --passphrase-fd 3 sign "peek" 3< "$P/fifo" > "$P/sig" 2>&1 &
+	pid=$!
+	exec 4> "$P/fifo"
+	# until ehr sleeps in its read of the (empty) passphrase pipe
+	i=0
+	while [ "$(stat_of $pid)" != "ehr S" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	check_eq "ehr waits for its passphrase" "$(stat_of $pid)" "ehr S"
+	check_eq "the same user reads a dumpable process's environment (the check works)" \
+		"$($as_user cat "/proc/$peer/environ" > /dev/null 2>&1 && echo read)" read
+	check_eq "but not ehr's" "$($as_user cat "/proc/$pid/environ" > /dev/null 2>&1 && echo read || echo refused)" refused
+	check_eq "nor its memory map (the peer's: $($as_user cat "/proc/$peer/maps" 2> /dev/null | wc -l) lines)" \
+		"$($as_user cat "/proc/$pid/maps" 2> /dev/null | wc -l)" 0
+	# try_attach PID: PTRACE_SEIZE as the user (it does not stop the
+	# process; the tracer's exit detaches it): attached or refused
+	try_attach() {
+		$as_user "$py" -c '
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+print("attached" if libc.ptrace(0x4206, int(sys.argv[1]), None, None) == 0 else "refused")' "$1" 2> /dev/null
+	}
+	py=/usr/bin/python3
+	[ -x "$py" ] || py=$(command -v python3)
+	if [ "$(try_attach $peer)" = attached ]; then
+		check_eq "and cannot attach to it with ptrace, as it can to the dumpable one" "$(try_attach $pid)" refused
+	else
+		echo "skip - the user cannot attach to its own dumpable process either (Yama, or no python3)"
+	fi
+	check_eq "its core file limit is 0, soft and hard" \
+		"$(sed -n 's/^Max core file size *\([0-9a-z]*\) *\([0-9a-z]*\).*/\1 \2/p' /proc/$pid/limits)" "0 0"
+	cat "$P/pw" >&4
+	exec 4>&-
+	wait $pid
+	check_eq "then it signs as usual" "$?" 0
+	kill $peer 2> /dev/null; wait $peer 2> /dev/null
+	rm -rf "$P"
+fi
 
 ## opening a wallet removes the copies a killed writer left of it, no other
 sh -c 'exit 0' & dead=$!; wait $dead

@@ -4,7 +4,10 @@
  * exact text. Also: the styles, the quiet zone, the width refusal with
  * $COLUMNS and with a pty, modes 0600, and the refusals of empty and
  * oversized texts. Without zbarimg or rsvg-convert the scans are skipped
- * (make deps installs both) and the rest runs. */
+ * (make deps installs both) and the rest runs. And ehr's own reader
+ * (wallet/base/qr_image: access --qr-image) reads every PNG back; it finds
+ * the code drawn on a transparent ground, and refuses a file that is no
+ * PNG, an image without a code, one with two and one too large. */
 #include "tap.h"
 
 #include <fcntl.h>
@@ -13,10 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <png.h>
 #include <qrencode.h>
 #include <sodium.h>
 
 #include "cli/qr.h"
+#include "wallet/base/qr_image.h"
 #include "wallet/registry/grant_uri.h"
 
 static char dir[] = "/tmp/ehr-test-qr-XXXXXX";
@@ -115,6 +120,18 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* ehr's own reader gives the text back. */
+static void check_read(const char *path, const char *want, const char *what)
+{
+	char *got = NULL;
+	size_t len = 0;
+	ehr_err e;
+
+	CHECK(qr_image_read(path, 4096, &got, &len, &e) == 0, "%s: read back: %s", what, e.msg);
+	CHECK(got && len == strlen(want) && !strcmp(got, want), "%s: ehr reads the text back", what);
+	sodium_free(got);
+}
+
 static void test_png(const char *text, const char *what)
 {
 	const char *path = tmp("code.png");
@@ -137,6 +154,7 @@ static void test_png(const char *text, const char *what)
 	}
 	free(p);
 	check_scan(path, text, what);
+	check_read(path, text, what);
 }
 
 static void test_svg(const char *text, const char *caption, const char *what)
@@ -494,6 +512,94 @@ static void test_caption(const char *text)
 	free(s);
 }
 
+/* The gray pixels of a PNG (libpng's simplified API); malloc'd. */
+static uint8_t *gray_of(const char *path, unsigned *w, unsigned *h)
+{
+	png_image img = { .version = PNG_IMAGE_VERSION };
+	uint8_t *px;
+
+	if (!png_image_begin_read_from_file(&img, path))
+		return NULL;
+	img.format = PNG_FORMAT_GRAY;
+	px = malloc(PNG_IMAGE_SIZE(img));
+	if (!px || !png_image_finish_read(&img, NULL, px, 0, NULL)) {
+		free(px);
+		png_image_free(&img);
+		return NULL;
+	}
+	*w = img.width;
+	*h = img.height;
+	return px;
+}
+
+static int write_image(const char *path, const void *px, unsigned w, unsigned h, png_uint_32 format)
+{
+	png_image img = { .version = PNG_IMAGE_VERSION, .width = w, .height = h, .format = format };
+
+	return png_image_write_to_file(&img, path, 0, px, 0, NULL) ? 0 : -1;
+}
+
+/* What access --qr-image must refuse (EHR_EUSAGE, a message naming the
+ * file), and a code on a transparent ground it must read. */
+static void test_image_read(const char *text)
+{
+	const char *one = tmp("one.png"), *two = tmp("two.png"), *blank = tmp("blank.png");
+	const char *alpha = tmp("alpha.png"), *notpng = tmp("not.png"), *wide = tmp("wide.png");
+	uint8_t *px, *px2, *ga;
+	unsigned w = 0, h = 0, x, y;
+	char *got = NULL;
+	size_t len;
+	ehr_err e;
+	FILE *f;
+
+	CHECK(qr_write_png(one, text, &e) == 0, "%s", e.msg);
+	if (!(px = gray_of(one, &w, &h))) {
+		CHECK(0, "libpng reads the code back");
+		return;
+	}
+	/* two codes side by side */
+	px2 = malloc((size_t)w * 2 * h);
+	for (y = 0; y < h; y++) {
+		memcpy(px2 + (size_t)y * 2 * w, px + (size_t)y * w, w);
+		memcpy(px2 + (size_t)y * 2 * w + w, px + (size_t)y * w, w);
+	}
+	CHECK(write_image(two, px2, 2 * w, h, PNG_FORMAT_GRAY) == 0, "two codes written");
+	CHECK(qr_image_read(two, 4096, &got, &len, &e) == EHR_EUSAGE && !got &&
+	      strstr(e.msg, "holds 2 QR codes") && strstr(e.msg, two), "two codes refused: %s", e.msg);
+	/* a blank page */
+	memset(px2, 0xff, (size_t)w * h);
+	CHECK(write_image(blank, px2, w, h, PNG_FORMAT_GRAY) == 0, "blank written");
+	CHECK(qr_image_read(blank, 4096, &got, &len, &e) == EHR_EUSAGE && !got &&
+	      strstr(e.msg, "no QR code found in"), "a blank image refused: %s", e.msg);
+	/* dark modules on a transparent ground: transparency is white */
+	ga = malloc((size_t)w * h * 2);
+	for (x = 0; x < w * h; x++) {
+		ga[2 * x] = 0;
+		ga[2 * x + 1] = px[x] < 128 ? 255 : 0;
+	}
+	CHECK(write_image(alpha, ga, w, h, PNG_FORMAT_GA) == 0, "transparent written");
+	check_read(alpha, text, "dark on transparent");
+	/* text that only looks like an image */
+	if ((f = fopen(notpng, "w"))) {
+		fputs("ehr://grant/1/0x0000000000000000000000000000000000000000/1\n", f);
+		fclose(f);
+	}
+	CHECK(qr_image_read(notpng, 4096, &got, &len, &e) == EHR_EUSAGE && !got &&
+	      strstr(e.msg, "is not a PNG image"), "a text file refused: %s", e.msg);
+	/* more pixels than a QR code needs */
+	free(px2);
+	px2 = calloc((size_t)5000 * 4000, 1);
+	CHECK(write_image(wide, px2, 5000, 4000, PNG_FORMAT_GRAY) == 0, "a large image written");
+	CHECK(qr_image_read(wide, 4096, &got, &len, &e) == EHR_EUSAGE && !got &&
+	      strstr(e.msg, "5000x4000 pixels"), "too many pixels refused: %s", e.msg);
+	/* a text longer than the caller takes */
+	CHECK(qr_image_read(one, 10, &got, &len, &e) == EHR_EUSAGE && !got && strstr(e.msg, "too long"),
+	      "longer than max refused: %s", e.msg);
+	free(ga);
+	free(px2);
+	free(px);
+}
+
 static void cleanup(void)
 {
 	char cmd[512];
@@ -555,6 +661,7 @@ int main(void)
 	test_refusals();
 	test_replace(bearer);
 	test_caption(bearer);
+	test_image_read(bearer);
 
 	sodium_free(key);
 	cleanup();

@@ -97,6 +97,25 @@ int file_read_all(const char *path, size_t max, char **buf, size_t *len, ehr_err
 	return read_path(path, max, false, buf, len, e);
 }
 
+int file_read_text(const char *path, size_t max, const char *what, char **buf, size_t *len, ehr_err *e)
+{
+	size_t n;
+	int rc;
+
+	if ((rc = read_path(path, max, false, buf, &n, e)))
+		return rc;
+	while (n && ((*buf)[n - 1] == '\n' || (*buf)[n - 1] == '\r'))
+		(*buf)[--n] = '\0';
+	if (strlen(*buf) != n) {
+		rc = ehr_fail(e, EHR_EUSAGE, "%s holds a NUL byte: the %s is text", path, what);
+		free(*buf);
+		*buf = NULL;
+		return rc;
+	}
+	*len = n;
+	return 0;
+}
+
 int file_read_secret(const char *path, size_t max, char **buf, size_t *len, ehr_err *e)
 {
 	return read_path(path, max, true, buf, len, e);

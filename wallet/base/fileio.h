@@ -16,6 +16,13 @@
  * words. The caller frees *buf. */
 int file_read_all(const char *path, size_t max, char **buf, size_t *len, ehr_err *e);
 
+/* A short text from a file (a memo, a title: what --memo-file and
+ * --title-file read, so the text stays off the command line): the whole
+ * file as file_read_all reads it, its trailing line ends dropped.
+ * It may be empty. EHR_EUSAGE when it holds a NUL byte ("... holds a NUL
+ * byte: the WHAT is text") or is over max bytes. */
+int file_read_text(const char *path, size_t max, const char *what, char **buf, size_t *len, ehr_err *e);
+
 /* As file_read_all, but into sodium_malloc memory (freed with sodium_free)
  * and without stdio, so no copy of the secret is left in a buffer. */
 int file_read_secret(const char *path, size_t max, char **buf, size_t *len, ehr_err *e);

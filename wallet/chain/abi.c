@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wallet/base/text.h"
 #include "wallet/chain/abi_internal.h"
 #include "wallet/keys/eth.h"
 
@@ -286,36 +287,6 @@ const char *abi_get_string(const abi_value *v)
 
 /* ---- formatting ---- */
 
-/* Length of the valid, printable UTF-8 sequence at p (n bytes left), or 0. */
-static size_t utf8_printable(const uint8_t *p, size_t n)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (p[0] < 0x80)
-		return p[0] >= 0x20 && p[0] != 0x7f ? 1 : 0;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0) ||
-	    cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
-		return 0;	/* overlong, surrogate, C1 control, line breaks, bidi overrides */
-	return len;
-}
-
 static void fmt_value(struct abi_sink *s, const abi_value *v, int depth)
 {
 	char buf[U256_DEC_MAX + 1], hex[3];
@@ -364,7 +335,7 @@ static void fmt_value(struct abi_sink *s, const abi_value *v, int depth)
 		break;
 	case ABI_STRING:
 		for (i = 0; i < v->len && !s->full;) {
-			size_t n = utf8_printable(v->bytes + i, v->len - i);
+			size_t n = text_safe_char(v->bytes + i, v->len - i, 0);
 
 			if (n) {
 				abi_sink_put(s, (const char *)v->bytes + i, n);

@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "wallet/base/array.h"
+#include "wallet/base/text.h"
 #include "wallet/chain/abi.h"
 #include "wallet/keys/eth.h"
 #include "wallet/registry/event_scan.h"
@@ -215,39 +216,11 @@ int invoice_memo_seal(const char *text, const uint8_t patient_pk[32], uint8_t **
 	return 0;
 }
 
-/* Length of the well-formed UTF-8 sequence at p (at most n bytes) that is
- * not a C1 control character, or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t k, i;
-	uint32_t cp;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		k = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		k = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		k = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (k > n)
-		return 0;
-	for (i = 1; i < k; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if (cp < 0xa0 || (k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return k;
-}
-
 int invoice_memo_open(const uint8_t *sealed, size_t len, const uint8_t pk[32], const uint8_t sk[32],
 		      char **text, ehr_err *e)
 {
 	unsigned char *plain;
-	size_t n, i, k;
+	size_t n;
 
 	*text = NULL;
 	if (len < crypto_box_SEALBYTES)
@@ -259,15 +232,7 @@ int invoice_memo_open(const uint8_t *sealed, size_t len, const uint8_t pk[32], c
 		free(plain);
 		return ehr_fail(e, EHR_EAUTH, "the memo is not sealed to this account's encryption key");
 	}
-	for (i = 0; i < n; i += k) {
-		if (plain[i] >= 0x20 && plain[i] < 0x7f) {
-			k = 1;
-		} else if (!(k = utf8_len(plain + i, n - i))) {
-			plain[i] = '?';
-			k = 1;
-		}
-	}
-	plain[n] = '\0';
+	text_clean((char *)plain, n + 1, plain, n, 0);
 	*text = (char *)plain;
 	return 0;
 }

@@ -78,8 +78,9 @@ int invoice_memo_seal(const char *text, const uint8_t patient_pk[32], uint8_t **
 
 /* Opens a sealed memo with the patient's key pair (sk in sodium_malloc
  * memory). *text is malloc'd and NUL-terminated, the caller frees it;
- * control characters and bytes outside printable ASCII and UTF-8 text
- * become '?', as the memo is the issuer's words and goes to a terminal.
+ * it goes through text_clean (base/text.h): each byte of a control
+ * character, a direction mark, override or isolate, or of invalid UTF-8
+ * becomes '?', as the memo is the issuer's words and goes to a terminal.
  * EHR_EAUTH when it is not sealed to this key or was altered. */
 int invoice_memo_open(const uint8_t *sealed, size_t len, const uint8_t pk[32], const uint8_t sk[32],
 		      char **text, ehr_err *e);

@@ -17,6 +17,7 @@
 #include "wallet/base/hex.h"
 #include "wallet/base/paths.h"
 #include "wallet/base/sha256.h"
+#include "wallet/base/text.h"
 #include "wallet/vault/store.h"
 
 void records_free(registry_record *r)
@@ -378,9 +379,10 @@ void records_file_name(const envelope_meta *meta, uint64_t id, char *out, size_t
 		snprintf(out, cap, "record-%llu.json", (unsigned long long)id);
 		return;
 	}
-	snprintf(out, cap, "%s", b);
+	/* what text_clean refuses has no place in a file name either */
+	text_clean(out, cap, b, strlen(b), 0);
 	for (i = 0; out[i]; i++)
-		if ((unsigned char)out[i] < 32 || out[i] == 127)
+		if (out[i] == '?')
 			out[i] = '_';
 	if (!out[0] || out[0] == '.')
 		snprintf(out, cap, "record-%llu", (unsigned long long)id);

@@ -43,7 +43,9 @@ int records_fetch_verified(chain *c, const uint8_t registry[20], const registry_
 			   int *fd, ehr_err *e);
 
 /* A file name for a record's plaintext from its metadata: the original
- * name without any directory, never hidden, else "record-ID". */
+ * name without any directory, never hidden, else "record-ID"; each byte
+ * text_clean refuses (a control, a direction override...) and each '?'
+ * becomes '_'. */
 void records_file_name(const envelope_meta *meta, uint64_t id, char *out, size_t cap);
 
 /* The dir: store (DESIGN.md section 9): files named by content hash in a

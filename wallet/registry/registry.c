@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wallet/base/text.h"
 #include "wallet/chain/abi.h"
 #include "wallet/keys/eth.h"
 
@@ -160,7 +161,7 @@ static int account_decode(const uint8_t *ret, size_t ret_len, registry_account *
 {
 	abi_value *res = NULL;
 	const uint8_t *key, *name;
-	size_t name_len = 0, i, k = 0;
+	size_t name_len = 0;
 	uint64_t role;
 
 	memset(out, 0, sizeof(*out));
@@ -172,8 +173,7 @@ static int account_decode(const uint8_t *ret, size_t ret_len, registry_account *
 	}
 	memcpy(out->enc_key, key, 32);
 	out->role = (uint8_t)role;
-	for (i = 0; i < name_len && k < REG_NAME_MAX; i++)
-		out->name[k++] = name[i] >= 32 && name[i] < 127 ? (char)name[i] : '?';
+	text_clean(out->name, sizeof(out->name), name, name_len, TEXT_ASCII);
 	out->registered = role != 0;
 	abi_free(res);
 	return 0;
@@ -517,13 +517,11 @@ int registry_decode_event(const chain_log *log, const uint8_t registry[20],
 		{
 			uint64_t role;
 			const uint8_t *name = abi_get_bytes(abi_item(v, 2), &len);
-			size_t i, k = 0;
 
 			if (abi_get_u64(abi_item(v, 1), &role) || !name)
 				goto bad;
 			out->role = (uint8_t)role;
-			for (i = 0; i < len && k < REG_NAME_MAX; i++)
-				out->name[k++] = name[i] >= 32 && name[i] < 127 ? (char)name[i] : '?';
+			text_clean(out->name, sizeof(out->name), name, len, TEXT_ASCII);
 		}
 		break;
 	case REG_EV_GRANT_ISSUED: {

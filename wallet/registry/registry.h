@@ -107,7 +107,8 @@ int registry_call_register(const uint8_t enc_key[32], const char *name, uint8_t 
 			   uint8_t **data, size_t *len, ehr_err *e);
 
 /* What accountOf says; registered is 0 for an account that never called
- * register (all zero). The name is cut to printable ASCII. */
+ * register (all zero). The name is cut to 64 bytes of printable ASCII
+ * (text_clean with TEXT_ASCII: every other byte is '?'). */
 typedef struct registry_account {
 	int registered;
 	uint8_t enc_key[32];

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wallet/base/text.h"
 #include "wallet/chain/abi.h"
 #include "wallet/keys/eth.h"
 
@@ -42,15 +43,11 @@ int token_info_get(chain *c, const uint8_t token[20], const uint8_t owner[20],
 	out->decimals = (unsigned)dec;
 	strcpy(out->symbol, "?");
 	if (!calls[1].status && !abi_decode("(string)", calls[1].ret, calls[1].ret_len, &res, e)) {
-		size_t n = 0, j, k = 0;
+		size_t n = 0;
 		const uint8_t *s = abi_get_bytes(abi_item(res, 0), &n);
 
-		if (s)
-			for (j = 0; j < n && k < sizeof(out->symbol) - 1; j++)
-				if (s[j] > 32 && s[j] < 127)
-					out->symbol[k++] = (char)s[j];
-		if (k)
-			out->symbol[k] = '\0';
+		if (s && n && !text_clean(out->symbol, sizeof(out->symbol), s, n, TEXT_ASCII))
+			strcpy(out->symbol, "?");
 		abi_free(res);
 		res = NULL;
 	}

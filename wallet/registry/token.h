@@ -10,7 +10,7 @@
 struct token_info {
 	uint8_t address[20];
 	unsigned decimals;
-	char symbol[32];           /* printable; "?" when the token has none */
+	char symbol[32];           /* printable ASCII (text_clean); "?" when the token has none */
 	u256 balance;              /* of the account asked about */
 };
 

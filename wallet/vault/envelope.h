@@ -211,8 +211,10 @@ int envelope_meta_encode(const envelope_meta *meta, char **json, size_t *len, eh
  * (EHR_EINTEGRITY "record metadata is malformed: ...") anything that is not
  * a JSON object within ENVELOPE_META_MAX bytes, strings too long for their
  * field, a "size" that is not an integer in 0..2^53, a "resourceType" that
- * is not a FHIR type name. Control characters in strings become '?'. Safe
- * on any input. */
+ * is not a FHIR type name. Every string goes through text_clean (base/text.h):
+ * each byte of a control character, a direction mark, embedding, override
+ * or isolate, or of invalid UTF-8 becomes '?', so the fields are safe to
+ * print. Safe on any input. */
 int envelope_meta_parse(const char *json, size_t len, envelope_meta *meta, ehr_err *e);
 
 /* A fresh random data key in sodium_malloc memory; NULL when out of

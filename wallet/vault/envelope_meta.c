@@ -7,6 +7,7 @@
 
 #include <cJSON.h>
 
+#include "wallet/base/text.h"
 #include "wallet/vault/fhir.h"
 
 void envelope_meta_init(envelope_meta *meta)
@@ -15,47 +16,19 @@ void envelope_meta_init(envelope_meta *meta)
 	meta->size = ENVELOPE_SIZE_UNKNOWN;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* Checks a metadata string for envelope_meta_encode. */
 static int check_text(const char *name, const char *s, size_t cap, ehr_err *e)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strnlen(s, cap), i, k;
+	uint32_t cp;
 
 	if (n == cap)
 		return ehr_fail(e, EHR_EUSAGE, "record %s is longer than %zu bytes", name, cap - 1);
 	for (i = 0; i < n; i += k) {
 		if (p[i] < 0x20 || p[i] == 0x7f)
 			return ehr_fail(e, EHR_EUSAGE, "record %s contains a control character", name);
-		if (!(k = utf8_seq(p + i, n - i)))
+		if (!(k = utf8_decode(p + i, n - i, &cp)))
 			return ehr_fail(e, EHR_EUSAGE, "record %s is not valid UTF-8", name);
 	}
 	return 0;
@@ -141,31 +114,20 @@ oom:
 	return ehr_fail(e, EHR_EFAIL, "out of memory");
 }
 
-/* Copies a metadata string, turning control characters and invalid UTF-8
- * into '?': a title is shown on terminals, where they could do harm. */
+/* Copies a metadata string through text_clean: a title is whatever its
+ * author wrote, and it is shown on terminals and names files. */
 static int take_text(const cJSON *item, const char *key, char *out, size_t cap, ehr_err *e)
 {
-	const unsigned char *s;
-	size_t n, i, k;
+	size_t n;
 
 	if (!item)
 		return 0;
 	if (!cJSON_IsString(item) || !item->valuestring)
 		return ehr_fail(e, EHR_EINTEGRITY, "record metadata is malformed: %s is not a string", key);
-	s = (const unsigned char *)item->valuestring;
 	if ((n = strlen(item->valuestring)) >= cap)
 		return ehr_fail(e, EHR_EINTEGRITY, "record metadata is malformed: %s is longer "
 				"than %zu bytes", key, cap - 1);
-	for (i = 0; i < n; i += k) {
-		k = utf8_seq(s + i, n - i);
-		if (!k || s[i] < 0x20 || s[i] == 0x7f) {
-			out[i] = '?';
-			k = 1;
-		} else {
-			memcpy(out + i, s + i, k);
-		}
-	}
-	out[n] = '\0';
+	text_clean(out, cap, item->valuestring, n, 0);
 	return 0;
 }
 

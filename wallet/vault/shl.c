@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "wallet/base/secmem.h"
+#include "wallet/base/text.h"
 #include "wallet/vault/fhir.h"
 #include "wallet/vault/jose.h"
 
@@ -84,13 +85,10 @@ static int take_label(const cJSON *label, shl_link *link, ehr_err *e)
 		return 0;
 	if (!cJSON_IsString(label) || (n = strlen(label->valuestring)) >= sizeof(link->label))
 		return not_link(e, "its \"label\" is not a string of up to 80 characters");
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)label->valuestring[i];
-
-		chars += (c & 0xc0) != 0x80;
-		link->label[i] = c < ' ' || c == 0x7f ? '?' : (char)c;
-	}
-	link->label[n] = 0;
+	for (i = 0; i < n; i++)
+		chars += ((unsigned char)label->valuestring[i] & 0xc0) != 0x80;
+	/* the sharer's words, shown on a terminal */
+	text_clean(link->label, sizeof(link->label), label->valuestring, n, 0);
 	return chars > SHL_LABEL_MAX ? not_link(e, "its \"label\" is longer than 80 characters") : 0;
 }
 

@@ -37,7 +37,7 @@ typedef struct shl_link {
 	bool has_exp;
 	int64_t exp;              /* seconds since 1970, when has_exp */
 	bool long_term, passcode, direct;  /* flags L, P and U */
-	char label[SHL_LABEL_MAX * 4 + 1];  /* UTF-8, "" when none */
+	char label[SHL_LABEL_MAX * 4 + 1];  /* UTF-8 through text_clean, "" when none */
 } shl_link;
 
 /* Whether text (white space around it aside) is a link: it starts with
