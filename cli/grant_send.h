@@ -6,7 +6,9 @@
 
 #include <stdint.h>
 
+#include "cli/context.h"
 #include "cli/submit.h"
+#include "wallet/registry/ingest.h"
 #include "wallet/registry/grant_tx.h"
 
 /* Issues a grant over records ids (each this signer's, not erased) to
@@ -22,5 +24,14 @@ int grant_issue(chain *c, const uint8_t registry[20], struct signer *s, const ui
 /* Revokes grant id, which must be this signer's and not yet revoked. */
 int grant_revoke(chain *c, const uint8_t registry[20], struct signer *s, uint64_t id,
 		 const struct tx_opts *to, uint8_t hash[32], chain_receipt *r, ehr_err *e);
+
+/* The records of ins (n of them, just anchored) shared with each active
+ * grant over all records that predates consent (no purpose of use): their
+ * data keys sealed to the grantee's key (contacts_sealing_key: a pinned key
+ * that changed is refused), one addGrantKeys per grant, sent without
+ * asking again (the user agreed to add the records). Grants that
+ * authorise only and bearer grants get nothing. *ngrants: how many. */
+int grant_send_new_records(struct ctx *x, struct incoming *ins, size_t n, const struct tx_opts *to,
+			   size_t *ngrants, ehr_err *e);
 
 #endif

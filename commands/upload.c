@@ -183,47 +183,6 @@ static void settle(struct job *j, struct upload_item *it, enum upload_state st, 
 
 /* ---- what earlier runs did ------------------------------------------------ */
 
-struct anchored_scan {
-	const uint8_t *registry;
-	uint8_t (*hashes)[32];
-	uint64_t *ids;
-	size_t n;
-};
-
-static int anchored_cb(void *ctx, const chain_log *log)
-{
-	struct anchored_scan *a = ctx;
-	registry_record r;
-	uint8_t (*h)[32];
-	uint64_t *ids;
-
-	if (registry_event_of(log, a->registry) != REG_EV_RECORD_ANCHORED ||
-	    registry_decode_record(log, &r, NULL))
-		return 0;
-	h = realloc(a->hashes, (a->n + 1) * sizeof(*h));
-	if (h)
-		a->hashes = h;
-	ids = realloc(a->ids, (a->n + 1) * sizeof(*ids));
-	if (ids)
-		a->ids = ids;
-	if (h && ids) {
-		memcpy(a->hashes[a->n], r.content_hash, 32);
-		a->ids[a->n++] = r.id;
-	}
-	records_free(&r);
-	return 0;
-}
-
-static uint64_t anchored_id(const struct anchored_scan *a, const uint8_t hash[32])
-{
-	size_t i;
-
-	for (i = 0; i < a->n; i++)
-		if (!memcmp(a->hashes[i], hash, 32))
-			return a->ids[i];
-	return 0;
-}
-
 /* The item of a journal key (the journal may name items of other jobs
  * that shared its file: those are not ours to settle). */
 static struct upload_item *find_item(struct job *j, const char *key)
@@ -244,9 +203,7 @@ static struct upload_item *find_item(struct job *j, const char *key)
 static int recover(struct job *j, chain *c, const uint8_t registry[20], const uint8_t me[20],
 		   journal *jr, ehr_err *e)
 {
-	struct anchored_scan a = { registry, NULL, NULL, 0 };
-	uint8_t t0[1][32], t1[1][32], t3[1][32];
-	chain_topic topics[4] = { { t0, 1 }, { t1, 1 }, { NULL, 0 }, { t3, 1 } };
+	records_anchored a = { 0 };
 	journal_item *done = NULL;
 	size_t ndone = 0, i, k, p;
 	int rc;
@@ -258,14 +215,8 @@ static int recover(struct job *j, chain *c, const uint8_t registry[20], const ui
 		return rc;
 	if (!(done = calloc(j->l.n + 1, sizeof(*done))))
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
-	memcpy(t0[0], registry_event_topic(REG_EV_RECORD_ANCHORED), 32);
-	memset(t3[0], 0, 12);
-	memcpy(t3[0] + 12, me, 20);
-	for (p = 0; p < j->l.np && !rc; p++) {
-		memset(t1[0], 0, 12);
-		memcpy(t1[0] + 12, j->l.patients[p].addr, 20);
-		rc = chain_get_logs(c, registry, topics, 0, CHAIN_LATEST, anchored_cb, &a, e);
-	}
+	for (p = 0; p < j->l.np && !rc; p++)
+		rc = records_anchored_by(c, registry, j->l.patients[p].addr, me, &a, e);
 	for (i = 0; !rc && i < jr->ntxs; i++) {
 		const journal_tx *t = &jr->txs[i];
 
@@ -273,7 +224,7 @@ static int recover(struct job *j, chain *c, const uint8_t registry[20], const ui
 			struct upload_item *it = find_item(j, t->items[k]);
 			uint64_t id;
 
-			if (!it || it->state != UPLOAD_PENDING || !(id = anchored_id(&a, t->envelopes[k])))
+			if (!it || it->state != UPLOAD_PENDING || !(id = records_anchored_id(&a, t->envelopes[k])))
 				continue;
 			it->record = id;
 			it->already = true;
@@ -288,8 +239,7 @@ static int recover(struct job *j, chain *c, const uint8_t registry[20], const ui
 	if (!rc && ndone && !j->dry_run)
 		rc = journal_add_items(jr, done, ndone, e);
 	free(done);
-	free(a.hashes);
-	free(a.ids);
+	records_anchored_free(&a);
 	return rc;
 }
 

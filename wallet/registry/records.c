@@ -11,6 +11,7 @@
 
 #include "wallet/chain/abi.h"
 #include "wallet/registry/chainstore.h"
+#include "wallet/registry/event_scan.h"
 #include "wallet/vault/envelope.h"
 #include "wallet/keys/eth.h"
 #include "wallet/base/fileio.h"
@@ -386,4 +387,69 @@ void records_file_name(const envelope_meta *meta, uint64_t id, char *out, size_t
 			out[i] = '_';
 	if (!out[0] || out[0] == '.')
 		snprintf(out, cap, "record-%llu", (unsigned long long)id);
+}
+
+struct anchored_scan {
+	const uint8_t *registry;
+	records_anchored *a;
+	int failed;
+};
+
+static int anchored_cb(void *ctx, const chain_log *log)
+{
+	struct anchored_scan *sc = ctx;
+	records_anchored *a = sc->a;
+	registry_record r;
+	uint8_t (*h)[32];
+	uint64_t *ids;
+
+	if (registry_event_of(log, sc->registry) != REG_EV_RECORD_ANCHORED ||
+	    registry_decode_record(log, &r, NULL))
+		return 0;
+	h = realloc(a->hashes, (a->n + 1) * sizeof(*h));
+	if (h)
+		a->hashes = h;
+	ids = realloc(a->ids, (a->n + 1) * sizeof(*ids));
+	if (ids)
+		a->ids = ids;
+	if (h && ids) {
+		memcpy(a->hashes[a->n], r.content_hash, 32);
+		a->ids[a->n++] = r.id;
+	}
+	sc->failed |= !h || !ids;
+	records_free(&r);
+	return 0;
+}
+
+int records_anchored_by(chain *c, const uint8_t registry[20], const uint8_t patient[20],
+			const uint8_t author[20], records_anchored *a, ehr_err *e)
+{
+	uint8_t t0[1][32], t1[1][32], t3[1][32];
+	chain_topic topics[4] = { { t0, 1 }, { t1, 1 }, { NULL, 0 }, { t3, 1 } };
+	struct anchored_scan sc = { registry, a, 0 };
+	int rc;
+
+	memcpy(t0[0], registry_event_topic(REG_EV_RECORD_ANCHORED), 32);
+	event_topic_address(patient, t1[0]);
+	event_topic_address(author, t3[0]);
+	if ((rc = chain_get_logs(c, registry, topics, 0, CHAIN_LATEST, anchored_cb, &sc, e)))
+		return rc;
+	return sc.failed ? ehr_fail(e, EHR_EFAIL, "out of memory") : 0;
+}
+
+uint64_t records_anchored_id(const records_anchored *a, const uint8_t hash[32])
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (!memcmp(a->hashes[i], hash, 32))
+			return a->ids[i];
+	return 0;
+}
+
+void records_anchored_free(records_anchored *a)
+{
+	free(a->hashes);
+	free(a->ids);
+	memset(a, 0, sizeof(*a));
 }

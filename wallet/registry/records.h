@@ -27,6 +27,25 @@ int records_of_patient(chain *c, const uint8_t registry[20], const uint8_t patie
 
 void records_free(registry_record *r);
 
+/* What one account anchored: the content hash and id of each record, in
+ * chain order (a journal's envelopes matched against the chain). */
+typedef struct records_anchored {
+	uint8_t (*hashes)[32];
+	uint64_t *ids;
+	size_t n;
+} records_anchored;
+
+/* Adds to *a every record author anchored into patient's chart (one log
+ * scan, RecordAnchored with topic 1 = patient, topic 3 = author). Start
+ * from a zeroed *a; free with records_anchored_free. */
+int records_anchored_by(chain *c, const uint8_t registry[20], const uint8_t patient[20],
+			const uint8_t author[20], records_anchored *a, ehr_err *e);
+
+/* The id of the record with content hash hash in a; 0 when none. */
+uint64_t records_anchored_id(const records_anchored *a, const uint8_t hash[32]);
+
+void records_anchored_free(records_anchored *a);
+
 /* Opens the data key of r with this account's keys: the patient's copy
  * when me is the patient, the author's when me wrote it. Anyone else holds
  * no key for it: EHR_ECHAIN, saying whose record it is. key is the
