@@ -25,6 +25,7 @@ RSYS="urn:ehr:record:eip155:$("$CAST" chain-id):$REG"
 ## register
 check_exit "alice registers as a patient" 0 "$EHR" --wallet alice register --name "Alice Example" --yes
 check_exit "bob registers as a provider" 0 "$EHR" --wallet bob register --name "Dr. Bob" --role provider --yes
+grep_err "says the name is public and permanent" "the name 'Dr. Bob' is public and permanent"
 check_exit "register --show reads the entry back" 0 "$EHR" register --show "$BOB" --json
 check_eq "name" "$(json_field name)" "Dr. Bob"
 check_eq "role" "$(json_field role)" provider
