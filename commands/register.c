@@ -122,8 +122,9 @@ static int publish(struct ctx *x, const struct register_options *o, ehr_err *e)
 				    &data, &tx.data_len, e);
 	tx.data = data;
 	/* a name a patient gives here outlives any wish to take it back */
-	note("the name '%s' is public and permanent: anyone can read it on chain, and the chain keeps it "
-	     "after a later register replaces it", o->name);
+	if (*o->name)
+		note("the name '%s' is public and permanent: anyone can read it on chain, and the chain keeps "
+		     "it after a later register replaces it", o->name);
 	snprintf(what, sizeof(what), "Publish this account's encryption key as %s '%s'", o->role_text, o->name);
 	if (!rc && !(rc = tx_submit(x->c, &x->s, &tx, what, &o->tx, hash, &r, e))) {
 		cJSON *j = cJSON_CreateObject();
