@@ -104,16 +104,15 @@ struct split {
 	size_t *n, *cap;
 };
 
-static int split_entry(void *arg, size_t index, const char *resource_type, const char *json,
-		       size_t len, ehr_err *e)
+int ingest_append_json(struct incoming **list, size_t *n, size_t *cap, const char *json, size_t len,
+		       struct incoming **out, ehr_err *e)
 {
-	struct split *sp = arg;
 	struct incoming *in;
 	int rc;
 
-	if ((rc = grow(sp->list, *sp->n, sp->cap, e)))
+	if ((rc = grow(list, *n, cap, e)))
 		return rc;
-	in = &(*sp->list)[(*sp->n)++];
+	in = &(*list)[*n];
 	memset(in, 0, sizeof(*in));
 	in->env_fd = -1;
 	envelope_meta_init(&in->meta);
@@ -121,6 +120,20 @@ static int split_entry(void *arg, size_t index, const char *resource_type, const
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
 	memcpy(in->buf, json, len);
 	in->buf_len = len;
+	(*n)++;
+	*out = in;
+	return 0;
+}
+
+static int split_entry(void *arg, size_t index, const char *resource_type, const char *json,
+		       size_t len, ehr_err *e)
+{
+	struct split *sp = arg;
+	struct incoming *in;
+	int rc;
+
+	if ((rc = ingest_append_json(sp->list, sp->n, sp->cap, json, len, &in, e)))
+		return rc;
 	snprintf(in->meta.resource_type, sizeof(in->meta.resource_type), "%s", resource_type);
 	snprintf(in->meta.file_name, sizeof(in->meta.file_name), "%.200s#%zu", base_name(sp->path), index + 1);
 	/* a title that names the content ("Hemoglobin A1c"), else where it came from */

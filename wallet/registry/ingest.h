@@ -47,6 +47,12 @@ const char *ingest_media_type(const char *name, const char *resource_type);
  * Invalid JSON in a .json file is EHR_EUSAGE with the line and column. */
 int ingest_inspect(struct incoming *in, char **json, size_t *json_len, ehr_err *e);
 
+/* Appends to *list (n items, room for *cap) one incoming record holding a
+ * copy of the len bytes of json, its metadata initialised; *out points at
+ * it. On failure nothing is appended. */
+int ingest_append_json(struct incoming **list, size_t *n, size_t *cap, const char *json, size_t len,
+		       struct incoming **out, ehr_err *e);
+
 /* Appends one incoming record per entry of the Bundle in json to *list. */
 int ingest_split_bundle(const char *path, const char *json, size_t len,
 			struct incoming **list, size_t *n, size_t *cap, ehr_err *e);

@@ -31,18 +31,10 @@ static int add_whole(struct ingest_cards *c, const char *name, const char *json,
 		     const char *type, const char *issuer, ehr_err *e)
 {
 	struct incoming *in;
+	int rc;
 
-	if (array_grow((void **)c->list, c->cap, *c->n + 1, sizeof(**c->list)))
-		return ehr_fail(e, EHR_EFAIL, "out of memory");
-	in = &(*c->list)[*c->n];
-	memset(in, 0, sizeof(*in));
-	in->env_fd = -1;
-	envelope_meta_init(&in->meta);
-	if (!(in->buf = malloc(len ? len : 1)))
-		return ehr_fail(e, EHR_EFAIL, "out of memory");
-	memcpy(in->buf, json, len);
-	in->buf_len = len;
-	(*c->n)++;
+	if ((rc = ingest_append_json(c->list, c->n, c->cap, json, len, &in, e)))
+		return rc;
 	snprintf(in->meta.resource_type, sizeof(in->meta.resource_type), "%s", type);
 	snprintf(in->meta.file_name, sizeof(in->meta.file_name), "%s", name);
 	record_title(c, json, len, issuer, in->meta.title, sizeof(in->meta.title));
