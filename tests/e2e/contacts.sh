@@ -27,12 +27,7 @@ T=$E2E_TMP
 BOOK=$EHR_HOME/contacts.json
 PROXY=$E2E_TOOLS_DIR/slowproxy
 PROXY_PID=
-stop_proxy() {
-	[ -n "$PROXY_PID" ] || return 0
-	kill "$PROXY_PID" 2> /dev/null
-	wait "$PROXY_PID" 2> /dev/null
-	PROXY_PID=
-}
+stop_proxy() { stop_bg PROXY_PID; }
 trap 'stop_proxy; e2e_cleanup' EXIT
 [ -x "$PROXY" ] || { fail "slowproxy not found at $PROXY (make $PROXY)"; finish; }
 

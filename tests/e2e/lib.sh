@@ -34,6 +34,16 @@ e2e_cleanup() {
 trap e2e_cleanup EXIT
 trap 'exit 130' HUP INT TERM
 
+# stop_bg VAR: stops the background process whose pid $VAR holds (by pid),
+# waits for it and empties VAR; nothing when VAR is empty.
+stop_bg() {
+	eval "_bg=\${$1-}"
+	[ -n "$_bg" ] || return 0
+	kill "$_bg" 2> /dev/null
+	wait "$_bg" 2> /dev/null
+	eval "$1="
+}
+
 ok() {
 	E2E_PASS=$((E2E_PASS + 1))
 	echo "ok - $*"

@@ -15,21 +15,11 @@ T=$E2E_TMP
 T_START=$(date +%s)
 PROXY=$E2E_TOOLS_DIR/slowproxy
 PROXY_PID=
-stop_proxy() {
-	[ -n "$PROXY_PID" ] || return 0
-	kill "$PROXY_PID" 2> /dev/null
-	wait "$PROXY_PID" 2> /dev/null
-	PROXY_PID=
-}
+stop_proxy() { stop_bg PROXY_PID; }
 # the patient's side: `ehr watch --release` answers the lab's access
 # requests (access waits for the release), once the node is back
 WATCH_PID=
-stop_watch() {
-	[ -n "$WATCH_PID" ] || return 0
-	kill "$WATCH_PID" 2> /dev/null
-	wait "$WATCH_PID" 2> /dev/null
-	WATCH_PID=
-}
+stop_watch() { stop_bg WATCH_PID; }
 trap 'stop_proxy; stop_watch; e2e_cleanup' EXIT
 if [ ! -x "$PROXY" ]; then
 	fail "slowproxy not found at $PROXY (make $PROXY)"
