@@ -128,6 +128,10 @@ static void test_refusals(void)
 		{ "{\"url\":\"https://x\",\"key\":\"" VECTOR_KEY "\",\"label\":\""
 		  "123456789012345678901234567890123456789012345678901234567890123456789012345678901\"}",
 		  "its \"label\" is longer than 80 characters" },
+		/* a stray byte is shown as a '?' of its own: 81 characters (found by fuzz_shlink) */
+		{ "{\"url\":\"https://x\",\"key\":\"" VECTOR_KEY "\",\"label\":\""
+		  "12345678901234567890123456789012345678901234567890123456789012345678901234567890\x80\"}",
+		  "its \"label\" is longer than 80 characters" },
 	};
 	uint8_t *key = sodium_malloc(32);
 	shl_link l;

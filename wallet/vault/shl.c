@@ -85,10 +85,11 @@ static int take_label(const cJSON *label, shl_link *link, ehr_err *e)
 		return 0;
 	if (!cJSON_IsString(label) || (n = strlen(label->valuestring)) >= sizeof(link->label))
 		return not_link(e, "its \"label\" is not a string of up to 80 characters");
-	for (i = 0; i < n; i++)
-		chars += ((unsigned char)label->valuestring[i] & 0xc0) != 0x80;
-	/* the sharer's words, shown on a terminal */
+	/* the sharer's words, shown on a terminal; counted as shown, where a
+	 * stray byte became a '?' of its own */
 	text_clean(link->label, sizeof(link->label), label->valuestring, n, 0);
+	for (i = 0; link->label[i]; i++)
+		chars += ((unsigned char)link->label[i] & 0xc0) != 0x80;
 	return chars > SHL_LABEL_MAX ? not_link(e, "its \"label\" is longer than 80 characters") : 0;
 }
 
