@@ -714,7 +714,7 @@ static void test_refusals(void)
 	tx = sample_tx(1);
 	CHECK(tx_sign(&tx, anvil_key0, &raw, &len, txh, &e) == EHR_EUSAGE && strstr(e.msg, "type 1"), "type 1: %s", e.msg);
 	tx = sample_tx(TX_LEGACY);
-	CHECK(tx_sign(&tx, zero, &raw, &len, txh, &e) == EHR_EUSAGE, "zero private key: %s", e.msg);
+	CHECK(tx_sign(&tx, zero, &raw, &len, txh, &e) == EHR_EAUTH && strstr(e.msg, "locked"), "zero private key (held by no agent): %s", e.msg);
 	tx.chain_id = u256_max();
 	CHECK(tx_sign(&tx, anvil_key0, &raw, &len, txh, &e) == EHR_EUSAGE && strstr(e.msg, "too large"), "legacy chain id 2^256-1: %s", e.msg);
 	tx = sample_tx(TX_EIP1559);

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "wallet/keys/keccak.h"
+#include "wallet/keys/keyholder.h"
 #include "wallet/keys/secp.h"
 #include "wallet/base/hex.h"
 
@@ -103,6 +104,9 @@ int eth_sign_hash(const uint8_t priv[32], const uint8_t hash[32], uint8_t sig[65
 	secp256k1_ecdsa_recoverable_signature rs;
 	int recid = 0;
 
+	/* an all-zero key is held by the unlock agent (keyholder.h) */
+	if (sodium_is_zero(priv, 32))
+		return key_holder_sign(hash, sig, e);
 	/* A NULL nonce function is libsecp256k1's RFC 6979; it always produces
 	 * low s. */
 	if (!secp256k1_ecdsa_sign_recoverable(secp_ctx(), &rs, hash, priv, NULL, NULL))

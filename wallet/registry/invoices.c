@@ -9,6 +9,7 @@
 #include "wallet/base/text.h"
 #include "wallet/chain/abi.h"
 #include "wallet/keys/eth.h"
+#include "wallet/keys/keyholder.h"
 #include "wallet/registry/event_scan.h"
 #include "wallet/registry/registry.h"
 
@@ -228,7 +229,7 @@ int invoice_memo_open(const uint8_t *sealed, size_t len, const uint8_t pk[32], c
 	n = len - crypto_box_SEALBYTES;
 	if (!(plain = malloc(n + 1)))
 		return oom(e);
-	if (crypto_box_seal_open(plain, sealed, len, pk, sk)) {
+	if (sealed_box_open(plain, sealed, len, pk, sk, NULL)) {
 		free(plain);
 		return ehr_fail(e, EHR_EAUTH, "the memo is not sealed to this account's encryption key");
 	}

@@ -10,6 +10,7 @@
 #include "wallet/base/fileio.h"
 #include "wallet/base/sha256.h"
 #include "wallet/vault/envelope_pump.h"
+#include "wallet/keys/keyholder.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -670,8 +671,12 @@ int envelope_key_seal(const uint8_t key[32], const uint8_t recipient_pk[32],
 int envelope_key_open(const uint8_t sealed[ENVELOPE_SEALED_KEY_BYTES], const uint8_t pk[32],
 		      const uint8_t sk[32], uint8_t key_out[32], ehr_err *e)
 {
-	if (crypto_box_seal_open(key_out, sealed, ENVELOPE_SEALED_KEY_BYTES, pk, sk) != 0) {
-		sodium_memzero(key_out, ENVELOPE_KEY_BYTES);
+	ehr_err why = { 0 };
+
+	/* an all-zero sk: the unlock agent opens it (wallet/keys/keyholder.h) */
+	if (sealed_box_open(key_out, sealed, ENVELOPE_SEALED_KEY_BYTES, pk, sk, &why) != 0) {
+		if (why.status != EHR_EAUTH)
+			return ehr_fail(e, why.status, "%s", why.msg);
 		return ehr_fail(e, EHR_EAUTH, "the data key is not sealed to this account's "
 				"encryption key");
 	}
