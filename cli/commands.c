@@ -77,6 +77,10 @@ const struct command commands[] = {
 	  "issue\nlist\npay ID\ncancel ID", W | U | N | R, "issue list pay cancel" },
 	{ "watch", RUN(watch), "follow the chain: requests, releases, accesses, uploads, invoices, expiring grants",
 	  NULL, W | U | N | R, NULL },
+	{ "unlock", RUN(unlock), "keep the wallet unlocked in an agent for a while; later commands ask no passphrase",
+	  NULL, W | U | STAGED, NULL },
+	{ "lock", RUN(lock), "end the unlock agent: its keys are wiped, commands ask again",
+	  NULL, 0, NULL },
 	{ "help", RUN(help), "show the commands, or one command's usage",
 	  "[COMMAND]\n@\n@ COMMAND", 0, ":COMMAND" },
 };

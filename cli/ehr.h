@@ -173,4 +173,10 @@ void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Informational line on stderr (not with -q or --json). */
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* RLIMIT_CORE 0 (soft and hard) and not dumpable (PR_SET_DUMPABLE 0), for
+ * a process that holds secrets: main calls it before a command that reads
+ * a wallet; the unlock agent in its own process. 0, or the exit status of
+ * its reported failure. */
+int keep_secrets_in_memory(void);
+
 #endif

@@ -146,8 +146,9 @@ static void read_environment(void)
  * core file may carry them to disk (RLIMIT_CORE 0, hard limit too), and
  * no other process of the same user may read them (ptrace,
  * /proc/PID/mem, /proc/PID/environ), which the kernel allows only to a
- * dumpable process. Refused, the command does not run. */
-static int keep_secrets_in_memory(void)
+ * dumpable process. Refused, the command does not run. The unlock agent
+ * says it again in its own process. */
+int keep_secrets_in_memory(void)
 {
 	const struct rlimit no_core = { 0, 0 };
 

@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "cli/agent_keys.h"
 #include "wallet/base/fileio.h"
 #include "wallet/base/paths.h"
 
@@ -142,6 +143,32 @@ int session_unlock(keystore **ks, ehr_err *e)
 	if ((rc = session_unlock_open(*ks, e))) {
 		keystore_free(*ks);
 		*ks = NULL;
+	}
+	return rc;
+}
+
+int session_keys(keystore *ks, const char *path, uint32_t index, keystore_keys **keys, ehr_err *e)
+{
+	ehr_err why = { 0 };
+	int rc;
+
+	if (!ks->secret) {
+		if (!(rc = agent_keys(ks, path, index, keys, &why)))
+			return 0;
+		/* what the agent refused for this wallet (a path an imported key
+		 * lacks) the passphrase would not change; anything else: ask */
+		if (rc == EHR_EUSAGE)
+			return ehr_fail(e, rc, "%s", why.msg);
+		if ((rc = session_unlock_open(ks, e)))
+			return rc;
+	}
+	if (!(*keys = keystore_keys_new()))
+		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
+	rc = path ? keystore_derive(ks->secret, path, *keys, e)
+		  : keystore_derive_index(ks->secret, index, *keys, e);
+	if (rc) {
+		keystore_keys_free(*keys);
+		*keys = NULL;
 	}
 	return rc;
 }

@@ -34,6 +34,14 @@ int session_unlock_open(keystore *ks, ehr_err *e);
 /* Opens and unlocks the selected wallet. */
 int session_unlock(keystore **ks, ehr_err *e);
 
+/* The keys of account index (or, path not NULL, of that BIP32 path) of the
+ * opened wallet ks, into *keys (keystore_keys_new memory): the one place
+ * commands obtain keys. From the unlock agent when one holds this wallet
+ * and $EHR_AGENT is not 0: its secrets stay there (cli/agent_keys.h) and
+ * no passphrase is asked; else ks is unlocked with the passphrase from the
+ * usual sources (unless it is already) and the keys derived here. */
+int session_keys(keystore *ks, const char *path, uint32_t index, keystore_keys **keys, ehr_err *e);
+
 /* The account index to act as: --account, else 0. */
 uint32_t session_account(void);
 

@@ -1,6 +1,7 @@
 #include "cli/submit.h"
 #include "cli/ehr.h"
 #include "cli/session.h"
+#include "cli/agent_keys.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,11 +59,9 @@ int signer_unlock(struct signer *s, ehr_err *e)
 	if (s->keys)
 		return 0;
 	/* the wallet signer_read read: unlocked as it is, not read again */
-	if ((rc = s->ks ? session_unlock_open(s->ks, e) : session_unlock(&s->ks, e)))
+	if (!s->ks && (rc = session_open(&s->ks, e)))
 		return rc;
-	if (!(s->keys = keystore_keys_new()))
-		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
-	if ((rc = keystore_derive_index(s->ks->secret, s->index, s->keys, e)))
+	if ((rc = session_keys(s->ks, NULL, s->index, &s->keys, e)))
 		return rc;
 	if (!memcmp(s->address, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 20))
 		memcpy(s->address, s->keys->address, 20);
@@ -74,6 +73,7 @@ int signer_unlock(struct signer *s, ehr_err *e)
 
 void signer_close(struct signer *s)
 {
+	agent_keys_done();
 	keystore_keys_free(s->keys);
 	keystore_free(s->ks);
 	memset(s, 0, sizeof(*s));

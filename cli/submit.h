@@ -54,8 +54,9 @@ struct signer {
 /* signer_read reads the selected wallet file (its header; the account
  * index from --account): the one read of it in a run (struct ctx's
  * CTX_WALLET). signer_account finds the account's address in the header,
- * else derives it (asking for the passphrase). signer_unlock asks for the
- * passphrase (if not yet) and derives the keys, checking them against the
+ * else derives it (asking for the passphrase). signer_unlock gets the keys
+ * (session_keys: from the unlock agent when one holds this wallet, else
+ * asking for the passphrase if not yet), checking them against the
  * header's address. */
 int signer_read(struct signer *s, ehr_err *e);
 int signer_account(struct signer *s, ehr_err *e);

@@ -51,12 +51,8 @@ static int address_of(keystore *ks, const struct address_options *o, uint8_t add
 		memcpy(enc, a->encryption_key, 32);
 		return 0;
 	}
-	if ((rc = session_unlock_open(ks, e)))
+	if ((rc = session_keys(ks, o->path, (uint32_t)o->index, &keys, e)))
 		return rc;
-	if (!(keys = keystore_keys_new()))
-		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
-	rc = o->path ? keystore_derive(ks->secret, o->path, keys, e)
-		     : keystore_derive_index(ks->secret, (uint32_t)o->index, keys, e);
 	memcpy(addr, keys->address, 20);
 	memcpy(enc, keys->enc_public, 32);
 	keystore_keys_free(keys);

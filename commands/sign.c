@@ -107,12 +107,9 @@ int cmd_sign(const struct command_call *call)
 	ehr_err e = { 0 };
 	int rc;
 
-	if ((rc = session_unlock_open(ks, &e)))
+	if ((rc = session_keys(ks, NULL, (uint32_t)o->index, &keys, &e)))
 		return report(&e);
-	if (!(keys = keystore_keys_new()))
-		return fail(EHR_EFAIL, "out of secure memory");
-	if (!(rc = keystore_derive_index(ks->secret, (uint32_t)o->index, keys, &e)))
-		rc = eth_sign_hash(keys->private_key, o->hash, sig, &e);
+	rc = eth_sign_hash(keys->private_key, o->hash, sig, &e);
 	eip55_format(keys->address, addr);
 	keystore_keys_free(keys);
 	if (rc)

@@ -27,7 +27,8 @@ static int dir_private(const char *dir, bool create, ehr_err *e)
 	if (create && mkdir(dir, 0700) && errno != EEXIST)
 		return ehr_fail(e, EHR_EFAIL, "cannot make %s: %s", dir, strerror(errno));
 	if (lstat(dir, &st))
-		return ehr_fail(e, EHR_EFAIL, "no agent directory %s: %s", dir, strerror(errno));
+		return ehr_fail(e, EHR_EFAIL, errno == ENOENT ? "no agent runs (no %s)" : "no agent runs (%s: %s)",
+				dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
 		return ehr_fail(e, EHR_EUSAGE, "%s is not a directory of this user closed to others "
 				"(mode 0700): the agent will not use it", dir);
@@ -184,6 +185,23 @@ int agent_call(int fd, const agent_request *r, uint8_t *reply, size_t cap, size_
 		return ehr_fail(e, EHR_EFAIL, "the unlock agent stopped answering");
 	}
 	return agent_reply_parse(reply, len, want, payload, n, e);
+}
+
+int agent_lock(int fd, ehr_err *e)
+{
+	agent_request r = { .op = AGENT_LOCK };
+	uint8_t reply[AGENT_FRAME_MAX];
+	const uint8_t *p;
+	size_t n;
+	bool lost;
+	int rc = agent_call(fd, &r, reply, sizeof(reply), 0, &p, &n, &lost, e);
+
+	/* the agent closes its listening socket, then this connection: at
+	 * the end of the file it no longer answers */
+	while (!rc && read(fd, reply, sizeof(reply)) > 0)
+		;
+	close(fd);
+	return rc;
 }
 
 /* ---- the agent's side --------------------------------------------------------- */
@@ -438,6 +456,7 @@ static void serve_loop(struct agent *a, int lfd)
 		if (pf[0].revents & POLLIN)
 			take_connection(lfd, pf, &np);
 	}
+	close(lfd);    /* first: once a connection ends, nothing answers */
 	for (i = 1; i < np; i++)
 		close(pf[i].fd);
 }
@@ -447,12 +466,14 @@ int agent_serve(int listen_fd, const char *path, keystore *ks, const char *name,
 {
 	struct agent a = { .ks = ks, .name = name, .lim = *l };
 	struct sigaction sa = { .sa_handler = on_stop };
+	struct stat st, own = { 0 };
 	size_t i;
 
 	if (!(a.reply = sodium_malloc(AGENT_FRAME_MAX))) {
 		keystore_free(ks);
 		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
 	}
+	lstat(path, &own);
 	agent_wallet_id(ks, a.id);
 	a.idle_until = now_s() + l->idle_s < l->expires ? now_s() + l->idle_s : l->expires;
 	sigemptyset(&sa.sa_mask);
@@ -465,8 +486,10 @@ int agent_serve(int listen_fd, const char *path, keystore *ks, const char *name,
 		close(ready_fd);
 	}
 	serve_loop(&a, listen_fd);
-	close(listen_fd);
-	unlink(path);
+	/* the socket is removed only while it is still this agent's: a new
+	 * agent may have replaced it after a LOCK */
+	if (!lstat(path, &st) && st.st_ino == own.st_ino && st.st_dev == own.st_dev)
+		unlink(path);
 	for (i = 0; i < AGENT_CACHE; i++)
 		keystore_keys_free(a.keys[i]);
 	sodium_free(a.reply);

@@ -43,8 +43,8 @@ struct agent_limits {
 int agent_listen(const char *path, int *fd, ehr_err *e);
 
 /* Serves ks (unlocked; taken: freed, with every derived key wiped, when
- * it returns), named name, on listen_fd until a LOCK, a limit, or SIGTERM,
- * SIGINT or SIGHUP; then removes path. Writes one byte to ready_fd (then
+ * it returns), named name, on listen_fd (closed) until a LOCK, a limit, or
+ * SIGTERM, SIGINT or SIGHUP; then removes path if it is still its socket. Writes one byte to ready_fd (then
  * closed) once it serves. */
 int agent_serve(int listen_fd, const char *path, keystore *ks, const char *name,
 		const struct agent_limits *l, int ready_fd, ehr_err *e);
@@ -61,5 +61,9 @@ int agent_connect(ehr_err *e);
  * answering" when the connection fails; *lost is then true. */
 int agent_call(int fd, const agent_request *r, uint8_t *reply, size_t cap, size_t want,
 	       const uint8_t **payload, size_t *n, bool *lost, ehr_err *e);
+
+/* Ends the agent connected on fd (any wallet) and closes fd; returns once
+ * it no longer answers. */
+int agent_lock(int fd, ehr_err *e);
 
 #endif

@@ -40,7 +40,7 @@ size_t agent_frame_length(const uint8_t head[4])
 	return n >= 1 && n <= AGENT_FRAME_MAX ? n : 0;
 }
 
-/* A path as KEYS takes it: "m/" and digits, '/' and '\'' only. */
+/* A path as KEYS takes it: "m/" and digits, '/', '\'', 'h' and 'H' only. */
 static int path_ok(const char *p, size_t n)
 {
 	size_t i;
@@ -50,7 +50,8 @@ static int path_ok(const char *p, size_t n)
 	if (n < 2 || p[0] != 'm' || p[1] != '/')
 		return 0;
 	for (i = 2; i < n; i++)
-		if (!((p[i] >= '0' && p[i] <= '9') || p[i] == '/' || p[i] == '\''))
+		if (!((p[i] >= '0' && p[i] <= '9') || p[i] == '/' || p[i] == '\'' || p[i] == 'h' ||
+		      p[i] == 'H'))
 			return 0;
 	return 1;
 }

@@ -4,8 +4,8 @@
  *   frame    = length (u32, big-endian, 1..AGENT_FRAME_MAX) || body
  *   request  = op (u8) || wallet id (32) || account index (u32 BE) || payload
  *     STATUS  payload empty; the id and index are not looked at
- *     KEYS    payload: a BIP32 path (0..AGENT_PATH_MAX bytes of
- *             "m/0123456789'/", empty: the index's m/44'/60'/0'/0/index)
+ *     KEYS    payload: a BIP32 path (0..AGENT_PATH_MAX bytes, "m/" then
+ *             of "0123456789/'hH"; empty: the index's m/44'/60'/0'/0/index)
  *             -> address (20) || encryption public key (32)
  *     SIGN    payload: a 32-byte hash -> signature r || s || v (65, v 0/1)
  *     OPEN    payload: the account's encryption public key (32) || a
