@@ -90,4 +90,15 @@ printf '\000scan\342\200\256fdp.exe \302\23331m\342\201\246' | put text_clean bi
 printf '\001Zo\303\253 <Dr. A & B>\033[2J' | put text_clean ascii-name
 printf '\012\346\235\261\344\272\254 \360\237\230\200 \300\257\355\240\200' | put text_clean cut-utf8
 
+# agent_wire: a selector byte (even: a request, odd: a reply), then the body
+zeros() { head -c "$1" /dev/zero; }
+{ printf '\000\001'; zeros 36; } | put agent_wire status
+{ printf '\000\002'; zeros 36; printf "m/44'/60'/0'/0/3"; } | put agent_wire keys-path
+{ printf '\000\003'; zeros 35; printf '\002'; zeros 32; } | put agent_wire sign
+{ printf '\000\004'; zeros 36; zeros 112; } | put agent_wire open
+{ printf '\000\005'; zeros 36; } | put agent_wire lock
+{ printf '\001\000'; zeros 65; } | put agent_wire reply-signature
+printf '\001\003it holds another wallet' | put agent_wire reply-refused
+{ printf '\001\000'; zeros 32; printf '\000\000\000\000\146\000\000\000\000\000\000\000\146\000\000\000\000\000\001\054\000\000\060\071\007default/home/p/.local/share/ehr/wallets/default.json'; } | put agent_wire reply-status
+
 echo "seeds in $corpus: $(find "$corpus" -type f | wc -l) files, $(du -sk "$corpus" | cut -f1) KiB"
