@@ -20,8 +20,17 @@ alternate send 20 \
 	'"$CAST" send --rpc-url "$ANVIL_URL" --private-key "$key0" "$to" --value 0.001ether'
 row "send 0.001 ETH, confirmed: ehr (unlocks) | cast --private-key" send
 row "20 confirmed sends, total" send total
+# the same with the agent: unlocked once by `ehr unlock`, each send asks it
+# to sign (no Argon2id in the runs)
+agent_unlock dev
+alternate send_agent 20 \
+	'"$EHR" --wallet dev --rpc "$ANVIL_URL" send "$to" 0.001 --yes' \
+	'"$CAST" send --rpc-url "$ANVIL_URL" --private-key "$key0" "$to" --value 0.001ether'
+agent_lock
+row "send 0.001 ETH, confirmed: ehr with the agent | cast --private-key" send_agent
+row "20 confirmed sends with the agent, total" send_agent total
 bal=$("$CAST" balance --rpc-url "$ANVIL_URL" "$to")
-[ "$bal" = 42000000000000000 ] || die "0x...dEaD holds $bal wei, want 42 sends of 0.001 ETH"
+[ "$bal" = 84000000000000000 ] || die "0x...dEaD holds $bal wei, want 84 sends of 0.001 ETH"
 
 # rpc_count 'COMMAND' (with $url as the node): prints "N requests, M calls (methods)".
 rpc_count() {

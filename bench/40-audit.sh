@@ -44,5 +44,17 @@ alternate audit_nt 5 \
 	"$audit_cmd"' --no-titles --json' \
 	'"$CAST" logs --rpc-url "$ANVIL_URL" --address "$audit_reg" --from-block 0 --to-block "$audit_head"'
 row "audit --no-titles, 10,001 events | cast logs, same blocks" audit_nt
+# with the agent: unlocked once by `ehr unlock`, audit asks it to open
+# each title's sealed key (the keys stay in the agent)
+"$EHR" --wallet audit --account 7 --passphrase-file "$BENCH_TMP/pass" unlock --for 1h --idle 1h > /dev/null ||
+	die "ehr unlock failed"
+audit_agent='"$EHR" --wallet audit --account 7 --rpc "$ANVIL_URL" --registry "$audit_reg" audit'
+[ "$(eval "$audit_agent --json" < /dev/null | grep -c '"title":')" -ge 10000 ] ||
+	die "ehr audit with the agent shows fewer than 10,000 titles"
+alternate audit_agent 5 \
+	"$audit_agent"' --json' \
+	'"$CAST" logs --rpc-url "$ANVIL_URL" --address "$audit_reg" --from-block 0 --to-block "$audit_head"'
+agent_lock
+row "audit, 10,001 events, titles, with the agent | cast logs, same blocks" audit_agent
 note "audit history: 10,000 records added by one 'ehr record add' (dir: store, $(awk -v a="$audit_t0" -v b="$audit_t1" \
 	'BEGIN { printf "%.1f s", b - a }') for sealing and 100 anchorRecords transactions), blocks 0-$audit_head."

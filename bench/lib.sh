@@ -41,10 +41,15 @@ unset EHR_WALLET EHR_RPC_URL ETH_RPC_URL EHR_REGISTRY EHR_PASSPHRASE_FILE \
 	ETH_FROM ETH_KEYSTORE FOUNDRY_PROFILE 2> /dev/null || true
 ANVIL_PID=
 BENCH_PIDS=
+# the unlock agent's socket (agent_unlock) in the bench's own directory
+XDG_RUNTIME_DIR=$BENCH_TMP/run
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+export XDG_RUNTIME_DIR
 cd "$BENCH_TMP" || exit 1
 
 # BENCH_PIDS: processes a benchmark left running (a watcher), stopped on exit
 bench_cleanup() {
+	agent_lock
 	# shellcheck disable=SC2086 # a list of pids
 	[ -z "$BENCH_PIDS" ] || kill $BENCH_PIDS 2> /dev/null
 	stop_anvil
@@ -96,6 +101,17 @@ dev_wallet() {
 	chmod 600 "$BENCH_TMP/words" "$BENCH_TMP/pass"
 	"$EHR" -q --wallet "$1" --passphrase-file "$BENCH_TMP/pass" restore --kdf interactive --accounts "$2" \
 		--mnemonic-file "$BENCH_TMP/words" --force || die "ehr restore failed"
+}
+
+# agent_unlock NAME: `ehr unlock` of wallet NAME for the rows "with the
+# agent" (its passphrase $BENCH_TMP/pass, given this once); agent_lock ends
+# it (and the bench's exit does).
+agent_unlock() {
+	"$EHR" --wallet "$1" --passphrase-file "$BENCH_TMP/pass" unlock --for 1h --idle 1h > /dev/null ||
+		die "ehr unlock failed"
+}
+agent_lock() {
+	"$EHR" lock > /dev/null 2>&1 || true
 }
 
 # measure_once FILE 'COMMAND': one timed run appended to FILE.
