@@ -49,8 +49,8 @@ row "audit --no-titles, 10,001 events | cast logs, same blocks" audit_nt
 "$EHR" --wallet audit --account 7 --passphrase-file "$BENCH_TMP/pass" unlock --for 1h --idle 1h > /dev/null ||
 	die "ehr unlock failed"
 audit_agent='"$EHR" --wallet audit --account 7 --rpc "$ANVIL_URL" --registry "$audit_reg" audit'
-[ "$(eval "$audit_agent --json" < /dev/null | grep -c '"title":')" -ge 10000 ] ||
-	die "ehr audit with the agent shows fewer than 10,000 titles"
+[ "$(eval "$audit_agent --json" < /dev/null | grep -o '"lab-[0-9]*\.txt"' | wc -l)" = 10000 ] ||
+	die "ehr audit with the agent does not show the 10,000 titles"
 alternate audit_agent 5 \
 	"$audit_agent"' --json' \
 	'"$CAST" logs --rpc-url "$ANVIL_URL" --address "$audit_reg" --from-block 0 --to-block "$audit_head"'

@@ -120,7 +120,51 @@ static int held_open(void *arg, const uint8_t *sealed, size_t len, const uint8_t
 	return rc ? -1 : 0;
 }
 
-static const struct key_holder agent_holder = { held_sign, held_open, NULL };
+/* Up to agent_open_many_max boxes in one request; held.lock held. */
+static int open_chunk(const uint8_t *boxes, size_t box_len, size_t n, const uint8_t pk[32],
+		      uint8_t *out, bool *ok, ehr_err *e)
+{
+	agent_request r = { .op = AGENT_OPEN_MANY, .sealed = boxes, .sealed_len = n * box_len,
+			    .box_len = box_len, .count = n };
+	size_t plen = box_len - crypto_box_SEALBYTES, got, i;
+	const uint8_t *p;
+	int rc;
+
+	memcpy(r.pk, pk, 32);
+	if (!(rc = ask(&r, n * (1 + plen), &p, &got, e))) {
+		for (i = 0; i < n; i++, p += 1 + plen) {
+			ok[i] = p[0] == 1;
+			memcpy(out + i * plen, p + 1, plen);
+		}
+	} else if (rc == HELD_HERE) {
+		for (i = 0; i < n; i++)
+			ok[i] = !sealed_box_open(out + i * plen, boxes + i * box_len, box_len, pk,
+						 held.local->enc_secret, NULL);
+		rc = 0;
+	}
+	sodium_memzero(held.reply, AGENT_FRAME_MAX);
+	return rc;
+}
+
+static int held_open_many(void *arg, const uint8_t *boxes, size_t box_len, size_t n,
+			  const uint8_t pk[32], uint8_t *out, bool *ok, ehr_err *e)
+{
+	size_t per = agent_open_many_max(box_len), plen = box_len - crypto_box_SEALBYTES, i, m;
+	int rc = 0;
+
+	(void)arg;
+	if (!per)
+		return ehr_fail(e, EHR_EUSAGE, "boxes of %zu bytes are not for the agent", box_len);
+	pthread_mutex_lock(&held.lock);
+	for (i = 0; i < n && !rc; i += m) {
+		m = n - i < per ? n - i : per;
+		rc = open_chunk(boxes + i * box_len, box_len, m, pk, out + i * plen, ok + i, e);
+	}
+	pthread_mutex_unlock(&held.lock);
+	return rc;
+}
+
+static const struct key_holder agent_holder = { held_sign, held_open, held_open_many, NULL };
 
 /* The public parts of a KEYS reply into fresh keys. */
 static int keys_from_reply(const uint8_t *p, keystore_keys **keys, ehr_err *e)

@@ -69,12 +69,13 @@ const struct command_args cmd_unlock_args = {
 	.check = unlock_check,
 };
 
+/* t as people read it, or with --json in ISO 8601. */
 static void time_text(uint64_t t, char out[32])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm))
+	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, g.json ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M:%S UTC", &tm))
 		snprintf(out, 32, "%llu", (unsigned long long)t);
 }
 

@@ -97,6 +97,7 @@ zeros() { head -c "$1" /dev/zero; }
 { printf '\000\003'; zeros 35; printf '\002'; zeros 32; } | put agent_wire sign
 { printf '\000\004'; zeros 36; zeros 112; } | put agent_wire open
 { printf '\000\005'; zeros 36; } | put agent_wire lock
+{ printf '\000\006'; zeros 36; zeros 32; printf '\000\120'; zeros 240; } | put agent_wire open-many
 { printf '\001\000'; zeros 65; } | put agent_wire reply-signature
 printf '\001\003it holds another wallet' | put agent_wire reply-refused
 { printf '\001\000'; zeros 32; printf '\000\000\000\000\146\000\000\000\000\000\000\000\146\000\000\000\000\000\001\054\000\000\060\071\007default/home/p/.local/share/ehr/wallets/default.json'; } | put agent_wire reply-status

@@ -56,6 +56,19 @@ static int path_ok(const char *p, size_t n)
 	return 1;
 }
 
+#define OPEN_MANY_HEAD 34   /* pk, box length */
+
+size_t agent_open_many_max(size_t box_len)
+{
+	size_t by_request, by_reply;
+
+	if (box_len < crypto_box_SEALBYTES || box_len > AGENT_SEALED_MAX)
+		return 0;
+	by_request = (AGENT_FRAME_MAX - AGENT_REQUEST_HEAD - OPEN_MANY_HEAD) / box_len;
+	by_reply = (AGENT_FRAME_MAX - 1) / (1 + box_len - crypto_box_SEALBYTES);
+	return by_request < by_reply ? by_request : by_reply;
+}
+
 size_t agent_request_encode(const agent_request *r, uint8_t *out, size_t cap)
 {
 	size_t n = AGENT_REQUEST_HEAD, extra = 0;
@@ -65,6 +78,12 @@ size_t agent_request_encode(const agent_request *r, uint8_t *out, size_t cap)
 	case AGENT_KEYS: extra = strlen(r->path); break;
 	case AGENT_SIGN: extra = 32; break;
 	case AGENT_OPEN: extra = 32 + r->sealed_len; break;
+	case AGENT_OPEN_MANY:
+		if (!r->count || r->count > agent_open_many_max(r->box_len) ||
+		    r->sealed_len != r->count * r->box_len)
+			return 0;
+		extra = OPEN_MANY_HEAD + r->sealed_len;
+		break;
 	default: return 0;
 	}
 	if (n + extra > cap || n + extra > AGENT_FRAME_MAX)
@@ -79,8 +98,31 @@ size_t agent_request_encode(const agent_request *r, uint8_t *out, size_t cap)
 	else if (r->op == AGENT_OPEN) {
 		memcpy(out + n, r->pk, 32);
 		memcpy(out + n + 32, r->sealed, r->sealed_len);
+	} else if (r->op == AGENT_OPEN_MANY) {
+		memcpy(out + n, r->pk, 32);
+		out[n + 32] = (uint8_t)(r->box_len >> 8);
+		out[n + 33] = (uint8_t)r->box_len;
+		memcpy(out + n + OPEN_MANY_HEAD, r->sealed, r->sealed_len);
 	}
 	return n + extra;
+}
+
+/* OPEN_MANY's payload p (n bytes) into r. */
+static int open_many_parse(const uint8_t *p, size_t n, agent_request *r, ehr_err *e)
+{
+	if (n < OPEN_MANY_HEAD)
+		return ehr_fail(e, EHR_EUSAGE, "agent request to open boxes without their length");
+	r->box_len = (size_t)p[32] << 8 | p[33];
+	n -= OPEN_MANY_HEAD;
+	if (!agent_open_many_max(r->box_len))
+		return ehr_fail(e, EHR_EUSAGE, "agent request to open boxes of %zu bytes", r->box_len);
+	if (!n || n % r->box_len || n / r->box_len > agent_open_many_max(r->box_len))
+		return ehr_fail(e, EHR_EUSAGE, "agent request to open %zu bytes of %zu-byte boxes", n, r->box_len);
+	memcpy(r->pk, p, 32);
+	r->sealed = p + OPEN_MANY_HEAD;
+	r->sealed_len = n;
+	r->count = n / r->box_len;
+	return 0;
 }
 
 int agent_request_parse(const uint8_t *body, size_t len, agent_request *r, ehr_err *e)
@@ -117,6 +159,8 @@ int agent_request_parse(const uint8_t *body, size_t len, agent_request *r, ehr_e
 		r->sealed = p + 32;
 		r->sealed_len = n - 32;
 		return 0;
+	case AGENT_OPEN_MANY:
+		return open_many_parse(p, n, r, e);
 	default:
 		return ehr_fail(e, EHR_EUSAGE, "unknown agent request %u", r->op);
 	}
@@ -174,7 +218,7 @@ size_t agent_status_encode(const agent_status *s, uint8_t *out, size_t cap)
 {
 	size_t nl = strlen(s->name), pl = strlen(s->path);
 
-	if (nl > AGENT_NAME_MAX || STATUS_FIXED + nl + pl > cap || STATUS_FIXED + nl + pl >= AGENT_FRAME_MAX)
+	if (nl > AGENT_NAME_MAX || pl > AGENT_STATUS_PATH_MAX || STATUS_FIXED + nl + pl > cap)
 		return 0;
 	memcpy(out, s->wallet_id, 32);
 	put64(out + 32, s->expires);
@@ -206,7 +250,8 @@ int agent_status_parse(const uint8_t *payload, size_t n, agent_status *s, ehr_er
 	if (n < STATUS_FIXED || n >= AGENT_FRAME_MAX)
 		return ehr_fail(e, EHR_EFAIL, "the agent's status has %zu bytes", n);
 	nl = payload[56];
-	if (STATUS_FIXED + nl > n || !text_ok(payload + STATUS_FIXED, n - STATUS_FIXED))
+	if (STATUS_FIXED + nl > n || n - STATUS_FIXED - nl > AGENT_STATUS_PATH_MAX ||
+	    !text_ok(payload + STATUS_FIXED, n - STATUS_FIXED))
 		return ehr_fail(e, EHR_EFAIL, "the agent's status is not one");
 	memcpy(s->wallet_id, payload, 32);
 	s->expires = get64(payload + 32);

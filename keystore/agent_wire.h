@@ -11,6 +11,11 @@
  *     OPEN    payload: the account's encryption public key (32) || a
  *             crypto_box_seal box (48..AGENT_SEALED_MAX bytes)
  *             -> the box's plaintext
+ *     OPEN_MANY  payload: the encryption public key (32) || the boxes'
+ *             length (u16 BE, 48..AGENT_SEALED_MAX) || one or more boxes of
+ *             that length, as many as fit a reply
+ *             -> per box: opened (u8 1 or 0) || its plaintext (zero bytes
+ *             when not opened); one request for a batch (audit's titles)
  *     LOCK    payload empty -> empty; the agent wipes its keys and ends
  *             (whichever wallet the id names)
  *   reply    = status (u8: 0, or an ehr status 1..6) || payload (status 0)
@@ -30,14 +35,16 @@
 
 #include "wallet/base/err.h"
 
-#define AGENT_FRAME_MAX 4096
+#define AGENT_FRAME_MAX 65536
 #define AGENT_PATH_MAX 63
 #define AGENT_SEALED_MAX 2048
 #define AGENT_MESSAGE_MAX 200
 #define AGENT_NAME_MAX 255
+#define AGENT_STATUS_PATH_MAX 4095
 #define AGENT_REQUEST_HEAD 37      /* op, id, index */
 
-enum agent_op { AGENT_STATUS = 1, AGENT_KEYS = 2, AGENT_SIGN = 3, AGENT_OPEN = 4, AGENT_LOCK = 5 };
+enum agent_op { AGENT_STATUS = 1, AGENT_KEYS = 2, AGENT_SIGN = 3, AGENT_OPEN = 4, AGENT_LOCK = 5,
+		AGENT_OPEN_MANY = 6 };
 
 typedef struct agent_request {
 	uint8_t op;
@@ -46,8 +53,9 @@ typedef struct agent_request {
 	char path[AGENT_PATH_MAX + 1];     /* KEYS */
 	uint8_t hash[32];                  /* SIGN */
 	uint8_t pk[32];                    /* OPEN */
-	const uint8_t *sealed;             /* OPEN: points into the parsed body */
-	size_t sealed_len;
+	const uint8_t *sealed;             /* OPEN, OPEN_MANY: points into the parsed body */
+	size_t sealed_len;                 /* all the boxes' bytes */
+	size_t box_len, count;             /* OPEN_MANY */
 } agent_request;
 
 typedef struct agent_status {
@@ -55,8 +63,12 @@ typedef struct agent_status {
 	uint64_t expires, idle_until;
 	uint32_t idle_s, pid;
 	char name[AGENT_NAME_MAX + 1];
-	char path[AGENT_FRAME_MAX];
+	char path[AGENT_STATUS_PATH_MAX + 1];
 } agent_status;
+
+/* The largest number of boxes of box_len bytes one OPEN_MANY takes (its
+ * request and its reply both fit a frame). */
+size_t agent_open_many_max(size_t box_len);
 
 /* Encodes r as a request body into out (cap bytes); its length, or 0 when
  * it does not fit or r is not a request this file describes. */

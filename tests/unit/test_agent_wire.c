@@ -38,6 +38,15 @@ static void requests(void)
 	r.sealed_len = sizeof(sealed);
 	CHECK(roundtrip(&r, &back) && back.sealed_len == 80 && !memcmp(back.sealed, sealed, 80) &&
 	      !memcmp(back.pk, r.pk, 32), "OPEN round trip");
+	r.op = AGENT_OPEN_MANY;
+	r.box_len = 40;
+	r.count = 2;
+	CHECK(agent_request_encode(&r, buf, sizeof(buf)) == 0, "no OPEN_MANY of 40-byte boxes");
+	r.box_len = 80;
+	r.count = 1;
+	CHECK(roundtrip(&r, &back) && back.count == 1 && back.box_len == 80 && !memcmp(back.sealed, sealed, 80),
+	      "OPEN_MANY round trip");
+	CHECK(agent_open_many_max(80) == (AGENT_FRAME_MAX - 37 - 34) / 80, "OPEN_MANY of 80-byte boxes: as many as a request holds");
 	r.op = AGENT_STATUS;
 	CHECK(roundtrip(&r, &back) && back.op == AGENT_STATUS, "STATUS round trip");
 	r.op = 9;
@@ -59,6 +68,16 @@ static void requests(void)
 	CHECK(agent_request_parse(buf, 37 + 32 + 47, &back, &e) == EHR_EUSAGE, "a box under 48 bytes: %s", e.msg);
 	CHECK(agent_request_parse(buf, 37 + 32 + AGENT_SEALED_MAX + 1, &back, &e) == EHR_EUSAGE,
 	      "a box over the limit: %s", e.msg);
+	buf[0] = AGENT_OPEN_MANY;
+	buf[37 + 32] = 0;
+	buf[37 + 33] = 80;
+	CHECK(agent_request_parse(buf, 37 + 34 + 79, &back, &e) == EHR_EUSAGE && strstr(e.msg, "80-byte"),
+	      "OPEN_MANY with a cut box: %s", e.msg);
+	CHECK(agent_request_parse(buf, 37 + 34, &back, &e) == EHR_EUSAGE, "OPEN_MANY of no box: %s", e.msg);
+	buf[37 + 33] = 47;
+	CHECK(agent_request_parse(buf, 37 + 34 + 47, &back, &e) == EHR_EUSAGE, "OPEN_MANY of 47-byte boxes: %s", e.msg);
+	buf[37 + 33] = 80;
+	CHECK(agent_request_parse(buf, 37 + 34 + 80 * 3, &back, &e) == 0 && back.count == 3, "OPEN_MANY of three boxes");
 	buf[0] = AGENT_KEYS;
 	memcpy(buf + 37, "m/44'/x", 7);
 	CHECK(agent_request_parse(buf, 37 + 7, &back, &e) == EHR_EUSAGE && strstr(e.msg, "path"),

@@ -305,7 +305,9 @@ static void test_signature_refusals(void)
 	memset(priv, 0, 32);
 	memset(hash, 0x5a, sizeof(hash));
 	CHECK(eth_address_from_priv(priv, addr, &e) == EHR_EUSAGE, "private key 0 refused");
-	CHECK(eth_sign_hash(priv, hash, sig, &e) == EHR_EUSAGE, "signing with key 0 refused");
+	/* an all-zero key is one the unlock agent holds: with no holder, "locked" */
+	CHECK(eth_sign_hash(priv, hash, sig, &e) == EHR_EAUTH && strstr(e.msg, "locked"),
+	      "signing with key 0 (held by no agent) refused: %s", e.msg);
 	memcpy(priv, order, 32);
 	CHECK(eth_pubkey_from_priv(priv, pub, &e) == EHR_EUSAGE, "private key n refused");
 

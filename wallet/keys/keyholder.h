@@ -10,6 +10,7 @@
 #ifndef EHR_KEYHOLDER_H
 #define EHR_KEYHOLDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,9 +24,16 @@ typedef int key_holder_sign_fn(void *arg, const uint8_t hash[32], uint8_t sig[65
 typedef int key_holder_open_fn(void *arg, const uint8_t *sealed, size_t len, const uint8_t pk[32],
 			       uint8_t *out, ehr_err *e);
 
+/* Opens n boxes of box_len bytes each (boxes, one after the other) sealed
+ * to pk: box i's plaintext (box_len - crypto_box_SEALBYTES bytes) at out +
+ * i * that, ok[i] whether it opened. 0 once the holder answered for all. */
+typedef int key_holder_open_many_fn(void *arg, const uint8_t *boxes, size_t box_len, size_t n,
+				    const uint8_t pk[32], uint8_t *out, bool *ok, ehr_err *e);
+
 struct key_holder {
 	key_holder_sign_fn *sign;
 	key_holder_open_fn *open;
+	key_holder_open_many_fn *open_many;     /* may be NULL: open, box by box */
 	void *arg;
 };
 
@@ -42,5 +50,15 @@ int key_holder_sign(const uint8_t hash[32], uint8_t sig[65], ehr_err *e);
  * or the holder cannot answer; out is zeroed then. */
 int sealed_box_open(uint8_t *out, const uint8_t *sealed, size_t len, const uint8_t pk[32],
 		    const uint8_t sk[32], ehr_err *e);
+
+/* sealed_box_open of n boxes of box_len bytes each, as
+ * key_holder_open_many_fn lays them out: with a held key (sk all zero) in
+ * one call to the holder (one request to the agent, not n). 0, or the
+ * holder's failure (then no ok[i] is set). */
+int sealed_boxes_open(const uint8_t *boxes, size_t box_len, size_t n, const uint8_t pk[32],
+		      const uint8_t sk[32], uint8_t *out, bool *ok, ehr_err *e);
+
+/* Whether sk is a key the holder holds (all zero). */
+bool key_is_held(const uint8_t sk[32]);
 
 #endif

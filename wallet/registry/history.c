@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "wallet/base/array.h"
+#include "wallet/keys/keyholder.h"
 #include "wallet/registry/event_scan.h"
 #include "wallet/registry/release.h"
 
@@ -752,6 +753,24 @@ static void *open_keys(void *arg)
 	return NULL;
 }
 
+/* A batch whose key the unlock agent holds (wallet/keys/keyholder.h): the
+ * whole batch in one request, the agent's threads opening it. -1 when the
+ * request could not be made (then box by box). */
+static int open_batch_held(struct key_work *w)
+{
+	uint8_t *boxes = malloc(w->n * ENVELOPE_SEALED_KEY_BYTES);
+	size_t i;
+	int rc;
+
+	if (!boxes)
+		return -1;
+	for (i = 0; i < w->n; i++)
+		memcpy(boxes + i * ENVELOPE_SEALED_KEY_BYTES, w->list[i]->sealed, ENVELOPE_SEALED_KEY_BYTES);
+	rc = sealed_boxes_open(boxes, ENVELOPE_SEALED_KEY_BYTES, w->n, w->pk, w->sk, w->keys, w->ok, NULL);
+	free(boxes);
+	return rc ? -1 : 0;
+}
+
 /* One batch's keys, shared among `use` workers (share 0 on this thread,
  * and any share whose thread did not start). */
 static void open_batch(struct key_work *w, size_t use)
@@ -760,6 +779,8 @@ static void open_batch(struct key_work *w, size_t use)
 	bool started[TITLE_THREADS_MAX];
 	size_t t;
 
+	if (key_is_held(w->sk) && !open_batch_held(w))
+		return;
 	for (t = 0; t < use; t++)
 		started[t] = t && pthread_create(&th[t], NULL, open_keys, &w[t]) == 0;
 	for (t = 0; t < use; t++)
