@@ -57,6 +57,14 @@ grep_err "saying the limit" "at most 7d"
 check_exit "--idle longer than --for is refused (2)" 2 "$EHR" --wallet pat unlock --for 1m --idle 2m
 check_exit "--for without a unit is refused (2)" 2 "$EHR" --wallet pat unlock --for 10
 check_exit "--status with --for is refused (2)" 2 "$EHR" unlock --status --for 1m
+check_exit "EHR_AGENT=0 unlock is refused (2)" 2 env EHR_AGENT=0 "$EHR" --wallet pat unlock --passphrase-file "$T/pw"
+grep_err "saying why" "EHR_AGENT=0"
+mkdir -p "$T/open/ehr"
+chmod 755 "$T/open/ehr"
+check_exit "an agent directory others may enter is refused (2)" 2 \
+	env XDG_RUNTIME_DIR="$T/open" "$EHR" --wallet pat unlock --passphrase-file "$T/pw"
+grep_err "naming it" "$T/open/ehr is not a directory of this user closed to others"
+check_eq "no socket made there" "$(ls -A "$T/open/ehr")" ""
 check_exit "a wrong passphrase starts no agent (3)" 3 sh -c \
 	'printf "wrong passphrase here\n" | "$1" --wallet pat unlock --passphrase-fd 0' sh "$EHR"
 check_exit "and none runs" 1 "$EHR" unlock --status
@@ -210,6 +218,8 @@ else
 		"$EHR" unlock --passphrase-file "$P/pw"
 	NA=$(agent_pid)
 	$as_user sleep 60 & peer=$!
+	i=0
+	while [ "$(cat "/proc/$peer/comm" 2> /dev/null)" != sleep ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 	check_eq "nobody reads its own dumpable sleep's environment (the check works)" \
 		"$($as_user cat "/proc/$peer/environ" > /dev/null 2>&1 && echo read)" read
 	check_eq "but not its agent's: the agent is not dumpable" \
