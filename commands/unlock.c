@@ -156,6 +156,7 @@ static void become_agent(int lfd, int ready, const char *path, keystore *ks,
 	int fd, null = open("/dev/null", O_RDWR);
 
 	setsid();
+	(void)!chdir("/");   /* holds no directory busy */
 	if (null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);
