@@ -192,6 +192,33 @@ if [ -x "$PROXY" ]; then
 			check_eq "nothing sent (cast nonce)" "$("$CAST" nonce "$PAT")" "$n0"
 		fi
 	done
+	# killed after it gave the keys, before the record's key is opened:
+	# record list asks for the keys first, then reads the chain (slowed by
+	# the proxy), then opens each key
+	"$EHR" --wallet pat unlock --passphrase-file "$T/pw2" > "$E2E_OUT"
+	AGENT=$(agent_pid)
+	"$PROXY" -d 1500 -t 30 "$port" > "$T/proxy.port" 2> /dev/null & PROXY_PID=$!
+	i=0
+	while [ ! -s "$T/proxy.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	fds=$(ls "/proc/$AGENT/fd" | wc -l)
+	EHR_PASSPHRASE_FILE="$T/pw2" "$EHR" --wallet pat --registry "$REG" --rpc "http://127.0.0.1:$(cat "$T/proxy.port")" \
+		record list < /dev/null > "$T/kill.out" 2> "$T/kill.err" & LIST=$!
+	# until the command holds a connection to the agent (it has the keys)
+	i=0
+	while [ "$(ls "/proc/$AGENT/fd" 2> /dev/null | wc -l)" -le "$fds" ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	# and its answer to KEYS is on its way (each node reply takes 1.5 s,
+	# so no key is opened before then)
+	sleep 0.5
+	kill -9 "$AGENT"
+	wait $LIST
+	check_eq "agent killed after record list got the keys: exit 0" "$?" 0
+	stop_bg PROXY_PID
+	check_eq "it said so and asked for the passphrase" \
+		"$(grep -c 'the unlock agent stopped answering; asking for the passphrase' "$T/kill.err")" 1
+	check_eq "and the title opened with the keys unlocked here" "$(grep -c 'Agent title' "$T/kill.out")" 1
 	check_exit "a killed agent leaves a stale socket; unlock --status says none answers" 1 "$EHR" unlock --status
 	check_exit "and unlock replaces it" 0 "$EHR" --wallet pat unlock --passphrase-file "$T/pw2"
 	"$EHR" lock > /dev/null
