@@ -171,6 +171,7 @@ if [ -x "$PROXY" ]; then
 	for how in asks fails; do
 		"$EHR" --wallet pat unlock --passphrase-file "$T/pw2" > "$E2E_OUT"
 		AGENT=$(agent_pid)
+		rm -f "$T/proxy.port"   # the last proxy's port is not this one's
 		"$PROXY" -d 700 -t 30 "$port" > "$T/proxy.port" 2> /dev/null & PROXY_PID=$!
 		i=0
 		while [ ! -s "$T/proxy.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
@@ -197,6 +198,7 @@ if [ -x "$PROXY" ]; then
 	# the proxy), then opens each key
 	"$EHR" --wallet pat unlock --passphrase-file "$T/pw2" > "$E2E_OUT"
 	AGENT=$(agent_pid)
+	rm -f "$T/proxy.port"
 	"$PROXY" -d 1500 -t 30 "$port" > "$T/proxy.port" 2> /dev/null & PROXY_PID=$!
 	i=0
 	while [ ! -s "$T/proxy.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
