@@ -110,6 +110,8 @@ static void print_status(const agent_status *st, const char *lead)
 	time_text(st->expires, until);
 	time_text(st->idle_until, idle);
 	if (!g.json) {
+		if (g.quiet)
+			return;
 		printf("%s wallet '%s' (%s), agent pid %u: until %s, or %s if unused (idle limit %us)\n",
 		       lead, st->name, st->path, st->pid, until, idle, st->idle_s);
 		return;
