@@ -514,6 +514,21 @@ static void serve_loop(struct agent *a, int lfd)
 		close(pf[i].fd);
 }
 
+/* Memory locks do not pass to a child of fork(): the secret moves into
+ * memory locked by this process (keystore_secret_new), the inherited copy
+ * wiped, so it cannot be swapped out. */
+static int relock_secret(keystore *ks, ehr_err *e)
+{
+	keystore_secret *s = keystore_secret_new();
+
+	if (!s)
+		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
+	memcpy(s, ks->secret, sizeof(*s));
+	keystore_secret_free(ks->secret);
+	ks->secret = s;
+	return 0;
+}
+
 int agent_serve(int listen_fd, const char *path, keystore *ks, const char *name,
 		const struct agent_limits *l, int ready_fd, ehr_err *e)
 {
@@ -522,8 +537,10 @@ int agent_serve(int listen_fd, const char *path, keystore *ks, const char *name,
 	struct stat st, own = { 0 };
 	size_t i;
 
-	if (!(a.reply = sodium_malloc(AGENT_FRAME_MAX))) {
+	if (relock_secret(ks, e) || !(a.reply = sodium_malloc(AGENT_FRAME_MAX))) {
 		keystore_free(ks);
+		close(listen_fd);
+		unlink(path);
 		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
 	}
 	lstat(path, &own);

@@ -42,7 +42,8 @@ struct agent_limits {
  * one is EHR_EUSAGE), 0600. */
 int agent_listen(const char *path, int *fd, ehr_err *e);
 
-/* Serves ks (unlocked; taken: freed, with every derived key wiped, when
+/* Serves ks (unlocked, in this process: a child of fork() moves the secret
+ * into memory it locks itself; taken: freed, with every derived key wiped, when
  * it returns), named name, on listen_fd (closed) until a LOCK, a limit, or
  * SIGTERM, SIGINT or SIGHUP; then removes path if it is still its socket. Writes one byte to ready_fd (then
  * closed) once it serves. */
