@@ -21,6 +21,7 @@
 
 #include "keystore/agent.h"
 #include "wallet/base/amount.h"
+#include "wallet/base/text.h"
 
 #define UNLOCK_FOR_DEFAULT (15 * 60)
 #define UNLOCK_IDLE_DEFAULT (5 * 60)
@@ -92,8 +93,11 @@ static int agent_status_ask(agent_status *st, int *fd, ehr_err *e)
 
 	if ((s = agent_connect(e)) < 0)
 		return e->status;
-	if (!(rc = agent_call(s, &r, reply, sizeof(reply), 0, &p, &n, &lost, e)))
-		rc = agent_status_parse(p, n, st, e);
+	if (!(rc = agent_call(s, &r, reply, sizeof(reply), 0, &p, &n, &lost, e)) &&
+	    !(rc = agent_status_parse(p, n, st, e))) {
+		text_clean_inplace(st->name, 0);   /* shown on the terminal */
+		text_clean_inplace(st->path, 0);
+	}
 	if (rc || !fd)
 		close(s);
 	else
