@@ -97,12 +97,12 @@ static void unstore_envelopes(const struct incoming *ins, size_t n)
 {
 	struct stat st;
 	ehr_err e = { 0 };
+	char path[4200];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		const char *path = ins[i].locator + 4;
-
-		if (strncmp(ins[i].locator, "dir:", 4) || lstat(path, &st) ||
+		if (strncmp(ins[i].locator, "dir:", 4) ||
+		    records_store_file(ins[i].locator, path, sizeof(path), &e) || lstat(path, &st) ||
 		    !S_ISREG(st.st_mode) || (uint64_t)st.st_size != ins[i].env_size)
 			continue;
 		if (records_store_delete(ins[i].locator, &e))

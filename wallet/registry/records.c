@@ -328,6 +328,11 @@ int records_store_delete(const char *locator, ehr_err *e)
 	return rc;
 }
 
+int records_store_file(const char *locator, char *path, size_t cap, ehr_err *e)
+{
+	return store_dir_file_of(locator, path, cap, e);
+}
+
 int records_fetch_verified(chain *c, const uint8_t registry[20], const registry_record *r,
 			   int *fd, ehr_err *e)
 {

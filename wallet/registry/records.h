@@ -77,6 +77,9 @@ int records_store_check(const char *spec, ehr_err *e);
 int records_store_put(const char *spec, int fd, const uint8_t hash[32], uint64_t size,
 		      char *locator, size_t cap, ehr_err *e);
 int records_store_delete(const char *locator, ehr_err *e);
+/* The file a dir: locator names, found as reading finds it
+ * (store_dir_file_of). */
+int records_store_file(const char *locator, char *path, size_t cap, ehr_err *e);
 
 /* Whether r's locator is "dir:" and its file name is r's content hash:
  * the file it names is then r's ciphertext (or a damaged copy of it), as a

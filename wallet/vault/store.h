@@ -141,6 +141,11 @@ int store_dir_remember(store *s, ehr_err *e);
  * ... is in none of the dir: stores known here ..." when none holds it. */
 int store_dir_resolve(const char *locator, char *spec, size_t cap, ehr_err *e);
 
+/* The file a "dir:" locator names: "dir:<hex>" in the directory
+ * store_dir_resolve finds ("<dir>/<hex>.ehr"), an older "dir:PATH" at
+ * PATH. Fails as store_dir_resolve and store_dir_check_locator do. */
+int store_dir_file_of(const char *locator, char *path, size_t cap, ehr_err *e);
+
 /* A "dir:PATH" locator whose PATH has a "." or ".." component: EHR_EUSAGE
  * "record locator '...' escapes its directory"; else 0. */
 int store_dir_check_locator(const char *locator, ehr_err *e);

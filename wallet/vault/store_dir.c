@@ -458,6 +458,27 @@ int store_dir_resolve(const char *locator, char *spec, size_t cap, ehr_err *e)
 			"EHR_STORE_DIR to the directory that holds %s", name, name);
 }
 
+int store_dir_file_of(const char *locator, char *path, size_t cap, ehr_err *e)
+{
+	char spec[STORE_LOCATOR_MAX], name[69];
+	int rc;
+
+	if (!store_dir_locator_bare(locator)) {
+		if (strncmp(locator, "dir:", 4) || (rc = store_dir_check_locator(locator, e)))
+			return strncmp(locator, "dir:", 4) ? ehr_fail(e, EHR_EUSAGE, "'%s' is not a dir: "
+								    "locator", locator) : rc;
+		if ((size_t)snprintf(path, cap, "%s", locator + 4) >= cap)
+			return ehr_fail(e, EHR_EUSAGE, "path too long: %s", locator + 4);
+		return 0;
+	}
+	if ((rc = store_dir_resolve(locator, spec, sizeof(spec), e)) ||
+	    (rc = name_in("", locator, name, e)))
+		return rc;
+	if ((size_t)snprintf(path, cap, "%s/%s", strcmp(spec + 4, "/") ? spec + 4 : "", name) >= cap)
+		return ehr_fail(e, EHR_EUSAGE, "path too long: %s", spec + 4);
+	return 0;
+}
+
 const struct store_ops store_dir_ops = {
 	.scheme = "dir",
 	.can_erase = true,
