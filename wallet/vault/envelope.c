@@ -10,6 +10,7 @@
 #include "wallet/base/fileio.h"
 #include "wallet/base/sha256.h"
 #include "wallet/vault/envelope_pump.h"
+#include "wallet/vault/sstream.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,11 +25,9 @@
 #include <cJSON.h>
 #include <sodium.h>
 
-#define SS_HEADER crypto_secretstream_xchacha20poly1305_HEADERBYTES
-#define TAG_MESSAGE crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
-#define TAG_FINAL crypto_secretstream_xchacha20poly1305_TAG_FINAL
+#define TAG_MESSAGE SSTREAM_TAG_MESSAGE
+#define TAG_FINAL SSTREAM_TAG_FINAL
 
-typedef crypto_secretstream_xchacha20poly1305_state ss_state;
 
 /* ---- header ---- */
 
@@ -93,7 +92,7 @@ static void now_rfc3339(char out[32])
 
 /* The envelope's first 44 bytes into hdr (st initialised under key) and
  * the metadata JSON of m (its "created" filled in when empty). */
-static int seal_begin(envelope_meta *m, ss_state *st, const uint8_t key[32],
+static int seal_begin(envelope_meta *m, sstream *st, const uint8_t key[32],
 		      uint8_t hdr[ENVELOPE_HEADER_BYTES], char **json, size_t *json_len, ehr_err *e)
 {
 	int rc;
@@ -107,8 +106,14 @@ static int seal_begin(envelope_meta *m, ss_state *st, const uint8_t key[32],
 	hdr[9] = hdr[10] = hdr[11] = 0;
 	put_be32(hdr + 12, ENVELOPE_CHUNK);
 	put_be32(hdr + 16, (uint32_t)*json_len);
-	crypto_secretstream_xchacha20poly1305_init_push(st, hdr + 20, key);
+	sstream_init_push(st, hdr + 20, key);
 	return 0;
+}
+
+/* libcrypto failed under the cipher: out of memory, in practice. */
+static int cipher_failed(ehr_err *e)
+{
+	return ehr_fail(e, EHR_EFAIL, "the cipher failed (out of memory?)");
 }
 
 static void free_json(char *json, size_t len)
@@ -124,7 +129,7 @@ int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_
 {
 	envelope_meta m = *meta;
 	struct src s = { .fd = in_fd };
-	ss_state *st = NULL;
+	sstream *st = NULL;
 	sha256_ctx *md = NULL;
 	struct pump pump;
 	bool started = false, pumping = false;
@@ -141,7 +146,7 @@ int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_
 		if (pos >= 0 && pos <= sb.st_size)
 			m.size = (uint64_t)(sb.st_size - pos);
 	}
-	if (!(st = sodium_malloc(sizeof(*st))))
+	if (!(st = sstream_new()))
 		return ehr_fail(e, EHR_EFAIL, "out of memory sealing the record");
 	if ((rc = seal_begin(&m, st, key, hdr, &json, &json_len, e)))
 		goto out;
@@ -156,8 +161,11 @@ int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_
 	memcpy(slot, hdr, sizeof(hdr));
 	pump_out_done(&pump, sizeof(hdr));
 	slot = pump_out(&pump);
-	crypto_secretstream_xchacha20poly1305_push(st, slot, NULL, (const uint8_t *)json, json_len,
-						   hdr, sizeof(hdr), TAG_MESSAGE);
+	if (sstream_push(st, slot, (const uint8_t *)json, json_len, hdr, sizeof(hdr),
+			 TAG_MESSAGE)) {
+		rc = cipher_failed(e);
+		goto out;
+	}
 	pump_out_done(&pump, json_len + ENVELOPE_ABYTES);
 	out_bytes = sizeof(hdr) + json_len + ENVELOPE_ABYTES;
 
@@ -177,8 +185,10 @@ int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_
 			goto out;
 		}
 		slot = pump_out(&pump);
-		crypto_secretstream_xchacha20poly1305_push(st, slot, NULL, pt, n, NULL, 0,
-							   final ? TAG_FINAL : TAG_MESSAGE);
+		if (sstream_push(st, slot, pt, n, NULL, 0, final ? TAG_FINAL : TAG_MESSAGE)) {
+			rc = cipher_failed(e);
+			goto out;
+		}
 		pump_out_done(&pump, n + ENVELOPE_ABYTES);
 		pump_in_done(&pump);
 		total += n;
@@ -216,19 +226,19 @@ out:
 		pump_free(&pump);
 	free_json(json, json_len);
 	sha256_free(md);
-	sodium_free(st);
+	sstream_free(st);
 	return rc;
 }
 
 struct envelope_sealer {
-	ss_state *st;              /* sodium_malloc: it holds the subkey */
+	sstream *st;               /* its state is in sodium_malloc memory */
 };
 
 envelope_sealer *envelope_sealer_new(void)
 {
 	envelope_sealer *s = calloc(1, sizeof(*s));
 
-	if (s && !(s->st = sodium_malloc(sizeof(*s->st)))) {
+	if (s && !(s->st = sstream_new())) {
 		free(s);
 		s = NULL;
 	}
@@ -238,7 +248,7 @@ envelope_sealer *envelope_sealer_new(void)
 void envelope_sealer_free(envelope_sealer *s)
 {
 	if (s) {
-		sodium_free(s->st);
+		sstream_free(s->st);
 		free(s);
 	}
 }
@@ -273,16 +283,20 @@ int envelope_seal_mem(envelope_sealer *s, const uint8_t *data, size_t len,
 		goto out;
 	}
 	memcpy(env, hdr, sizeof(hdr));
-	crypto_secretstream_xchacha20poly1305_push(s->st, env + ENVELOPE_HEADER_BYTES, NULL,
-						   (const uint8_t *)json, json_len, env,
-						   ENVELOPE_HEADER_BYTES, TAG_MESSAGE);
+	if (sstream_push(s->st, env + ENVELOPE_HEADER_BYTES, (const uint8_t *)json, json_len, env,
+			 ENVELOPE_HEADER_BYTES, TAG_MESSAGE)) {
+		rc = cipher_failed(e);
+		goto out;
+	}
 	at = ENVELOPE_HEADER_BYTES + json_len + ENVELOPE_ABYTES;
 	do {
 		size_t n = len - off < ENVELOPE_CHUNK ? len - off : ENVELOPE_CHUNK;
 
-		crypto_secretstream_xchacha20poly1305_push(s->st, env + at, NULL, data + off, n,
-							   NULL, 0, off + n == len ? TAG_FINAL
-										  : TAG_MESSAGE);
+		if (sstream_push(s->st, env + at, data + off, n, NULL, 0,
+				 off + n == len ? TAG_FINAL : TAG_MESSAGE)) {
+			rc = cipher_failed(e);
+			goto out;
+		}
 		off += n;
 		at += n + ENVELOPE_ABYTES;
 	} while (off < len);
@@ -301,11 +315,11 @@ out:
 
 /* Reads and checks the header and the metadata message, hashing them into
  * md when it is not NULL, and leaves st ready for the first data chunk. */
-static int open_prefix(struct src *s, const uint8_t key[32], ss_state *st, sha256_ctx *md,
+static int open_prefix(struct src *s, const uint8_t key[32], sstream *st, sha256_ctx *md,
 		       envelope_meta *meta, ehr_err *e)
 {
 	uint8_t hdr[ENVELOPE_HEADER_BYTES], *ct = NULL, *pt = NULL, tag = 0;
-	unsigned long long pt_len = 0;
+	size_t pt_len = 0;
 	uint32_t meta_len;
 	ssize_t n;
 	int rc;
@@ -330,9 +344,13 @@ static int open_prefix(struct src *s, const uint8_t key[32], ss_state *st, sha25
 		sha256_update(md, hdr, sizeof(hdr));
 		sha256_update(md, ct, (size_t)n);
 	}
-	if (crypto_secretstream_xchacha20poly1305_init_pull(st, hdr + 20, key) != 0 ||
-	    crypto_secretstream_xchacha20poly1305_pull(st, pt, &pt_len, &tag, ct, (size_t)n,
-						       hdr, sizeof(hdr)) != 0) {
+	if (sstream_init_pull(st, hdr + 20, key) != 0 ||
+	    (rc = sstream_pull(st, pt, &pt_len, &tag, ct, (size_t)n, hdr, sizeof(hdr))) ==
+	    SSTREAM_ELIB) {
+		rc = cipher_failed(e);
+		goto out;
+	}
+	if (rc) {
 		rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered with, or the key "
 			      "is wrong: its metadata fails authentication");
 		goto out;
@@ -342,7 +360,7 @@ static int open_prefix(struct src *s, const uint8_t key[32], ss_state *st, sha25
 			      "tag %u", tag);
 		goto out;
 	}
-	rc = envelope_meta_parse((const char *)pt, (size_t)pt_len, meta, e);
+	rc = envelope_meta_parse((const char *)pt, pt_len, meta, e);
 out:
 	if (pt) {
 		sodium_memzero(pt, meta_len);
@@ -355,7 +373,7 @@ out:
 /* One envelope being opened, chunk by chunk. */
 struct opening {
 	struct pump pump;
-	ss_state *st;
+	sstream *st;
 	uint8_t *plain;
 	envelope_meta meta;
 	uint64_t total;		/* plaintext bytes so far */
@@ -370,13 +388,12 @@ static int open_chunk_refused(struct opening *o, const uint8_t *slot, size_t n, 
 			      ehr_err *e)
 {
 	uint64_t left = o->meta.size - o->total;
-	unsigned long long plen = 0;
+	size_t plen = 0;
 	uint8_t tag = 0;
 
 	if (o->meta.size != ENVELOPE_SIZE_UNKNOWN && left < ENVELOPE_CHUNK &&
 	    n > left + ENVELOPE_ABYTES &&
-	    crypto_secretstream_xchacha20poly1305_pull(o->st, o->plain, &plen, &tag, slot,
-						       left + ENVELOPE_ABYTES, NULL, 0) == 0 &&
+	    sstream_pull(o->st, o->plain, &plen, &tag, slot, left + ENVELOPE_ABYTES, NULL, 0) == 0 &&
 	    tag == TAG_FINAL)
 		return ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered "
 				"with: trailing bytes after the final chunk");
@@ -396,16 +413,18 @@ static int open_chunks(struct opening *o, int out_fd, ehr_err *e)
 
 	for (chunk = 1; ; chunk++) {
 		const uint8_t *slot = pump_in(&o->pump, &n);
-		unsigned long long plen = 0;
+		size_t plen = 0;
 		uint8_t tag = 0;
+		int rc;
 
 		if (n == 0 && o->pump.read_errno)
 			return ehr_fail(e, EHR_EFAIL, "cannot read the record: %s",
 					strerror(o->pump.read_errno));
 		if (n == 0)
 			return ehr_fail(e, EHR_EINTEGRITY, "record is truncated: no final chunk");
-		if (crypto_secretstream_xchacha20poly1305_pull(o->st, o->plain, &plen, &tag, slot, n,
-							       NULL, 0) != 0)
+		if ((rc = sstream_pull(o->st, o->plain, &plen, &tag, slot, n, NULL, 0)) == SSTREAM_ELIB)
+			return cipher_failed(e);
+		if (rc)
 			return open_chunk_refused(o, slot, n, chunk, e);
 		pump_in_done(&o->pump);
 		o->total += plen;
@@ -413,7 +432,7 @@ static int open_chunks(struct opening *o, int out_fd, ehr_err *e)
 			return ehr_fail(e, EHR_EINTEGRITY, "record is damaged: it holds more than "
 					"the %llu bytes its metadata says",
 					(unsigned long long)o->meta.size);
-		if (out_fd >= 0 && write_full(out_fd, o->plain, (size_t)plen) < 0)
+		if (out_fd >= 0 && write_full(out_fd, o->plain, plen) < 0)
 			return ehr_fail(e, EHR_EFAIL, "cannot write the opened record: %s",
 					strerror(errno));
 		if (tag == TAG_FINAL)
@@ -460,7 +479,7 @@ static int open_stream(struct src *s, int out_fd, const uint8_t key[32],
 	int rc;
 
 	memset(&o, 0, sizeof(o));
-	if (!(o.st = sodium_malloc(sizeof(*o.st))) || !(md = sha256_new())) {
+	if (!(o.st = sstream_new()) || !(md = sha256_new())) {
 		rc = ehr_fail(e, EHR_EFAIL, "out of memory opening the record");
 		goto out;
 	}
@@ -493,7 +512,7 @@ out:
 		free(o.plain);
 	}
 	sha256_free(md);
-	sodium_free(o.st);
+	sstream_free(o.st);
 	return rc;
 }
 
@@ -517,14 +536,14 @@ int envelope_open_mem(const uint8_t *buf, size_t len, int out_fd, const uint8_t 
 
 static int read_meta(struct src *s, const uint8_t key[32], envelope_meta *meta_out, ehr_err *e)
 {
-	ss_state *st = sodium_malloc(sizeof(*st));
+	sstream *st = sstream_new();
 	envelope_meta meta;
 	int rc;
 
 	if (!st)
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
 	rc = open_prefix(s, key, st, NULL, &meta, e);
-	sodium_free(st);
+	sstream_free(st);
 	if (!rc && meta_out)
 		*meta_out = meta;
 	return rc;
