@@ -3,6 +3,7 @@
 #include "wallet/vault/sstream.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -10,15 +11,22 @@
 
 typedef crypto_secretstream_xchacha20poly1305_state sodium_state;
 
-struct sstream {
+/* The secrets, in sodium_malloc memory. */
+struct secret {
 	sodium_state st;          /* k, nonce (counter || inonce): libsodium's own layout */
 	uint8_t scratch[64];      /* keystream blocks, the Poly1305 key, the rekeyed key */
+};
+
+/* Plain heap memory, so that leak checkers (which do not scan
+ * sodium_malloc's pages) see the libcrypto contexts it points to. */
+struct sstream {
+	struct secret *sec;
 	EVP_CIPHER_CTX *cipher;   /* ChaCha20; NULL: the libsodium fallback */
 	EVP_MAC_CTX *mac;         /* Poly1305 */
 };
 
-#define COUNTER(s) ((s)->st.nonce)
-#define INONCE(s) ((s)->st.nonce + 4)
+#define COUNTER(s) ((s)->sec->st.nonce)
+#define INONCE(s) ((s)->sec->st.nonce + 4)
 #define COUNTER_BYTES 4
 #define INONCE_BYTES 8
 /* EVP_EncryptUpdate takes an int length: longer inputs go in pieces. */
@@ -28,10 +36,14 @@ static const uint8_t pad0[16];
 
 static sstream *alloc_stream(void)
 {
-	sstream *s = sodium_malloc(sizeof(*s));
+	sstream *s = calloc(1, sizeof(*s));
 
+	if (s && !(s->sec = sodium_malloc(sizeof(*s->sec)))) {
+		free(s);
+		return NULL;
+	}
 	if (s)
-		memset(s, 0, sizeof(*s));
+		memset(s->sec, 0, sizeof(*s->sec));
 	return s;
 }
 
@@ -76,7 +88,7 @@ bool sstream_uses_libcrypto(const sstream *s)
 
 struct crypto_secretstream_xchacha20poly1305_state *sstream_state(sstream *s)
 {
-	return &s->st;
+	return &s->sec->st;
 }
 
 void sstream_free(sstream *s)
@@ -86,25 +98,26 @@ void sstream_free(sstream *s)
 	/* both free functions cleanse the key material they hold */
 	EVP_CIPHER_CTX_free(s->cipher);
 	EVP_MAC_CTX_free(s->mac);
-	sodium_free(s);
+	sodium_free(s->sec);
+	free(s);
 }
 
 void sstream_init_push(sstream *s, uint8_t header[SSTREAM_HEADERBYTES],
 		       const uint8_t key[SSTREAM_KEYBYTES])
 {
-	crypto_secretstream_xchacha20poly1305_init_push(&s->st, header, key);
+	crypto_secretstream_xchacha20poly1305_init_push(&s->sec->st, header, key);
 }
 
 int sstream_init_pull(sstream *s, const uint8_t header[SSTREAM_HEADERBYTES],
 		      const uint8_t key[SSTREAM_KEYBYTES])
 {
-	return crypto_secretstream_xchacha20poly1305_init_pull(&s->st, header, key) == 0
+	return crypto_secretstream_xchacha20poly1305_init_pull(&s->sec->st, header, key) == 0
 		? 0 : SSTREAM_ELIB;
 }
 
 /* ---- the primitives, on libcrypto ---- */
 
-/* Positions the cipher at keystream block `block` of (s->st.k, s->st.nonce). */
+/* Positions the cipher at keystream block `block` of (s->sec->st.k, s->sec->st.nonce). */
 static int chacha_at(sstream *s, uint32_t block)
 {
 	uint8_t iv[16];
@@ -113,8 +126,8 @@ static int chacha_at(sstream *s, uint32_t block)
 	 * then the 96-bit nonce */
 	iv[0] = (uint8_t)block, iv[1] = (uint8_t)(block >> 8);
 	iv[2] = (uint8_t)(block >> 16), iv[3] = (uint8_t)(block >> 24);
-	memcpy(iv + 4, s->st.nonce, sizeof(s->st.nonce));
-	return EVP_EncryptInit_ex2(s->cipher, NULL, s->st.k, iv, NULL) == 1 ? 0 : SSTREAM_ELIB;
+	memcpy(iv + 4, s->sec->st.nonce, sizeof(s->sec->st.nonce));
+	return EVP_EncryptInit_ex2(s->cipher, NULL, s->sec->st.k, iv, NULL) == 1 ? 0 : SSTREAM_ELIB;
 }
 
 /* out = in XOR the next len bytes of keystream. */
@@ -141,11 +154,11 @@ static int mac_update(sstream *s, const uint8_t *p, size_t len)
 /* Starts a message: the Poly1305 key from keystream block 0, the additional
  * data and its padding MACed, and the tag block (tag_byte: the plain tag
  * when pushing, the received byte when pulling) through keystream block 1
- * into s->scratch and the MAC. The cipher is left at block 2. */
+ * into s->sec->scratch and the MAC. The cipher is left at block 2. */
 static int message_begin(sstream *s, const uint8_t *ad, size_t adlen, uint8_t tag_byte,
 			 bool pushing)
 {
-	uint8_t *block = s->scratch;
+	uint8_t *block = s->sec->scratch;
 	int rc;
 
 	memset(block, 0, 64);
@@ -195,13 +208,13 @@ static int message_mac(sstream *s, size_t adlen, size_t mlen, uint8_t mac[16])
 
 static int rekey_libcrypto(sstream *s)
 {
-	uint8_t *next = s->scratch;   /* k || inonce, 40 bytes */
+	uint8_t *next = s->sec->scratch;   /* k || inonce, 40 bytes */
 	int rc;
 
-	memcpy(next, s->st.k, 32);
+	memcpy(next, s->sec->st.k, 32);
 	memcpy(next + 32, INONCE(s), INONCE_BYTES);
 	if (!(rc = chacha_at(s, 0)) && !(rc = chacha_xor(s, next, next, 40))) {
-		memcpy(s->st.k, next, 32);
+		memcpy(s->sec->st.k, next, 32);
 		memcpy(INONCE(s), next + 32, INONCE_BYTES);
 		memset(COUNTER(s), 0, COUNTER_BYTES);
 		COUNTER(s)[0] = 1;
@@ -235,12 +248,12 @@ int sstream_push(sstream *s, uint8_t *c, const uint8_t *m, size_t mlen, const ui
 	if ((uint64_t)mlen > SSTREAM_MESSAGEBYTES_MAX)
 		return SSTREAM_ELIB;
 	if (!s->cipher)
-		return crypto_secretstream_xchacha20poly1305_push(&s->st, c, NULL, m, mlen, ad,
+		return crypto_secretstream_xchacha20poly1305_push(&s->sec->st, c, NULL, m, mlen, ad,
 								  adlen, tag) == 0 ? 0 : SSTREAM_ELIB;
 	if ((rc = message_begin(s, ad, adlen, tag, true)))
 		return rc;
-	c[0] = s->scratch[0];
-	sodium_memzero(s->scratch, 64);
+	c[0] = s->sec->scratch[0];
+	sodium_memzero(s->sec->scratch, 64);
 	if ((rc = chacha_xor(s, c + 1, m, mlen)) || (rc = mac_update(s, c + 1, mlen)) ||
 	    (rc = message_mac(s, adlen, mlen, mac)))
 		return rc;
@@ -265,7 +278,7 @@ int sstream_pull(sstream *s, uint8_t *m, size_t *mlen, uint8_t *tag, const uint8
 	if (!s->cipher) {
 		unsigned long long got = 0;
 
-		if (crypto_secretstream_xchacha20poly1305_pull(&s->st, m, &got, tag, c, clen, ad,
+		if (crypto_secretstream_xchacha20poly1305_pull(&s->sec->st, m, &got, tag, c, clen, ad,
 							       adlen) != 0)
 			return SSTREAM_EFORGED;
 		*mlen = (size_t)got;
@@ -273,8 +286,8 @@ int sstream_pull(sstream *s, uint8_t *m, size_t *mlen, uint8_t *tag, const uint8
 	}
 	if ((rc = message_begin(s, ad, adlen, c[0], false)))
 		return rc;
-	plain_tag = s->scratch[0];
-	sodium_memzero(s->scratch, 64);
+	plain_tag = s->sec->scratch[0];
+	sodium_memzero(s->sec->scratch, 64);
 	if ((rc = mac_update(s, c + 1, n)) || (rc = message_mac(s, adlen, n, mac)))
 		return rc;
 	if (sodium_memcmp(mac, c + 1 + n, 16) != 0) {
@@ -291,7 +304,7 @@ int sstream_pull(sstream *s, uint8_t *m, size_t *mlen, uint8_t *tag, const uint8
 int sstream_rekey(sstream *s)
 {
 	if (!s->cipher) {
-		crypto_secretstream_xchacha20poly1305_rekey(&s->st);
+		crypto_secretstream_xchacha20poly1305_rekey(&s->sec->st);
 		return 0;
 	}
 	return rekey_libcrypto(s);
