@@ -549,6 +549,42 @@ static int read_meta(struct src *s, const uint8_t key[32], envelope_meta *meta_o
 	return rc;
 }
 
+struct envelope_reader {
+	sstream *st;
+};
+
+envelope_reader *envelope_reader_new(void)
+{
+	envelope_reader *r = calloc(1, sizeof(*r));
+
+	if (r && !(r->st = sstream_new())) {
+		free(r);
+		r = NULL;
+	}
+	return r;
+}
+
+void envelope_reader_free(envelope_reader *r)
+{
+	if (r) {
+		sstream_free(r->st);
+		free(r);
+	}
+}
+
+int envelope_reader_meta(envelope_reader *r, const uint8_t *buf, size_t len,
+			 const uint8_t key[32], envelope_meta *meta_out, ehr_err *e)
+{
+	static const uint8_t empty[1];
+	struct src s = { .fd = -1, .mem = buf ? buf : empty, .len = buf ? len : 0 };
+	envelope_meta meta;
+	int rc = open_prefix(&s, key, r->st, NULL, &meta, e);
+
+	if (!rc && meta_out)
+		*meta_out = meta;
+	return rc;
+}
+
 int envelope_read_meta(int in_fd, const uint8_t key[32], envelope_meta *meta_out, ehr_err *e)
 {
 	struct src s = { .fd = in_fd };
