@@ -10,6 +10,7 @@
 #include "wallet/base/fileio.h"
 #include "wallet/base/sha256.h"
 #include "wallet/vault/envelope_pump.h"
+#include "wallet/vault/sstream.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,12 +25,10 @@
 #include <cJSON.h>
 #include <sodium.h>
 
-#define SS_HEADER crypto_secretstream_xchacha20poly1305_HEADERBYTES
-#define TAG_MESSAGE crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
-#define TAG_PUSH crypto_secretstream_xchacha20poly1305_TAG_PUSH
-#define TAG_FINAL crypto_secretstream_xchacha20poly1305_TAG_FINAL
+#define TAG_MESSAGE SSTREAM_TAG_MESSAGE
+#define TAG_PUSH SSTREAM_TAG_PUSH
+#define TAG_FINAL SSTREAM_TAG_FINAL
 
-typedef crypto_secretstream_xchacha20poly1305_state ss_state;
 
 /* ---- header ---- */
 
@@ -116,7 +115,7 @@ static void now_rfc3339(char out[32])
  * the metadata message's plaintext: the JSON of m (its "created" filled in
  * when empty), the mark and zeros up to its bucket, in *meta (malloc'd,
  * *meta_len bytes; free_meta wipes and frees it). */
-static int seal_begin(envelope_meta *m, ss_state *st, const uint8_t key[32],
+static int seal_begin(envelope_meta *m, sstream *st, const uint8_t key[32],
 		      uint8_t hdr[ENVELOPE_HEADER_BYTES], uint8_t **meta, size_t *meta_len, ehr_err *e)
 {
 	char *json = NULL;
@@ -143,8 +142,14 @@ static int seal_begin(envelope_meta *m, ss_state *st, const uint8_t key[32],
 	hdr[9] = hdr[10] = hdr[11] = 0;
 	put_be32(hdr + 12, ENVELOPE_CHUNK);
 	put_be32(hdr + 16, (uint32_t)*meta_len);
-	crypto_secretstream_xchacha20poly1305_init_push(st, hdr + 20, key);
+	sstream_init_push(st, hdr + 20, key);
 	return 0;
+}
+
+/* libcrypto failed under the cipher: out of memory, in practice. */
+static int cipher_failed(ehr_err *e)
+{
+	return ehr_fail(e, EHR_EFAIL, "the cipher failed (out of memory?)");
 }
 
 static void free_wiped(uint8_t *meta, size_t len)
@@ -203,30 +208,32 @@ static size_t tail_next(struct pad_tail *t, uint8_t *tag)
 
 /* Seals the tail of t through the pump's out ring; adds its bytes to
  * *out_bytes. */
-static void seal_tail_pump(struct pump *pump, ss_state *st, struct pad_tail *t,
-			   uint64_t *out_bytes)
+static int seal_tail_pump(struct pump *pump, sstream *st, struct pad_tail *t,
+			  uint64_t *out_bytes, ehr_err *e)
 {
 	uint8_t tag = 0, *slot;
 	size_t len;
 
 	while ((len = tail_next(t, &tag))) {
 		slot = pump_out(pump);
-		crypto_secretstream_xchacha20poly1305_push(st, slot, NULL, t->buf, len, NULL, 0, tag);
+		if (sstream_push(st, slot, t->buf, len, NULL, 0, tag))
+			return cipher_failed(e);
 		pump_out_done(pump, len + ENVELOPE_ABYTES);
 		*out_bytes += len + ENVELOPE_ABYTES;
 	}
+	return 0;
 }
 
 /* Seals the input's chunks through the pump: every chunk but the last
  * piece as it comes, then (seal_tail_pump) the last piece, the mark and
  * the padding, whose length is known once the input ends. */
-static int seal_stream(struct pump *pump, ss_state *st, uint8_t *tail_buf, uint64_t *total,
+static int seal_stream(struct pump *pump, sstream *st, uint8_t *tail_buf, uint64_t *total,
 		       uint64_t *out_bytes, ehr_err *e)
 {
 	struct pad_tail t;
 	uint8_t *slot, *pt, *next_pt = NULL;
 	size_t n, next_n = 0;
-	int werr;
+	int werr, rc;
 
 	/* A chunk is the last piece when the input ends inside it or right
 	 * after it, so a full chunk waits for a look at the next. */
@@ -243,14 +250,15 @@ static int seal_stream(struct pump *pump, ss_state *st, uint8_t *tail_buf, uint6
 					strerror(pump->read_errno));
 		if (last) {
 			tail_start(&t, pt, n, *total + n, tail_buf);
-			seal_tail_pump(pump, st, &t, out_bytes);
+			if ((rc = seal_tail_pump(pump, st, &t, out_bytes, e)))
+				return rc;
 			pump_in_done(pump);
 			*total += n;
 			return 0;
 		}
 		slot = pump_out(pump);
-		crypto_secretstream_xchacha20poly1305_push(st, slot, NULL, pt, n, NULL, 0,
-							   TAG_MESSAGE);
+		if (sstream_push(st, slot, pt, n, NULL, 0, TAG_MESSAGE))
+			return cipher_failed(e);
 		pump_out_done(pump, n + ENVELOPE_ABYTES);
 		pump_in_done(pump);
 		*total += n;
@@ -268,7 +276,7 @@ int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_
 {
 	envelope_meta m = *meta;
 	struct src s = { .fd = in_fd };
-	ss_state *st = NULL;
+	sstream *st = NULL;
 	sha256_ctx *md = NULL;
 	struct pump pump;
 	bool started = false, pumping = false;
@@ -284,7 +292,7 @@ int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_
 		if (pos >= 0 && pos <= sb.st_size)
 			m.size = (uint64_t)(sb.st_size - pos);
 	}
-	if (!(st = sodium_malloc(sizeof(*st))) || !(tail_buf = malloc(ENVELOPE_CHUNK))) {
+	if (!(st = sstream_new()) || !(tail_buf = malloc(ENVELOPE_CHUNK))) {
 		rc = ehr_fail(e, EHR_EFAIL, "out of memory sealing the record");
 		goto out;
 	}
@@ -301,8 +309,10 @@ int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_
 	memcpy(slot, hdr, sizeof(hdr));
 	pump_out_done(&pump, sizeof(hdr));
 	slot = pump_out(&pump);
-	crypto_secretstream_xchacha20poly1305_push(st, slot, NULL, meta_pt, meta_len,
-						   hdr, sizeof(hdr), TAG_MESSAGE);
+	if (sstream_push(st, slot, meta_pt, meta_len, hdr, sizeof(hdr), TAG_MESSAGE)) {
+		rc = cipher_failed(e);
+		goto out;
+	}
 	pump_out_done(&pump, meta_len + ENVELOPE_ABYTES);
 	out_bytes = sizeof(hdr) + meta_len + ENVELOPE_ABYTES;
 	if ((rc = seal_stream(&pump, st, tail_buf, &total, &out_bytes, e)))
@@ -331,19 +341,19 @@ out:
 	free_wiped(meta_pt, meta_len);
 	free_wiped(tail_buf, tail_buf ? ENVELOPE_CHUNK : 0);
 	sha256_free(md);
-	sodium_free(st);
+	sstream_free(st);
 	return rc;
 }
 
 struct envelope_sealer {
-	ss_state *st;              /* sodium_malloc: it holds the subkey */
+	sstream *st;               /* its state is in sodium_malloc memory */
 };
 
 envelope_sealer *envelope_sealer_new(void)
 {
 	envelope_sealer *s = calloc(1, sizeof(*s));
 
-	if (s && !(s->st = sodium_malloc(sizeof(*s->st)))) {
+	if (s && !(s->st = sstream_new())) {
 		free(s);
 		s = NULL;
 	}
@@ -353,7 +363,7 @@ envelope_sealer *envelope_sealer_new(void)
 void envelope_sealer_free(envelope_sealer *s)
 {
 	if (s) {
-		sodium_free(s->st);
+		sstream_free(s->st);
 		free(s);
 	}
 }
@@ -396,19 +406,25 @@ int envelope_seal_mem(envelope_sealer *s, const uint8_t *data, size_t len,
 		goto out;
 	}
 	memcpy(env, hdr, sizeof(hdr));
-	crypto_secretstream_xchacha20poly1305_push(s->st, env + ENVELOPE_HEADER_BYTES, NULL,
-						   meta_pt, meta_len, env,
-						   ENVELOPE_HEADER_BYTES, TAG_MESSAGE);
+	if (sstream_push(s->st, env + ENVELOPE_HEADER_BYTES, meta_pt, meta_len, env,
+			 ENVELOPE_HEADER_BYTES, TAG_MESSAGE)) {
+		rc = cipher_failed(e);
+		goto out;
+	}
 	at = ENVELOPE_HEADER_BYTES + meta_len + ENVELOPE_ABYTES;
 	for (; len - off > ENVELOPE_CHUNK; off += ENVELOPE_CHUNK) {
-		crypto_secretstream_xchacha20poly1305_push(s->st, env + at, NULL, data + off,
-							   ENVELOPE_CHUNK, NULL, 0, TAG_MESSAGE);
+		if (sstream_push(s->st, env + at, data + off, ENVELOPE_CHUNK, NULL, 0, TAG_MESSAGE)) {
+			rc = cipher_failed(e);
+			goto out;
+		}
 		at += ENVELOPE_CHUNK + ENVELOPE_ABYTES;
 	}
 	tail_start(&t, data + off, len - off, len, tail_buf);
 	while ((n = tail_next(&t, &tag))) {
-		crypto_secretstream_xchacha20poly1305_push(s->st, env + at, NULL, t.buf, n,
-							   NULL, 0, tag);
+		if (sstream_push(s->st, env + at, t.buf, n, NULL, 0, tag)) {
+			rc = cipher_failed(e);
+			goto out;
+		}
 		at += n + ENVELOPE_ABYTES;
 	}
 	if (content_hash)
@@ -451,11 +467,11 @@ static int meta_unpad(const uint8_t *pt, size_t len, size_t *json_len, ehr_err *
 /* Reads and checks the header and the metadata message, hashing them into
  * md when it is not NULL, and leaves st ready for the first data chunk;
  * stores the envelope's version in *version. */
-static int open_prefix(struct src *s, const uint8_t key[32], ss_state *st, sha256_ctx *md,
+static int open_prefix(struct src *s, const uint8_t key[32], sstream *st, sha256_ctx *md,
 		       envelope_meta *meta, unsigned *version, ehr_err *e)
 {
 	uint8_t hdr[ENVELOPE_HEADER_BYTES], *ct = NULL, *pt = NULL, tag = 0;
-	unsigned long long pt_len = 0;
+	size_t pt_len = 0;
 	size_t json_len;
 	uint32_t meta_len;
 	ssize_t n;
@@ -481,9 +497,13 @@ static int open_prefix(struct src *s, const uint8_t key[32], ss_state *st, sha25
 		sha256_update(md, hdr, sizeof(hdr));
 		sha256_update(md, ct, (size_t)n);
 	}
-	if (crypto_secretstream_xchacha20poly1305_init_pull(st, hdr + 20, key) != 0 ||
-	    crypto_secretstream_xchacha20poly1305_pull(st, pt, &pt_len, &tag, ct, (size_t)n,
-						       hdr, sizeof(hdr)) != 0) {
+	if (sstream_init_pull(st, hdr + 20, key) != 0 ||
+	    (rc = sstream_pull(st, pt, &pt_len, &tag, ct, (size_t)n, hdr, sizeof(hdr))) ==
+	    SSTREAM_ELIB) {
+		rc = cipher_failed(e);
+		goto out;
+	}
+	if (rc) {
 		rc = ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered with, or the key "
 			      "is wrong: its metadata fails authentication");
 		goto out;
@@ -493,7 +513,7 @@ static int open_prefix(struct src *s, const uint8_t key[32], ss_state *st, sha25
 			      "tag %u", tag);
 		goto out;
 	}
-	json_len = (size_t)pt_len;
+	json_len = pt_len;
 	if (*version == ENVELOPE_VERSION && (rc = meta_unpad(pt, json_len, &json_len, e)))
 		goto out;
 	rc = envelope_meta_parse((const char *)pt, json_len, meta, e);
@@ -509,7 +529,7 @@ out:
 /* One envelope being opened, chunk by chunk. */
 struct opening {
 	struct pump pump;
-	ss_state *st;
+	sstream *st;
 	uint8_t *plain;
 	envelope_meta meta;
 	unsigned version;
@@ -534,13 +554,12 @@ static int open_chunk_refused(struct opening *o, const uint8_t *slot, size_t n, 
 			      ehr_err *e)
 {
 	uint64_t left = stream_expected(o) - o->stream;
-	unsigned long long plen = 0;
+	size_t plen = 0;
 	uint8_t tag = 0;
 
 	if (o->meta.size != ENVELOPE_SIZE_UNKNOWN && left < ENVELOPE_CHUNK &&
 	    n > left + ENVELOPE_ABYTES &&
-	    crypto_secretstream_xchacha20poly1305_pull(o->st, o->plain, &plen, &tag, slot,
-						       left + ENVELOPE_ABYTES, NULL, 0) == 0 &&
+	    sstream_pull(o->st, o->plain, &plen, &tag, slot, left + ENVELOPE_ABYTES, NULL, 0) == 0 &&
 	    tag == TAG_FINAL)
 		return ehr_fail(e, EHR_EINTEGRITY, "record is damaged or tampered "
 				"with: trailing bytes after the final chunk");
@@ -594,7 +613,7 @@ static int open_chunks(struct opening *o, int out_fd, ehr_err *e)
 
 	for (chunk = 1; ; chunk++) {
 		const uint8_t *slot = pump_in(&o->pump, &n);
-		unsigned long long plen = 0;
+		size_t plen = 0;
 		uint8_t tag = 0;
 
 		if (n == 0 && o->pump.read_errno)
@@ -602,11 +621,12 @@ static int open_chunks(struct opening *o, int out_fd, ehr_err *e)
 					strerror(o->pump.read_errno));
 		if (n == 0)
 			return ehr_fail(e, EHR_EINTEGRITY, "record is truncated: no final chunk");
-		if (crypto_secretstream_xchacha20poly1305_pull(o->st, o->plain, &plen, &tag, slot, n,
-							       NULL, 0) != 0)
+		if ((rc = sstream_pull(o->st, o->plain, &plen, &tag, slot, n, NULL, 0)) == SSTREAM_ELIB)
+			return cipher_failed(e);
+		if (rc)
 			return open_chunk_refused(o, slot, n, chunk, e);
 		pump_in_done(&o->pump);
-		if ((rc = chunk_contents(o, (size_t)plen, tag, chunk, &data, e)))
+		if ((rc = chunk_contents(o, plen, tag, chunk, &data, e)))
 			return rc;
 		o->total += data;
 		o->stream += plen;
@@ -664,7 +684,7 @@ static int open_stream(struct src *s, int out_fd, const uint8_t key[32],
 	int rc;
 
 	memset(&o, 0, sizeof(o));
-	if (!(o.st = sodium_malloc(sizeof(*o.st))) || !(md = sha256_new())) {
+	if (!(o.st = sstream_new()) || !(md = sha256_new())) {
 		rc = ehr_fail(e, EHR_EFAIL, "out of memory opening the record");
 		goto out;
 	}
@@ -697,7 +717,7 @@ out:
 		free(o.plain);
 	}
 	sha256_free(md);
-	sodium_free(o.st);
+	sstream_free(o.st);
 	return rc;
 }
 
@@ -721,7 +741,7 @@ int envelope_open_mem(const uint8_t *buf, size_t len, int out_fd, const uint8_t 
 
 static int read_meta(struct src *s, const uint8_t key[32], envelope_meta *meta_out, ehr_err *e)
 {
-	ss_state *st = sodium_malloc(sizeof(*st));
+	sstream *st = sstream_new();
 	envelope_meta meta;
 	unsigned version;
 	int rc;
@@ -729,7 +749,44 @@ static int read_meta(struct src *s, const uint8_t key[32], envelope_meta *meta_o
 	if (!st)
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
 	rc = open_prefix(s, key, st, NULL, &meta, &version, e);
-	sodium_free(st);
+	sstream_free(st);
+	if (!rc && meta_out)
+		*meta_out = meta;
+	return rc;
+}
+
+struct envelope_reader {
+	sstream *st;
+};
+
+envelope_reader *envelope_reader_new(void)
+{
+	envelope_reader *r = calloc(1, sizeof(*r));
+
+	if (r && !(r->st = sstream_new())) {
+		free(r);
+		r = NULL;
+	}
+	return r;
+}
+
+void envelope_reader_free(envelope_reader *r)
+{
+	if (r) {
+		sstream_free(r->st);
+		free(r);
+	}
+}
+
+int envelope_reader_meta(envelope_reader *r, const uint8_t *buf, size_t len,
+			 const uint8_t key[32], envelope_meta *meta_out, ehr_err *e)
+{
+	static const uint8_t empty[1];
+	struct src s = { .fd = -1, .mem = buf ? buf : empty, .len = buf ? len : 0 };
+	envelope_meta meta;
+	unsigned version;
+	int rc = open_prefix(&s, key, r->st, NULL, &meta, &version, e);
+
 	if (!rc && meta_out)
 		*meta_out = meta;
 	return rc;

@@ -190,6 +190,19 @@ int envelope_seal_mem(envelope_sealer *s, const uint8_t *data, size_t len,
 		      const envelope_meta *meta, const uint8_t key[32], uint8_t **out,
 		      size_t *out_len, uint8_t content_hash[32], ehr_err *e);
 
+/* A context for reading the metadata of many envelopes held in memory,
+ * one after another, without an allocation of secure memory each (which
+ * cost more than the decryption for small records): its secretstream state
+ * lives in sodium_malloc memory, made once. One per thread. NULL when out
+ * of memory. */
+typedef struct envelope_reader envelope_reader;
+envelope_reader *envelope_reader_new(void);
+void envelope_reader_free(envelope_reader *r);
+
+/* envelope_read_meta_mem on r's state: the same checks and failures. */
+int envelope_reader_meta(envelope_reader *r, const uint8_t *buf, size_t len,
+			 const uint8_t key[32], envelope_meta *meta_out, ehr_err *e);
+
 /* Opens the envelope read from in_fd (to EOF) and writes the plaintext to
  * out_fd, or nowhere when out_fd is -1. The plaintext is written as it is
  * authenticated, chunk by chunk, BEFORE the content hash and the FINAL tag
