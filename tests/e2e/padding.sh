@@ -130,6 +130,7 @@ cp "$T/good.ehr" "$T/store/$DHASH.ehr"
 check_exit "put back, it opens" 0 "$EHR" $PAT record verify "$DID"
 
 ## an envelope of version 1, anchored under an old path-named locator
+check_eq "the seal_key tool is built (make test)" "$(test -x "$E2E_TOOLS_DIR/seal_key" && echo yes)" yes
 V1="$(dirname "$0")/envelope-v1.ehr"
 mkdir -p "$T/old"
 VHASH=$(sha256sum "$V1" | cut -c1-64)
