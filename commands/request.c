@@ -492,9 +492,14 @@ static int approve_grant(struct ctx *x, uint64_t id, const char *sid, const stru
 		 ap.purpose == REG_PURPOSE_RESEARCH ? " (research: each request of theirs gets de-identified "
 		 "copies of the FHIR records only)" : "");
 	if (!(rc = answer_submit(x, &tx, what, sid, to, r, NULL, e)) && r->found &&
-	    !grant_tx_issued_id(x->registry, r, &grant_id, NULL))
-		note("grant %llu made for %s, %zu key%s released", (unsigned long long)grant_id, who, ap.n_released,
-		     ap.n_released == 1 ? "" : "s");
+	    !grant_tx_issued_id(x->registry, r, &grant_id, NULL)) {
+		if (ap.purpose == REG_PURPOSE_RESEARCH)
+			note("research grant %llu made for %s, no key released: each request of theirs gets "
+			     "de-identified copies of the FHIR records only", (unsigned long long)grant_id, who);
+		else
+			note("grant %llu made for %s, %zu key%s released", (unsigned long long)grant_id, who,
+			     ap.n_released, ap.n_released == 1 ? "" : "s");
+	}
 	consent_approval_free(&ap);
 	free(data);
 	return rc;
