@@ -74,9 +74,9 @@ static int send_research(chain *c, const uint8_t registry[20], struct signer *s,
 		   "record's own key)", (unsigned long long)ev->request, requester_name,
 		   (unsigned long long)out.grant_id, out.copies, out.copies == 1 ? "y" : "ies");
 	if (out.withheld)
-		follow_say("request %llu: %zu record%s not FHIR: not released (a research grant gets de-identified "
-			   "FHIR only)", (unsigned long long)ev->request, out.withheld,
-			   out.withheld == 1 ? " is" : "s are");
+		follow_say("request %llu: %zu record%s not FHIR (or a de-identified copy already): not released "
+			   "(a research grant gets de-identified FHIR only)", (unsigned long long)ev->request,
+			   out.withheld, out.withheld == 1 ? " is" : "s are");
 	return 0;
 }
 

@@ -118,7 +118,7 @@ int research_release(chain *c, const uint8_t registry[20], struct signer *s, uin
 		 "chart (%.400s) and release only their keys to %.300s, in answer to access request %llu%s%s%s",
 		 (unsigned long long)d.rel.grant_id, d.n_copies == 1 ? "" : "s", d.n_copies ? kept : "(none)",
 		 d.on_chain ? "ciphertext on chain" : d.store, who_words, (unsigned long long)request_id,
-		 d.n_withheld ? "; not released, not FHIR: record" : "", d.n_withheld > 1 ? "s " : " ",
+		 d.n_withheld ? "; not released (not FHIR, or a copy already): record" : "", d.n_withheld > 1 ? "s " : " ",
 		 d.n_withheld ? held : "");
 	if (!d.n_copies)
 		rc = send_release(c, registry, s, &d, what, to, e);  /* nothing to copy: each withheld */

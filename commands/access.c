@@ -653,8 +653,8 @@ static void access_withheld(const struct opening *x)
 		return;
 	for (i = 0; i < x->n; i++)
 		if (x->withheld[i])
-			warn("record %llu was not released: a research grant receives de-identified FHIR only, "
-			     "and it is not FHIR", (unsigned long long)x->ids[i]);
+			warn("record %llu was not released: a research grant receives de-identified FHIR only "
+			     "(it is not FHIR, or is such a copy itself)", (unsigned long long)x->ids[i]);
 }
 
 static void opening_free(struct opening *x)

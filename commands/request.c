@@ -422,8 +422,8 @@ static int approve_research(struct ctx *x, uint64_t id, const char *sid, const s
 	note("released %zu de-identified cop%s to %s (research grant %llu): they keep what they read",
 	     out.copies, out.copies == 1 ? "y" : "ies", who, (unsigned long long)out.grant_id);
 	if (out.withheld)
-		warn("%zu record%s not FHIR: not released (a research grant gets de-identified FHIR only)",
-		     out.withheld, out.withheld == 1 ? " is" : "s are");
+		warn("%zu record%s not FHIR (or a de-identified copy already): not released (a research "
+		     "grant gets de-identified FHIR only)", out.withheld, out.withheld == 1 ? " is" : "s are");
 	return 0;
 }
 

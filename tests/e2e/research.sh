@@ -97,7 +97,7 @@ refused "releaseDerived with lists of different lengths is refused" 'LengthMisma
 	'releaseDerived(uint256,uint256[],uint256[],bytes[])' "$REQ" '[1,2]' '[0]' '[0x,0x]'
 nonce0=$("$CAST" nonce "$PAT")
 check_exit "the patient approves" 0 "$EHR" --wallet pat request approve "$RID" --yes
-grep_err "  the patient is told the non-FHIR record is not released" "1 record is not FHIR: not released"
+grep_err "  the patient is told the non-FHIR record is not released" "1 record is not FHIR (or a de-identified copy already): not released"
 grep_err "  and that copies were released" "released 2 de-identified copies"
 check_eq "  two transactions: the copies anchored, then releaseDerived" "$("$CAST" nonce "$PAT")" $((nonce0 + 2))
 wait $apid
@@ -204,4 +204,18 @@ p1=$(pid "$T/res/deidentified-record-1.json") p2=$(pid "$T/res2/deidentified-rec
 if [ -n "$p1" ] && [ -n "$p2" ] && [ "$p1" != "$p2" ]; then ok "two grants give the patient different pseudonyms"
 else fail "pseudonyms '$p1' '$p2'"; fi
 if grep -rqF Zwicky "$T/res2"; then fail "a name reached the researcher through watch"; else ok "  and no name"; fi
+
+## a research grant over all records: copies are never copied again
+check_exit "a research grant over all records to the doctor" 0 "$EHR" --wallet pat grant "$DOC" --all --for 1h \
+	--purpose research --yes --json
+GID3=$(json_num grant)
+before=$("$CAST" call "$REG" 'recordCount()(uint256)')
+access_released doc pat "$GID3" -o "$T/doc-all" --yes --json
+check_eq "the doctor's access completes" "$?" 0
+check_eq "  two new copies only (of records 1 and 2)" "$("$CAST" call "$REG" 'recordCount()(uint256)')" $((before + 2))
+check_eq "  the copies of 1 and 2 fetched; 3 and the earlier copies withheld" "$(python3 -c '
+import json, sys
+out = json.load(open(sys.argv[1]))
+print(sorted(o.get("deidentified_copy_of", o["id"]) for o in out if not o.get("withheld")),
+      sorted(o["id"] for o in out if o.get("withheld")))' "$E2E_OUT")" "[1, 2] [3, 4, 5, 6]"
 finish
