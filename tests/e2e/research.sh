@@ -71,6 +71,12 @@ n_records=$("$CAST" call "$REG" 'recordCount()(uint256)')
 check_eq "three records" "$n_records" 3
 
 ## the research grant
+n0=$("$CAST" nonce "$PAT")
+check_exit "a research grant without a terminal and without --yes is refused (2)" 2 "$EHR" --wallet pat grant "$RES" \
+	--records 1,2,3 --for 1h --purpose research < /dev/null
+grep_err "  the question says no record's own key is ever released" \
+	"for research. An authorisation only: no record's own key is ever released for it; .*de-identified copies"
+check_eq "  nothing sent" "$("$CAST" nonce "$PAT")" "$n0"
 check_exit "grant the researcher records 1-3 for research" 0 "$EHR" --wallet pat grant "$RES" --records 1,2,3 \
 	--for 1h --purpose research --yes --json
 GID=$(json_num grant)
