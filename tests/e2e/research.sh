@@ -224,4 +224,11 @@ import json, sys
 out = json.load(open(sys.argv[1]))
 print(sorted(o.get("deidentified_copy_of", o["id"]) for o in out if not o.get("withheld")),
       sorted(o["id"] for o in out if o.get("withheld")))' "$E2E_OUT")" "[1, 2] [3, 4, 5, 6]"
+
+## the same grant asked again: new copies, the same pseudonyms (references across answers still agree)
+access_released res pat "$GID" -o "$T/res-again" --yes
+check_eq "the researcher asks again under the first grant" "$?" 0
+p3=$(pid "$T/res-again/deidentified-record-1.json")
+if [ -n "$p3" ] && [ "$p3" = "$p1" ]; then ok "  the patient's pseudonym is the grant's, as before"
+else fail "pseudonyms '$p1' '$p3'"; fi
 finish
