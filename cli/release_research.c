@@ -4,17 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "wallet/base/hex.h"
-
-static int this_year(void)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	return gmtime_r(&now, &tm) ? tm.tm_year + 1900 : 1970;
-}
+#include "wallet/vault/fhir_deid.h"
 
 /* "3, 4, 9" of the originals that get a copy (want 1) or are withheld (0). */
 static void originals_text(const consent_derived *d, int want, char *out, size_t cap)
@@ -107,7 +98,7 @@ int research_release(chain *c, const uint8_t registry[20], struct signer *s, uin
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = consent_derive_prepare(c, registry, &p, request_id, this_year(), &d, e)))
+	if ((rc = consent_derive_prepare(c, registry, &p, request_id, fhir_deid_current_year(), &d, e)))
 		return rc;
 	out->grant_id = d.rel.grant_id;
 	memcpy(out->requester, d.rel.requester, 20);

@@ -696,14 +696,6 @@ out:
 
 /* ---- export --fhir -------------------------------------------------------- */
 
-static int current_year(void)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	return gmtime_r(&now, &tm) ? tm.tm_year + 1900 : 1970;
-}
-
 struct export_state {
 	const struct ctx *x;
 	uint8_t *key;
@@ -823,7 +815,7 @@ static int record_export(const struct command_call *call)
 	if (a->deidentify) {
 		/* a fresh key per export: pseudonyms agree within this file only */
 		randombytes_buf(xs.deid_key, FHIR_DEID_KEY_BYTES);
-		xs.this_year = current_year();
+		xs.this_year = fhir_deid_current_year();
 	}
 	/* written beside its name and renamed into place only whole */
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
