@@ -146,6 +146,14 @@ released_to_grant() { "$CAST" logs --address "$REG" \
 	'KeysReleased(address indexed,uint256 indexed,address indexed,uint256,uint256[],bytes[])' \
 	"$PAT" "$1" --from-block 0 2> /dev/null | grep -c transactionHash; }
 check_eq "one DerivedReleased" "$(derived)" 1
+SILENT=$E2E_TOOLS_DIR/silent_reader
+if [ -x "$SILENT" ]; then
+	check_exit "silent reader: what the researcher's key opens in all public chain data" 0 "$SILENT" \
+		--rpc "$EHR_RPC_URL" --registry "$REG" --mnemonic-file "$T/res-m"
+	check_eq "  the two copies' keys, no original's" "$(cat "$E2E_OUT")" 2
+else
+	fail "tests/tools/silent_reader is built (make test builds it)"
+fi
 check_eq "no KeysReleased under the research grant" "$(released_to_grant "$GID")" 0
 check_eq "the copies are the patient's records, anchored after the request" \
 	"$("$CAST" call "$REG" 'recordOf(uint256)(address,uint64,bool)' 4 | head -n 1)" "$PAT"
