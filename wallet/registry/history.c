@@ -33,6 +33,7 @@ static const char *const event_words[] = {
 	[HISTORY_CONSENT + CONSENT_EV_GRANT_REQUESTED] = "grant requested",
 	[HISTORY_CONSENT + CONSENT_EV_GRANT_REQUEST_APPROVED] = "grant request approved",
 	[HISTORY_CONSENT + CONSENT_EV_GRANT_REQUEST_DENIED] = "grant request denied",
+	[HISTORY_CONSENT + CONSENT_EV_DERIVED_RELEASED] = "de-identified released",
 };
 
 const char *history_event_words(int kind)
@@ -346,6 +347,11 @@ static int take_consent_row(void *ctx, const consent_event_data *ev)
 		w->n_records = ev->n_ids;
 	}
 	h->nrows++;
+	if (ev->derived_ids && ev->n_ids) {
+		if (!(w->derived = malloc(ev->n_ids * sizeof(*w->derived))))
+			return oom(sc->e);
+		memcpy(w->derived, ev->derived_ids, ev->n_ids * sizeof(*w->derived));
+	}
 	return ev->kind == CONSENT_EV_KEYS_RELEASED && !memcmp(ev->requester, h->me, 20)
 		? take_released_keys(h, ev, sc->e) : 0;
 }
@@ -356,7 +362,8 @@ static int scan_consent(history *h, ehr_err *e)
 {
 	static const enum consent_event kinds[] = {
 		CONSENT_EV_ACCESS_REQUESTED, CONSENT_EV_KEYS_RELEASED, CONSENT_EV_ACCESS_DENIED,
-		CONSENT_EV_GRANT_REQUESTED, CONSENT_EV_GRANT_REQUEST_APPROVED, CONSENT_EV_GRANT_REQUEST_DENIED };
+		CONSENT_EV_GRANT_REQUESTED, CONSENT_EV_GRANT_REQUEST_APPROVED, CONSENT_EV_GRANT_REQUEST_DENIED,
+		CONSENT_EV_DERIVED_RELEASED };
 	struct consent_filter f = { kinds, sizeof(kinds) / sizeof(kinds[0]), NULL, NULL, NULL };
 	struct scan s = { h, SCAN_PATIENT, e };
 	int rc;
@@ -401,6 +408,8 @@ static void row_free(history_row *w)
 {
 	free(w->records);
 	w->records = NULL;
+	free(w->derived);
+	w->derived = NULL;
 }
 
 /* Sorts the rows in chain order and drops the copies the second scan
