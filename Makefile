@@ -28,12 +28,15 @@ endif
 # first and build in a second make that reads the flags afresh.
 PKG_CONFIG ?= pkg-config
 PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# libcurl and libzbar are not linked: wallet/base/lazylib.c loads them on
+# first use (with their 55 dependencies, they were most of the start-up).
+LAZY_PKGS   = libcurl zbar
+PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null)
 PKG_MISSING := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null || echo yes)
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DEHR_VERSION='"$(VERSION)"' -I. -I$(BUILD)/gen \
               $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS)
-LIBS        = $(PKG_LIBS) -lm
+LIBS        = $(PKG_LIBS) -ldl -lpthread -lm
 
 LIB_SRC  := $(sort $(wildcard wallet/*/*.c keystore/*.c))
 GEN_SRC  := $(BUILD)/gen/bip39_english.c

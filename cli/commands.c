@@ -54,7 +54,7 @@ const struct command commands[] = {
 	{ "register", RUN(register), "publish this account's encryption key, name and role",
 	  "@\n@ [ADDR]", W | U | N | R | STAGED, NULL },
 	{ "record", RUN(record), "add, list, get, verify, erase and export health records",
-	  "add (FILE | CARD | LINK | -)...\nlist\nget ID\nverify (ID... | @1)\nerase ID\nexport",
+	  "add (FILE | CARD | LINK | - | @3)...\nlist\nget ID\nverify (ID... | @1)\nerase ID\nexport",
 	  W | U | N | R,
 	  "add:FILE... list get verify erase export" },
 	{ "grant", RUN(grant), "share records until a time, with a clinician or a QR code; list grants",

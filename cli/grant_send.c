@@ -37,7 +37,11 @@ int grant_issue(chain *c, const uint8_t registry[20], struct signer *s, const ui
 		 flags & REG_GRANT_ALL ? "all records (now " : "", n, n == 1 ? "" : "s", until);
 	if (flags & REG_GRANT_ALL)
 		snprintf(what + strlen(what), sizeof(what) - strlen(what), ")");
-	if (purpose)
+	if (purpose == REG_PURPOSE_RESEARCH)
+		snprintf(what + strlen(what), sizeof(what) - strlen(what), " for research. An authorisation only: "
+			 "no record's own key is ever released for it; each logged request is answered with "
+			 "de-identified copies of the FHIR records (other files are withheld)");
+	else if (purpose)
 		snprintf(what + strlen(what), sizeof(what) - strlen(what), " for %s. An authorisation only: "
 			 "no key goes with it; each record's key is released only in answer to a logged request",
 			 consent_purpose_name(purpose));

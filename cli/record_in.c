@@ -14,6 +14,7 @@
 #include "keystore/keystore.h"
 #include "wallet/base/fileio.h"
 #include "wallet/base/paths.h"
+#include "wallet/base/qr_image.h"
 #include "wallet/base/secmem.h"
 #include "wallet/registry/ingest_cards.h"
 
@@ -122,6 +123,27 @@ static int take_text(struct collector *k, const char *text, ehr_err *e)
 			"shlink:/ link (nor a .smart-health-card file's JSON)");
 }
 
+/* --qr-image: the text of the QR code in a PNG image (a photo of a card,
+ * a screenshot), in secure memory (a link's holds its key). An image
+ * without a card's or a link's code is a usage error. */
+static int take_qr_image(struct collector *k, const char *path, ehr_err *e)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = qr_image_read(path, SHC_TEXT_MAX, &text, &len, e)))
+		return rc;
+	if (shc_is_qr_text(text) || shl_is_link(text))
+		rc = take_text(k, text, e);
+	else
+		rc = ehr_fail(e, EHR_EUSAGE, "the QR code in %s is neither a SMART Health Card (shc:/) nor a "
+			      "SMART Health Link", path);
+	sodium_memzero(text, len);
+	sodium_free(text);
+	return rc;
+}
+
 /* "-": a .smart-health-card file's JSON, or QR texts and links separated
  * by white space (a scanner's lines). Read into secure memory: a link
  * holds its key. */
@@ -197,6 +219,8 @@ int record_in_collect(const struct record_in *o, char **args, int nargs, struct 
 	/* --issuer-keys given is checked even when no card comes */
 	if (o->issuer_keys)
 		rc = load_keys(&k, e);
+	if (!rc && o->qr_image)
+		rc = take_qr_image(&k, o->qr_image, e);
 	for (i = 0; i < nargs && !rc; i++)
 		rc = take_arg(&k, args[i], e);
 	if (!rc && k.qr.total)

@@ -19,9 +19,11 @@ struct record_in {
 	const char *issuer_keys;    /* --issuer-keys JWKS */
 	bool unverified;            /* --unverified */
 	const char *passcode_file;  /* --passcode-file */
+	const char *qr_image;       /* --qr-image: a PNG holding a card's (or a chunk's, or a link's) QR code */
 };
 
-/* Reads and checks every argument in order, appending its records to
+/* Reads and checks the QR code of o->qr_image (when given: its text is
+ * taken as an argument would be, first), then every argument in order, appending its records to
  * *list (as ingest_collect does for files): nothing is sealed or sent.
  * Warns about cards taken unverified and notes a link's files that were
  * skipped. Fails with the first argument that does not read, verify or

@@ -1,6 +1,7 @@
 #include "cli/release_policy.h"
 #include "cli/ehr.h"
 #include "cli/follow.h"
+#include "cli/release_research.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,12 +58,35 @@ static int send_release(chain *c, const uint8_t registry[20], struct signer *s, 
 	return rc;
 }
 
+/* A research grant's request: de-identified copies of its FHIR records
+ * (cli/release_research.h); the patient is told what was withheld. */
+static int send_research(chain *c, const uint8_t registry[20], struct signer *s, const watch_event *ev,
+			 const char *requester_name, const struct tx_opts *to, size_t *n, ehr_err *e)
+{
+	struct research_outcome out;
+	int rc;
+
+	*n = 0;
+	if ((rc = research_release(c, registry, s, ev->request, requester_name, to, &out, e)))
+		return rc;
+	*n = out.copies;
+	follow_say("request %llu of %s: research grant %llu: %zu de-identified cop%s released (never a "
+		   "record's own key)", (unsigned long long)ev->request, requester_name,
+		   (unsigned long long)out.grant_id, out.copies, out.copies == 1 ? "y" : "ies");
+	if (out.withheld)
+		follow_say("request %llu: %zu record%s not FHIR (or a de-identified copy already): not released "
+			   "(a research grant gets de-identified FHIR only)", (unsigned long long)ev->request,
+			   out.withheld, out.withheld == 1 ? " is" : "s are");
+	return 0;
+}
+
 int release_by_policy(chain *c, const uint8_t registry[20], struct signer *s,
 		      const watch_event *ev, const char *requester_name, const struct tx_opts *to,
 		      enum release_outcome *out, size_t *n, ehr_err *e)
 {
 	consent_request q;
 	const char *why;
+	uint8_t purpose = 0;
 	int rc;
 
 	*out = RELEASE_REFUSED;
@@ -75,7 +99,11 @@ int release_by_policy(chain *c, const uint8_t registry[20], struct signer *s,
 		    requester_name, (unsigned long long)ev->grant, why);
 		return 0;
 	}
-	rc = send_release(c, registry, s, ev->request, to, n, e);
+	if (q.status == CONSENT_REQUEST_OPEN && (rc = consent_request_purpose(c, registry, ev->request, &purpose, e)))
+		return rc;
+	rc = purpose == REG_PURPOSE_RESEARCH
+		? send_research(c, registry, s, ev, requester_name, to, n, e)
+		: send_release(c, registry, s, ev->request, to, n, e);
 	if (rc == EHR_EFAIL && !*n && strstr(e->msg, "nothing left to release")) {
 		*out = RELEASE_ANSWERED;
 		follow_say("request %llu of %s: answered before", (unsigned long long)ev->request, requester_name);

@@ -118,6 +118,8 @@ struct opening {
 	uint8_t xpk[32];
 	uint64_t *ids;              /* the readable records */
 	uint8_t (*keys)[ENVELOPE_SEALED_KEY_BYTES]; /* their data keys, sealed to xpk */
+	uint64_t *copy;             /* research: the de-identified copy fetched for ids[i] (0: ids[i]) */
+	bool *withheld;             /* research: ids[i] not released (not FHIR) */
 	size_t n;
 	bool ask;                   /* no key in the grant: request, then release */
 	bool released;              /* the keys are here (an approval released them) */
@@ -236,11 +238,15 @@ static int access_to_request(struct opening *x, ehr_err *e)
 		free(x->ids);
 		free(x->keys);
 		free(x->done);
+		free(x->copy);
+		free(x->withheld);
 		x->ids = all;
 		x->n = nall;
 		x->keys = calloc(nall ? nall : 1, sizeof(*x->keys));
 		x->done = calloc(nall ? nall : 1, sizeof(*x->done));
-		if (!x->keys || !x->done)
+		x->copy = calloc(nall ? nall : 1, sizeof(*x->copy));
+		x->withheld = calloc(nall ? nall : 1, sizeof(*x->withheld));
+		if (!x->keys || !x->done || !x->copy || !x->withheld)
 			return ehr_fail(e, EHR_EFAIL, "out of memory");
 	} else {
 		for (i = 0; i < gv->n; i++) {
@@ -271,7 +277,9 @@ static int access_readable(struct opening *x, ehr_err *e)
 
 	if (!(x->ids = calloc(gv->n ? gv->n : 1, sizeof(*x->ids))) ||
 	    !(x->keys = calloc(gv->n ? gv->n : 1, sizeof(*x->keys))) ||
-	    !(x->done = calloc(gv->n ? gv->n : 1, sizeof(*x->done))))
+	    !(x->done = calloc(gv->n ? gv->n : 1, sizeof(*x->done))) ||
+	    !(x->copy = calloc(gv->n ? gv->n : 1, sizeof(*x->copy))) ||
+	    !(x->withheld = calloc(gv->n ? gv->n : 1, sizeof(*x->withheld))))
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
 	for (i = 0; i < gv->n; i++)
 		nkeyed += gv->keyed[i];
@@ -441,6 +449,9 @@ static int access_request(struct opening *x, const struct tx_opts *to, ehr_err *
 	}
 	if ((rc = consent_call_request_access(x->gv.st.patient, x->u.grant_id, x->ids, x->n, &data, &len, e)))
 		return rc;
+	if (x->gv.purpose == REG_PURPOSE_RESEARCH)
+		note("grant %llu is for research: the patient's ehr answers with de-identified copies of the FHIR "
+		     "records only, and withholds the others", (unsigned long long)x->u.grant_id);
 	snprintf(what, sizeof(what), "Ask for %zu record%s of grant %llu (the request is logged on chain; "
 		 "the patient releases the keys)", x->n, x->n == 1 ? "" : "s", (unsigned long long)x->u.grant_id);
 	if (!(rc = registry_submit(x, data, len, what, to, &r, e)))
@@ -461,6 +472,8 @@ static int take_released(struct opening *x, const consent_answer *a)
 			;
 		if (k < a->n) {
 			memcpy(x->keys[i], a->sealed[k], ENVELOPE_SEALED_KEY_BYTES);
+			x->copy[i] = a->copy[k] == x->ids[i] ? 0 : a->copy[k];
+			x->withheld[i] = !a->copy[k];
 			have++;
 		}
 	}
@@ -545,6 +558,8 @@ static int access_skip_fetched(struct opening *x, const char *dir, bool new_only
 						(unsigned long long)x->ids[i], path);
 		}
 		x->ids[k] = x->ids[i];
+		x->copy[k] = x->copy[i];
+		x->withheld[k] = x->withheld[i];
 		memcpy(x->keys[k++], x->keys[i], ENVELOPE_SEALED_KEY_BYTES);
 	}
 	if (!(x->n = k))
@@ -553,27 +568,34 @@ static int access_skip_fetched(struct opening *x, const char *dir, bool new_only
 	return 0;
 }
 
-/* Fetches record i, checks it against its anchor, decrypts it into dir. */
+/* Fetches record i (for a research grant its de-identified copy), checks
+ * it against its anchor, decrypts it into dir; the folder's list notes the
+ * record asked for, so --new leaves it out next time. */
 static int access_fetch(struct opening *x, size_t i, const char *dir, bool force, ehr_err *e)
 {
 	struct opened *o = &x->done[i];
+	uint64_t id = x->copy[i] ? x->copy[i] : x->ids[i];
 	registry_record rec;
 	int erased, fd = -1, rc;
 	char name[300];
 
-	if ((rc = records_get(x->cx->c, x->registry, x->ids[i], &rec, &erased, e)))
+	if (x->withheld[i])
+		return 0;
+	if ((rc = records_get(x->cx->c, x->registry, id, &rec, &erased, e)))
 		return rc;
-	if (envelope_key_open(x->keys[i], x->xpk, x->xsk, x->dkey, e)) {
+	if (memcmp(rec.patient, x->gv.st.patient, 20)) {
+		rc = ehr_fail(e, EHR_EINTEGRITY, "record %llu is not the patient's", (unsigned long long)id);
+	} else if (envelope_key_open(x->keys[i], x->xpk, x->xsk, x->dkey, e)) {
 		rc = ehr_fail(e, EHR_EINTEGRITY, "record %llu: the released key does not open",
-			      (unsigned long long)x->ids[i]);
+			      (unsigned long long)id);
 	} else if (!(rc = envelope_read_meta_mem(rec.meta, rec.meta_len, x->dkey, &o->meta, e)) &&
 		   !(rc = records_fetch_verified(x->cx->c, x->registry, &rec, &fd, e))) {
-		records_file_name(&o->meta, x->ids[i], name, sizeof(name));
+		records_file_name(&o->meta, id, name, sizeof(name));
 		snprintf(o->file, sizeof(o->file), "%s/%s", dir, name);
 		rc = envelope_open_to_path(fd, o->file, force, x->dkey, rec.content_hash, &o->meta, e);
-		o->id = x->ids[i];
+		o->id = id;
 		if (!rc)
-			rc = access_out_note(dir, o->id, o->file, e);
+			rc = access_out_note(dir, x->ids[i], o->file, e);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -591,7 +613,15 @@ static void access_print(const struct opening *x)
 		for (i = 0; i < x->n; i++) {
 			cJSON *o = cJSON_CreateObject();
 
+			if (x->withheld[i]) {
+				cJSON_AddNumberToObject(o, "id", (double)x->ids[i]);
+				cJSON_AddBoolToObject(o, "withheld", 1);
+				cJSON_AddItemToArray(arr, o);
+				continue;
+			}
 			cJSON_AddNumberToObject(o, "id", (double)x->done[i].id);
+			if (x->copy[i])
+				cJSON_AddNumberToObject(o, "deidentified_copy_of", (double)x->ids[i]);
 			cJSON_AddStringToObject(o, "file", x->done[i].file);
 			cJSON_AddStringToObject(o, "title", x->done[i].meta.title);
 			cJSON_AddStringToObject(o, "type", x->done[i].meta.type);
@@ -601,9 +631,30 @@ static void access_print(const struct opening *x)
 		output_json(arr);
 		return;
 	}
-	for (i = 0; i < x->n; i++)
-		printf("record %llu  %-14s %s -> %s\n", (unsigned long long)x->done[i].id,
+	for (i = 0; i < x->n; i++) {
+		if (x->withheld[i])
+			continue;
+		printf("record %llu  %-14s %s -> %s", (unsigned long long)x->done[i].id,
 		       x->done[i].meta.type, x->done[i].meta.title, x->done[i].file);
+		if (x->copy[i])
+			printf("  (de-identified copy of record %llu)", (unsigned long long)x->ids[i]);
+		putchar('\n');
+	}
+}
+
+/* Says which records a research grant's patient withheld (not FHIR). */
+static void access_withheld(const struct opening *x)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < x->n; i++)
+		n += x->withheld[i];
+	if (!n)
+		return;
+	for (i = 0; i < x->n; i++)
+		if (x->withheld[i])
+			warn("record %llu was not released: a research grant receives de-identified FHIR only "
+			     "(it is not FHIR, or is such a copy itself)", (unsigned long long)x->ids[i]);
 }
 
 static void opening_free(struct opening *x)
@@ -616,6 +667,8 @@ static void opening_free(struct opening *x)
 	free(x->ids);
 	free(x->keys);
 	free(x->done);
+	free(x->copy);
+	free(x->withheld);
 	grants_free(&x->gv);
 }
 
@@ -668,8 +721,10 @@ int cmd_access(const struct command_call *call)
 		/* the access is logged and the keys are here: fetch, check, decrypt */
 		for (i = 0; i < x.n && !rc; i++)
 			rc = access_fetch(&x, i, dir, o->force, &e);
-		if (!rc)
+		if (!rc) {
 			access_print(&x);
+			access_withheld(&x);
+		}
 	}
 	opening_free(&x);
 	return rc ? report(&e) : 0;

@@ -271,6 +271,12 @@ static cJSON *json_row(const struct audit *a, const history_row *w)
 		cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)recs[i]));
 		cJSON_AddItemToArray(titles, t ? cJSON_CreateString(t) : cJSON_CreateNull());
 	}
+	if (w->derived) {  /* research: the copy released for each record, 0 withheld */
+		cJSON *d = cJSON_AddArrayToObject(o, "deidentified_copies");
+
+		for (i = 0; i < w->n_records; i++)
+			cJSON_AddItemToArray(d, cJSON_CreateNumber((double)w->derived[i]));
+	}
 	if (w->kind == REG_EV_GRANT_ISSUED || w->kind == HISTORY_EXPIRED) {
 		history_iso_time(w->expiry, when);
 		cJSON_AddStringToObject(o, "expiry", when);
@@ -464,6 +470,10 @@ static char *what_text(const struct audit *a, const history_row *w)
 		fprintf(f, "%srecord %llu", i ? ", " : "", (unsigned long long)recs[i]);
 		if (t)
 			fprintf(f, " \"%s\"", t);
+		if (w->derived && w->records == recs && w->derived[i])
+			fprintf(f, " as de-identified record %llu", (unsigned long long)w->derived[i]);
+		else if (w->derived && w->records == recs)
+			fputs(" withheld (not FHIR)", f);
 	}
 	if (w->kind == REG_EV_RECORD_ANCHORED && w->grant)
 		fprintf(f, " (under write grant %llu)", (unsigned long long)w->grant);

@@ -8,6 +8,7 @@
 
 #include <cJSON.h>
 
+#include "wallet/base/lazylib.h"
 #include "wallet/keys/eth.h"
 #include "wallet/chain/rpc.h"
 #include "wallet/chain/presets.h"
@@ -155,6 +156,9 @@ static int add(config *cfg, const char *name, const struct network_options *o)
 		return usage_error("network", "--symbol: %s", e.msg);
 	if (strlen(g.rpc) > NETWORK_URL_MAX)
 		return fail(EHR_EUSAGE, "the rpc URL is longer than %d bytes", NETWORK_URL_MAX);
+	/* libcurl's parser reads the URL: without libcurl it could not be checked */
+	if (lazylib_curl(&e))
+		return report(&e);
 	if (!o->allow_http && rpc_url_remote_http(g.rpc, host, sizeof(host)) == 1)
 		return fail(EHR_EUSAGE, "plain http:// to %s, which is not this machine: anyone on the way "
 			    "can read and rewrite the node's answers. Use https://, or add --allow-http "

@@ -38,7 +38,7 @@
 #define RECORD_TITLE_FILE_MAX 4096 /* a title file's bytes; the title keeps 511 */
 
 struct args {
-	const char *title, *title_file, *type, *media, *store, *out, *fhir, *issuer_keys, *passcode_file;
+	const char *title, *title_file, *type, *media, *store, *out, *fhir, *issuer_keys, *passcode_file, *qr_image;
 	bool split, force, all, wide, unverified, deidentify;
 	struct tx_opts tx;
 	/* what the checks found */
@@ -51,6 +51,8 @@ struct args {
 };
 
 static const struct opt record_opts[] = {
+	{ "qr-image", 0, "FILE", OV_FILE, "add: a SMART Health Card (or Link) from the QR code in a PNG image",
+	  OPT_STR(struct args, qr_image), .forms = OPT_IN(0), .alt = 3 },
 	{ "title-file", 0, "FILE", OV_FILE, "add: the record's title, from FILE (default: the file name)",
 	  OPT_STR(struct args, title_file), .forms = OPT_IN(0), .alt = 2 },
 	{ "title", 0, "TITLE", OV_NONE, "add: the title as an argument (other users see it: prefer --title-file)",
@@ -97,12 +99,12 @@ static void unstore_envelopes(const struct incoming *ins, size_t n)
 {
 	struct stat st;
 	ehr_err e = { 0 };
+	char path[4200];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		const char *path = ins[i].locator + 4;
-
-		if (strncmp(ins[i].locator, "dir:", 4) || lstat(path, &st) ||
+		if (strncmp(ins[i].locator, "dir:", 4) ||
+		    records_store_file(ins[i].locator, path, sizeof(path), &e) || lstat(path, &st) ||
 		    !S_ISREG(st.st_mode) || (uint64_t)st.st_size != ins[i].env_size)
 			continue;
 		if (records_store_delete(ins[i].locator, &e))
@@ -126,8 +128,8 @@ static int add_check(const struct command_call *call)
 	ehr_err e = { 0 };
 	size_t i;
 
-	if (!call->npos)
-		return usage_error("record", "'record add' needs at least one FILE");
+	if (!call->npos && !a->qr_image)
+		return usage_error("record", "'record add' needs at least one FILE (or --qr-image FILE)");
 	if (a->title && a->title_file)
 		return usage_error("record", "give --title-file or --title, not both");
 	if ((a->title || a->title_file) && call->npos > 1)
@@ -145,7 +147,7 @@ static int add_check(const struct command_call *call)
 	/* every file, card and link */
 	{
 		struct record_in in = { a->title_buf ? a->title_buf : a->title, a->split, a->issuer_keys,
-					 a->unverified, a->passcode_file };
+					 a->unverified, a->passcode_file, a->qr_image };
 
 		if (record_in_collect(&in, call->pos, call->npos, &a->ins, &a->n, &a->cap, &e))
 			return report(&e);
@@ -694,14 +696,6 @@ out:
 
 /* ---- export --fhir -------------------------------------------------------- */
 
-static int current_year(void)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	return gmtime_r(&now, &tm) ? tm.tm_year + 1900 : 1970;
-}
-
 struct export_state {
 	const struct ctx *x;
 	uint8_t *key;
@@ -821,7 +815,7 @@ static int record_export(const struct command_call *call)
 	if (a->deidentify) {
 		/* a fresh key per export: pseudonyms agree within this file only */
 		randombytes_buf(xs.deid_key, FHIR_DEID_KEY_BYTES);
-		xs.this_year = current_year();
+		xs.this_year = fhir_deid_current_year();
 	}
 	/* written beside its name and renamed into place only whole */
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {

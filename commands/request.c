@@ -9,6 +9,7 @@
 #include "commands/commands.h"
 #include "cli/context.h"
 #include "cli/parties.h"
+#include "cli/release_research.h"
 #include "cli/session.h"
 #include "cli/submit.h"
 
@@ -389,6 +390,43 @@ static int answer_submit(struct ctx *x, eth_tx *tx, const char *what, const char
 	return 0;
 }
 
+/* A research grant's request: de-identified copies (cli/release_research.h). */
+static int approve_research(struct ctx *x, uint64_t id, const char *sid, const struct tx_opts *to,
+			    ehr_err *e)
+{
+	struct grant_patient p = { x->s.address, x->s.keys->enc_public, x->s.keys->enc_secret };
+	struct research_outcome out;
+	consent_release rel;
+	char who[PARTY_LABEL_MAX], words[ENCKEY_FP_TEXT + 32], label[PARTY_LABEL_MAX + ENCKEY_FP_TEXT + 40];
+	int rc;
+
+	if ((rc = consent_release_prepare(x->c, x->registry, &p, id, &rel, e)))
+		return rc;
+	who_is(x, rel.requester, who, sizeof(who));
+	if (!(rc = party_offer_pin(rel.requester, &rel.to, e))) {
+		party_key_words(&rel.to, words, sizeof(words));
+		snprintf(label, sizeof(label), "%s [%s]", who, words);
+		rc = research_release(x->c, x->registry, &x->s, id, label, to, &out, e);
+	}
+	consent_release_free(&rel);
+	if (rc)
+		return rc;
+	if (g.json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "request", sid);
+		cJSON_AddNumberToObject(o, "copies", (double)out.copies);
+		cJSON_AddNumberToObject(o, "withheld", (double)out.withheld);
+		output_json(o);
+	}
+	note("released %zu de-identified cop%s to %s (research grant %llu): they keep what they read",
+	     out.copies, out.copies == 1 ? "y" : "ies", who, (unsigned long long)out.grant_id);
+	if (out.withheld)
+		warn("%zu record%s not FHIR (or a de-identified copy already): not released (a research "
+		     "grant gets de-identified FHIR only)", out.withheld, out.withheld == 1 ? " is" : "s are");
+	return 0;
+}
+
 static int approve_access(struct ctx *x, uint64_t id, const char *sid, const struct tx_opts *to,
 			  chain_receipt *r, ehr_err *e)
 {
@@ -396,9 +434,14 @@ static int approve_access(struct ctx *x, uint64_t id, const char *sid, const str
 	consent_release rel;
 	uint8_t *data = NULL;
 	char what[500], who[PARTY_LABEL_MAX], recs[200], words[ENCKEY_FP_TEXT + 32];
+	uint8_t purpose;
 	eth_tx tx;
 	int rc;
 
+	if ((rc = consent_request_purpose(x->c, x->registry, id, &purpose, e)))
+		return rc;
+	if (purpose == REG_PURPOSE_RESEARCH)
+		return approve_research(x, id, sid, to, e);
 	if ((rc = consent_release_build(x->c, x->registry, &p, id, &rel, &tx, &data, e)))
 		return rc;
 	who_is(x, rel.requester, who, sizeof(who));
@@ -425,7 +468,7 @@ static int approve_grant(struct ctx *x, uint64_t id, const char *sid, const stru
 	consent_approval ap;
 	uint8_t *data = NULL;
 	uint64_t grant_id = 0;
-	char what[800], who[PARTY_LABEL_MAX], recs[200], d[32], words[ENCKEY_FP_TEXT + 32];
+	char what[1000], who[PARTY_LABEL_MAX], recs[200], d[32], words[ENCKEY_FP_TEXT + 32];
 	eth_tx tx;
 	int rc;
 
@@ -441,15 +484,22 @@ static int approve_grant(struct ctx *x, uint64_t id, const char *sid, const stru
 	}
 	party_key_words(&ap.to, words, sizeof(words));
 	snprintf(what, sizeof(what), "Approve grant request %llu: grant %s [%s] %s access to %s%s for %s, for %s, "
-		 "and release %s to them now", (unsigned long long)id, who, words,
+		 "and release %s to them now%s", (unsigned long long)id, who, words,
 		 ap.flags & REG_GRANT_WRITE ? "read and write" : "read",
 		 ap.flags & REG_GRANT_ALL ? "all records, now " : "records ", ap.n ? recs : "(none)", d,
 		 consent_purpose_name(ap.purpose) ? consent_purpose_name(ap.purpose) : "?",
-		 ap.n == 1 ? "its key" : ap.n ? "their keys" : "no key");
+		 ap.n_released == 1 ? "its key" : ap.n_released ? "their keys" : "no key",
+		 ap.purpose == REG_PURPOSE_RESEARCH ? " (research: each request of theirs gets de-identified "
+		 "copies of the FHIR records only)" : "");
 	if (!(rc = answer_submit(x, &tx, what, sid, to, r, NULL, e)) && r->found &&
-	    !grant_tx_issued_id(x->registry, r, &grant_id, NULL))
-		note("grant %llu made for %s, %zu key%s released", (unsigned long long)grant_id, who, ap.n,
-		     ap.n == 1 ? "" : "s");
+	    !grant_tx_issued_id(x->registry, r, &grant_id, NULL)) {
+		if (ap.purpose == REG_PURPOSE_RESEARCH)
+			note("research grant %llu made for %s, no key released: each request of theirs gets "
+			     "de-identified copies of the FHIR records only", (unsigned long long)grant_id, who);
+		else
+			note("grant %llu made for %s, %zu key%s released", (unsigned long long)grant_id, who,
+			     ap.n_released, ap.n_released == 1 ? "" : "s");
+	}
 	consent_approval_free(&ap);
 	free(data);
 	return rc;

@@ -139,7 +139,8 @@ static const char *const kind_words[WATCH_KIND_COUNT][2] = {
 	{ "invoice paid", "issuer" }, { "invoice cancelled", "by" }, { "access requested", "by" },
 	{ "keys released", "to" }, { "access request denied", "requester" },
 	{ "grant requested", "by" }, { "grant request approved", "requester" },
-	{ "grant request denied", "requester" }, { "grant expires soon", "grantee" },
+	{ "grant request denied", "requester" }, { "de-identified copies released", "to" },
+	{ "grant expires soon", "grantee" },
 };
 
 static void append(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

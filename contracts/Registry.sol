@@ -193,6 +193,10 @@ contract Registry {
 		uint256 requestId, uint256[] recordIds, bytes[] sealedKeys);
 	event AccessDenied(address indexed patient, uint256 indexed grantId, address indexed requester,
 		uint256 requestId);
+	/// A research grant's answer: derivedIds[i] is the patient's de-identified
+	/// copy of originalIds[i], sealedKeys[i] its key; derivedIds[i] 0: withheld.
+	event DerivedReleased(address indexed patient, uint256 indexed grantId, address indexed requester,
+		uint256 requestId, uint256[] originalIds, uint256[] derivedIds, bytes[] sealedKeys);
 	/// Provider first: topic 2 is the grant request's id.
 	event GrantRequested(address indexed patient, uint256 indexed grantRequestId, address indexed requester,
 		uint8 flags, uint64 duration, uint8 purpose, uint256[] recordIds, bytes sealedPurpose);
@@ -244,6 +248,9 @@ contract Registry {
 	error NotRequested(uint256 recordId);
 	error RecordsMismatch();
 	error NoteTooLong();
+	error ResearchGetsDerivedOnly();
+	error NotResearch();
+	error NotDerived(uint256 recordId);
 	error MemoTooLong();
 
 	error NoSuchInvoice();
@@ -400,6 +407,8 @@ contract Registry {
 		_requireActive(g);
 		if (sealedKeys.length != 0 && recordIds.length != sealedKeys.length)
 			revert LengthMismatch();
+		if (sealedKeys.length != 0 && g.purpose == PURPOSE_RESEARCH)
+			revert ResearchGetsDerivedOnly();
 		if (recordIds.length == 0)
 			revert EmptyBatch();
 		_cover(grantId, g.flags, recordIds);
@@ -564,6 +573,8 @@ contract Registry {
 		if (q.status != REQUEST_OPEN)
 			revert RequestClosed();
 		_requireActive(g);
+		if (g.purpose == PURPOSE_RESEARCH)
+			revert ResearchGetsDerivedOnly();
 		if (recordIds.length != sealedKeys.length)
 			revert LengthMismatch();
 		if (recordIds.length == 0)
@@ -578,6 +589,60 @@ contract Registry {
 				revert RecordIsErased(id);
 		}
 		emit KeysReleased(msg.sender, grantId, q.requester, requestId, recordIds, sealedKeys);
+	}
+
+	/// The patient answers a research grant's request (and only such a
+	/// request) with de-identified copies: derivedIds[i], a record of the
+	/// patient's anchored since the request, is the copy of the requested
+	/// originalIds[i] and sealedKeys[i] its key sealed to the requester;
+	/// derivedIds[i] 0 withholds originalIds[i] (not FHIR). Each original is
+	/// answered once, as with release; the event ties each copy to its
+	/// original. The contract cannot tell what a copy holds: the patient's
+	/// ehr de-identifies.
+	function releaseDerived(uint256 requestId, uint256[] calldata originalIds,
+		uint256[] calldata derivedIds, bytes[] calldata sealedKeys) external
+	{
+		AccessRequest storage q = _requests[requestId];
+		if (q.requester == address(0))
+			revert NoSuchRequest();
+		Grant storage g = _grants[q.grantId];
+		if (g.patient != msg.sender)
+			revert NotPatient();
+		if (q.status != REQUEST_OPEN)
+			revert RequestClosed();
+		_requireActive(g);
+		if (g.purpose != PURPOSE_RESEARCH)
+			revert NotResearch();
+		if (originalIds.length != derivedIds.length || originalIds.length != sealedKeys.length)
+			revert LengthMismatch();
+		if (originalIds.length == 0)
+			revert EmptyBatch();
+		for (uint256 i = 0; i < originalIds.length; i++)
+			_answerDerived(requestId, q.requestedBlock, originalIds[i], derivedIds[i]);
+		emit DerivedReleased(msg.sender, q.grantId, q.requester, requestId, originalIds, derivedIds,
+			sealedKeys);
+	}
+
+	/// Marks original answered in the request; derived (unless 0, withheld)
+	/// must be the caller's, not erased, anchored at or after requestedBlock.
+	function _answerDerived(uint256 requestId, uint64 requestedBlock, uint256 original, uint256 derived)
+		private
+	{
+		uint256 bit = uint256(1) << (original & 255);
+		if (_requested[requestId][original >> 8] & bit == 0)
+			revert NotRequested(original);
+		_requested[requestId][original >> 8] &= ~bit;
+		if (_records[original].erased)
+			revert RecordIsErased(original);
+		if (derived == 0)
+			return;
+		Record storage rec = _records[derived];
+		if (rec.patient != msg.sender)
+			revert NotPatientsRecord(derived);
+		if (rec.erased)
+			revert RecordIsErased(derived);
+		if (rec.anchoredBlock < requestedBlock)
+			revert NotDerived(derived);
 	}
 
 	/// The patient refuses a request; nothing can be released for it after.
@@ -661,6 +726,8 @@ contract Registry {
 			revert RecordsMismatch();
 		if (sealedKeys.length != 0 && sealedKeys.length != recordIds.length)
 			revert LengthMismatch();
+		if (sealedKeys.length != 0 && q.purpose == PURPOSE_RESEARCH)
+			revert ResearchGetsDerivedOnly();
 		address grantee = q.requester;
 		uint64 expiry = uint64(block.timestamp) + q.duration;
 		q.status = REQUEST_APPROVED;

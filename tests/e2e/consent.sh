@@ -140,15 +140,15 @@ grep_err "  saying the grant was revoked" "revoked"
 
 ## provider first: ask, the patient approves, the grant exists with its keys
 check_exit "the doctor asks for record 3" 0 "$EHR" --wallet doc request --patient "$PAT" --records 3 \
-	--for 2h --purpose research --note "study of $(printf 'x\033[2J')" --yes --json
+	--for 2h --purpose payment --note "billing of $(printf 'x\033[2J')" --yes --json
 ID=$(pending_request pat grant)
 check_exit "the patient sees the grant request with its note" 0 "$EHR" --wallet pat request list
-if grep -q "study of x?\[2J" "$E2E_OUT"; then ok "  the note sanitised"; else fail "$(cat "$E2E_OUT")"; fi
+if grep -q "billing of x?\[2J" "$E2E_OUT"; then ok "  the note sanitised"; else fail "$(cat "$E2E_OUT")"; fi
 check_exit "a stranger cannot approve it (5)" 5 "$EHR" --wallet stranger request approve "$ID" --yes
 check_exit "the patient approves" 0 "$EHR" --wallet pat request approve "$ID" --yes --json
 GID4=$("$EHR" --wallet doc grant list --received --active --json | tr -d '\n\t' | tr '{' '\n' |
-	grep '"purpose":"research"' | sed -n 's/.*"grant":\([0-9]*\).*/\1/p' | tail -n 1)
-check_eq "the grant exists, for research" "$([ -n "$GID4" ] && echo yes)" yes
+	grep '"purpose":"payment"' | sed -n 's/.*"grant":\([0-9]*\).*/\1/p' | tail -n 1)
+check_eq "the grant exists, for payment (a research grant gets no key: research.sh)" "$([ -n "$GID4" ] && echo yes)" yes
 r3=$(requests)
 l3=$(logged)
 check_exit "the doctor reads record 3 with the keys the approval released" 0 "$EHR" --wallet doc access "$GID4" \

@@ -96,7 +96,7 @@ done
 ok "ehr.1 has its sections"
 check_eq "ehr.1 describes every global option" "$(missing_opts "$top" "$globals")" ""
 miss=
-for v in EHR_HOME EHR_WALLET EHR_RPC_URL ETH_RPC_URL EHR_REGISTRY EHR_PASSPHRASE_FILE NO_COLOR \
+for v in EHR_HOME EHR_WALLET EHR_RPC_URL ETH_RPC_URL EHR_REGISTRY EHR_PASSPHRASE_FILE NO_COLOR EHR_STORE_DIR \
 	XDG_DATA_HOME XDG_CONFIG_HOME XDG_STATE_HOME; do
 	printf '%s\n' "$top" | grep -q "$v" || miss="$miss $v"
 done
@@ -116,6 +116,10 @@ check_eq "ehr-formats.5 has its sections" "${miss# }" ""
 # the envelope is specified byte by byte: its magic and the size formula
 check_grep "ehr-formats.5 gives the envelope's magic" "$formats" '45 48 52 2d 45 4e 56 00'
 check_grep "ehr-formats.5 gives the envelope's size" "$formats" \
+	'^44 + P + 17 + T + 17 \* ceil(T / 65536)$'
+check_grep "ehr-formats.5 gives the data's bucket" "$formats" 'bucket(S + 1, 1024)'
+check_grep "ehr-formats.5 gives the metadata's bucket" "$formats" 'bucket(J + 1, 512)'
+check_grep "ehr-formats.5 gives a version 1 envelope's size" "$formats" \
 	'^44 + M + 17 + S + 17 \* max(1, ceil(S / 65536))$'
 
 ## every command: its page, its place in ehr(1), and its completion

@@ -105,6 +105,43 @@ grep_err "says so" "the same chunk twice"
 check_exit "digits that are no characters are refused (2)" 2 "$EHR" record add "shc:/7899" --yes
 unchanged "missing, doubled and bad chunks"
 
+## a card from a QR image: the vectors' shc:/ text rendered with libqrencode (tests/tools/qrpng)
+QRPNG=$E2E_TOOLS_DIR/qrpng
+if [ -x "$QRPNG" ]; then
+	"$QRPNG" "$(qr example-00-f-qr-code-numeric-value-0.txt)" "$T/card.png"
+	before=$(count)
+	check_exit "--qr-image: the card's QR code in a PNG verifies" 0 "$EHR" record add --qr-image "$T/card.png" --yes
+	check_eq "one record" "$(count)" "$((before + 1))"
+	check_eq "  from the trusted issuer, verified" "$(listed "$(count)" issuer_status)" verified
+	"$EHR" record get "$(count)" -o "$T/from-image.json" 2> /dev/null
+	check_eq "  holding example-00's Bundle" "$(same_json "$T/from-image.json" "$V/shc/example-00-a-fhirBundle.json")" same
+	"$QRPNG" "$(qr example-02-f-qr-code-numeric-value-1.txt)" "$T/chunk1.png"
+	before=$(count)
+	check_exit "--qr-image holding one chunk, the others as text" 0 "$EHR" record add --qr-image "$T/chunk1.png" \
+		"$(qr example-02-f-qr-code-numeric-value-0.txt)" "$(qr example-02-f-qr-code-numeric-value-2.txt)" --yes
+	check_eq "one record" "$(count)" "$((before + 1))"
+	python3 - "$(qr example-00-f-qr-code-numeric-value-0.txt)" > "$T/tampered-qr.txt" << 'EOF'
+import sys
+s = sys.argv[1]
+i = len(s) - 40 - (len(s) - 5) % 2      # a pair of digits in the signature
+v = (int(s[i:i + 2]) + 1) % 78
+print(s[:i] + "%02d" % v + s[i + 2:])
+EOF
+	"$QRPNG" "$(cat "$T/tampered-qr.txt")" "$T/tampered.png"
+	"$QRPNG" "https://example.org/not-a-card" "$T/web.png"
+	mark
+	check_exit "--qr-image of a changed card is refused (6)" 6 "$EHR" record add --qr-image "$T/tampered.png" --yes
+	check_exit "--qr-image of a web address is refused (2)" 2 "$EHR" record add --qr-image "$T/web.png" --yes
+	grep_err "  saying it is no card" "is neither a SMART Health Card"
+	check_exit "--qr-image of a file that is no PNG is refused (2)" 2 "$EHR" record add \
+		--qr-image "$V/shc/issuer-jwks.json" --yes
+	check_exit "record add with neither a file nor --qr-image is a usage error (2)" 2 "$EHR" record add --yes
+	grep_err "  naming --qr-image" "or --qr-image FILE"
+	unchanged "QR images refused"
+else
+	fail "tests/tools/qrpng is built (make test builds it)"
+fi
+
 ## tampered cards
 python3 - "$CARD" "$T/tampered.smart-health-card" << 'EOF'
 import json, sys

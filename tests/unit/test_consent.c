@@ -87,6 +87,16 @@ static void test_calls(void)
 	snprintf(args, sizeof(args), "calldata 'release(uint256,uint256[],bytes[])' 5 '[7,300]' '[%s,%s]'", h1, h2);
 	same_as_cast("release", data, len, args);
 
+	{
+		const uint64_t copies[2] = { 0, 301 };
+
+		CHECK(!consent_call_release_derived(5, ids, copies, keys, 2, &data, &len, &e), "releaseDerived: %s",
+		      e.msg);
+		snprintf(args, sizeof(args), "calldata 'releaseDerived(uint256,uint256[],uint256[],bytes[])' 5 "
+			 "'[7,300]' '[0,301]' '[0x,%s]'", h2);
+		same_as_cast("releaseDerived (a withheld record gets an empty key)", data, len, args);
+	}
+
 	CHECK(!consent_call_deny_access(5, &data, &len, &e), "denyAccess: %s", e.msg);
 	same_as_cast("denyAccess", data, len, "calldata 'denyAccess(uint256)' 5");
 	CHECK(!consent_call_deny_grant(4, &data, &len, &e), "denyGrant: %s", e.msg);
@@ -246,6 +256,26 @@ static void test_events(void)
 			     abi_array(1, abi_bytes(k, 80))), &len);
 	log = make_log(reg, CONSENT_EV_KEYS_RELEASED, pat, 3, prov, d, len);
 	CHECK(consent_decode_event(&log, reg, &ev, &e) == EHR_EINTEGRITY, "keys and records must pair up");
+	free(d);
+
+	d = encode("(uint256,uint256[],uint256[],bytes[])",
+		   abi_tuple(4, abi_uint64(8), abi_array(2, abi_uint64(4), abi_uint64(5)),
+			     abi_array(2, abi_uint64(9), abi_uint64(0)), abi_array(2, abi_bytes(k, 80), abi_bytes(k, 0))),
+		   &len);
+	log = make_log(reg, CONSENT_EV_DERIVED_RELEASED, pat, 3, prov, d, len);
+	CHECK(!consent_decode_event(&log, reg, &ev, &e) && ev.kind == CONSENT_EV_DERIVED_RELEASED &&
+	      ev.grant_id == 3 && ev.request_id == 8 && ev.n_ids == 2 && ev.record_ids[1] == 5 &&
+	      ev.derived_ids && ev.derived_ids[0] == 9 && ev.derived_ids[1] == 0, "DerivedReleased: %s", e.msg);
+	CHECK(consent_event_sealed_key(&ev, 0, &klen) && klen == 80 && consent_event_sealed_key(&ev, 1, &klen) &&
+	      klen == 0, "the copy's key, and none for the withheld record");
+	consent_event_free(&ev);
+	free(d);
+	d = encode("(uint256,uint256[],uint256[],bytes[])",
+		   abi_tuple(4, abi_uint64(8), abi_array(2, abi_uint64(4), abi_uint64(5)),
+			     abi_array(1, abi_uint64(9)), abi_array(2, abi_bytes(k, 80), abi_bytes(k, 0))), &len);
+	log = make_log(reg, CONSENT_EV_DERIVED_RELEASED, pat, 3, prov, d, len);
+	CHECK(consent_decode_event(&log, reg, &ev, &e) == EHR_EINTEGRITY && !ev.derived_ids,
+	      "copies and originals must pair up");
 	free(d);
 
 	d = encode("(uint256,uint256[])", abi_tuple(2, abi_uint64(6), abi_array(1, abi_uint64(11))), &len);

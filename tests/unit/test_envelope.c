@@ -1,7 +1,9 @@
 /* The record envelope: round trips at chunk-boundary sizes, the byte layout
  * of envelope.h, every tamper case refused with nothing left behind, the
  * content hash against sha256sum, opening into a file, data keys sealed to
- * account keys, hostile metadata, and the memory bound. */
+ * account keys, hostile metadata, and the memory bound; the padding of
+ * version 2 (its buckets, its overhead, hostile padding sealed under the
+ * right key) and an envelope of version 1 made by the ehr before it. */
 #include "tap.h"
 
 #include <dirent.h>
@@ -117,6 +119,27 @@ static uint8_t *random_bytes(size_t len)
 	return p;
 }
 
+/* The padding rule of envelope.h, written out again from its text
+ * (Padme above a floor) rather than taken from the code under test. */
+static uint64_t padme(uint64_t n, uint64_t floor)
+{
+	uint64_t e = 0, b = 0, step;
+
+	if (n <= floor)
+		return floor;
+	while (n >> (e + 1))
+		e++;                    /* floor(log2 n) */
+	while (e >> b)
+		b++;                    /* bits of e */
+	step = (uint64_t)1 << (e - b);
+	return (n + step - 1) / step * step;
+}
+
+static size_t be32_at(const uint8_t *p)
+{
+	return (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+}
+
 static void test_round_trips(void)
 {
 	static const size_t sizes[] = { 0, 1, 65535, 65536, 65537, 3 * 65536, 5u << 20 };
@@ -124,7 +147,7 @@ static void test_round_trips(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		size_t len = sizes[i], env_len = 0, got_len = 0, chunks;
+		size_t len = sizes[i], env_len = 0, got_len = 0, chunks, stream;
 		uint8_t *data = random_bytes(len), *env, *got, hash[32], want[32];
 		char env_path[256], out_path[256];
 		envelope_meta meta, back;
@@ -148,12 +171,14 @@ static void test_round_trips(void)
 		sha256(env, env_len, want);
 		CHECK_MEM(hash, want, 32);
 		/* The layout envelope.h documents. */
-		CHECK(!memcmp(env, "EHR-ENV\0\x01\0\0\0\0\x01\0\0", 16), "%zu: fixed header", len);
-		meta_len = (uint32_t)env[16] << 24 | (uint32_t)env[17] << 16 | (uint32_t)env[18] << 8 | env[19];
-		chunks = len ? (len + 65535) / 65536 : 1;
-		CHECK(env_len == 44 + meta_len + 17 + len + 17 * chunks,
+		CHECK(!memcmp(env, "EHR-ENV\0\x02\0\0\0\0\x01\0\0", 16), "%zu: fixed header", len);
+		meta_len = (uint32_t)be32_at(env + 16);
+		CHECK(meta_len == 512, "%zu: padded metadata %u bytes, not 512", len, meta_len);
+		stream = (size_t)padme(len + 1, 1024);
+		chunks = (stream + 65535) / 65536;
+		CHECK(env_len == 44 + meta_len + 17 + stream + 17 * chunks,
 		      "%zu: envelope is %zu bytes, formula says %zu", len, env_len,
-		      (size_t)(44 + meta_len + 17 + len + 17 * chunks));
+		      (size_t)(44 + meta_len + 17 + stream + 17 * chunks));
 
 		fd = open(env_path, O_RDONLY);
 		rc = envelope_open_to_path(fd, out_path, false, key, hash, &back, &e);
@@ -214,8 +239,9 @@ static void test_seal_mem(void)
 		file_env = read_file(env_path, &file_len);
 		CHECK(file_env && env_len == file_len, "%zu: %zu bytes from memory, %zu streamed", len,
 		      env_len, file_len);
-		CHECK(env_len == envelope_sealed_size((size_t)(env[16] << 24 | env[17] << 16 |
-							       env[18] << 8 | env[19]), len),
+		/* the padded metadata length P is its own bucket, so P - 1 bytes of
+		 * JSON give it */
+		CHECK(env_len == envelope_sealed_size(be32_at(env + 16) - 1, len),
 		      "%zu: envelope_sealed_size disagrees", len);
 		/* the same header but for the secretstream nonce */
 		CHECK(file_env && !memcmp(env, file_env, 20), "%zu: fixed header", len);
@@ -524,8 +550,11 @@ static void test_tampering(void)
 	if (!env)
 		return;
 	meta_len = (uint32_t)env[16] << 24 | (uint32_t)env[17] << 16 | (uint32_t)env[18] << 8 | env[19];
-	c1 = 44 + meta_len + 17;      /* chunk 1 starts here; 4 chunks, the last of 117 bytes */
-	CHECK(env_len == c1 + 3 * cs + 117, "layout: %zu", env_len);
+	/* chunk 1 starts at c1; the stream is padded to 200,704 bytes (Padme:
+	 * 196,709 rounded up to 4 KiB), so 4 chunks, the last of 4,096 + 17
+	 * bytes holding the file's last 100 bytes, the mark and zeros */
+	c1 = 44 + meta_len + 17;
+	CHECK(env_len == c1 + 3 * cs + 4113, "layout: %zu", env_len);
 	t = malloc(env_len + cs);
 
 	/* The untouched envelope opens; with a wrong hash or key it does not. */
@@ -622,6 +651,261 @@ static void test_tampering(void)
 	free(data);
 	envelope_key_free(key);
 	envelope_key_free(other);
+}
+
+/* The buckets: the values envelope.h names, envelope_bucket against the
+ * rule written out again, the overhead it costs, and notes of 20, 29 and
+ * 33 bytes sealing to one size. */
+static void test_padding(void)
+{
+	static const uint64_t known[][3] = {
+		{ 0, 1024, 1024 }, { 1, 1024, 1024 }, { 1024, 1024, 1024 }, { 1025, 1024, 1088 },
+		{ 2047, 1024, 2048 }, { 65537, 1024, 67584 }, { 196709, 1024, 200704 },
+		{ (1u << 30) + 1, 1024, (1u << 30) + (32u << 20) }, { 138, 512, 512 },
+		{ 65537, 512, 67584 },
+	};
+	static const size_t notes[] = { 20, 29, 33 };
+	uint8_t *key = envelope_key_new();
+	envelope_sealer *sl = envelope_sealer_new();
+	double worst = 0, worst64k = 0;
+	uint64_t n, b, worst_at = 0;
+	size_t i, first = 0;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		CHECK(envelope_bucket(known[i][0], known[i][1]) == known[i][2],
+		      "bucket(%llu, %llu) is %llu, not %llu", (unsigned long long)known[i][0],
+		      (unsigned long long)known[i][1],
+		      (unsigned long long)envelope_bucket(known[i][0], known[i][1]),
+		      (unsigned long long)known[i][2]);
+	/* every size to 1 MiB, then a sparse walk to 2^40 */
+	for (n = 0; n < ((uint64_t)1 << 40); n += n < (1u << 20) ? 1 : n / 997 + 1) {
+		b = envelope_bucket(n, 1024);
+		if (b != padme(n, 1024) || b < n || envelope_bucket(b, 1024) != b) {
+			CHECK(0, "bucket(%llu) is %llu", (unsigned long long)n, (unsigned long long)b);
+			break;
+		}
+		if (n > 1024 && (double)(b - n) / (double)n > worst)
+			worst = (double)(b - n) / (double)n, worst_at = n;
+		if (n >= 65536 && (double)(b - n) / (double)n > worst64k)
+			worst64k = (double)(b - n) / (double)n;
+	}
+	CHECK(worst < 0.0625 && worst64k < 0.03125, "overhead %.4f above 1 KiB, %.4f above 64 KiB",
+	      worst, worst64k);
+	printf("# padding overhead: at most %.3f%% above 1 KiB (at %llu bytes), %.3f%% above 64 KiB\n",
+	       worst * 100, (unsigned long long)worst_at, worst64k * 100);
+
+	for (i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
+		envelope_meta m;
+		uint8_t *data = random_bytes(notes[i]), *env = NULL, hash[32];
+		size_t env_len = 0;
+		ehr_err e = { 0 };
+
+		envelope_meta_init(&m);
+		snprintf(m.title, sizeof(m.title), "note-%zu.txt", notes[i]);
+		snprintf(m.file_name, sizeof(m.file_name), "note-%zu.txt", notes[i]);
+		snprintf(m.media_type, sizeof(m.media_type), "text/plain");
+		CHECK(envelope_seal_mem(sl, data, notes[i], &m, key, &env, &env_len, hash, &e) == 0,
+		      "seal %zu: %s", notes[i], e.msg);
+		CHECK(env_len == 1614, "a %zu-byte note seals to %zu bytes, not 1614", notes[i], env_len);
+		if (!i)
+			first = env_len;
+		CHECK(env_len == first, "%zu-byte note: %zu bytes, the 20-byte one %zu", notes[i],
+		      env_len, first);
+		free(env);
+		free(data);
+	}
+	envelope_sealer_free(sl);
+	envelope_key_free(key);
+}
+
+/* An envelope of version 2 sealed here with libsodium itself: metadata
+ * plaintext ml bytes at mp (the header claims claim bytes), then n chunks
+ * (plaintext, length, tag). Well authenticated, so what it tests is the
+ * opener's checks of the padding behind the authentication. */
+struct hand_chunk {
+	const uint8_t *p;
+	size_t len;
+	uint8_t tag;
+};
+
+static uint8_t *hand_seal(unsigned version, const uint8_t *mp, size_t ml, size_t claim,
+			  const struct hand_chunk *c, size_t n, const uint8_t *key, size_t *out_len)
+{
+	crypto_secretstream_xchacha20poly1305_state st;
+	size_t total = 44 + ml + 17, i, at;
+	uint8_t *env;
+
+	for (i = 0; i < n; i++)
+		total += c[i].len + 17;
+	env = malloc(total);
+	memcpy(env, "EHR-ENV\0\0\0\0\0\0\x01\0\0", 16);
+	env[8] = (uint8_t)version;
+	env[16] = (uint8_t)(claim >> 24), env[17] = (uint8_t)(claim >> 16);
+	env[18] = (uint8_t)(claim >> 8), env[19] = (uint8_t)claim;
+	crypto_secretstream_xchacha20poly1305_init_push(&st, env + 20, key);
+	crypto_secretstream_xchacha20poly1305_push(&st, env + 44, NULL, mp, ml, env, 44,
+						   crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
+	at = 44 + ml + 17;
+	for (i = 0; i < n; i++) {
+		crypto_secretstream_xchacha20poly1305_push(&st, env + at, NULL, c[i].p, c[i].len,
+							   NULL, 0, c[i].tag);
+		at += c[i].len + 17;
+	}
+	*out_len = total;
+	return env;
+}
+
+/* Metadata JSON, the mark and zeros to len bytes. */
+static uint8_t *padded_meta(const char *json, size_t len)
+{
+	uint8_t *p = calloc(1, len);
+
+	memcpy(p, json, strlen(json));
+	p[strlen(json)] = 0x80;
+	return p;
+}
+
+static void test_hostile_padding(void)
+{
+	enum { M = 0, P = 1, F = 3 };
+	static const char json[] = "{\"title\":\"padded\",\"size\":5}";
+	uint8_t *key = envelope_key_new(), *meta = padded_meta(json, 512), *full, *env;
+	uint8_t small[1024] = "hello\x80", bad[1024], *got;
+	char env_path[256], out_path[256];
+	envelope_meta back;
+	size_t len, got_len = 0;
+	ehr_err e = { 0 };
+	int fd;
+
+	full = calloc(1, 65536);
+	/* the shape a sealer writes opens */
+	env = hand_seal(2, meta, 512, 512, (struct hand_chunk[]){ { small, 1024, F } }, 1, key, &len);
+	path_in(env_path, sizeof(env_path), "hand.env");
+	path_in(out_path, sizeof(out_path), "hand.out");
+	write_file(env_path, env, len);
+	fd = open(env_path, O_RDONLY);
+	CHECK(envelope_open_to_path(fd, out_path, false, key, NULL, &back, &e) == 0, "hand-made: %s",
+	      e.msg);
+	close(fd);
+	got = read_file(out_path, &got_len);
+	CHECK(got && got_len == 5 && !memcmp(got, "hello", 5) && !strcmp(back.title, "padded"),
+	      "hand-made opens to its 5 bytes");
+	free(got);
+	unlink(out_path);
+	unlink(env_path);
+	/* a byte of the padding's ciphertext flipped: authentication fails */
+	env[len - 17 - 500] ^= 0x01;
+	refuse("padding ciphertext flipped", env, len, key, NULL, "chunk 1 fails authentication");
+	free(env);
+
+	/* behind the authentication: a non-zero byte after the mark */
+	memcpy(bad, small, sizeof(bad));
+	bad[700] = 1;
+	env = hand_seal(2, meta, 512, 512, (struct hand_chunk[]){ { bad, 1024, F } }, 1, key, &len);
+	refuse("a non-zero byte after the mark", env, len, key, NULL, "mark");
+	free(env);
+	/* no mark */
+	memset(bad, 0, sizeof(bad));
+	memcpy(bad, "hello", 5);
+	env = hand_seal(2, meta, 512, 512, (struct hand_chunk[]){ { bad, 1024, F } }, 1, key, &len);
+	refuse("no mark", env, len, key, NULL, "mark");
+	free(env);
+	/* padded past its bucket */
+	{
+		uint8_t *big = calloc(1, 65536), *pad2 = calloc(1, 65536);
+
+		memcpy(big, "hello\x80", 6);
+		env = hand_seal(2, meta, 512, 512, (struct hand_chunk[]){ { big, 65536, P },
+			{ pad2, 1024, F } }, 2, key, &len);
+		refuse("66,560 bytes of stream for 5 of file", env, len, key, NULL, "holds more than");
+		free(env);
+		/* the same with the size unknown to the metadata: the end check */
+		free(meta);
+		meta = padded_meta("{\"title\":\"padded\"}", 512);
+		env = hand_seal(2, meta, 512, 512, (struct hand_chunk[]){ { big, 65536, P },
+			{ pad2, 1024, F } }, 2, key, &len);
+		refuse("66,560 bytes of stream, size unknown", env, len, key, NULL, "padded data");
+		free(env);
+		/* a PUSH after the mark */
+		env = hand_seal(2, meta, 512, 512, (struct hand_chunk[]){ { big, 65536, P },
+			{ pad2, 65536, P }, { pad2, 1024, F } }, 3, key, &len);
+		refuse("PUSH after the mark", env, len, key, NULL, "chunk 2 has tag 1");
+		free(env);
+		free(big);
+		free(pad2);
+	}
+	/* the metadata: no mark, padded past its bucket, a length not a bucket */
+	free(meta);
+	meta = calloc(1, 1024);
+	memcpy(meta, json, strlen(json));
+	env = hand_seal(2, meta, 512, 512, (struct hand_chunk[]){ { small, 1024, F } }, 1, key, &len);
+	refuse("metadata without its mark", env, len, key, NULL, "metadata padding");
+	free(env);
+	meta[strlen(json)] = 0x80;
+	env = hand_seal(2, meta, 1024, 1024, (struct hand_chunk[]){ { small, 1024, F } }, 1, key, &len);
+	refuse("metadata padded to 1024", env, len, key, NULL, "metadata padding");
+	free(env);
+	env = hand_seal(2, meta, 600, 600, (struct hand_chunk[]){ { small, 1024, F } }, 1, key, &len);
+	refuse("metadata length 600", env, len, key, NULL, "metadata length 600");
+	free(env);
+	/* version 1 takes no PUSH */
+	env = hand_seal(1, (const uint8_t *)json, strlen(json), strlen(json),
+			(struct hand_chunk[]){ { full, 65536, P }, { full, 5, F } }, 2, key, &len);
+	refuse("version 1 with a PUSH chunk", env, len, key, NULL, "chunk 1 has tag 1");
+	free(env);
+	free(meta);
+	free(full);
+	envelope_key_free(key);
+}
+
+/* An envelope of version 1 written by ehr before the padding (commit
+ * 9172a3b, envelope_seal of a 33-byte note under the data key e0 e1 ...
+ * ff, the key fuzz/make-seeds.sh uses): it still opens, to its bytes, with
+ * its title and its hash. */
+static void test_version1(void)
+{
+	static const char env_hex[] =
+		"4548522d454e5600010000000001000000000089c4c6e28be795e7490fa11d48324e8818f6ff0bcb3f79"
+		"bd510cb2f46751557a21f67e9419b590462a2f66a3ca128084eea15444cc74809869162b8d56d6d990a4"
+		"16873c7ff7338045691fdf13d40edabfe7b4e868e312870418dc6579574e3391f7daf8c6e5d30ef0de1c"
+		"60cbf5e4c9eef51bb17be662274eb371448b9b8673cdcfd6bf133c7fe22a59b268fd36edceb89fcce9e1"
+		"8d448d6a1b3aef40fbbce0e16978bd8f3337413f7f0cb83443fc6e15e490262beaa9cd0b884ab15a8fd9"
+		"be5941315fc43f85076608f4846447b5732c7bdfdbfeaa4ad98b7efcfa5c350da86b50dc6471";
+	static const char hash_hex[] =
+		"3b2847b02646c4e9a4617aed92a7dc7a802ea0e7280b086dc55c3fe150862041";
+	uint8_t env[248], hash[32], *key = sodium_malloc(32), *got;
+	char env_path[256], out_path[256];
+	envelope_meta back;
+	size_t i, got_len = 0;
+	ehr_err e = { 0 };
+	int fd;
+
+	for (i = 0; i < 32; i++)
+		key[i] = (uint8_t)(0xe0 + i);
+	CHECK(!hex_decode_exact(env_hex, env, sizeof(env)) && !hex_decode_exact(hash_hex, hash, 32),
+	      "fixture decodes");
+	CHECK(env[8] == 1, "the fixture is version 1");
+	path_in(env_path, sizeof(env_path), "v1.env");
+	path_in(out_path, sizeof(out_path), "v1.out");
+	write_file(env_path, env, sizeof(env));
+	fd = open(env_path, O_RDONLY);
+	CHECK(envelope_open_to_path(fd, out_path, false, key, hash, &back, &e) == 0, "version 1: %s",
+	      e.msg);
+	close(fd);
+	got = read_file(out_path, &got_len);
+	CHECK(got && got_len == 33 && !memcmp(got, "Blood pressure 120/80, pulse 64.\n", 33),
+	      "version 1 opens to its note");
+	CHECK_STR(back.title, "a note sealed by ehr before padding");
+	CHECK_STR(back.file_name, "note.txt");
+	CHECK(back.size == 33, "version 1 size %llu", (unsigned long long)back.size);
+	CHECK(envelope_read_meta_mem(env, sizeof(env), key, &back, &e) == 0, "meta: %s", e.msg);
+	free(got);
+	unlink(out_path);
+	unlink(env_path);
+	/* and a flipped byte in it is refused as before */
+	env[200] ^= 1;
+	refuse("version 1 flipped", env, sizeof(env), key, hash, "fails authentication");
+	sodium_free(key);
 }
 
 static void test_open_to_path(void)
@@ -924,6 +1208,9 @@ int main(int argc, char **argv)
 	test_metadata();
 	test_hostile_metadata();
 	test_tampering();
+	test_padding();
+	test_hostile_padding();
+	test_version1();
 	test_open_to_path();
 	test_sha256sum();
 	test_key_sealing();

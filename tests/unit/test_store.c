@@ -80,7 +80,7 @@ static void test_dir_store(void)
 {
 	char spec[400], dir[300], locator[STORE_LOCATOR_MAX], want[STORE_LOCATOR_MAX], hex[65],
 	     desc[STORE_LOCATOR_MAX], bad[STORE_LOCATOR_MAX], file[400];
-	uint8_t *data, *got, hash[32];
+	uint8_t *data, *got, hash[32], got_hash[32];
 	size_t got_len;
 	struct stat sb;
 	ehr_err e = { 0 };
@@ -104,8 +104,10 @@ static void test_dir_store(void)
 	rc = store_put(s, fd, hash, 200000, locator, sizeof(locator), &e);
 	CHECK(rc == 0, "put: %s", e.msg);
 	hex_encode(hash, 32, hex);
-	snprintf(want, sizeof(want), "dir:%s/%s.ehr", dir, hex);
+	/* the locator names the content hash and nothing else */
+	snprintf(want, sizeof(want), "dir:%s", hex);
 	CHECK_STR(locator, want);
+	CHECK(!strchr(locator, '/') && store_dir_locator_bare(locator), "no path in %s", locator);
 	snprintf(file, sizeof(file), "%s/%s.ehr", dir, hex);
 	CHECK(stat(file, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 0777) == 0600 &&
 	      sb.st_size == 200000, "stored file 0600 of the right size");
@@ -131,6 +133,58 @@ static void test_dir_store(void)
 	snprintf(bad, sizeof(bad), "%s.ehr", hex);
 	CHECK(get_bytes(s, bad, &got, &got_len, &e) == 0 && got_len == 200000, "get by name: %s", e.msg);
 	free(got);
+
+	/* A path-less locator is found in $EHR_STORE_DIR or a remembered
+	 * directory, and nowhere else. */
+	{
+		char other[400], list[800], home[300];
+
+		snprintf(home, sizeof(home), "%s/home", tmpdir);
+		setenv("EHR_HOME", home, 1);
+		unsetenv("EHR_STORE_DIR");
+		rc = store_open_for_locator(want, NULL, &s2, &e);
+		CHECK(rc == EHR_EFAIL && !s2 && strstr(e.msg, "none of the dir: stores known here") &&
+		      strstr(e.msg, "EHR_STORE_DIR"), "nowhere known: %d %s", rc, e.msg);
+		snprintf(other, sizeof(other), "%s/other", tmpdir);
+		mkdir(other, 0700);
+		snprintf(list, sizeof(list), "relative/dir:%s:%s", other, dir);
+		setenv("EHR_STORE_DIR", list, 1);
+		CHECK(store_open_for_locator(want, NULL, &s2, &e) == 0 && s2, "EHR_STORE_DIR: %s", e.msg);
+		if (s2) {
+			store_describe(s2, desc, sizeof(desc));
+			snprintf(bad, sizeof(bad), "dir:%s", dir);
+			CHECK_STR(desc, bad);
+			store_close(s2);
+			s2 = NULL;
+		}
+		unsetenv("EHR_STORE_DIR");
+		CHECK(store_dir_remember(s, &e) == 0 && store_dir_remember(s, &e) == 0,
+		      "remember: %s", e.msg);
+		snprintf(file, sizeof(file), "%s/state/dir-stores", home);
+		snprintf(list, sizeof(list), "%s\n", dir);
+		{
+			size_t len = 0;
+			uint8_t *text = NULL;
+
+			CHECK(stat(file, &sb) == 0 && (sb.st_mode & 0777) == 0600, "dir-stores 0600");
+			fd = open(file, O_RDONLY);
+			text = calloc(1, 1000);
+			len = fd >= 0 ? (size_t)read(fd, text, 999) : 0;
+			close(fd);
+			CHECK(len == strlen(list) && !memcmp(text, list, len), "remembered once: '%s'", text);
+			free(text);
+		}
+		CHECK(store_open_for_locator(want, NULL, &s2, &e) == 0 && s2, "remembered: %s", e.msg);
+		store_close(s2);
+		s2 = NULL;
+		/* a locator of the old shape, with its path, still opens */
+		snprintf(want, sizeof(want), "dir:%s/%s.ehr", dir, hex);
+		CHECK(store_dir_locator_hash(want, got_hash, &e) == 0 && !memcmp(got_hash, hash, 32),
+		      "old locator's hash: %s", e.msg);
+		snprintf(bad, sizeof(bad), "dir:%s", hex);
+		CHECK(store_dir_locator_hash(bad, got_hash, &e) == 0 && !memcmp(got_hash, hash, 32),
+		      "new locator's hash: %s", e.msg);
+	}
 
 	/* The same store found from the locator alone. */
 	CHECK(store_open_for_locator(want, NULL, &s2, &e) == 0, "open for locator: %s", e.msg);

@@ -5,7 +5,7 @@
 
 #include <png.h>
 #include <sodium.h>
-#include <zbar.h>
+#include "wallet/base/zbar_lazy.h"
 
 #include "wallet/base/fileio.h"
 
@@ -52,12 +52,16 @@ static int png_to_gray(const char *what, const uint8_t *data, size_t n, uint8_t 
 static int scan_one(const char *what, uint8_t *pixels, unsigned width, unsigned height, size_t max,
 		    char **text, size_t *len, ehr_err *e)
 {
-	zbar_image_scanner_t *sc = zbar_image_scanner_create();
-	zbar_image_t *zi = zbar_image_create();
+	zbar_image_scanner_t *sc = NULL;
+	zbar_image_t *zi = NULL;
 	const zbar_symbol_t *sym, *found = NULL;
 	unsigned count = 0, n;
-	int rc = 0;
+	int rc;
 
+	if ((rc = lazylib_zbar(e)))
+		return rc;
+	sc = zbar_image_scanner_create();
+	zi = zbar_image_create();
 	if (!sc || !zi) {
 		rc = ehr_fail(e, EHR_EFAIL, "out of memory reading %s", what);
 		goto out;

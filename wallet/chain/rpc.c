@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "wallet/base/curl_lazy.h"
 
 #ifndef EHR_VERSION
 #define EHR_VERSION "0"
@@ -136,13 +136,15 @@ static void redact_path(char *out, size_t cap, const char *path)
 
 static int parse_url(rpc_client *c, const char *url, ehr_err *e)
 {
-	CURLU *u = curl_url();
+	CURLU *u;
 	char *scheme = NULL, *host = NULL, *port = NULL, *user = NULL;
 	char *path = NULL, *query = NULL;
 	char shown[1024];
-	int st = 0;
+	int st;
 
-	if (!u)
+	if ((st = lazylib_curl(e)))
+		return st;
+	if (!(u = curl_url()))
 		return out_of_memory(e);
 	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||

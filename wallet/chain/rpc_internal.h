@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <curl/curl.h>
+#include "wallet/base/curl_lazy.h"
 
 #include "wallet/base/err.h"
 #include "wallet/chain/rpc.h"

@@ -5,6 +5,7 @@
 
 #include "wallet/chain/abi.h"
 #include "wallet/keys/keccak.h"
+#include "wallet/vault/envelope.h"
 
 static const char *const purpose_names[] = { NULL, "treatment", "emergency", "research", "payment" };
 #define N_PURPOSES (sizeof(purpose_names) / sizeof(purpose_names[0]))
@@ -70,6 +71,21 @@ int consent_call_release(uint64_t request_id, const uint64_t *record_ids,
 {
 	return registry_encode_keyed("release(uint256,uint256[],bytes[])", request_id, record_ids,
 				     sealed, sealed_len, n, data, len, e);
+}
+
+int consent_call_release_derived(uint64_t request_id, const uint64_t *original_ids,
+				 const uint64_t *derived_ids, const uint8_t *const *sealed, size_t n,
+				 uint8_t **data, size_t *len, ehr_err *e)
+{
+	abi_value *keys = abi_array_new();
+	size_t i;
+
+	for (i = 0; keys && i < n; i++)
+		abi_push(keys, derived_ids[i] ? abi_bytes(sealed[i], ENVELOPE_SEALED_KEY_BYTES) : abi_bytes(NULL, 0));
+	return registry_encode("releaseDerived(uint256,uint256[],uint256[],bytes[])",
+			       abi_tuple(4, abi_uint64(request_id), registry_id_array(original_ids, n),
+					 registry_id_array(derived_ids, n), keys),
+			       data, len, e);
 }
 
 int consent_call_deny_access(uint64_t request_id, uint8_t **data, size_t *len, ehr_err *e)
@@ -198,6 +214,7 @@ static const char *const event_sigs[CONSENT_EV_COUNT] = {
 	"GrantRequested(address,uint256,address,uint8,uint64,uint8,uint256[],bytes)",
 	"GrantRequestApproved(address,uint256,address,uint256)",
 	"GrantRequestDenied(address,uint256,address)",
+	"DerivedReleased(address,uint256,address,uint256,uint256[],uint256[],bytes[])",
 };
 
 /* The non-indexed parameters of each, as abi_decode reads the data. */
@@ -208,6 +225,7 @@ static const char *const event_data[CONSENT_EV_COUNT] = {
 	"(uint8,uint64,uint8,uint256[],bytes)",
 	"(uint256)",
 	"()",
+	"(uint256,uint256[],uint256[],bytes[])",
 };
 
 static uint8_t event_topics[CONSENT_EV_COUNT][32];
@@ -242,6 +260,8 @@ static int get_u8(const abi_value *v, uint8_t *out)
 /* The data fields of each kind from the decoded tuple v. */
 static int decode_fields(const abi_value *v, consent_event_data *out)
 {
+	size_t n;
+
 	switch (out->kind) {
 	case CONSENT_EV_ACCESS_REQUESTED:
 		return abi_get_u64(abi_item(v, 0), &out->request_id) || ids_of(abi_item(v, 1), out) ? -1 : 0;
@@ -256,6 +276,12 @@ static int decode_fields(const abi_value *v, consent_event_data *out)
 			return -1;
 		out->sealed_purpose = abi_get_bytes(abi_item(v, 4), &out->sealed_purpose_len);
 		return out->sealed_purpose ? 0 : -1;
+	case CONSENT_EV_DERIVED_RELEASED:
+		if (abi_get_u64(abi_item(v, 0), &out->request_id) || ids_of(abi_item(v, 1), out) ||
+		    registry_ids_of(abi_item(v, 2), &out->derived_ids, &n) || n != out->n_ids ||
+		    abi_count(abi_item(v, 3)) != out->n_ids)
+			return -1;
+		return 0;
 	case CONSENT_EV_GRANT_REQUEST_APPROVED:
 		return abi_get_u64(abi_item(v, 0), &out->grant_id) ? -1 : 0;
 	default:  /* GrantRequestDenied: no data */
@@ -267,6 +293,8 @@ void consent_event_free(consent_event_data *ev)
 {
 	free(ev->record_ids);
 	ev->record_ids = NULL;
+	free(ev->derived_ids);
+	ev->derived_ids = NULL;
 	ev->n_ids = 0;
 	abi_free(ev->owner);
 	ev->owner = NULL;
@@ -289,7 +317,7 @@ int consent_decode_event(const chain_log *log, const uint8_t registry[20],
 	memcpy(out->tx_hash, log->tx_hash, 32);
 	if (decode_topics(log, out, &id))
 		goto bad;
-	if (kind <= CONSENT_EV_ACCESS_DENIED)
+	if (kind <= CONSENT_EV_ACCESS_DENIED || kind == CONSENT_EV_DERIVED_RELEASED)
 		out->grant_id = id;
 	else
 		out->grant_request_id = id;
@@ -308,7 +336,7 @@ bad:
 
 const uint8_t *consent_event_sealed_key(const consent_event_data *ev, size_t i, size_t *len)
 {
-	if (ev->kind != CONSENT_EV_KEYS_RELEASED)
+	if (ev->kind != CONSENT_EV_KEYS_RELEASED && ev->kind != CONSENT_EV_DERIVED_RELEASED)
 		return NULL;
-	return abi_get_bytes(abi_item(abi_item(ev->owner, 2), i), len);
+	return abi_get_bytes(abi_item(abi_item(ev->owner, ev->kind == CONSENT_EV_KEYS_RELEASED ? 2 : 3), i), len);
 }

@@ -52,6 +52,15 @@ int consent_call_release(uint64_t request_id, const uint64_t *record_ids,
 			 const uint8_t *const *sealed, size_t sealed_len, size_t n,
 			 uint8_t **data, size_t *len, ehr_err *e);
 
+/* releaseDerived(requestId, originalIds, derivedIds, sealedKeys): a research
+ * grant's answer. derived_ids[i] is the de-identified copy of
+ * original_ids[i] and sealed[i] (ENVELOPE_SEALED_KEY_BYTES) its data key
+ * sealed to the requester; derived_ids[i] 0 withholds original_ids[i]
+ * (its sealed[i] is not read, an empty key is sent). */
+int consent_call_release_derived(uint64_t request_id, const uint64_t *original_ids,
+				 const uint64_t *derived_ids, const uint8_t *const *sealed, size_t n,
+				 uint8_t **data, size_t *len, ehr_err *e);
+
 /* denyAccess(requestId), denyGrant(grantRequestId). */
 int consent_call_deny_access(uint64_t request_id, uint8_t **data, size_t *len, ehr_err *e);
 int consent_call_deny_grant(uint64_t grant_request_id, uint8_t **data, size_t *len, ehr_err *e);
@@ -130,6 +139,7 @@ int consent_grant_request_of(chain *c, const uint8_t registry[20], uint64_t gran
 enum consent_event {
 	CONSENT_EV_ACCESS_REQUESTED, CONSENT_EV_KEYS_RELEASED, CONSENT_EV_ACCESS_DENIED,
 	CONSENT_EV_GRANT_REQUESTED, CONSENT_EV_GRANT_REQUEST_APPROVED, CONSENT_EV_GRANT_REQUEST_DENIED,
+	CONSENT_EV_DERIVED_RELEASED,  /* a research grant's de-identified copies */
 	CONSENT_EV_COUNT
 };
 
@@ -146,9 +156,10 @@ typedef struct consent_event_data {
 	uint8_t requester[20];        /* topic 3: the grantee or the provider asking */
 	uint64_t grant_id;            /* topic 2 of the access events; GrantRequestApproved's grant */
 	uint64_t grant_request_id;    /* topic 2 of the grant request events */
-	uint64_t request_id;          /* AccessRequested, KeysReleased, AccessDenied */
-	uint64_t *record_ids;         /* AccessRequested, KeysReleased, GrantRequested */
+	uint64_t request_id;          /* AccessRequested, KeysReleased, AccessDenied, DerivedReleased */
+	uint64_t *record_ids;         /* AccessRequested, KeysReleased, GrantRequested; DerivedReleased's originals */
 	size_t n_ids;
+	uint64_t *derived_ids;        /* DerivedReleased: the copy of record_ids[i], 0 when withheld */
 	uint8_t flags;                /* GrantRequested */
 	uint64_t duration;
 	uint8_t purpose;
@@ -164,7 +175,8 @@ int consent_decode_event(const chain_log *log, const uint8_t registry[20],
 			 consent_event_data *out, ehr_err *e);
 void consent_event_free(consent_event_data *ev);
 
-/* The i-th sealed key of a KeysReleased event (goes with record_ids[i]);
+/* The i-th sealed key of a KeysReleased event (goes with record_ids[i]),
+ * or of a DerivedReleased event (goes with derived_ids[i], empty when withheld);
  * NULL for other kinds or past the end. */
 const uint8_t *consent_event_sealed_key(const consent_event_data *ev, size_t i, size_t *len);
 

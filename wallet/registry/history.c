@@ -34,6 +34,7 @@ static const char *const event_words[] = {
 	[HISTORY_CONSENT + CONSENT_EV_GRANT_REQUESTED] = "grant requested",
 	[HISTORY_CONSENT + CONSENT_EV_GRANT_REQUEST_APPROVED] = "grant request approved",
 	[HISTORY_CONSENT + CONSENT_EV_GRANT_REQUEST_DENIED] = "grant request denied",
+	[HISTORY_CONSENT + CONSENT_EV_DERIVED_RELEASED] = "de-identified released",
 };
 
 const char *history_event_words(int kind)
@@ -347,6 +348,11 @@ static int take_consent_row(void *ctx, const consent_event_data *ev)
 		w->n_records = ev->n_ids;
 	}
 	h->nrows++;
+	if (ev->derived_ids && ev->n_ids) {
+		if (!(w->derived = malloc(ev->n_ids * sizeof(*w->derived))))
+			return oom(sc->e);
+		memcpy(w->derived, ev->derived_ids, ev->n_ids * sizeof(*w->derived));
+	}
 	return ev->kind == CONSENT_EV_KEYS_RELEASED && !memcmp(ev->requester, h->me, 20)
 		? take_released_keys(h, ev, sc->e) : 0;
 }
@@ -357,7 +363,8 @@ static int scan_consent(history *h, ehr_err *e)
 {
 	static const enum consent_event kinds[] = {
 		CONSENT_EV_ACCESS_REQUESTED, CONSENT_EV_KEYS_RELEASED, CONSENT_EV_ACCESS_DENIED,
-		CONSENT_EV_GRANT_REQUESTED, CONSENT_EV_GRANT_REQUEST_APPROVED, CONSENT_EV_GRANT_REQUEST_DENIED };
+		CONSENT_EV_GRANT_REQUESTED, CONSENT_EV_GRANT_REQUEST_APPROVED, CONSENT_EV_GRANT_REQUEST_DENIED,
+		CONSENT_EV_DERIVED_RELEASED };
 	struct consent_filter f = { kinds, sizeof(kinds) / sizeof(kinds[0]), NULL, NULL, NULL };
 	struct scan s = { h, SCAN_PATIENT, e };
 	int rc;
@@ -402,6 +409,8 @@ static void row_free(history_row *w)
 {
 	free(w->records);
 	w->records = NULL;
+	free(w->derived);
+	w->derived = NULL;
 }
 
 /* Sorts the rows in chain order and drops the copies the second scan
@@ -730,99 +739,109 @@ int history_titles_wanted(history *h, history_rec ***list, size_t *n, ehr_err *e
 }
 
 /* Opening a data key is an X25519 (about 33 us each, most of the cost of
- * 10,000 titles), independent of the others: workers open a batch of keys
- * into one secure buffer, then this thread reads the metadata in order. */
-#define TITLE_BATCH 1024
+ * 10,000 titles), independent of the others; reading the metadata after it
+ * is a short decryption and a JSON parse. Each worker takes every
+ * stride-th record, from key to title, with its own key buffer in secure
+ * memory and its own metadata reader (made once: a secure allocation per
+ * record cost as much as its decryption). The calling thread is worker 0. */
 #define TITLE_THREADS_MAX 8
 
-struct key_work {
+struct title_work {
 	history_rec **list;
-	uint8_t *keys;             /* 32 bytes per record of the batch */
-	bool *ok;
 	size_t n, first, stride;
 	const uint8_t *pk, *sk;
+	bool failed;               /* out of memory: nothing done */
 };
 
-static void *open_keys(void *arg)
+static void *open_titles(void *arg)
 {
-	struct key_work *w = arg;
+	struct title_work *w = arg;
+	envelope_reader *reader = envelope_reader_new();
+	uint8_t *key = sodium_malloc(ENVELOPE_KEY_BYTES);
 	size_t i;
 
-	for (i = w->first; i < w->n; i += w->stride)
-		w->ok[i] = !envelope_key_open(w->list[i]->sealed, w->pk, w->sk, w->keys + 32 * i, NULL);
+	w->failed = !reader || !key;
+	for (i = w->first; !w->failed && i < w->n; i += w->stride) {
+		history_rec *r = w->list[i];
+		envelope_meta meta;
+
+		/* a key that does not open, or metadata that does not decrypt:
+		 * not readable here, the id alone */
+		if (!envelope_key_open(r->sealed, w->pk, w->sk, key, NULL) &&
+		    !envelope_reader_meta(reader, r->meta, r->meta_len, key, &meta, NULL))
+			r->title = strdup(meta.title[0] ? meta.title : meta.file_name);
+	}
+	sodium_free(key);
+	envelope_reader_free(reader);
 	return NULL;
 }
 
-/* A batch whose key the unlock agent holds (wallet/keys/keyholder.h): the
- * whole batch in one request, the agent's threads opening it. -1 when the
- * request could not be made (then box by box). */
-static int open_batch_held(struct key_work *w)
-{
-	uint8_t *boxes = malloc(w->n * ENVELOPE_SEALED_KEY_BYTES);
-	size_t i;
-	int rc;
+/* Titles whose key the unlock agent holds (wallet/keys/keyholder.h): the
+ * keys opened a batch at a time, one request each (the agent's threads
+ * open them), the metadata read here. A batch the agent does not answer
+ * stays unreadable. */
+#define HELD_BATCH 1024
 
-	if (!boxes)
-		return -1;
-	for (i = 0; i < w->n; i++)
-		memcpy(boxes + i * ENVELOPE_SEALED_KEY_BYTES, w->list[i]->sealed, ENVELOPE_SEALED_KEY_BYTES);
-	rc = sealed_boxes_open(boxes, ENVELOPE_SEALED_KEY_BYTES, w->n, w->pk, w->sk, w->keys, w->ok, NULL);
+static int open_titles_held(history_rec **list, size_t n, const uint8_t pk[32], const uint8_t sk[32],
+			    ehr_err *e)
+{
+	uint8_t *boxes = malloc(HELD_BATCH * ENVELOPE_SEALED_KEY_BYTES);
+	uint8_t *keys = sodium_malloc(HELD_BATCH * ENVELOPE_KEY_BYTES);
+	bool *ok = calloc(HELD_BATCH, sizeof(*ok));
+	envelope_reader *reader = envelope_reader_new();
+	size_t first, i, m;
+	int rc = boxes && keys && ok && reader ? 0 : ehr_fail(e, EHR_EFAIL, "out of memory");
+
+	for (first = 0; !rc && first < n; first += m) {
+		m = n - first < HELD_BATCH ? n - first : HELD_BATCH;
+		for (i = 0; i < m; i++)
+			memcpy(boxes + i * ENVELOPE_SEALED_KEY_BYTES, list[first + i]->sealed, ENVELOPE_SEALED_KEY_BYTES);
+		if (sealed_boxes_open(boxes, ENVELOPE_SEALED_KEY_BYTES, m, pk, sk, keys, ok, NULL))
+			continue;
+		for (i = 0; i < m; i++) {
+			history_rec *r = list[first + i];
+			envelope_meta meta;
+
+			if (ok[i] && !envelope_reader_meta(reader, r->meta, r->meta_len, keys + ENVELOPE_KEY_BYTES * i,
+							   &meta, NULL))
+				r->title = strdup(meta.title[0] ? meta.title : meta.file_name);
+		}
+	}
 	free(boxes);
-	return rc ? -1 : 0;
-}
-
-/* One batch's keys, shared among `use` workers (share 0 on this thread,
- * and any share whose thread did not start). */
-static void open_batch(struct key_work *w, size_t use)
-{
-	pthread_t th[TITLE_THREADS_MAX];
-	bool started[TITLE_THREADS_MAX];
-	size_t t;
-
-	if (key_is_held(w->sk) && !open_batch_held(w))
-		return;
-	for (t = 0; t < use; t++)
-		started[t] = t && pthread_create(&th[t], NULL, open_keys, &w[t]) == 0;
-	for (t = 0; t < use; t++)
-		if (!started[t])
-			open_keys(&w[t]);
-	for (t = 1; t < use; t++)
-		if (started[t])
-			pthread_join(th[t], NULL);
+	sodium_free(keys);
+	free(ok);
+	envelope_reader_free(reader);
+	return rc;
 }
 
 int history_open_titles(history_rec **list, size_t n, const uint8_t enc_public[32],
 			const uint8_t enc_secret[32], ehr_err *e)
 {
-	struct key_work w[TITLE_THREADS_MAX];
-	bool ok[TITLE_BATCH];
-	uint8_t *keys = sodium_malloc(32 * TITLE_BATCH);
+	struct title_work w[TITLE_THREADS_MAX];
+	pthread_t th[TITLE_THREADS_MAX];
+	bool started[TITLE_THREADS_MAX];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nt = cpus < 1 ? 1 : cpus > TITLE_THREADS_MAX ? TITLE_THREADS_MAX : (size_t)cpus;
-	size_t first, i, t;
+	size_t use = cpus < 1 ? 1 : cpus > TITLE_THREADS_MAX ? TITLE_THREADS_MAX : (size_t)cpus;
+	size_t t;
+	bool failed = false;
 
-	if (!keys)
-		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
-	for (first = 0; first < n; first += TITLE_BATCH) {
-		size_t m = n - first < TITLE_BATCH ? n - first : TITLE_BATCH;
-		size_t use = m < 64 ? 1 : nt;
-
-		for (t = 0; t < use; t++)
-			w[t] = (struct key_work){ list + first, keys, ok, m, t, use, enc_public, enc_secret };
-		open_batch(w, use);
-		for (i = 0; i < m; i++) {
-			history_rec *r = list[first + i];
-			envelope_meta meta;
-
-			/* a key that does not open, or metadata that does not
-			 * decrypt: not readable here, the id alone */
-			if (ok[i] && !envelope_read_meta_mem(r->meta, r->meta_len, keys + 32 * i, &meta, NULL))
-				r->title = strdup(meta.title[0] ? meta.title : meta.file_name);
-		}
-		sodium_memzero(keys, 32 * TITLE_BATCH);
+	if (key_is_held(enc_secret))
+		return open_titles_held(list, n, enc_public, enc_secret, e);
+	if (n < 64)
+		use = 1;
+	for (t = 0; t < use; t++)
+		w[t] = (struct title_work){ list, n, t, use, enc_public, enc_secret, false };
+	for (t = 0; t < use; t++)
+		started[t] = t && pthread_create(&th[t], NULL, open_titles, &w[t]) == 0;
+	for (t = 0; t < use; t++)
+		if (!started[t])
+			open_titles(&w[t]);
+	for (t = 0; t < use; t++) {
+		if (started[t])
+			pthread_join(th[t], NULL);
+		failed |= w[t].failed;
 	}
-	sodium_free(keys);
-	return 0;
+	return failed ? ehr_fail(e, EHR_EFAIL, "out of secure memory") : 0;
 }
 
 const char *history_title(const history *h, uint64_t id)

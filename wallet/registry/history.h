@@ -23,7 +23,7 @@
 /* The consent events (access requests, releases, denials, grant requests
  * and their answers): HISTORY_CONSENT + enum consent_event. */
 #define HISTORY_CONSENT (REG_EV_COUNT + 1)
-#define HISTORY_KINDS (HISTORY_CONSENT + 6)
+#define HISTORY_KINDS (HISTORY_CONSENT + 7)   /* CONSENT_EV_COUNT */
 
 /* One line of the history. */
 typedef struct history_row {
@@ -36,6 +36,8 @@ typedef struct history_row {
 	uint64_t grant, invoice;          /* 0: none */
 	uint64_t *records;                /* owned; NULL when the grant's records apply */
 	size_t n_records;
+	uint64_t *derived;                /* owned, n_records of them: a research release's copy of
+	                                     records[i] (0: withheld); NULL for other rows */
 	long gi;                          /* index in grants[] of the row's grant, or -1 */
 	uint64_t expiry;                  /* grant issued and expired rows */
 	uint8_t flags;

@@ -302,6 +302,12 @@ int records_store_put(const char *spec, int fd, const uint8_t hash[32], uint64_t
 
 	if ((rc = store_open(spec, &st, e)))
 		return rc;
+	/* remembered before the file is there, so a path-less locator on chain
+	 * is always found again here */
+	if ((rc = store_dir_remember(st, e))) {
+		store_close(st);
+		return rc;
+	}
 	if (lseek(fd, 0, SEEK_SET))
 		rc = ehr_fail(e, EHR_EFAIL, "cannot rewind the envelope: %s", strerror(errno));
 	if (!rc)
@@ -320,6 +326,11 @@ int records_store_delete(const char *locator, ehr_err *e)
 	rc = store_del(st, locator, e);
 	store_close(st);
 	return rc;
+}
+
+int records_store_file(const char *locator, char *path, size_t cap, ehr_err *e)
+{
+	return store_dir_file_of(locator, path, cap, e);
 }
 
 int records_fetch_verified(chain *c, const uint8_t registry[20], const registry_record *r,

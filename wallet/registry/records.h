@@ -69,11 +69,17 @@ void records_file_name(const envelope_meta *meta, uint64_t id, char *out, size_t
 
 /* The dir: store (DESIGN.md section 9): files named by content hash in a
  * directory (a clinic share, a USB stick), written atomically, 0600; the
- * one store that can truly erase. spec is "dir:PATH". */
+ * one store that can truly erase. spec is "dir:PATH". put remembers the
+ * directory (store_dir_remember) before it writes there and returns the
+ * locator "dir:<content hash>"; delete finds the file of a path-less
+ * locator as reading does (store_dir_resolve). */
 int records_store_check(const char *spec, ehr_err *e);
 int records_store_put(const char *spec, int fd, const uint8_t hash[32], uint64_t size,
 		      char *locator, size_t cap, ehr_err *e);
 int records_store_delete(const char *locator, ehr_err *e);
+/* The file a dir: locator names, found as reading finds it
+ * (store_dir_file_of). */
+int records_store_file(const char *locator, char *path, size_t cap, ehr_err *e);
 
 /* Whether r's locator is "dir:" and its file name is r's content hash:
  * the file it names is then r's ciphertext (or a damaged copy of it), as a

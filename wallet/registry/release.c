@@ -197,19 +197,26 @@ static int answer_cb(void *ctx, const consent_event_data *ev)
 		a->denied = 1;
 		return 0;
 	}
-	if (ev->kind != CONSENT_EV_KEYS_RELEASED)
+	if (ev->kind != CONSENT_EV_KEYS_RELEASED && ev->kind != CONSENT_EV_DERIVED_RELEASED)
 		return 0;
 	for (i = 0; i < ev->n_ids; i++) {
 		const uint8_t *k = consent_event_sealed_key(ev, i, &len);
-		size_t cap = s->cap;
+		uint64_t copy = ev->derived_ids ? ev->derived_ids[i] : ev->record_ids[i];
+		size_t cap = s->cap, cap2 = s->cap;
 
-		if (!k || len != ENVELOPE_SEALED_KEY_BYTES)
+		if (copy && (!k || len != ENVELOPE_SEALED_KEY_BYTES))
 			continue;
 		if (array_grow((void **)&a->record_ids, &s->cap, a->n + 1, sizeof(*a->record_ids)) ||
-		    array_grow((void **)&a->sealed, &cap, a->n + 1, sizeof(*a->sealed)))
+		    array_grow((void **)&a->sealed, &cap, a->n + 1, sizeof(*a->sealed)) ||
+		    array_grow((void **)&a->copy, &cap2, a->n + 1, sizeof(*a->copy)))
 			return ehr_fail(s->e, EHR_EFAIL, "out of memory");
 		a->record_ids[a->n] = ev->record_ids[i];
-		memcpy(a->sealed[a->n++], k, len);
+		a->copy[a->n] = copy;
+		if (copy)
+			memcpy(a->sealed[a->n], k, len);
+		else
+			memset(a->sealed[a->n], 0, sizeof(a->sealed[a->n]));
+		a->n++;
 	}
 	return 0;
 }
@@ -217,8 +224,9 @@ static int answer_cb(void *ctx, const consent_event_data *ev)
 int consent_answer_of(chain *c, const uint8_t registry[20], const consent_request *q,
 		      uint64_t request_id, consent_answer *out, ehr_err *e)
 {
-	static const enum consent_event kinds[2] = { CONSENT_EV_KEYS_RELEASED, CONSENT_EV_ACCESS_DENIED };
-	struct consent_filter f = { kinds, 2, q->patient, &q->grant_id, q->requester };
+	static const enum consent_event kinds[3] = { CONSENT_EV_KEYS_RELEASED, CONSENT_EV_ACCESS_DENIED,
+						     CONSENT_EV_DERIVED_RELEASED };
+	struct consent_filter f = { kinds, 3, q->patient, &q->grant_id, q->requester };
 	struct answer_scan s = { request_id, out, 0, e };
 	int rc;
 
@@ -232,6 +240,7 @@ void consent_answer_free(consent_answer *a)
 {
 	free(a->record_ids);
 	free(a->sealed);
+	free(a->copy);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -365,9 +374,8 @@ static int release_pick(chain *c, const uint8_t registry[20], const consent_even
 	return 0;
 }
 
-int consent_release_build(chain *c, const uint8_t registry[20], const struct grant_patient *p,
-			  uint64_t request_id, consent_release *out, eth_tx *tx, uint8_t **data,
-			  ehr_err *e)
+int consent_release_prepare(chain *c, const uint8_t registry[20], const struct grant_patient *p,
+			    uint64_t request_id, consent_release *out, ehr_err *e)
 {
 	consent_request q;
 	consent_grant gr;
@@ -375,7 +383,6 @@ int consent_release_build(chain *c, const uint8_t registry[20], const struct gra
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	*data = NULL;
 	if ((rc = consent_find_request(c, registry, request_id, &q, &ev, e)))
 		goto out;
 	out->request_id = request_id;
@@ -385,15 +392,49 @@ int consent_release_build(chain *c, const uint8_t registry[20], const struct gra
 	if ((rc = release_check(c, registry, p, request_id, &q, &gr, e)))
 		goto out;
 	out->purpose = gr.purpose;
-	if ((rc = release_pick(c, registry, &ev, out, e)) ||
-	    (rc = registered_key(c, registry, q.requester, &out->to, e)))
-		goto out;
-	rc = seal_and_encode(c, registry, p, request_id, 0, out->record_ids, out->n, out->to.acct.enc_key,
-			     tx, data, e);
+	if (!(rc = release_pick(c, registry, &ev, out, e)))
+		rc = registered_key(c, registry, q.requester, &out->to, e);
 out:
 	consent_event_free(&ev);
 	if (rc)
 		consent_release_free(out);
+	return rc;
+}
+
+int consent_release_build(chain *c, const uint8_t registry[20], const struct grant_patient *p,
+			  uint64_t request_id, consent_release *out, eth_tx *tx, uint8_t **data,
+			  ehr_err *e)
+{
+	int rc;
+
+	*data = NULL;
+	if ((rc = consent_release_prepare(c, registry, p, request_id, out, e)))
+		return rc;
+	if (out->purpose == REG_PURPOSE_RESEARCH)
+		rc = ehr_fail(e, EHR_ECHAIN, "grant %llu is a research grant: it gets de-identified copies, "
+			      "never the records' own keys", (unsigned long long)out->grant_id);
+	else
+		rc = seal_and_encode(c, registry, p, request_id, 0, out->record_ids, out->n,
+				     out->to.acct.enc_key, tx, data, e);
+	if (rc)
+		consent_release_free(out);
+	return rc;
+}
+
+int consent_request_purpose(chain *c, const uint8_t registry[20], uint64_t request_id, uint8_t *purpose,
+			    ehr_err *e)
+{
+	consent_request q;
+	consent_grant gr;
+	int rc;
+
+	*purpose = 0;
+	if ((rc = consent_request_of(c, registry, request_id, &q, e)))
+		return rc;
+	if (!q.exists)
+		return ehr_fail(e, EHR_EFAIL, "there is no access request %llu", (unsigned long long)request_id);
+	if (!(rc = consent_grant_of(c, registry, q.grant_id, &gr, e)))
+		*purpose = gr.purpose;
 	return rc;
 }
 
@@ -494,6 +535,23 @@ static int approval_records(chain *c, const uint8_t registry[20], const struct g
 	return 0;
 }
 
+/* A research grant request is approved without keys (the registry refuses
+ * them): its grantee's requests are answered with de-identified copies. */
+static int approve_without_keys(const uint8_t registry[20], consent_approval *out, eth_tx *tx,
+				uint8_t **data, ehr_err *e)
+{
+	int rc;
+
+	memset(tx, 0, sizeof(*tx));
+	tx->has_to = 1;
+	memcpy(tx->to, registry, 20);
+	out->n_released = 0;
+	if (!(rc = consent_call_approve_grant(out->grant_request_id, out->record_ids, NULL, 0, out->n, data,
+					      &tx->data_len, e)))
+		tx->data = *data;
+	return rc;
+}
+
 int consent_approval_build(chain *c, const uint8_t registry[20], const struct grant_patient *p,
 			   uint64_t grant_request_id, consent_approval *out, eth_tx *tx,
 			   uint8_t **data, ehr_err *e)
@@ -519,9 +577,14 @@ int consent_approval_build(chain *c, const uint8_t registry[20], const struct gr
 	out->purpose = q.purpose;
 	out->duration = q.duration;
 	if (!(rc = approval_records(c, registry, p, &q, out, e)) &&
-	    !(rc = registered_key(c, registry, q.requester, &out->to, e)))
-		rc = seal_and_encode(c, registry, p, 0, grant_request_id, out->record_ids, out->n,
-				     out->to.acct.enc_key, tx, data, e);
+	    !(rc = registered_key(c, registry, q.requester, &out->to, e))) {
+		out->n_released = out->n;
+		if (q.purpose == REG_PURPOSE_RESEARCH)
+			rc = approve_without_keys(registry, out, tx, data, e);
+		else
+			rc = seal_and_encode(c, registry, p, 0, grant_request_id, out->record_ids, out->n,
+					     out->to.acct.enc_key, tx, data, e);
+	}
 	if (rc)
 		consent_approval_free(out);
 	return rc;

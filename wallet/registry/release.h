@@ -73,11 +73,16 @@ int consent_pending_request(chain *c, const uint8_t registry[20], const uint8_t 
 			    size_t n, uint64_t from, uint64_t *request_id, ehr_err *e);
 
 /* What the patient has answered to request q (id request_id) so far:
- * denied (AccessDenied), and the sealed keys its KeysReleased events carry
- * (a key of the wrong size is passed over). Free with consent_answer_free. */
+ * denied (AccessDenied), and the sealed keys its KeysReleased and
+ * DerivedReleased events carry (a key of the wrong size is passed over).
+ * record_ids[k] is the record requested; copy[k] the record whose key
+ * sealed[k] is: record_ids[k] itself (KeysReleased), its de-identified
+ * copy (DerivedReleased), or 0 when it was withheld (a research grant's
+ * record that is not FHIR; sealed[k] zeros). Free with consent_answer_free. */
 typedef struct consent_answer {
 	int denied;
 	uint64_t *record_ids;
+	uint64_t *copy;
 	uint8_t (*sealed)[ENVELOPE_SEALED_KEY_BYTES];
 	size_t n;
 } consent_answer;
@@ -124,6 +129,20 @@ int consent_release_build(chain *c, const uint8_t registry[20], const struct gra
 			  uint64_t request_id, consent_release *out, eth_tx *tx, uint8_t **data,
 			  ehr_err *e);
 
+/* The checks and choices of consent_release_build without the sealing:
+ * *out says what a release of request_id would answer and to whom (for a
+ * research grant, whose answer is de-identified copies: derive.h). Unlike
+ * consent_release_build it does not refuse a research grant; that one does
+ * (EHR_ECHAIN: a research grant never gets the records' own keys, and the
+ * registry refuses such a release too). */
+int consent_release_prepare(chain *c, const uint8_t registry[20], const struct grant_patient *p,
+			    uint64_t request_id, consent_release *out, ehr_err *e);
+
+/* The purpose of use (REG_PURPOSE_*) of the grant request_id asks under;
+ * no such request: EHR_EFAIL. */
+int consent_request_purpose(chain *c, const uint8_t registry[20], uint64_t request_id, uint8_t *purpose,
+			    ehr_err *e);
+
 void consent_release_free(consent_release *r);
 
 /* ---- the patient's approval of a grant request ------------------------------- */
@@ -134,8 +153,9 @@ typedef struct consent_approval {
 	uint8_t flags;                /* REG_GRANT_WRITE, REG_GRANT_ALL */
 	uint8_t purpose;
 	uint64_t duration;            /* seconds from approval */
-	uint64_t *record_ids;         /* the records granted and released now */
+	uint64_t *record_ids;         /* the records granted */
 	size_t n;
+	size_t n_released;            /* of them, released now: n, or 0 for research */
 	sealing_key to;               /* the key the keys are sealed to, and whether it is pinned */
 } consent_approval;
 

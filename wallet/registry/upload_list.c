@@ -250,7 +250,7 @@ int upload_check_item(const struct upload_item *it, bool on_chain, ehr_err *e)
 {
 	struct incoming *ins = NULL;
 	size_t n = 0, cap = 0, i;
-	uint64_t chunks, sealed;
+	uint64_t sealed;
 	int rc = ingest_collect(it->file, it->title, false, &ins, &n, &cap, e);
 
 	for (i = 0; i < n; i++)
@@ -258,9 +258,8 @@ int upload_check_item(const struct upload_item *it, bool on_chain, ehr_err *e)
 	free(ins);
 	if (rc || !on_chain)
 		return rc;
-	/* the envelope without its metadata: the least it can be */
-	chunks = it->size ? (it->size + ENVELOPE_CHUNK - 1) / ENVELOPE_CHUNK : 1;
-	sealed = ENVELOPE_HEADER_BYTES + 17 + it->size + 17 * chunks;
+	/* the envelope with the least metadata: the least it can be */
+	sealed = envelope_sealed_size(0, it->size);
 	if (sealed > CHAINSTORE_MAX_RECORD)
 		return ehr_fail(e, EHR_EUSAGE, "%s is %llu bytes: sealed, it is more than the chain store "
 				"takes (%llu MiB; use --store dir:PATH)", it->file,

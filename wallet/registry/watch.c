@@ -18,7 +18,7 @@ static const char *const kind_names[WATCH_KIND_COUNT] = {
 	"record_added", "grant_issued", "grant_revoked", "bearer_redeemed",
 	"access_logged", "invoice_issued", "invoice_paid", "invoice_cancelled",
 	"access_requested", "keys_released", "access_denied",
-	"grant_requested", "grant_request_approved", "grant_request_denied",
+	"grant_requested", "grant_request_approved", "grant_request_denied", "derived_released",
 	"grant_expiring",
 };
 

@@ -4,36 +4,62 @@
  * size. The SHA-256 of the whole envelope is the content hash anchored on
  * chain; opening checks it in the same pass as the decryption.
  *
- * ENVELOPE FORMAT, VERSION 1
+ * ENVELOPE FORMAT, VERSIONS 2 AND 1
  *
  * All integers are unsigned big-endian. "secretstream" is libsodium's
  * crypto_secretstream_xchacha20poly1305 (XChaCha20 + Poly1305, re-keyed
  * per message; 24-byte header, 17 bytes of overhead per message: one
  * encrypted tag byte and a 16-byte MAC). The data key K is 32 random bytes,
- * fresh for every record, and is never stored in the envelope.
+ * fresh for every record, and is never stored in the envelope. Tags:
+ * MESSAGE 0x00, PUSH 0x01, FINAL 0x03.
+ *
+ * Version 2 (written since the padding; every ehr writes it):
  *
  *   offset  size  field
  *   0       8     magic: the bytes 45 48 52 2d 45 4e 56 00 ("EHR-ENV" NUL)
- *   8       1     version: 01
+ *   8       1     version: 02
  *   9       3     reserved: 00 00 00
- *   12      4     chunk size C: 00 01 00 00 (65536, the only value of version 1)
- *   16      4     metadata length M: length of the metadata plaintext, 2..65536
- *   20      24    secretstream header (crypto_secretstream_xchacha20poly1305_init_push
- *                 with K)
- *   44      M+17  the metadata message: secretstream push of the metadata JSON
- *                 (M bytes) with tag MESSAGE (0x00) and, as additional data,
- *                 the 44 bytes at offsets 0..43
- *   44+M+17 ...   the data chunks, one after another, each a secretstream push
- *                 without additional data: every chunk but the last holds
- *                 exactly C = 65536 plaintext bytes (65553 bytes on disk) with
- *                 tag MESSAGE (0x00); the last chunk holds the remaining 1..65536
- *                 bytes with tag FINAL (0x03). An empty file is one empty chunk
- *                 (17 bytes) with tag FINAL. A file whose size is a multiple of
- *                 C ends with a full chunk tagged FINAL, not an empty one.
+ *   12      4     chunk size C: 00 01 00 00 (65536, the only value)
+ *   16      4     padded metadata length P: bucket(J + 1, 512), where J is
+ *                 the length of the metadata JSON (P is 512..67584)
+ *   20      24    secretstream header (init_push with K)
+ *   44      P+17  the metadata message: secretstream push, tag MESSAGE, with
+ *                 the 44 bytes at offsets 0..43 as additional data, of P
+ *                 bytes: the metadata JSON (J bytes), one byte 0x80, then
+ *                 zero bytes up to P
+ *   44+P+17 ...   the data stream: the file's S bytes, one byte 0x80, then
+ *                 zero bytes, T = bucket(S + 1, 1024) bytes in all, cut into
+ *                 chunks of C bytes (the last one 1..C bytes), each a
+ *                 secretstream push without additional data. Tags: the last
+ *                 chunk FINAL; the chunk that holds the 0x80 mark, when it
+ *                 is not the last, PUSH; every other chunk MESSAGE. So the
+ *                 chunks before the mark's are pure file bytes, the mark is
+ *                 the last non-zero byte of its chunk, and every chunk after
+ *                 it is all zero.
  *   end           nothing: the file ends with the FINAL chunk.
  *
- * So an envelope of a file of S bytes with M bytes of metadata is
- * 44 + M + 17 + S + 17 * max(1, ceil(S / 65536)) bytes long.
+ * bucket(n, floor) is floor when n <= floor, and otherwise n rounded up
+ * to a multiple of 2^(E - B), where E = floor(log2 n) and B is the number
+ * of bits of E (floor(log2 E) + 1): the Padme rule (Nikitin et al., PETS
+ * 2019). Above the floor that adds less than 6.25% (1,025 bytes become
+ * 1,088), less than 3.125% from 64 KiB, less than 1.5625% from 4 GiB
+ * (1 GiB and 1 byte become 1 GiB and 32 MiB). An envelope of a file of
+ * S bytes with J bytes of metadata JSON is
+ * 44 + P + 17 + T + 17 * ceil(T / 65536) bytes long: files of 0 to 1,023
+ * bytes with metadata JSON under 512 bytes all make envelopes of 1,614
+ * bytes. The padding hides a size within its bucket; it does not hide the
+ * bucket, how many records there are, or when they are added.
+ *
+ * Version 1 (written before the padding; still read):
+ *
+ *   0..19 as version 2, with version 01 and at 16 the metadata length M
+ *   (2..65536, the JSON unpadded); 20: secretstream header; 44: the
+ *   metadata message of the M bytes of JSON (tag MESSAGE, additional data
+ *   the 44 header bytes); then the file's bytes in chunks of C bytes, the
+ *   last one 1..C bytes tagged FINAL, every other MESSAGE (an empty file
+ *   is one empty FINAL chunk, 17 bytes); no mark and no padding. An
+ *   envelope of version 1 is 44 + M + 17 + S + 17 * max(1, ceil(S / 65536))
+ *   bytes long.
  *
  * The metadata is one JSON object (UTF-8, no byte order mark), keys:
  *   "title"        string, up to 511 bytes     what the user calls the record
@@ -57,9 +83,14 @@
  * tagged MESSAGE, a data chunk that fails authentication (tampered,
  * reordered, duplicated or dropped chunks do: secretstream chains each
  * message to the previous ones), a stream that ends without a FINAL chunk,
- * any byte after the FINAL chunk, a chunk tagged PUSH or REKEY, a short
- * chunk not tagged FINAL, and a plaintext whose length differs from the
- * metadata's "size".
+ * any byte after the FINAL chunk, a chunk tagged REKEY, a short chunk not
+ * tagged FINAL, and a plaintext whose length differs from the metadata's
+ * "size". Version 1: a chunk tagged PUSH. Version 2: metadata or data
+ * without its 0x80 mark or with a non-zero byte after it, a chunk after the
+ * mark's that is tagged PUSH, a metadata length P or a stream length T that
+ * is not the bucket the format gives for its contents. The padding is
+ * inside the authenticated messages, so changing a byte of it is a failed
+ * authentication like any other.
  *
  * The content hash of a record is SHA-256 over every byte of the envelope,
  * offset 0 to the end. The header and the metadata message (the first
@@ -85,12 +116,16 @@
 
 #include "wallet/base/err.h"
 
-#define ENVELOPE_VERSION 1
+#define ENVELOPE_VERSION 2                    /* written; version 1 is still read */
+#define ENVELOPE_VERSION_UNPADDED 1
 #define ENVELOPE_MAGIC "EHR-ENV"              /* followed by a NUL: 8 bytes */
 #define ENVELOPE_HEADER_BYTES 44
 #define ENVELOPE_CHUNK 65536
 #define ENVELOPE_ABYTES 17                    /* secretstream overhead per message */
 #define ENVELOPE_META_MAX 65536               /* metadata JSON bytes */
+#define ENVELOPE_META_FLOOR 512               /* smallest padded metadata */
+#define ENVELOPE_DATA_FLOOR 1024              /* smallest padded data stream */
+#define ENVELOPE_PAD_MARK 0x80                /* ends the contents, zeros follow */
 #define ENVELOPE_KEY_BYTES 32
 #define ENVELOPE_SEALED_KEY_BYTES 80          /* crypto_box_SEALBYTES + 32 */
 #define ENVELOPE_SIZE_UNKNOWN UINT64_MAX
@@ -130,9 +165,13 @@ void envelope_meta_init(envelope_meta *meta);
 int envelope_seal(int in_fd, int out_fd, const envelope_meta *meta, const uint8_t key[32],
 		  uint8_t content_hash[32], uint64_t *envelope_size, ehr_err *e);
 
-/* The length of the envelope of size plaintext bytes with meta_len bytes
- * of metadata JSON (the formula above). */
+/* The length of the envelope (version 2) of size plaintext bytes with
+ * meta_len bytes of metadata JSON (the formula above). */
 uint64_t envelope_sealed_size(size_t meta_len, uint64_t size);
+
+/* bucket(n, floor) of the format above: the padded length of n bytes (n up
+ * to 2^62). */
+uint64_t envelope_bucket(uint64_t n, uint64_t floor);
 
 /* A context for sealing records held in memory, many in a row without an
  * allocation of secure memory each: its secretstream state lives in
@@ -150,6 +189,19 @@ void envelope_sealer_free(envelope_sealer *s);
 int envelope_seal_mem(envelope_sealer *s, const uint8_t *data, size_t len,
 		      const envelope_meta *meta, const uint8_t key[32], uint8_t **out,
 		      size_t *out_len, uint8_t content_hash[32], ehr_err *e);
+
+/* A context for reading the metadata of many envelopes held in memory,
+ * one after another, without an allocation of secure memory each (which
+ * cost more than the decryption for small records): its secretstream state
+ * lives in sodium_malloc memory, made once. One per thread. NULL when out
+ * of memory. */
+typedef struct envelope_reader envelope_reader;
+envelope_reader *envelope_reader_new(void);
+void envelope_reader_free(envelope_reader *r);
+
+/* envelope_read_meta_mem on r's state: the same checks and failures. */
+int envelope_reader_meta(envelope_reader *r, const uint8_t *buf, size_t len,
+			 const uint8_t key[32], envelope_meta *meta_out, ehr_err *e);
 
 /* Opens the envelope read from in_fd (to EOF) and writes the plaintext to
  * out_fd, or nowhere when out_fd is -1. The plaintext is written as it is

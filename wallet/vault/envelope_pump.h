@@ -2,12 +2,12 @@
  * the input and hashes the envelope while the calling thread runs the
  * cipher. Not for use outside wallet/vault/envelope*.c.
  *
- * Work is split so that both cores are busy: the calling thread only
- * encrypts (or decrypts and writes); the worker reads the input and hashes
- * the envelope (and, when sealing, writes it). Reading and hashing cost
- * about what the cipher costs, so the two threads keep pace.
+ * Work is split so that both cores are busy: when sealing, the calling
+ * thread reads the input and encrypts, the worker hashes and writes the
+ * envelope; when opening, the worker reads and hashes the envelope, the
+ * caller decrypts and writes. Each side costs about what the other does.
  *
- * Sealing:  worker reads plaintext -> [in ring] -> caller encrypts
+ * Sealing:  caller reads plaintext -> [in ring, its own] -> caller encrypts
  *           -> [out ring] -> worker hashes and writes the envelope.
  * Opening:  worker reads and hashes the envelope -> [in ring] -> caller
  *           decrypts and writes the plaintext.

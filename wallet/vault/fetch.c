@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
+#include "wallet/base/curl_lazy.h"
 
 #include "wallet/chain/rpc.h"
 
@@ -139,6 +139,8 @@ static int exchange(const char *url, const char *json, size_t json_len, size_t m
 	*body = NULL;
 	*len = 0;
 	*status = 0;
+	if ((st = lazylib_curl(e)))
+		return st;
 	if (!fetch_url_ok(url, host, sizeof(host)))
 		return ehr_fail(e, EHR_EUSAGE, "%s%s is not an https URL (plain http only to this "
 				"machine)", host[0] ? "the address at " : "a link's address",

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cJSON.h>
 #include <sodium.h>
@@ -316,4 +317,12 @@ int fhir_deidentify(const char *json, size_t len, const uint8_t key[FHIR_DEID_KE
 		return ehr_fail(e, EHR_EFAIL, "out of memory");
 	*out_len = strlen(*out);
 	return 0;
+}
+
+int fhir_deid_current_year(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	return gmtime_r(&now, &tm) ? tm.tm_year + 1900 : 1970;
 }

@@ -45,6 +45,10 @@
  * areas of 20,000 people or fewer that Safe Harbor makes "000". */
 int fhir_deid_zip3_restricted(const char zip3[3]);
 
+/* The current year (UTC), what this_year below is for a de-identification
+ * made now. */
+int fhir_deid_current_year(void);
+
 /* De-identifies the FHIR resource in json (len bytes) as above, writing a
  * malloc'd NUL-terminated JSON document to *out (*out_len its length).
  * this_year is the current year (for the age rule). EHR_EUSAGE for

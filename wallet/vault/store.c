@@ -95,6 +95,11 @@ int store_open_for_locator(const char *locator, void *ctx, store **out, ehr_err 
 		return ehr_fail(e, EHR_EUSAGE, "malformed record locator");
 	if (store_find(locator) != &store_dir_ops)
 		return store_open_ctx(locator, ctx, out, e);
+	if (store_dir_locator_bare(locator)) {
+		int rc = store_dir_resolve(locator, spec, sizeof(spec), e);
+
+		return rc ? rc : store_open_ctx(spec, ctx, out, e);
+	}
 	/* "dir:/a/b/<hex>": the store is the directory part. */
 	if (!(slash = strrchr(locator, '/')) || slash < locator + 4)
 		return ehr_fail(e, EHR_EUSAGE, "malformed dir locator '%s'", locator);

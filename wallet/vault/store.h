@@ -83,11 +83,12 @@ int store_open_ctx(const char *spec, void *ctx, store **out, ehr_err *e);
 /* store_open_ctx with no context (enough for "dir:"). */
 int store_open(const char *spec, store **out, ehr_err *e);
 
-/* Opens the store a locator points into: "dir:/a/b/<hex>.ehr" opens "dir:/a/b",
- * which must exist (EHR_EFAIL "dir:/a/b does not exist": a locator comes
- * from the chain and never makes directories) and may have no "." or ".."
- * component (EHR_EUSAGE); any other scheme is opened with the locator as
- * its spec. */
+/* Opens the store a locator points into: "dir:<hex>" (what dir stores
+ * write now) opens the directory store_dir_resolve finds; "dir:/a/b/<hex>.ehr"
+ * (written before) opens "dir:/a/b", which must exist (EHR_EFAIL "dir:/a/b
+ * does not exist": a locator comes from the chain and never makes
+ * directories) and may have no "." or ".." component (EHR_EUSAGE); any
+ * other scheme is opened with the locator as its spec. */
 int store_open_for_locator(const char *locator, void *ctx, store **out, ehr_err *e);
 
 /* The operations, through s->ops. */
@@ -107,8 +108,10 @@ void store_close(store *s);     /* NULL is fine */
  * is a file "<content hash in lowercase hex>.ehr", 0600, written atomically
  * (temporary file in the same directory, fsync, rename, fsync of the
  * directory); a directory we may not write to is EHR_EFAIL "cannot write to
- * dir:PATH: permission denied" at put. Locators are
- * "dir:PATH/<64 hex digits>.ehr". get and del accept such a locator or the
+ * dir:PATH: permission denied" at put. Locators are "dir:<64 hex digits>":
+ * the content hash, no path (the chain is public; where a share is mounted
+ * is not its business). Locators written before were
+ * "dir:PATH/<64 hex digits>.ehr". get and del accept either, or the
  * bare file name (with or without ".ehr"); they use only the name, inside
  * this store's directory (so a share mounted elsewhere is read by opening
  * the store there), and refuse (EHR_EUSAGE) any locator with another shape,
@@ -118,12 +121,38 @@ void store_close(store *s);     /* NULL is fine */
  * erase. */
 extern const struct store_ops store_dir_ops;
 
+/* Whether locator is "dir:" and a file name with no directory (the locators
+ * written now). */
+bool store_dir_locator_bare(const char *locator);
+
+/* Adds the directory of dir store s to the directories this EHR_HOME
+ * remembers (the file "dir-stores" in the state directory, one absolute
+ * path a line, 0600, written atomically), where path-less locators are
+ * looked for. Does nothing for another store or a known directory. Two
+ * processes adding at once may lose one line (it is added again at the
+ * next put there). */
+int store_dir_remember(store *s, ehr_err *e);
+
+/* Finds the directory of a path-less locator ("dir:<hex>", see
+ * store_dir_locator_bare): the first that holds a file of that name among
+ * the entries of $EHR_STORE_DIR (absolute paths, ':' between them), then
+ * the remembered directories (store_dir_remember). Writes "dir:DIR" into
+ * spec. EHR_USAGE for a name that is not a content hash; EHR_EFAIL "record
+ * ... is in none of the dir: stores known here ..." when none holds it. */
+int store_dir_resolve(const char *locator, char *spec, size_t cap, ehr_err *e);
+
+/* The file a "dir:" locator names: "dir:<hex>" in the directory
+ * store_dir_resolve finds ("<dir>/<hex>.ehr"), an older "dir:PATH" at
+ * PATH. Fails as store_dir_resolve and store_dir_check_locator do. */
+int store_dir_file_of(const char *locator, char *path, size_t cap, ehr_err *e);
+
 /* A "dir:PATH" locator whose PATH has a "." or ".." component: EHR_EUSAGE
  * "record locator '...' escapes its directory"; else 0. */
 int store_dir_check_locator(const char *locator, ehr_err *e);
 
-/* The content hash a "dir:" locator's file name spells ("dir:PATH/<64 hex
- * digits>.ehr", read as store_dir_ops' get and del read it): 0 with hash
+/* The content hash a "dir:" locator's file name spells ("dir:<64 hex
+ * digits>" or "dir:PATH/<64 hex digits>.ehr", read as store_dir_ops' get
+ * and del read it): 0 with hash
  * filled; EHR_EUSAGE for any other shape (another scheme, a "." or ".."
  * component, a name that is not a content hash). Reads no file. */
 int store_dir_locator_hash(const char *locator, uint8_t hash[32], ehr_err *e);

@@ -15,7 +15,9 @@
 
 #include <sodium.h>
 
+#include "wallet/base/fileio.h"
 #include "wallet/base/hex.h"
+#include "wallet/base/paths.h"
 
 struct dir_store {
 	struct store base;
@@ -132,14 +134,14 @@ static int name_in(const char *dir, const char *locator, char name[69], ehr_err 
 	size_t i;
 	int rc;
 
-	if (!strncmp(locator, "dir:", 4)) {
+	if (store_dir_locator_bare(locator)) {
+		base = locator + 4;
+	} else if (!strncmp(locator, "dir:", 4)) {
 		/* "." and ".." components would point elsewhere: refused even though
 		 * only the name is used, as the locator is not what it claims. */
 		if ((rc = store_dir_check_locator(locator, e)))
 			return rc;
-		if (!(base = strrchr(locator + 4, '/')))
-			return ehr_fail(e, EHR_EUSAGE, "malformed dir locator '%s'", locator);
-		base++;
+		base = strrchr(locator + 4, '/') + 1;
 	} else if (strchr(locator, '/') || strstr(locator, "..")) {
 		return ehr_fail(e, EHR_EUSAGE, "record locator '%s' escapes dir:%s", locator, dir);
 	}
@@ -236,8 +238,9 @@ static int dir_put(store *s, int fd, const uint8_t hash[32], uint64_t size,
 
 	hex_encode(hash, 32, name);
 	memcpy(name + 64, ".ehr", 5);
-	if ((size_t)snprintf(locator, cap, "dir:%s%s%s", d->path, strcmp(d->path, "/") ? "/" : "",
-			     name) >= cap)
+	/* the content hash and nothing else: where the store is mounted is
+	 * nobody's business on chain */
+	if ((size_t)snprintf(locator, cap, "dir:%.64s", name) >= cap)
 		return ehr_fail(e, EHR_EUSAGE, "record locator does not fit");
 	if ((dfd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return ehr_fail(e, EHR_EFAIL, "cannot write to dir:%s: %s", d->path, why(errno, w));
@@ -329,6 +332,151 @@ static int dir_del(store *s, const char *locator, ehr_err *e)
 				       why(errno, w)) : 0;
 	close(dfd);
 	return rc;
+}
+
+bool store_dir_locator_bare(const char *locator)
+{
+	return !strncmp(locator, "dir:", 4) && !strchr(locator + 4, '/');
+}
+
+/* The file that remembers the directories records were stored into. */
+static int known_file(char *out, size_t cap, ehr_err *e)
+{
+	char state[PATH_MAX];
+	int rc;
+
+	if ((rc = paths_get(PLACE_STATE, state, sizeof(state), e)))
+		return rc;
+	if ((size_t)snprintf(out, cap, "%s/dir-stores", state) >= cap)
+		return ehr_fail(e, EHR_EUSAGE, "path too long: %s/dir-stores", state);
+	return 0;
+}
+
+/* The remembered directories: a malloc'd text, one absolute path a line
+ * ("" when none). */
+static int known_read(char **text, ehr_err *e)
+{
+	char path[PATH_MAX];
+	size_t len;
+	int rc;
+
+	*text = NULL;
+	if ((rc = known_file(path, sizeof(path), e)))
+		return rc;
+	if (!file_exists(path))
+		return (*text = calloc(1, 1)) ? 0 : ehr_fail(e, EHR_EFAIL, "out of memory");
+	return file_read_all(path, 1 << 20, text, &len, e);
+}
+
+static bool line_is(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (; text && *text; text = strchr(text, '\n') ? strchr(text, '\n') + 1 : NULL)
+		if (!strncmp(text, line, n) && (text[n] == '\n' || !text[n]))
+			return true;
+	return false;
+}
+
+int store_dir_remember(store *s, ehr_err *e)
+{
+	const char *dir = ((struct dir_store *)s)->path;
+	char path[PATH_MAX], state[PATH_MAX], *text = NULL, *grown;
+	size_t len;
+	int rc;
+
+	if (s->ops != &store_dir_ops || strchr(dir, '\n'))
+		return 0;
+	if ((rc = known_read(&text, e)))
+		return ehr_wrap(e, "cannot read the list of dir: stores");
+	if (line_is(text, dir)) {
+		free(text);
+		return 0;
+	}
+	len = strlen(text);
+	if (!(grown = realloc(text, len + strlen(dir) + 2))) {
+		free(text);
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	}
+	text = grown;
+	snprintf(text + len, strlen(dir) + 2, "%s\n", dir);
+	if (!(rc = known_file(path, sizeof(path), e)) &&
+	    !(rc = paths_get(PLACE_STATE, state, sizeof(state), e)) &&
+	    !(rc = dir_ensure(state, 0700, e)))
+		rc = file_write_atomic(path, text, strlen(text), 0600, true, e);
+	free(text);
+	return rc;
+}
+
+/* Whether dir holds an entry called name. */
+static bool holds(const char *dir, size_t dir_len, const char *name)
+{
+	char path[PATH_MAX + 80];
+	struct stat sb;
+
+	if (!dir_len || dir[0] != '/' || dir_len >= PATH_MAX)
+		return false;
+	snprintf(path, sizeof(path), "%.*s/%s", (int)dir_len, dir, name);
+	return lstat(path, &sb) == 0;
+}
+
+/* The first directory of list (entries cut at sep) that holds name. */
+static bool find_in(const char *list, char sep, const char *name, char *spec, size_t cap)
+{
+	while (list && *list) {
+		size_t n = strcspn(list, sep == ':' ? ":" : "\n");
+
+		if (holds(list, n, name)) {
+			snprintf(spec, cap, "dir:%.*s", (int)n, list);
+			return true;
+		}
+		list += n;
+		list += *list != '\0';
+	}
+	return false;
+}
+
+int store_dir_resolve(const char *locator, char *spec, size_t cap, ehr_err *e)
+{
+	const char *env = getenv("EHR_STORE_DIR");
+	char name[69], *known = NULL;
+	bool found;
+	int rc;
+
+	if ((rc = name_in("", locator, name, e)))
+		return rc;
+	if (find_in(env, ':', name, spec, cap))
+		return 0;
+	if ((rc = known_read(&known, e)))
+		return ehr_wrap(e, "cannot read the list of dir: stores");
+	found = find_in(known, '\n', name, spec, cap);
+	free(known);
+	if (found)
+		return 0;
+	return ehr_fail(e, EHR_EFAIL, "record %.16s... is in none of the dir: stores known here "
+			"(EHR_STORE_DIR, and the directories this ehr stored records into): set "
+			"EHR_STORE_DIR to the directory that holds %s", name, name);
+}
+
+int store_dir_file_of(const char *locator, char *path, size_t cap, ehr_err *e)
+{
+	char spec[STORE_LOCATOR_MAX], name[69];
+	int rc;
+
+	if (!store_dir_locator_bare(locator)) {
+		if (strncmp(locator, "dir:", 4) || (rc = store_dir_check_locator(locator, e)))
+			return strncmp(locator, "dir:", 4) ? ehr_fail(e, EHR_EUSAGE, "'%s' is not a dir: "
+								    "locator", locator) : rc;
+		if ((size_t)snprintf(path, cap, "%s", locator + 4) >= cap)
+			return ehr_fail(e, EHR_EUSAGE, "path too long: %s", locator + 4);
+		return 0;
+	}
+	if ((rc = store_dir_resolve(locator, spec, sizeof(spec), e)) ||
+	    (rc = name_in("", locator, name, e)))
+		return rc;
+	if ((size_t)snprintf(path, cap, "%s/%s", strcmp(spec + 4, "/") ? spec + 4 : "", name) >= cap)
+		return ehr_fail(e, EHR_EUSAGE, "path too long: %s", spec + 4);
+	return 0;
 }
 
 const struct store_ops store_dir_ops = {
