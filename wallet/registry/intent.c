@@ -10,6 +10,7 @@
 #include "wallet/chain/abi.h"
 #include "wallet/chain/eip712.h"
 #include "wallet/keys/eth.h"
+#include "wallet/registry/registry.h"
 
 void reg_intent_free(reg_intent *it)
 {
@@ -41,6 +42,12 @@ int reg_intent_check(const reg_intent *it, ehr_err *e)
 		return ehr_fail(e, EHR_EINTEGRITY, "the intent's signature is not its signer's "
 				"(a field was changed after signing)");
 	return 0;
+}
+
+int reg_intent_used(chain *c, const uint8_t registry[20], const reg_intent *it, int *used, ehr_err *e)
+{
+	return registry_view_read(c, registry, "intentUsed(address,uint256)",
+				  abi_tuple(2, abi_address(it->signer), abi_uint(&it->nonce)), "(bool)", e, used);
 }
 
 int reg_intent_execute_call(const reg_intent *it, uint8_t **out, size_t *len, ehr_err *e)

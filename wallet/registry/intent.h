@@ -14,6 +14,7 @@
 #include <cJSON.h>
 
 #include "wallet/base/err.h"
+#include "wallet/chain/chain.h"
 #include "wallet/base/u256.h"
 
 /* The registry's EIP-712 domain: name and version. */
@@ -44,6 +45,10 @@ void reg_intent_digest(const reg_intent *it, uint8_t out[32]);
  * EHR_EINTEGRITY "the intent's signature is not its signer's (a field was
  * changed after signing)". */
 int reg_intent_check(const reg_intent *it, ehr_err *e);
+
+/* Whether the registry has seen the intent's nonce of its signer land
+ * (intentUsed), into *used. */
+int reg_intent_used(chain *c, const uint8_t registry[20], const reg_intent *it, int *used, ehr_err *e);
 
 /* The call data of execute(signer, data, nonce, deadline, signature). */
 int reg_intent_execute_call(const reg_intent *it, uint8_t **out, size_t *len, ehr_err *e);
