@@ -126,12 +126,43 @@ grep_err "the words come from the signed call" "intent 1 of 1: revoke grant 1"
 check_eq "and the call did what was signed" \
 	"$("$CAST" call "$REG" 'isActive(uint256)(bool)' 1)" false
 
+## the emergency card opened by staff with no coin: read now, logged when relayed
+accessed_by() {
+	"$CAST" logs --address "$REG" 'AccessLogged(address indexed,uint256 indexed,address indexed,uint256[])' \
+		--from-block 0 --json | python3 -c 'import json,sys
+print(sum(1 for l in json.load(sys.stdin) if l["topics"][3][-40:] == sys.argv[1][2:].lower()))' "$1"
+}
+"$EHR" --wallet kim init --kdf interactive --mnemonic-out "$T/kim-m" -q
+"$EHR" --wallet nurse init --kdf interactive --mnemonic-out "$T/nurse-m" -q
+"$EHR" --wallet dev send "$("$EHR" --wallet kim address)" 1 --yes -q
+"$EHR" --wallet kim register --name Kim --yes -q
+printf 'allergy: penicillin\n' > "$T/allergies.txt"
+"$EHR" --wallet kim record add "$T/allergies.txt" --store chain --yes -q
+KREC=$("$CAST" call "$REG" 'recordCount()(uint256)')
+"$EHR" --wallet kim emergency set --records "$KREC" > /dev/null 2>&1
+check_exit "a patient makes an emergency card" 0 "$EHR" --wallet kim emergency card --qr-png "$T/card.png" --yes --json
+URI=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["uri"])' "$E2E_OUT")
+NURSE=$("$EHR" --wallet nurse address)
+check_exit "staff with no coin open the card, the access log signed only" 0 "$EHR" --wallet nurse access "$URI" \
+	-o "$T/card-nurse" --sign-only "$T/log.json" --yes
+check_eq "they read the record at once" "$(cat "$T/card-nurse/allergies.txt")" "allergy: penicillin"
+grep_err "and are told the log waits for a relay" "logged on chain once"
+check_eq "not logged yet" "$(accessed_by "$NURSE")" 0
+check_exit "the clinic relays the redeem and the access log" 0 "$EHR" --wallet clinic relay "$T/log.json" --yes
+grep_err "two intents: the redeem" "intent 1 of 2: redeem bearer grant"
+grep_err "and the access log" "intent 2 of 2: log an access to records \[$KREC\]"
+check_eq "the access is logged under the staff's account" "$(accessed_by "$NURSE")" 1
+check_eq "the staff's balance stayed 0" "$("$CAST" balance "$NURSE")" 0
+check_exit "the patient's audit shows it" 0 "$EHR" --wallet kim audit --json
+if grep -q "$NURSE" "$E2E_OUT"; then ok "  the accessor is named"; else fail "  the accessor is named: $(cat "$E2E_OUT")"; fi
+
 ## expired: the chain's clock past the deadline
 check_exit "the patient signs another grant" 0 "$EHR" --wallet pat grant "$CLINIC" --records 1 --for 2h \
 	--sign-only "$T/late.json" --yes
+G0=$("$CAST" call "$REG" 'grantCount()(uint256)')
 "$CAST" rpc evm_increaseTime 90000 > /dev/null
 "$CAST" rpc evm_mine > /dev/null
 refused "past its deadline" 5 "deadline has passed" "$EHR" --wallet clinic relay "$T/late.json" --yes
-check_eq "no second grant" "$("$CAST" call "$REG" 'grantCount()(uint256)')" 1
+check_eq "no grant was made" "$("$CAST" call "$REG" 'grantCount()(uint256)')" "$G0"
 
 finish
