@@ -79,6 +79,18 @@ check_eq "the grant is the patient's, to the clinic" \
 	"$("$CAST" call "$REG" 'consentOf(uint256)(address,address,uint64,uint8,uint8,uint64,address,bool)' 1 |
 		sed -n '1p;2p;8p' | tr '\n' ' ')" "$PAT $CLINIC true "
 
+## the consultation: the clinic asks (and pays), the patient's release is signed only and relayed
+"$EHR" --wallet clinic access 1 -o "$T/clinic-in" --yes > "$T/acc.out" 2> "$T/acc.err" &
+APID=$!
+RID=$(pending_request pat access)
+check_exit "the patient signs the release of the clinic's request" 0 "$EHR" --wallet pat request approve "$RID" \
+	--sign-only "$T/release.json" --yes
+check_exit "the clinic relays the release" 0 "$EHR" --wallet clinic relay "$T/release.json" --yes
+grep_err "  shown as a release" "release the keys of records \[1\] for access request"
+wait $APID
+check_eq "the clinic's waiting access ends well" "$?" 0
+check_eq "and reads the record" "$(cat "$T/clinic-in/"*)" "BP 120/80, relayed"
+
 ## a token invoice, paid with a permit in the relayed transaction
 "$CAST" send -q --private-key "$(anvil_key 0)" "$TOKEN" 'mint(address,uint256)' "$PAT" 10000000 > /dev/null
 check_exit "the clinic bills 4 TUSD" 0 "$EHR" --wallet clinic invoice issue --patient "$PAT" --amount 4 --yes
