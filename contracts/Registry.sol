@@ -715,7 +715,10 @@ contract Registry {
 			revert ZeroAmount();
 		if (amount > type(uint96).max)
 			revert AmountTooLarge();
-		if (token != address(0) && token.code.length == 0)
+		// The registry itself is no token: a call of its own (pay's
+		// transferFrom) must never reach it, as _sender() trusts the
+		// registry's calls to itself (execute) to end with the signer.
+		if (token != address(0) && (token.code.length == 0 || token == address(this)))
 			revert NotAToken();
 		if (memo.length > MAX_MEMO_BYTES)
 			revert MemoTooLong();
