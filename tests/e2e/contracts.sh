@@ -636,7 +636,11 @@ reverts "an intent signed by another key" "BadSignature()" "$KC" "$R" "$EXECUTE"
 reverts "an intent with another call" "BadSignature()" "$KC" "$R" "$EXECUTE" "$P" "$OTHER_DATA" 7 "$DL" "$SIG"
 reverts "an intent with a later deadline" "BadSignature()" "$KC" "$R" "$EXECUTE" "$P" "$NAME_DATA" 7 "$((DL + 1))" "$SIG"
 reverts "an intent with another nonce" "BadSignature()" "$KC" "$R" "$EXECUTE" "$P" "$NAME_DATA" 8 "$DL" "$SIG"
-send "anyone relays the patient's signed register" "$KC" "$R" "$EXECUTE" "$P" "$NAME_DATA" 7 "$DL" "$SIG"
+send "anyone relays the patient's signed register" "$KC" "$R" "$EXECUTE" "$P" "$NAME_DATA" 7 "$DL" "$SIG" &&
+	gas "execute(register) (relayed, name replaced)"
+send "the patient registers again directly, for comparison" "$KP" "$R" "register(bytes32,string,uint8)" \
+	"0x$(rand_hex 32)" "relayed nam2" 1 && gas "register (direct, name replaced)"
+send "the patient's relayed name back" "$KP" "$R" "register(bytes32,string,uint8)" "0x$(rand_hex 32)" "relayed name" 1
 check_eq "the registry acted for the signer" "$(call "$R" "accountOf(address)(bytes32,string,uint8)" "$P" |
 	sed 's/^0x[0-9a-f]* //')" '"relayed name" 1'
 check_eq "the event names the signer, not the relayer" \
@@ -668,7 +672,7 @@ PSIG=$("$CAST" wallet sign --private-key "$KP" --data --from-file "$E2E_TMP/perm
 PR=0x$(echo "$PSIG" | cut -c3-66) PS=0x$(echo "$PSIG" | cut -c67-130) PV=0x$(echo "$PSIG" | cut -c131-132)
 B0=$(call "$T" "balanceOf(address)(uint256)" "$B")
 send "payWithPermit: the permit and the payment in one transaction" "$KP" "$R" \
-	"payWithPermit(uint256,uint256,uint8,bytes32,bytes32)" "$IP" "$DL" "$PV" "$PR" "$PS"
+	"payWithPermit(uint256,uint256,uint8,bytes32,bytes32)" "$IP" "$DL" "$PV" "$PR" "$PS" && gas "payWithPermit (ERC-20 with EIP-2612)"
 check_eq "  the tokens moved" "$(call "$T" "balanceOf(address)(uint256)" "$B")" "$((B0 + 3000))"
 check_eq "  the permit's nonce moved" "$(call "$T" "nonces(address)(uint256)" "$P")" "$((PN + 1))"
 reverts "a permit used twice" "BadPermit()" "$KC" "$T" "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)" \
