@@ -75,6 +75,9 @@ check_eq "anchored in the patient's chart" \
 check_exit "the patient signs a grant" 0 "$EHR" --wallet pat grant "$CLINIC" --records 1 --for 2h \
 	--sign-only "$T/grant.json" --yes
 check_exit "the clinic relays the grant" 0 "$EHR" --wallet clinic --json relay "$T/grant.json" --yes
+check_eq "  --json: what, who signed, the transaction" \
+	"$(jfile "$E2E_OUT" 'j["what"].split(" access")[0], j["signer"], j["status"]')" \
+	"('grant $CLINIC', '$PAT', 'confirmed')"
 check_eq "the grant is the patient's, to the clinic" \
 	"$("$CAST" call "$REG" 'consentOf(uint256)(address,address,uint64,uint8,uint8,uint64,address,bool)' 1 |
 		sed -n '1p;2p;8p' | tr '\n' ' ')" "$PAT $CLINIC true "
@@ -130,6 +133,11 @@ edit "$T/rev.json" "$T/t4.json" 'i["registry"] = "'"$TOKEN"'"'
 refused "another registry" 5 "signed for registry" "$EHR" --wallet clinic relay "$T/t4.json" --yes
 refused "a good intent after a bad one: nothing of the batch is sent" 6 "intent 2 of 2 refused" \
 	"$EHR" --wallet clinic relay "$T/rev.json" "$T/t1.json" --yes
+printf 'not json' > "$T/junk.json"
+refused "a file that is not JSON" 2 "is not JSON" "$EHR" --wallet clinic relay "$T/junk.json" --yes
+printf '{"format": "ehr-intents/1", "intents": [{"chain_id": 31337}]}' > "$T/short.json"
+refused "an intent without its fields" 2 "no valid registry" "$EHR" --wallet clinic relay "$T/short.json" --yes
+check_exit "standard input twice is a usage error" 2 "$EHR" --wallet clinic relay - - --yes
 check_exit "a bare send cannot be signed only" 2 "$EHR" --wallet pat send "$CLINIC" 1 --sign-only "$T/x.json" --yes
 grep_err "it says so" "cannot be relayed"
 edit "$T/rev.json" "$T/t5.json" 'i["what"] = "pay invoice 99"'
