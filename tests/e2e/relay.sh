@@ -82,6 +82,23 @@ check_eq "the grant is the patient's, to the clinic" \
 	"$("$CAST" call "$REG" 'consentOf(uint256)(address,address,uint64,uint8,uint8,uint64,address,bool)' 1 |
 		sed -n '1p;2p;8p' | tr '\n' ' ')" "$PAT $CLINIC true "
 
+## the grant as a QR code the clinic scans and relays
+if command -v zbarimg > /dev/null 2>&1; then
+	check_exit "the patient signs a grant into a QR code" 0 "$EHR" --wallet pat grant "$CLINIC" --records 1 --for 1h \
+		--sign-only "$T/qgrant.json" --qr-png "$T/qgrant.png" --yes
+	grep_err "  it says how the clinic relays it" "zbarimg --raw IMAGE | ehr relay -"
+	G1=$("$CAST" call "$REG" 'grantCount()(uint256)')
+	check_exit "the clinic scans it into ehr relay -" 0 sh -c "zbarimg -q --raw '$T/qgrant.png' 2> /dev/null |
+		'$EHR' --wallet clinic relay - --yes"
+	check_eq "  the grant is on chain" "$("$CAST" call "$REG" 'grantCount()(uint256)')" "$((G1 + 1))"
+else
+	echo "skip: no zbarimg for the signed grant's QR code"
+fi
+check_exit "a bearer grant cannot be signed only (2)" 2 "$EHR" --wallet pat grant --bearer --records 1 --for 1h \
+	--sign-only "$T/b.json" --yes
+grep_err "  saying why" "needs the grant on chain"
+if [ -e "$T/b.json" ]; then fail "  no file written"; else ok "  no file written"; fi
+
 ## the consultation: the clinic asks (and pays), the patient's release is signed only and relayed
 "$EHR" --wallet clinic access 1 -o "$T/clinic-in" --yes > "$T/acc.out" 2> "$T/acc.err" &
 APID=$!
@@ -160,6 +177,8 @@ printf 'allergy: penicillin\n' > "$T/allergies.txt"
 "$EHR" --wallet kim record add "$T/allergies.txt" --store chain --yes -q
 KREC=$("$CAST" call "$REG" 'recordCount()(uint256)')
 "$EHR" --wallet kim emergency set --records "$KREC" > /dev/null 2>&1
+check_exit "an emergency card cannot be signed only (2)" 2 "$EHR" --wallet kim emergency card --sign-only "$T/card.json" --yes
+grep_err "  saying why" "needs the grant on chain"
 check_exit "a patient makes an emergency card" 0 "$EHR" --wallet kim emergency card --qr-png "$T/card.png" --yes --json
 URI=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["uri"])' "$E2E_OUT")
 NURSE=$("$EHR" --wallet nurse address)
