@@ -12,6 +12,7 @@
 
 #include "wallet/base/amount.h"
 #include "wallet/base/fileio.h"
+#include "wallet/registry/grants.h"
 #include "wallet/registry/intent.h"
 #include "wallet/keys/eth.h"
 #include "wallet/base/hex.h"
@@ -230,8 +231,6 @@ static int sign_only(chain *c, struct signer *s, const eth_tx *txs, size_t n, co
 		     const struct tx_opts *o, ehr_err *e)
 {
 	char question[2048], from[43], chain_text[1200], until[40];
-	time_t t = (time_t)tx_sign_only_deadline();
-	struct tm tm;
 	size_t i;
 	int rc;
 
@@ -242,8 +241,7 @@ static int sign_only(chain *c, struct signer *s, const eth_tx *txs, size_t n, co
 		return rc;
 	eip55_format(s->address, from);
 	chain_words(c, chain_text, sizeof(chain_text));
-	if (!gmtime_r(&t, &tm) || !strftime(until, sizeof(until), "%Y-%m-%d %H:%M UTC", &tm))
-		strcpy(until, "?");
+	time_format(tx_sign_only_deadline(), until, sizeof(until));
 	snprintf(question, sizeof(question), "Sign, for anyone to relay until %s (nothing is sent now): %s, "
 		 "as %s (%s)?", until, what, from, chain_text);
 	if ((rc = confirm(question, e)))

@@ -12,12 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cJSON.h>
 
 #include "wallet/base/fileio.h"
 #include "wallet/keys/eth.h"
+#include "wallet/registry/grants.h"
 #include "wallet/registry/intent.h"
 
 /* A file of intents is JSON text; a record's chunks make it large. */
@@ -141,17 +141,14 @@ static int relay_one(struct ctx *x, struct parties *ps, const reg_intent *it, si
 		     const struct tx_opts *o, ehr_err *e)
 {
 	char words[1024], who[256], what[1600], until[40];
-	time_t t = (time_t)it->deadline;
 	chain_receipt r = { 0 };
 	eth_tx tx = { 0 };
 	uint8_t *data = NULL, hash[32];
-	struct tm tm;
 	int rc;
 
 	reg_intent_describe(it, words, sizeof(words));
 	parties_label(ps, it->signer, who, sizeof(who));
-	if (!gmtime_r(&t, &tm) || !strftime(until, sizeof(until), "%Y-%m-%d %H:%M UTC", &tm))
-		strcpy(until, "?");
+	time_format(it->deadline, until, sizeof(until));
 	if (!g.quiet)
 		fprintf(stderr, "intent %zu of %zu: %s\n  signed by %s, valid until %s\n", i + 1, n, words, who,
 			until);

@@ -10,6 +10,7 @@
 #include "wallet/chain/abi.h"
 #include "wallet/chain/eip712.h"
 #include "wallet/keys/eth.h"
+#include "wallet/registry/grants.h"
 #include "wallet/registry/registry.h"
 
 void reg_intent_free(reg_intent *it)
@@ -112,10 +113,8 @@ static size_t describe_arg(const abi_value *args, const char **p, char *out, siz
 		b = abi_get_bytes(v, &len);
 		n = text_clean(out, cap, b ? (const void *)b : "", b ? len : 0, 0);
 	} else if (kind == 'u' && !abi_get_u64(v, &t)) {
-		time_t when = (time_t)t;
-		struct tm tm;
-
-		n = gmtime_r(&when, &tm) ? strftime(out, cap, "%Y-%m-%d %H:%M:%S UTC", &tm) : 0;
+		time_format(t, out, cap);
+		n = strlen(out);
 	} else {
 		n = abi_format(v, out, cap);
 	}
