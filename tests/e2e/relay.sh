@@ -157,6 +157,8 @@ refused "an intent without its fields" 2 "no valid registry" "$EHR" --wallet cli
 check_exit "standard input twice is a usage error" 2 "$EHR" --wallet clinic relay - - --yes
 check_exit "a bare send cannot be signed only" 2 "$EHR" --wallet pat send "$CLINIC" 1 --sign-only "$T/x.json" --yes
 grep_err "it says so" "cannot be relayed"
+check_exit "a provider's upload has no --sign-only" 2 "$EHR" --wallet clinic upload --patient "$PAT" "$T/note.txt" \
+	--sign-only "$T/x.json" --yes
 edit "$T/rev.json" "$T/t5.json" 'i["what"] = "pay invoice 99"'
 check_exit "the file's words are not what is shown" 0 "$EHR" --wallet clinic relay "$T/t5.json" --yes
 grep_err "the words come from the signed call" "intent 1 of 1: revoke grant 1"
