@@ -15,10 +15,13 @@
 
 #include <cJSON.h>
 
+#include "wallet/base/amount.h"
 #include "wallet/base/fileio.h"
 #include "wallet/keys/eth.h"
 #include "wallet/registry/grants.h"
 #include "wallet/registry/intent.h"
+#include "wallet/registry/invoices.h"
+#include "wallet/registry/token.h"
 
 /* A file of intents is JSON text; a record's chunks make it large. */
 #define INTENTS_FILE_MAX (64u << 20)
@@ -136,6 +139,29 @@ static int check_intent(struct ctx *x, const reg_intent *it, uint64_t now, ehr_e
 	return 0;
 }
 
+/* For a payment: what it moves, of whose, to whom ("  moves 4 TUSD of
+ * the signer's to City Clinic (...)"), on stderr; nothing for other
+ * calls or an invoice that cannot be read (the chain will say). */
+static void show_payment(struct ctx *x, struct parties *ps, const reg_intent *it)
+{
+	char amount[AMOUNT_FMT_MAX], issuer[256];
+	struct token_info ti = { .decimals = 18 };
+	invoice_state st;
+	uint64_t id;
+	ehr_err ignored;
+
+	if (g.quiet || reg_intent_invoice_id(it, &id) || invoice_of(x->c, x->registry, id, &st, &ignored) ||
+	    !st.exists)
+		return;
+	if (invoice_is_native(&st))
+		snprintf(ti.symbol, sizeof(ti.symbol), "%s", x->t.symbol);
+	else if (token_info_get(x->c, st.token, it->signer, &ti, &ignored))
+		return;
+	amount_format(&st.amount, ti.decimals, amount, sizeof(amount));
+	parties_label(ps, st.issuer, issuer, sizeof(issuer));
+	fprintf(stderr, "  moves %s %s of the signer's to %s\n", amount, ti.symbol, issuer);
+}
+
 /* Shows, confirms with the fee, sends one intent and prints the result. */
 static int relay_one(struct ctx *x, struct parties *ps, const reg_intent *it, size_t i, size_t n,
 		     const struct tx_opts *o, ehr_err *e)
@@ -152,6 +178,7 @@ static int relay_one(struct ctx *x, struct parties *ps, const reg_intent *it, si
 	if (!g.quiet)
 		fprintf(stderr, "intent %zu of %zu: %s\n  signed by %s, valid until %s\n", i + 1, n, words, who,
 			until);
+	show_payment(x, ps, it);
 	if ((rc = reg_intent_execute_call(it, &data, &tx.data_len, e)))
 		return rc;
 	tx.has_to = 1;

@@ -131,6 +131,7 @@ else
 	echo "skip: no script(1) for the terminal test"
 fi
 check_exit "the clinic relays the payment" 0 "$EHR" --wallet clinic relay "$T/pay.json" --yes
+grep_err "  it shows what the payment moves" "moves 4 TUSD of the signer's to City Clinic"
 check_eq "one transaction" "$(nonce "$CLINIC")" "$((N0 + 1))"
 check_eq "the tokens moved" "$(tusd "$PAT") $(tusd "$CLINIC")" "6000000 4000000"
 check_eq "the invoice is paid" \

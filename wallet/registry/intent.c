@@ -154,6 +154,22 @@ void reg_intent_describe(const reg_intent *it, char *out, size_t cap)
 	abi_free(args);
 }
 
+int reg_intent_invoice_id(const reg_intent *it, uint64_t *id)
+{
+	static const char *const sigs[2] = { "pay(uint256)", "payWithPermit(uint256,uint256,uint8,bytes32,bytes32)" };
+	abi_value *args = NULL;
+	ehr_err ignored;
+	int i, rc = -1;
+
+	for (i = 0; i < 2 && rc; i++)
+		if (!abi_decode_call(sigs[i], it->data, it->data_len, &args, &ignored)) {
+			rc = abi_get_u64(abi_item(args, 0), id) ? -1 : 0;
+			abi_free(args);
+			args = NULL;
+		}
+	return rc;
+}
+
 static int add_hex(cJSON *o, const char *key, const uint8_t *p, size_t n)
 {
 	char *h = malloc(2 * n + 3);

@@ -59,6 +59,10 @@ int reg_intent_execute_call(const reg_intent *it, uint8_t **out, size_t *len, eh
  * know: "call 0x12345678 of the registry". */
 void reg_intent_describe(const reg_intent *it, char *out, size_t cap);
 
+/* The invoice the intent pays (pay or payWithPermit) into *id: 0, or -1
+ * when its call pays none. */
+int reg_intent_invoice_id(const reg_intent *it, uint64_t *id);
+
 /* The intent as a JSON object: "what" (reg_intent_describe), chain_id,
  * registry, signer, nonce (decimal string), deadline (unix seconds) and
  * deadline_utc, max_fee ("0": nothing is reimbursed, the relayer pays the
