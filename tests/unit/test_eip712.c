@@ -57,6 +57,53 @@ static void test_mail_example(void)
 	CHECK(sig[64] + 27 == 28, "v is 28");
 }
 
+/* The words of a call come from the call; the JSON form reads back the
+ * same; a malformed field is refused naming it. */
+static void test_words_and_json(void)
+{
+	reg_intent it = { .chain_id = 31337, .deadline = 1800000000u }, back;
+	char words[256], *text;
+	cJSON *j;
+	ehr_err e;
+
+	/* revoke(uint256) of grant 4: selector 0x20c5429b */
+	it.data_len = 36;
+	it.data = calloc(1, 36);
+	test_unhex("20c5429b", it.data, 4);
+	it.data[35] = 4;
+	memset(it.signer, 0x11, 20);
+	memset(it.registry, 0x22, 20);
+	it.sig[64] = 27;
+	reg_intent_describe(&it, words, sizeof(words));
+	CHECK_STR(words, "revoke grant 4");
+	it.data[0] ^= 0xff;
+	reg_intent_describe(&it, words, sizeof(words));
+	CHECK(strncmp(words, "call 0xdf", 9) == 0, "an unknown call says so: %s", words);
+	it.data[0] ^= 0xff;
+	CHECK(reg_intent_check(&it, &e) == EHR_EINTEGRITY, "no signature is refused");
+	j = reg_intent_to_json(&it);
+	CHECK(j != NULL, "to JSON");
+	CHECK(reg_intent_from_json(j, &back, &e) == 0, "%s", e.msg);
+	CHECK(back.chain_id == 31337 && back.deadline == 1800000000u && back.data_len == 36 &&
+	      !memcmp(back.data, it.data, 36) && !memcmp(back.signer, it.signer, 20), "reads back the same");
+	reg_intent_free(&back);
+	cJSON_ReplaceItemInObject(j, "nonce", cJSON_CreateString("-1"));
+	CHECK(reg_intent_from_json(j, &back, &e) == EHR_EUSAGE && strstr(e.msg, "nonce"), "a bad nonce: %s", e.msg);
+	cJSON_ReplaceItemInObject(j, "nonce", cJSON_CreateString("1"));
+	cJSON_ReplaceItemInObject(j, "deadline", cJSON_CreateNumber(1.5));
+	CHECK(reg_intent_from_json(j, &back, &e) == EHR_EUSAGE && strstr(e.msg, "deadline"), "a bad deadline: %s",
+	      e.msg);
+	cJSON_ReplaceItemInObject(j, "deadline", cJSON_CreateNumber(1));
+	cJSON_ReplaceItemInObject(j, "data", cJSON_CreateString("0x12"));
+	CHECK(reg_intent_from_json(j, &back, &e) == EHR_EUSAGE && strstr(e.msg, "selector"), "short data: %s",
+	      e.msg);
+	text = cJSON_PrintUnformatted(j);
+	CHECK(text && strstr(text, "\"max_fee\":\"0\""), "max_fee is 0: %s", text ? text : "");
+	free(text);
+	cJSON_Delete(j);
+	reg_intent_free(&it);
+}
+
 static char cast_path[512];
 
 /* The typed-data JSON of an intent, as cast reads it. */
@@ -151,6 +198,7 @@ int main(void)
 	if (sodium_init() < 0)
 		return 1;
 	test_mail_example();
+	test_words_and_json();
 	snprintf(cast_path, sizeof(cast_path), "%s/cast", tools ? tools : "tests/node_modules/.bin");
 	if (access(cast_path, X_OK) != 0 || strchr(cast_path, '\'')) {
 		printf("skip: cast not found at %s (make deps installs it)\n", cast_path);
