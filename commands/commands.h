@@ -39,6 +39,7 @@ EHR_COMMAND(emergency)
 EHR_COMMAND(upload)
 EHR_COMMAND(audit)
 EHR_COMMAND(invoice)
+EHR_COMMAND(relay)
 EHR_COMMAND(help)
 
 /* ehr record verify: each record of ids (nids of them, each checked to be
