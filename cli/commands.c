@@ -75,6 +75,8 @@ const struct command commands[] = {
 	  "@1 (FILE|DIR)... @\n@", W | U | N | R, ":FILE..." },
 	{ "invoice", RUN(invoice), "bill a patient in a token or the native coin; list and pay invoices",
 	  "issue\nlist\npay ID\ncancel ID", W | U | N | R, "issue list pay cancel" },
+	{ "relay", RUN(relay), "submit intents others signed with --sign-only, paying their gas",
+	  "(FILE | -)...", W | U | N | R, ":FILE..." },
 	{ "watch", RUN(watch), "follow the chain: requests, releases, accesses, uploads, invoices, expiring grants",
 	  NULL, W | U | N | R, NULL },
 	{ "unlock", RUN(unlock), "keep the wallet unlocked in an agent for a while; later commands ask no passphrase",

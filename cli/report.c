@@ -1,5 +1,6 @@
 /* The one place errors, warnings and notes are printed, and JSON. */
 #include "cli/ehr.h"
+#include "cli/submit.h"
 
 #include <cJSON.h>
 
@@ -8,6 +9,8 @@
 
 int report(const ehr_err *e)
 {
+	if (e->status == TX_SIGNED_ONLY)
+		return 0;	/* --sign-only: done, and said so */
 	fflush(stdout);
 	fprintf(stderr, "ehr: error: %s\n", e->msg[0] ? e->msg : "failed");
 	return e->status ? e->status : EHR_EFAIL;

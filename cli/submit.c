@@ -8,8 +8,13 @@
 #include <string.h>
 
 #include <cJSON.h>
+#include <sodium.h>
+#include <time.h>
 
 #include "wallet/base/amount.h"
+#include "wallet/base/fileio.h"
+#include "wallet/registry/grants.h"
+#include "wallet/registry/intent.h"
 #include "wallet/keys/eth.h"
 #include "wallet/base/hex.h"
 #include "wallet/registry/registry.h"
@@ -130,6 +135,130 @@ static int wait_failed(int rc, const uint8_t (*hashes)[32], size_t n, const chai
 			"be read (check them before sending again)", n, h);
 }
 
+uint64_t tx_sign_only_deadline(void)
+{
+	static uint64_t deadline;
+
+	if (!deadline)
+		deadline = (uint64_t)time(NULL) + 24 * 3600;
+	return deadline;
+}
+
+int signer_sign_digest(struct signer *s, const uint8_t digest[32], uint8_t sig[65], ehr_err *e)
+{
+	int rc;
+
+	if ((rc = signer_unlock(s, e)) || (rc = eth_sign_hash(s->keys->private_key, digest, sig, e)))
+		return rc;
+	sig[64] += 27;
+	return 0;
+}
+
+/* Only calls of the registry can be relayed: a transaction without call
+ * data (a coin transfer), to a token, or creating a contract cannot. */
+static int relayable(const eth_tx *tx, ehr_err *e)
+{
+	reg_intent probe = { .data = (uint8_t *)tx->data, .data_len = tx->data_len };
+	char words[256];
+
+	if (tx->has_to && u256_is_zero(&tx->value) && tx->data_len >= 4) {
+		reg_intent_describe(&probe, words, sizeof(words));
+		if (strncmp(words, "call 0x", 7) != 0)
+			return 0;
+	}
+	return ehr_fail(e, EHR_EUSAGE, "--sign-only: this action cannot be relayed (only calls of the "
+			"registry that move no native coin can; a coin transfer, a token approval or a "
+			"deployment must be sent by its own account)");
+}
+
+/* The intents signed so far in this run: a command that sends twice
+ * writes both into its one file. */
+static cJSON *signed_intents;
+
+/* The file --sign-only names, with every intent of the run. */
+static int write_intents(const char *path, ehr_err *e)
+{
+	cJSON *doc = cJSON_CreateObject();
+	char *text;
+	int rc;
+
+	if (!doc || !cJSON_AddStringToObject(doc, "format", "ehr-intents/1") ||
+	    !cJSON_AddItemReferenceToObject(doc, "intents", signed_intents) ||
+	    !(text = cJSON_Print(doc))) {
+		cJSON_Delete(doc);
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	}
+	cJSON_Delete(doc);
+	if (!strcmp(path, "-")) {
+		rc = fputs(text, stdout) < 0 || fputc('\n', stdout) < 0 || fflush(stdout)
+			? ehr_fail(e, EHR_EFAIL, "cannot write to standard output") : 0;
+	} else {
+		size_t len = strlen(text);
+
+		text[len] = '\n';
+		rc = file_write_atomic(path, text, len + 1, 0644, true, e);
+		text[len] = '\0';
+	}
+	free(text);
+	return rc ? ehr_wrap(e, "--sign-only %s", path) : 0;
+}
+
+/* One transaction as a signed intent, appended to signed_intents. */
+static int sign_intent(chain *c, struct signer *s, const eth_tx *tx, ehr_err *e)
+{
+	reg_intent it = { .chain_id = chain_chain_id(c), .data = (uint8_t *)tx->data, .data_len = tx->data_len,
+			  .deadline = tx_sign_only_deadline() };
+	uint8_t digest[32], nonce[8];
+	cJSON *j;
+	int rc;
+
+	memcpy(it.registry, tx->to, 20);
+	memcpy(it.signer, s->address, 20);
+	/* a random nonce: intents signed offline, in any order, never collide */
+	randombytes_buf(nonce, sizeof(nonce));
+	u256_from_be(&it.nonce, nonce, sizeof(nonce));
+	reg_intent_digest(&it, digest);
+	if ((rc = signer_sign_digest(s, digest, it.sig, e)))
+		return rc;
+	if (!(j = reg_intent_to_json(&it)) || !cJSON_AddItemToArray(signed_intents, j))
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	return 0;
+}
+
+/* --sign-only: asks, signs each transaction as an intent, writes them
+ * all to the file and sends nothing. Returns TX_SIGNED_ONLY. */
+static int sign_only(chain *c, struct signer *s, const eth_tx *txs, size_t n, const char *what,
+		     const struct tx_opts *o, ehr_err *e)
+{
+	char question[2048], from[43], chain_text[1200], until[40];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if ((rc = relayable(&txs[i], e)))
+			return rc;
+	if ((rc = chain_check_id(c, e)))
+		return rc;
+	eip55_format(s->address, from);
+	chain_words(c, chain_text, sizeof(chain_text));
+	time_format(tx_sign_only_deadline(), until, sizeof(until));
+	snprintf(question, sizeof(question), "Sign, for anyone to relay until %s (nothing is sent now): %s, "
+		 "as %s (%s)?", until, what, from, chain_text);
+	if ((rc = confirm(question, e)))
+		return rc;
+	if (!signed_intents && !(signed_intents = cJSON_CreateArray()))
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	for (i = 0; i < n; i++)
+		if ((rc = sign_intent(c, s, &txs[i], e)))
+			return rc;
+	if ((rc = write_intents(o->sign_only, e)))
+		return rc;
+	if (strcmp(o->sign_only, "-"))
+		note("signed %zu intent%s into %s; nothing was sent: 'ehr relay %s' submits %s and pays the gas",
+		     n, n == 1 ? "" : "s", o->sign_only, o->sign_only, n == 1 ? "it" : "them");
+	return ehr_fail(e, TX_SIGNED_ONLY, "signed, not sent");
+}
+
 int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
 	      const struct tx_opts *o, uint8_t hash[32], chain_receipt *r, ehr_err *e)
 {
@@ -140,6 +269,9 @@ int tx_submit(chain *c, struct signer *s, eth_tx *tx, const char *what,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	memset(hash, 0, 32);
+	if (o->sign_only)
+		return sign_only(c, s, tx, 1, what, o, e);
 	chain_fee_opts_default(&fo);
 	if ((rc = chain_prepare(c, s->address, tx, &fo, &q, e)))
 		return rc;
@@ -243,6 +375,9 @@ int tx_submit_many_with(chain *c, struct signer *s, eth_tx *txs, size_t n, unsig
 	int rc;
 
 	memset(r, 0, n * sizeof(*r));
+	memset(hashes, 0, n * sizeof(*hashes));
+	if (o->sign_only)
+		return sign_only(c, s, txs, n, what, o, e);
 	if ((rc = prepare_batches(c, s->address, txs, n, NULL, fee_flags, &fee, e)))
 		return rc;
 	amount_format(&fee, 18, fee_text, sizeof(fee_text));

@@ -18,6 +18,12 @@
  * table binds them to the struct tx_opts field tx (set by tx_opts_init).
  * The _IN forms say in which usage lines they stand (struct opt's forms). */
 #define TX_WAIT_OPTS_IN(S, f, in) \
+	{ "sign-only", 0, "FILE", OV_FILE, "sign the action as an intent into FILE for someone to relay; send nothing", \
+	  OPT_STR(S, f.sign_only), .forms = (in) }, \
+	TX_WAIT_ONLY_OPTS_IN(S, f, in)
+/* The waiting options alone, for a command that cannot be signed only
+ * (ehr relay). */
+#define TX_WAIT_ONLY_OPTS_IN(S, f, in) \
 	{ "confirmations", 0, "N", OV_NONE, "wait for N confirmations (default 1)", \
 	  OPT_ULONG(S, f.confirmations, 1000), .forms = (in) }, \
 	{ "timeout", 0, "SECONDS", OV_NONE, "give up waiting after SECONDS (default 120)", \
@@ -29,6 +35,7 @@
 #define TX_OPTS(S, f) TX_OPTS_IN(S, f, 0)
 
 struct tx_opts {
+	const char *sign_only;  /* --sign-only FILE ('-': standard output), else NULL */
 	unsigned long confirmations;
 	unsigned long timeout_s;
 	bool async;
@@ -77,6 +84,21 @@ int target_connect(const struct target *t, chain **c, ehr_err *e);
  * only the node says so: "chain 31337, as the node at URL says (no
  * configured network pins it)". Call after the chain id is checked. */
 void chain_words(const chain *c, char *out, size_t cap);
+
+/* What tx_submit and tx_submit_many return (in e->status too) when
+ * --sign-only wrote the signed intents and sent nothing: not an exit
+ * status; report() says nothing for it and main exits 0. A command stops
+ * there, as it would after a failure, keeping what it made for the
+ * relayed call (a record's stored file). */
+#define TX_SIGNED_ONLY 64
+
+/* --sign-only: the last second a signed intent (and a token permit signed
+ * with it) may land: 24 hours after the first call of the run. */
+uint64_t tx_sign_only_deadline(void);
+
+/* The signer's recoverable signature (v 27 or 28) of a 32-byte digest,
+ * unlocking first if needed. */
+int signer_sign_digest(struct signer *s, const uint8_t digest[32], uint8_t sig[65], ehr_err *e);
 
 /* Prepares, confirms ("<what> ... ? [y/N]"), signs and sends tx, and waits
  * as o says. With --async *r is left zeroed (found = 0). */

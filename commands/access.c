@@ -520,12 +520,35 @@ static int access_wait(struct opening *x, uint64_t wait_s, ehr_err *e)
 	}
 }
 
+/* --sign-only where the keys were released up front (the emergency card,
+ * bearer grants): the redeem and the access log are signed as intents
+ * into the one file, for anyone to relay later, and the records are read
+ * now, as the keys need nothing from the chain. The access is on chain
+ * only once the file is relayed: the note says so. */
+static int access_sign_only(struct opening *x, const struct tx_opts *to, ehr_err *e)
+{
+	int rc = access_redeem(x, to, e);
+
+	if (rc && rc != TX_SIGNED_ONLY)
+		return rc;
+	if (rc)
+		g.yes = true;  /* one question for the redeem and the access */
+	if ((rc = access_log(x, to, e)) != TX_SIGNED_ONLY)
+		return rc ? rc : ehr_fail(e, EHR_EFAIL, "the access log was sent, not signed only");
+	ehr_err_clear(e);
+	note("the access is logged on chain once '%s' is relayed (ehr relay): until then nobody sees it",
+	     to->sign_only);
+	return 0;
+}
+
 /* Logs the access and gets the keys: a request answered by the patient's
  * release, or (keys released up front) logAccess. */
 static int access_open(struct opening *x, const struct tx_opts *to, uint64_t wait_s, ehr_err *e)
 {
 	int rc;
 
+	if (to->sign_only && !x->ask)
+		return access_sign_only(x, to, e);
 	if ((rc = access_redeem(x, to, e)))
 		return rc;
 	if (!x->ask)

@@ -348,6 +348,11 @@ static int emergency_check(const struct command_call *call)
 				   MAX_EMERGENCY_RECORDS);
 	if (strcmp(sub, "set") && o->ids)
 		return usage_error("emergency", "--records goes with 'emergency set'");
+	/* the card's QR holds the grant's id and a secret made now: an
+	 * intent relayed later would leave a card nobody can print */
+	if (!strcmp(sub, "card") && o->tx.sign_only)
+		return usage_error("emergency", "'emergency card' cannot be signed only: the card needs the "
+				   "grant on chain (revoke can)");
 	return duration_parse(o->dur, &o->seconds, &e) ? report(&e) : 0;
 }
 

@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "wallet/base/amount.h"
+#include "wallet/base/fileio.h"
 #include "wallet/keys/eth.h"
 #include "wallet/registry/consent.h"
 #include "wallet/registry/grant_uri.h"
@@ -122,6 +123,40 @@ static int show_qr(const struct grant_args *a, const char *uri, const char *capt
 		return rc;
 	if (a->svg)
 		rc = qr_write_svg(a->svg, uri, caption, e);
+	return rc;
+}
+
+/* --sign-only with --qr, --qr-png or --qr-svg: the QR code holds the
+ * signed intents (the file's JSON, compact) for the clinic to scan and
+ * relay (zbarimg --raw | ehr relay -), when they fit one; no request is
+ * waited for (the grant is not on chain yet). Nonzero (e filled) when
+ * they do not fit, or went to standard output. */
+static int show_signed_qr(const struct grant_args *a, ehr_err *e)
+{
+	char *buf = NULL, *text;
+	size_t len;
+	cJSON *doc;
+	int rc;
+
+	if (!strcmp(a->tx.sign_only, "-"))
+		return ehr_fail(e, EHR_EUSAGE, "--qr with --sign-only -: the intents went to standard output, "
+				"not into a QR code");
+	if (file_read_all(a->tx.sign_only, 1u << 20, &buf, &len, e))
+		return e->status;
+	doc = cJSON_ParseWithLength(buf, len);
+	free(buf);
+	if (!doc || !(text = cJSON_PrintUnformatted(doc))) {
+		cJSON_Delete(doc);
+		return ehr_fail(e, EHR_EFAIL, "out of memory");
+	}
+	cJSON_Delete(doc);
+	if ((rc = show_qr(a, text, "signed grant: scan, then ehr relay -", e)))
+		ehr_wrap(e, "the signed grant (%zu bytes) is in %s but does not fit a QR code: hand over the file",
+			 strlen(text), a->tx.sign_only);
+	else
+		note("the QR code holds the signed grant: the clinic scans it into 'ehr relay -' (zbarimg --raw "
+		     "IMAGE | ehr relay -) and pays the gas");
+	free(text);
 	return rc;
 }
 
@@ -232,6 +267,11 @@ static int new_check(const struct command_call *call)
 	if (a->bearer && a->write)
 		return usage_error("grant", "a --bearer grant cannot write: whoever holds its QR code could "
 				   "add records to this chart; give --write to a named grantee");
+	/* the QR of a bearer grant holds its id and a secret made now: an
+	 * intent relayed later would leave a grant nobody can open */
+	if (a->bearer && a->tx.sign_only)
+		return usage_error("grant", "a --bearer grant cannot be signed only: its QR code needs the "
+				   "grant on chain; sign a grant to a named grantee");
 	if (a->passcode && !a->bearer)
 		return usage_error("grant", "a passcode goes with --bearer");
 	if (a->wait && (!a->qr || a->bearer))
@@ -311,8 +351,11 @@ static int grant_new(const struct command_call *call)
 		nids = pk.n;
 	}
 	if ((rc = grant_issue(x->c, x->registry, &x->s, grantee, grantee_pk, name, ids, nids, expiry, flags,
-			      a->purpose_code, &a->tx, &grant_id, &e)))
+			      a->purpose_code, &a->tx, &grant_id, &e))) {
+		if (rc == TX_SIGNED_ONLY && (a->qr || a->png || a->svg))
+			rc = show_signed_qr(a, &e) ? e.status : TX_SIGNED_ONLY;
 		goto out;
+	}
 	{
 		grant_uri u = { chain_chain_id(x->c), { 0 }, grant_id, a->bearer, passcode != NULL, 1, { 0 } };
 

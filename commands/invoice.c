@@ -762,6 +762,29 @@ static int pay_build(const struct ctx *x, struct payment *pm, ehr_err *e)
 	return 0;
 }
 
+/* --sign-only of a token invoice: payWithPermit with the patient's
+ * EIP-2612 permit for exactly the amount, valid as long as the intent, so
+ * the relayed call moves the tokens in its one transaction (no approve,
+ * which the patient would have to send and pay for). */
+static int pay_build_permit(struct ctx *x, struct payment *pm, ehr_err *e)
+{
+	eth_tx *pay = &pm->txs[1];
+	uint64_t deadline = tx_sign_only_deadline();
+	uint8_t digest[32], sig[65];
+	int rc;
+
+	if ((rc = erc20_permit_digest(x->c, pm->v.st.token, x->s.address, x->registry, &pm->v.st.amount,
+				      deadline, digest, e)) ||
+	    (rc = signer_sign_digest(&x->s, digest, sig, e)) ||
+	    (rc = invoice_call_pay_with_permit(pm->id, deadline, sig, &pm->data[1], &pay->data_len, e)))
+		return rc;
+	pay->has_to = 1;
+	memcpy(pay->to, x->registry, 20);
+	pay->data = pm->data[1];
+	pm->approve = false;
+	return 0;
+}
+
 /* Asks, signs and sends the payment (with its approve, in one batch with
  * one confirmation and the fee of both). */
 static int pay_send(struct ctx *x, struct payment *pm, const struct tx_opts *o, ehr_err *e)
@@ -821,7 +844,8 @@ static int invoice_pay(const struct command_call *call)
 	if (!(rc = invoice_get(x->c, x->registry, pm.id, &pm.v, &e)) &&
 	    !(rc = pay_check_state(x, &pm, &e)) && !(rc = pay_check_funds(x, &pm, &e)) &&
 	    !(rc = pay_check_issuer(x, &pm, &e)) &&
-	    !(rc = pay_show(x, &pm, &e)) && !(rc = pay_build(x, &pm, &e)) &&
+	    !(rc = pay_show(x, &pm, &e)) &&
+	    !(rc = a->tx.sign_only && !pm.native ? pay_build_permit(x, &pm, &e) : pay_build(x, &pm, &e)) &&
 	    !(rc = pay_send(x, &pm, &a->tx, &e)))
 		pay_print(&pm);
 	free(pm.data[0]);

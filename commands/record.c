@@ -228,7 +228,8 @@ static int record_add(const struct command_call *call)
 	snprintf(what, sizeof(what), "Add %zu record%s (%s)", n, n == 1 ? "" : "s",
 		 on_chain ? "ciphertext on chain" : a->store);
 	rc = tx_submit_many(x->c, &x->s, txs, plan.ntxs, what, &a->tx, hashes, r, &e);
-	sent = !rc || any_signed((const uint8_t (*)[32])hashes, plan.ntxs);
+	/* --sign-only: the stored envelopes stay for the relayed anchor */
+	sent = !rc || rc == TX_SIGNED_ONLY || any_signed((const uint8_t (*)[32])hashes, plan.ntxs);
 	if (rc || (rc = ingest_ids(x->registry, r, plan.ntxs, ins, n, &e)))
 		goto fail;
 	{

@@ -79,7 +79,8 @@ static const struct opt upload_opts[] = {
 	  OPT_FLAG(struct upload_options, keep_going) },
 	{ "dry-run", 0, NULL, OV_NONE, "check and count the files, estimate the fees; send and journal nothing",
 	  OPT_FLAG(struct upload_options, dry_run) },
-	TX_WAIT_OPTS(struct upload_options, tx),
+	/* no --sign-only: an upload sends through its journal, not tx_submit */
+	TX_WAIT_ONLY_OPTS_IN(struct upload_options, tx, 0),
 	{ 0 }
 };
 

@@ -13,6 +13,12 @@ pragma solidity 0.8.30;
 /// @dev No owner, no upgrade, no pause: nobody but the parties named in each
 /// rule can change anything. Roles in the key directory are self-declared
 /// labels and gate nothing.
+/// EIP-2612: what payWithPermit needs of a token.
+interface IERC20Permit {
+	function permit(address owner, address spender, uint256 value, uint256 deadline,
+		uint8 v, bytes32 r, bytes32 s) external;
+}
+
 contract Registry {
 	/* ---------------------------------------------------------------- */
 	/* Types and storage                                                */
@@ -276,11 +282,11 @@ contract Registry {
 			revert BadRole();
 		if (bytes(name).length > MAX_NAME_BYTES)
 			revert NameTooLong();
-		Account storage a = _accounts[msg.sender];
+		Account storage a = _accounts[_sender()];
 		a.encryptionKey = encryptionKey;
 		a.role = role;
 		a.name = name;
-		emit KeyRegistered(msg.sender, encryptionKey, role, name);
+		emit KeyRegistered(_sender(), encryptionKey, role, name);
 	}
 
 	/// An unregistered account reads as (0, "", 0).
@@ -330,12 +336,12 @@ contract Registry {
 		Record storage rec = _records[recordId];
 		if (rec.patient == address(0))
 			revert NoSuchRecord(recordId);
-		if (rec.patient != msg.sender)
+		if (rec.patient != _sender())
 			revert NotPatient();
 		if (rec.erased)
 			revert RecordIsErased(recordId);
 		rec.erased = true;
-		emit RecordErased(msg.sender, recordId);
+		emit RecordErased(_sender(), recordId);
 	}
 
 	function recordOf(uint256 recordId)
@@ -351,7 +357,7 @@ contract Registry {
 	function storeChunk(bytes32 contentHash, uint32 index, uint32 count, bytes calldata /* data */)
 		external
 	{
-		emit ChunkStored(contentHash, msg.sender, index, count);
+		emit ChunkStored(contentHash, _sender(), index, count);
 	}
 
 	/// Many chunks (of one or many records) in one transaction.
@@ -374,7 +380,7 @@ contract Registry {
 			revert BadPurpose();
 		_checkGrant(grantee, expiry, flags);
 		grantId = _newGrant(grantee, expiry, flags, purpose, recordIds);
-		emit GrantIssued(msg.sender, grantId, grantee, expiry, flags, purpose, recordIds, new bytes[](0));
+		emit GrantIssued(_sender(), grantId, grantee, expiry, flags, purpose, recordIds, new bytes[](0));
 	}
 
 	/// A grant with its keys released up front: sealedKeys[i] is the data
@@ -389,7 +395,7 @@ contract Registry {
 		if (recordIds.length != sealedKeys.length)
 			revert LengthMismatch();
 		grantId = _newGrant(grantee, expiry, flags, 0, recordIds);
-		emit GrantIssued(msg.sender, grantId, grantee, expiry, flags, 0, recordIds, sealedKeys);
+		emit GrantIssued(_sender(), grantId, grantee, expiry, flags, 0, recordIds, sealedKeys);
 	}
 
 	/// The patient adds records to an active grant: more records for a
@@ -402,7 +408,7 @@ contract Registry {
 		Grant storage g = _grants[grantId];
 		if (g.patient == address(0))
 			revert NoSuchGrant();
-		if (g.patient != msg.sender)
+		if (g.patient != _sender())
 			revert NotPatient();
 		_requireActive(g);
 		if (sealedKeys.length != 0 && recordIds.length != sealedKeys.length)
@@ -412,7 +418,7 @@ contract Registry {
 		if (recordIds.length == 0)
 			revert EmptyBatch();
 		_cover(grantId, g.flags, recordIds);
-		emit GrantKeysAdded(msg.sender, grantId, g.grantee, recordIds, sealedKeys);
+		emit GrantKeysAdded(_sender(), grantId, g.grantee, recordIds, sealedKeys);
 	}
 
 	/// Ends a grant at once. Only the patient who issued it.
@@ -420,12 +426,12 @@ contract Registry {
 		Grant storage g = _grants[grantId];
 		if (g.patient == address(0))
 			revert NoSuchGrant();
-		if (g.patient != msg.sender)
+		if (g.patient != _sender())
 			revert NotPatient();
 		if (g.flags & REVOKED != 0)
 			revert GrantIsRevoked();
 		g.flags |= REVOKED;
-		emit GrantRevoked(msg.sender, grantId, g.grantee);
+		emit GrantRevoked(_sender(), grantId, g.grantee);
 	}
 
 	/// Proves possession of a bearer grant's ephemeral key and binds the
@@ -440,16 +446,16 @@ contract Registry {
 		if (g.flags & GRANT_BEARER == 0)
 			revert NotBearer();
 		_requireActive(g);
-		if (_recover(redeemDigest(grantId, msg.sender), signature) != g.grantee)
+		if (_recover(redeemDigest(grantId, _sender()), signature) != g.grantee)
 			revert BadSignature();
 		if (g.flags & GRANT_MULTI != 0) {
-			_redeemers[grantId][msg.sender] = true;
+			_redeemers[grantId][_sender()] = true;
 		} else if (g.redeemer == address(0)) {
-			g.redeemer = msg.sender;
-		} else if (g.redeemer != msg.sender) {
+			g.redeemer = _sender();
+		} else if (g.redeemer != _sender()) {
 			revert AlreadyRedeemed();
 		}
-		emit BearerRedeemed(g.patient, grantId, msg.sender);
+		emit BearerRedeemed(g.patient, grantId, _sender());
 	}
 
 	function redeemDigest(uint256 grantId, address redeemer) public view returns (bytes32) {
@@ -515,12 +521,12 @@ contract Registry {
 		address patient = g.patient;
 		if (patient == address(0))
 			revert NoSuchGrant();
-		if (!_isAccessor(grantId, g, msg.sender))
+		if (!_isAccessor(grantId, g, _sender()))
 			revert NotGrantee();
 		_requireActive(g);
 		for (uint256 i = 0; i < recordIds.length; i++)
 			_requireCovered(grantId, g, recordIds[i]);
-		emit AccessLogged(patient, grantId, msg.sender, recordIds);
+		emit AccessLogged(patient, grantId, _sender(), recordIds);
 	}
 
 	/* ---------------------------------------------------------------- */
@@ -540,20 +546,20 @@ contract Registry {
 			revert NoSuchGrant();
 		if (g.patient != patient)
 			revert NotPatientsGrant();
-		if (!_isAccessor(grantId, g, msg.sender))
+		if (!_isAccessor(grantId, g, _sender()))
 			revert NotGrantee();
 		_requireActive(g);
 		if (recordIds.length == 0)
 			revert EmptyBatch();
-		if (_accounts[msg.sender].encryptionKey == bytes32(0))
+		if (_accounts[_sender()].encryptionKey == bytes32(0))
 			revert NoEncryptionKey();
-		requestId = _newRequest(msg.sender, grantId);
+		requestId = _newRequest(_sender(), grantId);
 		for (uint256 i = 0; i < recordIds.length; i++) {
 			uint256 id = recordIds[i];
 			_requireCovered(grantId, g, id);
 			_requested[requestId][id >> 8] |= uint256(1) << (id & 255);
 		}
-		emit AccessRequested(patient, grantId, msg.sender, requestId, recordIds);
+		emit AccessRequested(patient, grantId, _sender(), requestId, recordIds);
 	}
 
 	/// The patient answers a request: sealedKeys[i] is the data key of
@@ -568,7 +574,7 @@ contract Registry {
 			revert NoSuchRequest();
 		uint256 grantId = q.grantId;
 		Grant storage g = _grants[grantId];
-		if (g.patient != msg.sender)
+		if (g.patient != _sender())
 			revert NotPatient();
 		if (q.status != REQUEST_OPEN)
 			revert RequestClosed();
@@ -588,7 +594,7 @@ contract Registry {
 			if (_records[id].erased)
 				revert RecordIsErased(id);
 		}
-		emit KeysReleased(msg.sender, grantId, q.requester, requestId, recordIds, sealedKeys);
+		emit KeysReleased(_sender(), grantId, q.requester, requestId, recordIds, sealedKeys);
 	}
 
 	/// The patient answers a research grant's request (and only such a
@@ -606,7 +612,7 @@ contract Registry {
 		if (q.requester == address(0))
 			revert NoSuchRequest();
 		Grant storage g = _grants[q.grantId];
-		if (g.patient != msg.sender)
+		if (g.patient != _sender())
 			revert NotPatient();
 		if (q.status != REQUEST_OPEN)
 			revert RequestClosed();
@@ -619,7 +625,7 @@ contract Registry {
 			revert EmptyBatch();
 		for (uint256 i = 0; i < originalIds.length; i++)
 			_answerDerived(requestId, q.requestedBlock, originalIds[i], derivedIds[i]);
-		emit DerivedReleased(msg.sender, q.grantId, q.requester, requestId, originalIds, derivedIds,
+		emit DerivedReleased(_sender(), q.grantId, q.requester, requestId, originalIds, derivedIds,
 			sealedKeys);
 	}
 
@@ -637,7 +643,7 @@ contract Registry {
 		if (derived == 0)
 			return;
 		Record storage rec = _records[derived];
-		if (rec.patient != msg.sender)
+		if (rec.patient != _sender())
 			revert NotPatientsRecord(derived);
 		if (rec.erased)
 			revert RecordIsErased(derived);
@@ -650,12 +656,12 @@ contract Registry {
 		AccessRequest storage q = _requests[requestId];
 		if (q.requester == address(0))
 			revert NoSuchRequest();
-		if (_grants[q.grantId].patient != msg.sender)
+		if (_grants[q.grantId].patient != _sender())
 			revert NotPatient();
 		if (q.status != REQUEST_OPEN)
 			revert RequestClosed();
 		q.status = REQUEST_DENIED;
-		emit AccessDenied(msg.sender, q.grantId, q.requester, requestId);
+		emit AccessDenied(_sender(), q.grantId, q.requester, requestId);
 	}
 
 	/// What a request is: its grant's patient, the grant, who asked, when,
@@ -694,11 +700,11 @@ contract Registry {
 			revert BadPurpose();
 		if (sealedPurpose.length > MAX_NOTE_BYTES)
 			revert NoteTooLong();
-		if (_accounts[msg.sender].encryptionKey == bytes32(0))
+		if (_accounts[_sender()].encryptionKey == bytes32(0))
 			revert NoEncryptionKey();
 		grantRequestId = ++grantRequestCount;
 		_grantRequests[grantRequestId] = GrantRequest({
-			requester: msg.sender,
+			requester: _sender(),
 			duration: duration,
 			flags: flags,
 			purpose: purpose,
@@ -708,7 +714,7 @@ contract Registry {
 			recordsHash: keccak256(abi.encode(recordIds)),
 			grantId: 0
 		});
-		emit GrantRequested(patient, grantRequestId, msg.sender, flags, duration, purpose, recordIds,
+		emit GrantRequested(patient, grantRequestId, _sender(), flags, duration, purpose, recordIds,
 			sealedPurpose);
 	}
 
@@ -733,12 +739,12 @@ contract Registry {
 		q.status = REQUEST_APPROVED;
 		grantId = _newGrant(grantee, expiry, flags, q.purpose, recordIds);
 		q.grantId = grantId;
-		emit GrantIssued(msg.sender, grantId, grantee, expiry, flags, q.purpose, recordIds, new bytes[](0));
-		emit GrantRequestApproved(msg.sender, grantRequestId, grantee, grantId);
+		emit GrantIssued(_sender(), grantId, grantee, expiry, flags, q.purpose, recordIds, new bytes[](0));
+		emit GrantRequestApproved(_sender(), grantRequestId, grantee, grantId);
 		if (sealedKeys.length != 0) {
 			uint256 requestId = _newRequest(grantee, grantId);
-			emit AccessRequested(msg.sender, grantId, grantee, requestId, recordIds);
-			emit KeysReleased(msg.sender, grantId, grantee, requestId, recordIds, sealedKeys);
+			emit AccessRequested(_sender(), grantId, grantee, requestId, recordIds);
+			emit KeysReleased(_sender(), grantId, grantee, requestId, recordIds, sealedKeys);
 		}
 	}
 
@@ -746,7 +752,7 @@ contract Registry {
 	function denyGrant(uint256 grantRequestId) external {
 		GrantRequest storage q = _openGrantRequest(grantRequestId);
 		q.status = REQUEST_DENIED;
-		emit GrantRequestDenied(msg.sender, grantRequestId, q.requester);
+		emit GrantRequestDenied(_sender(), grantRequestId, q.requester);
 	}
 
 	/// grantId is 0 until approved; recordsHash is keccak256(abi.encode(recordIds)).
@@ -776,13 +782,16 @@ contract Registry {
 			revert ZeroAmount();
 		if (amount > type(uint96).max)
 			revert AmountTooLarge();
-		if (token != address(0) && token.code.length == 0)
+		// The registry itself is no token: a call of its own (pay's
+		// transferFrom) must never reach it, as _sender() trusts the
+		// registry's calls to itself (execute) to end with the signer.
+		if (token != address(0) && (token.code.length == 0 || token == address(this)))
 			revert NotAToken();
 		if (memo.length > MAX_MEMO_BYTES)
 			revert MemoTooLong();
 		invoiceId = ++invoiceCount;
 		_invoices[invoiceId] = Invoice({
-			issuer: msg.sender,
+			issuer: _sender(),
 			due: due,
 			status: INVOICE_OPEN,
 			patient: patient,
@@ -790,18 +799,40 @@ contract Registry {
 			token: token,
 			issuedBlock: uint64(block.number)
 		});
-		emit InvoiceIssued(patient, invoiceId, msg.sender, token, amount, due, memo);
+		emit InvoiceIssued(patient, invoiceId, _sender(), token, amount, due, memo);
 	}
 
 	/// The invoice's patient pays it, once: native coin with msg.value equal
 	/// to the amount, or a token with transferFrom(patient, issuer, amount)
 	/// (the patient approves the registry first; msg.value must be 0).
 	function pay(uint256 invoiceId) external payable {
+		_pay(invoiceId, msg.value);
+	}
+
+	/// pay for a token invoice with an EIP-2612 permit of the patient's
+	/// (value: the invoice's amount, spender: this registry) instead of an
+	/// earlier approve, so a relayed intent moves the tokens in one
+	/// transaction. A permit that fails (used already by someone who saw
+	/// it) is passed over: the allowance it gave, if any, is what counts.
+	function payWithPermit(uint256 invoiceId, uint256 permitDeadline, uint8 v, bytes32 r, bytes32 s)
+		external
+	{
+		Invoice storage inv = _invoices[invoiceId];
+		address token = inv.token;
+		if (token != address(0) && token.code.length != 0) {
+			try IERC20Permit(token).permit(_sender(), address(this), inv.amount, permitDeadline, v, r, s) {
+			} catch {
+			}
+		}
+		_pay(invoiceId, 0);
+	}
+
+	function _pay(uint256 invoiceId, uint256 value) private {
 		Invoice storage inv = _invoices[invoiceId];
 		uint8 status = inv.status;
 		if (status == 0)
 			revert NoSuchInvoice();
-		if (inv.patient != msg.sender)
+		if (inv.patient != _sender())
 			revert NotInvoicePatient();
 		if (status == INVOICE_PAID)
 			revert AlreadyPaid();
@@ -811,18 +842,18 @@ contract Registry {
 		address issuer = inv.issuer;
 		uint256 amount = inv.amount;
 		uint256 expect = token == address(0) ? amount : 0;
-		if (msg.value != expect)
-			revert WrongAmount(expect, msg.value);
+		if (value != expect)
+			revert WrongAmount(expect, value);
 
 		inv.status = INVOICE_PAID;
-		emit InvoicePaid(msg.sender, invoiceId, issuer, token, amount);
+		emit InvoicePaid(_sender(), invoiceId, issuer, token, amount);
 
 		if (token == address(0)) {
 			(bool sent, ) = issuer.call{value: amount}("");
 			if (!sent)
 				revert TransferFailed();
 		} else {
-			_transferFrom(token, msg.sender, issuer, amount);
+			_transferFrom(token, _sender(), issuer, amount);
 		}
 	}
 
@@ -832,14 +863,14 @@ contract Registry {
 		uint8 status = inv.status;
 		if (status == 0)
 			revert NoSuchInvoice();
-		if (inv.issuer != msg.sender)
+		if (inv.issuer != _sender())
 			revert NotIssuer();
 		if (status == INVOICE_PAID)
 			revert AlreadyPaid();
 		if (status == INVOICE_CANCELLED)
 			revert InvoiceIsCancelled();
 		inv.status = INVOICE_CANCELLED;
-		emit InvoiceCancelled(inv.patient, invoiceId, msg.sender);
+		emit InvoiceCancelled(inv.patient, invoiceId, _sender());
 	}
 
 	function invoiceOf(uint256 invoiceId) external view returns (address issuer, address patient,
@@ -847,6 +878,81 @@ contract Registry {
 	{
 		Invoice storage inv = _invoices[invoiceId];
 		return (inv.issuer, inv.patient, inv.token, inv.amount, inv.due, inv.status, inv.issuedBlock);
+	}
+
+	/* ---------------------------------------------------------------- */
+	/* Relayed actions: EIP-712 intents                                 */
+	/* ---------------------------------------------------------------- */
+
+	/// Anyone may submit (and pay the gas of) a call the signer signed as
+	/// an EIP-712 intent: the registry then calls itself with the signer's
+	/// address appended to the call data, and every function takes that
+	/// address as its caller (_sender). The signature covers the whole call
+	/// data, so a relayer cannot change what the intent does; a nonce the
+	/// signer picks (any number, used at most once) and a deadline (unix
+	/// seconds, the last second it may land) bound when and how often it
+	/// lands. No fee is reimbursed: the relayer pays the gas.
+	bytes32 public constant INTENT_TYPEHASH =
+		keccak256("Intent(address signer,bytes data,uint256 nonce,uint256 deadline)");
+	bytes32 private constant DOMAIN_TYPEHASH =
+		keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+
+	/// signer => nonce => used
+	mapping(address => mapping(uint256 => bool)) public intentUsed;
+
+	event IntentExecuted(address indexed signer, uint256 indexed nonce, address indexed relayer);
+
+	error IntentExpired();
+	error IntentUsed();
+	error IntentNotAllowed();
+
+	/// The EIP-712 domain: name "ehr registry", version "1", this chain, this registry.
+	function domainSeparator() public view returns (bytes32) {
+		return keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("ehr registry"), keccak256("1"),
+			block.chainid, address(this)));
+	}
+
+	/// The digest the signer signs (no EIP-191 prefix: EIP-712's 0x1901).
+	function intentDigest(address signer, bytes calldata data, uint256 nonce, uint256 deadline)
+		public view returns (bytes32)
+	{
+		return keccak256(abi.encodePacked(hex"1901", domainSeparator(),
+			keccak256(abi.encode(INTENT_TYPEHASH, signer, keccak256(data), nonce, deadline))));
+	}
+
+	/// Runs data (a call of this registry's) as signer. Refused after the
+	/// deadline, for a nonce the signer used, a signature by anyone else,
+	/// and an intent inside an intent; the call's own refusal is passed on
+	/// as it is. Returns what the call returns.
+	function execute(address signer, bytes calldata data, uint256 nonce, uint256 deadline,
+		bytes calldata signature) external returns (bytes memory result)
+	{
+		if (msg.sender == address(this) || data.length < 4 || bytes4(data[0:4]) == this.execute.selector)
+			revert IntentNotAllowed();
+		if (block.timestamp > deadline)
+			revert IntentExpired();
+		if (intentUsed[signer][nonce])
+			revert IntentUsed();
+		if (_recover(intentDigest(signer, data, nonce, deadline), signature) != signer)
+			revert BadSignature();
+		intentUsed[signer][nonce] = true;
+		emit IntentExecuted(signer, nonce, msg.sender);
+		bool ok;
+		(ok, result) = address(this).call(abi.encodePacked(data, signer));
+		if (!ok) {
+			assembly {
+				revert(add(result, 32), mload(result))
+			}
+		}
+	}
+
+	/// The account a call acts for: the signer of an intent when the
+	/// registry calls itself (execute, which appends the signer's address
+	/// to the call data), else the caller.
+	function _sender() private view returns (address) {
+		if (msg.sender == address(this) && msg.data.length >= 24)
+			return address(bytes20(msg.data[msg.data.length - 20:]));
+		return msg.sender;
 	}
 
 	/* ---------------------------------------------------------------- */
@@ -868,7 +974,7 @@ contract Registry {
 
 	function _emitChunks(Chunk[] calldata chunks) private {
 		for (uint256 i = 0; i < chunks.length; i++)
-			emit ChunkStored(chunks[i].contentHash, msg.sender, chunks[i].index, chunks[i].count);
+			emit ChunkStored(chunks[i].contentHash, _sender(), chunks[i].index, chunks[i].count);
 	}
 
 	function _anchor(address patient, uint256 grantId, uint256 recordId, NewRecord calldata r) private {
@@ -877,7 +983,7 @@ contract Registry {
 			anchoredBlock: uint64(block.number),
 			erased: false
 		});
-		emit RecordAnchored(patient, recordId, msg.sender, grantId, r.contentHash, r.size,
+		emit RecordAnchored(patient, recordId, _sender(), grantId, r.contentHash, r.size,
 			r.locator, r.patientKey, r.authorKey, r.meta);
 	}
 
@@ -900,7 +1006,7 @@ contract Registry {
 	{
 		grantId = ++grantCount;
 		Grant storage g = _grants[grantId];
-		g.patient = msg.sender;
+		g.patient = _sender();
 		g.expiry = expiry;
 		g.flags = flags;
 		g.purpose = purpose;
@@ -924,7 +1030,7 @@ contract Registry {
 		q = _grantRequests[grantRequestId];
 		if (q.requester == address(0))
 			revert NoSuchRequest();
-		if (q.patient != msg.sender)
+		if (q.patient != _sender())
 			revert NotPatient();
 		if (q.status != REQUEST_OPEN)
 			revert RequestClosed();
@@ -945,10 +1051,10 @@ contract Registry {
 	function _mayWrite(address patient, uint256 grantId) private view returns (uint256) {
 		if (patient == address(0))
 			revert ZeroAddress();
-		if (msg.sender == patient)
+		if (_sender() == patient)
 			return 0;
 		Grant storage g = _grants[grantId];
-		if (g.patient != patient || g.flags & GRANT_WRITE == 0 || !_isAccessor(grantId, g, msg.sender))
+		if (g.patient != patient || g.flags & GRANT_WRITE == 0 || !_isAccessor(grantId, g, _sender()))
 			revert NoWriteGrant();
 		_requireActive(g);
 		return grantId;
@@ -980,7 +1086,7 @@ contract Registry {
 			Record storage rec = _records[id];
 			if (rec.patient == address(0))
 				revert NoSuchRecord(id);
-			if (rec.patient != msg.sender)
+			if (rec.patient != _sender())
 				revert NotPatientsRecord(id);
 			if (rec.erased)
 				revert RecordIsErased(id);

@@ -138,5 +138,21 @@ run $P invoice list
 run $P invoice pay 1 --yes
 run balance "$CLINIC" --token default
 
+step "A patient with no coin at all: each action signed as an intent; the clinic relays it and pays the gas"
+run --wallet sam --passphrase-file "$EHR_HOME/patient.pass" init --kdf interactive \
+	--mnemonic-out "$EHR_HOME/sam.words" -q
+SAM=$("$EHR" --wallet sam address)
+S="--wallet sam --passphrase-file $EHR_HOME/patient.pass"
+run balance "$SAM"
+run $S register --name "Sam Nocoin" --sign-only "$EHR_HOME/sam-register.json" --yes
+run $D relay "$EHR_HOME/sam-register.json" --yes
+run --wallet devnet --passphrase-file "$EHR_HOME/state/devnet.pass" send "$SAM" 20 --token default --yes
+run $D invoice issue --patient "$SAM" --amount 5 --memo "telehealth consultation" --yes
+run $S invoice pay 2 --sign-only "$EHR_HOME/sam-pay.json" --yes
+echo "(the payment carries an EIP-2612 permit: the tokens move in the clinic's one transaction)"
+run $D relay "$EHR_HOME/sam-pay.json" --yes
+run balance "$SAM"
+run balance "$SAM" --token default
+
 echo
 echo "The demo's node is stopped on exit; 'make devnet' starts one that keeps running."

@@ -20,7 +20,7 @@ comp() {
 ## commands and subcommands
 check_eq "record a completes to add" "$(comp record a)" add
 check_eq "grant --re offers --received, --records and the global --registry" "$(comp grant --re)" "--received --records --registry"
-check_eq "commands by prefix" "$(comp re)" "record register request restore revoke"
+check_eq "commands by prefix" "$(comp re)" "record register relay request restore revoke"
 check_eq "no hidden command among the commands" "$("$EHR" __complete '' | grep -c __)" 0
 check_eq "every command is offered" "$("$EHR" __complete '' | sort | tr '\n' ' ')" \
 	"$("$EHR" help --commands | sort | tr '\n' ' ')"
@@ -56,6 +56,8 @@ check_eq "a DURATION offers nothing" "$(comp grant --for '')" ""
 check_eq "command names after help" "$(comp help no)" node
 check_eq "files for record add" "$(comp record add a.json b)" ":file b"
 check_eq "files for upload" "$(comp upload --patient 0xab x)" ":file x"
+check_eq "files for relay" "$(comp relay x)" ":file x"
+check_eq "relay has no --sign-only, grant has" "$(comp relay --sign; comp grant --sign)" "--sign-only"
 check_eq "nothing for record get" "$(comp record get '')" ""
 
 ## wallet and network names, from this EHR_HOME

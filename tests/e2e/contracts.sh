@@ -613,6 +613,71 @@ send "approve the false-returning token" "$KP" "$TF" "approve(address,uint256)" 
 send "pay in a token that returns true" "$KP" "$R" "pay(uint256)" "$IF"
 check_eq "the token moved" "$(call "$TF" "balanceOf(address)(uint256)" "$B")" 500
 
+# ---- relayed intents (EIP-712) ------------------------------------------------
+
+# Signatures made by cast (`cast wallet sign --data`): an EIP-712
+# implementation independent of ehr's.
+CHAIN_ID=$("$CAST" chain-id)
+DOMAIN_TYPE='{"name":"name","type":"string"},{"name":"version","type":"string"},{"name":"chainId","type":"uint256"},{"name":"verifyingContract","type":"address"}'
+# intent_sig KEY SIGNER DATA NONCE DEADLINE
+intent_sig() {
+	printf '{"types":{"EIP712Domain":[%s],"Intent":[{"name":"signer","type":"address"},{"name":"data","type":"bytes"},{"name":"nonce","type":"uint256"},{"name":"deadline","type":"uint256"}]},"primaryType":"Intent","domain":{"name":"ehr registry","version":"1","chainId":%s,"verifyingContract":"%s"},"message":{"signer":"%s","data":"%s","nonce":"%s","deadline":"%s"}}' \
+		"$DOMAIN_TYPE" "$CHAIN_ID" "$R" "$2" "$3" "$4" "$5" > "$E2E_TMP/intent.json"
+	"$CAST" wallet sign --private-key "$1" --data --from-file "$E2E_TMP/intent.json"
+}
+EXECUTE="execute(address,bytes,uint256,uint256,bytes)"
+USED="intentUsed(address,uint256)(bool)"
+NAME_DATA=$("$CAST" calldata "register(bytes32,string,uint8)" "0x$(rand_hex 32)" "relayed name" 1)
+OTHER_DATA=$("$CAST" calldata "register(bytes32,string,uint8)" "0x$(rand_hex 32)" "another name" 1)
+DL=$(($(now) + 3600))
+SIG=$(intent_sig "$KP" "$P" "$NAME_DATA" 7 "$DL")
+reverts "an intent signed by another key" "BadSignature()" "$KC" "$R" "$EXECUTE" "$P" "$NAME_DATA" 7 "$DL" \
+	"$(intent_sig "$KQ" "$P" "$NAME_DATA" 7 "$DL")"
+reverts "an intent with another call" "BadSignature()" "$KC" "$R" "$EXECUTE" "$P" "$OTHER_DATA" 7 "$DL" "$SIG"
+reverts "an intent with a later deadline" "BadSignature()" "$KC" "$R" "$EXECUTE" "$P" "$NAME_DATA" 7 "$((DL + 1))" "$SIG"
+reverts "an intent with another nonce" "BadSignature()" "$KC" "$R" "$EXECUTE" "$P" "$NAME_DATA" 8 "$DL" "$SIG"
+send "anyone relays the patient's signed register" "$KC" "$R" "$EXECUTE" "$P" "$NAME_DATA" 7 "$DL" "$SIG" &&
+	gas "execute(register) (relayed, name replaced)"
+send "the patient registers again directly, for comparison" "$KP" "$R" "register(bytes32,string,uint8)" \
+	"0x$(rand_hex 32)" "relayed nam2" 1 && gas "register (direct, name replaced)"
+send "the patient's relayed name back" "$KP" "$R" "register(bytes32,string,uint8)" "0x$(rand_hex 32)" "relayed name" 1
+check_eq "the registry acted for the signer" "$(call "$R" "accountOf(address)(bytes32,string,uint8)" "$P" |
+	sed 's/^0x[0-9a-f]* //')" '"relayed name" 1'
+check_eq "the event names the signer, not the relayer" \
+	"$("$CAST" logs --address "$R" "KeyRegistered(address indexed,bytes32,uint8,string)" --from-block "$("$CAST" block-number)" --json |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["topics"][1][-40:])')" \
+	"$(echo "$P" | cut -c3- | tr 'A-F' 'a-f')"
+check_eq "its nonce is used" "$(call "$R" "$USED" "$P" 7)" true
+reverts "the same intent again" "IntentUsed()" "$KC" "$R" "$EXECUTE" "$P" "$NAME_DATA" 7 "$DL" "$SIG"
+OLD=$(($(now) - 1))
+reverts "an intent past its deadline" "IntentExpired()" "$KC" "$R" "$EXECUTE" "$P" "$NAME_DATA" 8 "$OLD" \
+	"$(intent_sig "$KP" "$P" "$NAME_DATA" 8 "$OLD")"
+NESTED=$("$CAST" calldata "$EXECUTE" "$P" "$NAME_DATA" 9 "$DL" "$SIG")
+reverts "an intent inside an intent" "IntentNotAllowed()" "$KC" "$R" "$EXECUTE" "$P" "$NESTED" 9 "$DL" \
+	"$(intent_sig "$KP" "$P" "$NESTED" 9 "$DL")"
+REVOKE_NONE=$("$CAST" calldata "revoke(uint256)" 999999)
+reverts "a relayed call the registry refuses: its own error" "NoSuchGrant()" "$KC" "$R" "$EXECUTE" "$P" "$REVOKE_NONE" 10 \
+	"$DL" "$(intent_sig "$KP" "$P" "$REVOKE_NONE" 10 "$DL")"
+check_eq "  and its nonce stays unused" "$(call "$R" "$USED" "$P" 10)" false
+reverts "the registry as an invoice's token" "NotAToken()" "$KB" "$R" "$ISSUE" "$P" "$R" 1 "$due" 0x
+
+# EIP-2612 on the test token, signed by cast; payWithPermit by the patient
+send "mint for a permit payment" "$KC" "$T" "mint(address,uint256)" "$P" 3000
+send "an invoice to pay with a permit" "$KB" "$R" "$ISSUE" "$P" "$T" 3000 "$due" 0x
+IP=$(call "$R" "invoiceCount()(uint256)")
+PN=$(call "$T" "nonces(address)(uint256)" "$P")
+printf '{"types":{"EIP712Domain":[%s],"Permit":[{"name":"owner","type":"address"},{"name":"spender","type":"address"},{"name":"value","type":"uint256"},{"name":"nonce","type":"uint256"},{"name":"deadline","type":"uint256"}]},"primaryType":"Permit","domain":{"name":"ehr Test Dollar","version":"1","chainId":%s,"verifyingContract":"%s"},"message":{"owner":"%s","spender":"%s","value":"3000","nonce":"%s","deadline":"%s"}}' \
+	"$DOMAIN_TYPE" "$CHAIN_ID" "$T" "$P" "$R" "$PN" "$DL" > "$E2E_TMP/permit.json"
+PSIG=$("$CAST" wallet sign --private-key "$KP" --data --from-file "$E2E_TMP/permit.json")
+PR=0x$(echo "$PSIG" | cut -c3-66) PS=0x$(echo "$PSIG" | cut -c67-130) PV=0x$(echo "$PSIG" | cut -c131-132)
+B0=$(call "$T" "balanceOf(address)(uint256)" "$B")
+send "payWithPermit: the permit and the payment in one transaction" "$KP" "$R" \
+	"payWithPermit(uint256,uint256,uint8,bytes32,bytes32)" "$IP" "$DL" "$PV" "$PR" "$PS" && gas "payWithPermit (ERC-20 with EIP-2612)"
+check_eq "  the tokens moved" "$(call "$T" "balanceOf(address)(uint256)" "$B")" "$((B0 + 3000))"
+check_eq "  the permit's nonce moved" "$(call "$T" "nonces(address)(uint256)" "$P")" "$((PN + 1))"
+reverts "a permit used twice" "BadPermit()" "$KC" "$T" "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)" \
+	"$P" "$R" 3000 "$DL" "$PV" "$PR" "$PS"
+
 # ---- gas -------------------------------------------------------------------
 
 echo "gas used (anvil $("$CAST" rpc anvil_nodeInfo | sed -n 's/.*"hardFork":"\([^"]*\)".*/\1/p')):"

@@ -647,6 +647,24 @@ static int take_chunk(struct assembly *a, uint32_t index, const uint8_t *data, s
 	return 0;
 }
 
+/* A relayed transaction (execute, contracts/README.md "Relayed
+ * actions") carries the signer's call inside: *in and *len become that
+ * call (in *outer, to abi_free). Any other input stays as it is. */
+static int unwrap_intent(struct assembly *a, const uint8_t **in, size_t *len, abi_value **outer,
+			 const char *tx_hex)
+{
+	static const char execute[] = "execute(address,bytes,uint256,uint256,bytes)";
+	uint8_t sel[4];
+
+	*outer = NULL;
+	if (*len < 4 || abi_selector(execute, sel, NULL) || memcmp(*in, sel, 4))
+		return 0;
+	if (abi_decode_call(execute, *in, *len, outer, a->e) || !(*in = abi_get_bytes(abi_item(*outer, 1), len)))
+		return ehr_fail(a->e, EHR_EINTEGRITY, "transaction %s relays a call that does not decode",
+				tx_hex);
+	return 0;
+}
+
 /* The chunks of one transaction's input that belong to the record. */
 static int take_input(struct assembly *a, const uint8_t hash[32], const uint8_t *in,
 		      size_t len, const char *tx_hex)
@@ -658,20 +676,22 @@ static int take_input(struct assembly *a, const uint8_t hash[32], const uint8_t 
 		"(bytes32,uint64,string,bytes,bytes,bytes)[])",
 	};
 	const abi_value *list;
-	abi_value *v = NULL;
+	abi_value *v = NULL, *outer;
 	uint8_t sel[4];
 	size_t i, n;
 	int which, st = 0;
 
+	if (unwrap_intent(a, &in, &len, &outer, tx_hex))
+		return a->e->status;
 	for (which = 0; which < 3; which++)
 		if (!abi_selector(sigs[which], sel, NULL) && len >= 4 && !memcmp(in, sel, 4))
 			break;
-	if (which == 3)
+	if (which == 3 || abi_decode_call(sigs[which], in, len, &v, a->e)) {
+		abi_free(outer);
 		return ehr_fail(a->e, EHR_EINTEGRITY, "transaction %s logged a chunk of record %s "
-				"but calls no chunk function", tx_hex, a->hash_hex);
-	if (abi_decode_call(sigs[which], in, len, &v, a->e))
-		return ehr_fail(a->e, EHR_EINTEGRITY, "transaction %s logged a chunk of record %s "
-				"but its input does not decode", tx_hex, a->hash_hex);
+				"but %s", tx_hex, a->hash_hex,
+				which == 3 ? "calls no chunk function" : "its input does not decode");
+	}
 	list = which == 0 ? NULL : abi_item(v, which == 1 ? 0 : 2);
 	n = which == 0 ? 1 : abi_count(list);
 	for (i = 0; i < n && !st; i++) {
@@ -699,6 +719,7 @@ static int take_input(struct assembly *a, const uint8_t hash[32], const uint8_t 
 			st = take_chunk(a, (uint32_t)index, data, data_len);
 	}
 	abi_free(v);
+	abi_free(outer);
 	return st;
 }
 

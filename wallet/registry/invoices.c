@@ -62,6 +62,14 @@ int invoice_call_pay(uint64_t id, uint8_t **data, size_t *len, ehr_err *e)
 	return encode("pay(uint256)", abi_tuple(1, abi_uint64(id)), data, len, e);
 }
 
+int invoice_call_pay_with_permit(uint64_t id, uint64_t deadline, const uint8_t sig[65],
+				 uint8_t **data, size_t *len, ehr_err *e)
+{
+	return encode("payWithPermit(uint256,uint256,uint8,bytes32,bytes32)",
+		      abi_tuple(5, abi_uint64(id), abi_uint64(deadline), abi_uint64(sig[64]),
+				abi_fixed_bytes(sig, 32), abi_fixed_bytes(sig + 32, 32)), data, len, e);
+}
+
 int invoice_call_cancel(uint64_t id, uint8_t **data, size_t *len, ehr_err *e)
 {
 	return encode("cancelInvoice(uint256)", abi_tuple(1, abi_uint64(id)), data, len, e);

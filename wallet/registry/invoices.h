@@ -32,6 +32,10 @@ int invoice_call_issue(const uint8_t patient[20], const uint8_t *token, const u2
 /* pay(id), cancelInvoice(id). */
 int invoice_call_pay(uint64_t id, uint8_t **data, size_t *len, ehr_err *e);
 int invoice_call_cancel(uint64_t id, uint8_t **data, size_t *len, ehr_err *e);
+/* payWithPermit(id, deadline, v, r, s): pay with the patient's EIP-2612
+ * permit sig (r || s || v, v 27 or 28) in place of an earlier approve. */
+int invoice_call_pay_with_permit(uint64_t id, uint64_t deadline, const uint8_t sig[65],
+				 uint8_t **data, size_t *len, ehr_err *e);
 
 /* The ERC-20 approve(spender, amount) and transfer(to, amount). */
 int erc20_call_approve(const uint8_t spender[20], const u256 *amount,

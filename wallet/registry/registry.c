@@ -28,7 +28,7 @@ const revert_error registry_errors[] = {
 	{ "GrantIsRevoked()", "the grant was revoked" },
 	{ "NotCovered(uint256)", "the grant does not cover record %1" },
 	{ "NotBearer()", "the grant is not a bearer grant" },
-	{ "BadSignature()", "the bearer signature is not valid for this grant" },
+	{ "BadSignature()", "the signature is not valid (a bearer signature for another grant, or an intent not signed by its signer)" },
 	{ "AlreadyRedeemed()", "the bearer grant was already redeemed by another account" },
 	{ "BadPurpose()", "the purpose of use must be treatment, emergency, research or payment" },
 	{ "NotPatientsGrant()", "the grant is not this patient's" },
@@ -52,6 +52,9 @@ const revert_error registry_errors[] = {
 	{ "InvoiceIsCancelled()", "the invoice was cancelled" },
 	{ "WrongAmount(uint256,uint256)", "wrong amount: the invoice wants %1, %2 was sent" },
 	{ "TransferFailed()", "the token transfer failed" },
+	{ "IntentExpired()", "the signed intent is past its deadline" },
+	{ "IntentUsed()", "the signed intent was already used (its nonce has landed)" },
+	{ "IntentNotAllowed()", "an intent cannot carry an intent" },
 };
 
 const size_t registry_n_errors = sizeof(registry_errors) / sizeof(registry_errors[0]);

@@ -5,6 +5,7 @@
 
 #include "wallet/base/text.h"
 #include "wallet/chain/abi.h"
+#include "wallet/chain/eip712.h"
 #include "wallet/keys/eth.h"
 
 int token_info_get(chain *c, const uint8_t token[20], const uint8_t owner[20],
@@ -62,5 +63,48 @@ out:
 		free(data[i]);
 		free(calls[i].ret);
 	}
+	return rc;
+}
+
+int erc20_permit_digest(chain *c, const uint8_t token[20], const uint8_t owner[20],
+			const uint8_t spender[20], const u256 *value, uint64_t deadline,
+			uint8_t digest[32], ehr_err *e)
+{
+	chain_call_req calls[2];
+	abi_value *args = abi_tuple(1, abi_address(owner)), *none = abi_tuple_new();
+	uint8_t *data[2] = { NULL, NULL }, type[32], w[5][32], hs[32];
+	char addr[43];
+	int rc;
+
+	memset(calls, 0, sizeof(calls));
+	rc = abi_encode_call("DOMAIN_SEPARATOR()", none, &data[0], &calls[0].len, e);
+	if (!rc)
+		rc = abi_encode_call("nonces(address)", args, &data[1], &calls[1].len, e);
+	abi_free(args);
+	abi_free(none);
+	calls[0].to = calls[1].to = token;
+	calls[0].data = data[0];
+	calls[1].data = data[1];
+	if (!rc && !(rc = chain_call_many(c, calls, 2, "latest", e))) {
+		if (calls[0].status || calls[0].ret_len != 32 || calls[1].status || calls[1].ret_len != 32) {
+			eip55_format(token, addr);
+			rc = ehr_fail(e, EHR_EUSAGE, "token %s has no EIP-2612 permit (DOMAIN_SEPARATOR, nonces): "
+				      "a relayed payment cannot move it", addr);
+		} else {
+			eip712_type_hash("Permit(address owner,address spender,uint256 value,uint256 nonce,"
+					 "uint256 deadline)", type);
+			eip712_word_address(owner, w[0]);
+			eip712_word_address(spender, w[1]);
+			eip712_word_u256(value, w[2]);
+			memcpy(w[3], calls[1].ret, 32);
+			eip712_word_u64(deadline, w[4]);
+			eip712_hash_struct(type, (const uint8_t (*)[32])w, 5, hs);
+			eip712_digest(calls[0].ret, hs, digest);
+		}
+	}
+	free(data[0]);
+	free(data[1]);
+	free(calls[0].ret);
+	free(calls[1].ret);
 	return rc;
 }

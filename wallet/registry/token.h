@@ -19,4 +19,12 @@ struct token_info {
 int token_info_get(chain *c, const uint8_t token[20], const uint8_t owner[20],
 		   struct token_info *out, ehr_err *e);
 
+/* The EIP-2612 digest owner signs to let spender take value of token
+ * until deadline: the token's own DOMAIN_SEPARATOR() and nonces(owner)
+ * read in one batch, then keccak256(0x1901 || domain || hashStruct(Permit)).
+ * A token without them: EHR_EUSAGE "... has no EIP-2612 permit". */
+int erc20_permit_digest(chain *c, const uint8_t token[20], const uint8_t owner[20],
+			const uint8_t spender[20], const u256 *value, uint64_t deadline,
+			uint8_t digest[32], ehr_err *e);
+
 #endif
