@@ -93,6 +93,9 @@ check_eq "the address cast derives" "$(cat "$E2E_OUT")" \
 n0=$("$CAST" nonce "$PAT")
 check_exit "send, no passphrase source" 0 "$EHR" --wallet pat send "$DEV" 0.001 --yes < /dev/null
 check_eq "one transaction from pat (cast nonce)" "$("$CAST" nonce "$PAT")" $((n0 + 1))
+check_exit "register --sign-only: the agent signs the intent, no passphrase source" 0 \
+	"$EHR" --wallet pat register --name "pat again" --sign-only "$T/intent.json" --yes < /dev/null
+check_eq "an intent file written, nothing sent (cast nonce)" "$(test -s "$T/intent.json" && "$CAST" nonce "$PAT")" $((n0 + 1))
 printf 'agent record %s\n' "$(rand_hex 16)" > "$T/rec.txt"
 printf 'Agent title\n' > "$T/title"
 check_exit "record add, no passphrase source" 0 "$EHR" --wallet pat record add "$T/rec.txt" \
