@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -522,15 +521,8 @@ static int relock_secret(keystore *ks, ehr_err *e)
 {
 	keystore_secret *s = keystore_secret_new();
 
-	int tries;
-
 	if (!s)
 		return ehr_fail(e, EHR_EFAIL, "out of secure memory");
-	/* sodium_malloc tries mlock once and goes on without it; EAGAIN can
-	 * be passing (pages being moved), so the agent, which holds the secret
-	 * for hours, asks again */
-	for (tries = 0; mlock(s, sizeof(*s)) && errno == EAGAIN && tries < 50; tries++)
-		usleep(20000);
 	memcpy(s, ks->secret, sizeof(*s));
 	keystore_secret_free(ks->secret);
 	ks->secret = s;

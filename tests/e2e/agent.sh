@@ -129,11 +129,13 @@ check_eq "its command line is the one typed" "$(tr '\0' ' ' < "/proc/$AGENT/cmdl
 	"$EHR --wallet pat unlock --for 10m --passphrase-fd 3 "
 check_eq "its core file limit is 0, soft and hard" \
 	"$(sed -n 's/^Max core file size *\([0-9a-z]*\) *\([0-9a-z]*\).*/\1 \2/p' "/proc/$AGENT/limits")" "0 0"
-# VmLck as the kernel reports it (asked a few times: seen 0 once in a CI run)
-vmlck() { awk '/^VmLck:/ { print ($2 > 0) ? "locked" : "none" }' "/proc/$AGENT/status"; }
-_i=0
-while [ "$(vmlck)" != locked ] && [ $_i -lt 20 ]; do sleep 0.1; _i=$((_i + 1)); done
-check_eq "it holds locked memory (its secrets cannot be swapped out)" "$(vmlck)" locked
+# AddressSanitizer makes mlock a no-op: the plain build (make check) checks it
+if ehr_is_asan; then
+	echo "# VmLck not checked: AddressSanitizer's mlock locks nothing"
+else
+	check_eq "it holds locked memory (its secrets cannot be swapped out)" \
+		"$(awk '/^VmLck:/ { print ($2 > 0) ? "locked" : "none" }' "/proc/$AGENT/status")" locked
+fi
 check_eq "it has no terminal and no open file but its socket (stdin /dev/null)" \
 	"$(readlink "/proc/$AGENT/fd/0")" /dev/null
 

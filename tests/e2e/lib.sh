@@ -231,6 +231,9 @@ access_released() {
 # with COLUMNS set, its output (stdout and stderr together, carriage returns
 # dropped) in OUT; COMMAND's exit status. 127 when there is no script(1):
 # callers skip (have_tty tells beforehand).
+# 0 when the ehr under test is built with AddressSanitizer (make check-asan)
+ehr_is_asan() { grep -qa __asan_init "$EHR"; }
+
 have_tty() {
 	command -v script > /dev/null 2>&1
 }
