@@ -8,10 +8,13 @@
 
 #include "keystore/agent_wire.h"
 
+/* back's sealed boxes point into buf_rt, which outlives every check. */
+static uint8_t buf_rt[AGENT_FRAME_MAX];
+
 static int roundtrip(const agent_request *r, agent_request *back)
 {
-	uint8_t buf[AGENT_FRAME_MAX];
-	size_t n = agent_request_encode(r, buf, sizeof(buf));
+	uint8_t *buf = buf_rt;
+	size_t n = agent_request_encode(r, buf, sizeof(buf_rt));
 	ehr_err e = { 0 };
 
 	return n && !agent_request_parse(buf, n, back, &e);
